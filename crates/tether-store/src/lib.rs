@@ -1,0 +1,304 @@
+//! tether's storage: the only crate that speaks SQL, over SQLite or PostgreSQL.
+//!
+//! A [`Store`] is opened from a database URL (`sqlite://…` or `postgres://…`); the
+//! scheme picks the backend. Each backend has its own migrations
+//! (`migrations/sqlite`, `migrations/postgres`) and, wherever the dialects agree,
+//! the same SQL text: both accept `$1` placeholders and `RETURNING`.
+//! Times are stored as epoch milliseconds (UTC) in 64-bit integers.
+
+mod audit;
+mod crypto;
+mod outbox;
+mod projects;
+mod settings;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+pub use audit::AuditEntry;
+pub use crypto::{MasterKey, MasterKeyError};
+pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
+pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
+
+/// What a caller of the store can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot open database {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot apply migrations")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the master key does not match the one this database's secrets were encrypted with \
+         (set TETHER_MASTER_KEY or the key file to the original key)"
+    )]
+    WrongMasterKey,
+    #[error("cannot decrypt the secret {0:?}: wrong master key or damaged data")]
+    Decrypt(String),
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict(db.message().to_owned())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+impl BackendKind {
+    /// The backend a database URL selects, if any.
+    pub fn from_url(url: &str) -> Option<BackendKind> {
+        let scheme = url.split_once(':')?.0;
+        match scheme {
+            "sqlite" => Some(BackendKind::Sqlite),
+            "postgres" | "postgresql" => Some(BackendKind::Postgres),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Sqlite => "SQLite",
+            BackendKind::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// How far the database schema is from what this build expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaStatus {
+    pub applied: usize,
+    pub expected: usize,
+}
+
+impl SchemaStatus {
+    pub fn is_current(&self) -> bool {
+        self.applied >= self.expected
+    }
+}
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A handle on tether's database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+    key: MasterKey,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend_kind())
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs one body against whichever pool the store has. Queries written inside it
+/// are checked at run time by each driver, so the SQL must suit both dialects.
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Store {
+    /// Opens the database at `url`. A SQLite file (and its folder) is created if
+    /// missing and runs in WAL mode. Migrations are not applied here: see
+    /// [`Store::migrate`].
+    pub async fn connect(url: &str, key: MasterKey) -> Result<Store> {
+        let connect_err = |source| StoreError::Connect {
+            url: redact_url(url),
+            source,
+        };
+        let backend = match BackendKind::from_url(url) {
+            Some(BackendKind::Sqlite) => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10));
+                let file = options.get_filename();
+                if file != Path::new(":memory:") {
+                    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        std::fs::create_dir_all(dir)
+                            .map_err(|e| connect_err(sqlx::Error::Io(e)))?;
+                    }
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_err)?;
+                Backend::Sqlite(pool)
+            }
+            Some(BackendKind::Postgres) => {
+                let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_err)?;
+                Backend::Postgres(pool)
+            }
+            None => return Err(StoreError::UnsupportedUrl(redact_url(url))),
+        };
+        Ok(Store { backend, key })
+    }
+
+    pub fn backend_kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Applies every pending migration, then checks that the master key matches
+    /// the one the database's secrets were written with (recording it on first use).
+    /// Returns how many migrations were newly applied.
+    pub async fn migrate(&self) -> Result<usize> {
+        let before = self.schema_status().await?.applied;
+        match &self.backend {
+            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        self.check_master_key().await?;
+        Ok(self.schema_status().await?.applied.saturating_sub(before))
+    }
+
+    /// How many of this build's migrations the database has applied.
+    pub async fn schema_status(&self) -> Result<SchemaStatus> {
+        let (migrator, table_sql) = match &self.backend {
+            Backend::Sqlite(_) => (
+                &SQLITE_MIGRATIONS,
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            ),
+            Backend::Postgres(_) => (
+                &POSTGRES_MIGRATIONS,
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+            ),
+        };
+        let expected = migrator
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count();
+        let has_table: i64 =
+            with_pool!(self, pool => sqlx::query_scalar(table_sql).fetch_one(pool).await?);
+        if has_table == 0 {
+            return Ok(SchemaStatus {
+                applied: 0,
+                expected,
+            });
+        }
+        let versions: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE"
+        )
+        .fetch_all(pool)
+        .await?);
+        let applied = migrator
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration() && versions.contains(&m.version))
+            .count();
+        Ok(SchemaStatus { applied, expected })
+    }
+
+    /// A cheap round trip to the database.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);
+        Ok(())
+    }
+
+    /// Closes every pooled connection; used at shutdown.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A database URL fit for messages: any password, in the user part or in the
+/// query, is replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+                None => base.to_owned(),
+            },
+            None => base.to_owned(),
+        },
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

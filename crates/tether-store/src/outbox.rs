@@ -1,0 +1,161 @@
+//! The transactional outbox: work for the background workers (deliveries to Jira,
+//! webhooks), written in the same transaction as the change that caused it.
+//!
+//! A worker *claims* due rows for a lease; it then marks each one done, or failed
+//! with the time of the next attempt. A lease that runs out (a crashed worker)
+//! makes the row claimable again, so nothing is lost. On PostgreSQL claiming uses
+//! `FOR UPDATE SKIP LOCKED`, so several tether processes on one database never
+//! claim the same row at once; SQLite serialises writers by itself.
+
+use std::time::Duration;
+
+use crate::{Backend, Result, Store, now_ms, with_pool};
+
+/// Inserts one outbox row on the given connection or transaction; returns its id.
+macro_rules! enqueue_on {
+    ($conn:expr, $item:expr) => {{
+        let item: &$crate::NewOutboxItem = $item;
+        let now = $crate::now_ms();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, 0, $3, $3) RETURNING id",
+        )
+        .bind(&item.kind)
+        .bind(&item.payload)
+        .bind(now)
+        .fetch_one($conn)
+        .await?;
+        Ok::<i64, $crate::StoreError>(id)
+    }};
+}
+
+/// A piece of work to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxItem {
+    /// What kind of work this is, e.g. `jira.flag.sync`; workers select by kind.
+    pub kind: String,
+    /// The work's description, as JSON text.
+    pub payload: String,
+}
+
+/// A claimed piece of work.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxItem {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+/// How much work is waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OutboxStats {
+    /// Rows not yet done.
+    pub pending: i64,
+    /// When the oldest pending row was written (epoch ms).
+    pub oldest_created_at: Option<i64>,
+}
+
+const CLAIM_PG: &str = "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM outbox \
+        WHERE done_at IS NULL AND next_attempt_at <= $3 \
+          AND (claimed_until IS NULL OR claimed_until < $3) \
+        ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, payload, attempts, created_at";
+
+const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM outbox \
+        WHERE done_at IS NULL AND next_attempt_at <= $3 \
+          AND (claimed_until IS NULL OR claimed_until < $3) \
+        ORDER BY id LIMIT $4) \
+     RETURNING id, kind, payload, attempts, created_at";
+
+impl Store {
+    /// Enqueues work on its own; callers that change data enqueue inside the
+    /// store method that makes the change instead.
+    pub async fn enqueue(&self, item: &NewOutboxItem) -> Result<i64> {
+        with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            enqueue_on!(&mut *conn, item)
+        })
+    }
+
+    /// Claims up to `limit` due rows for `worker` for the length of `lease`.
+    pub async fn claim_outbox(
+        &self,
+        worker: &str,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<OutboxItem>> {
+        let now = now_ms();
+        let until = now + lease.as_millis() as i64;
+        let sql = match self.backend {
+            Backend::Sqlite(_) => CLAIM_SQLITE,
+            Backend::Postgres(_) => CLAIM_PG,
+        };
+        let mut items: Vec<OutboxItem> = with_pool!(self, pool => sqlx::query_as(sql)
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?);
+        items.sort_by_key(|i| i.id);
+        Ok(items)
+    }
+
+    /// Marks a claimed row done. False if `worker` no longer holds it (its lease
+    /// ran out and another worker took it over).
+    pub async fn complete_outbox(&self, id: i64, worker: &str) -> Result<bool> {
+        let now = now_ms();
+        let n = with_pool!(self, pool => sqlx::query(
+            "UPDATE outbox SET done_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL \
+             WHERE id = $2 AND claimed_by = $3 AND done_at IS NULL"
+        )
+        .bind(now)
+        .bind(id)
+        .bind(worker)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Releases a claimed row after a failed attempt, to be tried again after `delay`.
+    pub async fn fail_outbox(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        delay: Duration,
+    ) -> Result<bool> {
+        let next = now_ms() + delay.as_millis() as i64;
+        let n = with_pool!(self, pool => sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claimed_by = NULL, claimed_until = NULL \
+             WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL"
+        )
+        .bind(next)
+        .bind(error)
+        .bind(id)
+        .bind(worker)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// How much work is waiting, for metrics and the status page.
+    pub async fn outbox_stats(&self) -> Result<OutboxStats> {
+        let (pending, oldest): (i64, Option<i64>) = with_pool!(self, pool => sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE done_at IS NULL"
+        )
+        .fetch_one(pool)
+        .await?);
+        Ok(OutboxStats {
+            pending,
+            oldest_created_at: oldest,
+        })
+    }
+}
