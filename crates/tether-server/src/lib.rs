@@ -1,1 +1,121 @@
-//! placeholder
+//! tether's HTTP surface: `router(state)` and `serve(config, listener, shutdown)`.
+//!
+//! Handlers read and write through `tether-store` only; they never call Jira
+//! (work for Jira goes to the outbox). This crate is the only one that knows HTTP
+//! requests and HTML.
+
+mod api;
+mod error;
+mod health;
+mod metrics;
+mod ui;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::CONTENT_LENGTH;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tether_store::Store;
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, Json};
+pub use metrics::Metrics;
+
+/// What the server needs to know from tether's configuration.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// The URL people reach this server at, for links (e.g. `http://127.0.0.1:8080`).
+    pub public_url: String,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            body_limit: 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+        }
+    }
+}
+
+/// Everything a handler can reach; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<Metrics>,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// tether's version, as the binary and the UI show it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Every route tether serves.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::render))
+        .nest("/api", api::router())
+        .merge(ui::router())
+        .fallback(ui::not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router(state)` on `listener` until `shutdown` resolves, then stops
+/// accepting connections and lets requests in flight finish.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Refuses a declared body over the limit before anything reads it. Bodies
+/// without a length are cut off by `DefaultBodyLimit` as they are read.
+async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = state.config.body_limit;
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::PayloadTooLarge(format!(
+            "request body is larger than the limit of {limit} bytes"
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
+async fn method_not_allowed(req: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path()))
+}

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -41,6 +42,12 @@ pub enum StoreError {
         url: String,
         #[source]
         source: sqlx::Error,
+    },
+    #[error("cannot create the database folder {path}")]
+    CreateDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot apply migrations")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -165,8 +172,10 @@ impl Store {
                 let file = options.get_filename();
                 if file != Path::new(":memory:") {
                     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir)
-                            .map_err(|e| connect_err(sqlx::Error::Io(e)))?;
+                        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                            path: dir.display().to_string(),
+                            source,
+                        })?;
                     }
                 }
                 let pool = SqlitePoolOptions::new()
@@ -179,6 +188,16 @@ impl Store {
             }
             Some(BackendKind::Postgres) => {
                 let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                // One direct connection first: a pool would retry until its
+                // timeout and hide the cause (refused, bad password, no database).
+                let probe = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    sqlx::PgConnection::connect_with(&options),
+                )
+                .await
+                .map_err(|_| connect_err(sqlx::Error::PoolTimedOut))?
+                .map_err(connect_err)?;
+                probe.close().await.map_err(connect_err)?;
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))

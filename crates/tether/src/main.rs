@@ -1,2 +1,111 @@
-//! placeholder
-fn main() {}
+//! The `tether` binary: command line, configuration, logging, and the server's
+//! life cycle. The only crate that reads environment variables, files and signals.
+
+mod config;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::{ConfigError, LogFormat};
+
+/// Feature flags and code changes tied to Jira issues, with Jira's data brought home.
+#[derive(Debug, Parser)]
+#[command(name = "tether", version, about, propagate_version = true)]
+struct Cli {
+    /// Configuration file (default: ./tether.toml if it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log output format; overrides `log_format` from the configuration.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Try tether on its embedded defaults: SQLite in ./tether-data, a sample project.
+    Demo {
+        /// Port to listen on; 0 picks a free one. Default: 8080, or a free port if taken.
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print the effective values, secrets redacted.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", cause_chain(&err));
+            if err.downcast_ref::<ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+/// `outer: inner: innermost`, leaving out a cause whose text the message before
+/// it already includes (some libraries print their source in their own message).
+fn cause_chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    let mut previous = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !previous.is_empty() && previous.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+        previous = text;
+    }
+    out
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Completions { shell } = cli.command {
+        let mut cmd = Cli::command();
+        clap_complete::generate(shell, &mut cmd, "tether", &mut std::io::stdout());
+        return Ok(());
+    }
+    let mut config = config::Config::load(cli.config.as_deref())?;
+    if let Some(format) = cli.log_format {
+        config.log_format = format;
+    }
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::Check,
+        } => run::config_check(&config),
+        Command::Serve => run::runtime()?.block_on(run::serve(config)),
+        Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
+        Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),
+        Command::Completions { .. } => unreachable!("handled above"),
+    }
+}

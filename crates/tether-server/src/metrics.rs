@@ -1,0 +1,146 @@
+//! Prometheus metrics: requests and latency by route, outbox depth and age.
+//!
+//! The registry is owned by the server state (no globals). Routes are labelled by
+//! their template (`/api/projects/{key}`), never the raw path, so label
+//! cardinality stays bounded.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+/// The server's metrics and the registry that renders them.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, prometheus_client::metrics::counter::Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    outbox_pending: Gauge,
+    outbox_oldest_age: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, prometheus_client::metrics::counter::Counter>::default();
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+        });
+        let outbox_pending = Gauge::default();
+        let outbox_oldest_age = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        registry.register(
+            "tether_http_requests",
+            "HTTP requests served, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "tether_http_request_duration_seconds",
+            "HTTP request latency, by method and route template",
+            latency.clone(),
+        );
+        registry.register(
+            "tether_outbox_pending",
+            "Outbox rows waiting for delivery",
+            outbox_pending.clone(),
+        );
+        registry.register(
+            "tether_outbox_oldest_age_seconds",
+            "Age of the oldest outbox row waiting for delivery (0 when none)",
+            outbox_oldest_age.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            outbox_pending,
+            outbox_oldest_age,
+        }
+    }
+}
+
+/// Middleware: counts and times every request.
+pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let response = next.run(req).await;
+    let metrics = &state.metrics;
+    metrics
+        .latency
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(start.elapsed().as_secs_f64());
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// `GET /metrics`.
+/// Answers in OpenMetrics when the scraper asks for it, else in Prometheus' text
+/// format 0.0.4 (the encoding is the same apart from the closing `# EOF` comment).
+pub(crate) async fn render(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let stats = state.store.outbox_stats().await?;
+    let metrics = &state.metrics;
+    metrics.outbox_pending.set(stats.pending);
+    let age = stats
+        .oldest_created_at
+        .map(|t| ((tether_store::now_ms() - t).max(0) as f64) / 1000.0)
+        .unwrap_or(0.0);
+    metrics.outbox_oldest_age.set(age);
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &metrics.registry)
+        .map_err(ApiError::internal)?;
+    let wants_openmetrics = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/openmetrics-text"));
+    let content_type = if wants_openmetrics {
+        "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    } else {
+        "text/plain; version=0.0.4; charset=utf-8"
+    };
+    Ok(([(CONTENT_TYPE, content_type)], text).into_response())
+}

@@ -1,0 +1,253 @@
+//! The server-rendered web UI: a layout with navigation, the status page, the
+//! sections later work fills in, one stylesheet and the HTML 404 page.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::error::ApiError;
+use crate::{AppState, VERSION, health};
+
+const STYLESHEET: &str = include_str!("../static/tether.css");
+
+/// The main navigation, in order: (path, label).
+const NAV: [(&str, &str); 6] = [
+    ("/flags", "Flags"),
+    ("/jira", "Jira issues"),
+    ("/integrations", "Integrations"),
+    ("/tickets", "Tickets"),
+    ("/insights", "Insights"),
+    ("/status", "Status"),
+];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/status") }))
+        .route("/status", get(status))
+        .route("/flags", get(flags))
+        .route("/jira", get(jira))
+        .route("/integrations", get(integrations))
+        .route("/tickets", get(tickets))
+        .route("/insights", get(insights))
+        .route("/static/tether.css", get(stylesheet))
+}
+
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+    current: bool,
+}
+
+fn nav(current: &str) -> Vec<NavItem> {
+    NAV.iter()
+        .map(|&(href, label)| NavItem {
+            href,
+            label,
+            current: href == current,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct StatusPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    backend: &'static str,
+    ready: bool,
+    database: String,
+    migrations: String,
+    outbox_depth: String,
+    outbox_age: String,
+    uptime: String,
+}
+
+struct ProjectRow {
+    name: String,
+    key: String,
+    environments: String,
+}
+
+#[derive(Template)]
+#[template(path = "section.html")]
+struct SectionPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    title: &'static str,
+    lead: &'static str,
+    empty: &'static str,
+    projects: Vec<ProjectRow>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    path: String,
+}
+
+fn render(t: &impl Template) -> Result<Html<String>, ApiError> {
+    t.render().map(Html).map_err(ApiError::internal)
+}
+
+async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let readiness = health::readiness(&state).await;
+    let (outbox_depth, outbox_age) = match state.store.outbox_stats().await {
+        Ok(s) => (
+            s.pending.to_string(),
+            s.oldest_created_at
+                .map(|t| human_duration(((tether_store::now_ms() - t).max(0) / 1000) as u64))
+                .unwrap_or_else(|| "none waiting".to_owned()),
+        ),
+        Err(_) => ("unknown".to_owned(), "unknown".to_owned()),
+    };
+    render(&StatusPage {
+        nav: nav("/status"),
+        version: VERSION,
+        backend: state.store.backend_kind().as_str(),
+        ready: readiness.ready,
+        database: readiness.database,
+        migrations: readiness.migrations,
+        outbox_depth,
+        outbox_age,
+        uptime: human_duration(state.started.elapsed().as_secs()),
+    })
+}
+
+async fn section(
+    href: &'static str,
+    title: &'static str,
+    lead: &'static str,
+    empty: &'static str,
+    projects: Vec<ProjectRow>,
+) -> Result<Html<String>, ApiError> {
+    render(&SectionPage {
+        nav: nav(href),
+        version: VERSION,
+        title,
+        lead,
+        empty,
+        projects,
+    })
+}
+
+async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
+    let projects = state
+        .store
+        .list_projects()
+        .await?
+        .into_iter()
+        .map(|p| ProjectRow {
+            environments: p
+                .environments
+                .iter()
+                .map(|e| if e.primary { format!("{} (primary)", e.name) } else { e.name.clone() })
+                .collect::<Vec<_>>()
+                .join(", "),
+            name: p.name,
+            key: p.key,
+        })
+        .collect();
+    section(
+        "/flags",
+        "Flags",
+        "Projects, their environments and feature flags.",
+        "No projects yet. Create one with POST /api/projects.",
+        projects,
+    )
+    .await
+}
+
+async fn jira() -> Result<Html<String>, ApiError> {
+    section(
+        "/jira",
+        "Jira issues",
+        "Jira issues linked to flags and code changes, with their current state.",
+        "No Jira site is connected yet.",
+        Vec::new(),
+    )
+    .await
+}
+
+async fn integrations() -> Result<Html<String>, ApiError> {
+    section(
+        "/integrations",
+        "Integrations",
+        "Jira sites, Git forges and outgoing webhooks.",
+        "No integrations are configured yet.",
+        Vec::new(),
+    )
+    .await
+}
+
+async fn tickets() -> Result<Html<String>, ApiError> {
+    section(
+        "/tickets",
+        "Tickets",
+        "Tickets ingested from Jira: issues, their history, comments and sprints.",
+        "No tickets have been imported yet.",
+        Vec::new(),
+    )
+    .await
+}
+
+async fn insights() -> Result<Html<String>, ApiError> {
+    section(
+        "/insights",
+        "Insights",
+        "Delivery insight from ingested tickets: cycle time, lead time, throughput, flags per ticket.",
+        "Nothing to chart until tickets are imported.",
+        Vec::new(),
+    )
+    .await
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// Unknown pages: an HTML 404 (the API has its own JSON one).
+pub(crate) async fn not_found(req: Request) -> Response {
+    let page = NotFoundPage {
+        nav: nav(""),
+        version: VERSION,
+        path: req.uri().path().to_owned(),
+    };
+    match render(&page) {
+        Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `3d 4h`, `5m 2s`, `12s`: two units at most.
+fn human_duration(secs: u64) -> String {
+    let units = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)];
+    let parts: Vec<String> = units
+        .iter()
+        .scan(secs, |left, &(name, size)| {
+            let n = *left / size;
+            *left %= size;
+            Some((n, name))
+        })
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, name)| format!("{n}{name}"))
+        .collect();
+    if parts.is_empty() { "0s".to_owned() } else { parts.join(" ") }
+}
+
+#[cfg(test)]
+mod tests;

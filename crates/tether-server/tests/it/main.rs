@@ -1,0 +1,75 @@
+//! The server over real HTTP on loopback: health, metrics, errors, the API and
+//! the UI pages. Each test starts its own server on port 0 with its own SQLite.
+
+mod api;
+mod errors;
+mod observability;
+mod pages;
+
+use tether_server::{AppState, ServerConfig};
+use tether_store::{MasterKey, Store};
+use tokio::sync::oneshot;
+
+/// A running server; stops when dropped.
+#[allow(missing_debug_implementations)]
+pub struct TestServer {
+    pub url: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::start_with(ServerConfig::default()).await
+    }
+
+    pub async fn start_with(config: ServerConfig) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/tether.db", dir.path().display());
+        let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
+        store.migrate().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(store.clone(), config);
+        tokio::spawn(tether_server::serve(state, listener, async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            url: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            store,
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.at(path)).send().await.unwrap()
+    }
+
+    /// GET, returning the status and the body parsed as JSON.
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// POST a raw body as JSON, returning the status and the body parsed as JSON.
+    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, serde_json::Value) {
+        let r = self
+            .client
+            .post(self.at(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+}

@@ -1,0 +1,208 @@
+//! tether's configuration: one typed struct, from defaults, then `tether.toml`
+//! (or `--config FILE`), then `TETHER_*` environment variables, later winning.
+//!
+//! Every key has an environment variable named `TETHER_` + the key in upper case
+//! (`database_url` → `TETHER_DATABASE_URL`). Secrets are `SecretString`s and are
+//! printed only as `<redacted>`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "tether.toml";
+const ENV_PREFIX: &str = "TETHER_";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port the server listens on.
+    pub listen: SocketAddr,
+    /// The URL people use to reach tether, for links; defaults to `http://<listen>`.
+    pub public_url: Option<String>,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: SecretString,
+    /// Where tether keeps local state (the SQLite database by default, the key file).
+    pub data_dir: PathBuf,
+    /// The master key (32 bytes, base64 or hex) that encrypts secrets at rest.
+    pub master_key: Option<SecretString>,
+    /// Where the master key is kept when `master_key` is not set; created with
+    /// mode 0600 on first start. Defaults to `<data_dir>/master.key`.
+    pub master_key_file: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `tether=debug,info`.
+    pub log: String,
+    /// `human` or `json`.
+    pub log_format: LogFormat,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+/// The defaults, as a serialisable layer under the file and the environment.
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    database_url: &'static str,
+    data_dir: &'static str,
+    log: &'static str,
+    log_format: LogFormat,
+    body_limit: usize,
+    shutdown_grace_seconds: u64,
+}
+
+const DEFAULTS: Defaults = Defaults {
+    listen: "127.0.0.1:8080",
+    database_url: "sqlite://./tether-data/tether.db",
+    data_dir: "./tether-data",
+    log: "info",
+    log_format: LogFormat::Human,
+    body_limit: 1024 * 1024,
+    shutdown_grace_seconds: 30,
+};
+
+/// A configuration that cannot be used; the binary exits with status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Loads the configuration. `explicit` is the `--config` path, which must
+    /// exist; without it `tether.toml` in the working folder is read if present.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load_from(explicit, Env::prefixed(ENV_PREFIX))
+    }
+
+    fn load_from(explicit: Option<&Path>, env: Env) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        match explicit {
+            Some(path) => {
+                std::fs::metadata(path).map_err(|e| {
+                    ConfigError(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                if Path::new(DEFAULT_CONFIG_FILE).exists() {
+                    figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+                }
+            }
+        }
+        let figment = figment.merge(env);
+        let config: Config = figment.extract().map_err(describe)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        use secrecy::ExposeSecret;
+        let url = self.database_url.expose_secret();
+        if tether_store::BackendKind::from_url(url).is_none() {
+            return Err(ConfigError(format!(
+                "database_url: expected sqlite://PATH or postgres://…, got {:?}",
+                tether_store::redact_url(url)
+            )));
+        }
+        if self.body_limit == 0 {
+            return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "public_url: expected an http:// or https:// URL, got {url:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The URL for links: `public_url`, else `http://<listen>`.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn master_key_path(&self) -> PathBuf {
+        self.master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("master.key"))
+    }
+
+    /// The effective configuration as TOML, with secrets replaced by `<redacted>`.
+    pub fn to_redacted_toml(&self) -> String {
+        use secrecy::ExposeSecret;
+        let redacted = "<redacted>";
+        let mut t = toml::Table::new();
+        t.insert("listen".into(), self.listen.to_string().into());
+        t.insert("public_url".into(), self.public_url().into());
+        t.insert(
+            "database_url".into(),
+            tether_store::redact_url(self.database_url.expose_secret()).into(),
+        );
+        t.insert("data_dir".into(), self.data_dir.display().to_string().into());
+        if self.master_key.is_some() {
+            t.insert("master_key".into(), redacted.into());
+        }
+        t.insert(
+            "master_key_file".into(),
+            self.master_key_path().display().to_string().into(),
+        );
+        t.insert("log".into(), self.log.clone().into());
+        let format = match self.log_format {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        };
+        t.insert("log_format".into(), format.into());
+        t.insert("body_limit".into(), (self.body_limit as i64).into());
+        t.insert(
+            "shutdown_grace_seconds".into(),
+            (self.shutdown_grace_seconds as i64).into(),
+        );
+        toml::to_string(&t).unwrap_or_default()
+    }
+}
+
+/// Turns figment's error into one line per problem naming where it came from
+/// (the file, or the exact environment variable), the key, and what was expected.
+fn describe(err: figment::Error) -> ConfigError {
+    let lines: Vec<String> = err
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e.metadata.as_ref().map(|m| {
+                if m.name.contains("environment") {
+                    format!("environment variable {ENV_PREFIX}{}", key.to_uppercase())
+                } else {
+                    match &m.source {
+                        Some(figment::Source::File(path)) => format!("config file {}", path.display()),
+                        _ => m.name.to_string(),
+                    }
+                }
+            });
+            let what = e.kind.to_string();
+            match (source, key.is_empty()) {
+                (Some(source), false) => format!("{source}: key `{key}`: {what}"),
+                (Some(source), true) => format!("{source}: {what}"),
+                (None, false) => format!("key `{key}`: {what}"),
+                (None, true) => what,
+            }
+        })
+        .collect();
+    ConfigError(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! What each command does: open the store, run the server until a signal, the
+//! demo, migrations and the configuration check.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use secrecy::ExposeSecret;
+use tether_server::{AppState, ServerConfig};
+use tether_store::{MasterKey, NewProject, Store, StoreError};
+use tokio::net::TcpListener;
+
+use crate::config::{Config, ConfigError, LogFormat};
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn init_tracing(config: &Config) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .map_err(|e| ConfigError(format!("log: {e}")))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = match config.log_format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+    result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+pub fn config_check(config: &Config) -> Result<()> {
+    // Read the key (without creating one) so a malformed key fails the check.
+    let key_note = match &config.master_key {
+        Some(text) => {
+            MasterKey::from_encoded(text.expose_secret())
+                .map_err(|e| ConfigError(format!("master_key (TETHER_MASTER_KEY): {e}")))?;
+            "master key: from configuration".to_owned()
+        }
+        None => {
+            let path = config.master_key_path();
+            if path.exists() {
+                read_key_file(&path)?;
+                format!("master key: {}", path.display())
+            } else {
+                format!("master key: will be generated at {} on first start", path.display())
+            }
+        }
+    };
+    print!("{}", config.to_redacted_toml());
+    eprintln!("configuration is valid; {key_note}");
+    Ok(())
+}
+
+/// The master key from the configuration, else from its file, which is created
+/// (mode 0600) with a fresh key on first start.
+fn master_key(config: &Config) -> Result<MasterKey> {
+    if let Some(text) = &config.master_key {
+        return MasterKey::from_encoded(text.expose_secret())
+            .map_err(|e| ConfigError(format!("master_key (TETHER_MASTER_KEY): {e}")).into());
+    }
+    let path = config.master_key_path();
+    if path.exists() {
+        return read_key_file(&path);
+    }
+    let key = MasterKey::generate();
+    write_key_file(&path, &key)?;
+    tracing::warn!(
+        path = %path.display(),
+        "generated a new master key; back it up; without it stored secrets cannot be read"
+    );
+    Ok(key)
+}
+
+fn read_key_file(path: &Path) -> Result<MasterKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the master key file {}", path.display()))?;
+    MasterKey::from_encoded(&text)
+        .map_err(|e| ConfigError(format!("master key file {}: {e}", path.display())).into())
+}
+
+fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create the master key file {}", path.display()))?;
+    writeln!(file, "{}", key.to_base64())
+        .with_context(|| format!("cannot write the master key file {}", path.display()))?;
+    Ok(())
+}
+
+/// Opens the database and applies pending migrations.
+async fn open_store(config: &Config) -> Result<Store> {
+    let key = master_key(config)?;
+    let url = config.database_url.expose_secret();
+    let store = Store::connect(url, key).await?;
+    let applied = store.migrate().await.map_err(|e| match e {
+        StoreError::WrongMasterKey => anyhow::Error::new(e),
+        other => anyhow::Error::new(other).context("cannot prepare the database"),
+    })?;
+    if applied > 0 {
+        tracing::info!(applied, "applied database migrations");
+    }
+    Ok(store)
+}
+
+pub async fn migrate(config: Config) -> Result<()> {
+    init_tracing(&config)?;
+    let store = open_store(&config).await?;
+    let status = store.schema_status().await?;
+    println!(
+        "database is current: {} of {} migrations applied ({})",
+        status.applied,
+        status.expected,
+        store.backend_kind().as_str()
+    );
+    store.close().await;
+    Ok(())
+}
+
+pub async fn serve(config: Config) -> Result<()> {
+    init_tracing(&config)?;
+    let store = open_store(&config).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    run_server(&config, store, listener, None).await
+}
+
+pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
+    init_tracing(&config)?;
+    let store = open_store(&config).await?;
+    seed_demo(&store).await?;
+    let wanted = std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
+    let listener = match TcpListener::bind(wanted).await {
+        Ok(l) => l,
+        Err(e) if port.is_none() && e.kind() == std::io::ErrorKind::AddrInUse => {
+            let any = std::net::SocketAddr::new(wanted.ip(), 0);
+            TcpListener::bind(any)
+                .await
+                .with_context(|| format!("cannot listen on {any}"))?
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot listen on {wanted}")),
+    };
+    config.listen = listener.local_addr()?;
+    let url = config.public_url();
+    let banner = format!(
+        "\ntether {} demo is running\n\n  web UI:   {url}/\n  status:   {url}/status\n  \
+         API:      {url}/api/projects\n  data:     {}\n\nPress Ctrl-C to stop.\n",
+        tether_server::VERSION,
+        config.data_dir.display(),
+    );
+    run_server(&config, store, listener, Some(banner)).await
+}
+
+/// A sample project, so that a first look shows something.
+async fn seed_demo(store: &Store) -> Result<()> {
+    let project = NewProject {
+        key: "demo".to_owned(),
+        name: "Demo shop".to_owned(),
+        description: "A sample project created by `tether demo`".to_owned(),
+        environments: Vec::new(),
+    };
+    match store.create_project(&project, "demo").await {
+        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+        Err(e) => Err(e).context("cannot create the demo project"),
+    }
+}
+
+async fn run_server(
+    config: &Config,
+    store: Store,
+    listener: TcpListener,
+    banner: Option<String>,
+) -> Result<()> {
+    let addr = listener.local_addr()?;
+    let server_config = ServerConfig {
+        body_limit: config.body_limit,
+        public_url: config.public_url(),
+    };
+    let state = AppState::new(store.clone(), server_config);
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<&'static str>();
+    let shutdown = async move {
+        let name = shutdown_signal().await;
+        let _ = signalled_tx.send(name);
+    };
+    tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
+    match banner {
+        Some(banner) => println!("{banner}"),
+        None => println!("tether is listening on http://{addr}"),
+    }
+    let server = tether_server::serve(state, listener, shutdown);
+    tokio::pin!(server);
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    tokio::select! {
+        result = &mut server => result.context("the server failed")?,
+        Ok(name) = signalled_rx => {
+            tracing::info!(signal = name, "shutting down; letting requests in flight finish");
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(result) => result.context("the server failed")?,
+                Err(_) => {
+                    tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; stopping anyway");
+                }
+            }
+        }
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming which.
+async fn shutdown_signal() -> &'static str {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+                "SIGTERM"
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<&'static str>();
+    tokio::select! {
+        name = ctrl_c => name,
+        name = term => name,
+    }
+}
