@@ -9,9 +9,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use std::error::Error as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::error::Error as _;
 use tether_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]

@@ -81,7 +81,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::max(body_limit))
-        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -117,5 +120,9 @@ async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> 
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {
-    ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path()))
+    ApiError::MethodNotAllowed(format!(
+        "{} is not allowed on {}",
+        req.method(),
+        req.uri().path()
+    ))
 }

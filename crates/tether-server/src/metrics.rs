@@ -50,7 +50,8 @@ impl std::fmt::Debug for Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         let mut registry = Registry::default();
-        let requests = Family::<RequestLabels, prometheus_client::metrics::counter::Counter>::default();
+        let requests =
+            Family::<RequestLabels, prometheus_client::metrics::counter::Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });

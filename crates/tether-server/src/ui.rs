@@ -146,7 +146,13 @@ async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> 
             environments: p
                 .environments
                 .iter()
-                .map(|e| if e.primary { format!("{} (primary)", e.name) } else { e.name.clone() })
+                .map(|e| {
+                    if e.primary {
+                        format!("{} (primary)", e.name)
+                    } else {
+                        e.name.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(", "),
             name: p.name,
@@ -246,7 +252,11 @@ fn human_duration(secs: u64) -> String {
         .filter(|(n, _)| *n > 0)
         .map(|(n, name)| format!("{n}{name}"))
         .collect();
-    if parts.is_empty() { "0s".to_owned() } else { parts.join(" ") }
+    if parts.is_empty() {
+        "0s".to_owned()
+    } else {
+        parts.join(" ")
+    }
 }
 
 #[cfg(test)]

@@ -115,7 +115,9 @@ impl Config {
             )));
         }
         if self.body_limit == 0 {
-            return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
+            return Err(ConfigError(
+                "body_limit: expected a number of bytes above 0".to_owned(),
+            ));
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -152,7 +154,10 @@ impl Config {
             "database_url".into(),
             tether_store::redact_url(self.database_url.expose_secret()).into(),
         );
-        t.insert("data_dir".into(), self.data_dir.display().to_string().into());
+        t.insert(
+            "data_dir".into(),
+            self.data_dir.display().to_string().into(),
+        );
         if self.master_key.is_some() {
             t.insert("master_key".into(), redacted.into());
         }
@@ -187,7 +192,9 @@ fn describe(err: figment::Error) -> ConfigError {
                     format!("environment variable {ENV_PREFIX}{}", key.to_uppercase())
                 } else {
                     match &m.source {
-                        Some(figment::Source::File(path)) => format!("config file {}", path.display()),
+                        Some(figment::Source::File(path)) => {
+                            format!("config file {}", path.display())
+                        }
                         _ => m.name.to_string(),
                     }
                 }

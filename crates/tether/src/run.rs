@@ -22,7 +22,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 fn init_tracing(config: &Config) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .map_err(|e| ConfigError(format!("log: {e}")))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let result = match config.log_format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -44,7 +46,10 @@ pub fn config_check(config: &Config) -> Result<()> {
                 read_key_file(&path)?;
                 format!("master key: {}", path.display())
             } else {
-                format!("master key: will be generated at {} on first start", path.display())
+                format!(
+                    "master key: will be generated at {} on first start",
+                    path.display()
+                )
             }
         }
     };
@@ -140,7 +145,8 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
     init_tracing(&config)?;
     let store = open_store(&config).await?;
     seed_demo(&store).await?;
-    let wanted = std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
+    let wanted =
+        std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
     let listener = match TcpListener::bind(wanted).await {
         Ok(l) => l,
         Err(e) if port.is_none() && e.kind() == std::io::ErrorKind::AddrInUse => {
@@ -188,10 +194,15 @@ async fn run_server(
         public_url: config.public_url(),
     };
     let state = AppState::new(store.clone(), server_config);
-    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<&'static str>();
+    let signals = Signals::install()?;
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
-        let name = shutdown_signal().await;
-        let _ = signalled_tx.send(name);
+        let name = signals.recv().await;
+        tracing::info!(
+            signal = name,
+            "shutting down; letting requests in flight finish"
+        );
+        let _ = signalled_tx.send(());
     };
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
     match banner {
@@ -203,13 +214,12 @@ async fn run_server(
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     tokio::select! {
         result = &mut server => result.context("the server failed")?,
-        Ok(name) = signalled_rx => {
-            tracing::info!(signal = name, "shutting down; letting requests in flight finish");
-            match tokio::time::timeout(grace, &mut server).await {
-                Ok(result) => result.context("the server failed")?,
-                Err(_) => {
-                    tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; stopping anyway");
-                }
+        Ok(()) = signalled_rx => {
+            if tokio::time::timeout(grace, &mut server).await.is_err() {
+                tracing::warn!(
+                    seconds = grace.as_secs(),
+                    "requests still running after the grace period; stopping anyway"
+                );
             }
         }
     }
@@ -218,26 +228,42 @@ async fn run_server(
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM, naming which.
-async fn shutdown_signal() -> &'static str {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
-    };
+/// SIGINT (Ctrl-C) and SIGTERM handlers, installed before the server says it is
+/// listening so that a signal sent right after that line is never missed.
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-                "SIGTERM"
-            }
-            Err(_) => std::future::pending().await,
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                int: signal(SignalKind::interrupt()).context("cannot handle SIGINT")?,
+                term: signal(SignalKind::terminate()).context("cannot handle SIGTERM")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<&'static str>();
-    tokio::select! {
-        name = ctrl_c => name,
-        name = term => name,
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Resolves on the first signal, naming it.
+    async fn recv(mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.int.recv() => "SIGINT",
+                _ = self.term.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }

@@ -94,7 +94,9 @@ fn env_view(e: Environment) -> EnvironmentView {
     }
 }
 
-pub(crate) async fn list(State(state): State<AppState>) -> Result<Json<Vec<ProjectView>>, ApiError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<ProjectView>>, ApiError> {
     let projects = state.store.list_projects().await?;
     Ok(Json(projects.into_iter().map(ProjectView::from).collect()))
 }
@@ -105,7 +107,9 @@ pub(crate) async fn get(
 ) -> Result<Json<ProjectView>, ApiError> {
     match state.store.project(&key).await {
         Ok(p) => Ok(Json(p.into())),
-        Err(StoreError::NotFound) => Err(ApiError::NotFound(format!("no project with key {key:?}"))),
+        Err(StoreError::NotFound) => {
+            Err(ApiError::NotFound(format!("no project with key {key:?}")))
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -187,6 +191,9 @@ fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     if (1..=200).contains(&len) {
         Ok(())
     } else {
-        Err(ApiError::invalid(field, "a name must have 1 to 200 characters"))
+        Err(ApiError::invalid(
+            field,
+            "a name must have 1 to 200 characters",
+        ))
     }
 }

@@ -61,7 +61,11 @@ impl TestServer {
     }
 
     /// POST a raw body as JSON, returning the status and the body parsed as JSON.
-    pub async fn post_raw(&self, path: &str, body: impl Into<reqwest::Body>) -> (u16, serde_json::Value) {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, serde_json::Value) {
         let r = self
             .client
             .post(self.at(path))

@@ -1,0 +1,23 @@
+// Shared launch and assertion helpers for the browser scripts.
+import { chromium } from 'playwright-core';
+
+// Debian's Chromium, started so that it makes no connection beyond loopback.
+export async function launch() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage();
+  page.setDefaultTimeout(15000);
+  return { browser, page };
+}
+
+export function check(condition, what) {
+  if (!condition) {
+    throw new Error(`check failed: ${what}`);
+  }
+}

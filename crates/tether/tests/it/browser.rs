@@ -1,0 +1,47 @@
+//! The web UI in a real browser: Playwright (npm `playwright-core`) driving
+//! Debian's Chromium. Runs when `TEST_BROWSER=1`; `.ci/run` sets it up.
+
+use crate::{Sandboxed, browser_dir};
+
+/// Runs one Playwright script from `tests/browser` against a fresh tether.
+async fn run_script(script: &str) {
+    let dir = browser_dir();
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "TEST_BROWSER is set but {}/node_modules is missing: run `npm ci` there",
+        dir.display()
+    );
+    let t = Sandboxed::new();
+    let mut server = t.start(&["demo", "--port", "0"], &[]).await;
+    let out = tokio::process::Command::new("node")
+        .arg(dir.join(script))
+        .arg(&server.url)
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("ok:"),
+        "{script} reported nothing\n{stdout}"
+    );
+    server.signal("TERM");
+    server.child.wait().await.unwrap();
+}
+
+fn enabled() -> bool {
+    let on = std::env::var("TEST_BROWSER").is_ok_and(|v| v == "1");
+    if !on {
+        eprintln!("TEST_BROWSER is not 1: browser test skipped");
+    }
+    on
+}
+
+#[tokio::test]
+async fn the_status_page_loads_and_the_navigation_works_in_chromium() {
+    if enabled() {
+        run_script("navigation.mjs").await;
+    }
+}

@@ -1,0 +1,139 @@
+//! The command line: versions, completions, exit codes and messages on bad input.
+
+use crate::Sandboxed;
+
+#[tokio::test]
+async fn version_and_completions() {
+    let t = Sandboxed::new();
+    let (code, out, _) = t.run(&["--version"], &[]).await;
+    assert_eq!(
+        (code, out.trim()),
+        (0, concat!("tether ", env!("CARGO_PKG_VERSION")))
+    );
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, err) = t.run(&["completions", shell], &[]).await;
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains("serve") && out.contains("migrate"),
+            "{shell}: {out}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn usage_and_config_errors_exit_2_naming_the_problem() {
+    let t = Sandboxed::new();
+    let check = |args: &'static [&'static str],
+                 env: &'static [(&'static str, &'static str)],
+                 expect: &'static str| {
+        let t = &t;
+        async move {
+            let (code, _, err) = t.run(args, env).await;
+            assert_eq!(code, 2, "{args:?} {env:?}: {err}");
+            assert!(
+                err.contains(expect),
+                "{args:?} {env:?}: {err:?} lacks {expect:?}"
+            );
+        }
+    };
+    check(&["frobnicate"], &[], "unrecognized subcommand").await;
+    check(
+        &["serve"],
+        &[("TETHER_LISTEN", "here")],
+        "environment variable TETHER_LISTEN: key `listen`",
+    )
+    .await;
+    check(
+        &["serve"],
+        &[("TETHER_BODY_LIMIT", "lots")],
+        "expected usize",
+    )
+    .await;
+    check(
+        &["config", "check"],
+        &[("TETHER_MASTER_KEY", "short")],
+        "master_key (TETHER_MASTER_KEY): expected 32 bytes",
+    )
+    .await;
+    check(
+        &["--config", "missing.toml", "serve"],
+        &[],
+        "cannot read config file missing.toml",
+    )
+    .await;
+    std::fs::write(t.path().join("tether.toml"), "listen = [").unwrap();
+    check(&["migrate"], &[], "config file tether.toml").await;
+}
+
+#[tokio::test]
+async fn a_database_that_cannot_be_opened_exits_1_with_the_cause() {
+    let t = Sandboxed::new();
+    let (code, _, err) = t
+        .run(
+            &["migrate"],
+            &[(
+                "TETHER_DATABASE_URL",
+                "postgres://tether:pw@127.0.0.1:1/tether",
+            )],
+        )
+        .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("cannot open database postgres://tether:***@127.0.0.1:1/tether"),
+        "{err}"
+    );
+    assert!(err.contains("Connection refused"), "{err}");
+    assert!(!err.contains(":pw@"), "the password is not shown: {err}");
+}
+
+#[tokio::test]
+async fn config_check_prints_the_effective_config_with_secrets_redacted() {
+    let t = Sandboxed::new();
+    let key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let (code, out, err) = t
+        .run(
+            &["config", "check"],
+            &[
+                ("TETHER_MASTER_KEY", key),
+                ("TETHER_DATABASE_URL", "postgres://u:hunter2@db/t"),
+            ],
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("database_url = \"postgres://u:***@db/t\""),
+        "{out}"
+    );
+    assert!(out.contains("master_key = \"<redacted>\""), "{out}");
+    assert!(
+        !out.contains("hunter2") && !out.contains(key) && !err.contains(key),
+        "{out}{err}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_creates_the_database_and_a_private_key_file_once() {
+    let t = Sandboxed::new();
+    let (code, out, err) = t.run(&["migrate"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("database is current: 1 of 1 migrations applied (SQLite)"),
+        "{out}"
+    );
+    let key_file = t.path().join("tether-data/master.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(t.path().join("tether-data/tether.db").exists());
+    // A second run keeps the key; another key is refused.
+    assert_eq!(t.run(&["migrate"], &[]).await.0, 0);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key);
+    let other = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    let (code, _, err) = t.run(&["migrate"], &[("TETHER_MASTER_KEY", other)]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("master key does not match"), "{err}");
+}
