@@ -170,13 +170,12 @@ impl Store {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
                 let file = options.get_filename();
-                if file != Path::new(":memory:") {
-                    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
-                            path: dir.display().to_string(),
-                            source,
-                        })?;
-                    }
+                let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+                if let Some(dir) = dir.filter(|_| file != Path::new(":memory:")) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                        path: dir.display().to_string(),
+                        source,
+                    })?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)

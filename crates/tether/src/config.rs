@@ -119,12 +119,14 @@ impl Config {
                 "body_limit: expected a number of bytes above 0".to_owned(),
             ));
         }
-        if let Some(url) = &self.public_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(ConfigError(format!(
-                    "public_url: expected an http:// or https:// URL, got {url:?}"
-                )));
-            }
+        if let Some(url) = self
+            .public_url
+            .as_ref()
+            .filter(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+        {
+            return Err(ConfigError(format!(
+                "public_url: expected an http:// or https:// URL, got {url:?}"
+            )));
         }
         Ok(())
     }

@@ -20,6 +20,12 @@ pub struct Sandboxed {
     pub dir: tempfile::TempDir,
 }
 
+impl Default for Sandboxed {
+    fn default() -> Self {
+        Sandboxed::new()
+    }
+}
+
 impl Sandboxed {
     pub fn new() -> Sandboxed {
         Sandboxed {
