@@ -131,7 +131,7 @@ async fn drain_with_workers(store: &Store, label: &str, rows: usize, workers: us
     for t in tasks {
         t.await.unwrap();
     }
-    let delivered = delivered.lock().unwrap();
+    let delivered = std::mem::take(&mut *delivered.lock().unwrap());
     assert_eq!(delivered.len(), rows, "{label}: rows lost");
     let twice: Vec<_> = delivered.iter().filter(|(_, by)| by.len() != 1).collect();
     assert!(
