@@ -25,14 +25,17 @@ const NAV: [(&str, &str); 6] = [
 ];
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new()
+    let mut router = Router::new();
+    for page in PLACEHOLDERS {
+        router = router.route(
+            page.0,
+            get(move || async move { section(page, Vec::new()) }),
+        );
+    }
+    router
         .route("/", get(|| async { Redirect::to("/status") }))
         .route("/status", get(status))
         .route("/flags", get(flags))
-        .route("/jira", get(jira))
-        .route("/integrations", get(integrations))
-        .route("/tickets", get(tickets))
-        .route("/insights", get(insights))
         .route("/static/tether.css", get(stylesheet))
 }
 
@@ -119,11 +122,36 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
     })
 }
 
-async fn section(
-    href: &'static str,
-    title: &'static str,
-    lead: &'static str,
-    empty: &'static str,
+/// The sections whose content later work fills in: (path, title, lead, empty state).
+const PLACEHOLDERS: [(&str, &str, &str, &str); 4] = [
+    (
+        "/jira",
+        "Jira issues",
+        "Jira issues linked to flags and code changes, with their current state.",
+        "No Jira site is connected yet.",
+    ),
+    (
+        "/integrations",
+        "Integrations",
+        "Jira sites, Git forges and outgoing webhooks.",
+        "No integrations are configured yet.",
+    ),
+    (
+        "/tickets",
+        "Tickets",
+        "Tickets ingested from Jira: issues, their history, comments and sprints.",
+        "No tickets have been imported yet.",
+    ),
+    (
+        "/insights",
+        "Insights",
+        "Delivery insight from ingested tickets: cycle time, lead time, throughput, flags per ticket.",
+        "Nothing to chart until tickets are imported.",
+    ),
+];
+
+fn section(
+    (href, title, lead, empty): (&'static str, &'static str, &'static str, &'static str),
     projects: Vec<ProjectRow>,
 ) -> Result<Html<String>, ApiError> {
     render(&SectionPage {
@@ -160,57 +188,14 @@ async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> 
         })
         .collect();
     section(
-        "/flags",
-        "Flags",
-        "Projects, their environments and feature flags.",
-        "No projects yet. Create one with POST /api/projects.",
+        (
+            "/flags",
+            "Flags",
+            "Projects, their environments and feature flags.",
+            "No projects yet. Create one with POST /api/projects.",
+        ),
         projects,
     )
-    .await
-}
-
-async fn jira() -> Result<Html<String>, ApiError> {
-    section(
-        "/jira",
-        "Jira issues",
-        "Jira issues linked to flags and code changes, with their current state.",
-        "No Jira site is connected yet.",
-        Vec::new(),
-    )
-    .await
-}
-
-async fn integrations() -> Result<Html<String>, ApiError> {
-    section(
-        "/integrations",
-        "Integrations",
-        "Jira sites, Git forges and outgoing webhooks.",
-        "No integrations are configured yet.",
-        Vec::new(),
-    )
-    .await
-}
-
-async fn tickets() -> Result<Html<String>, ApiError> {
-    section(
-        "/tickets",
-        "Tickets",
-        "Tickets ingested from Jira: issues, their history, comments and sprints.",
-        "No tickets have been imported yet.",
-        Vec::new(),
-    )
-    .await
-}
-
-async fn insights() -> Result<Html<String>, ApiError> {
-    section(
-        "/insights",
-        "Insights",
-        "Delivery insight from ingested tickets: cycle time, lead time, throughput, flags per ticket.",
-        "Nothing to chart until tickets are imported.",
-        Vec::new(),
-    )
-    .await
 }
 
 async fn stylesheet() -> Response {
