@@ -174,10 +174,7 @@ catalogue! {
 impl Action {
     /// Looks an action up by its policy name (case-sensitive, as in policies).
     pub fn from_name(name: &str) -> Option<Action> {
-        CATALOGUE
-            .iter()
-            .find(|info| info.name == name)
-            .map(|info| info.action)
+        CATALOGUE.iter().find(|info| info.name == name).map(|info| info.action)
     }
 
     /// Every action, in catalogue order.
@@ -221,26 +218,19 @@ impl ActionPattern {
         let glob = Glob::new(text)?;
         let pattern = ActionPattern { glob };
         if !Action::all().any(|action| pattern.matches(action)) {
-            return Err(ParseError::new(
-                0,
-                ParseErrorKind::UnknownAction(text.to_owned()),
-            ));
+            return Err(ParseError::new(0, ParseErrorKind::UnknownAction(text.to_owned())));
         }
         Ok(pattern)
     }
 
     /// The pattern matching exactly `action`.
     pub fn exact(action: Action) -> ActionPattern {
-        ActionPattern {
-            glob: Glob::trusted(action.name()),
-        }
+        ActionPattern { glob: Glob::trusted(action.name()) }
     }
 
     /// For names and globs the crate writes itself, valid by construction.
     pub(crate) fn trusted(text: &str) -> ActionPattern {
-        ActionPattern {
-            glob: Glob::trusted(text),
-        }
+        ActionPattern { glob: Glob::trusted(text) }
     }
 
     /// `*`: every action.
@@ -254,9 +244,7 @@ impl ActionPattern {
 
     /// The actions the pattern stands for, in catalogue order.
     pub fn expand(&self) -> Vec<Action> {
-        Action::all()
-            .filter(|&action| self.matches(action))
-            .collect()
+        Action::all().filter(|&action| self.matches(action)).collect()
     }
 
     pub fn as_str(&self) -> &str {

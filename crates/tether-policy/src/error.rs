@@ -19,10 +19,7 @@ impl ParseError {
 
     /// The same error, found inside a larger text that starts `by` bytes earlier.
     pub(crate) fn shifted(self, by: usize) -> ParseError {
-        ParseError {
-            pos: self.pos + by,
-            ..self
-        }
+        ParseError { pos: self.pos + by, ..self }
     }
 }
 

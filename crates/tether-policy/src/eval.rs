@@ -17,22 +17,14 @@ pub struct Principal {
 impl Principal {
     /// A member (a person): access is what its roles allow.
     pub fn member(name: impl Into<String>, roles: Vec<Role>) -> Principal {
-        Principal {
-            name: name.into(),
-            roles,
-            creator: None,
-        }
+        Principal { name: name.into(), roles, creator: None }
     }
 
     /// A token: access is what its roles allow *and* its creator may do, so a token never
     /// exceeds its creator (and a token created by a token never exceeds either). This is
     /// why creating a token needs no check of the roles given to it.
     pub fn token(name: impl Into<String>, roles: Vec<Role>, creator: Principal) -> Principal {
-        Principal {
-            name: name.into(),
-            roles,
-            creator: Some(Box::new(creator)),
-        }
+        Principal { name: name.into(), roles, creator: Some(Box::new(creator)) }
     }
 
     pub fn name(&self) -> &str {
@@ -50,18 +42,12 @@ impl Principal {
     /// The member at the root of the creator chain: the owner of any token this principal
     /// creates, and who `member/$self` stands for.
     pub fn owner(&self) -> &str {
-        self.chain()
-            .last()
-            .map_or(self.name.as_str(), |p| p.name.as_str())
+        self.chain().last().map_or(self.name.as_str(), |p| p.name.as_str())
     }
 
     /// Decides whether this principal may perform `action` on `resource`.
     pub fn evaluate(&self, action: Action, resource: &Resource) -> Decision {
-        let deny = |reason| Decision::Deny {
-            action,
-            resource: resource.clone(),
-            reason,
-        };
+        let deny = |reason| Decision::Deny { action, resource: resource.clone(), reason };
         if action.kind() != resource.kind() {
             return deny(DenyReason::WrongResourceKind {
                 expected: action.kind(),
@@ -119,10 +105,7 @@ impl Principal {
                     statement_index: index,
                     statement: statement.clone(),
                 },
-                None => DenyReason::NoStatementMatched {
-                    principal,
-                    is_creator,
-                },
+                None => DenyReason::NoStatementMatched { principal, is_creator },
             },
         )
     }
@@ -154,11 +137,9 @@ impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::Allow => f.write_str("allowed"),
-            Decision::Deny {
-                action,
-                resource,
-                reason,
-            } => write!(f, "`{action}` on `{resource}` denied: {reason}"),
+            Decision::Deny { action, resource, reason } => {
+                write!(f, "`{action}` on `{resource}` denied: {reason}")
+            }
         }
     }
 }
@@ -168,10 +149,7 @@ impl fmt::Display for Decision {
 pub enum DenyReason {
     /// The caller passed a resource of another kind than the action works on: a bug in
     /// the caller, reported rather than guessed around.
-    WrongResourceKind {
-        expected: ResourceKind,
-        found: ResourceKind,
-    },
+    WrongResourceKind { expected: ResourceKind, found: ResourceKind },
     /// No role of `principal` allows it and one of them explicitly denies it: the first
     /// such statement (`statement_index` is 0-based). `is_creator` is true when `principal`
     /// is the creator of the requesting token (or further up), not the requester itself.
@@ -214,10 +192,7 @@ impl fmt::Display for DenyReason {
                 whose(f, principal, *is_creator)?;
                 write!(f, ": `{statement}`")
             }
-            DenyReason::NoStatementMatched {
-                principal,
-                is_creator,
-            } => {
+            DenyReason::NoStatementMatched { principal, is_creator } => {
                 f.write_str("no statement in the roles of ")?;
                 whose(f, principal, *is_creator)?;
                 f.write_str(" allows it")
@@ -237,10 +212,7 @@ pub fn visible_projects<'a, I>(principal: &Principal, projects: I) -> Vec<&'a Na
 where
     I: IntoIterator<Item = &'a Named>,
 {
-    projects
-        .into_iter()
-        .filter(|project| can_view_project(principal, project))
-        .collect()
+    projects.into_iter().filter(|project| can_view_project(principal, project)).collect()
 }
 
 /// Every action `principal` may perform on `resource`, in catalogue order: for a UI to

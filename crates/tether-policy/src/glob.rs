@@ -20,16 +20,12 @@ impl Glob {
     /// reserves: `:` `;` `,` `/` `$`, whitespace and control characters.
     pub fn new(pattern: &str) -> Result<Glob, ParseError> {
         check_chars(pattern, 0, CharRule::Glob)?;
-        Ok(Glob {
-            text: pattern.to_owned(),
-        })
+        Ok(Glob { text: pattern.to_owned() })
     }
 
     /// The glob `*`, which matches every string.
     pub fn any() -> Glob {
-        Glob {
-            text: "*".to_owned(),
-        }
+        Glob { text: "*".to_owned() }
     }
 
     /// True when `text` as a whole matches the pattern.
@@ -51,9 +47,7 @@ impl Glob {
     /// For patterns the crate writes itself (built-in roles, action names), which are valid
     /// by construction; avoids a fallible path where none can fail.
     pub(crate) fn trusted(text: &str) -> Glob {
-        Glob {
-            text: text.to_owned(),
-        }
+        Glob { text: text.to_owned() }
     }
 }
 
@@ -118,7 +112,5 @@ fn glob_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    pattern
-        .get(p..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
 }

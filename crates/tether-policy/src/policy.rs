@@ -83,11 +83,7 @@ impl Statement {
         };
         match empty_field {
             Some(field) => Err(StatementError::EmptyList { field }),
-            None => Ok(Statement {
-                effect,
-                actions,
-                resources,
-            }),
+            None => Ok(Statement { effect, actions, resources }),
         }
     }
 
@@ -128,14 +124,10 @@ impl Statement {
     pub fn parse(text: &str) -> Result<Statement, ParseError> {
         let words = words(text);
         let mut words = words.into_iter().peekable();
-        let (effect_word, effect_pos) = words
-            .next()
-            .ok_or(ParseError::new(0, ParseErrorKind::Empty))?;
+        let (effect_word, effect_pos) =
+            words.next().ok_or(ParseError::new(0, ParseErrorKind::Empty))?;
         let effect = Effect::from_name(effect_word).ok_or_else(|| {
-            ParseError::new(
-                effect_pos,
-                ParseErrorKind::UnknownEffect(effect_word.to_owned()),
-            )
+            ParseError::new(effect_pos, ParseErrorKind::UnknownEffect(effect_word.to_owned()))
         })?;
 
         let not_actions = words.next_if(|(word, _)| *word == "not").is_some();
@@ -148,10 +140,7 @@ impl Statement {
             return Err(ParseError::new(pos, ParseErrorKind::MissingActions));
         }
         if words.next().is_none() {
-            return Err(ParseError::new(
-                text.len(),
-                ParseErrorKind::MissingResources,
-            ));
+            return Err(ParseError::new(text.len(), ParseErrorKind::MissingResources));
         }
 
         let not_resources = words.next_if(|(word, _)| *word == "not").is_some();
@@ -160,10 +149,7 @@ impl Statement {
             specs.push(ResourceSpec::parse(word).map_err(|e| e.shifted(pos))?);
         }
         if specs.is_empty() {
-            return Err(ParseError::new(
-                text.len(),
-                ParseErrorKind::MissingResources,
-            ));
+            return Err(ParseError::new(text.len(), ParseErrorKind::MissingResources));
         }
 
         let actions = if not_actions {
@@ -176,11 +162,7 @@ impl Statement {
         } else {
             ResourceSet::Resources(specs)
         };
-        Ok(Statement {
-            effect,
-            actions,
-            resources,
-        })
+        Ok(Statement { effect, actions, resources })
     }
 
     pub fn effect(&self) -> Effect {
@@ -213,9 +195,9 @@ impl Statement {
         };
         match &self.resources {
             ResourceSet::Resources(specs) => specs.iter().any(|s| s.reaches(resource, reach, me)),
-            ResourceSet::NotResources(specs) => !specs
-                .iter()
-                .any(|s| s.reaches(resource, reach.opposite(), me)),
+            ResourceSet::NotResources(specs) => {
+                !specs.iter().any(|s| s.reaches(resource, reach.opposite(), me))
+            }
         }
     }
 
@@ -223,11 +205,7 @@ impl Statement {
     fn trusted(effect: Effect, actions: &[&str], resources: Vec<ResourceSpec>) -> Statement {
         let actions =
             ActionSet::Actions(actions.iter().map(|a| ActionPattern::trusted(a)).collect());
-        Statement {
-            effect,
-            actions,
-            resources: ResourceSet::Resources(resources),
-        }
+        Statement { effect, actions, resources: ResourceSet::Resources(resources) }
     }
 }
 
@@ -273,10 +251,7 @@ pub(crate) enum RoleVerdict {
 
 impl Role {
     pub fn new(name: impl Into<String>, statements: Vec<Statement>) -> Role {
-        Role {
-            name: name.into(),
-            statements,
-        }
+        Role { name: name.into(), statements }
     }
 
     /// Parses one statement per line; blank lines and lines starting with `#` are skipped.
@@ -318,29 +293,16 @@ impl Role {
                     &["*"],
                     vec![
                         ResourceSpec::Project(any()),
-                        ResourceSpec::Environment {
-                            project: any(),
-                            env: any(),
-                        },
-                        ResourceSpec::Flag {
-                            project: any(),
-                            env: any(),
-                            flag: any(),
-                        },
-                        ResourceSpec::Segment {
-                            project: any(),
-                            segment: any(),
-                        },
+                        ResourceSpec::Environment { project: any(), env: any() },
+                        ResourceSpec::Flag { project: any(), env: any(), flag: any() },
+                        ResourceSpec::Segment { project: any(), segment: any() },
                         ResourceSpec::Webhook(any()),
                     ],
                 ),
                 Statement::trusted(
                     Effect::Allow,
                     &["createToken", "revokeToken"],
-                    vec![ResourceSpec::Token {
-                        owner: OwnerPattern::Myself,
-                        token: any(),
-                    }],
+                    vec![ResourceSpec::Token { owner: OwnerPattern::Myself, token: any() }],
                 ),
             ],
         )
@@ -350,11 +312,7 @@ impl Role {
     pub fn admin() -> Role {
         Role::new(
             "admin",
-            vec![Statement::trusted(
-                Effect::Allow,
-                &["*"],
-                ResourceSpec::everything(),
-            )],
+            vec![Statement::trusted(Effect::Allow, &["*"], ResourceSpec::everything())],
         )
     }
 
@@ -369,11 +327,7 @@ impl Role {
                 Statement::trusted(
                     Effect::Allow,
                     &["createFlagLink", "updateFlagLink", "deleteFlagLink"],
-                    vec![ResourceSpec::Flag {
-                        project: any(),
-                        env: any(),
-                        flag: any(),
-                    }],
+                    vec![ResourceSpec::Flag { project: any(), env: any(), flag: any() }],
                 ),
                 Statement::trusted(
                     Effect::Allow,
@@ -399,24 +353,14 @@ impl Role {
                 }
             }
         }
-        if allowed {
-            RoleVerdict::Allow
-        } else {
-            RoleVerdict::NoMatch
-        }
+        if allowed { RoleVerdict::Allow } else { RoleVerdict::NoMatch }
     }
 }
 
 fn reader_statement() -> Statement {
     Statement::trusted(
         Effect::Allow,
-        &[
-            "viewProject",
-            "viewWebhook",
-            "viewIntegration",
-            "viewToken",
-            "viewRole",
-        ],
+        &["viewProject", "viewWebhook", "viewIntegration", "viewToken", "viewRole"],
         ResourceSpec::everything(),
     )
 }
@@ -430,11 +374,7 @@ fn parse_items<S: AsRef<str>, T>(
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            parse(item.as_ref()).map_err(|source| StatementError::Item {
-                field,
-                index,
-                source,
-            })
+            parse(item.as_ref()).map_err(|source| StatementError::Item { field, index, source })
         })
         .collect()
 }

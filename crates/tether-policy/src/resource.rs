@@ -21,10 +21,7 @@ pub struct Named {
 impl Named {
     /// A thing without tags.
     pub fn new(key: impl Into<String>) -> Named {
-        Named {
-            key: key.into(),
-            tags: BTreeSet::new(),
-        }
+        Named { key: key.into(), tags: BTreeSet::new() }
     }
 
     /// A thing with tags.
@@ -33,10 +30,7 @@ impl Named {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Named {
-            key: key.into(),
-            tags: tags.into_iter().map(Into::into).collect(),
-        }
+        Named { key: key.into(), tags: tags.into_iter().map(Into::into).collect() }
     }
 }
 
@@ -94,45 +88,23 @@ impl FromStr for Resource {
 
     fn from_str(input: &str) -> Result<Resource, ParseError> {
         let (shape, parts) = parse_parts(input, Mode::Concrete)?;
-        let mut named = parts.into_iter().map(|part| Named {
-            key: part.text.to_owned(),
-            tags: part.tags,
-        });
+        let mut named =
+            parts.into_iter().map(|part| Named { key: part.text.to_owned(), tags: part.tags });
         let mut next = || named.next().unwrap_or_else(|| Named::new(""));
         Ok(match shape {
             Shape::Project => Resource::Project(next()),
-            Shape::Environment => Resource::Environment {
-                project: next(),
-                env: next(),
-            },
-            Shape::Flag => Resource::Flag {
-                project: next(),
-                env: Some(next()),
-                flag: next(),
-            },
-            Shape::FlagAllEnvs => Resource::Flag {
-                project: next(),
-                env: None,
-                flag: next(),
-            },
-            Shape::Segment => Resource::Segment {
-                project: next(),
-                segment: next(),
-            },
+            Shape::Environment => Resource::Environment { project: next(), env: next() },
+            Shape::Flag => Resource::Flag { project: next(), env: Some(next()), flag: next() },
+            Shape::FlagAllEnvs => Resource::Flag { project: next(), env: None, flag: next() },
+            Shape::Segment => Resource::Segment { project: next(), segment: next() },
             Shape::Webhook => Resource::Webhook(next()),
             Shape::Integration => Resource::Integration(next()),
             Shape::OwnedToken => {
                 let owner = next().key;
-                Resource::Token {
-                    owner,
-                    token: next(),
-                }
+                Resource::Token { owner, token: next() }
             }
             // Rejected by the parser in concrete mode; kept total rather than unreachable.
-            Shape::Token => Resource::Token {
-                owner: String::new(),
-                token: next(),
-            },
+            Shape::Token => Resource::Token { owner: String::new(), token: next() },
             Shape::Role => Resource::Role(next()),
         })
     }
@@ -143,18 +115,9 @@ impl fmt::Display for Resource {
         match self {
             Resource::Project(p) => write!(f, "proj/{}", DisplayNamed(p)),
             Resource::Environment { project, env } => {
-                write!(
-                    f,
-                    "proj/{}:env/{}",
-                    DisplayNamed(project),
-                    DisplayNamed(env)
-                )
+                write!(f, "proj/{}:env/{}", DisplayNamed(project), DisplayNamed(env))
             }
-            Resource::Flag {
-                project,
-                env: Some(env),
-                flag,
-            } => {
+            Resource::Flag { project, env: Some(env), flag } => {
                 write!(
                     f,
                     "proj/{}:env/{}:flag/{}",
@@ -163,25 +126,11 @@ impl fmt::Display for Resource {
                     DisplayNamed(flag)
                 )
             }
-            Resource::Flag {
-                project,
-                env: None,
-                flag,
-            } => {
-                write!(
-                    f,
-                    "proj/{}:flag/{}",
-                    DisplayNamed(project),
-                    DisplayNamed(flag)
-                )
+            Resource::Flag { project, env: None, flag } => {
+                write!(f, "proj/{}:flag/{}", DisplayNamed(project), DisplayNamed(flag))
             }
             Resource::Segment { project, segment } => {
-                write!(
-                    f,
-                    "proj/{}:segment/{}",
-                    DisplayNamed(project),
-                    DisplayNamed(segment)
-                )
+                write!(f, "proj/{}:segment/{}", DisplayNamed(project), DisplayNamed(segment))
             }
             Resource::Webhook(w) => write!(f, "webhook/{}", DisplayNamed(w)),
             Resource::Integration(i) => write!(f, "integration/{}", DisplayNamed(i)),
@@ -217,10 +166,7 @@ impl Pattern {
 
     /// `*` without tags: everything.
     pub fn any() -> Pattern {
-        Pattern {
-            glob: Glob::any(),
-            tags: BTreeSet::new(),
-        }
+        Pattern { glob: Glob::any(), tags: BTreeSet::new() }
     }
 
     pub fn glob(&self) -> &Glob {
@@ -266,25 +212,12 @@ pub enum OwnerPattern {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResourceSpec {
     Project(Pattern),
-    Environment {
-        project: Pattern,
-        env: Pattern,
-    },
-    Flag {
-        project: Pattern,
-        env: Pattern,
-        flag: Pattern,
-    },
-    Segment {
-        project: Pattern,
-        segment: Pattern,
-    },
+    Environment { project: Pattern, env: Pattern },
+    Flag { project: Pattern, env: Pattern, flag: Pattern },
+    Segment { project: Pattern, segment: Pattern },
     Webhook(Pattern),
     Integration(Pattern),
-    Token {
-        owner: OwnerPattern,
-        token: Pattern,
-    },
+    Token { owner: OwnerPattern, token: Pattern },
     Role(Pattern),
 }
 
@@ -293,51 +226,29 @@ impl ResourceSpec {
     pub fn parse(input: &str) -> Result<ResourceSpec, ParseError> {
         let (shape, parts) = parse_parts(input, Mode::Spec)?;
         let self_owner = parts.first().is_some_and(|p| p.text == SELF);
-        let mut patterns = parts.into_iter().map(|part| Pattern {
-            glob: Glob::trusted(part.text),
-            tags: part.tags,
-        });
+        let mut patterns = parts
+            .into_iter()
+            .map(|part| Pattern { glob: Glob::trusted(part.text), tags: part.tags });
         let mut next = || patterns.next().unwrap_or_else(Pattern::any);
         Ok(match shape {
             Shape::Project => ResourceSpec::Project(next()),
-            Shape::Environment => ResourceSpec::Environment {
-                project: next(),
-                env: next(),
-            },
-            Shape::Flag => ResourceSpec::Flag {
-                project: next(),
-                env: next(),
-                flag: next(),
-            },
-            Shape::Segment => ResourceSpec::Segment {
-                project: next(),
-                segment: next(),
-            },
+            Shape::Environment => ResourceSpec::Environment { project: next(), env: next() },
+            Shape::Flag => ResourceSpec::Flag { project: next(), env: next(), flag: next() },
+            Shape::Segment => ResourceSpec::Segment { project: next(), segment: next() },
             Shape::Webhook => ResourceSpec::Webhook(next()),
             Shape::Integration => ResourceSpec::Integration(next()),
-            Shape::Token => ResourceSpec::Token {
-                owner: OwnerPattern::Any,
-                token: next(),
-            },
+            Shape::Token => ResourceSpec::Token { owner: OwnerPattern::Any, token: next() },
             Shape::OwnedToken => {
                 let member = next().glob;
-                let owner = if self_owner {
-                    OwnerPattern::Myself
-                } else {
-                    OwnerPattern::Member(member)
-                };
-                ResourceSpec::Token {
-                    owner,
-                    token: next(),
-                }
+                let owner =
+                    if self_owner { OwnerPattern::Myself } else { OwnerPattern::Member(member) };
+                ResourceSpec::Token { owner, token: next() }
             }
             Shape::Role => ResourceSpec::Role(next()),
             // Rejected by the parser in spec mode; kept total rather than unreachable.
-            Shape::FlagAllEnvs => ResourceSpec::Flag {
-                project: next(),
-                env: Pattern::any(),
-                flag: next(),
-            },
+            Shape::FlagAllEnvs => {
+                ResourceSpec::Flag { project: next(), env: Pattern::any(), flag: next() }
+            }
         })
     }
 
@@ -346,25 +257,12 @@ impl ResourceSpec {
         let any = Pattern::any;
         vec![
             ResourceSpec::Project(any()),
-            ResourceSpec::Environment {
-                project: any(),
-                env: any(),
-            },
-            ResourceSpec::Flag {
-                project: any(),
-                env: any(),
-                flag: any(),
-            },
-            ResourceSpec::Segment {
-                project: any(),
-                segment: any(),
-            },
+            ResourceSpec::Environment { project: any(), env: any() },
+            ResourceSpec::Flag { project: any(), env: any(), flag: any() },
+            ResourceSpec::Segment { project: any(), segment: any() },
             ResourceSpec::Webhook(any()),
             ResourceSpec::Integration(any()),
-            ResourceSpec::Token {
-                owner: OwnerPattern::Any,
-                token: any(),
-            },
+            ResourceSpec::Token { owner: OwnerPattern::Any, token: any() },
             ResourceSpec::Role(any()),
         ]
     }
@@ -389,18 +287,11 @@ impl ResourceSpec {
             (ResourceSpec::Project(p), Resource::Project(r)) => p.matches(r),
             (
                 ResourceSpec::Environment { project, env },
-                Resource::Environment {
-                    project: rp,
-                    env: re,
-                },
+                Resource::Environment { project: rp, env: re },
             ) => project.matches(rp) && env.matches(re),
             (
                 ResourceSpec::Flag { project, env, flag },
-                Resource::Flag {
-                    project: rp,
-                    env: re,
-                    flag: rf,
-                },
+                Resource::Flag { project: rp, env: re, flag: rf },
             ) => {
                 let env_ok = match (re, reach) {
                     (Some(re), _) => env.matches(re),
@@ -411,21 +302,12 @@ impl ResourceSpec {
             }
             (
                 ResourceSpec::Segment { project, segment },
-                Resource::Segment {
-                    project: rp,
-                    segment: rs,
-                },
+                Resource::Segment { project: rp, segment: rs },
             ) => project.matches(rp) && segment.matches(rs),
             (ResourceSpec::Webhook(p), Resource::Webhook(r))
             | (ResourceSpec::Integration(p), Resource::Integration(r))
             | (ResourceSpec::Role(p), Resource::Role(r)) => p.matches(r),
-            (
-                ResourceSpec::Token { owner, token },
-                Resource::Token {
-                    owner: ro,
-                    token: rt,
-                },
-            ) => {
+            (ResourceSpec::Token { owner, token }, Resource::Token { owner: ro, token: rt }) => {
                 let owner_ok = match owner {
                     OwnerPattern::Any => true,
                     OwnerPattern::Member(glob) => glob.matches(ro),
@@ -459,20 +341,13 @@ impl fmt::Display for ResourceSpec {
             }
             ResourceSpec::Webhook(p) => write!(f, "webhook/{p}"),
             ResourceSpec::Integration(p) => write!(f, "integration/{p}"),
-            ResourceSpec::Token {
-                owner: OwnerPattern::Any,
-                token,
-            } => write!(f, "token/{token}"),
-            ResourceSpec::Token {
-                owner: OwnerPattern::Member(glob),
-                token,
-            } => {
+            ResourceSpec::Token { owner: OwnerPattern::Any, token } => write!(f, "token/{token}"),
+            ResourceSpec::Token { owner: OwnerPattern::Member(glob), token } => {
                 write!(f, "member/{glob}:token/{token}")
             }
-            ResourceSpec::Token {
-                owner: OwnerPattern::Myself,
-                token,
-            } => write!(f, "member/{SELF}:token/{token}"),
+            ResourceSpec::Token { owner: OwnerPattern::Myself, token } => {
+                write!(f, "member/{SELF}:token/{token}")
+            }
             ResourceSpec::Role(p) => write!(f, "role/{p}"),
         }
     }
@@ -543,17 +418,8 @@ struct Part<'a> {
     tags: BTreeSet<String>,
 }
 
-const KINDS: [&str; 9] = [
-    "proj",
-    "env",
-    "flag",
-    "segment",
-    "webhook",
-    "integration",
-    "token",
-    "member",
-    "role",
-];
+const KINDS: [&str; 9] =
+    ["proj", "env", "flag", "segment", "webhook", "integration", "token", "member", "role"];
 
 /// Splits `input` into segments, checks every piece, and works out which chain it is.
 fn parse_parts(input: &str, mode: Mode) -> Result<(Shape, Vec<Part<'_>>), ParseError> {
@@ -573,10 +439,7 @@ fn parse_parts(input: &str, mode: Mode) -> Result<(Shape, Vec<Part<'_>>), ParseE
             ParseError::new(start + segment.len(), kind)
         })?;
         if !KINDS.contains(&word) {
-            return Err(ParseError::new(
-                start,
-                ParseErrorKind::UnknownKind(word.to_owned()),
-            ));
+            return Err(ParseError::new(start, ParseErrorKind::UnknownKind(word.to_owned())));
         }
         let text_pos = start + word.len() + 1;
         let (text, tag_text) = match rest.split_once(';') {
@@ -656,10 +519,7 @@ fn shape(words: &[(&str, usize)], mode: Mode) -> Result<Shape, ParseError> {
         if let Some(hint) = hint {
             return Err(ParseError::new(
                 pos,
-                ParseErrorKind::UnexpectedSegment {
-                    found: word.to_owned(),
-                    hint,
-                },
+                ParseErrorKind::UnexpectedSegment { found: word.to_owned(), hint },
             ));
         }
         previous = Some(word);

@@ -9,31 +9,17 @@ use crate::*;
 /// token's creator that refused.
 fn summary(decision: &Decision) -> String {
     let who = |principal: &str, is_creator: &bool| {
-        if *is_creator {
-            format!("creator {principal}")
-        } else {
-            principal.to_owned()
-        }
+        if *is_creator { format!("creator {principal}") } else { principal.to_owned() }
     };
     match decision {
         Decision::Allow => "allow".to_owned(),
         Decision::Deny { reason, .. } => match reason {
-            DenyReason::ExplicitDeny {
-                principal,
-                is_creator,
-                role,
-                statement_index,
-                ..
-            } => {
-                format!(
-                    "deny {}/{role}#{statement_index}",
-                    who(principal, is_creator)
-                )
+            DenyReason::ExplicitDeny { principal, is_creator, role, statement_index, .. } => {
+                format!("deny {}/{role}#{statement_index}", who(principal, is_creator))
             }
-            DenyReason::NoStatementMatched {
-                principal,
-                is_creator,
-            } => format!("none {}", who(principal, is_creator)),
+            DenyReason::NoStatementMatched { principal, is_creator } => {
+                format!("none {}", who(principal, is_creator))
+            }
             DenyReason::WrongResourceKind { expected, found } => {
                 format!("kind {expected} not {found}")
             }
@@ -46,8 +32,7 @@ fn action(name: &str) -> Action {
 }
 
 fn resource(text: &str) -> Resource {
-    text.parse()
-        .unwrap_or_else(|e| panic!("test resource {text}: {e}"))
+    text.parse().unwrap_or_else(|e| panic!("test resource {text}: {e}"))
 }
 
 /// Roles r0, r1, … each given as statements separated by `|`.
@@ -449,10 +434,7 @@ fn jira_integration_allowed_actions() {
     let admin = Principal::member("admin", vec![Role::admin()]);
     let jira = Principal::token("jira", vec![Role::jira_integration()], admin);
     let names = |resource_text: &str| -> Vec<&str> {
-        allowed_actions(&jira, &resource(resource_text))
-            .into_iter()
-            .map(Action::name)
-            .collect()
+        allowed_actions(&jira, &resource(resource_text)).into_iter().map(Action::name).collect()
     };
     assert_eq!(
         names("proj/checkout:flag/new-ui"),
@@ -462,10 +444,7 @@ fn jira_integration_allowed_actions() {
         names("proj/checkout:env/production:flag/new-ui"),
         ["createFlagLink", "updateFlagLink", "deleteFlagLink"]
     );
-    assert_eq!(
-        names("webhook/jira"),
-        ["createWebhook", "updateWebhook", "deleteWebhook"]
-    );
+    assert_eq!(names("webhook/jira"), ["createWebhook", "updateWebhook", "deleteWebhook"]);
     assert_eq!(names("proj/checkout"), ["viewProject"]);
     assert_eq!(names("proj/checkout:env/production"), Vec::<&str>::new());
 }
@@ -583,37 +562,22 @@ fn catalogue() {
         "deleteRole",
     ];
     for name in required {
-        assert!(
-            Action::from_name(name).is_some(),
-            "{name} missing from the catalogue"
-        );
+        assert!(Action::from_name(name).is_some(), "{name} missing from the catalogue");
     }
     let mut names: Vec<&str> = CATALOGUE.iter().map(|info| info.name).collect();
     for info in CATALOGUE {
         assert_eq!(Action::from_name(info.name), Some(info.action));
         assert_eq!(
-            (
-                info.action.name(),
-                info.action.kind(),
-                info.action.description()
-            ),
+            (info.action.name(), info.action.kind(), info.action.description()),
             (info.name, info.kind, info.description)
         );
-        assert!(
-            !info.description.is_empty() && !info.description.contains('\n'),
-            "{}",
-            info.name
-        );
+        assert!(!info.description.is_empty() && !info.description.contains('\n'), "{}", info.name);
     }
     names.sort_unstable();
     names.dedup();
     assert_eq!(names.len(), CATALOGUE.len(), "action names are unique");
     let markdown = actions_markdown();
-    assert!(
-        CATALOGUE
-            .iter()
-            .all(|info| markdown.contains(&format!("| `{}` |", info.name)))
-    );
+    assert!(CATALOGUE.iter().all(|info| markdown.contains(&format!("| `{}` |", info.name))));
     assert!(markdown.starts_with(
         "### project — `proj/<glob>[;tags]`\n\n| action | allows |\n|---|---|\n| `viewProject` |"
     ));
@@ -644,28 +608,14 @@ fn action_patterns() {
 
 #[test]
 fn built_in_roles_print_as_parseable_text() {
-    for role in [
-        Role::reader(),
-        Role::writer(),
-        Role::admin(),
-        Role::jira_integration(),
-    ] {
+    for role in [Role::reader(), Role::writer(), Role::admin(), Role::jira_integration()] {
         for statement in &role.statements {
             let text = statement.to_string();
-            assert_eq!(
-                Statement::parse(&text).as_ref(),
-                Ok(statement),
-                "{}: {text}",
-                role.name
-            );
+            assert_eq!(Statement::parse(&text).as_ref(), Ok(statement), "{}: {text}", role.name);
         }
     }
     assert_eq!(
-        Role::writer()
-            .statements
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>(),
+        Role::writer().statements.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
             "allow viewProject viewWebhook viewIntegration viewToken viewRole on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/* integration/* token/* role/*",
             "allow * on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/*",

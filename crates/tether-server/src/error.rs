@@ -44,10 +44,7 @@ struct Body<'a> {
 
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-        ApiError::Invalid {
-            field: field.into(),
-            message: message.into(),
-        }
+        ApiError::Invalid { field: field.into(), message: message.into() }
     }
 
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
@@ -83,11 +80,7 @@ impl IntoResponse for ApiError {
             ApiError::Invalid { field, .. } => Some(field.as_str()),
             _ => None,
         };
-        let body = Body {
-            code,
-            message: self.to_string(),
-            field,
-        };
+        let body = Body { code, message: self.to_string(), field };
         (status, axum::Json(body)).into_response()
     }
 }
@@ -132,10 +125,7 @@ fn from_json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::JsonDataError(e) => {
             // The source is serde_path_to_error's "path: message"; "." is the root.
-            let detail = e
-                .source()
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| e.body_text());
+            let detail = e.source().map(|s| s.to_string()).unwrap_or_else(|| e.body_text());
             let (field, message) = match detail.split_once(": ") {
                 Some((path, message)) if !path.contains(' ') => {
                     (path.trim_start_matches('.').to_owned(), message.to_owned())

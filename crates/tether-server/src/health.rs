@@ -15,11 +15,7 @@ pub(crate) async fn healthz() -> Response {
 /// Ready for traffic: the database answers and every migration is applied.
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let report = readiness(&state).await;
-    let status = if report.ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let status = if report.ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if report.ready { "ready" } else { "not_ready" },
         "checks": {

@@ -38,10 +38,7 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            body_limit: 1024 * 1024,
-            public_url: "http://127.0.0.1:8080".to_owned(),
-        }
+        ServerConfig { body_limit: 1024 * 1024, public_url: "http://127.0.0.1:8080".to_owned() }
     }
 }
 
@@ -81,10 +78,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::max(body_limit))
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -96,9 +90,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
 }
 
 /// Refuses a declared body over the limit before anything reads it. Bodies
@@ -120,9 +112,5 @@ async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> 
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {
-    ApiError::MethodNotAllowed(format!(
-        "{} is not allowed on {}",
-        req.method(),
-        req.uri().path()
-    ))
+    ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path()))
 }

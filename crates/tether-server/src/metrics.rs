@@ -77,13 +77,7 @@ impl Default for Metrics {
             "Age of the oldest outbox row waiting for delivery (0 when none)",
             outbox_oldest_age.clone(),
         );
-        Metrics {
-            registry,
-            requests,
-            latency,
-            outbox_pending,
-            outbox_oldest_age,
-        }
+        Metrics { registry, requests, latency, outbox_pending, outbox_oldest_age }
     }
 }
 
@@ -100,18 +94,11 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     let metrics = &state.metrics;
     metrics
         .latency
-        .get_or_create(&RouteLabels {
-            method: method.clone(),
-            route: route.clone(),
-        })
+        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
         .observe(start.elapsed().as_secs_f64());
     metrics
         .requests
-        .get_or_create(&RequestLabels {
-            method,
-            route,
-            status: response.status().as_u16(),
-        })
+        .get_or_create(&RequestLabels { method, route, status: response.status().as_u16() })
         .inc();
     response
 }

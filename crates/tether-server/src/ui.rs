@@ -27,10 +27,7 @@ const NAV: [(&str, &str); 6] = [
 pub(crate) fn router() -> Router<AppState> {
     let mut router = Router::new();
     for page in PLACEHOLDERS {
-        router = router.route(
-            page.0,
-            get(move || async move { section(page, Vec::new()) }),
-        );
+        router = router.route(page.0, get(move || async move { section(page, Vec::new()) }));
     }
     router
         .route("/", get(|| async { Redirect::to("/status") }))
@@ -46,13 +43,7 @@ struct NavItem {
 }
 
 fn nav(current: &str) -> Vec<NavItem> {
-    NAV.iter()
-        .map(|&(href, label)| NavItem {
-            href,
-            label,
-            current: href == current,
-        })
-        .collect()
+    NAV.iter().map(|&(href, label)| NavItem { href, label, current: href == current }).collect()
 }
 
 #[derive(Template)]
@@ -154,14 +145,7 @@ fn section(
     (href, title, lead, empty): (&'static str, &'static str, &'static str, &'static str),
     projects: Vec<ProjectRow>,
 ) -> Result<Html<String>, ApiError> {
-    render(&SectionPage {
-        nav: nav(href),
-        version: VERSION,
-        title,
-        lead,
-        empty,
-        projects,
-    })
+    render(&SectionPage { nav: nav(href), version: VERSION, title, lead, empty, projects })
 }
 
 async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
@@ -174,13 +158,7 @@ async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> 
             environments: p
                 .environments
                 .iter()
-                .map(|e| {
-                    if e.primary {
-                        format!("{} (primary)", e.name)
-                    } else {
-                        e.name.clone()
-                    }
-                })
+                .map(|e| if e.primary { format!("{} (primary)", e.name) } else { e.name.clone() })
                 .collect::<Vec<_>>()
                 .join(", "),
             name: p.name,
@@ -200,10 +178,7 @@ async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> 
 
 async fn stylesheet() -> Response {
     (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
         STYLESHEET,
     )
         .into_response()
@@ -211,11 +186,7 @@ async fn stylesheet() -> Response {
 
 /// Unknown pages: an HTML 404 (the API has its own JSON one).
 pub(crate) async fn not_found(req: Request) -> Response {
-    let page = NotFoundPage {
-        nav: nav(""),
-        version: VERSION,
-        path: req.uri().path().to_owned(),
-    };
+    let page = NotFoundPage { nav: nav(""), version: VERSION, path: req.uri().path().to_owned() };
     match render(&page) {
         Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
         Err(e) => e.into_response(),
@@ -237,11 +208,7 @@ fn human_duration(secs: u64) -> String {
         .filter(|(n, _)| *n > 0)
         .map(|(n, name)| format!("{n}{name}"))
         .collect();
-    if parts.is_empty() {
-        "0s".to_owned()
-    } else {
-        parts.join(" ")
-    }
+    if parts.is_empty() { "0s".to_owned() } else { parts.join(" ") }
 }
 
 #[cfg(test)]

@@ -67,10 +67,7 @@ impl MasterKey {
         let cipher = Aes256Gcm::new((&self.0).into());
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let payload = Payload {
-            msg: plaintext,
-            aad: context.as_bytes(),
-        };
+        let payload = Payload { msg: plaintext, aad: context.as_bytes() };
         let ciphertext = cipher
             .encrypt(Nonce::from_slice(&nonce), payload)
             .expect("AES-GCM encryption cannot fail for inputs under 64 GiB");
@@ -89,10 +86,7 @@ impl MasterKey {
         }
         let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
         let cipher = Aes256Gcm::new((&self.0).into());
-        let payload = Payload {
-            msg: ciphertext,
-            aad: context.as_bytes(),
-        };
+        let payload = Payload { msg: ciphertext, aad: context.as_bytes() };
         cipher.decrypt(Nonce::from_slice(nonce), payload).ok()
     }
 }

@@ -157,10 +157,7 @@ impl Store {
     /// missing and runs in WAL mode. Migrations are not applied here: see
     /// [`Store::migrate`].
     pub async fn connect(url: &str, key: MasterKey) -> Result<Store> {
-        let connect_err = |source| StoreError::Connect {
-            url: redact_url(url),
-            source,
-        };
+        let connect_err = |source| StoreError::Connect { url: redact_url(url), source };
         let backend = match BackendKind::from_url(url) {
             Some(BackendKind::Sqlite) => {
                 let options = SqliteConnectOptions::from_str(url)
@@ -243,17 +240,11 @@ impl Store {
                  WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
             ),
         };
-        let expected = migrator
-            .iter()
-            .filter(|m| m.migration_type.is_up_migration())
-            .count();
+        let expected = migrator.iter().filter(|m| m.migration_type.is_up_migration()).count();
         let has_table: i64 =
             with_pool!(self, pool => sqlx::query_scalar(table_sql).fetch_one(pool).await?);
         if has_table == 0 {
-            return Ok(SchemaStatus {
-                applied: 0,
-                expected,
-            });
+            return Ok(SchemaStatus { applied: 0, expected });
         }
         let versions: Vec<i64> = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT version FROM _sqlx_migrations WHERE success = TRUE"
@@ -281,10 +272,7 @@ impl Store {
 
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// A database URL fit for messages: any password, in the user part or in the

@@ -153,9 +153,6 @@ impl Store {
         )
         .fetch_one(pool)
         .await?);
-        Ok(OutboxStats {
-            pending,
-            oldest_created_at: oldest,
-        })
+        Ok(OutboxStats { pending, oldest_created_at: oldest })
     }
 }

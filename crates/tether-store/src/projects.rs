@@ -13,12 +13,8 @@ pub enum EnvKind {
 }
 
 impl EnvKind {
-    pub const ALL: [EnvKind; 4] = [
-        EnvKind::Development,
-        EnvKind::Testing,
-        EnvKind::Staging,
-        EnvKind::Production,
-    ];
+    pub const ALL: [EnvKind; 4] =
+        [EnvKind::Development, EnvKind::Testing, EnvKind::Staging, EnvKind::Production];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -207,10 +203,7 @@ impl Store {
         .bind(row.id)
         .fetch_all(pool)
         .await?);
-        Ok(assemble(
-            row,
-            envs.into_iter().map(EnvRow::into_env).collect(),
-        ))
+        Ok(assemble(row, envs.into_iter().map(EnvRow::into_env).collect()))
     }
 
     /// Every project, by key, with environments.

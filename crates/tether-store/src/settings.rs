@@ -48,10 +48,8 @@ impl Store {
         let Some(sealed) = self.sealed(key).await? else {
             return Ok(None);
         };
-        let plain = self
-            .key
-            .open(key, &sealed)
-            .ok_or_else(|| StoreError::Decrypt(key.to_owned()))?;
+        let plain =
+            self.key.open(key, &sealed).ok_or_else(|| StoreError::Decrypt(key.to_owned()))?;
         let text = String::from_utf8(plain).map_err(|_| StoreError::Decrypt(key.to_owned()))?;
         Ok(Some(SecretString::from(text)))
     }

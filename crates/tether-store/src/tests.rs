@@ -8,10 +8,7 @@ fn master_key_reads_hex_and_base64() {
     let key = MasterKey::from_encoded(&format!("  {hex}\n")).unwrap();
     let again = MasterKey::from_encoded(&key.to_base64()).unwrap();
     assert_eq!(key.to_base64(), again.to_base64());
-    assert_eq!(
-        MasterKey::from_encoded("abc").unwrap_err(),
-        MasterKeyError::Malformed(3)
-    );
+    assert_eq!(MasterKey::from_encoded("abc").unwrap_err(), MasterKeyError::Malformed(3));
 }
 
 #[test]
@@ -27,10 +24,7 @@ fn sealed_values_open_only_with_their_key_and_context() {
     let key = MasterKey::generate();
     let sealed = key.seal("jira.token", b"hunter2");
     assert!(!sealed.windows(7).any(|w| w == b"hunter2"));
-    assert_eq!(
-        key.open("jira.token", &sealed).as_deref(),
-        Some(&b"hunter2"[..])
-    );
+    assert_eq!(key.open("jira.token", &sealed).as_deref(), Some(&b"hunter2"[..]));
     assert_eq!(key.open("other.setting", &sealed), None);
     assert_eq!(MasterKey::generate().open("jira.token", &sealed), None);
     let mut tampered = sealed.clone();
@@ -43,19 +37,13 @@ fn sealed_values_open_only_with_their_key_and_context() {
 #[test]
 fn urls_lose_their_passwords_in_messages() {
     let check = |url: &str, expect: &str| assert_eq!(redact_url(url), expect, "{url}");
-    check(
-        "postgres://tether:s3cret@db:5432/tether",
-        "postgres://tether:***@db:5432/tether",
-    );
+    check("postgres://tether:s3cret@db:5432/tether", "postgres://tether:***@db:5432/tether");
     check("postgres://tether@db/tether", "postgres://tether@db/tether");
     check(
         "postgres://db/tether?password=s3cret&sslmode=require",
         "postgres://db/tether?password=***&sslmode=require",
     );
-    check(
-        "sqlite://./tether-data/tether.db",
-        "sqlite://./tether-data/tether.db",
-    );
+    check("sqlite://./tether-data/tether.db", "sqlite://./tether-data/tether.db");
 }
 
 #[test]

@@ -115,9 +115,7 @@ impl Config {
             )));
         }
         if self.body_limit == 0 {
-            return Err(ConfigError(
-                "body_limit: expected a number of bytes above 0".to_owned(),
-            ));
+            return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
         }
         if let Some(url) = self
             .public_url
@@ -140,9 +138,7 @@ impl Config {
     }
 
     pub fn master_key_path(&self) -> PathBuf {
-        self.master_key_file
-            .clone()
-            .unwrap_or_else(|| self.data_dir.join("master.key"))
+        self.master_key_file.clone().unwrap_or_else(|| self.data_dir.join("master.key"))
     }
 
     /// The effective configuration as TOML, with secrets replaced by `<redacted>`.
@@ -156,17 +152,11 @@ impl Config {
             "database_url".into(),
             tether_store::redact_url(self.database_url.expose_secret()).into(),
         );
-        t.insert(
-            "data_dir".into(),
-            self.data_dir.display().to_string().into(),
-        );
+        t.insert("data_dir".into(), self.data_dir.display().to_string().into());
         if self.master_key.is_some() {
             t.insert("master_key".into(), redacted.into());
         }
-        t.insert(
-            "master_key_file".into(),
-            self.master_key_path().display().to_string().into(),
-        );
+        t.insert("master_key_file".into(), self.master_key_path().display().to_string().into());
         t.insert("log".into(), self.log.clone().into());
         let format = match self.log_format {
             LogFormat::Human => "human",
@@ -174,10 +164,7 @@ impl Config {
         };
         t.insert("log_format".into(), format.into());
         t.insert("body_limit".into(), (self.body_limit as i64).into());
-        t.insert(
-            "shutdown_grace_seconds".into(),
-            (self.shutdown_grace_seconds as i64).into(),
-        );
+        t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
         toml::to_string(&t).unwrap_or_default()
     }
 }

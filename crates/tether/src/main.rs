@@ -100,9 +100,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         config.log_format = format;
     }
     match cli.command {
-        Command::Config {
-            command: ConfigCommand::Check,
-        } => run::config_check(&config),
+        Command::Config { command: ConfigCommand::Check } => run::config_check(&config),
         Command::Serve => run::runtime()?.block_on(run::serve(config)),
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
         Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),

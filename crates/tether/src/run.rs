@@ -22,9 +22,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 fn init_tracing(config: &Config) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .map_err(|e| ConfigError(format!("log: {e}")))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = match config.log_format {
         LogFormat::Human => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -46,10 +44,7 @@ pub fn config_check(config: &Config) -> Result<()> {
                 read_key_file(&path)?;
                 format!("master key: {}", path.display())
             } else {
-                format!(
-                    "master key: will be generated at {} on first start",
-                    path.display()
-                )
+                format!("master key: will be generated at {} on first start", path.display())
             }
         }
     };
@@ -151,9 +146,7 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
         Ok(l) => l,
         Err(e) if port.is_none() && e.kind() == std::io::ErrorKind::AddrInUse => {
             let any = std::net::SocketAddr::new(wanted.ip(), 0);
-            TcpListener::bind(any)
-                .await
-                .with_context(|| format!("cannot listen on {any}"))?
+            TcpListener::bind(any).await.with_context(|| format!("cannot listen on {any}"))?
         }
         Err(e) => return Err(e).with_context(|| format!("cannot listen on {wanted}")),
     };
@@ -189,19 +182,14 @@ async fn run_server(
     banner: Option<String>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
-    let server_config = ServerConfig {
-        body_limit: config.body_limit,
-        public_url: config.public_url(),
-    };
+    let server_config =
+        ServerConfig { body_limit: config.body_limit, public_url: config.public_url() };
     let state = AppState::new(store.clone(), server_config);
     let signals = Signals::install()?;
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         let name = signals.recv().await;
-        tracing::info!(
-            signal = name,
-            "shutting down; letting requests in flight finish"
-        );
+        tracing::info!(signal = name, "shutting down; letting requests in flight finish");
         let _ = signalled_tx.send(());
     };
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");

@@ -27,18 +27,10 @@ pub fn check(root: &Path) -> Result<(), Vec<String>> {
             problems.push(format!("{}: cannot read", file.display()));
             continue;
         };
-        let shown = file
-            .strip_prefix(root)
-            .unwrap_or(&file)
-            .display()
-            .to_string();
+        let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
         problems.extend(check_file(&shown, &text));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 /// The rules for one file's text.
@@ -46,9 +38,8 @@ pub fn check_file(name: &str, text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let first = text.lines().find(|l| !l.trim().is_empty());
     if !first.is_some_and(|l| l.starts_with("//!")) {
-        problems.push(format!(
-            "{name}:1: the file must open with a `//!` line saying what it is for"
-        ));
+        problems
+            .push(format!("{name}:1: the file must open with a `//!` line saying what it is for"));
     }
     for (i, line) in text.lines().enumerate() {
         for banned in BANNED {

@@ -65,10 +65,7 @@ fn resource_of(kind: ResourceKind) -> BoxedStrategy<Resource> {
         ResourceKind::Webhook => named().prop_map(Resource::Webhook).boxed(),
         ResourceKind::Integration => named().prop_map(Resource::Integration).boxed(),
         ResourceKind::Token => (select(&MEMBERS[..]), named())
-            .prop_map(|(owner, token)| Resource::Token {
-                owner: owner.to_owned(),
-                token,
-            })
+            .prop_map(|(owner, token)| Resource::Token { owner: owner.to_owned(), token })
             .boxed(),
         ResourceKind::Role => named().prop_map(Resource::Role).boxed(),
     }
@@ -78,11 +75,7 @@ fn resource_of(kind: ResourceKind) -> BoxedStrategy<Resource> {
 /// always denied, so it says little).
 fn request() -> impl Strategy<Value = (Action, Resource)> {
     (action(), 0..10u8).prop_flat_map(|(action, dice)| {
-        let resource = if dice == 0 {
-            resource()
-        } else {
-            resource_of(action.kind())
-        };
+        let resource = if dice == 0 { resource() } else { resource_of(action.kind()) };
         (Just(action), resource)
     })
 }
@@ -96,10 +89,8 @@ fn resource() -> BoxedStrategy<Resource> {
         (named(), named()).prop_map(|(project, segment)| Resource::Segment { project, segment }),
         named().prop_map(Resource::Webhook),
         named().prop_map(Resource::Integration),
-        (select(&MEMBERS[..]), named()).prop_map(|(owner, token)| Resource::Token {
-            owner: owner.to_owned(),
-            token
-        }),
+        (select(&MEMBERS[..]), named())
+            .prop_map(|(owner, token)| Resource::Token { owner: owner.to_owned(), token }),
         named().prop_map(Resource::Role),
     ]
     .boxed()

@@ -86,12 +86,7 @@ impl From<Project> for ProjectView {
 }
 
 fn env_view(e: Environment) -> EnvironmentView {
-    EnvironmentView {
-        key: e.key,
-        name: e.name,
-        kind: e.kind.as_str(),
-        primary: e.primary,
-    }
+    EnvironmentView { key: e.key, name: e.name, kind: e.kind.as_str(), primary: e.primary }
 }
 
 pub(crate) async fn list(
@@ -191,9 +186,6 @@ fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     if (1..=200).contains(&len) {
         Ok(())
     } else {
-        Err(ApiError::invalid(
-            field,
-            "a name must have 1 to 200 characters",
-        ))
+        Err(ApiError::invalid(field, "a name must have 1 to 200 characters"))
     }
 }

@@ -32,10 +32,7 @@ async fn projects_are_created_listed_and_read() {
 
     let (status, err) = s.get_json("/api/projects/nope").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        err,
-        json!({"code": "not_found", "message": "no project with key \"nope\""})
-    );
+    assert_eq!(err, json!({"code": "not_found", "message": "no project with key \"nope\""}));
 }
 
 #[tokio::test]
@@ -49,18 +46,10 @@ async fn invalid_projects_get_422_with_the_field_and_nothing_is_written() {
             assert_eq!(err["code"], "invalid", "{err}");
             assert_eq!(err["field"], field, "{err}");
             let message = err["message"].as_str().unwrap();
-            assert!(
-                message.contains(message_part),
-                "{message:?} lacks {message_part:?}"
-            );
+            assert!(message.contains(message_part), "{message:?} lacks {message_part:?}");
         }
     };
-    check(
-        json!({"key": "Bad Key", "name": "x"}),
-        "key",
-        "not a valid key",
-    )
-    .await;
+    check(json!({"key": "Bad Key", "name": "x"}), "key", "not a valid key").await;
     check(json!({"key": "ok", "name": "  "}), "name", "1 to 200").await;
     check(json!({"key": "ok", "name": 5}), "name", "invalid type").await;
     check(json!({"name": "x"}), "", "missing field `key`").await;

@@ -10,10 +10,7 @@ async fn unknown_api_routes_get_a_json_404() {
     let s = TestServer::start().await;
     let (status, body) = s.get_json("/api/nothing/here").await;
     assert_eq!(status, 404);
-    assert_eq!(
-        body,
-        json!({"code": "not_found", "message": "no API route GET /api/nothing/here"})
-    );
+    assert_eq!(body, json!({"code": "not_found", "message": "no API route GET /api/nothing/here"}));
 }
 
 #[tokio::test]
@@ -21,28 +18,17 @@ async fn unknown_pages_get_an_html_404_with_the_layout() {
     let s = TestServer::start().await;
     let r = s.get("/no/such/page").await;
     assert_eq!(r.status(), 404);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let html = r.text().await.unwrap();
     assert!(html.contains("<h1>Not found</h1>"), "{html}");
     assert!(html.contains("<code>/no/such/page</code>"), "{html}");
-    assert!(
-        html.contains("href=\"/flags\""),
-        "the 404 page keeps the navigation"
-    );
+    assert!(html.contains("href=\"/flags\""), "the 404 page keeps the navigation");
 }
 
 #[tokio::test]
 async fn bodies_over_the_limit_get_413_in_the_error_shape_declared_or_streamed() {
-    let s = TestServer::start_with(ServerConfig {
-        body_limit: 64,
-        ..ServerConfig::default()
-    })
-    .await;
+    let s =
+        TestServer::start_with(ServerConfig { body_limit: 64, ..ServerConfig::default() }).await;
     let big = format!("{{\"key\":\"k\",\"name\":\"{}\"}}", "x".repeat(100));
     let (status, err) = s.post_raw("/api/projects", big.clone()).await;
     assert_eq!(status, 413, "{err}");
@@ -67,27 +53,12 @@ async fn malformed_json_and_wrong_content_type_get_400_in_the_error_shape() {
     let (status, err) = s.post_raw("/api/projects", "{\"key\": ").await;
     assert_eq!(status, 400);
     assert_eq!(err["code"], "bad_request");
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("malformed JSON"),
-        "{err}"
-    );
+    assert!(err["message"].as_str().unwrap().starts_with("malformed JSON"), "{err}");
 
-    let r = s
-        .client
-        .post(s.at("/api/projects"))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = s.client.post(s.at("/api/projects")).body("{}").send().await.unwrap();
     assert_eq!(r.status(), 400);
     let err: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(
-        err["message"],
-        "expected a request body with Content-Type: application/json"
-    );
+    assert_eq!(err["message"], "expected a request body with Content-Type: application/json");
 }
 
 #[tokio::test]

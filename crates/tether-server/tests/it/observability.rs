@@ -31,12 +31,7 @@ async fn readiness_fails_when_the_database_is_gone() {
 /// The value of one sample line, `name{labels} value`.
 fn sample(text: &str, name_and_labels: &str) -> Option<f64> {
     text.lines().find_map(|l| {
-        l.strip_prefix(name_and_labels)?
-            .strip_prefix(' ')?
-            .split(' ')
-            .next()?
-            .parse()
-            .ok()
+        l.strip_prefix(name_and_labels)?.strip_prefix(' ')?.split(' ').next()?.parse().ok()
     })
 }
 
@@ -47,22 +42,11 @@ async fn metrics_count_requests_by_route_template_and_report_the_outbox() {
         assert_eq!(s.get(&format!("/api/projects/{key}")).await.status(), 404);
     }
     s.get("/healthz").await;
-    s.store
-        .enqueue(&NewOutboxItem {
-            kind: "test".into(),
-            payload: "{}".into(),
-        })
-        .await
-        .unwrap();
+    s.store.enqueue(&NewOutboxItem { kind: "test".into(), payload: "{}".into() }).await.unwrap();
 
     let r = s.get("/metrics").await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain; version=0.0.4")
-    );
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
     let text = r.text().await.unwrap();
     assert_eq!(
         sample(
@@ -88,15 +72,9 @@ async fn metrics_count_requests_by_route_template_and_report_the_outbox() {
         Some(3.0),
         "{text}"
     );
-    assert!(
-        text.contains("# TYPE tether_http_request_duration_seconds histogram"),
-        "{text}"
-    );
+    assert!(text.contains("# TYPE tether_http_request_duration_seconds histogram"), "{text}");
     assert_eq!(sample(&text, "tether_outbox_pending"), Some(1.0), "{text}");
-    assert!(
-        sample(&text, "tether_outbox_oldest_age_seconds").is_some_and(|a| a >= 0.0),
-        "{text}"
-    );
+    assert!(sample(&text, "tether_outbox_oldest_age_seconds").is_some_and(|a| a >= 0.0), "{text}");
 
     let r = s
         .client
@@ -106,9 +84,6 @@ async fn metrics_count_requests_by_route_template_and_report_the_outbox() {
         .await
         .unwrap();
     assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/openmetrics-text")
+        r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text")
     );
 }

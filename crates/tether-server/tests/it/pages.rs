@@ -6,11 +6,7 @@ use crate::TestServer;
 async fn the_status_page_shows_version_backend_health_and_outbox() {
     let s = TestServer::start().await;
     let r = s.get("/").await;
-    assert_eq!(
-        r.url().path(),
-        "/status",
-        "the start page redirects to the status page"
-    );
+    assert_eq!(r.url().path(), "/status", "the start page redirects to the status page");
     let html = r.text().await.unwrap();
     let field = |name: &str| {
         let start = html
@@ -37,17 +33,7 @@ async fn every_navigation_entry_renders_with_itself_marked_current() {
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
-    assert_eq!(
-        links,
-        [
-            "/flags",
-            "/jira",
-            "/integrations",
-            "/tickets",
-            "/insights",
-            "/status"
-        ]
-    );
+    assert_eq!(links, ["/flags", "/jira", "/integrations", "/tickets", "/insights", "/status"]);
     for link in links {
         let r = s.get(link).await;
         assert_eq!(r.status(), 200, "{link}");
@@ -70,10 +56,7 @@ async fn the_flags_page_lists_projects_escaped() {
     assert_eq!(s.post_raw("/api/projects", body).await.0, 201);
     let html = s.get("/flags").await.text().await.unwrap();
     assert!(html.contains("<code>shop</code>"), "{html}");
-    assert!(
-        html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
-        "{html}"
-    );
+    assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "{html}");
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("Production (primary)"), "{html}");
 }

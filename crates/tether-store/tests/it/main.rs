@@ -27,39 +27,24 @@ pub async fn stores_with_key(key: MasterKey) -> Vec<TestStore> {
     let url = format!("sqlite://{}/nested/tether.db", dir.path().display());
     let store = Store::connect(&url, key.clone()).await.unwrap();
     store.migrate().await.unwrap();
-    out.push(TestStore {
-        label: "sqlite",
-        store,
-        url,
-        _dir: Some(dir),
-    });
+    out.push(TestStore { label: "sqlite", store, url, _dir: Some(dir) });
     if let Some(url) = fresh_pg_database().await {
         let store = Store::connect(&url, key).await.unwrap();
         store.migrate().await.unwrap();
-        out.push(TestStore {
-            label: "postgres",
-            store,
-            url,
-            _dir: None,
-        });
+        out.push(TestStore { label: "postgres", store, url, _dir: None });
     }
     out
 }
 
 /// Creates an empty database on the `TEST_PG_URL` server and returns its URL.
 pub async fn fresh_pg_database() -> Option<String> {
-    let admin_url = std::env::var("TEST_PG_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
+    let admin_url = std::env::var("TEST_PG_URL").ok().filter(|u| !u.is_empty())?;
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
         .expect("TEST_PG_URL is set but the server cannot be reached");
     let name = format!("tether_test_{}", rand_suffix());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
     let (base, query) = match admin_url.split_once('?') {
         Some((b, q)) => (b.to_owned(), format!("?{q}")),
         None => (admin_url.clone(), String::new()),
@@ -72,10 +57,7 @@ fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     use std::time::{SystemTime, UNIX_EPOCH};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("{nanos:x}_{:x}_{n}", std::process::id())
 }

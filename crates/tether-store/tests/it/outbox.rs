@@ -9,10 +9,7 @@ use tether_store::{NewOutboxItem, Store};
 use crate::stores;
 
 fn item(n: usize) -> NewOutboxItem {
-    NewOutboxItem {
-        kind: "test.deliver".to_owned(),
-        payload: format!("{{\"n\":{n}}}"),
-    }
+    NewOutboxItem { kind: "test.deliver".to_owned(), payload: format!("{{\"n\":{n}}}") }
 }
 
 const LEASE: Duration = Duration::from_secs(60);
@@ -28,19 +25,10 @@ async fn claimed_work_is_not_claimed_again_until_done_or_failed() {
         assert!(stats.oldest_created_at.is_some());
 
         let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
-        assert_eq!(
-            claimed.iter().map(|i| i.id).collect::<Vec<_>>(),
-            [a, b],
-            "{}",
-            t.label
-        );
+        assert_eq!(claimed.iter().map(|i| i.id).collect::<Vec<_>>(), [a, b], "{}", t.label);
         assert_eq!(claimed[0].attempts, 1);
         assert_eq!(claimed[0].payload, "{\"n\":1}");
-        assert!(
-            s.claim_outbox("w2", 10, LEASE).await.unwrap().is_empty(),
-            "{}",
-            t.label
-        );
+        assert!(s.claim_outbox("w2", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
 
         // Another worker cannot complete what it does not hold.
         assert!(!s.complete_outbox(a, "w2").await.unwrap());
@@ -48,26 +36,14 @@ async fn claimed_work_is_not_claimed_again_until_done_or_failed() {
         assert!(!s.complete_outbox(a, "w1").await.unwrap(), "done twice");
 
         // A failure with no delay makes the row due again, with its attempt counted.
-        assert!(
-            s.fail_outbox(b, "w1", "jira said 503", Duration::ZERO)
-                .await
-                .unwrap()
-        );
+        assert!(s.fail_outbox(b, "w1", "jira said 503", Duration::ZERO).await.unwrap());
         let again = s.claim_outbox("w2", 10, LEASE).await.unwrap();
         assert_eq!(again.len(), 1, "{}", t.label);
         assert_eq!((again[0].id, again[0].attempts), (b, 2));
 
         // A failure with a delay keeps it back.
-        assert!(
-            s.fail_outbox(b, "w2", "429", Duration::from_secs(3600))
-                .await
-                .unwrap()
-        );
-        assert!(
-            s.claim_outbox("w3", 10, LEASE).await.unwrap().is_empty(),
-            "{}",
-            t.label
-        );
+        assert!(s.fail_outbox(b, "w2", "429", Duration::from_secs(3600)).await.unwrap());
+        assert!(s.claim_outbox("w3", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
         assert_eq!(s.outbox_stats().await.unwrap().pending, 1);
     }
 }
@@ -77,21 +53,10 @@ async fn an_expired_lease_lets_another_worker_take_over() {
     for t in stores().await {
         let s = &t.store;
         let id = s.enqueue(&item(1)).await.unwrap();
-        assert_eq!(
-            s.claim_outbox("crashed", 1, Duration::ZERO)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(s.claim_outbox("crashed", 1, Duration::ZERO).await.unwrap().len(), 1);
         tokio::time::sleep(Duration::from_millis(5)).await;
         let taken = s.claim_outbox("rescuer", 1, LEASE).await.unwrap();
-        assert_eq!(
-            taken.iter().map(|i| i.id).collect::<Vec<_>>(),
-            [id],
-            "{}",
-            t.label
-        );
+        assert_eq!(taken.iter().map(|i| i.id).collect::<Vec<_>>(), [id], "{}", t.label);
         // The crashed worker's late acknowledgement does not count.
         assert!(!s.complete_outbox(id, "crashed").await.unwrap());
         assert!(s.complete_outbox(id, "rescuer").await.unwrap());
@@ -117,12 +82,7 @@ async fn drain_with_workers(store: &Store, label: &str, rows: usize, workers: us
                     break;
                 }
                 for it in batch {
-                    delivered
-                        .lock()
-                        .unwrap()
-                        .entry(it.id)
-                        .or_default()
-                        .push(name.clone());
+                    delivered.lock().unwrap().entry(it.id).or_default().push(name.clone());
                     assert!(store.complete_outbox(it.id, &name).await.unwrap());
                 }
             }
@@ -134,10 +94,7 @@ async fn drain_with_workers(store: &Store, label: &str, rows: usize, workers: us
     let delivered = std::mem::take(&mut *delivered.lock().unwrap());
     assert_eq!(delivered.len(), rows, "{label}: rows lost");
     let twice: Vec<_> = delivered.iter().filter(|(_, by)| by.len() != 1).collect();
-    assert!(
-        twice.is_empty(),
-        "{label}: delivered more than once: {twice:?}"
-    );
+    assert!(twice.is_empty(), "{label}: delivered more than once: {twice:?}");
     assert_eq!(store.outbox_stats().await.unwrap().pending, 0, "{label}");
 }
 
@@ -180,12 +137,7 @@ async fn two_processes_sharing_postgres_never_deliver_a_row_twice() {
     };
     let (x, y) = (run(a.clone(), "a"), run(b, "b"));
     let (x, y) = (x.await.unwrap(), y.await.unwrap());
-    assert!(
-        !x.is_empty() && !y.is_empty(),
-        "both processes took part: {} / {}",
-        x.len(),
-        y.len()
-    );
+    assert!(!x.is_empty() && !y.is_empty(), "both processes took part: {} / {}", x.len(), y.len());
     let mut all: Vec<i64> = x.iter().chain(&y).copied().collect();
     all.sort();
     let n = all.len();

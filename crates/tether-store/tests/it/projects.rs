@@ -27,16 +27,9 @@ async fn migrations_are_idempotent_and_leave_the_schema_current() {
 #[tokio::test]
 async fn a_new_project_gets_default_environments_with_production_primary() {
     for t in stores().await {
-        let p = t
-            .store
-            .create_project(&new_project("checkout"), "alice")
-            .await
-            .unwrap();
-        let envs: Vec<(&str, EnvKind, bool)> = p
-            .environments
-            .iter()
-            .map(|e| (e.key.as_str(), e.kind, e.primary))
-            .collect();
+        let p = t.store.create_project(&new_project("checkout"), "alice").await.unwrap();
+        let envs: Vec<(&str, EnvKind, bool)> =
+            p.environments.iter().map(|e| (e.key.as_str(), e.kind, e.primary)).collect();
         assert_eq!(
             envs,
             [
@@ -51,27 +44,18 @@ async fn a_new_project_gets_default_environments_with_production_primary() {
         let listed = t.store.list_projects().await.unwrap();
         assert_eq!(listed, vec![p.clone()], "{}", t.label);
         assert_eq!(t.store.project("checkout").await.unwrap(), p);
-        assert!(matches!(
-            t.store.project("nope").await,
-            Err(StoreError::NotFound)
-        ));
+        assert!(matches!(t.store.project("nope").await, Err(StoreError::NotFound)));
     }
 }
 
 #[tokio::test]
 async fn creating_a_project_writes_one_audit_entry_with_its_state() {
     for t in stores().await {
-        t.store
-            .create_project(&new_project("billing"), "bob")
-            .await
-            .unwrap();
+        t.store.create_project(&new_project("billing"), "bob").await.unwrap();
         let log = t.store.audit_log(Some("proj/billing"), 10).await.unwrap();
         assert_eq!(log.len(), 1, "{}", t.label);
         let entry = &log[0];
-        assert_eq!(
-            (entry.actor.as_str(), entry.action.as_str()),
-            ("bob", "project.create")
-        );
+        assert_eq!((entry.actor.as_str(), entry.action.as_str()), ("bob", "project.create"));
         assert_eq!(entry.before, None);
         let after: serde_json::Value =
             serde_json::from_str(entry.after.as_deref().unwrap()).unwrap();
@@ -83,26 +67,14 @@ async fn creating_a_project_writes_one_audit_entry_with_its_state() {
 #[tokio::test]
 async fn a_duplicate_project_key_is_a_conflict() {
     for t in stores().await {
-        t.store
-            .create_project(&new_project("dup"), "a")
-            .await
-            .unwrap();
-        let err = t
-            .store
-            .create_project(&new_project("dup"), "a")
-            .await
-            .unwrap_err();
+        t.store.create_project(&new_project("dup"), "a").await.unwrap();
+        let err = t.store.create_project(&new_project("dup"), "a").await.unwrap_err();
         assert!(
             matches!(err, StoreError::Conflict(ref m) if m.contains("dup")),
             "{}: {err:?}",
             t.label
         );
-        assert_eq!(
-            t.store.audit_log(None, 10).await.unwrap().len(),
-            1,
-            "{}",
-            t.label
-        );
+        assert_eq!(t.store.audit_log(None, 10).await.unwrap().len(), 1, "{}", t.label);
     }
 }
 
@@ -123,23 +95,11 @@ async fn a_failing_environment_rolls_back_the_whole_project() {
             "{}: {err:?}",
             t.label
         );
-        assert!(
-            t.store.list_projects().await.unwrap().is_empty(),
-            "{}",
-            t.label
-        );
-        assert!(
-            t.store.audit_log(None, 10).await.unwrap().is_empty(),
-            "{}",
-            t.label
-        );
+        assert!(t.store.list_projects().await.unwrap().is_empty(), "{}", t.label);
+        assert!(t.store.audit_log(None, 10).await.unwrap().is_empty(), "{}", t.label);
 
         p.environments = vec![env("a", true), env("b", true)];
         let err = t.store.create_project(&p, "a").await.unwrap_err();
-        assert!(
-            matches!(err, StoreError::Invalid(_)),
-            "{}: {err:?}",
-            t.label
-        );
+        assert!(matches!(err, StoreError::Invalid(_)), "{}: {err:?}", t.label);
     }
 }

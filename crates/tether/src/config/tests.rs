@@ -31,10 +31,7 @@ fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config, String> {
 fn defaults_need_no_file() {
     let c = load(None, &[]).unwrap();
     assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
-    assert_eq!(
-        c.database_url.expose_secret(),
-        "sqlite://./tether-data/tether.db"
-    );
+    assert_eq!(c.database_url.expose_secret(), "sqlite://./tether-data/tether.db");
     assert_eq!(c.data_dir, Path::new("./tether-data"));
     assert_eq!(c.master_key_path(), Path::new("./tether-data/master.key"));
     assert_eq!(c.log_format, LogFormat::Human);
@@ -46,10 +43,7 @@ fn defaults_need_no_file() {
 fn the_environment_overrides_the_file() {
     let c = load(
         Some("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"\nbody_limit = 10"),
-        &[
-            ("TETHER_LISTEN", "127.0.0.1:9001"),
-            ("TETHER_DATABASE_URL", "postgres://u:pw@h/db"),
-        ],
+        &[("TETHER_LISTEN", "127.0.0.1:9001"), ("TETHER_DATABASE_URL", "postgres://u:pw@h/db")],
     )
     .unwrap();
     assert_eq!(c.listen.to_string(), "127.0.0.1:9001");
@@ -69,54 +63,26 @@ fn bad_input_names_its_source_key_and_expectation() {
     check(
         None,
         &[("TETHER_BODY_LIMIT", "lots")],
-        &[
-            "environment variable TETHER_BODY_LIMIT",
-            "body_limit",
-            "expected",
-        ],
+        &["environment variable TETHER_BODY_LIMIT", "body_limit", "expected"],
     );
-    check(
-        Some("body_limit = \"lots\""),
-        &[],
-        &["tether.toml", "body_limit", "expected"],
-    );
-    check(
-        Some("listen = \"nowhere\""),
-        &[],
-        &["tether.toml", "listen", "socket address"],
-    );
-    check(
-        Some("log_format = \"xml\""),
-        &[],
-        &["log_format", "human", "json"],
-    );
-    check(
-        Some("lisen = \"127.0.0.1:1\""),
-        &[],
-        &["tether.toml", "lisen"],
-    );
+    check(Some("body_limit = \"lots\""), &[], &["tether.toml", "body_limit", "expected"]);
+    check(Some("listen = \"nowhere\""), &[], &["tether.toml", "listen", "socket address"]);
+    check(Some("log_format = \"xml\""), &[], &["log_format", "human", "json"]);
+    check(Some("lisen = \"127.0.0.1:1\""), &[], &["tether.toml", "lisen"]);
     check(Some("listen = [unclosed"), &[], &["tether.toml"]);
     check(
         None,
         &[("TETHER_DATABASE_URL", "mysql://x:pw@h/db")],
         &["database_url", "sqlite://", "mysql://x:***@h/db"],
     );
-    check(
-        None,
-        &[("TETHER_PUBLIC_URL", "example.com")],
-        &["public_url", "http://"],
-    );
+    check(None, &[("TETHER_PUBLIC_URL", "example.com")], &["public_url", "http://"]);
 }
 
 #[test]
 fn a_missing_explicit_file_is_an_error() {
     Jail::expect_with(|_| {
         let err = Config::load(Some(Path::new("nope.toml"))).unwrap_err();
-        assert!(
-            err.0.contains("cannot read config file nope.toml"),
-            "{}",
-            err.0
-        );
+        assert!(err.0.contains("cannot read config file nope.toml"), "{}", err.0);
         Ok(())
     });
 }
@@ -126,10 +92,7 @@ fn secrets_never_show_in_debug_or_the_printed_config() {
     let c = load(
         None,
         &[
-            (
-                "TETHER_MASTER_KEY",
-                "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy1sb25n",
-            ),
+            ("TETHER_MASTER_KEY", "c2VjcmV0LWtleS1tYXRlcmlhbC0zMi1ieXRlcy1sb25n"),
             ("TETHER_DATABASE_URL", "postgres://u:hunter2@h/db"),
         ],
     )

@@ -23,10 +23,7 @@ async fn run_script(script: &str) {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{script} failed\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("ok:"),
-        "{script} reported nothing\n{stdout}"
-    );
+    assert!(stdout.contains("ok:"), "{script} reported nothing\n{stdout}");
     server.signal("TERM");
     server.child.wait().await.unwrap();
 }

@@ -6,17 +6,11 @@ use crate::Sandboxed;
 async fn version_and_completions() {
     let t = Sandboxed::new();
     let (code, out, _) = t.run(&["--version"], &[]).await;
-    assert_eq!(
-        (code, out.trim()),
-        (0, concat!("tether ", env!("CARGO_PKG_VERSION")))
-    );
+    assert_eq!((code, out.trim()), (0, concat!("tether ", env!("CARGO_PKG_VERSION"))));
     for shell in ["bash", "zsh", "fish"] {
         let (code, out, err) = t.run(&["completions", shell], &[]).await;
         assert_eq!(code, 0, "{err}");
-        assert!(
-            out.contains("serve") && out.contains("migrate"),
-            "{shell}: {out}"
-        );
+        assert!(out.contains("serve") && out.contains("migrate"), "{shell}: {out}");
     }
 }
 
@@ -30,10 +24,7 @@ async fn usage_and_config_errors_exit_2_naming_the_problem() {
         async move {
             let (code, _, err) = t.run(args, env).await;
             assert_eq!(code, 2, "{args:?} {env:?}: {err}");
-            assert!(
-                err.contains(expect),
-                "{args:?} {env:?}: {err:?} lacks {expect:?}"
-            );
+            assert!(err.contains(expect), "{args:?} {env:?}: {err:?} lacks {expect:?}");
         }
     };
     check(&["frobnicate"], &[], "unrecognized subcommand").await;
@@ -43,24 +34,15 @@ async fn usage_and_config_errors_exit_2_naming_the_problem() {
         "environment variable TETHER_LISTEN: key `listen`",
     )
     .await;
-    check(
-        &["serve"],
-        &[("TETHER_BODY_LIMIT", "lots")],
-        "expected usize",
-    )
-    .await;
+    check(&["serve"], &[("TETHER_BODY_LIMIT", "lots")], "expected usize").await;
     check(
         &["config", "check"],
         &[("TETHER_MASTER_KEY", "short")],
         "master_key (TETHER_MASTER_KEY): expected 32 bytes",
     )
     .await;
-    check(
-        &["--config", "missing.toml", "serve"],
-        &[],
-        "cannot read config file missing.toml",
-    )
-    .await;
+    check(&["--config", "missing.toml", "serve"], &[], "cannot read config file missing.toml")
+        .await;
     std::fs::write(t.path().join("tether.toml"), "listen = [").unwrap();
     check(&["migrate"], &[], "config file tether.toml").await;
 }
@@ -69,19 +51,10 @@ async fn usage_and_config_errors_exit_2_naming_the_problem() {
 async fn a_database_that_cannot_be_opened_exits_1_with_the_cause() {
     let t = Sandboxed::new();
     let (code, _, err) = t
-        .run(
-            &["migrate"],
-            &[(
-                "TETHER_DATABASE_URL",
-                "postgres://tether:pw@127.0.0.1:1/tether",
-            )],
-        )
+        .run(&["migrate"], &[("TETHER_DATABASE_URL", "postgres://tether:pw@127.0.0.1:1/tether")])
         .await;
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("cannot open database postgres://tether:***@127.0.0.1:1/tether"),
-        "{err}"
-    );
+    assert!(err.contains("cannot open database postgres://tether:***@127.0.0.1:1/tether"), "{err}");
     assert!(err.contains("Connection refused"), "{err}");
     assert!(!err.contains(":pw@"), "the password is not shown: {err}");
 }
@@ -93,22 +66,13 @@ async fn config_check_prints_the_effective_config_with_secrets_redacted() {
     let (code, out, err) = t
         .run(
             &["config", "check"],
-            &[
-                ("TETHER_MASTER_KEY", key),
-                ("TETHER_DATABASE_URL", "postgres://u:hunter2@db/t"),
-            ],
+            &[("TETHER_MASTER_KEY", key), ("TETHER_DATABASE_URL", "postgres://u:hunter2@db/t")],
         )
         .await;
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("database_url = \"postgres://u:***@db/t\""),
-        "{out}"
-    );
+    assert!(out.contains("database_url = \"postgres://u:***@db/t\""), "{out}");
     assert!(out.contains("master_key = \"<redacted>\""), "{out}");
-    assert!(
-        !out.contains("hunter2") && !out.contains(key) && !err.contains(key),
-        "{out}{err}"
-    );
+    assert!(!out.contains("hunter2") && !out.contains(key) && !err.contains(key), "{out}{err}");
 }
 
 #[tokio::test]
@@ -116,10 +80,7 @@ async fn migrate_creates_the_database_and_a_private_key_file_once() {
     let t = Sandboxed::new();
     let (code, out, err) = t.run(&["migrate"], &[]).await;
     assert_eq!(code, 0, "{err}");
-    assert!(
-        out.contains("database is current: 1 of 1 migrations applied (SQLite)"),
-        "{out}"
-    );
+    assert!(out.contains("database is current: 1 of 1 migrations applied (SQLite)"), "{out}");
     let key_file = t.path().join("tether-data/master.key");
     let key = std::fs::read_to_string(&key_file).unwrap();
     #[cfg(unix)]

@@ -60,15 +60,7 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
         in_flight.push(start_slow_post(&server.url, &format!("slow-{i}")).await);
     }
     // Make sure those requests reached the server before the signal.
-    assert_eq!(
-        client
-            .get(format!("{}/healthz", server.url))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client.get(format!("{}/healthz", server.url)).send().await.unwrap().status(), 200);
 
     server.signal("TERM");
     server
@@ -86,10 +78,7 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
         .expect("tether did not exit after SIGTERM")
         .unwrap();
     assert_eq!(status.code(), Some(0));
-    assert!(
-        load.await.unwrap() > 0,
-        "the load generator got no answers at all"
-    );
+    assert!(load.await.unwrap() > 0, "the load generator got no answers at all");
 
     // What the slow requests wrote was committed.
     let again = t.start(&["serve"], &[]).await;
@@ -108,22 +97,10 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
 async fn sigint_stops_the_server_cleanly() {
     let t = Sandboxed::new();
     let mut server = t.start(&["serve"], &[("TETHER_LOG_FORMAT", "json")]).await;
-    assert_eq!(
-        reqwest::get(format!("{}/healthz", server.url))
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(reqwest::get(format!("{}/healthz", server.url)).await.unwrap().status(), 200);
     server.signal("INT");
-    let Some(line) = server
-        .next_stderr_matching(|l| l.contains("shutting down"))
-        .await
-    else {
-        panic!(
-            "no shutdown line; tether exited with {:?}",
-            server.child.wait().await
-        );
+    let Some(line) = server.next_stderr_matching(|l| l.contains("shutting down")).await else {
+        panic!("no shutdown line; tether exited with {:?}", server.child.wait().await);
     };
     let event: serde_json::Value =
         serde_json::from_str(&line).expect("JSON logs with --log-format json");
@@ -143,27 +120,15 @@ async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
         banner.push(line);
     }
     let banner = banner.join("\n");
-    assert!(
-        banner.contains(&format!("status:   {}/status", demo.url)),
-        "{banner}"
-    );
-    let page = reqwest::get(format!("{}/flags", demo.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert!(banner.contains(&format!("status:   {}/status", demo.url)), "{banner}");
+    let page = reqwest::get(format!("{}/flags", demo.url)).await.unwrap().text().await.unwrap();
     assert!(page.contains("Demo shop"), "{page}");
     demo.signal("INT");
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
     // A second demo run reuses the data and does not fail on the existing project.
     let mut again = t.start(&["demo", "--port", "0"], &[]).await;
-    let projects: serde_json::Value = reqwest::get(format!("{}/api/projects", again.url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let projects: serde_json::Value =
+        reqwest::get(format!("{}/api/projects", again.url)).await.unwrap().json().await.unwrap();
     assert_eq!(projects.as_array().unwrap().len(), 1);
     again.signal("TERM");
     assert_eq!(again.child.wait().await.unwrap().code(), Some(0));

@@ -28,9 +28,7 @@ impl Default for Sandboxed {
 
 impl Sandboxed {
     pub fn new() -> Sandboxed {
-        Sandboxed {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Sandboxed { dir: tempfile::tempdir().unwrap() }
     }
 
     pub fn path(&self) -> &Path {
@@ -52,12 +50,7 @@ impl Sandboxed {
 
     /// Runs to completion: (exit code, stdout, stderr).
     pub async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let out = self
-            .command(args)
-            .envs(env.iter().copied())
-            .output()
-            .await
-            .unwrap();
+        let out = self.command(args).envs(env.iter().copied()).output().await.unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -76,23 +69,14 @@ impl Sandboxed {
             .unwrap();
         let stdout = lines(child.stdout.take().unwrap());
         let stderr = lines(child.stderr.take().unwrap());
-        let mut running = Running {
-            child,
-            url: String::new(),
-            stdout,
-            stderr,
-        };
+        let mut running = Running { child, url: String::new(), stdout, stderr };
         let line = running
             .next_stdout_matching(|l| l.contains("http://"))
             .await
             .expect("tether exited before printing its URL");
         let start = line.find("http://").unwrap();
-        running.url = line[start..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .trim_end_matches('/')
-            .to_owned();
+        running.url =
+            line[start..].split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
         running
     }
 }

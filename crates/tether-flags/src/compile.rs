@@ -1,0 +1,396 @@
+//! Compiling flags, environment configs and segments into evaluation-ready form; the same
+//! pass is the validator, so what validates is exactly what compiles.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::context::AttrPath;
+use crate::model::{
+    Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Segment, Serve, TOTAL_WEIGHT, Test,
+};
+use crate::ops::Matcher;
+use crate::validate::{Problem, ValidationError};
+
+/// A flag ready to evaluate. `body` is `Err(detail)` when its definition or config had
+/// problems: such a flag evaluates to an error rather than to a guess.
+#[derive(Debug)]
+pub(crate) struct CompiledFlag {
+    pub(crate) key: String,
+    pub(crate) kind: FlagKind,
+    pub(crate) variations: Vec<(String, Value)>,
+    pub(crate) body: Result<Targeting, String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Targeting {
+    pub(crate) on: bool,
+    pub(crate) off: usize,
+    pub(crate) targets: HashMap<String, usize>,
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) default: CompiledServe,
+    /// On, no targets, no rules, and the default serves one variation: reason STATIC.
+    pub(crate) is_static: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub(crate) id: String,
+    pub(crate) clauses: Vec<CompiledClause>,
+    pub(crate) serve: CompiledServe,
+}
+
+#[derive(Debug)]
+pub(crate) enum CompiledServe {
+    Fixed(usize),
+    Split(CompiledRollout),
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledRollout {
+    pub(crate) salt: String,
+    pub(crate) bucket_by: AttrPath,
+    /// Cumulative weights: slice `i` is `[ends[i-1], ends[i])`.
+    pub(crate) ends: Vec<u32>,
+    pub(crate) variations: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledClause {
+    pub(crate) test: CompiledTest,
+    pub(crate) negate: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum CompiledTest {
+    Attribute(AttrPath, Matcher),
+    /// Indices into the snapshot's segments.
+    Segments(Vec<usize>),
+}
+
+#[derive(Debug)]
+pub(crate) struct CompiledSegment {
+    pub(crate) included: HashSet<String>,
+    pub(crate) excluded: HashSet<String>,
+    pub(crate) rules: Vec<Vec<CompiledClause>>,
+}
+
+/// What a segment key refers to, as seen by a flag being compiled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SegmentRef {
+    Valid(usize),
+    Invalid,
+    Unknown,
+}
+
+/// Compiles a flag with one environment's config; problems go to `errors` and make the
+/// flag's body an error.
+pub(crate) fn compile_flag(
+    flag: &Flag,
+    config: &EnvConfig,
+    segments: &dyn Fn(&str) -> SegmentRef,
+    errors: &mut Vec<ValidationError>,
+) -> CompiledFlag {
+    let before = errors.len();
+    check_definition(flag, errors);
+    let targeting = compile_config(flag, config, segments, errors);
+    let body = match (targeting, errors.get(before)) {
+        (Some(t), None) => Ok(t),
+        (_, first) => Err(match first {
+            Some(e) => format!("flag configuration is invalid: {e}"),
+            None => "flag configuration is invalid".to_owned(),
+        }),
+    };
+    CompiledFlag {
+        key: flag.key.clone(),
+        kind: flag.kind,
+        variations: flag.variations.iter().map(|v| (v.key.clone(), v.value.clone())).collect(),
+        body,
+    }
+}
+
+pub(crate) fn check_definition(flag: &Flag, errors: &mut Vec<ValidationError>) {
+    check_key(&flag.key, "key", errors);
+    if flag.name.trim().is_empty() {
+        push(errors, "name", Problem::Empty);
+    }
+    if flag.variations.is_empty() {
+        push(errors, "variations", Problem::Empty);
+    }
+    let mut seen = HashSet::new();
+    for (i, v) in flag.variations.iter().enumerate() {
+        check_key(&v.key, &format!("variations[{i}].key"), errors);
+        if !v.key.is_empty() && !seen.insert(v.key.as_str()) {
+            push(errors, format!("variations[{i}].key"), Problem::Duplicate(v.key.clone()));
+        }
+        if !flag.kind.accepts(&v.value) {
+            push(errors, format!("variations[{i}].value"), Problem::WrongKind(flag.kind));
+        }
+    }
+    for (i, tag) in flag.tags.iter().enumerate() {
+        if tag.trim().is_empty() {
+            push(errors, format!("tags[{i}]"), Problem::Empty);
+        }
+    }
+    for (key, property) in &flag.custom_properties {
+        if key.trim().is_empty() {
+            push(errors, "custom_properties", Problem::Empty);
+        }
+        if key == crate::JIRA_ISSUES_PROPERTY {
+            for (i, issue) in property.values.iter().enumerate() {
+                if !is_issue_key(issue) {
+                    let path = format!("custom_properties[{key:?}].values[{i}]");
+                    push(errors, path, Problem::InvalidIssueKey(issue.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// Compiles one environment's config; `None` if it had problems (all pushed to `errors`).
+pub(crate) fn compile_config(
+    flag: &Flag,
+    config: &EnvConfig,
+    segments: &dyn Fn(&str) -> SegmentRef,
+    errors: &mut Vec<ValidationError>,
+) -> Option<Targeting> {
+    let before = errors.len();
+    let variation = |key: &str, path: &str, errors: &mut Vec<ValidationError>| {
+        let found = flag.variations.iter().position(|v| v.key == key);
+        if found.is_none() {
+            push(errors, path, Problem::UnknownVariation(key.to_owned()));
+        }
+        found
+    };
+
+    let off = variation(&config.off_variation, "off_variation", errors);
+
+    let mut targets = HashMap::new();
+    for (i, target) in config.targets.iter().enumerate() {
+        let v = variation(&target.variation, &format!("targets[{i}].variation"), errors);
+        for (j, key) in target.keys.iter().enumerate() {
+            let path = format!("targets[{i}].keys[{j}]");
+            if key.is_empty() {
+                push(errors, path, Problem::Empty);
+            } else if targets.insert(key.clone(), v.unwrap_or(0)).is_some() {
+                push(errors, path, Problem::DuplicateTarget(key.clone()));
+            }
+        }
+    }
+
+    let mut rule_ids = HashSet::new();
+    let mut rules = Vec::with_capacity(config.rules.len());
+    for (i, rule) in config.rules.iter().enumerate() {
+        if rule.id.is_empty() {
+            push(errors, format!("rules[{i}].id"), Problem::Empty);
+        } else if !rule_ids.insert(rule.id.as_str()) {
+            push(errors, format!("rules[{i}].id"), Problem::Duplicate(rule.id.clone()));
+        }
+        let clauses = compile_clauses(&rule.clauses, &format!("rules[{i}]"), segments, errors);
+        let serve = compile_serve(flag, &rule.serve, &format!("rules[{i}].serve"), errors);
+        if let (Some(clauses), Some(serve)) = (clauses, serve) {
+            rules.push(CompiledRule { id: rule.id.clone(), clauses, serve });
+        }
+    }
+
+    let default = compile_serve(flag, &config.default_rule, "default_rule", errors);
+    if errors.len() > before {
+        return None;
+    }
+    let default = default?;
+    let is_static = config.targets.iter().all(|t| t.keys.is_empty())
+        && rules.is_empty()
+        && matches!(default, CompiledServe::Fixed(_));
+    Some(Targeting { on: config.on, off: off?, targets, rules, default, is_static })
+}
+
+/// Compiles a segment; `None` if it had problems (all pushed to `errors`).
+pub(crate) fn compile_segment(
+    segment: &Segment,
+    errors: &mut Vec<ValidationError>,
+) -> Option<CompiledSegment> {
+    let before = errors.len();
+    check_key(&segment.key, "key", errors);
+    let no_segments = |_: &str| SegmentRef::Unknown;
+    let mut ids = HashSet::new();
+    let mut rules = Vec::with_capacity(segment.rules.len());
+    for (i, rule) in segment.rules.iter().enumerate() {
+        if rule.id.is_empty() {
+            push(errors, format!("rules[{i}].id"), Problem::Empty);
+        } else if !ids.insert(rule.id.as_str()) {
+            push(errors, format!("rules[{i}].id"), Problem::Duplicate(rule.id.clone()));
+        }
+        // Segments may not refer to segments: membership then never needs cycle checks.
+        for (j, clause) in rule.clauses.iter().enumerate() {
+            if matches!(clause.test, Test::InSegment(_)) {
+                push(errors, format!("rules[{i}].clauses[{j}]"), Problem::NestedSegment);
+            }
+        }
+        let plain = rule.clauses.iter().all(|c| matches!(c.test, Test::Attribute { .. }));
+        if plain {
+            let path = format!("rules[{i}]");
+            if let Some(clauses) = compile_clauses(&rule.clauses, &path, &no_segments, errors) {
+                rules.push(clauses);
+            }
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(CompiledSegment {
+        included: segment.included.iter().cloned().collect(),
+        excluded: segment.excluded.iter().cloned().collect(),
+        rules,
+    })
+}
+
+fn compile_clauses(
+    clauses: &[Clause],
+    rule_path: &str,
+    segments: &dyn Fn(&str) -> SegmentRef,
+    errors: &mut Vec<ValidationError>,
+) -> Option<Vec<CompiledClause>> {
+    let before = errors.len();
+    let mut out = Vec::with_capacity(clauses.len());
+    for (j, clause) in clauses.iter().enumerate() {
+        let path = format!("{rule_path}.clauses[{j}]");
+        let test = match &clause.test {
+            Test::Attribute { attribute, op } => compile_attribute(attribute, op, &path, errors),
+            Test::InSegment(keys) => compile_segment_test(keys, &path, segments, errors),
+        };
+        if let Some(test) = test {
+            out.push(CompiledClause { test, negate: clause.negate });
+        }
+    }
+    (errors.len() == before).then_some(out)
+}
+
+fn compile_attribute(
+    attribute: &str,
+    op: &Op,
+    path: &str,
+    errors: &mut Vec<ValidationError>,
+) -> Option<CompiledTest> {
+    let attr = AttrPath::parse(attribute);
+    if attr.is_err() {
+        push(errors, format!("{path}.attribute"), Problem::InvalidAttribute(attribute.to_owned()));
+    }
+    let matcher = Matcher::compile(op).map_err(|p| push(errors, format!("{path}.op"), p));
+    Some(CompiledTest::Attribute(attr.ok()?, matcher.ok()?))
+}
+
+fn compile_segment_test(
+    keys: &[String],
+    path: &str,
+    segments: &dyn Fn(&str) -> SegmentRef,
+    errors: &mut Vec<ValidationError>,
+) -> Option<CompiledTest> {
+    if keys.is_empty() {
+        push(errors, format!("{path}.segments"), Problem::Empty);
+        return None;
+    }
+    let mut indices = Vec::with_capacity(keys.len());
+    for (k, key) in keys.iter().enumerate() {
+        let path = format!("{path}.segments[{k}]");
+        match segments(key) {
+            SegmentRef::Valid(i) => indices.push(i),
+            SegmentRef::Invalid => push(errors, path, Problem::InvalidSegment(key.clone())),
+            SegmentRef::Unknown => push(errors, path, Problem::UnknownSegment(key.clone())),
+        }
+    }
+    (indices.len() == keys.len()).then_some(CompiledTest::Segments(indices))
+}
+
+fn compile_serve(
+    flag: &Flag,
+    serve: &Serve,
+    path: &str,
+    errors: &mut Vec<ValidationError>,
+) -> Option<CompiledServe> {
+    let index = |key: &str| flag.variations.iter().position(|v| v.key == key);
+    match serve {
+        Serve::Variation(key) => {
+            let i = index(key);
+            if i.is_none() {
+                push(errors, format!("{path}.variation"), Problem::UnknownVariation(key.clone()));
+            }
+            Some(CompiledServe::Fixed(i?))
+        }
+        Serve::Rollout(rollout) => {
+            compile_rollout(flag, rollout, &format!("{path}.rollout"), errors)
+        }
+    }
+}
+
+fn compile_rollout(
+    flag: &Flag,
+    rollout: &Rollout,
+    path: &str,
+    errors: &mut Vec<ValidationError>,
+) -> Option<CompiledServe> {
+    let before = errors.len();
+    let bucket_by = rollout.bucket_by.as_deref().unwrap_or(crate::DEFAULT_BUCKET_BY);
+    let attr = AttrPath::parse(bucket_by);
+    if attr.is_err() {
+        push(errors, format!("{path}.bucket_by"), Problem::InvalidAttribute(bucket_by.to_owned()));
+    }
+    if rollout.variations.is_empty() {
+        push(errors, format!("{path}.variations"), Problem::Empty);
+    }
+    let mut seen = HashSet::new();
+    let mut ends = Vec::with_capacity(rollout.variations.len());
+    let mut variations = Vec::with_capacity(rollout.variations.len());
+    let mut sum: u64 = 0;
+    for (i, wv) in rollout.variations.iter().enumerate() {
+        let vpath = format!("{path}.variations[{i}].variation");
+        match flag.variations.iter().position(|v| v.key == wv.variation) {
+            Some(v) => variations.push(v),
+            None => push(errors, vpath.clone(), Problem::UnknownVariation(wv.variation.clone())),
+        }
+        if !seen.insert(wv.variation.as_str()) {
+            push(errors, vpath, Problem::Duplicate(wv.variation.clone()));
+        }
+        sum += u64::from(wv.weight);
+        // Clamped only for the unsigned conversion; a sum over the total is reported below.
+        ends.push(u32::try_from(sum).unwrap_or(u32::MAX));
+    }
+    if !rollout.variations.is_empty() && sum != u64::from(TOTAL_WEIGHT) {
+        push(errors, format!("{path}.variations"), Problem::WeightSum(sum));
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(CompiledServe::Split(CompiledRollout {
+        salt: rollout.salt.clone(),
+        bucket_by: attr.ok()?,
+        ends,
+        variations,
+    }))
+}
+
+fn push(errors: &mut Vec<ValidationError>, path: impl Into<String>, problem: Problem) {
+    errors.push(ValidationError { path: path.into(), problem });
+}
+
+fn check_key(key: &str, path: &str, errors: &mut Vec<ValidationError>) {
+    if key.is_empty() {
+        push(errors, path, Problem::Empty);
+    } else if !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+        push(errors, path, Problem::InvalidKey);
+    }
+}
+
+/// `PROJ-123`: a project key (an uppercase letter, then uppercase letters, digits or `_`),
+/// a dash, and an issue number without leading zeros.
+fn is_issue_key(s: &str) -> bool {
+    let Some((project, number)) = s.split_once('-') else {
+        return false;
+    };
+    let mut p = project.bytes();
+    let project_ok = p.next().is_some_and(|b| b.is_ascii_uppercase())
+        && p.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    let number_ok = !number.is_empty()
+        && !number.starts_with('0')
+        && number.bytes().all(|b| b.is_ascii_digit());
+    project_ok && number_ok
+}

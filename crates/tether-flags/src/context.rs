@@ -1,0 +1,147 @@
+//! Evaluation contexts and attribute lookup by dotted path, with arrays matched element-wise.
+
+use serde_json::{Map, Value};
+
+/// The attributes an evaluation is about, borrowed from the caller's JSON object (for OFREP,
+/// the request's `context`). `targetingKey` is the key individual targets and segments match.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    attributes: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(attributes: &'a Map<String, Value>) -> Context<'a> {
+        Context { attributes: Some(attributes) }
+    }
+
+    /// A context without attributes.
+    pub fn empty() -> Context<'static> {
+        Context { attributes: None }
+    }
+
+    /// The context of a JSON object; `None` for any other JSON value.
+    pub fn from_value(value: &'a Value) -> Option<Context<'a>> {
+        value.as_object().map(Context::new)
+    }
+
+    /// The `targetingKey` attribute, when it is a string.
+    pub fn targeting_key(&self) -> Option<&'a str> {
+        self.attributes?.get(crate::DEFAULT_BUCKET_BY)?.as_str()
+    }
+
+    /// The value at `path` (paths as in the crate docs), not looking into arrays; JSON `null`
+    /// counts as absent. `None` also for a path that is not valid.
+    pub fn get(&self, path: &str) -> Option<&'a Value> {
+        AttrPath::parse(path).ok()?.get(*self)
+    }
+}
+
+/// A parsed attribute path. An attribute name that exists as a top-level key is taken whole
+/// (so `app.version` can be a plain key); otherwise it is split at dots and walked through
+/// objects. An array met on the way is looked into, one element level deep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AttrPath {
+    full: String,
+    parts: Vec<String>,
+}
+
+/// The outcome of testing the values found at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lookup {
+    /// No (non-null) value there.
+    Missing,
+    NoMatch,
+    Match,
+}
+
+/// Paths deeper than this are refused: lookup recurses once per part.
+pub(crate) const MAX_PATH_PARTS: usize = 32;
+
+impl AttrPath {
+    /// Fails on an empty path, an empty part (`a..b`, `.a`) or too many parts.
+    pub(crate) fn parse(path: &str) -> Result<AttrPath, ()> {
+        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+        if parts.iter().any(String::is_empty) || parts.len() > MAX_PATH_PARTS {
+            return Err(());
+        }
+        Ok(AttrPath { full: path.to_owned(), parts })
+    }
+
+    /// The single value at the path, not looking into arrays (used to bucket).
+    pub(crate) fn get<'a>(&self, ctx: Context<'a>) -> Option<&'a Value> {
+        let attrs = ctx.attributes?;
+        if let Some(v) = attrs.get(&self.full) {
+            return non_null(v);
+        }
+        let (first, rest) = self.parts.split_first()?;
+        let mut v = attrs.get(first)?;
+        for part in rest {
+            v = v.as_object()?.get(part)?;
+        }
+        non_null(v)
+    }
+
+    /// Tests `test` on every value at the path (array elements one by one) until one matches.
+    pub(crate) fn visit(&self, ctx: Context<'_>, test: &mut impl FnMut(&Value) -> bool) -> Lookup {
+        let Some(attrs) = ctx.attributes else {
+            return Lookup::Missing;
+        };
+        let mut found = false;
+        let matched = match attrs.get(&self.full) {
+            Some(v) => leaf(v, test, &mut found),
+            None if self.parts.len() > 1 => walk_object(attrs, &self.parts, test, &mut found),
+            None => false,
+        };
+        match (matched, found) {
+            (true, _) => Lookup::Match,
+            (false, true) => Lookup::NoMatch,
+            (false, false) => Lookup::Missing,
+        }
+    }
+}
+
+fn non_null(v: &Value) -> Option<&Value> {
+    if v.is_null() { None } else { Some(v) }
+}
+
+// `parts` is never empty here: callers pass a parsed path or a non-empty tail of one.
+fn walk_object(
+    obj: &Map<String, Value>,
+    parts: &[String],
+    test: &mut impl FnMut(&Value) -> bool,
+    found: &mut bool,
+) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return false;
+    };
+    let Some(v) = obj.get(first) else {
+        return false;
+    };
+    if rest.is_empty() {
+        return leaf(v, test, found);
+    }
+    match v {
+        Value::Object(m) => walk_object(m, rest, test, found),
+        // An array of objects on the way: each element is walked; nested arrays are not
+        // (that keeps recursion bounded by the path's length).
+        Value::Array(items) => items.iter().any(|item| match item {
+            Value::Object(m) => walk_object(m, rest, test, found),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn leaf(v: &Value, test: &mut impl FnMut(&Value) -> bool, found: &mut bool) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Array(items) => items.iter().filter(|i| !i.is_null()).any(|i| {
+            *found = true;
+            test(i)
+        }),
+        _ => {
+            *found = true;
+            test(v)
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The integration test binary: behaviour through the public surface, as tables of cases.
+
+mod bucketing;
+mod operators;
+mod props;
+mod reasons;
+mod support;
+mod validation;
