@@ -1,15 +1,38 @@
-//! Evaluation speed: a simple boolean flag, a flag with five rules and a rollout, and bulk
-//! evaluation of 350 flags (250 simple, 100 with rules).
+//! Evaluation speed of tether-flags side by side with `unleash-yggdrasil` (Unleash's Rust
+//! evaluation engine) on an equivalent Unleash flag set, one criterion group per case:
+//!
+//! - `simple`: a boolean flag on for everyone. tether: on, no targets or rules, the default
+//!   rule serves `true` (reason STATIC). Unleash: enabled, one `default` strategy.
+//! - `five_rules_rollout`: individual targets and five rules the context does not match, then
+//!   a 30/70 rollout of `true`/`false`. Unleash: a `userWithId` strategy, five `default`
+//!   strategies with one constraint each (same attributes and operators), then a
+//!   `flexibleRollout` at 30% sticky on `userId`, so that 30% of users get `true`.
+//! - `bulk_350`: 350 flags (250 simple, 100 as above) evaluated for one context. tether:
+//!   `Snapshot::evaluate_all` consumed fully; Unleash: `is_enabled` over every flag name (the
+//!   same answer per flag). `yggdrasil_resolve_all` is Unleash's own bulk call for reference:
+//!   it also resolves a variant per flag and builds a `HashMap` of owned results.
+//!
+//! Only evaluation is timed: both sides compile their flag set and build their context first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use tether_flags::{
     Clause, Context, EnvConfig, Flag, FlagKind, Op, Rollout, Rule, Serve, Snapshot, Target,
     Variation, WeightedVariation,
 };
+use unleash_yggdrasil::{ClientFeatures, EngineState};
+
+/// The flag count of the bulk case, and which of them are simple (`i % 7 < 5`: 250 of 350).
+const BULK: usize = 350;
+
+fn is_simple(i: usize) -> bool {
+    i % 7 < 5
+}
+
+// ---- tether ----
 
 fn bool_flag(key: &str) -> Flag {
     Flag {
@@ -36,8 +59,8 @@ fn simple_config() -> EnvConfig {
     }
 }
 
-/// Five rules the benchmark context does not match, so evaluation runs all of them and
-/// then the default 30/70 rollout.
+/// Individual targets and five rules the benchmark context does not match, so evaluation
+/// runs all of them and then the default 30/70 rollout.
 fn ruled_config() -> EnvConfig {
     let rule = |id: &str, clause: Clause| Rule {
         id: id.to_owned(),
@@ -67,7 +90,7 @@ fn ruled_config() -> EnvConfig {
     }
 }
 
-fn context() -> Value {
+fn tether_context() -> Value {
     json!({
         "targetingKey": "user-12345",
         "country": "FR",
@@ -78,26 +101,140 @@ fn context() -> Value {
     })
 }
 
-fn benches(c: &mut Criterion) {
-    let ctx_value = context();
+// ---- Unleash ----
+
+/// Enabled for everyone: the `default` strategy without constraints.
+fn unleash_simple(name: &str) -> Value {
+    json!({"name": name, "enabled": true, "strategies": [{"name": "default"}]})
+}
+
+/// The Unleash form of [`ruled_config`]: strategies are OR-ed in order, each `default` strategy
+/// with a constraint enables the flag when its constraint matches (a rule serving `true`),
+/// and the last one enables it for 30% of user ids (the 30/70 rollout of `true`/`false`).
+fn unleash_ruled(name: &str) -> Value {
+    let when = |constraint: Value| json!({"name": "default", "constraints": [constraint]});
+    json!({
+        "name": name,
+        "enabled": true,
+        "strategies": [
+            {"name": "userWithId", "parameters": {"userIds": "alice,bob"}},
+            when(json!({"contextName": "country", "operator": "IN", "values": ["DE", "IT"]})),
+            when(json!({"contextName": "email", "operator": "STR_ENDS_WITH", "values": ["@acme.com"]})),
+            when(json!({"contextName": "appVersion", "operator": "SEMVER_GT", "value": "2.0.0"})),
+            when(json!({"contextName": "plan", "operator": "IN", "values": ["enterprise"]})),
+            when(json!({"contextName": "name", "operator": "REGEX", "value": "^beta-[0-9]+$"})),
+            {
+                "name": "flexibleRollout",
+                "parameters": {"rollout": "30", "stickiness": "userId", "groupId": name},
+            },
+        ],
+    })
+}
+
+/// A compiled Unleash engine for these features (Unleash client API JSON).
+fn unleash_engine(features: Vec<Value>) -> EngineState {
+    let features: ClientFeatures =
+        serde_json::from_value(json!({"version": 2, "features": features}))
+            .expect("valid client features");
+    let engine = EngineState::default();
+    let warnings = engine.apply_client_features(features);
+    assert!(warnings.is_none(), "{:?}", warnings.unwrap_or_default());
+    engine
+}
+
+/// The Unleash context equivalent to [`tether_context`]: properties are flat strings.
+fn unleash_context(user_id: &str, overrides: &[(&str, &str)]) -> unleash_yggdrasil::Context {
+    let mut properties: HashMap<String, String> = [
+        ("country", "FR"),
+        ("email", "someone@example.com"),
+        ("appVersion", "1.4.2"),
+        ("plan", "team"),
+        ("name", "someone"),
+    ]
+    .into_iter()
+    .chain(overrides.iter().copied())
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    properties.shrink_to_fit();
+    unleash_yggdrasil::Context {
+        user_id: Some(user_id.to_owned()),
+        session_id: None,
+        environment: None,
+        app_name: None,
+        current_time: None,
+        remote_address: None,
+        properties: Some(properties),
+    }
+}
+
+/// Both flag sets are built as intended: the benchmark context misses every target and rule
+/// and lands in the rollout, and a context matching any one of them is served `true`.
+fn check_equivalence(snapshot: &Snapshot, engine: &EngineState) {
+    let ctx_value = tether_context();
     let ctx = Context::from_value(&ctx_value).expect("an object");
+    assert_eq!(snapshot.evaluate("simple", &ctx).reason.as_str(), "STATIC");
+    assert_eq!(snapshot.evaluate("ruled", &ctx).reason.as_str(), "SPLIT");
+    assert!(engine.is_enabled("simple", &unleash_context("user-12345", &[]), &None));
+
+    // The rollout at 0% isolates the targets and rules on the Unleash side.
+    let mut no_rollout = unleash_ruled("ruled");
+    no_rollout["strategies"][6]["parameters"]["rollout"] = json!("0");
+    let rules_only = unleash_engine(vec![no_rollout]);
+    assert!(!rules_only.is_enabled("ruled", &unleash_context("user-12345", &[]), &None));
+
+    let matching: [(&str, (&str, Value), (&str, &str)); 5] = [
+        ("country", ("country", json!("IT")), ("country", "IT")),
+        ("staff", ("email", json!("x@acme.com")), ("email", "x@acme.com")),
+        ("new-app", ("app", json!({"version": "2.1.0"})), ("appVersion", "2.1.0")),
+        ("plan", ("plan", json!("enterprise")), ("plan", "enterprise")),
+        ("beta", ("name", json!("beta-7")), ("name", "beta-7")),
+    ];
+    for (rule, (key, value), unleash_override) in matching {
+        let mut v = tether_context();
+        v[key] = value;
+        let ctx = Context::from_value(&v).expect("an object");
+        let e = snapshot.evaluate("ruled", &ctx);
+        assert_eq!(e.value, Some(&json!(true)), "{rule}");
+        assert_eq!(e.reason.as_str(), "TARGETING_MATCH", "{rule}");
+        let uctx = unleash_context("user-12345", &[unleash_override]);
+        assert!(rules_only.is_enabled("ruled", &uctx, &None), "{rule}");
+    }
+    assert!(rules_only.is_enabled("ruled", &unleash_context("alice", &[]), &None));
+}
+
+fn benches(c: &mut Criterion) {
+    let ctx_value = tether_context();
+    let ctx = Context::from_value(&ctx_value).expect("an object");
+    let uctx = unleash_context("user-12345", &[]);
 
     let simple = (bool_flag("simple"), simple_config());
     let ruled = (bool_flag("ruled"), ruled_config());
     let single = Snapshot::build(1, [(&simple.0, &simple.1), (&ruled.0, &ruled.1)], []);
     assert!(single.issues().is_empty());
-    assert_eq!(single.evaluate("ruled", &ctx).reason.as_str(), "SPLIT");
+    let engine = unleash_engine(vec![unleash_simple("simple"), unleash_ruled("ruled")]);
+    check_equivalence(&single, &engine);
 
-    c.bench_function("simple boolean flag", |b| {
+    let mut group = c.benchmark_group("simple");
+    group.bench_function("tether", |b| {
         b.iter(|| single.evaluate(black_box("simple"), black_box(&ctx)))
     });
-    c.bench_function("five rules and a rollout", |b| {
+    group.bench_function("yggdrasil", |b| {
+        b.iter(|| engine.is_enabled(black_box("simple"), black_box(&uctx), &None))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("five_rules_rollout");
+    group.bench_function("tether", |b| {
         b.iter(|| single.evaluate(black_box("ruled"), black_box(&ctx)))
     });
+    group.bench_function("yggdrasil", |b| {
+        b.iter(|| engine.is_enabled(black_box("ruled"), black_box(&uctx), &None))
+    });
+    group.finish();
 
-    let many: Vec<(Flag, EnvConfig)> = (0..350)
+    let many: Vec<(Flag, EnvConfig)> = (0..BULK)
         .map(|i| {
-            if i % 7 < 5 {
+            if is_simple(i) {
                 (bool_flag(&format!("simple-{i}")), simple_config())
             } else {
                 (bool_flag(&format!("ruled-{i}")), ruled_config())
@@ -105,15 +242,45 @@ fn benches(c: &mut Criterion) {
         })
         .collect();
     let bulk = Snapshot::build(2, many.iter().map(|(f, c)| (f, c)), []);
-    assert_eq!(bulk.len(), 350);
+    assert_eq!(bulk.len(), BULK);
     assert!(bulk.issues().is_empty());
-    c.bench_function("bulk evaluation of 350 flags", |b| {
+    let names: Vec<String> = many.iter().map(|(f, _)| f.key.clone()).collect();
+    let bulk_engine = unleash_engine(
+        (0..BULK)
+            .map(|i| {
+                if is_simple(i) {
+                    unleash_simple(&format!("simple-{i}"))
+                } else {
+                    unleash_ruled(&format!("ruled-{i}"))
+                }
+            })
+            .collect(),
+    );
+
+    let mut group = c.benchmark_group("bulk_350");
+    group.throughput(Throughput::Elements(BULK as u64));
+    group.bench_function("tether", |b| {
         b.iter(|| {
             bulk.evaluate_all(black_box(&ctx))
                 .filter(|(_, e)| e.value == Some(&Value::Bool(true)))
                 .count()
         })
     });
+    group.bench_function("yggdrasil", |b| {
+        b.iter(|| {
+            names
+                .iter()
+                .filter(|name| bulk_engine.is_enabled(name, black_box(&uctx), &None))
+                .count()
+        })
+    });
+    group.bench_function("yggdrasil_resolve_all", |b| {
+        b.iter(|| {
+            let all = bulk_engine.resolve_all(black_box(&uctx), &None).expect("state loaded");
+            all.values().filter(|t| t.enabled).count()
+        })
+    });
+    group.finish();
 }
 
 criterion_group!(eval, benches);

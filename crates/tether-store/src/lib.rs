@@ -8,8 +8,11 @@
 
 mod audit;
 mod crypto;
+mod flag_format;
+mod flags;
 mod outbox;
 mod projects;
+mod sdk_keys;
 mod settings;
 
 use std::path::Path;
@@ -23,8 +26,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use audit::AuditEntry;
 pub use crypto::{MasterKey, MasterKeyError};
+pub use flags::{EnvConfigState, EnvContents, FlagState, SegmentState};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
+pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 
 /// What a caller of the store can act on.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +63,10 @@ pub enum StoreError {
     WrongMasterKey,
     #[error("cannot decrypt the secret {0:?}: wrong master key or damaged data")]
     Decrypt(String),
+    #[error("version {expected} was expected but the current version is {current}")]
+    VersionMismatch { expected: i64, current: i64 },
+    #[error("stored data cannot be read back: {0}")]
+    Damaged(String),
     #[error("database error")]
     Database(#[source] sqlx::Error),
 }
@@ -151,6 +160,30 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Runs a body inside a write transaction and commits it; an early return (`?`)
+/// rolls back. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a
+/// read-then-write never fails on lock upgrade; PostgreSQL reads that precede a
+/// write use [`Store::for_update`].
+macro_rules! with_write_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+pub(crate) use with_write_tx;
 
 impl Store {
     /// Opens the database at `url`. A SQLite file (and its folder) is created if
@@ -256,6 +289,15 @@ impl Store {
             .filter(|m| m.migration_type.is_up_migration() && versions.contains(&m.version))
             .count();
         Ok(SchemaStatus { applied, expected })
+    }
+
+    /// The clause that locks rows read before a write: PostgreSQL needs it,
+    /// SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR UPDATE",
+        }
     }
 
     /// A cheap round trip to the database.
