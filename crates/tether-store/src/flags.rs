@@ -271,10 +271,10 @@ impl Store {
 
     /// One flag with its configuration in every environment.
     pub async fn flag(&self, project: &str, key: &str) -> Result<FlagState> {
-        let row: FlagRow = with_pool!(self, pool => sqlx::query_as(&format!(
+        let row: FlagRow = with_pool!(self, pool => sqlx::query_as(
             "SELECT f.id, f.key, f.body, f.version, f.created_at, f.updated_at, f.updated_by \
              FROM flags f JOIN projects p ON p.id = f.project_id WHERE p.key = $1 AND f.key = $2"
-        ))
+        )
         .bind(project)
         .bind(key)
         .fetch_one(pool)
@@ -415,6 +415,18 @@ impl Store {
         .fetch_one(pool)
         .await?);
         Ok(v)
+    }
+
+    /// Every environment's `config_version`, as (project, environment, version):
+    /// one query that tells a cache which snapshots are stale.
+    pub async fn environment_versions(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = with_pool!(self, pool => sqlx::query_as(
+            "SELECT p.key, e.key, e.config_version FROM environments e \
+             JOIN projects p ON p.id = e.project_id ORDER BY p.key, e.position"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows)
     }
 
     /// What one environment evaluates. Read in one transaction, so the flags,

@@ -42,6 +42,8 @@ enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Run the bundled Jira-compatible sandbox on its own (for trying tether or a Jira client).
+    JiraSandbox(run::SandboxArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell to complete for.
@@ -95,6 +97,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         clap_complete::generate(shell, &mut cmd, "tether", &mut std::io::stdout());
         return Ok(());
     }
+    if let Command::JiraSandbox(args) = cli.command {
+        return run::runtime()?.block_on(run::jira_sandbox(args));
+    }
     let mut config = config::Config::load(cli.config.as_deref())?;
     if let Some(format) = cli.log_format {
         config.log_format = format;
@@ -104,6 +109,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => run::runtime()?.block_on(run::serve(config)),
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
         Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),
-        Command::Completions { .. } => unreachable!("handled above"),
+        Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
     }
 }

@@ -161,6 +161,79 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
     run_server(&config, store, listener, Some(banner)).await
 }
 
+/// `tether jira-sandbox`'s options.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Which Jira to play: Cloud (REST v3 and v2) or Data Center (v2 only).
+    #[arg(long, value_enum, default_value = "cloud")]
+    flavour: SandboxFlavour,
+    /// The version a Data Center sandbox reports.
+    #[arg(long, default_value = "9.12.0", value_name = "VERSION")]
+    dc_version: String,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 8081)]
+    port: u16,
+    /// Generate this many issues (with projects, users, histories, comments).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    seed_issues: usize,
+    /// Load issues from a JSON file of Jira issue payloads (an array, or a search response page).
+    #[arg(long, value_name = "FILE")]
+    seed_file: Option<std::path::PathBuf>,
+    /// Seed of the deterministic generator.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SandboxFlavour {
+    Cloud,
+    Dc,
+}
+
+pub async fn jira_sandbox(args: SandboxArgs) -> Result<()> {
+    use jira_sandbox::{Flavour, Sandbox, SandboxConfig};
+    let flavour = match args.flavour {
+        SandboxFlavour::Cloud => Flavour::Cloud,
+        SandboxFlavour::Dc => Flavour::data_center(&args.dc_version),
+    };
+    let sandbox =
+        Sandbox::new(SandboxConfig::with_flavour(flavour)).context("cannot set up the sandbox")?;
+    if let Some(path) = &args.seed_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read seed file {}: {e}", path.display())))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| ConfigError(format!("seed file {} is not JSON: {e}", path.display())))?;
+        let report = sandbox
+            .load_issues(&json)
+            .map_err(|e| ConfigError(format!("seed file {}: {e}", path.display())))?;
+        eprintln!("loaded {} issues from {}", report.issues, path.display());
+    }
+    if args.seed_issues > 0 {
+        let started = std::time::Instant::now();
+        let report = sandbox.seed_issues(args.seed_issues, args.seed);
+        eprintln!(
+            "generated {} issues, {} comments, {} history entries in {} ms",
+            report.issues,
+            report.comments,
+            report.histories,
+            started.elapsed().as_millis()
+        );
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], args.port));
+    let listener =
+        TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    print!("{}", sandbox.banner(&url));
+    println!("Press Ctrl-C to stop.");
+    let signals = Signals::install()?;
+    sandbox
+        .serve(listener, async move {
+            signals.recv().await;
+        })
+        .await
+        .context("the sandbox server failed")
+}
+
 /// A sample project, so that a first look shows something.
 async fn seed_demo(store: &Store) -> Result<()> {
     let project = NewProject {

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod lifecycle;
+mod sandbox;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -1,0 +1,136 @@
+//! The inspection and control endpoint under `/_sandbox`, unauthenticated and never rate
+//! limited or faulted. `GET /_sandbox` lists what is here.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{ApiError, JsonBody, Params};
+use crate::{Knobs, Sandbox};
+
+pub(crate) fn routes() -> Router<Sandbox> {
+    Router::new()
+        .route("/", get(index))
+        .route("/issues/{key}", get(issue))
+        .route("/comments", get(comments))
+        .route("/remote-links", get(remote_links))
+        .route("/transitions", get(transitions))
+        .route("/feature-flags", get(flags))
+        .route("/feature-flags/{id}", get(flag))
+        .route("/knobs", get(knobs).put(set_knobs))
+        .route("/seed", post(seed))
+        .route("/load", post(load))
+        .route("/connect/install", post(connect_install))
+        .route("/reset-logins", post(reset_logins))
+}
+
+async fn index(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!({
+        "flavour": sb.flavour(),
+        "issues": sb.issue_count(),
+        "endpoints": {
+            "GET /_sandbox/issues/{key}": "an issue's current state",
+            "GET /_sandbox/comments[?issue=KEY]": "comments as written (body as sent, plus plain text)",
+            "GET /_sandbox/remote-links[?issue=KEY]": "remote links as stored",
+            "GET /_sandbox/transitions[?issue=KEY]": "transitions performed through the REST API",
+            "GET /_sandbox/feature-flags": "feature flags stored by the Feature Flags API",
+            "GET /_sandbox/feature-flags/{id}": "one stored feature flag",
+            "GET /_sandbox/knobs": "current knobs",
+            "PUT /_sandbox/knobs": "replace the knobs (fields left out take their defaults)",
+            "POST /_sandbox/seed": "{\"issues\": N, \"seed\": S}: add N deterministic issues",
+            "POST /_sandbox/load": "body: issue JSON (array, search page or one issue) to add",
+            "POST /_sandbox/connect/install": "{\"key\": K, \"name\": N}: install a Connect app, get its shared secret",
+            "POST /_sandbox/reset-logins": "forget failed logins (lifts a CAPTCHA demand)",
+        },
+    }))
+}
+
+async fn issue(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let snap = sb.issue(&key).ok_or_else(|| ApiError::NotFound(format!("No issue {key}.")))?;
+    Ok(Json(json!(snap)))
+}
+
+async fn comments(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
+    Json(json!(sb.comments(params.get("issue"))))
+}
+
+async fn remote_links(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
+    Json(json!(sb.remote_links(params.get("issue"))))
+}
+
+async fn transitions(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
+    Json(json!(sb.transitions_done(params.get("issue"))))
+}
+
+async fn flags(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.feature_flags()))
+}
+
+async fn flag(State(sb): State<Sandbox>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let f =
+        sb.feature_flag(&id).ok_or_else(|| ApiError::NotFound(format!("No feature flag {id}.")))?;
+    Ok(Json(json!(f)))
+}
+
+async fn knobs(State(sb): State<Sandbox>) -> Json<Knobs> {
+    Json(sb.knobs())
+}
+
+async fn set_knobs(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Knobs>, ApiError> {
+    let knobs: Knobs = serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.set_knobs(knobs);
+    Ok(Json(sb.knobs()))
+}
+
+async fn seed(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let n = body
+        .get("issues")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| ApiError::bad("'issues' must be a number"))?;
+    let seed = body.get("seed").and_then(Value::as_u64).unwrap_or(1);
+    // Seeding 100,000 issues takes a moment; keep it off the async workers.
+    let report = tokio::task::spawn_blocking(move || sb.seed_issues(n as usize, seed))
+        .await
+        .map_err(|e| ApiError::Status(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(json!(report)))
+}
+
+async fn load(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let report = sb.load_issues(&body).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(Json(json!(report)))
+}
+
+async fn connect_install(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    if !sb.flavour().is_cloud() {
+        return Err(ApiError::bad("Connect apps exist on Cloud only."));
+    }
+    let key = body
+        .get("key")
+        .and_then(Value::as_str)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::bad("'key' is required"))?;
+    let name = body.get("name").and_then(Value::as_str).unwrap_or(key);
+    Ok(Json(json!(sb.install_connect_app(key, name))))
+}
+
+async fn reset_logins(State(sb): State<Sandbox>) -> StatusCode {
+    sb.reset_login_failures();
+    StatusCode::NO_CONTENT
+}

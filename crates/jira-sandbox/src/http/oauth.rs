@@ -1,0 +1,137 @@
+//! OAuth 2.0 client credentials (Cloud): the token endpoint, and the gateway-style URLs
+//! (`/ex/jira/{cloudId}/rest/api/...`, `/jira/featureflags/0.1/cloud/{cloudId}/...`) that
+//! clients holding such tokens call.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json, Router};
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+use crate::Sandbox;
+
+const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+}
+
+/// `POST /oauth/token` with `grant_type=client_credentials`, the client id and secret in the
+/// body (JSON or form) or as Basic credentials.
+pub(crate) async fn token(State(sb): State<Sandbox>, req: Request) -> Response {
+    let basic = super::auth::credentials(req.headers());
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let mut params: HashMap<String, String> = if is_json {
+        match Json::<Value>::from_request(req, &()).await {
+            Ok(Json(Value::Object(o))) => {
+                o.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_owned()))).collect()
+            }
+            _ => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Malformed body"),
+        }
+    } else {
+        match Form::<HashMap<String, String>>::from_request(req, &()).await {
+            Ok(Form(f)) => f,
+            Err(_) => {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "Malformed body");
+            }
+        }
+    };
+    if let super::auth::Credentials::Basic { id, secret } = basic {
+        params.entry("client_id".into()).or_insert(id);
+        params.entry("client_secret".into()).or_insert(secret);
+    }
+    if params.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only client_credentials is supported",
+        );
+    }
+    let (id, secret) = (params.get("client_id"), params.get("client_secret"));
+    let user = {
+        let state = sb.read();
+        state
+            .oauth_clients
+            .iter()
+            .find(|(c, _)| Some(&c.client_id) == id && Some(&c.client_secret) == secret)
+            .map(|(_, u)| *u)
+    };
+    let Some(user) = user else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
+    };
+    let mut rt = sb.runtime();
+    rt.tokens_issued += 1;
+    let seed = format!("{}:{}:{:?}", rt.tokens_issued, id.map_or("", |s| s), Instant::now());
+    let token =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(seed.as_bytes()));
+    rt.oauth_tokens.insert(token.clone(), (user, Instant::now() + TOKEN_LIFETIME));
+    Json(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME.as_secs(),
+        "scope": "read:jira-work write:jira-work read:feature-flag:jira write:feature-flag:jira delete:feature-flag:jira",
+    }))
+    .into_response()
+}
+
+/// The user an unexpired OAuth 2.0 access token acts as.
+pub(crate) fn token_user(sb: &Sandbox, token: &str) -> Option<usize> {
+    let rt = sb.runtime();
+    let (user, expires) = rt.oauth_tokens.get(token)?;
+    (Instant::now() < *expires).then_some(*user)
+}
+
+async fn rewrite(inner: Router, cloud_id: &str, target: String, req: Request) -> Response {
+    if cloud_id != crate::CLOUD_ID {
+        return super::ApiError::NotFound(format!("No Jira site with cloudId '{cloud_id}'."))
+            .into_response();
+    }
+    let uri = match req.uri().query() {
+        Some(q) => format!("{target}?{q}"),
+        None => target,
+    };
+    let Ok(uri) = uri.parse::<Uri>() else {
+        return super::ApiError::bad("Malformed URL").into_response();
+    };
+    // A fresh request: the outer route's path parameters live in the extensions and would
+    // confuse the inner handlers' `Path` extractors.
+    let (parts, body) = req.into_parts();
+    let mut fresh = Request::new(body);
+    *fresh.method_mut() = parts.method;
+    *fresh.uri_mut() = uri;
+    *fresh.version_mut() = parts.version;
+    *fresh.headers_mut() = parts.headers;
+    match inner.oneshot(fresh).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+/// `/ex/jira/{cloudId}/rest/api/3/...` → `/rest/api/3/...`.
+pub(crate) async fn platform_gateway(
+    State(inner): State<Router>,
+    Path((cloud_id, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    rewrite(inner, &cloud_id, format!("/{rest}"), req).await
+}
+
+/// `/jira/featureflags/0.1/cloud/{cloudId}/bulk` → `/rest/featureflags/0.1/bulk`.
+pub(crate) async fn featureflags_gateway(
+    State(inner): State<Router>,
+    Path((cloud_id, rest)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    rewrite(inner, &cloud_id, format!("/rest/featureflags/0.1/{rest}"), req).await
+}

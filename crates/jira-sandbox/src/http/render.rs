@@ -1,0 +1,311 @@
+//! Wire shapes of Jira's platform API, per flavour and API version, from the OpenAPI schemas
+//! (User, Project, IssueBean, Comment, Changelog, StatusDetails, IssueTransition).
+
+use serde_json::{Map, Value, json};
+
+use super::Ctx;
+use crate::state::{ChangeItem, Comment, History, Issue, State, UserIdx};
+use crate::text::Body;
+use crate::time::format_jira;
+
+fn avatars(base: &str, kind: &str, id: &str) -> Value {
+    let url = |size: u32| format!("{base}/secure/{kind}avatar?size={size}&avatarId={id}");
+    json!({"48x48": url(48), "24x24": url(24), "16x16": url(16), "32x32": url(32)})
+}
+
+pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
+    let user = &state.users[u];
+    let s = &user.spec;
+    if state.flavour.is_cloud() {
+        json!({
+            "self": format!("{}/user?accountId={}", ctx.api, user.account_id),
+            "accountId": user.account_id,
+            "accountType": "atlassian",
+            "emailAddress": s.email,
+            "avatarUrls": avatars(&ctx.base, "user", &user.account_id),
+            "displayName": s.display_name,
+            "active": true,
+            "timeZone": s.time_zone,
+            "locale": "en_US",
+        })
+    } else {
+        json!({
+            "self": format!("{}/user?username={}", ctx.api, s.name),
+            "key": user.key,
+            "name": s.name,
+            "emailAddress": s.email,
+            "avatarUrls": avatars(&ctx.base, "user", &user.key),
+            "displayName": s.display_name,
+            "active": true,
+            "timeZone": s.time_zone,
+            "locale": "en_US",
+        })
+    }
+}
+
+fn opt_user(ctx: &Ctx, state: &State, u: Option<UserIdx>) -> Value {
+    u.map_or(Value::Null, |u| user(ctx, state, u))
+}
+
+pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
+    let st = &state.statuses[s];
+    let cat = st.category;
+    json!({
+        "self": format!("{}/status/{}", ctx.api, st.id),
+        "description": "",
+        "iconUrl": format!("{}/images/icons/statuses/generic.png", ctx.base),
+        "name": st.name,
+        "id": st.id.to_string(),
+        "statusCategory": {
+            "self": format!("{}/statuscategory/{}", ctx.api, cat.id()),
+            "id": cat.id(),
+            "key": cat.key(),
+            "colorName": cat.color_name(),
+            "name": cat.name(),
+        },
+    })
+}
+
+pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
+    let it = &state.issue_types[t];
+    json!({
+        "self": format!("{}/issuetype/{}", ctx.api, it.id),
+        "id": it.id.to_string(),
+        "description": it.description,
+        "iconUrl": format!("{}/images/icons/issuetypes/{}.svg", ctx.base, it.name.to_lowercase().replace(' ', "-")),
+        "name": it.name,
+        "subtask": it.subtask,
+        "hierarchyLevel": it.hierarchy_level,
+    })
+}
+
+pub(crate) fn resolution(ctx: &Ctx, state: &State, r: usize) -> Value {
+    let res = &state.resolutions[r];
+    json!({
+        "self": format!("{}/resolution/{}", ctx.api, res.id),
+        "id": res.id.to_string(),
+        "description": res.description,
+        "name": res.name,
+    })
+}
+
+/// The short project form embedded in issues and lists.
+pub(crate) fn project_ref(ctx: &Ctx, state: &State, p: usize) -> Value {
+    let pr = &state.projects[p];
+    json!({
+        "self": format!("{}/project/{}", ctx.api, pr.id),
+        "id": pr.id.to_string(),
+        "key": pr.key,
+        "name": pr.name,
+        "projectTypeKey": pr.project_type.key(),
+        "simplified": false,
+        "avatarUrls": avatars(&ctx.base, "project", &pr.id.to_string()),
+    })
+}
+
+pub(crate) fn project_full(ctx: &Ctx, state: &State, p: usize) -> Value {
+    let pr = &state.projects[p];
+    let mut v = project_ref(ctx, state, p);
+    let m = v.as_object_mut().expect("object");
+    m.insert("description".into(), json!(""));
+    m.insert("lead".into(), user(ctx, state, pr.lead));
+    m.insert("components".into(), json!([]));
+    m.insert("versions".into(), json!([]));
+    m.insert("assigneeType".into(), json!("UNASSIGNED"));
+    m.insert("archived".into(), json!(false));
+    m.insert("style".into(), json!("classic"));
+    m.insert("isPrivate".into(), json!(false));
+    m.insert(
+        "issueTypes".into(),
+        pr.issue_types.iter().map(|&t| issue_type(ctx, state, t)).collect(),
+    );
+    v
+}
+
+pub(crate) fn body(ctx: &Ctx, b: &Body) -> Value {
+    if ctx.v3 { b.to_adf() } else { Value::String(b.to_wiki()) }
+}
+
+pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> Value {
+    let mut v = json!({
+        "self": format!("{}/issue/{}/comment/{}", ctx.api, issue.id, c.id),
+        "id": c.id.to_string(),
+        "author": user(ctx, state, c.author),
+        "body": body(ctx, &c.body),
+        "updateAuthor": user(ctx, state, c.author),
+        "created": format_jira(c.created),
+        "updated": format_jira(c.updated),
+    });
+    if state.flavour.is_cloud() {
+        v["jsdPublic"] = json!(true);
+    }
+    v
+}
+
+fn change_item(state: &State, item: &ChangeItem) -> Value {
+    let mut v = json!({
+        "field": item.field,
+        "fieldtype": "jira",
+        "from": item.from,
+        "fromString": item.from_string,
+        "to": item.to,
+        "toString": item.to_string,
+    });
+    if state.flavour.is_cloud() {
+        v["fieldId"] = json!(field_id(&item.field));
+    }
+    v
+}
+
+/// The field id Cloud reports next to a changelog field name.
+fn field_id(field: &str) -> String {
+    match field {
+        "Sprint" => "customfield_10020".to_owned(),
+        "Fix Version" => "fixVersions".to_owned(),
+        "Component" => "components".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+pub(crate) fn history(ctx: &Ctx, state: &State, h: &History) -> Value {
+    let mut v = json!({
+        "id": h.id.to_string(),
+        "created": format_jira(h.created),
+        "items": h.items.iter().map(|i| change_item(state, i)).collect::<Vec<_>>(),
+    });
+    if let Some(a) = h.author {
+        v["author"] = user(ctx, state, a);
+    }
+    v
+}
+
+/// Which fields to render, from Jira's `fields` parameter (`*all`, `*navigable`, names,
+/// `-name` exclusions).
+#[derive(Debug, Clone)]
+pub(crate) struct FieldSel {
+    all: bool,
+    navigable: bool,
+    names: Vec<String>,
+    excluded: Vec<String>,
+}
+
+const NAVIGABLE: &[&str] = &[
+    "summary",
+    "description",
+    "labels",
+    "status",
+    "resolution",
+    "resolutiondate",
+    "reporter",
+    "assignee",
+    "creator",
+    "created",
+    "updated",
+    "project",
+    "issuetype",
+    "issuelinks",
+    "subtasks",
+];
+
+impl FieldSel {
+    pub fn all() -> FieldSel {
+        FieldSel { all: true, navigable: false, names: vec![], excluded: vec![] }
+    }
+
+    pub fn navigable() -> FieldSel {
+        FieldSel { all: false, navigable: true, names: vec![], excluded: vec![] }
+    }
+
+    pub fn parse(list: Option<Vec<String>>, default: FieldSel) -> FieldSel {
+        let Some(list) = list else { return default };
+        let mut sel = FieldSel { all: false, navigable: false, names: vec![], excluded: vec![] };
+        for f in list {
+            match f.as_str() {
+                "*all" => sel.all = true,
+                "*navigable" => sel.navigable = true,
+                _ => match f.strip_prefix('-') {
+                    Some(x) => sel.excluded.push(x.to_owned()),
+                    None => sel.names.push(f),
+                },
+            }
+        }
+        if !sel.all && !sel.navigable && sel.names.is_empty() {
+            // Only exclusions: relative to everything.
+            sel.all = true;
+        }
+        sel
+    }
+
+    fn wants(&self, f: &str) -> bool {
+        if self.excluded.iter().any(|x| x == f) {
+            return false;
+        }
+        self.all || (self.navigable && NAVIGABLE.contains(&f)) || self.names.iter().any(|n| n == f)
+    }
+
+    /// Whether nothing but `id` was asked for (Cloud's search then returns bare ids).
+    pub fn only_id(&self) -> bool {
+        !self.all && !self.navigable && self.names.iter().all(|n| n == "id")
+    }
+}
+
+/// An IssueBean. `changelog_cap` keeps only the newest histories, as Jira truncates embedded
+/// changelogs; `None` embeds none.
+pub(crate) fn issue(
+    ctx: &Ctx,
+    state: &State,
+    idx: usize,
+    sel: &FieldSel,
+    changelog_cap: Option<Option<usize>>,
+) -> Value {
+    let i = &state.issues[idx];
+    let mut f = Map::new();
+    let mut put = |name: &str, v: &dyn Fn() -> Value| {
+        if sel.wants(name) {
+            f.insert(name.to_owned(), v());
+        }
+    };
+    put("summary", &|| json!(i.summary));
+    put("description", &|| i.description.as_ref().map_or(Value::Null, |b| body(ctx, b)));
+    put("labels", &|| json!(i.labels));
+    put("status", &|| status(ctx, state, i.status));
+    put("resolution", &|| i.resolution.map_or(Value::Null, |r| resolution(ctx, state, r)));
+    put("resolutiondate", &|| i.resolution_date.map_or(Value::Null, |t| json!(format_jira(t))));
+    put("reporter", &|| opt_user(ctx, state, i.reporter));
+    put("assignee", &|| opt_user(ctx, state, i.assignee));
+    put("creator", &|| user(ctx, state, i.creator));
+    put("created", &|| json!(format_jira(i.created)));
+    put("updated", &|| json!(format_jira(i.updated)));
+    put("project", &|| project_ref(ctx, state, i.project));
+    put("issuetype", &|| issue_type(ctx, state, i.issue_type));
+    put("issuelinks", &|| json!([]));
+    put("subtasks", &|| json!([]));
+    put("comment", &|| {
+        json!({
+            "comments": i.comments.iter().map(|c| comment(ctx, state, i, c)).collect::<Vec<_>>(),
+            "self": format!("{}/issue/{}/comment", ctx.api, i.id),
+            "maxResults": i.comments.len(),
+            "total": i.comments.len(),
+            "startAt": 0,
+        })
+    });
+    let mut v = json!({
+        "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
+        "id": i.id.to_string(),
+        "self": format!("{}/issue/{}", ctx.api, i.id),
+        "key": i.key,
+        "fields": f,
+    });
+    if let Some(cap) = changelog_cap {
+        let total = i.histories.len();
+        let start = cap.map_or(0, |c| total.saturating_sub(c));
+        let shown = &i.histories[start..];
+        v["changelog"] = json!({
+            "startAt": start,
+            "maxResults": shown.len(),
+            "total": total,
+            "histories": shown.iter().map(|h| history(ctx, state, h)).collect::<Vec<_>>(),
+        });
+    }
+    v
+}
