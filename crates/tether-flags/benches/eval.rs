@@ -111,6 +111,9 @@ fn unleash_simple(name: &str) -> Value {
 /// The Unleash form of [`ruled_config`]: strategies are OR-ed in order, each `default` strategy
 /// with a constraint enables the flag when its constraint matches (a rule serving `true`),
 /// and the last one enables it for 30% of user ids (the 30/70 rollout of `true`/`false`).
+/// A `flexibleRollout` is the closest equivalent for a boolean flag: a `default` strategy with
+/// 30/70 variants would need `get_variant`, which answers a variant name rather than a boolean
+/// (and clones it), while `is_enabled` answers exactly what the tether flag serves.
 fn unleash_ruled(name: &str) -> Value {
     let when = |constraint: Value| json!({"name": "default", "constraints": [constraint]});
     json!({
@@ -182,21 +185,22 @@ fn check_equivalence(snapshot: &Snapshot, engine: &EngineState) {
     let rules_only = unleash_engine(vec![no_rollout]);
     assert!(!rules_only.is_enabled("ruled", &unleash_context("user-12345", &[]), &None));
 
-    let matching: [(&str, (&str, Value), (&str, &str)); 5] = [
-        ("country", ("country", json!("IT")), ("country", "IT")),
-        ("staff", ("email", json!("x@acme.com")), ("email", "x@acme.com")),
-        ("new-app", ("app", json!({"version": "2.1.0"})), ("appVersion", "2.1.0")),
-        ("plan", ("plan", json!("enterprise")), ("plan", "enterprise")),
-        ("beta", ("name", json!("beta-7")), ("name", "beta-7")),
+    // (rule, the tether attribute and value that match it, the Unleash property that does)
+    let matching = [
+        ("country", "country", json!("IT"), ("country", "IT")),
+        ("staff", "email", json!("x@acme.com"), ("email", "x@acme.com")),
+        ("new-app", "app", json!({"version": "2.1.0"}), ("appVersion", "2.1.0")),
+        ("plan", "plan", json!("enterprise"), ("plan", "enterprise")),
+        ("beta", "name", json!("beta-7"), ("name", "beta-7")),
     ];
-    for (rule, (key, value), unleash_override) in matching {
+    for (rule, key, value, unleash_property) in matching {
         let mut v = tether_context();
         v[key] = value;
         let ctx = Context::from_value(&v).expect("an object");
         let e = snapshot.evaluate("ruled", &ctx);
         assert_eq!(e.value, Some(&json!(true)), "{rule}");
         assert_eq!(e.reason.as_str(), "TARGETING_MATCH", "{rule}");
-        let uctx = unleash_context("user-12345", &[unleash_override]);
+        let uctx = unleash_context("user-12345", &[unleash_property]);
         assert!(rules_only.is_enabled("ruled", &uctx, &None), "{rule}");
     }
     assert!(rules_only.is_enabled("ruled", &unleash_context("alice", &[]), &None));
