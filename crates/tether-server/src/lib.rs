@@ -8,6 +8,8 @@ mod api;
 mod error;
 mod health;
 mod metrics;
+mod ofrep;
+mod snapshots;
 mod ui;
 
 use std::future::Future;
@@ -26,6 +28,8 @@ use tower_http::trace::TraceLayer;
 
 pub use error::{ApiError, Json};
 pub use metrics::Metrics;
+pub use ofrep::SdkKeyGate;
+pub use snapshots::Snapshots;
 
 /// What the server needs to know from tether's configuration.
 #[derive(Debug, Clone)]
@@ -34,11 +38,21 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// The URL people reach this server at, for links (e.g. `http://127.0.0.1:8080`).
     pub public_url: String,
+    /// OFREP evaluations per second allowed per SDK key; 0 means no limit.
+    pub ofrep_rate_limit: u32,
+    /// How often evaluation snapshots are compared with the database, to pick up
+    /// changes made by other processes sharing it.
+    pub snapshot_refresh: std::time::Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { body_limit: 1024 * 1024, public_url: "http://127.0.0.1:8080".to_owned() }
+        ServerConfig {
+            body_limit: 1024 * 1024,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            ofrep_rate_limit: 0,
+            snapshot_refresh: std::time::Duration::from_secs(1),
+        }
     }
 }
 
@@ -48,6 +62,9 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<ServerConfig>,
     pub metrics: Arc<Metrics>,
+    /// Compiled flags per environment, for OFREP.
+    pub snapshots: Arc<Snapshots>,
+    pub sdk_keys: Arc<SdkKeyGate>,
     pub started: Instant,
 }
 
@@ -55,8 +72,10 @@ impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> AppState {
         AppState {
             store,
+            sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            snapshots: Arc::new(Snapshots::default()),
             started: Instant::now(),
         }
     }
@@ -73,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         .nest("/api", api::router())
+        .nest("/ofrep", ofrep::router())
         .merge(ui::router())
         .fallback(ui::not_found)
         .method_not_allowed_fallback(method_not_allowed)

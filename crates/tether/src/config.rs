@@ -41,6 +41,8 @@ pub struct Config {
     pub body_limit: usize,
     /// How long in-flight requests may take to finish after SIGTERM/SIGINT.
     pub shutdown_grace_seconds: u64,
+    /// OFREP evaluations per second allowed per SDK key; 0 means no limit.
+    pub ofrep_rate_limit: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -60,6 +62,7 @@ struct Defaults {
     log_format: LogFormat,
     body_limit: usize,
     shutdown_grace_seconds: u64,
+    ofrep_rate_limit: u32,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -70,6 +73,7 @@ const DEFAULTS: Defaults = Defaults {
     log_format: LogFormat::Human,
     body_limit: 1024 * 1024,
     shutdown_grace_seconds: 30,
+    ofrep_rate_limit: 0,
 };
 
 /// A configuration that cannot be used; the binary exits with status 2.
@@ -165,6 +169,7 @@ impl Config {
         t.insert("log_format".into(), format.into());
         t.insert("body_limit".into(), (self.body_limit as i64).into());
         t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
+        t.insert("ofrep_rate_limit".into(), i64::from(self.ofrep_rate_limit).into());
         toml::to_string(&t).unwrap_or_default()
     }
 }

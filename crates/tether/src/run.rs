@@ -139,7 +139,7 @@ pub async fn serve(config: Config) -> Result<()> {
 pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
     init_tracing(&config)?;
     let store = open_store(&config).await?;
-    seed_demo(&store).await?;
+    let sdk_key = seed_demo(&store).await?;
     let wanted =
         std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
     let listener = match TcpListener::bind(wanted).await {
@@ -154,7 +154,12 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
     let url = config.public_url();
     let banner = format!(
         "\ntether {} demo is running\n\n  web UI:   {url}/\n  status:   {url}/status\n  \
-         API:      {url}/api/projects\n  data:     {}\n\nPress Ctrl-C to stop.\n",
+         API:      {url}/api/projects\n  data:     {}\n\n  \
+         Evaluate flags with any OpenFeature OFREP provider, or:\n    \
+         curl -s -X POST {url}/ofrep/v1/evaluate/flags/new-checkout \\\n      \
+         -H 'Authorization: Bearer {sdk_key}' \\\n      \
+         -H 'Content-Type: application/json' -d '{{\"context\":{{\"targetingKey\":\"user-1\"}}}}'\n  \
+         SDK key (production): {sdk_key}\n\nPress Ctrl-C to stop.\n",
         tether_server::VERSION,
         config.data_dir.display(),
     );
@@ -234,8 +239,15 @@ pub async fn jira_sandbox(args: SandboxArgs) -> Result<()> {
         .context("the sandbox server failed")
 }
 
-/// A sample project, so that a first look shows something.
-async fn seed_demo(store: &Store) -> Result<()> {
+/// A sample project with a flag of each kind, so that a first look shows
+/// something; returns the production SDK key (kept, encrypted, across runs).
+async fn seed_demo(store: &Store) -> Result<String> {
+    use serde_json::json;
+    use tether_flags::{
+        Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Rule, Serve, Variation, WeightedVariation,
+    };
+    const SDK_KEY_SETTING: &str = "demo.sdk_key.production";
+
     let project = NewProject {
         key: "demo".to_owned(),
         name: "Demo shop".to_owned(),
@@ -243,9 +255,109 @@ async fn seed_demo(store: &Store) -> Result<()> {
         environments: Vec::new(),
     };
     match store.create_project(&project, "demo").await {
-        Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
-        Err(e) => Err(e).context("cannot create the demo project"),
+        Ok(_) | Err(StoreError::Conflict(_)) => {}
+        Err(e) => return Err(e).context("cannot create the demo project"),
     }
+    let variation = |key: &str, value: serde_json::Value| Variation {
+        key: key.to_owned(),
+        name: key.to_owned(),
+        value,
+    };
+    let flag = |key: &str, name: &str, kind, variations| Flag {
+        key: key.to_owned(),
+        name: name.to_owned(),
+        description: String::new(),
+        kind,
+        variations,
+        tags: vec!["demo".to_owned()],
+        custom_properties: Default::default(),
+    };
+    let config = |on, off: &str, default_rule| EnvConfig {
+        on,
+        off_variation: off.to_owned(),
+        targets: vec![],
+        rules: vec![],
+        default_rule,
+    };
+    let mut checkout = config(
+        true,
+        "off",
+        Serve::Rollout(Rollout {
+            variations: vec![
+                WeightedVariation { variation: "on".to_owned(), weight: 25_000 },
+                WeightedVariation { variation: "off".to_owned(), weight: 75_000 },
+            ],
+            bucket_by: None,
+            salt: "new-checkout".to_owned(),
+        }),
+    );
+    checkout.rules = vec![Rule {
+        id: "staff".to_owned(),
+        description: "Staff always see the new checkout".to_owned(),
+        clauses: vec![Clause::attribute("email", Op::EndsWith("@demo.test".to_owned()))],
+        serve: Serve::variation("on"),
+    }];
+    let flags = [
+        (
+            flag(
+                "new-checkout",
+                "New checkout",
+                FlagKind::Boolean,
+                vec![variation("on", json!(true)), variation("off", json!(false))],
+            ),
+            checkout,
+        ),
+        (
+            flag(
+                "banner-text",
+                "Banner text",
+                FlagKind::String,
+                vec![
+                    variation("welcome", json!("Welcome back!")),
+                    variation("sale", json!("Winter sale: 20% off")),
+                ],
+            ),
+            config(true, "welcome", Serve::variation("sale")),
+        ),
+        (
+            flag(
+                "search-page-size",
+                "Search page size",
+                FlagKind::Number,
+                vec![variation("small", json!(20)), variation("large", json!(50))],
+            ),
+            config(false, "small", Serve::variation("large")),
+        ),
+        (
+            flag(
+                "recommendations",
+                "Recommendation settings",
+                FlagKind::Json,
+                vec![
+                    variation("basic", json!({"model": "popular", "slots": 3})),
+                    variation("personal", json!({"model": "personal", "slots": 6})),
+                ],
+            ),
+            config(true, "basic", Serve::variation("personal")),
+        ),
+    ];
+    for (flag, config) in &flags {
+        match store.create_flag("demo", flag, config, "demo").await {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create the demo flag {}", flag.key));
+            }
+        }
+    }
+    let kept = store.secret(SDK_KEY_SETTING).await?;
+    if let Some(key) = kept.map(|k| k.expose_secret().to_owned())
+        && store.sdk_key_scope(&key).await?.is_some()
+    {
+        return Ok(key);
+    }
+    let key = store.create_sdk_key("demo", "production", "demo").await?;
+    store.put_secret(SDK_KEY_SETTING, &secrecy::SecretString::from(key.clone())).await?;
+    Ok(key)
 }
 
 async fn run_server(
@@ -255,8 +367,12 @@ async fn run_server(
     banner: Option<String>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
-    let server_config =
-        ServerConfig { body_limit: config.body_limit, public_url: config.public_url() };
+    let server_config = ServerConfig {
+        body_limit: config.body_limit,
+        public_url: config.public_url(),
+        ofrep_rate_limit: config.ofrep_rate_limit,
+        ..ServerConfig::default()
+    };
     let state = AppState::new(store.clone(), server_config);
     let signals = Signals::install()?;
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();

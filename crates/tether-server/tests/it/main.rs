@@ -4,6 +4,7 @@
 mod api;
 mod errors;
 mod observability;
+mod ofrep;
 mod pages;
 
 use tether_server::{AppState, ServerConfig};
@@ -16,6 +17,7 @@ pub struct TestServer {
     pub url: String,
     pub client: reqwest::Client,
     pub store: Store,
+    pub state: AppState,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -34,13 +36,14 @@ impl TestServer {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let state = AppState::new(store.clone(), config);
-        tokio::spawn(tether_server::serve(state, listener, async {
+        tokio::spawn(tether_server::serve(state.clone(), listener, async {
             let _ = stopped.await;
         }));
         TestServer {
             url: format!("http://{addr}"),
             client: reqwest::Client::new(),
             store,
+            state,
             _stop: stop,
             _dir: dir,
         }

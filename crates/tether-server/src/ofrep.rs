@@ -1,0 +1,315 @@
+//! The OpenFeature Remote Evaluation Protocol (OFREP): single and bulk evaluation,
+//! and the provider configuration. Any OpenFeature SDK with an OFREP provider
+//! works against it unmodified.
+//!
+//! OFREP prescribes its own response shapes (`{key, errorCode, errorDetails}`),
+//! so this module answers in them rather than in [`crate::ApiError`]'s shape.
+//! The environment is chosen by the SDK key (`Authorization: Bearer <key>` or
+//! `X-API-Key: <key>`). The bulk ETag covers the environment, its snapshot version
+//! and the context, so a `304` is only ever sent for an identical answer.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use tether_flags::{Context, ErrorCode, Evaluation, Match, Reason, Snapshot};
+use tether_store::SdkKeyScope;
+
+use crate::AppState;
+
+/// How long a verified SDK key is trusted before the database is asked again
+/// (so a revoked key stops working within this time).
+const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/evaluate/flags/{key}", post(single))
+        .route("/v1/evaluate/flags", post(bulk))
+        .route("/v1/configuration", get(configuration))
+}
+
+/// Verified SDK keys, briefly cached, and the per-key rate limiter.
+pub struct SdkKeyGate {
+    verified: RwLock<HashMap<String, (SdkKeyScope, Instant)>>,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+}
+
+impl std::fmt::Debug for SdkKeyGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SdkKeyGate")
+            .field("limited", &self.limiter.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SdkKeyGate {
+    /// `per_second` evaluations per SDK key; 0 means no limit.
+    pub fn new(per_second: u32) -> SdkKeyGate {
+        SdkKeyGate {
+            verified: RwLock::default(),
+            limiter: NonZeroU32::new(per_second).map(|n| RateLimiter::keyed(Quota::per_second(n))),
+        }
+    }
+}
+
+/// An OFREP answer that is not a success.
+enum Refusal {
+    Unauthorized(&'static str),
+    RateLimited(Duration),
+    /// 400 or 404 with `{key?, errorCode, errorDetails}`.
+    Evaluation {
+        status: StatusCode,
+        key: Option<String>,
+        code: &'static str,
+        details: String,
+    },
+    Internal,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Unauthorized(details) => (
+                StatusCode::UNAUTHORIZED,
+                [(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))],
+                axum::Json(json!({ "errorDetails": details })),
+            )
+                .into_response(),
+            Refusal::RateLimited(wait) => {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    axum::Json(json!({ "errorDetails": "rate limit of this SDK key reached" })),
+                )
+                    .into_response();
+                r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
+                r
+            }
+            Refusal::Evaluation { status, key, code, details } => {
+                let mut body = Map::new();
+                if let Some(key) = key {
+                    body.insert("key".into(), key.into());
+                }
+                body.insert("errorCode".into(), code.into());
+                body.insert("errorDetails".into(), details.into());
+                (status, axum::Json(Value::Object(body))).into_response()
+            }
+            Refusal::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({ "errorDetails": "internal error; see the server's log" })),
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// The SDK key from `Authorization: Bearer` or `X-API-Key`.
+fn presented_key(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok())).map(str::trim)
+}
+
+/// Authenticates, rate-limits, and returns the environment's snapshot.
+async fn authorise(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(SdkKeyScope, Arc<Snapshot>), Refusal> {
+    let Some(key) = presented_key(headers).filter(|k| !k.is_empty()) else {
+        return Err(Refusal::Unauthorized(
+            "an SDK key is required: Authorization: Bearer <key> or X-API-Key: <key>",
+        ));
+    };
+    let gate = &state.sdk_keys;
+    let cached = gate.verified.read().ok().and_then(|m| {
+        m.get(key).filter(|(_, at)| at.elapsed() < KEY_CACHE_TTL).map(|(s, _)| s.clone())
+    });
+    let scope = match cached {
+        Some(scope) => scope,
+        None => {
+            let found = state.store.sdk_key_scope(key).await.map_err(|e| {
+                tracing::error!(error = %crate::error::error_chain(&e), "cannot check an SDK key");
+                Refusal::Internal
+            })?;
+            let Some(scope) = found else {
+                if let Ok(mut m) = gate.verified.write() {
+                    m.remove(key);
+                }
+                return Err(Refusal::Unauthorized("unknown or revoked SDK key"));
+            };
+            if let Ok(mut m) = gate.verified.write() {
+                m.insert(key.to_owned(), (scope.clone(), Instant::now()));
+            }
+            scope
+        }
+    };
+    if let Some(Err(not_until)) = gate.limiter.as_ref().map(|l| l.check_key(&key.to_owned())) {
+        {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            return Err(Refusal::RateLimited(wait));
+        }
+    }
+    let snapshot = state.snapshots.get(&state.store, &scope.project, &scope.env).await.map_err(|e| {
+        tracing::error!(error = %crate::error::error_chain(&e), "cannot load an evaluation snapshot");
+        Refusal::Internal
+    })?;
+    Ok((scope, snapshot))
+}
+
+/// The request's context object: `{}` for an empty body or a body without one.
+fn context_of(body: &Bytes, key: Option<&str>) -> Result<Map<String, Value>, Refusal> {
+    let refuse = |code, details: String| Refusal::Evaluation {
+        status: StatusCode::BAD_REQUEST,
+        key: key.map(str::to_owned),
+        code,
+        details,
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let request: Value = serde_json::from_slice(body)
+        .map_err(|e| refuse("PARSE_ERROR", format!("the body is not JSON: {e}")))?;
+    let Value::Object(mut request) = request else {
+        return Err(refuse("PARSE_ERROR", "the body must be a JSON object".to_owned()));
+    };
+    match request.remove("context") {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(ctx)) => Ok(ctx),
+        Some(_) => Err(refuse("INVALID_CONTEXT", "\"context\" must be a JSON object".to_owned())),
+    }
+}
+
+/// An evaluation as OFREP's success or failure object, and its HTTP status.
+fn render(key: &str, eval: &Evaluation<'_>) -> (StatusCode, Value) {
+    if let Reason::Error { code, detail } = eval.reason {
+        let status = if code == ErrorCode::FlagNotFound {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let details = if detail.is_empty() && code == ErrorCode::FlagNotFound {
+            format!("no flag {key:?} in this environment")
+        } else {
+            detail.to_owned()
+        };
+        return (
+            status,
+            json!({ "key": key, "errorCode": code.as_str(), "errorDetails": details }),
+        );
+    }
+    let mut metadata = Map::new();
+    match eval.reason {
+        Reason::TargetingMatch(Match::Rule(rule)) | Reason::Split { rule: Some(rule) } => {
+            metadata.insert("ruleId".into(), rule.id.into());
+        }
+        Reason::TargetingMatch(Match::Target) => {
+            metadata.insert("individualTarget".into(), true.into());
+        }
+        _ => {}
+    }
+    (
+        StatusCode::OK,
+        json!({
+            "key": key,
+            "value": eval.value.cloned().unwrap_or(Value::Null),
+            "variant": eval.variation,
+            "reason": eval.reason.as_str(),
+            "metadata": metadata,
+        }),
+    )
+}
+
+/// `POST /ofrep/v1/evaluate/flags/{key}`.
+async fn single(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (_, snapshot) = match authorise(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let ctx = match context_of(&body, Some(&key)) {
+        Ok(ctx) => ctx,
+        Err(r) => return r.into_response(),
+    };
+    let context = Context::new(&ctx);
+    let (status, body) = render(&key, &snapshot.evaluate(&key, &context));
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /ofrep/v1/evaluate/flags`: every flag of the environment.
+async fn bulk(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (scope, snapshot) = match authorise(&state, &headers).await {
+        Ok(x) => x,
+        Err(r) => return r.into_response(),
+    };
+    let ctx = match context_of(&body, None) {
+        Ok(ctx) => ctx,
+        Err(r) => return r.into_response(),
+    };
+    let etag = bulk_etag(&scope, snapshot.version(), &ctx);
+    let etag_header = HeaderValue::from_str(&etag).expect("an ETag is ASCII");
+    if if_none_match(&headers, &etag) {
+        return (StatusCode::NOT_MODIFIED, [(ETAG, etag_header)]).into_response();
+    }
+    let context = Context::new(&ctx);
+    let flags: Vec<Value> =
+        snapshot.evaluate_all(&context).map(|(key, eval)| render(key, &eval).1).collect();
+    (StatusCode::OK, [(ETAG, etag_header)], axum::Json(json!({ "flags": flags }))).into_response()
+}
+
+/// `"<snapshot version>-<hash of environment and context>"`; serde_json's maps
+/// are ordered, so equal contexts serialise equally.
+fn bulk_etag(scope: &SdkKeyScope, version: u64, ctx: &Map<String, Value>) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(scope.project.as_bytes());
+    hasher.update([0]);
+    hasher.update(scope.env.as_bytes());
+    hasher.update([0]);
+    hasher.update(serde_json::to_string(ctx).unwrap_or_default().as_bytes());
+    let digest = hasher.finalize();
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("\"{version}-{short}\"")
+}
+
+/// Whether `If-None-Match` lists `etag` (weak or strong) or is `*`.
+fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.trim_start_matches("W/") == etag
+        })
+}
+
+/// `GET /ofrep/v1/configuration`: what this server supports.
+async fn configuration() -> Response {
+    axum::Json(json!({
+        "name": "tether",
+        "capabilities": {
+            "cacheInvalidation": { "polling": { "enabled": true, "minPollingIntervalMs": 1000 } },
+            "flagEvaluation": { "supportedTypes": ["boolean", "string", "int", "float", "object"] }
+        }
+    }))
+    .into_response()
+}

@@ -1,0 +1,106 @@
+//! Compiled evaluation snapshots, one per environment, swapped atomically.
+//!
+//! Readers load the whole map with one atomic read (`arc-swap`), without locks;
+//! a change builds a new snapshot and swaps in a new map (copy on write). A
+//! change made through this process refreshes at once; changes made by other
+//! processes sharing the database are picked up by [`Snapshots::tick`], which
+//! compares each environment's `config_version` with the cached one.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tether_flags::Snapshot;
+use tether_store::{Store, StoreError};
+
+/// (project key, environment key).
+type EnvId = (String, String);
+
+#[derive(Default)]
+pub struct Snapshots {
+    map: ArcSwap<HashMap<EnvId, Arc<Snapshot>>>,
+}
+
+impl std::fmt::Debug for Snapshots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshots").field("environments", &self.map.load().len()).finish()
+    }
+}
+
+impl Snapshots {
+    /// The environment's snapshot, built on first use.
+    pub async fn get(
+        &self,
+        store: &Store,
+        project: &str,
+        env: &str,
+    ) -> Result<Arc<Snapshot>, StoreError> {
+        if let Some(s) = self.map.load().get(&(project.to_owned(), env.to_owned())) {
+            return Ok(s.clone());
+        }
+        self.refresh(store, project, env).await
+    }
+
+    /// Rebuilds one environment's snapshot from the store and swaps it in.
+    pub async fn refresh(
+        &self,
+        store: &Store,
+        project: &str,
+        env: &str,
+    ) -> Result<Arc<Snapshot>, StoreError> {
+        let contents = store.environment_contents(project, env).await?;
+        let snapshot = Arc::new(Snapshot::build(
+            contents.version as u64,
+            contents.flags.iter().map(|(f, c)| (f, c)),
+            contents.segments.iter(),
+        ));
+        for issue in snapshot.issues() {
+            tracing::warn!(project, env, ?issue, "a flag or segment cannot be evaluated as stored");
+        }
+        let id = (project.to_owned(), env.to_owned());
+        self.map.rcu(|map| {
+            let mut next = HashMap::clone(map);
+            // Never replace a newer snapshot with an older one (two refreshes racing).
+            let newer = next.get(&id).is_some_and(|s| s.version() > snapshot.version());
+            if !newer {
+                next.insert(id.clone(), snapshot.clone());
+            }
+            next
+        });
+        Ok(self.map.load().get(&id).cloned().unwrap_or(snapshot))
+    }
+
+    /// Rebuilds every cached environment of a project (after a change to it).
+    pub async fn refresh_project(&self, store: &Store, project: &str) -> Result<(), StoreError> {
+        let cached: Vec<String> =
+            self.map.load().keys().filter(|(p, _)| p == project).map(|(_, e)| e.clone()).collect();
+        for env in cached {
+            self.refresh(store, project, &env).await?;
+        }
+        Ok(())
+    }
+
+    /// Brings every cached snapshot up to date with the database and forgets
+    /// environments that no longer exist. Returns how many were rebuilt.
+    pub async fn tick(&self, store: &Store) -> Result<usize, StoreError> {
+        let versions = store.environment_versions().await?;
+        let current: HashMap<EnvId, u64> =
+            versions.into_iter().map(|(p, e, v)| ((p, e), v as u64)).collect();
+        let stale: Vec<EnvId> = self
+            .map
+            .load()
+            .iter()
+            .filter(|(id, s)| current.get(*id).is_some_and(|&v| v != s.version()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.map.rcu(|map| {
+            let mut next = HashMap::clone(map);
+            next.retain(|id, _| current.contains_key(id));
+            next
+        });
+        for (project, env) in &stale {
+            self.refresh(store, project, env).await?;
+        }
+        Ok(stale.len())
+    }
+}

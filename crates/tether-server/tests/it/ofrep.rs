@@ -1,0 +1,303 @@
+//! OFREP over HTTP: authentication, every reason and error code, bulk ETags,
+//! snapshot refresh, and the per-key rate limit.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tether_flags::{
+    Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Rule, Serve, Target, Variation,
+    WeightedVariation,
+};
+use tether_server::ServerConfig;
+use tether_store::NewProject;
+
+use crate::TestServer;
+
+fn flag(key: &str, kind: FlagKind, values: &[(&str, Value)]) -> Flag {
+    Flag {
+        key: key.into(),
+        name: key.into(),
+        description: String::new(),
+        kind,
+        variations: values
+            .iter()
+            .map(|(k, v)| Variation { key: (*k).into(), name: (*k).into(), value: v.clone() })
+            .collect(),
+        tags: vec![],
+        custom_properties: Default::default(),
+    }
+}
+
+fn serve(on: bool, off: &str, default: Serve) -> EnvConfig {
+    EnvConfig {
+        on,
+        off_variation: off.into(),
+        targets: vec![],
+        rules: vec![],
+        default_rule: default,
+    }
+}
+
+/// A project with four flags in production and an SDK key for it.
+async fn setup(s: &TestServer) -> String {
+    let p = NewProject {
+        key: "shop".into(),
+        name: "Shop".into(),
+        description: String::new(),
+        environments: vec![],
+    };
+    s.store.create_project(&p, "t").await.unwrap();
+    let boolean =
+        flag("dark-mode", FlagKind::Boolean, &[("on", json!(true)), ("off", json!(false))]);
+    s.store
+        .create_flag("shop", &boolean, &serve(false, "off", Serve::variation("on")), "t")
+        .await
+        .unwrap();
+
+    let banner = flag("banner", FlagKind::String, &[("a", json!("Hello")), ("b", json!("Hi"))]);
+    let mut targeted = serve(true, "b", Serve::variation("a"));
+    targeted.targets = vec![Target { variation: "b".into(), keys: vec!["vip".into()] }];
+    targeted.rules = vec![Rule {
+        id: "fr".into(),
+        description: String::new(),
+        clauses: vec![Clause::attribute("country", Op::Equals(json!("FR")))],
+        serve: Serve::variation("b"),
+    }];
+    s.store.create_flag("shop", &banner, &targeted, "t").await.unwrap();
+
+    let limit = flag("limit", FlagKind::Number, &[("low", json!(10)), ("high", json!(100))]);
+    let rollout = Serve::Rollout(Rollout {
+        variations: vec![
+            WeightedVariation { variation: "low".into(), weight: 50_000 },
+            WeightedVariation { variation: "high".into(), weight: 50_000 },
+        ],
+        bucket_by: None,
+        salt: "x".into(),
+    });
+    s.store.create_flag("shop", &limit, &serve(true, "low", rollout), "t").await.unwrap();
+
+    let settings = flag("settings", FlagKind::Json, &[("v1", json!({"retries": 3}))]);
+    s.store
+        .create_flag("shop", &settings, &serve(true, "v1", Serve::variation("v1")), "t")
+        .await
+        .unwrap();
+    s.store.create_sdk_key("shop", "production", "t").await.unwrap()
+}
+
+async fn eval(s: &TestServer, sdk_key: &str, flag: &str, body: Value) -> (StatusCode, Value) {
+    let r = s
+        .client
+        .post(s.at(&format!("/ofrep/v1/evaluate/flags/{flag}")))
+        .bearer_auth(sdk_key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_reason_and_error_code_comes_back_in_ofreps_shape() {
+    let s = TestServer::start().await;
+    let key = setup(&s).await;
+    let ctx = |v: Value| json!({ "context": v });
+    let check = |flag: &'static str, context: Value, status: u16, expect: Value| {
+        let (s, key) = (&s, key.clone());
+        async move {
+            let (got_status, got) = eval(s, &key, flag, context.clone()).await;
+            assert_eq!((got_status.as_u16(), &got), (status, &expect), "{flag} {context}");
+        }
+    };
+    let ok = |key: &str, value: Value, variant: &str, reason: &str, metadata: Value| json!({"key": key, "value": value, "variant": variant, "reason": reason, "metadata": metadata});
+    check(
+        "dark-mode",
+        ctx(json!({"targetingKey": "u1"})),
+        200,
+        ok("dark-mode", json!(false), "off", "DISABLED", json!({})),
+    )
+    .await;
+    check(
+        "banner",
+        ctx(json!({"targetingKey": "u1"})),
+        200,
+        ok("banner", json!("Hello"), "a", "DEFAULT", json!({})),
+    )
+    .await;
+    check(
+        "banner",
+        ctx(json!({"targetingKey": "u1", "country": "FR"})),
+        200,
+        ok("banner", json!("Hi"), "b", "TARGETING_MATCH", json!({"ruleId": "fr"})),
+    )
+    .await;
+    check(
+        "banner",
+        ctx(json!({"targetingKey": "vip"})),
+        200,
+        ok("banner", json!("Hi"), "b", "TARGETING_MATCH", json!({"individualTarget": true})),
+    )
+    .await;
+    check(
+        "settings",
+        json!({}),
+        200,
+        ok("settings", json!({"retries": 3}), "v1", "STATIC", json!({})),
+    )
+    .await;
+    let (status, split) = eval(&s, &key, "limit", ctx(json!({"targetingKey": "user-7"}))).await;
+    assert_eq!((status.as_u16(), split["reason"].as_str()), (200, Some("SPLIT")), "{split}");
+    assert!(split["value"] == json!(10) || split["value"] == json!(100), "{split}");
+
+    check(
+        "limit",
+        ctx(json!({"country": "FR"})),
+        400,
+        json!({"key": "limit", "errorCode": "TARGETING_KEY_MISSING",
+        "errorDetails": eval(&s, &key, "limit", ctx(json!({}))).await.1["errorDetails"].clone()}),
+    )
+    .await;
+    let (status, missing) = eval(&s, &key, "nope", ctx(json!({}))).await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["errorCode"], "FLAG_NOT_FOUND");
+    assert_eq!(missing["key"], "nope");
+    check("banner", json!({"context": [1, 2]}), 400,
+        json!({"key": "banner", "errorCode": "INVALID_CONTEXT", "errorDetails": "\"context\" must be a JSON object"})).await;
+
+    let r = s
+        .client
+        .post(s.at("/ofrep/v1/evaluate/flags/banner"))
+        .bearer_auth(&key)
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        (body["key"].as_str(), body["errorCode"].as_str()),
+        (Some("banner"), Some("PARSE_ERROR")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_or_unknown_sdk_key_is_401_and_x_api_key_works_too() {
+    let s = TestServer::start().await;
+    let key = setup(&s).await;
+    let url = s.at("/ofrep/v1/evaluate/flags/settings");
+    let r = s.client.post(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    let r = s
+        .client
+        .post(&url)
+        .bearer_auth("tether-sdk-made-up")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = s.client.post(&url).header("X-API-Key", &key).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A revoked key that this server never cached is refused at once.
+    let other = s.store.create_sdk_key("shop", "staging", "t").await.unwrap();
+    let id = s.store.list_sdk_keys("shop", "staging").await.unwrap()[0].id;
+    assert!(s.store.revoke_sdk_key("shop", "staging", id, "t").await.unwrap());
+    let r = s.client.post(&url).bearer_auth(&other).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn bulk_answers_every_flag_with_an_etag_and_304_until_something_changes() {
+    // The test ticks by hand; the background refresh must not race it.
+    let config = ServerConfig {
+        snapshot_refresh: std::time::Duration::from_secs(3600),
+        ..ServerConfig::default()
+    };
+    let s = TestServer::start_with(config).await;
+    let key = setup(&s).await;
+    let bulk = |etag: Option<String>, context: Value| {
+        let (s, key) = (&s, key.clone());
+        async move {
+            let mut req = s
+                .client
+                .post(s.at("/ofrep/v1/evaluate/flags"))
+                .bearer_auth(key)
+                .json(&json!({"context": context}));
+            if let Some(etag) = etag {
+                req = req.header("If-None-Match", etag);
+            }
+            let r = req.send().await.unwrap();
+            let etag = r.headers().get("etag").map(|v| v.to_str().unwrap().to_owned());
+            let status = r.status();
+            let body: Value = if status == 304 { Value::Null } else { r.json().await.unwrap() };
+            (status, etag, body)
+        }
+    };
+    let user = json!({"targetingKey": "u1"});
+    let (status, etag, body) = bulk(None, user.clone()).await;
+    assert_eq!(status, 200);
+    let keys: Vec<&str> =
+        body["flags"].as_array().unwrap().iter().map(|f| f["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["banner", "dark-mode", "limit", "settings"]);
+    assert_eq!(body["flags"][1]["reason"], "DISABLED");
+    let etag = etag.unwrap();
+
+    let (status, again, _) = bulk(Some(etag.clone()), user.clone()).await;
+    assert_eq!((status.as_u16(), again.as_deref()), (304, Some(etag.as_str())));
+    let (status, other, _) = bulk(Some(etag.clone()), json!({"targetingKey": "u2"})).await;
+    assert_eq!(status, 200, "another context is another answer");
+    assert_ne!(other.as_deref(), Some(etag.as_str()));
+
+    // A toggle written by another process reaches this one at its next tick.
+    let mut on = serve(true, "off", Serve::variation("on"));
+    on.targets = vec![];
+    s.store
+        .update_flag_config("shop", "dark-mode", "production", &on, None, "elsewhere")
+        .await
+        .unwrap();
+    assert_eq!(bulk(Some(etag.clone()), user.clone()).await.0, 304, "not yet seen");
+    assert_eq!(s.state.snapshots.tick(&s.store).await.unwrap(), 1);
+    let (status, newer, body) = bulk(Some(etag.clone()), user).await;
+    assert_eq!(status, 200);
+    assert_ne!(newer, Some(etag));
+    assert_eq!(
+        (body["flags"][1]["value"].clone(), body["flags"][1]["reason"].clone()),
+        (json!(true), json!("STATIC"))
+    );
+}
+
+#[tokio::test]
+async fn past_a_keys_rate_limit_the_answer_is_429_with_retry_after() {
+    let s = TestServer::start_with(ServerConfig { ofrep_rate_limit: 2, ..ServerConfig::default() })
+        .await;
+    let key = setup(&s).await;
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..5 {
+        let r = s
+            .client
+            .post(s.at("/ofrep/v1/evaluate/flags/settings"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            retry_after =
+                r.headers().get("retry-after").map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        }
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[..2], [200, 200], "{statuses:?}");
+    assert!(statuses[2..].contains(&429), "{statuses:?}");
+    assert!(retry_after.is_some_and(|s| s >= 1), "{retry_after:?}");
+}
+
+#[tokio::test]
+async fn the_configuration_endpoint_describes_tether() {
+    let s = TestServer::start().await;
+    let (status, body) = s.get_json("/ofrep/v1/configuration").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["name"], "tether");
+    assert_eq!(body["capabilities"]["cacheInvalidation"]["polling"]["enabled"], true);
+}
