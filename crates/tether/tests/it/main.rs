@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod lifecycle;
+mod openfeature;
 mod sandbox;
 
 use std::path::{Path, PathBuf};
