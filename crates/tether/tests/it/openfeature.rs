@@ -23,7 +23,13 @@ fn openfeature_dir() -> std::path::PathBuf {
 }
 
 /// Runs one of the evaluation scripts on the cases; returns its JSON answer.
-async fn run_script(program: &str, script: &str, url: &str, sdk_key: &str, cases: &Value) -> Vec<Value> {
+async fn run_script(
+    program: &str,
+    script: &str,
+    url: &str,
+    sdk_key: &str,
+    cases: &Value,
+) -> Vec<Value> {
     use tokio::io::AsyncWriteExt;
     let mut child = tokio::process::Command::new(program)
         .arg(openfeature_dir().join(script))
@@ -37,9 +43,14 @@ async fn run_script(program: &str, script: &str, url: &str, sdk_key: &str, cases
     child.stdin.take().unwrap().write_all(cases.to_string().as_bytes()).await.unwrap();
     let out = child.wait_with_output().await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{script} failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str::<Vec<Value>>(line).unwrap_or_else(|e| panic!("{script} printed {stdout:?}: {e}"))
+    serde_json::from_str::<Vec<Value>>(line)
+        .unwrap_or_else(|e| panic!("{script} printed {stdout:?}: {e}"))
 }
 
 #[tokio::test]
@@ -70,7 +81,8 @@ async fn the_official_ofrep_providers_agree_with_tethers_own_evaluation() {
     let url = format!("sqlite://{}/tether-data/tether.db", t.path().display());
     let store = Store::connect(&url, MasterKey::from_encoded(&key_file).unwrap()).await.unwrap();
     let contents = store.environment_contents("demo", "production").await.unwrap();
-    let snapshot = Snapshot::build(0, contents.flags.iter().map(|(f, c)| (f, c)), contents.segments.iter());
+    let snapshot =
+        Snapshot::build(0, contents.flags.iter().map(|(f, c)| (f, c)), contents.segments.iter());
 
     let contexts = [
         json!({"targetingKey": "user-1"}),
@@ -124,7 +136,8 @@ async fn the_official_ofrep_providers_agree_with_tethers_own_evaluation() {
         assert_eq!(got.len(), expected.len(), "{script}");
         for (g, e) in got.iter().zip(&expected) {
             // JSON numbers: 20 and 20.0 are the same flag value.
-            let same_value = g["value"] == e["value"] || (g["value"].as_f64().is_some() && g["value"].as_f64() == e["value"].as_f64());
+            let same_value = g["value"] == e["value"]
+                || (g["value"].as_f64().is_some() && g["value"].as_f64() == e["value"].as_f64());
             assert!(same_value, "{script}: {g} vs tether {e}");
             for field in ["flag", "variant", "reason", "errorCode"] {
                 assert_eq!(g[field], e[field], "{script}: {g} vs tether {e}");
