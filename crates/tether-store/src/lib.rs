@@ -14,6 +14,7 @@ mod outbox;
 mod projects;
 mod sdk_keys;
 mod settings;
+mod tokens;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -30,6 +31,7 @@ pub use flags::{EnvConfigState, EnvContents, FlagState, SegmentState};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
+pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 
 /// What a caller of the store can act on.
 #[derive(Debug, thiserror::Error)]

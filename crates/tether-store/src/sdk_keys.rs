@@ -27,9 +27,18 @@ pub struct SdkKeyScope {
     pub env: String,
 }
 
-fn hash(key: &str) -> String {
+/// Credentials are high-entropy random strings, so a plain SHA-256 is enough
+/// to keep them unreadable at rest (no salt or slow hash needed).
+pub(crate) fn hash(key: &str) -> String {
     let digest = Sha256::digest(key.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `prefix` followed by 24 random bytes in hex.
+pub(crate) fn random_credential(prefix: &str) -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 impl Store {

@@ -5,6 +5,7 @@ mod flags;
 mod outbox;
 mod projects;
 mod settings;
+mod tokens;
 
 use tether_store::{MasterKey, Store};
 
