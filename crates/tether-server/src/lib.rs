@@ -5,6 +5,7 @@
 //! requests and HTML.
 
 mod api;
+mod auth;
 mod error;
 mod health;
 mod metrics;
@@ -26,6 +27,7 @@ use tether_store::Store;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
+pub use auth::Caller;
 pub use error::{ApiError, Json};
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;

@@ -112,6 +112,31 @@ fn conflict_as(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
     }
 }
 
+/// The id of a project by key, on the given connection or transaction.
+/// (A macro, not a generic function: generic `Executor` bounds make the
+/// callers' futures lose `Send`.)
+macro_rules! project_id {
+    ($conn:expr, $key:expr) => {{
+        let id: i64 = sqlx::query_scalar("SELECT id FROM projects WHERE key = $1")
+            .bind($key)
+            .fetch_one($conn)
+            .await?;
+        id
+    }};
+}
+
+/// Marks every environment of a project as changed.
+macro_rules! bump_project {
+    ($conn:expr, $project_id:expr) => {{
+        sqlx::query(
+            "UPDATE environments SET config_version = config_version + 1 WHERE project_id = $1",
+        )
+        .bind($project_id)
+        .execute($conn)
+        .await?;
+    }};
+}
+
 impl Store {
     /// Creates a flag with `initial` as its configuration in every environment.
     pub async fn create_flag(
@@ -125,7 +150,7 @@ impl Store {
         let body = flag_to_json(flag);
         let config = config_to_json(initial);
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO flags (project_id, key, body, version, created_at, updated_at, updated_by) \
                  VALUES ($1, $2, $3, 1, $4, $4, $5) RETURNING id",
@@ -149,7 +174,7 @@ impl Store {
             .bind(project_id)
             .execute(&mut *tx)
             .await?;
-            bump_project(&mut *tx, project_id).await?;
+            bump_project!(&mut *tx, project_id);
             let after = format!("{{\"flag\":{body},\"initial\":{config}}}");
             audit_on!(&mut *tx, now, actor, "flag.create", &flag_resource(project, &flag.key), None, Some(after));
         });
@@ -168,7 +193,7 @@ impl Store {
         let body = flag_to_json(flag);
         let lock = self.for_update();
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             let row: FlagRow = sqlx::query_as(&format!(
                 "SELECT {FLAG_COLUMNS} FROM flags WHERE project_id = $1 AND key = $2{lock}"
             ))
@@ -184,7 +209,7 @@ impl Store {
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
-            bump_project(&mut *tx, project_id).await?;
+            bump_project!(&mut *tx, project_id);
             audit_on!(&mut *tx, now, actor, "flag.update", &flag_resource(project, &flag.key), Some(row.body), Some(body));
         });
         self.flag(project, &flag.key).await
@@ -201,7 +226,7 @@ impl Store {
         let now = now_ms();
         let lock = self.for_update();
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             let row: FlagRow = sqlx::query_as(&format!(
                 "SELECT {FLAG_COLUMNS} FROM flags WHERE project_id = $1 AND key = $2{lock}"
             ))
@@ -211,7 +236,7 @@ impl Store {
             .await?;
             check_version(expected, row.version)?;
             sqlx::query("DELETE FROM flags WHERE id = $1").bind(row.id).execute(&mut *tx).await?;
-            bump_project(&mut *tx, project_id).await?;
+            bump_project!(&mut *tx, project_id);
             audit_on!(&mut *tx, now, actor, "flag.delete", &flag_resource(project, key), Some(row.body), None);
         });
         Ok(())
@@ -231,7 +256,7 @@ impl Store {
         let body = config_to_json(config);
         let lock = self.for_update();
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             let env_id: i64 = sqlx::query_scalar("SELECT id FROM environments WHERE project_id = $1 AND key = $2")
                 .bind(project_id)
                 .bind(env)
@@ -326,7 +351,7 @@ impl Store {
         let now = now_ms();
         let body = segment_to_json(segment);
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             sqlx::query(
                 "INSERT INTO segments (project_id, key, body, version, created_at, updated_at, updated_by) \
                  VALUES ($1, $2, $3, 1, $4, $4, $5)",
@@ -339,7 +364,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(conflict_as(format!("a segment with key {:?} exists in project {project:?}", segment.key)))?;
-            bump_project(&mut *tx, project_id).await?;
+            bump_project!(&mut *tx, project_id);
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.create", &resource, None, Some(body));
         });
@@ -358,7 +383,7 @@ impl Store {
         let body = segment_to_json(segment);
         let lock = self.for_update();
         with_write_tx!(self, tx => {
-            let project_id = project_id(&mut *tx, project).await?;
+            let project_id = project_id!(&mut *tx, project);
             let (id, old, version): (i64, String, i64) = sqlx::query_as(&format!(
                 "SELECT id, body, version FROM segments WHERE project_id = $1 AND key = $2{lock}"
             ))
@@ -374,7 +399,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            bump_project(&mut *tx, project_id).await?;
+            bump_project!(&mut *tx, project_id);
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.update", &resource, Some(old), Some(body));
         });
@@ -466,37 +491,6 @@ impl Store {
             Ok(EnvContents { version, flags, segments })
         })
     }
-}
-
-async fn project_id<'c, E>(conn: E, key: &str) -> Result<i64>
-where
-    E: sqlx::Executor<'c>,
-    i64: sqlx::Type<E::Database> + for<'r> sqlx::Decode<'r, E::Database>,
-    for<'q> &'q str: sqlx::Encode<'q, E::Database> + sqlx::Type<E::Database>,
-    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
-    (i64,): for<'r> sqlx::FromRow<'r, <E::Database as sqlx::Database>::Row>,
-{
-    let id: i64 = sqlx::query_scalar("SELECT id FROM projects WHERE key = $1")
-        .bind(key)
-        .fetch_one(conn)
-        .await?;
-    Ok(id)
-}
-
-/// Marks every environment of a project as changed.
-async fn bump_project<'c, E>(conn: E, project_id: i64) -> Result<()>
-where
-    E: sqlx::Executor<'c>,
-    i64: sqlx::Type<E::Database> + for<'q> sqlx::Encode<'q, E::Database>,
-    for<'q> <E::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, E::Database>,
-{
-    sqlx::query(
-        "UPDATE environments SET config_version = config_version + 1 WHERE project_id = $1",
-    )
-    .bind(project_id)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 fn assemble_flag(row: FlagRow, configs: Vec<ConfigRow>) -> Result<FlagState> {

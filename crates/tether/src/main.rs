@@ -1,6 +1,7 @@
 //! The `tether` binary: command line, configuration, logging, and the server's
 //! life cycle. The only crate that reads environment variables, files and signals.
 
+mod admin;
 mod config;
 mod run;
 
@@ -41,6 +42,11 @@ enum Command {
         /// Port to listen on; 0 picks a free one. Default: 8080, or a free port if taken.
         #[arg(long)]
         port: Option<u16>,
+    },
+    /// Create, list and revoke API access tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: admin::TokensCommand,
     },
     /// Run the bundled Jira-compatible sandbox on its own (for trying tether or a Jira client).
     JiraSandbox(run::SandboxArgs),
@@ -109,6 +115,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => run::runtime()?.block_on(run::serve(config)),
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
         Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),
+        Command::Tokens { command } => run::runtime()?
+            .block_on(run::with_store(config, |store| async move {
+                admin::tokens(&store, command).await
+            })),
         Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
     }
 }

@@ -127,6 +127,19 @@ pub async fn migrate(config: Config) -> Result<()> {
     Ok(())
 }
 
+/// Opens the store (migrating it), runs `f` on it, and closes it.
+pub async fn with_store<F, Fut>(config: Config, f: F) -> Result<()>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    init_tracing(&config)?;
+    let store = open_store(&config).await?;
+    let result = f(store.clone()).await;
+    store.close().await;
+    result
+}
+
 pub async fn serve(config: Config) -> Result<()> {
     init_tracing(&config)?;
     let store = open_store(&config).await?;
@@ -140,6 +153,7 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
     init_tracing(&config)?;
     let store = open_store(&config).await?;
     let sdk_key = seed_demo(&store).await?;
+    let api_token = demo_api_token(&store).await?;
     let wanted =
         std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
     let listener = match TcpListener::bind(wanted).await {
@@ -159,7 +173,10 @@ pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
          curl -s -X POST {url}/ofrep/v1/evaluate/flags/new-checkout \\\n      \
          -H 'Authorization: Bearer {sdk_key}' \\\n      \
          -H 'Content-Type: application/json' -d '{{\"context\":{{\"targetingKey\":\"user-1\"}}}}'\n  \
-         SDK key (production): {sdk_key}\n\nPress Ctrl-C to stop.\n",
+         SDK key (production): {sdk_key}\n  \
+         Admin API token:      {api_token}\n  \
+         (try: curl -s {url}/api/projects/demo/flags -H 'Authorization: Bearer {api_token}')\n\n\
+         Press Ctrl-C to stop.\n",
         tether_server::VERSION,
         config.data_dir.display(),
     );
@@ -237,6 +254,26 @@ pub async fn jira_sandbox(args: SandboxArgs) -> Result<()> {
         })
         .await
         .context("the sandbox server failed")
+}
+
+/// The demo's admin API token, kept (encrypted) across runs.
+async fn demo_api_token(store: &Store) -> Result<String> {
+    const SETTING: &str = "demo.api_token";
+    if let Some(token) = store.secret(SETTING).await?.map(|t| t.expose_secret().to_owned())
+        && store.token_by_secret(&token).await?.is_some()
+    {
+        return Ok(token);
+    }
+    let (_, token) = crate::admin::create_token(
+        store,
+        "demo-admin",
+        &["admin".to_owned()],
+        crate::admin::DEFAULT_MEMBER,
+        "service",
+    )
+    .await?;
+    store.put_secret(SETTING, &secrecy::SecretString::from(token.clone())).await?;
+    Ok(token)
 }
 
 /// A sample project with a flag of each kind, so that a first look shows

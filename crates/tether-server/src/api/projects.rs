@@ -5,11 +5,11 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tether_store::{EnvKind, Environment, NewEnvironment, NewProject, Project, StoreError};
 
-use crate::AppState;
-use crate::error::{ApiError, Json};
+use tether_policy::{Action, Named, Resource, can_view_project};
 
-/// Until API tokens exist every change is recorded as made by this actor.
-const ANONYMOUS_ACTOR: &str = "api";
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Json};
 
 #[derive(Debug, Serialize)]
 pub(crate) struct ProjectView {
@@ -89,17 +89,27 @@ fn env_view(e: Environment) -> EnvironmentView {
     EnvironmentView { key: e.key, name: e.name, kind: e.kind.as_str(), primary: e.primary }
 }
 
+/// The projects the caller may view.
 pub(crate) async fn list(
     State(state): State<AppState>,
+    caller: Caller,
 ) -> Result<Json<Vec<ProjectView>>, ApiError> {
     let projects = state.store.list_projects().await?;
-    Ok(Json(projects.into_iter().map(ProjectView::from).collect()))
+    Ok(Json(
+        projects
+            .into_iter()
+            .filter(|p| can_view_project(&caller.principal, &Named::new(p.key.clone())))
+            .map(ProjectView::from)
+            .collect(),
+    ))
 }
 
 pub(crate) async fn get(
     State(state): State<AppState>,
+    caller: Caller,
     Path(key): Path<String>,
 ) -> Result<Json<ProjectView>, ApiError> {
+    caller.require(Action::ViewProject, &Resource::Project(Named::new(key.clone())))?;
     match state.store.project(&key).await {
         Ok(p) => Ok(Json(p.into())),
         Err(StoreError::NotFound) => {
@@ -111,10 +121,12 @@ pub(crate) async fn get(
 
 pub(crate) async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     Json(body): Json<CreateProject>,
 ) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
+    caller.require(Action::CreateProject, &Resource::Project(Named::new(body.key.clone())))?;
     let new = validate(body)?;
-    let project = state.store.create_project(&new, ANONYMOUS_ACTOR).await?;
+    let project = state.store.create_project(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(project.into())))
 }
 
@@ -161,7 +173,7 @@ fn validate(body: CreateProject) -> Result<NewProject, ApiError> {
 
 /// Keys appear in URLs and resource specifiers: lower-case letters, digits,
 /// `-`, `_` and `.`, starting with a letter or digit, at most 64 characters.
-fn check_key(field: &str, key: &str) -> Result<(), ApiError> {
+pub(crate) fn check_key(field: &str, key: &str) -> Result<(), ApiError> {
     let ok = !key.is_empty()
         && key.len() <= 64
         && key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())

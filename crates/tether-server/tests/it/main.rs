@@ -2,7 +2,9 @@
 //! the UI pages. Each test starts its own server on port 0 with its own SQLite.
 
 mod api;
+mod auth;
 mod errors;
+mod flags_api;
 mod observability;
 mod ofrep;
 mod pages;
@@ -15,7 +17,10 @@ use tokio::sync::oneshot;
 #[allow(missing_debug_implementations)]
 pub struct TestServer {
     pub url: String,
+    /// Sends the admin token with every request.
     pub client: reqwest::Client,
+    /// An admin API token.
+    pub token: String,
     pub store: Store,
     pub state: AppState,
     _stop: oneshot::Sender<()>,
@@ -32,6 +37,18 @@ impl TestServer {
         let url = format!("sqlite://{}/tether.db", dir.path().display());
         let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
         store.migrate().await.unwrap();
+        store.put_member("admin", &["admin".to_owned()], "test").await.unwrap();
+        let new = tether_store::NewToken {
+            name: "test-admin".into(),
+            kind: "service".into(),
+            member: "admin".into(),
+            created_by: None,
+            roles: vec!["admin".into()],
+        };
+        let (_, token) = store.create_token(&new, "test").await.unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+        let client = reqwest::Client::builder().default_headers(headers).build().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -41,7 +58,8 @@ impl TestServer {
         }));
         TestServer {
             url: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            client,
+            token,
             store,
             state,
             _stop: stop,

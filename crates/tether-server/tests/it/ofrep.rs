@@ -184,7 +184,9 @@ async fn a_missing_or_unknown_sdk_key_is_401_and_x_api_key_works_too() {
     let s = TestServer::start().await;
     let key = setup(&s).await;
     let url = s.at("/ofrep/v1/evaluate/flags/settings");
-    let r = s.client.post(&url).json(&json!({})).send().await.unwrap();
+    // A client of its own: the test server's sends an admin API token.
+    let client = reqwest::Client::new();
+    let r = client.post(&url).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 401);
     assert_eq!(r.headers()["www-authenticate"], "Bearer");
     let r = s
@@ -196,14 +198,14 @@ async fn a_missing_or_unknown_sdk_key_is_401_and_x_api_key_works_too() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let r = s.client.post(&url).header("X-API-Key", &key).json(&json!({})).send().await.unwrap();
+    let r = client.post(&url).header("X-API-Key", &key).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 200);
 
     // A revoked key that this server never cached is refused at once.
     let other = s.store.create_sdk_key("shop", "staging", "t").await.unwrap();
     let id = s.store.list_sdk_keys("shop", "staging").await.unwrap()[0].id;
     assert!(s.store.revoke_sdk_key("shop", "staging", id, "t").await.unwrap());
-    let r = s.client.post(&url).bearer_auth(&other).json(&json!({})).send().await.unwrap();
+    let r = client.post(&url).bearer_auth(&other).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 401);
 }
 

@@ -104,3 +104,29 @@ async fn migrate_creates_the_database_and_a_private_key_file_once() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("master key does not match"), "{err}");
 }
+
+#[tokio::test]
+async fn tokens_are_created_listed_and_revoked_from_the_command_line() {
+    let t = Sandboxed::new();
+    let (code, out, err) =
+        t.run(&["tokens", "create", "--name", "ci", "--role", "reader", "--json"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let secret = created["token"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("tether-api-"), "{created}");
+    let (code, out, _) = t.run(&["tokens", "list"], &[]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("ci") && out.contains("reader") && out.contains("live"), "{out}");
+    assert!(!out.contains(&secret), "a listing never shows the secret: {out}");
+    let (code, _, err) =
+        t.run(&["tokens", "create", "--name", "x", "--role", "overlord"], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no role named \"overlord\""), "{err}");
+    let id = created["id"].to_string();
+    assert_eq!(t.run(&["tokens", "revoke", &id], &[]).await.0, 0);
+    let (code, _, err) = t.run(&["tokens", "revoke", &id], &[]).await;
+    assert_eq!(code, 1, "{err}");
+    let (_, out, _) = t.run(&["tokens", "list", "--json"], &[]).await;
+    let listed: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(listed[0]["revoked_at"].is_i64(), "{listed}");
+}

@@ -10,13 +10,13 @@ use crate::Sandboxed;
 
 /// Sends the headers and the first half of a POST body, leaving the request in
 /// flight until [`finish`] sends the rest.
-async fn start_slow_post(base: &str, key: &str) -> (TcpStream, String) {
+async fn start_slow_post(base: &str, token: &str, key: &str) -> (TcpStream, String) {
     let addr = base.trim_start_matches("http://");
     let body = format!("{{\"key\":\"{key}\",\"name\":\"Slow {key}\"}}");
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST /api/projects HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n",
+         Authorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -37,6 +37,10 @@ async fn finish(mut stream: TcpStream, rest: String) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_lets_requests_in_flight_finish() {
     let t = Sandboxed::new();
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "load", "--role", "admin"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
     let mut server = t.start(&["serve"], &[]).await;
     let client = reqwest::Client::new();
 
@@ -57,7 +61,7 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
     };
     let mut in_flight = Vec::new();
     for i in 0..5 {
-        in_flight.push(start_slow_post(&server.url, &format!("slow-{i}")).await);
+        in_flight.push(start_slow_post(&server.url, &token, &format!("slow-{i}")).await);
     }
     // Make sure those requests reached the server before the signal.
     assert_eq!(client.get(format!("{}/healthz", server.url)).send().await.unwrap().status(), 200);
@@ -84,6 +88,7 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
     let again = t.start(&["serve"], &[]).await;
     let projects: serde_json::Value = client
         .get(format!("{}/api/projects", again.url))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()
@@ -120,6 +125,11 @@ async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
         banner.push(line);
     }
     let banner = banner.join("\n");
+    let token = banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Admin API token:"))
+        .map(|t| t.trim().to_owned())
+        .expect("the demo prints an admin API token");
     assert!(banner.contains(&format!("status:   {}/status", demo.url)), "{banner}");
     let page = reqwest::get(format!("{}/flags", demo.url)).await.unwrap().text().await.unwrap();
     assert!(page.contains("Demo shop"), "{page}");
@@ -127,9 +137,20 @@ async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
     // A second demo run reuses the data and does not fail on the existing project.
     let mut again = t.start(&["demo", "--port", "0"], &[]).await;
-    let projects: serde_json::Value =
-        reqwest::get(format!("{}/api/projects", again.url)).await.unwrap().json().await.unwrap();
-    assert_eq!(projects.as_array().unwrap().len(), 1);
+    let projects: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/api/projects", again.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        projects.as_array().unwrap().len(),
+        1,
+        "the same token works on the next run: {projects}"
+    );
     again.signal("TERM");
     assert_eq!(again.child.wait().await.unwrap().code(), Some(0));
 }

@@ -1,0 +1,207 @@
+//! `/api/tokens` (API access tokens, shown once) and
+//! `/api/projects/{p}/environments/{e}/sdk-keys` (evaluation keys).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use tether_policy::{Action, Named, Resource};
+use tether_store::{NewToken, SdkKeyInfo, StoreError, TokenInfo};
+
+use crate::AppState;
+use crate::auth::{BUILT_IN_ROLES, Caller};
+use crate::error::{ApiError, Json};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateToken {
+    name: String,
+    /// `personal` (default) or `service`.
+    #[serde(default = "personal")]
+    kind: String,
+    roles: Vec<String>,
+}
+
+fn personal() -> String {
+    "personal".to_owned()
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenView {
+    id: i64,
+    name: String,
+    kind: String,
+    member: String,
+    created_by: Option<i64>,
+    roles: Vec<String>,
+    hint: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CreatedToken {
+    #[serde(flatten)]
+    info: TokenView,
+    /// The token itself: shown this once, never again.
+    token: String,
+}
+
+fn token_view(t: TokenInfo) -> TokenView {
+    TokenView {
+        id: t.id,
+        name: t.name,
+        kind: t.kind,
+        member: t.member,
+        created_by: t.created_by,
+        roles: t.roles,
+        hint: t.hint,
+        created_at: t.created_at,
+        revoked_at: t.revoked_at,
+        last_used_at: t.last_used_at,
+    }
+}
+
+fn token_resource(owner: &str, name: &str) -> Resource {
+    Resource::Token { owner: owner.to_owned(), token: Named::new(name) }
+}
+
+/// Creates a token owned by the caller's member and bounded by the caller.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreateToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::invalid("name", "a token name must have 1 to 100 characters"));
+    }
+    if !matches!(body.kind.as_str(), "personal" | "service") {
+        return Err(ApiError::invalid("kind", "expected \"personal\" or \"service\""));
+    }
+    if body.roles.is_empty() {
+        return Err(ApiError::invalid("roles", "a token needs at least one role"));
+    }
+    for (i, role) in body.roles.iter().enumerate() {
+        let known = BUILT_IN_ROLES.contains(&role.as_str())
+            || state.store.role_statements(role).await?.is_some();
+        if !known {
+            return Err(ApiError::invalid(
+                format!("roles[{i}]"),
+                format!("no role named {role:?}"),
+            ));
+        }
+    }
+    let member = caller.token.member.clone();
+    caller.require(Action::CreateToken, &token_resource(&member, name))?;
+    let new = NewToken {
+        name: name.to_owned(),
+        kind: body.kind,
+        member,
+        created_by: Some(caller.token.id),
+        roles: body.roles,
+    };
+    let (info, secret) = state.store.create_token(&new, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { info: token_view(info), token: secret })))
+}
+
+/// The tokens the caller may see.
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
+    let tokens = state.store.list_tokens().await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .filter(|t| caller.can(Action::ViewToken, &token_resource(&t.member, &t.name)))
+            .map(token_view)
+            .collect(),
+    ))
+}
+
+pub(crate) async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let token = match state.store.token(id).await {
+        Ok(t) => t,
+        Err(StoreError::NotFound) => return Err(ApiError::NotFound(format!("no token {id}"))),
+        Err(e) => return Err(e.into()),
+    };
+    caller.require(Action::RevokeToken, &token_resource(&token.member, &token.name))?;
+    if state.store.revoke_token(id, &caller.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Conflict(format!("token {id} is already revoked")))
+    }
+}
+
+fn env_resource(project: &str, env: &str) -> Resource {
+    Resource::Environment { project: Named::new(project), env: Named::new(env) }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct SdkKeyView {
+    id: i64,
+    hint: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+fn sdk_key_view(k: SdkKeyInfo) -> SdkKeyView {
+    SdkKeyView { id: k.id, hint: k.hint, created_at: k.created_at, revoked_at: k.revoked_at }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct CreatedSdkKey {
+    /// The key itself: shown this once, never again.
+    key: String,
+}
+
+fn env_not_found(project: &str, env: &str, e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => {
+            ApiError::NotFound(format!("no environment {env:?} in project {project:?}"))
+        }
+        other => other.into(),
+    }
+}
+
+pub(crate) async fn create_sdk_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<CreatedSdkKey>), ApiError> {
+    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
+    let key = state
+        .store
+        .create_sdk_key(&project, &env, &caller.actor())
+        .await
+        .map_err(|e| env_not_found(&project, &env, e))?;
+    Ok((StatusCode::CREATED, Json(CreatedSdkKey { key })))
+}
+
+pub(crate) async fn list_sdk_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env)): Path<(String, String)>,
+) -> Result<Json<Vec<SdkKeyView>>, ApiError> {
+    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
+    let keys = state.store.list_sdk_keys(&project, &env).await?;
+    Ok(Json(keys.into_iter().map(sdk_key_view).collect()))
+}
+
+pub(crate) async fn revoke_sdk_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, env, id)): Path<(String, String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Action::UpdateEnvironment, &env_resource(&project, &env))?;
+    if state.store.revoke_sdk_key(&project, &env, id, &caller.actor()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("no live SDK key {id} in {project}/{env}")))
+    }
+}

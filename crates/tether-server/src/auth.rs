@@ -1,0 +1,134 @@
+//! Who is calling the API: an API token (`Authorization: Bearer tether-api-…`)
+//! becomes a `tether-policy` principal, bounded by the token that created it, or
+//! by its member; every route asks [`Caller::require`] for its action.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use tether_policy::{Action, Decision, Principal, Resource, Role};
+use tether_store::{Store, TokenInfo};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How deep a chain of tokens creating tokens may go; deeper is refused.
+const MAX_CHAIN: usize = 8;
+
+/// An authenticated API caller.
+#[derive(Debug)]
+pub struct Caller {
+    pub principal: Principal,
+    pub token: TokenInfo,
+}
+
+impl Caller {
+    /// Allows the action on the resource, or says which action on which resource
+    /// was denied and why.
+    pub fn require(&self, action: Action, resource: &Resource) -> Result<(), ApiError> {
+        match self.principal.evaluate(action, resource) {
+            Decision::Allow => Ok(()),
+            deny => Err(ApiError::Forbidden(deny.to_string())),
+        }
+    }
+
+    pub fn can(&self, action: Action, resource: &Resource) -> bool {
+        self.principal.evaluate(action, resource).is_allowed()
+    }
+
+    /// How the caller is named in the audit log: `member/token`.
+    pub fn actor(&self) -> String {
+        format!("{}/{}", self.token.member, self.token.name)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let secret = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "an API token is required: Authorization: Bearer tether-api-…".to_owned(),
+                )
+            })?;
+        let token = state
+            .store
+            .token_by_secret(secret)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API token".to_owned()))?;
+        let principal = principal_for(&state.store, &token, 0).await?;
+        Ok(Caller { principal, token })
+    }
+}
+
+/// The token's principal: its roles, bounded by its creator (another token) or,
+/// at the root of the chain, by its member.
+async fn principal_for(
+    store: &Store,
+    token: &TokenInfo,
+    depth: usize,
+) -> Result<Principal, ApiError> {
+    if depth >= MAX_CHAIN {
+        return Err(ApiError::Forbidden(
+            "the chain of tokens that created this token is too long".to_owned(),
+        ));
+    }
+    let creator = match token.created_by {
+        Some(id) => {
+            let parent = store.token(id).await?;
+            if parent.revoked_at.is_some() {
+                return Err(ApiError::Unauthorized(format!(
+                    "the token that created this one ({}) was revoked",
+                    parent.name
+                )));
+            }
+            Box::pin(principal_for(store, &parent, depth + 1)).await?
+        }
+        None => {
+            let roles = store.member_roles(&token.member).await?.unwrap_or_default();
+            Principal::member(token.member.clone(), resolve_roles(store, &roles).await?)
+        }
+    };
+    Ok(Principal::token(token.name.clone(), resolve_roles(store, &token.roles).await?, creator))
+}
+
+/// Role names to roles: the built-in ones, then custom roles from the store.
+/// An unknown or unreadable role grants nothing (and is logged).
+pub(crate) async fn resolve_roles(store: &Store, names: &[String]) -> Result<Vec<Role>, ApiError> {
+    let mut roles = Vec::new();
+    for name in names {
+        let role = match name.as_str() {
+            "reader" => Role::reader(),
+            "writer" => Role::writer(),
+            "admin" => Role::admin(),
+            "jira-integration" => Role::jira_integration(),
+            custom => match store.role_statements(custom).await? {
+                Some(text) => match Role::parse(custom, &text) {
+                    Ok(role) => role,
+                    Err(e) => {
+                        tracing::warn!(role = custom, error = %e, "a stored role does not parse; it grants nothing");
+                        continue;
+                    }
+                },
+                None => {
+                    tracing::warn!(
+                        role = custom,
+                        "a token names a role that does not exist; it grants nothing"
+                    );
+                    continue;
+                }
+            },
+        };
+        roles.push(role);
+    }
+    Ok(roles)
+}
+
+/// Built-in role names, for validating requests that assign roles.
+pub(crate) const BUILT_IN_ROLES: [&str; 4] = ["reader", "writer", "admin", "jira-integration"];

@@ -1,0 +1,159 @@
+//! API authentication and authorisation: tokens, roles, the creator bound, and
+//! 403s that say which action on which resource was denied.
+
+use serde_json::{Value, json};
+
+use crate::TestServer;
+
+/// Creates a token through the API with the caller's token; returns (id, secret).
+async fn token(s: &TestServer, as_token: &str, name: &str, roles: &[&str]) -> (i64, String) {
+    let r = s
+        .client
+        .post(s.at("/api/tokens"))
+        .bearer_auth(as_token)
+        .json(&json!({"name": name, "kind": "service", "roles": roles}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{:?}", r.text().await);
+    let body: Value = r.json().await.unwrap();
+    (body["id"].as_i64().unwrap(), body["token"].as_str().unwrap().to_owned())
+}
+
+async fn post(s: &TestServer, token: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = s.client.post(s.at(path)).bearer_auth(token).json(&body).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn no_token_or_a_bad_one_is_401_in_the_error_shape() {
+    let s = TestServer::start().await;
+    let anonymous = reqwest::Client::new();
+    let r = anonymous.get(s.at("/api/projects")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    let r =
+        anonymous.get(s.at("/api/projects")).bearer_auth("tether-api-nope").send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "unknown or revoked API token");
+}
+
+#[tokio::test]
+async fn a_reader_reads_and_is_told_exactly_what_it_may_not_do() {
+    let s = TestServer::start().await;
+    assert_eq!(
+        post(&s, &s.token, "/api/projects", json!({"key": "shop", "name": "Shop"})).await.0,
+        201
+    );
+    let (_, reader) = token(&s, &s.token, "reader", &["reader"]).await;
+    let r = s.client.get(s.at("/api/projects")).bearer_auth(&reader).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, err) =
+        post(&s, &reader, "/api/projects", json!({"key": "other", "name": "Other"})).await;
+    assert_eq!(status, 403, "{err}");
+    assert_eq!(err["code"], "forbidden");
+    let message = err["message"].as_str().unwrap();
+    assert!(message.contains("createProject") && message.contains("proj/other"), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_never_exceeds_the_token_that_created_it() {
+    let s = TestServer::start().await;
+    assert_eq!(
+        post(&s, &s.token, "/api/projects", json!({"key": "shop", "name": "Shop"})).await.0,
+        201
+    );
+    let (_, reader) = token(&s, &s.token, "reader", &["reader"]).await;
+    // A reader may not create tokens at all.
+    let (status, _) =
+        post(&s, &reader, "/api/tokens", json!({"name": "x", "roles": ["admin"]})).await;
+    assert_eq!(status, 403);
+    // A writer creates an admin-roled token, which still cannot do what the writer cannot.
+    let (_, writer) = token(&s, &s.token, "writer", &["writer"]).await;
+    let (_, escalated) = token(&s, &writer, "escalated", &["admin"]).await;
+    let (status, err) =
+        post(&s, &escalated, "/api/tokens", json!({"name": "y", "roles": ["reader"]})).await;
+    assert_eq!(status, 201, "the writer may create its own tokens: {err}");
+    let r = s.client.get(s.at("/api/tokens")).bearer_auth(&escalated).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    // What the writer lacks stays denied however the token is roled: tokens of
+    // another member.
+    s.store.put_member("bob", &["admin".to_owned()], "test").await.unwrap();
+    let bobs = tether_store::NewToken {
+        name: "bobs".into(),
+        kind: "personal".into(),
+        member: "bob".into(),
+        created_by: None,
+        roles: vec!["admin".into()],
+    };
+    let (bobs, _) = s.store.create_token(&bobs, "test").await.unwrap();
+    let r = s
+        .client
+        .delete(s.at(&format!("/api/tokens/{}", bobs.id)))
+        .bearer_auth(&escalated)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "{:?}", r.text().await);
+    let r = s.client.delete(s.at(&format!("/api/tokens/{}", bobs.id))).send().await.unwrap();
+    assert_eq!(r.status(), 204, "the admin may");
+    // Revoking the creator revokes what it created.
+    let writer_id =
+        s.store.list_tokens().await.unwrap().iter().find(|t| t.name == "writer").unwrap().id;
+    let r = s.client.delete(s.at(&format!("/api/tokens/{writer_id}"))).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let r = s.client.get(s.at("/api/projects")).bearer_auth(&escalated).send().await.unwrap();
+    assert_eq!(r.status(), 401, "a token whose creator was revoked stops working");
+}
+
+#[tokio::test]
+async fn the_jira_integration_role_links_but_cannot_toggle() {
+    let s = TestServer::start().await;
+    assert_eq!(
+        post(&s, &s.token, "/api/projects", json!({"key": "shop", "name": "Shop"})).await.0,
+        201
+    );
+    let flag = json!({"key": "f", "name": "F", "kind": "boolean",
+        "variations": [{"key": "on", "value": true}, {"key": "off", "value": false}]});
+    assert_eq!(post(&s, &s.token, "/api/projects/shop/flags", flag).await.0, 201);
+    let (_, jira) = token(&s, &s.token, "jira", &["jira-integration"]).await;
+    let r = s.client.get(s.at("/api/projects/shop")).bearer_auth(&jira).send().await.unwrap();
+    assert_eq!(r.status(), 200, "it may view projects");
+    let (status, err) =
+        post(&s, &jira, "/api/projects/shop/flags/f/environments/production/toggle", json!({}))
+            .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(err["message"].as_str().unwrap().contains("updateOn"), "{err}");
+}
+
+#[tokio::test]
+async fn projects_a_token_may_not_view_are_not_listed() {
+    let s = TestServer::start().await;
+    for key in ["alpha", "beta"] {
+        assert_eq!(
+            post(&s, &s.token, "/api/projects", json!({"key": key, "name": key})).await.0,
+            201
+        );
+    }
+    s.store.put_role("alpha-only", "allow viewProject on proj/alpha", "test").await.unwrap();
+    let (_, narrow) = token(&s, &s.token, "narrow", &["alpha-only"]).await;
+    let listed: Value = s
+        .client
+        .get(s.at("/api/projects"))
+        .bearer_auth(&narrow)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> =
+        listed.as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["alpha"]);
+    let r = s.client.get(s.at("/api/projects/beta")).bearer_auth(&narrow).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+}

@@ -1,0 +1,137 @@
+//! Operator commands that act on the database directly, like `migrate`: they
+//! work before any API token exists (`tether tokens create` makes the first).
+
+use anyhow::{Context, Result, bail};
+use tether_store::{NewToken, Store, TokenInfo};
+
+use crate::config::ConfigError;
+
+/// The member that owns tokens made from the command line unless told otherwise;
+/// created with the admin role on first use.
+pub const DEFAULT_MEMBER: &str = "admin";
+const BUILT_IN_ROLES: [&str; 4] = ["reader", "writer", "admin", "jira-integration"];
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokensCommand {
+    /// Create an API access token and print it (shown this once).
+    Create {
+        /// A name that says what the token is for.
+        #[arg(long)]
+        name: String,
+        /// Role names (built-in: reader, writer, admin, jira-integration); repeatable.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The member the token belongs to; its roles bound the token.
+        #[arg(long, default_value = DEFAULT_MEMBER)]
+        member: String,
+        /// `personal` or `service`.
+        #[arg(long, default_value = "service")]
+        kind: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id.
+    Revoke { id: i64 },
+}
+
+pub async fn tokens(store: &Store, command: TokensCommand) -> Result<()> {
+    match command {
+        TokensCommand::Create { name, roles, member, kind, json } => {
+            let (info, secret) = create_token(store, &name, &roles, &member, &kind).await?;
+            if json {
+                let mut v = token_json(&info);
+                v["token"] = secret.into();
+                println!("{v}");
+            } else {
+                eprintln!(
+                    "created token {} ({}), roles {}; it is shown this once:",
+                    info.id,
+                    info.name,
+                    info.roles.join(", ")
+                );
+                println!("{secret}");
+            }
+            Ok(())
+        }
+        TokensCommand::List { json } => {
+            let tokens = store.list_tokens().await?;
+            if json {
+                println!("{}", serde_json::Value::Array(tokens.iter().map(token_json).collect()));
+            } else {
+                println!(
+                    "{:<5} {:<20} {:<9} {:<12} {:<28} {:<6} state",
+                    "id", "name", "kind", "member", "roles", "ends"
+                );
+                for t in &tokens {
+                    let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
+                    println!(
+                        "{:<5} {:<20} {:<9} {:<12} {:<28} {:<6} {state}",
+                        t.id,
+                        t.name,
+                        t.kind,
+                        t.member,
+                        t.roles.join(","),
+                        t.hint
+                    );
+                }
+            }
+            Ok(())
+        }
+        TokensCommand::Revoke { id } => {
+            if store.revoke_token(id, "cli").await? {
+                println!("revoked token {id}");
+                Ok(())
+            } else {
+                bail!("no live token with id {id}")
+            }
+        }
+    }
+}
+
+/// Creates a token for `member` (creating the default member on first use).
+pub async fn create_token(
+    store: &Store,
+    name: &str,
+    roles: &[String],
+    member: &str,
+    kind: &str,
+) -> Result<(TokenInfo, String)> {
+    if !matches!(kind, "personal" | "service") {
+        return Err(
+            ConfigError(format!("--kind: expected personal or service, got {kind:?}")).into()
+        );
+    }
+    for role in roles {
+        if !BUILT_IN_ROLES.contains(&role.as_str()) && store.role_statements(role).await?.is_none()
+        {
+            return Err(ConfigError(format!("--role: no role named {role:?}")).into());
+        }
+    }
+    if store.member_roles(member).await?.is_none() {
+        if member != DEFAULT_MEMBER {
+            return Err(ConfigError(format!("--member: no member named {member:?}")).into());
+        }
+        store.put_member(DEFAULT_MEMBER, &["admin".to_owned()], "cli").await?;
+    }
+    let new = NewToken {
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        member: member.to_owned(),
+        created_by: None,
+        roles: roles.to_vec(),
+    };
+    store.create_token(&new, "cli").await.context("cannot create the token")
+}
+
+fn token_json(t: &TokenInfo) -> serde_json::Value {
+    serde_json::json!({
+        "id": t.id, "name": t.name, "kind": t.kind, "member": t.member, "roles": t.roles,
+        "hint": t.hint, "created_at": t.created_at, "revoked_at": t.revoked_at, "last_used_at": t.last_used_at,
+    })
+}
