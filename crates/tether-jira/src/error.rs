@@ -1,0 +1,60 @@
+//! The one error type of the client: the few cases a caller acts on differently.
+
+use std::time::Duration;
+
+/// What went wrong talking to Jira, sorted by what the caller does about it: fix credentials
+/// (`Unauthorized`), fix permissions (`Forbidden`), give up on the item (`NotFound`,
+/// `BadRequest`), come back later (`RateLimited`, `Unavailable`, `Transport`), or report a bug
+/// (`Decode`).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// 401: credentials missing, wrong or expired. `denied_reason` carries Jira's
+    /// `X-Authentication-Denied-Reason` (a CAPTCHA demand on Data Center), which no retry fixes.
+    #[error("Jira rejected the credentials (401){}", denied_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Unauthorized { denied_reason: Option<String> },
+    /// 403: authenticated, but not allowed.
+    #[error("Jira refused the request (403){}", join(messages))]
+    Forbidden { messages: Vec<String> },
+    /// 404: the issue, project, link or flag does not exist (or is invisible to this user).
+    #[error("not found in Jira (404){}", join(messages))]
+    NotFound { messages: Vec<String> },
+    /// 429 after the retries allowed, or with a `Retry-After` longer than the client waits.
+    #[error("Jira is rate limiting this client{}", retry_after.map(|d| format!("; retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx after the retries allowed.
+    #[error("Jira is unavailable (HTTP {status})")]
+    Unavailable { status: u16, retry_after: Option<Duration> },
+    /// Any other 4xx, with Jira's `errorMessages` and `errors` (as `field: message`).
+    #[error("Jira refused the request (HTTP {status}){}", join(messages))]
+    BadRequest { status: u16, messages: Vec<String> },
+    /// The request never got an HTTP answer (DNS, connect, TLS, timeout, reset).
+    #[error("could not reach Jira: {0}")]
+    Transport(String),
+    /// Jira answered 2xx with a body this client cannot read.
+    #[error("unexpected response from {endpoint}: {detail}")]
+    Decode { endpoint: String, detail: String },
+    /// The site is a Jira this client does not support (too old), or misconfigured locally.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl Error {
+    /// Whether trying again later may succeed without anybody changing anything.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport(_))
+    }
+
+    /// The messages Jira gave, if any.
+    pub fn messages(&self) -> &[String] {
+        match self {
+            Error::Forbidden { messages }
+            | Error::NotFound { messages }
+            | Error::BadRequest { messages, .. } => messages,
+            _ => &[],
+        }
+    }
+}
+
+fn join(messages: &[String]) -> String {
+    if messages.is_empty() { String::new() } else { format!(": {}", messages.join("; ")) }
+}

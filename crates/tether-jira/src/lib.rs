@@ -1,0 +1,50 @@
+//! tether's Jira REST client: typed wire types, five ways to authenticate, deployment
+//! detection, paging as streams, retries and rate limits, and a connection test.
+//!
+//! Only this crate knows Jira's JSON. It shares no code with `jira-sandbox`, which its tests run
+//! against, so that a misreading of Jira cannot be copied from one into the other.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), tether_jira::Error> {
+//! use futures_util::TryStreamExt;
+//! use tether_jira::{Auth, Client, Options, Search, Site};
+//! let site = Site::new("https://acme.atlassian.net", Auth::api_token("me@acme.com", "token"));
+//! let client = Client::connect(site, Options::default()).await?;
+//! let issues: Vec<_> = client.search(Search::jql("project = \"DEMO\"")).try_collect().await?;
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod connection;
+mod error;
+mod featureflags;
+mod ops;
+mod paging;
+mod text;
+mod version;
+mod wire;
+
+pub use auth::{
+    ATLASSIAN_GATEWAY_URL, ATLASSIAN_TOKEN_URL, Auth, OAuth1Request, canonical_request,
+    connect_jwt, oauth1_base_string, oauth1_header, percent_encode, query_string_hash,
+    rsa_sha1_sign,
+};
+pub use client::{Client, Options, Site};
+pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use error::Error;
+pub use featureflags::{
+    FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
+    FlagStatus, FlagSummary, ProviderMetadata, Rollout,
+};
+pub use ops::{IssueEdit, NewIssue, Upsert};
+pub use paging::Search;
+pub use text::{Block, Body, Doc, Inline, adf_to_text, escape_wiki, wiki_to_text};
+pub use version::{Deployment, DeploymentKind, MINIMUM_VERSION, Version, is_cloud_host};
+pub use wire::{
+    Application, BulkFetch, ChangeItem, Changelog, ChangelogPage, Comment, CommentPage,
+    CreatedIssue, FieldMeta, History, Icon, Issue, IssueFields, IssueTypeRef, JqlSearchPage,
+    NamedRef, OffsetSearchPage, PermissionGrant, Project, ProjectRef, RemoteLink,
+    RemoteLinkCreated, RemoteObject, RemoteStatus, ServerInfo, Status, StatusCategory, Transition,
+    User, parse_timestamp,
+};

@@ -1,0 +1,195 @@
+//! The connection test's report: one case a line, each with the problems a person would see.
+
+use jira_sandbox::{
+    DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_USER, Flavour, Knobs, PermissionDenial, SandboxConfig,
+};
+use tether_jira::{Auth, ConnectionReport, Feature, Problem, Site, test_connection};
+
+use crate::support::{self, fast};
+
+const FEATURES: &[Feature] = &[Feature::ReadIssues, Feature::Comment, Feature::RemoteLinks];
+
+async fn check(site: Site, projects: &[&str]) -> ConnectionReport {
+    test_connection(&site, &fast(), projects, FEATURES).await
+}
+
+/// Problem variants by name, for one-line expectations.
+fn kinds(report: &ConnectionReport) -> Vec<&'static str> {
+    report
+        .problems
+        .iter()
+        .map(|p| match p {
+            Problem::Unreachable { .. } => "Unreachable",
+            Problem::WrongBaseUrl { .. } => "WrongBaseUrl",
+            Problem::NotJira { .. } => "NotJira",
+            Problem::VersionTooOld { .. } => "VersionTooOld",
+            Problem::SurroundingWhitespace { .. } => "SurroundingWhitespace",
+            Problem::CredentialsRejected { .. } => "CredentialsRejected",
+            Problem::EmailMismatch { .. } => "EmailMismatch",
+            Problem::PersonalAccessTokenOnCloud => "PersonalAccessTokenOnCloud",
+            Problem::ApiTokenOnDataCenter { .. } => "ApiTokenOnDataCenter",
+            Problem::AuthNotForDeployment { .. } => "AuthNotForDeployment",
+            Problem::CaptchaRequired { .. } => "CaptchaRequired",
+            Problem::ProjectNotFound { .. } => "ProjectNotFound",
+            Problem::MissingPermission { .. } => "MissingPermission",
+            Problem::Other { .. } => "Other",
+        })
+        .collect()
+}
+
+/// (name, site, projects to check, problems expected, text one of the messages contains)
+type Case<'a> = (&'a str, Site, &'a [&'a str], &'a [&'a str], &'a str);
+
+#[tokio::test]
+async fn reports_name_each_problem() {
+    let cloud = support::cloud().await;
+    let dc = support::dc().await;
+    let html = support::not_jira(200, "text/html", "<html>intranet</html>").await;
+    let closed = support::closed_port().await;
+    let try_base = format!("Try {}.", cloud.base);
+    let cases: Vec<Case<'_>> = vec![
+        ("cloud ok", cloud.site(cloud.default_auth()), &["SAND"], &[], ""),
+        ("dc ok", dc.site(dc.default_auth()), &["SAND"], &[], ""),
+        ("dc pat ok", dc.site(support::pat()), &["SAND"], &[], ""),
+        (
+            "browse url",
+            Site::new(format!("{}/browse/SAND-1", cloud.base), cloud.default_auth()),
+            &["SAND"],
+            &["WrongBaseUrl"],
+            &try_base,
+        ),
+        (
+            "api url",
+            Site::new(format!("{}/rest/api/3/", dc.base), dc.default_auth()),
+            &[],
+            &["WrongBaseUrl"],
+            "Jira's front page",
+        ),
+        (
+            "404 path",
+            Site::new(format!("{}/nothing", cloud.base), cloud.default_auth()),
+            &[],
+            &["WrongBaseUrl"],
+            "serverInfo answered 404",
+        ),
+        ("html", Site::new(html, Auth::Anonymous), &[], &["NotJira"], "not as Jira does"),
+        ("closed", Site::new(closed, Auth::Anonymous), &[], &["Unreachable"], "Could not reach"),
+        (
+            "bad token",
+            cloud.site(Auth::api_token(DEFAULT_EMAIL, "wrong")),
+            &[],
+            &["CredentialsRejected"],
+            "belongs to an Atlassian account whose email is not admin@sandbox.test",
+        ),
+        (
+            "padded token",
+            cloud.site(Auth::api_token(DEFAULT_EMAIL, format!(" {DEFAULT_API_TOKEN}\n"))),
+            &["SAND"],
+            &["SurroundingWhitespace"],
+            "The API token has spaces",
+        ),
+        (
+            "padded email",
+            cloud.site(Auth::api_token(format!("{DEFAULT_EMAIL} "), DEFAULT_API_TOKEN)),
+            &[],
+            &["SurroundingWhitespace"],
+            "The email has spaces",
+        ),
+        (
+            "pat to cloud",
+            cloud.site(support::pat()),
+            &[],
+            &["PersonalAccessTokenOnCloud"],
+            "does not accept personal access tokens",
+        ),
+        (
+            "token to dc",
+            dc.site(Auth::api_token(DEFAULT_EMAIL, DEFAULT_API_TOKEN)),
+            &[],
+            &["ApiTokenOnDataCenter"],
+            "Jira Data Center 9.12.0, which does not take an email",
+        ),
+        (
+            "password to cloud",
+            cloud.site(Auth::password(DEFAULT_USER, "admin")),
+            &[],
+            &["AuthNotForDeployment"],
+            "does not accept account passwords",
+        ),
+        (
+            "unknown project",
+            cloud.site(cloud.default_auth()),
+            &["NOPE"],
+            &["ProjectNotFound"],
+            "Project NOPE does not exist",
+        ),
+    ];
+    for (name, site, projects, want, message) in cases {
+        let report = check(site, projects).await;
+        assert_eq!(kinds(&report), want.to_vec(), "{name}: {:?}", report.messages());
+        assert!(report.messages().join(" ").contains(message), "{name}: {:?}", report.messages());
+        assert_eq!(report.is_ok(), want.is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_good_report_says_who_and_what() {
+    let server = support::dc().await;
+    let report = check(server.site(server.default_auth()), &["SAND"]).await;
+    assert!(report.is_ok(), "{:?}", report.messages());
+    assert_eq!(report.account.unwrap().name.as_deref(), Some("admin"));
+    assert_eq!(report.server.unwrap().version.as_deref(), Some("9.12.0"));
+    assert_eq!(report.projects_ok, vec!["SAND".to_owned()]);
+}
+
+#[tokio::test]
+async fn missing_permissions_are_named_by_project() {
+    let deny = |project: &str, permission: &str| PermissionDenial {
+        user: "admin".into(),
+        project: Some(project.into()),
+        permission: permission.into(),
+    };
+    let config = SandboxConfig {
+        denied_permissions: vec![deny("SAND", "ADD_COMMENTS"), deny("SAND", "LINK_ISSUES")],
+        ..SandboxConfig::default()
+    };
+    let server = support::start(config).await;
+    let report = check(server.site(server.default_auth()), &["SAND"]).await;
+    assert_eq!(kinds(&report), vec!["MissingPermission", "MissingPermission"]);
+    let messages = report.messages();
+    assert!(messages[0].contains("'Add Comments' permission (ADD_COMMENTS) in project SAND, which tether needs to comment on issues"), "{messages:?}");
+    assert!(
+        messages[1].contains(
+            "(LINK_ISSUES) in project SAND, which tether needs to link code changes to issues"
+        ),
+        "{messages:?}"
+    );
+}
+
+#[tokio::test]
+async fn captcha_is_reported_with_the_login_url() {
+    let server = support::start(SandboxConfig {
+        knobs: Knobs { captcha_after_failures: 1, ..Knobs::default() },
+        ..SandboxConfig::with_flavour(Flavour::data_center("9.12.0"))
+    })
+    .await;
+    let report = check(server.site(Auth::password(DEFAULT_USER, "wrong")), &[]).await;
+    assert_eq!(kinds(&report), vec!["CaptchaRequired"]);
+    let message = &report.messages()[0];
+    assert!(
+        message.contains("CAPTCHA for admin")
+            && message.contains(&format!("at {}/login.jsp", server.base)),
+        "{message}"
+    );
+    // Even the right password is refused until someone solves it.
+    let report = check(server.site(server.default_auth()), &[]).await;
+    assert_eq!(kinds(&report), vec!["CaptchaRequired"]);
+}
+
+#[tokio::test]
+async fn too_old_a_version_is_reported() {
+    let server = support::start(SandboxConfig::with_flavour(Flavour::data_center("7.6.1"))).await;
+    let report = check(server.site(server.default_auth()), &[]).await;
+    assert_eq!(kinds(&report), vec!["VersionTooOld"]);
+    assert!(report.messages()[0].contains("Jira 7.6.1 is too old"), "{:?}", report.messages());
+}

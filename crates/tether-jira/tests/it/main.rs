@@ -1,0 +1,10 @@
+//! Integration tests of tether-jira over real HTTP against jira-sandbox on loopback.
+
+mod auth;
+mod connection;
+mod detection;
+mod errors;
+mod featureflags;
+mod operations;
+mod paging;
+mod support;

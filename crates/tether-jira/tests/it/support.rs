@@ -1,0 +1,153 @@
+//! A sandbox on an ephemeral port, clients for it, and a tiny server that is not Jira.
+
+use std::time::Duration;
+
+use jira_sandbox::{
+    DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, Flavour,
+    Sandbox, SandboxConfig,
+};
+use tether_jira::{Auth, Client, NewIssue, Options, Site};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+#[derive(Debug)]
+pub struct Server {
+    pub base: String,
+    pub sandbox: Sandbox,
+    pub cloud: bool,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub async fn start(config: SandboxConfig) -> Server {
+    let cloud = config.flavour.is_cloud();
+    let sandbox = Sandbox::new(config).expect("valid config");
+    // Bound before serving: connections wait in the backlog, so nobody waits for readiness.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(sandbox.clone().serve(listener, async {
+        let _ = rx.await;
+    }));
+    Server { base: format!("http://{addr}"), sandbox, cloud, _shutdown: tx }
+}
+
+pub async fn cloud() -> Server {
+    start(SandboxConfig::default()).await
+}
+
+pub async fn dc() -> Server {
+    start(SandboxConfig::with_flavour(Flavour::data_center("9.12.0"))).await
+}
+
+/// Both flavours, for table-driven tests.
+pub async fn both() -> Vec<Server> {
+    vec![cloud().await, dc().await]
+}
+
+/// No pacing and millisecond backoffs, so retries cost nothing; Retry-After is still obeyed.
+pub fn fast() -> Options {
+    Options {
+        max_concurrency: 4,
+        requests_per_second: None,
+        max_retries: 5,
+        backoff_base: Duration::from_millis(1),
+        backoff_max: Duration::from_millis(10),
+        max_retry_after: Duration::from_secs(5),
+        timeout: Duration::from_secs(20),
+        page_size: 50,
+    }
+}
+
+impl Server {
+    /// The default user the way the flavour logs in: email + API token, or user + password.
+    pub fn default_auth(&self) -> Auth {
+        if self.cloud {
+            Auth::api_token(DEFAULT_EMAIL, DEFAULT_API_TOKEN)
+        } else {
+            Auth::password(DEFAULT_USER, DEFAULT_PASSWORD)
+        }
+    }
+
+    pub fn site(&self, auth: Auth) -> Site {
+        Site::new(self.base.clone(), auth)
+    }
+
+    pub async fn client_with(&self, auth: Auth, options: Options) -> Client {
+        Client::connect(self.site(auth), options).await.expect("connect")
+    }
+
+    pub async fn client(&self) -> Client {
+        self.client_with(self.default_auth(), fast()).await
+    }
+
+    /// A fresh issue in SAND.
+    pub async fn new_issue(&self, client: &Client, summary: &str) -> String {
+        let new = NewIssue {
+            project_key: "SAND".into(),
+            issue_type: "Task".into(),
+            summary: summary.into(),
+            ..NewIssue::default()
+        };
+        client.create_issue(&new).await.expect("create issue").key
+    }
+}
+
+pub fn pat() -> Auth {
+    Auth::personal_access_token(DEFAULT_PAT)
+}
+
+/// A server answering every request with the same status and body, like a web server that is
+/// not Jira. Returns its base URL.
+pub async fn not_jira(status: u16, content_type: &str, body: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let head = head.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut seen = Vec::new();
+                // Read the request head so the client is not reset mid-send.
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A loopback address nothing listens on.
+pub async fn closed_port() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}")
+}
+
+/// A throwaway 1024-bit RSA key for OAuth 1.0a signing in tests.
+pub const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAM4/JErZ+4iNIzoi
+kMLdffTfFohTK6zZYfauk9yRv9e+L7XVo8fgQpiVztHSN2+5yeVn9jXP+fipBfSk
+RlhYevLOhaF5IdNtmpygDuSm/yAnQ7SMFOtnaDW9n+y0M/hdGXVzkajdXD64aj8n
+aSfZoLTivCBryOBm7BqFv4fPzOozAgMBAAECgYAm6Oqj5HP70wSuVw8QdFDq/Zt2
+pJo8xdYhf9YNasHSpeLCX0fC0aA+wSR/mTU0MszQJsjgZhg2vUyOVt+ekzK+fVu2
+zgGQmodHiyjhRBMduEBbOAQWTyb5pFGUjdMLIAzYMQuOiZOHBKPZ0evmYKIcQwkX
+rvwAFynAHDFFL0Y3gQJBAOe6JjAlgruCcfSTbgIF7tG3y/9FgWqzuF23HSdbT2qJ
+pVCY9ibxjSyoz26ss9xH9VSZ/vQYzgZ1EhqunBHuckMCQQDj2bkzHPm7SjsElskd
+TfbgJWMI4/0CpD2IwZ5IsWISSGqPDucdZ0ka5NU5PSafqnlhy8Zc3DwNmxM6QYIi
+LYFRAkBpX+MBve0HK7h6SZia3uvM/lGL0aWaSgOqyhw9y23/unwsfIJjDzDtgA5j
++7EGmMpdIHIpuiXmFdKXw5NBLDdVAkBUsfTmrAmkdeZUQVyGuRlgnmUew+ijl7uL
+3zTgHpeu5h4+CTMduevxxEgCG9oEldDC6oVUtUTZZeCS0hD2dWXRAkB5HZYNstA6
+zLnk+Bfv710ga1Jbq6U8B7fDWg5jh7A5Pjst585ir0+vjUXoeskfdzRrPN7ctm5g
+KkJcJIWmeOZZ
+-----END PRIVATE KEY-----";
