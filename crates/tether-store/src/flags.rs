@@ -9,6 +9,8 @@ use crate::flag_format::{
     Damaged, config_from_json, config_to_json, flag_from_json, flag_to_json, segment_from_json,
     segment_to_json,
 };
+use crate::outbox::enqueue_on;
+use crate::webhooks::{EVENT_KIND, Event};
 use crate::{Result, Store, StoreError, now_ms, with_pool, with_write_tx};
 
 /// A flag as stored, with its configuration in every environment of its project.
@@ -137,6 +139,31 @@ macro_rules! bump_project {
     }};
 }
 
+/// Writes a change event to the outbox on the given transaction.
+macro_rules! emit {
+    ($conn:expr, $event:expr) => {{
+        let event: Event = $event;
+        let item = crate::NewOutboxItem {
+            kind: EVENT_KIND.to_owned(),
+            payload: serde_json::to_string(&event).expect("an event serialises"),
+        };
+        enqueue_on!($conn, &item)?;
+    }};
+}
+
+fn event(name: &str, project: &str, actor: &str, at: i64) -> Event {
+    Event {
+        event: name.to_owned(),
+        project: project.to_owned(),
+        environment: None,
+        flag: None,
+        segment: None,
+        actor: actor.to_owned(),
+        at,
+        on: None,
+    }
+}
+
 impl Store {
     /// Creates a flag with `initial` as its configuration in every environment.
     pub async fn create_flag(
@@ -177,6 +204,7 @@ impl Store {
             bump_project!(&mut *tx, project_id);
             let after = format!("{{\"flag\":{body},\"initial\":{config}}}");
             audit_on!(&mut *tx, now, actor, "flag.create", &flag_resource(project, &flag.key), None, Some(after));
+            emit!(&mut *tx, Event { flag: Some(flag.key.clone()), ..event("flag.created", project, actor, now) });
         });
         self.flag(project, &flag.key).await
     }
@@ -211,6 +239,7 @@ impl Store {
                 .await?;
             bump_project!(&mut *tx, project_id);
             audit_on!(&mut *tx, now, actor, "flag.update", &flag_resource(project, &flag.key), Some(row.body), Some(body));
+            emit!(&mut *tx, Event { flag: Some(flag.key.clone()), ..event("flag.updated", project, actor, now) });
         });
         self.flag(project, &flag.key).await
     }
@@ -238,6 +267,7 @@ impl Store {
             sqlx::query("DELETE FROM flags WHERE id = $1").bind(row.id).execute(&mut *tx).await?;
             bump_project!(&mut *tx, project_id);
             audit_on!(&mut *tx, now, actor, "flag.delete", &flag_resource(project, key), Some(row.body), None);
+            emit!(&mut *tx, Event { flag: Some(key.to_owned()), ..event("flag.deleted", project, actor, now) });
         });
         Ok(())
     }
@@ -289,6 +319,12 @@ impl Store {
                 .await?;
             let resource = format!("proj/{project}:env/{env}:flag/{key}");
             audit_on!(&mut *tx, now, actor, "flag.config.update", &resource, Some(old), Some(body));
+            emit!(&mut *tx, Event {
+                flag: Some(key.to_owned()),
+                environment: Some(env.to_owned()),
+                on: Some(config.on),
+                ..event("flag.config.updated", project, actor, now)
+            });
         });
         let state = self.flag(project, key).await?;
         state.environments.into_iter().find(|e| e.env == env).ok_or(StoreError::NotFound)
@@ -367,6 +403,7 @@ impl Store {
             bump_project!(&mut *tx, project_id);
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.create", &resource, None, Some(body));
+            emit!(&mut *tx, Event { segment: Some(segment.key.clone()), ..event("segment.created", project, actor, now) });
         });
         self.segment(project, &segment.key).await
     }
@@ -402,6 +439,7 @@ impl Store {
             bump_project!(&mut *tx, project_id);
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.update", &resource, Some(old), Some(body));
+            emit!(&mut *tx, Event { segment: Some(segment.key.clone()), ..event("segment.updated", project, actor, now) });
         });
         self.segment(project, &segment.key).await
     }

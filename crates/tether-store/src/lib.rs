@@ -15,6 +15,7 @@ mod projects;
 mod sdk_keys;
 mod settings;
 mod tokens;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -32,6 +33,9 @@ pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
+pub use webhooks::{
+    DELIVERY_KIND, DeliveryRecord, EVENT_KIND, Event, NewWebhook, Webhook, WebhookFilter,
+};
 
 /// What a caller of the store can act on.
 #[derive(Debug, thiserror::Error)]

@@ -28,6 +28,7 @@ macro_rules! enqueue_on {
         Ok::<i64, $crate::StoreError>(id)
     }};
 }
+pub(crate) use enqueue_on;
 
 /// A piece of work to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +145,16 @@ impl Store {
         .await?
         .rows_affected());
         Ok(n == 1)
+    }
+
+    /// Deletes done rows older than `before` (epoch ms); returns how many.
+    pub async fn purge_outbox(&self, before: i64) -> Result<u64> {
+        let n = with_pool!(self, pool => sqlx::query("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1")
+            .bind(before)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        Ok(n)
     }
 
     /// How much work is waiting, for metrics and the status page.

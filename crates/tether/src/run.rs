@@ -413,11 +413,20 @@ async fn run_server(
     let state = AppState::new(store.clone(), server_config);
     let signals = Signals::install()?;
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let shutdown = async move {
         let name = signals.recv().await;
         tracing::info!(signal = name, "shutting down; letting requests in flight finish");
+        let _ = stop_tx.send(true);
         let _ = signalled_tx.send(());
     };
+    // Background work (webhook deliveries) beside the server, stopped with it.
+    let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
+    let worker = tether_sync::Worker::new(store.clone(), worker_name);
+    let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
+        let mut stop = stop_rx;
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    }));
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
     match banner {
         Some(banner) => println!("{banner}"),
@@ -437,10 +446,16 @@ async fn run_server(
             }
         }
     }
+    if tokio::time::timeout(grace, worker).await.is_err() {
+        tracing::warn!("background work still running after the grace period; stopping anyway");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long the background worker waits when it found nothing to do.
+const WORKER_IDLE: Duration = Duration::from_millis(500);
 
 /// SIGINT (Ctrl-C) and SIGTERM handlers, installed before the server says it is
 /// listening so that a signal sent right after that line is never missed.

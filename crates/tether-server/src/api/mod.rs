@@ -4,6 +4,7 @@ mod flags;
 mod openapi;
 mod projects;
 mod tokens;
+mod webhooks;
 mod wire;
 
 use axum::Router;
@@ -42,6 +43,9 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/openapi.json", get(openapi::document))
         .fallback(not_found)
 }

@@ -89,6 +89,20 @@ pub(crate) const ROUTES: &[(&str, &str, &str, &str)] = &[
         "Create an API token owned by the caller's member and bounded by the caller; shown once",
     ),
     ("delete", "/api/tokens/{id}", "revokeToken", "Revoke an API token"),
+    ("get", "/api/webhooks", "viewWebhook", "List outgoing webhooks (never their secrets)"),
+    (
+        "post",
+        "/api/webhooks",
+        "createWebhook",
+        "Subscribe a URL to flag and segment changes, signed with HMAC-SHA256",
+    ),
+    ("delete", "/api/webhooks/{id}", "deleteWebhook", "Delete a webhook and its delivery log"),
+    (
+        "get",
+        "/api/webhooks/{id}/deliveries",
+        "viewWebhook",
+        "A webhook's delivery attempts, newest first",
+    ),
 ];
 
 pub(crate) async fn document() -> Response {

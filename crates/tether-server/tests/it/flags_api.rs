@@ -337,3 +337,35 @@ async fn the_openapi_document_lists_every_route_with_its_action() {
     let actions = doc["x-tether-actions"].as_array().unwrap();
     assert!(actions.iter().any(|a| a["name"] == "updateOn"));
 }
+
+#[tokio::test]
+async fn webhooks_are_created_listed_without_secrets_and_validated() {
+    let s = TestServer::start().await;
+    let body = json!({"name": "ops", "url": "http://127.0.0.1:9/hook", "secret": "a-long-enough-secret",
+        "filter": {"events": ["flag.config.updated"], "projects": ["shop"]}});
+    let (status, created, _) = send(&s, reqwest::Method::POST, "/api/webhooks", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    assert!(created.get("secret").is_none(), "{created}");
+    let (_, listed, _) = send(&s, reqwest::Method::GET, "/api/webhooks", None).await;
+    assert_eq!(listed[0]["filter"]["events"], json!(["flag.config.updated"]));
+    assert!(!listed.to_string().contains("a-long-enough-secret"));
+    let check = |body: Value, field: &'static str| {
+        let s = &s;
+        async move {
+            let (status, err, _) =
+                send(s, reqwest::Method::POST, "/api/webhooks", Some(body)).await;
+            assert_eq!((status, err["field"].as_str()), (422, Some(field)), "{err}");
+        }
+    };
+    check(json!({"name": "a", "url": "ftp://x", "secret": "a-long-enough-secret"}), "url").await;
+    check(json!({"name": "b", "url": "http://x", "secret": "short"}), "secret").await;
+    check(json!({"name": "c", "url": "http://x", "secret": "a-long-enough-secret", "filter": {"events": ["flag.exploded"]}}), "filter.events[0]").await;
+    let id = created["id"].as_i64().unwrap();
+    let (status, log, _) =
+        send(&s, reqwest::Method::GET, &format!("/api/webhooks/{id}/deliveries"), None).await;
+    assert_eq!((status, log), (200, json!([])));
+    assert_eq!(
+        send(&s, reqwest::Method::DELETE, &format!("/api/webhooks/{id}"), None).await.0,
+        204
+    );
+}

@@ -6,6 +6,7 @@ mod cli;
 mod lifecycle;
 mod openfeature;
 mod sandbox;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -1,0 +1,134 @@
+//! Outgoing webhooks: fan-out of change events, signed delivery.
+//!
+//! A delivery is `POST <url>` with the JSON body
+//! `{"id", "event", "project", "environment", "flag", "segment", "actor", "at", "on"}`
+//! and the headers `X-Tether-Event`, `X-Tether-Delivery` (stable across retries,
+//! for de-duplication), `X-Tether-Timestamp` (unix seconds) and
+//! `X-Tether-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
+//! Any 2xx is success; anything else, or no answer, is retried.
+
+use std::time::Instant;
+
+use hmac::{Hmac, Mac};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use tether_store::{
+    DELIVERY_KIND, DeliveryRecord, Event, NewOutboxItem, OutboxItem, Store, StoreError,
+};
+
+use crate::SyncError;
+
+pub const SIGNATURE_HEADER: &str = "X-Tether-Signature";
+
+/// The signature of a delivery: hex HMAC-SHA256 of `"<timestamp>.<body>"`.
+pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One delivery's work, as stored in the outbox.
+#[derive(Serialize, Deserialize)]
+struct Delivery {
+    webhook_id: i64,
+    /// The event's outbox id: the delivery id subscribers de-duplicate on.
+    event_id: i64,
+    event: Event,
+}
+
+pub(crate) enum Outcome {
+    Delivered,
+    Failed(String),
+    /// The webhook was deleted or disabled meanwhile.
+    Gone,
+}
+
+/// Enqueues one delivery per enabled webhook whose filter matches the event.
+pub(crate) async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, SyncError> {
+    let event: Event = match serde_json::from_str(&item.payload) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(outbox = item.id, error = %e, "an event in the outbox does not parse; skipped");
+            return Ok(0);
+        }
+    };
+    let mut n = 0;
+    for hook in store.list_webhooks().await? {
+        if !hook.enabled || !hook.filter.matches(&event) {
+            continue;
+        }
+        let delivery = Delivery { webhook_id: hook.id, event_id: item.id, event: event.clone() };
+        let payload = serde_json::to_string(&delivery).expect("a delivery serialises");
+        store.enqueue(&NewOutboxItem { kind: DELIVERY_KIND.to_owned(), payload }).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+pub(crate) async fn deliver(
+    store: &Store,
+    http: &reqwest::Client,
+    item: &OutboxItem,
+) -> Result<Outcome, SyncError> {
+    let Ok(delivery) = serde_json::from_str::<Delivery>(&item.payload) else {
+        tracing::error!(
+            outbox = item.id,
+            "a webhook delivery in the outbox does not parse; dropped"
+        );
+        return Ok(Outcome::Gone);
+    };
+    let hook = match store.webhook(delivery.webhook_id).await {
+        Ok(h) if h.enabled => h,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(Outcome::Gone),
+        Err(e) => return Err(e.into()),
+    };
+    let secret = store.webhook_secret(hook.id).await?;
+    let mut body = serde_json::to_value(&delivery.event).expect("an event serialises");
+    body["id"] = delivery.event_id.into();
+    let body = serde_json::to_vec(&body).expect("JSON serialises");
+    let timestamp = tether_store::now_ms() / 1000;
+    let signature = sign(secret.expose_secret(), timestamp, &body);
+    let started = Instant::now();
+    let result = http
+        .post(&hook.url)
+        .header("Content-Type", "application/json")
+        .header("X-Tether-Event", &delivery.event.event)
+        .header("X-Tether-Delivery", delivery.event_id.to_string())
+        .header("X-Tether-Timestamp", timestamp.to_string())
+        .header(SIGNATURE_HEADER, format!("sha256={signature}"))
+        .body(body)
+        .send()
+        .await;
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let (status_code, error, outcome) = match result {
+        Ok(r) if r.status().is_success() => {
+            (Some(i64::from(r.status().as_u16())), None, Outcome::Delivered)
+        }
+        Ok(r) => {
+            let status = r.status();
+            let message = format!("the receiver answered {status}");
+            (Some(i64::from(status.as_u16())), Some(message.clone()), Outcome::Failed(message))
+        }
+        Err(e) => {
+            let message = format!("no answer: {}", crate::error_chain(&e));
+            (None, Some(message.clone()), Outcome::Failed(message))
+        }
+    };
+    store
+        .record_delivery(&DeliveryRecord {
+            id: 0,
+            webhook_id: hook.id,
+            event: delivery.event.event.clone(),
+            attempt: item.attempts,
+            status_code,
+            error,
+            duration_ms,
+            at: tether_store::now_ms(),
+        })
+        .await?;
+    Ok(outcome)
+}
