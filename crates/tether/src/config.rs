@@ -85,7 +85,8 @@ impl Config {
     /// Loads the configuration. `explicit` is the `--config` path, which must
     /// exist; without it `tether.toml` in the working folder is read if present.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        Config::load_from(explicit, Env::prefixed(ENV_PREFIX))
+        // TETHER_API_TOKEN is the command-line client's credential, not server configuration.
+        Config::load_from(explicit, Env::prefixed(ENV_PREFIX).ignore(&["api_token"]))
     }
 
     fn load_from(explicit: Option<&Path>, env: Env) -> Result<Config, ConfigError> {

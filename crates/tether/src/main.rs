@@ -2,6 +2,7 @@
 //! life cycle. The only crate that reads environment variables, files and signals.
 
 mod admin;
+mod client;
 mod config;
 mod run;
 
@@ -42,6 +43,20 @@ enum Command {
         /// Port to listen on; 0 picks a free one. Default: 8080, or a free port if taken.
         #[arg(long)]
         port: Option<u16>,
+    },
+    /// Manage flags through a running tether's API.
+    Flags {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::FlagsCommand,
+    },
+    /// Manage projects through a running tether's API.
+    Projects {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::ProjectsCommand,
     },
     /// Create, list and revoke API access tokens.
     Tokens {
@@ -115,6 +130,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => run::runtime()?.block_on(run::serve(config)),
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
         Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),
+        Command::Flags { remote, command } => {
+            run::runtime()?.block_on(client::flags(remote, &config, command))
+        }
+        Command::Projects { remote, command } => {
+            run::runtime()?.block_on(client::projects(remote, &config, command))
+        }
         Command::Tokens { command } => run::runtime()?
             .block_on(run::with_store(config, |store| async move {
                 admin::tokens(&store, command).await

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod client;
 mod lifecycle;
 mod openfeature;
 mod sandbox;

@@ -1,0 +1,109 @@
+//! `tether flags …` and `tether projects …` against a running `tether serve`.
+
+use crate::Sandboxed;
+
+#[tokio::test]
+async fn the_command_line_client_manages_flags_through_the_api() {
+    let t = Sandboxed::new();
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "cli", "--role", "writer"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let mut server = t.start(&["serve"], &[]).await;
+    let url = server.url.clone();
+    let run = |args: Vec<&'static str>| {
+        let (t, url, token) = (&t, url.clone(), token.clone());
+        async move {
+            let mut full = args.clone();
+            full.extend(["--url", url.as_str()]);
+            t.run(&full, &[("TETHER_API_TOKEN", token.as_str())]).await
+        }
+    };
+    let ok = |r: (i32, String, String)| {
+        assert_eq!(r.0, 0, "stdout {}\nstderr {}", r.1, r.2);
+        r.1
+    };
+    ok(run(vec!["projects", "create", "--key", "shop", "--name", "Shop"]).await);
+    let out = ok(run(vec![
+        "flags",
+        "create",
+        "--project",
+        "shop",
+        "--key",
+        "checkout",
+        "--name",
+        "Checkout",
+    ])
+    .await);
+    assert!(out.contains("checkout") && out.contains("production=off"), "{out}");
+    let out = ok(run(vec![
+        "flags",
+        "toggle",
+        "--project",
+        "shop",
+        "--env",
+        "production",
+        "--on",
+        "checkout",
+    ])
+    .await);
+    assert!(out.contains("checkout is on in production"), "{out}");
+    let out = ok(run(vec!["flags", "list", "--project", "shop"]).await);
+    assert!(out.contains("production=on") && out.contains("staging=off"), "{out}");
+
+    std::fs::write(
+        t.path().join("rollout.json"),
+        r#"{"on": true, "off_variation": "off", "default_rule": {"rollout": {"variations": [{"variation": "on", "weight": 10000}, {"variation": "off", "weight": 90000}]}}}"#,
+    )
+    .unwrap();
+    ok(run(vec![
+        "flags",
+        "update",
+        "--project",
+        "shop",
+        "--env",
+        "production",
+        "--file",
+        "rollout.json",
+        "checkout",
+    ])
+    .await);
+    let out = ok(run(vec!["flags", "get", "--project", "shop", "--json", "checkout"]).await);
+    let flag: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        flag["environments"][2]["default_rule"]["rollout"]["variations"][0]["weight"], 10000,
+        "{flag}"
+    );
+    assert_eq!(flag["environments"][2]["updated_by"], "admin/cli");
+
+    // The API's refusals come back as errors naming the field.
+    std::fs::write(
+        t.path().join("bad.json"),
+        r#"{"on": true, "off_variation": "nope", "default_rule": {"variation": "on"}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(vec![
+        "flags",
+        "update",
+        "--project",
+        "shop",
+        "--env",
+        "production",
+        "--file",
+        "bad.json",
+        "checkout",
+    ])
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("422") && err.contains("off_variation"), "{err}");
+    // Without a token the client stops before calling (exit 2).
+    let (code, _, err) = t.run(&["flags", "list", "--project", "shop", "--url", &url], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("TETHER_API_TOKEN"), "{err}");
+
+    ok(run(vec!["flags", "delete", "--project", "shop", "checkout"]).await);
+    let out = ok(run(vec!["flags", "list", "--project", "shop"]).await);
+    assert!(!out.contains("checkout"), "{out}");
+    server.signal("TERM");
+    server.child.wait().await.unwrap();
+}
