@@ -1,5 +1,9 @@
 //! The server-rendered web UI: a layout with navigation, the status page, the
-//! sections later work fills in, one stylesheet and the HTML 404 page.
+//! flag pages (`ui/flags.rs`), the sections later work fills in, one stylesheet
+//! and the HTML 404 page. Everything works without JavaScript.
+
+mod flags;
+mod format;
 
 use askama::Template;
 use axum::Router;
@@ -7,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::error::ApiError;
 use crate::{AppState, VERSION, health};
@@ -27,12 +31,16 @@ const NAV: [(&str, &str); 6] = [
 pub(crate) fn router() -> Router<AppState> {
     let mut router = Router::new();
     for page in PLACEHOLDERS {
-        router = router.route(page.0, get(move || async move { section(page, Vec::new()) }));
+        router = router.route(page.0, get(move || async move { section(page) }));
     }
     router
         .route("/", get(|| async { Redirect::to("/status") }))
         .route("/status", get(status))
-        .route("/flags", get(flags))
+        .route("/flags", get(flags::list))
+        .route("/flags/{project}/{flag}", get(flags::page))
+        .route("/flags/{project}/{flag}/{env}/toggle", post(flags::toggle))
+        .route("/flags/{project}/{flag}/{env}/default-rule", post(flags::default_rule))
+        .route("/flags/{project}/{flag}/{env}/off-variation", post(flags::off_variation))
         .route("/static/tether.css", get(stylesheet))
 }
 
@@ -60,12 +68,6 @@ struct StatusPage {
     uptime: String,
 }
 
-struct ProjectRow {
-    name: String,
-    key: String,
-    environments: String,
-}
-
 #[derive(Template)]
 #[template(path = "section.html")]
 struct SectionPage {
@@ -74,7 +76,6 @@ struct SectionPage {
     title: &'static str,
     lead: &'static str,
     empty: &'static str,
-    projects: Vec<ProjectRow>,
 }
 
 #[derive(Template)]
@@ -143,37 +144,8 @@ const PLACEHOLDERS: [(&str, &str, &str, &str); 4] = [
 
 fn section(
     (href, title, lead, empty): (&'static str, &'static str, &'static str, &'static str),
-    projects: Vec<ProjectRow>,
 ) -> Result<Html<String>, ApiError> {
-    render(&SectionPage { nav: nav(href), version: VERSION, title, lead, empty, projects })
-}
-
-async fn flags(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let projects = state
-        .store
-        .list_projects()
-        .await?
-        .into_iter()
-        .map(|p| ProjectRow {
-            environments: p
-                .environments
-                .iter()
-                .map(|e| if e.primary { format!("{} (primary)", e.name) } else { e.name.clone() })
-                .collect::<Vec<_>>()
-                .join(", "),
-            name: p.name,
-            key: p.key,
-        })
-        .collect();
-    section(
-        (
-            "/flags",
-            "Flags",
-            "Projects, their environments and feature flags.",
-            "No projects yet. Create one with POST /api/projects.",
-        ),
-        projects,
-    )
+    render(&SectionPage { nav: nav(href), version: VERSION, title, lead, empty })
 }
 
 async fn stylesheet() -> Response {
@@ -186,7 +158,12 @@ async fn stylesheet() -> Response {
 
 /// Unknown pages: an HTML 404 (the API has its own JSON one).
 pub(crate) async fn not_found(req: Request) -> Response {
-    let page = NotFoundPage { nav: nav(""), version: VERSION, path: req.uri().path().to_owned() };
+    not_found_page(req.uri().path().to_owned())
+}
+
+/// The HTML 404 page for `path`.
+fn not_found_page(path: String) -> Response {
+    let page = NotFoundPage { nav: nav(""), version: VERSION, path };
     match render(&page) {
         Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
         Err(e) => e.into_response(),

@@ -8,6 +8,7 @@ mod flags_api;
 mod observability;
 mod ofrep;
 mod pages;
+mod ui_flags;
 
 use tether_server::{AppState, ServerConfig};
 use tether_store::{MasterKey, Store};

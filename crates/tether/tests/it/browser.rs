@@ -42,3 +42,17 @@ async fn the_status_page_loads_and_the_navigation_works_in_chromium() {
         run_script("navigation.mjs").await;
     }
 }
+
+#[tokio::test]
+async fn a_demo_flag_is_toggled_in_production_from_its_page_in_chromium() {
+    if enabled() {
+        run_script("flag_toggle.mjs").await;
+    }
+}
+
+#[tokio::test]
+async fn the_rollout_of_new_checkout_is_edited_and_a_bad_sum_refused_in_chromium() {
+    if enabled() {
+        run_script("flag_rollout.mjs").await;
+    }
+}

@@ -1,0 +1,961 @@
+//! The flag pages: the list at `/flags` (search and filters as GET parameters), one
+//! flag at `/flags/{project}/{flag}` with a tab per environment, and the forms that
+//! edit an environment without JavaScript (on/off, default rule, off variation).
+//!
+//! Every form carries the config version it was based on; the write is refused
+//! when the flag changed meanwhile (the store checks it in the same transaction),
+//! and the page comes back with the current state and a message. Invalid input
+//! comes back inline, as typed, with nothing written.
+
+use std::collections::{BTreeSet, HashMap};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use tether_flags::{
+    EnvConfig, Flag, Rollout, Serve, ValidationError, WeightedVariation, validate_env_config,
+};
+use tether_store::{AuditEntry, EnvConfigState, FlagState, Project, StoreError, now_ms};
+
+use super::format::{
+    ClauseText, absolute_time, clause_text, iso_time, json_text, parse_percent, percent,
+    relative_time,
+};
+use super::{NavItem, nav, not_found_page};
+use crate::error::ApiError;
+use crate::{AppState, VERSION};
+
+/// Who the UI's writes are recorded as, until people sign in.
+const ACTOR: &str = "ui";
+
+/// How many audit entries a flag page shows.
+const HISTORY: usize = 50;
+
+/// A UI handler's failure: an HTML 404 page, or any other error as the API shapes it.
+pub(crate) enum UiError {
+    NotFound(String),
+    /// A request refused outright, with the reason as plain text.
+    Forbidden(String),
+    Other(ApiError),
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        match self {
+            UiError::NotFound(path) => not_found_page(path),
+            UiError::Forbidden(why) => (StatusCode::FORBIDDEN, why).into_response(),
+            UiError::Other(e) => e.into_response(),
+        }
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        UiError::Other(e)
+    }
+}
+
+/// Maps the store's `NotFound` to the HTML 404 page for `path`.
+fn or_404(path: &str) -> impl FnOnce(StoreError) -> UiError + '_ {
+    move |e| match e {
+        StoreError::NotFound => UiError::NotFound(path.to_owned()),
+        other => UiError::Other(other.into()),
+    }
+}
+
+fn html(status: StatusCode, t: &impl Template) -> Result<Response, UiError> {
+    let body = t.render().map_err(ApiError::internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+// ---------------------------------------------------------------- the list
+
+/// The list's search and filters; empty values mean "any".
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    kind: String,
+    /// `on` or `off`, in `env` (or in any environment when `env` is empty).
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    env: String,
+}
+
+impl ListQuery {
+    fn is_filtering(&self) -> bool {
+        [&self.q, &self.project, &self.tag, &self.kind, &self.state, &self.env]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+
+    fn accepts(&self, f: &FlagState) -> bool {
+        let q = self.q.trim().to_lowercase();
+        let flag = &f.flag;
+        let text = q.is_empty()
+            || [&flag.key, &flag.name, &flag.description]
+                .iter()
+                .any(|s| s.to_lowercase().contains(&q));
+        let tag = self.tag.is_empty() || flag.tags.contains(&self.tag);
+        let kind = self.kind.is_empty() || flag.kind.as_str() == self.kind;
+        let want_on = match self.state.as_str() {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        };
+        let state = match want_on {
+            None => true,
+            Some(on) => f
+                .environments
+                .iter()
+                .any(|e| (self.env.is_empty() || e.env == self.env) && e.config.on == on),
+        };
+        text && tag && kind && state
+    }
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+fn choices(items: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice { selected: value == current, value, label })
+        .collect()
+}
+
+struct EnvState {
+    href: String,
+    on: bool,
+    env_name: String,
+}
+
+struct FlagRow {
+    href: String,
+    name: String,
+    key: String,
+    kind: &'static str,
+    tags: Vec<String>,
+    states: Vec<EnvState>,
+}
+
+struct ProjectSection {
+    key: String,
+    name: String,
+    environments: String,
+    env_names: Vec<String>,
+    total: usize,
+    flags: Vec<FlagRow>,
+}
+
+#[derive(Template)]
+#[template(path = "flags.html")]
+struct ListPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    q: String,
+    filtering: bool,
+    projects_filter: Vec<Choice>,
+    tags: Vec<Choice>,
+    kinds: Vec<Choice>,
+    states: Vec<Choice>,
+    envs: Vec<Choice>,
+    shown: usize,
+    total: usize,
+    projects: Vec<ProjectSection>,
+}
+
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, UiError> {
+    let projects = state.store.list_projects().await.map_err(ApiError::from)?;
+    let mut all_tags = BTreeSet::new();
+    let mut env_keys: Vec<(String, String)> = Vec::new();
+    let mut sections = Vec::new();
+    let (mut shown, mut total) = (0, 0);
+    for p in &projects {
+        for e in &p.environments {
+            if !env_keys.iter().any(|(k, _)| *k == e.key) {
+                env_keys.push((e.key.clone(), e.name.clone()));
+            }
+        }
+        let flags = state.store.list_flags(&p.key).await.map_err(ApiError::from)?;
+        all_tags.extend(flags.iter().flat_map(|f| f.flag.tags.iter().cloned()));
+        if !query.project.is_empty() && query.project != p.key {
+            continue;
+        }
+        total += flags.len();
+        let rows: Vec<FlagRow> =
+            flags.iter().filter(|f| query.accepts(f)).map(|f| flag_row(p, f)).collect();
+        shown += rows.len();
+        sections.push(ProjectSection {
+            key: p.key.clone(),
+            name: p.name.clone(),
+            environments: p
+                .environments
+                .iter()
+                .map(|e| if e.primary { format!("{} (primary)", e.name) } else { e.name.clone() })
+                .collect::<Vec<_>>()
+                .join(", "),
+            env_names: p.environments.iter().map(|e| e.name.clone()).collect(),
+            total: flags.len(),
+            flags: rows,
+        });
+    }
+    let kinds = ["boolean", "string", "number", "json"].map(|k| (k.to_owned(), k.to_owned()));
+    let page = ListPage {
+        nav: nav("/flags"),
+        version: VERSION,
+        q: query.q.clone(),
+        filtering: query.is_filtering(),
+        projects_filter: choices(
+            projects.iter().map(|p| (p.key.clone(), p.name.clone())),
+            &query.project,
+        ),
+        tags: choices(all_tags.into_iter().map(|t| (t.clone(), t)), &query.tag),
+        kinds: choices(kinds, &query.kind),
+        states: choices(
+            [("on", "On"), ("off", "Off")].map(|(v, l)| (v.to_owned(), l.to_owned())),
+            &query.state,
+        ),
+        envs: choices(env_keys, &query.env),
+        shown,
+        total,
+        projects: sections,
+    };
+    html(StatusCode::OK, &page)
+}
+
+fn flag_row(p: &Project, f: &FlagState) -> FlagRow {
+    let href = format!("/flags/{}/{}", p.key, f.flag.key);
+    FlagRow {
+        name: f.flag.name.clone(),
+        key: f.flag.key.clone(),
+        kind: f.flag.kind.as_str(),
+        tags: f.flag.tags.clone(),
+        states: p
+            .environments
+            .iter()
+            .map(|e| EnvState {
+                href: format!("{href}?env={}", e.key),
+                on: f.environments.iter().any(|c| c.env == e.key && c.config.on),
+                env_name: e.name.clone(),
+            })
+            .collect(),
+        href,
+    }
+}
+
+// ---------------------------------------------------------------- one flag
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PageQuery {
+    #[serde(default)]
+    env: String,
+    #[serde(default)]
+    tab: String,
+    #[serde(default)]
+    saved: String,
+}
+
+struct Tab {
+    href: String,
+    label: String,
+    current: bool,
+}
+
+struct VariationRow {
+    key: String,
+    name: String,
+    value: String,
+}
+
+struct Saved {
+    by: String,
+    relative: String,
+    absolute: String,
+    iso: String,
+}
+
+fn saved(at: i64, by: &str, now: i64) -> Saved {
+    Saved {
+        by: by.to_owned(),
+        relative: relative_time(at, now),
+        absolute: absolute_time(at),
+        iso: iso_time(at),
+    }
+}
+
+struct Slice {
+    variation: String,
+    percent: String,
+}
+
+/// What a rule or the default rule serves, for reading.
+struct ServeView {
+    /// Set when it serves one variation.
+    variation: Option<String>,
+    slices: Vec<Slice>,
+    bucket_by: String,
+}
+
+fn serve_view(serve: &Serve) -> ServeView {
+    match serve {
+        Serve::Variation(v) => {
+            ServeView { variation: Some(v.clone()), slices: vec![], bucket_by: String::new() }
+        }
+        Serve::Rollout(r) => ServeView {
+            variation: None,
+            slices: r
+                .variations
+                .iter()
+                .map(|w| Slice { variation: w.variation.clone(), percent: percent(w.weight) })
+                .collect(),
+            bucket_by: r
+                .bucket_by
+                .clone()
+                .unwrap_or_else(|| tether_flags::DEFAULT_BUCKET_BY.into()),
+        },
+    }
+}
+
+struct TargetView {
+    variation: String,
+    keys: Vec<String>,
+}
+
+struct RuleView {
+    id: String,
+    description: String,
+    clauses: Vec<ClauseText>,
+    serve: ServeView,
+}
+
+struct WeightInput {
+    key: String,
+    value: String,
+    error: Option<String>,
+}
+
+/// The default rule's form, as stored or as the user typed it.
+struct DefaultForm {
+    rollout: bool,
+    variation: String,
+    weights: Vec<WeightInput>,
+    error: Option<String>,
+}
+
+struct HistoryRow {
+    when: Saved,
+    action: String,
+}
+
+struct EnvView {
+    key: String,
+    name: String,
+    on: bool,
+    version: i64,
+    changed: Saved,
+    toggle_error: Option<String>,
+    targets: Vec<TargetView>,
+    rules: Vec<RuleView>,
+    default_rule: ServeView,
+    default_form: DefaultForm,
+    off_variation: String,
+    off_selected: String,
+    off_error: Option<String>,
+    history: Vec<HistoryRow>,
+}
+
+/// A message at the top of the page.
+struct Notice {
+    ok: bool,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "flag.html")]
+struct FlagPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    project_key: String,
+    project_name: String,
+    key: String,
+    name: String,
+    kind: &'static str,
+    description: String,
+    tags: Vec<String>,
+    variations: Vec<VariationRow>,
+    last_saved: Saved,
+    base: String,
+    tabs: Vec<Tab>,
+    notice: Option<Notice>,
+    env: Option<EnvView>,
+    jira_issues: Vec<String>,
+}
+
+/// What a failed POST puts back on the page: a message, the user's input and
+/// what is wrong with it.
+#[derive(Default)]
+struct Edit {
+    notice: Option<Notice>,
+    inputs: Inputs,
+}
+
+/// The environment's forms as typed, with their errors; `None` shows the stored state.
+#[derive(Default)]
+struct Inputs {
+    toggle_error: Option<String>,
+    default_form: Option<DefaultForm>,
+    /// The chosen off variation and what is wrong with it.
+    off: Option<(String, Option<String>)>,
+}
+
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    Path((project, key)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, UiError> {
+    let path = format!("/flags/{project}/{key}");
+    let p = state.store.project(&project).await.map_err(or_404(&path))?;
+    let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
+    if query.tab == "integrations" {
+        return render_page(&state, &p, &f, None, Edit::default(), StatusCode::OK).await;
+    }
+    let env = if query.env.is_empty() {
+        p.environments.iter().find(|e| e.primary).or(p.environments.first()).map(|e| e.key.clone())
+    } else {
+        Some(query.env.clone())
+    };
+    let Some(env) = env else {
+        return render_page(&state, &p, &f, None, Edit::default(), StatusCode::OK).await;
+    };
+    let Some(env_name) = p.environments.iter().find(|e| e.key == env).map(|e| e.name.clone())
+    else {
+        return Err(UiError::NotFound(format!("{path}?env={env}")));
+    };
+    let notice = saved_notice(&query.saved, &f, &env, &env_name);
+    let edit = Edit { notice, ..Edit::default() };
+    render_page(&state, &p, &f, Some(&env), edit, StatusCode::OK).await
+}
+
+fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<Notice> {
+    let text = match what {
+        "" => return None,
+        "toggle" => {
+            let on = f.environments.iter().any(|c| c.env == env && c.config.on);
+            format!(
+                "Saved: {} is now {} in {env_name}.",
+                f.flag.name,
+                if on { "on" } else { "off" }
+            )
+        }
+        "default-rule" => format!("Saved the default rule in {env_name}."),
+        "off-variation" => format!("Saved the off variation in {env_name}."),
+        _ => "Saved.".to_owned(),
+    };
+    Some(Notice { ok: true, text })
+}
+
+async fn render_page(
+    state: &AppState,
+    p: &Project,
+    f: &FlagState,
+    env: Option<&str>,
+    edit: Edit,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let now = now_ms();
+    let base = format!("/flags/{}/{}", p.key, f.flag.key);
+    let mut tabs: Vec<Tab> = p
+        .environments
+        .iter()
+        .map(|e| Tab {
+            href: format!("{base}?env={}", e.key),
+            label: e.name.clone(),
+            current: env == Some(e.key.as_str()),
+        })
+        .collect();
+    tabs.push(Tab {
+        href: format!("{base}?tab=integrations"),
+        label: "Integrations".to_owned(),
+        current: env.is_none(),
+    });
+    let latest = f
+        .environments
+        .iter()
+        .map(|c| (c.updated_at, c.updated_by.as_str()))
+        .chain([(f.updated_at, f.updated_by.as_str())])
+        .max_by_key(|(at, _)| *at)
+        .unwrap_or((f.updated_at, f.updated_by.as_str()));
+    let env_view = match env.and_then(|e| f.environments.iter().find(|c| c.env == e)) {
+        Some(c) => {
+            let name = p
+                .environments
+                .iter()
+                .find(|e| e.key == c.env)
+                .map_or_else(|| c.env.clone(), |e| e.name.clone());
+            let history = history(state, &p.key, &f.flag.key, &c.env, now).await?;
+            Some(env_view(&f.flag, c, name, history, edit.inputs, now))
+        }
+        None => None,
+    };
+    let flag = &f.flag;
+    let page = FlagPage {
+        nav: nav("/flags"),
+        version: VERSION,
+        project_key: p.key.clone(),
+        project_name: p.name.clone(),
+        key: flag.key.clone(),
+        name: flag.name.clone(),
+        kind: flag.kind.as_str(),
+        description: flag.description.clone(),
+        tags: flag.tags.clone(),
+        variations: flag
+            .variations
+            .iter()
+            .map(|v| VariationRow {
+                key: v.key.clone(),
+                name: v.name.clone(),
+                value: json_text(&v.value),
+            })
+            .collect(),
+        last_saved: saved(latest.0, latest.1, now),
+        base,
+        tabs,
+        notice: edit.notice,
+        env: env_view,
+        jira_issues: flag.jira_issues().to_vec(),
+    };
+    html(status, &page)
+}
+
+fn env_view(
+    flag: &Flag,
+    c: &EnvConfigState,
+    name: String,
+    history: Vec<HistoryRow>,
+    inputs: Inputs,
+    now: i64,
+) -> EnvView {
+    let config = &c.config;
+    let Inputs { toggle_error, default_form, off } = inputs;
+    let (off_selected, off_error) = off.unwrap_or_else(|| (config.off_variation.clone(), None));
+    EnvView {
+        key: c.env.clone(),
+        name,
+        on: config.on,
+        version: c.version,
+        changed: saved(c.updated_at, &c.updated_by, now),
+        toggle_error,
+        targets: config
+            .targets
+            .iter()
+            .map(|t| TargetView { variation: t.variation.clone(), keys: t.keys.clone() })
+            .collect(),
+        rules: config
+            .rules
+            .iter()
+            .map(|r| RuleView {
+                id: r.id.clone(),
+                description: r.description.clone(),
+                clauses: r.clauses.iter().map(clause_text).collect(),
+                serve: serve_view(&r.serve),
+            })
+            .collect(),
+        default_rule: serve_view(&config.default_rule),
+        default_form: default_form.unwrap_or_else(|| stored_default_form(flag, config)),
+        off_variation: config.off_variation.clone(),
+        off_selected,
+        off_error,
+        history,
+    }
+}
+
+/// The rollout's variations in the order they take buckets: the stored rollout's
+/// order first (changing it would reshuffle who gets what), then the others.
+fn rollout_order(flag: &Flag, config: &EnvConfig) -> Vec<String> {
+    let mut order: Vec<String> = match &config.default_rule {
+        Serve::Rollout(r) => r.variations.iter().map(|w| w.variation.clone()).collect(),
+        Serve::Variation(_) => vec![],
+    };
+    for v in &flag.variations {
+        if !order.contains(&v.key) {
+            order.push(v.key.clone());
+        }
+    }
+    order
+}
+
+fn stored_default_form(flag: &Flag, config: &EnvConfig) -> DefaultForm {
+    let weight_of = |key: &str| match &config.default_rule {
+        Serve::Rollout(r) => r.variations.iter().find(|w| w.variation == key).map(|w| w.weight),
+        Serve::Variation(v) => Some(if v == key { tether_flags::TOTAL_WEIGHT } else { 0 }),
+    };
+    DefaultForm {
+        rollout: matches!(config.default_rule, Serve::Rollout(_)),
+        variation: match &config.default_rule {
+            Serve::Variation(v) => v.clone(),
+            Serve::Rollout(_) => flag.variations.first().map(|v| v.key.clone()).unwrap_or_default(),
+        },
+        weights: rollout_order(flag, config)
+            .into_iter()
+            .map(|key| WeightInput {
+                value: percent(weight_of(&key).unwrap_or(0)),
+                key,
+                error: None,
+            })
+            .collect(),
+        error: None,
+    }
+}
+
+/// The flag's audit entries and this environment's, newest first.
+async fn history(
+    state: &AppState,
+    project: &str,
+    key: &str,
+    env: &str,
+    now: i64,
+) -> Result<Vec<HistoryRow>, UiError> {
+    let flag_resource = format!("proj/{project}:flag/{key}");
+    let env_resource = format!("proj/{project}:env/{env}:flag/{key}");
+    let mut entries: Vec<AuditEntry> = Vec::new();
+    for resource in [&flag_resource, &env_resource] {
+        let found =
+            state.store.audit_log(Some(resource), HISTORY as i64).await.map_err(ApiError::from)?;
+        entries.extend(found);
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse(e.id));
+    entries.truncate(HISTORY);
+    Ok(entries
+        .iter()
+        .map(|e| HistoryRow { when: saved(e.at, &e.actor, now), action: describe(e) })
+        .collect())
+}
+
+/// An audit entry in words: what changed, read from the before and after documents.
+fn describe(e: &AuditEntry) -> String {
+    let doc = |s: &Option<String>| {
+        s.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    };
+    match e.action.as_str() {
+        "flag.create" => "created the flag".to_owned(),
+        "flag.update" => "changed the flag's definition".to_owned(),
+        "flag.delete" => "deleted the flag".to_owned(),
+        "flag.config.update" => {
+            let (before, after) = (doc(&e.before), doc(&e.after));
+            let at =
+                |d: &Option<serde_json::Value>, k: &str| d.as_ref().and_then(|d| d.get(k)).cloned();
+            let mut parts = Vec::new();
+            let on = at(&after, "on").and_then(|v| v.as_bool());
+            if at(&before, "on") != at(&after, "on") {
+                parts.push(match on {
+                    Some(true) => "turned the flag on",
+                    Some(false) => "turned the flag off",
+                    None => "changed on/off",
+                });
+            }
+            for (k, what) in [
+                ("default_rule", "changed the default rule"),
+                ("off_variation", "changed the off variation"),
+                ("targets", "changed the individual targets"),
+                ("rules", "changed the rules"),
+            ] {
+                if at(&before, k) != at(&after, k) {
+                    parts.push(what);
+                }
+            }
+            if parts.is_empty() {
+                "saved the configuration unchanged".to_owned()
+            } else {
+                parts.join(", ")
+            }
+        }
+        other => other.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------- the forms
+
+/// Which form was posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edited {
+    Toggle,
+    DefaultRule,
+    OffVariation,
+}
+
+impl Edited {
+    fn saved(self) -> &'static str {
+        match self {
+            Edited::Toggle => "toggle",
+            Edited::DefaultRule => "default-rule",
+            Edited::OffVariation => "off-variation",
+        }
+    }
+}
+
+pub(crate) async fn toggle(
+    state: State<AppState>,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, path, &headers, form, Edited::Toggle).await
+}
+
+pub(crate) async fn default_rule(
+    state: State<AppState>,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, path, &headers, form, Edited::DefaultRule).await
+}
+
+pub(crate) async fn off_variation(
+    state: State<AppState>,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, path, &headers, form, Edited::OffVariation).await
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    Path((project, key, env)): Path<(String, String, String)>,
+    headers: &HeaderMap,
+    Form(fields): Form<Vec<(String, String)>>,
+    which: Edited,
+) -> Result<Response, UiError> {
+    // A form posted from another site's page (cross-site request forgery). Browsers
+    // say where a request comes from in Sec-Fetch-Site; other clients send nothing.
+    let from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("none");
+    if from == "cross-site" || from == "same-site" {
+        return Err(UiError::Forbidden(
+            "tether's forms can only be posted from tether's own pages".to_owned(),
+        ));
+    }
+    let path = format!("/flags/{project}/{key}/{env}");
+    let p = state.store.project(&project).await.map_err(or_404(&path))?;
+    let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
+    let Some(current) = f.environments.iter().find(|c| c.env == env) else {
+        return Err(UiError::NotFound(path));
+    };
+    let based_on: i64 = field(&fields, "version")
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| ApiError::BadRequest("the form has no config version".to_owned()))?;
+    if based_on != current.version {
+        return stale(&state, &p, &f, &env, based_on, current.version).await;
+    }
+    let new = match build(which, &f.flag, &current.config, &fields) {
+        Ok(config) => config,
+        Err(inputs) => {
+            let edit = Edit { notice: None, inputs: *inputs };
+            return render_page(&state, &p, &f, Some(&env), edit, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+    };
+    let segments: Vec<String> = state
+        .store
+        .list_segments(&project)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|s| s.segment.key)
+        .collect();
+    if let Err(errors) = validate_env_config(&f.flag, &new, |k| segments.iter().any(|s| s == k)) {
+        let edit = invalid(which, &f.flag, &current.config, &new, &fields, &errors);
+        return render_page(&state, &p, &f, Some(&env), edit, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    }
+    match state.store.update_flag_config(&project, &key, &env, &new, Some(based_on), ACTOR).await {
+        Ok(_) => {}
+        Err(StoreError::VersionMismatch { current, .. }) => {
+            let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
+            return stale(&state, &p, &f, &env, based_on, current).await;
+        }
+        Err(e) => return Err(or_404(&path)(e)),
+    }
+    if let Err(e) = state.snapshots.refresh_project(&state.store, &project).await {
+        // The write stands; the next tick rebuilds the snapshot.
+        tracing::warn!(project, error = %e, "cannot refresh snapshots after a UI change");
+    }
+    let to = format!("/flags/{project}/{key}?env={env}&saved={}", which.saved());
+    Ok(Redirect::to(&to).into_response())
+}
+
+async fn stale(
+    state: &AppState,
+    p: &Project,
+    f: &FlagState,
+    env: &str,
+    based_on: i64,
+    current: i64,
+) -> Result<Response, UiError> {
+    let text = format!(
+        "Not saved: this flag's configuration in this environment changed while you were \
+         editing (your form was based on version {based_on}; it is now at version {current}). \
+         The current state is shown below; make your change again if it is still wanted."
+    );
+    let edit = Edit { notice: Some(Notice { ok: false, text }), ..Edit::default() };
+    render_page(state, p, f, Some(env), edit, StatusCode::CONFLICT).await
+}
+
+/// A form field's value.
+fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// The new config a form asks for, or the form as typed with what is wrong.
+fn build(
+    which: Edited,
+    flag: &Flag,
+    config: &EnvConfig,
+    fields: &[(String, String)],
+) -> Result<EnvConfig, Box<Inputs>> {
+    let mut new = config.clone();
+    match which {
+        Edited::Toggle => match field(fields, "on") {
+            Some("true") => new.on = true,
+            Some("false") => new.on = false,
+            _ => {
+                return Err(Box::new(Inputs {
+                    toggle_error: Some("choose on or off".to_owned()),
+                    ..Inputs::default()
+                }));
+            }
+        },
+        Edited::OffVariation => {
+            let chosen = field(fields, "off_variation").unwrap_or_default().to_owned();
+            if !flag.variations.iter().any(|v| v.key == chosen) {
+                let error = Some("choose one of the flag's variations".to_owned());
+                return Err(Box::new(Inputs { off: Some((chosen, error)), ..Inputs::default() }));
+            }
+            new.off_variation = chosen;
+        }
+        Edited::DefaultRule => {
+            let mut form = typed_default_form(flag, config, fields);
+            if !form.rollout {
+                if !flag.variations.iter().any(|v| v.key == form.variation) {
+                    form.error = Some("choose one of the flag's variations".to_owned());
+                    return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
+                }
+                new.default_rule = Serve::Variation(form.variation);
+                return Ok(new);
+            }
+            let mut weights = Vec::new();
+            for w in &mut form.weights {
+                match parse_percent(&w.value) {
+                    Ok(weight) => {
+                        weights.push(WeightedVariation { variation: w.key.clone(), weight })
+                    }
+                    Err(e) => w.error = Some(e),
+                }
+            }
+            if form.weights.iter().any(|w| w.error.is_some()) {
+                form.error = Some("some percentages cannot be read; see below".to_owned());
+                return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
+            }
+            let sum: u32 = weights.iter().map(|w| w.weight).sum();
+            if sum != tether_flags::TOTAL_WEIGHT {
+                form.error = Some(format!(
+                    "percentages must add up to 100, they add up to {}",
+                    percent(sum)
+                ));
+                return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
+            }
+            let (bucket_by, salt) = match &config.default_rule {
+                Serve::Rollout(r) => (r.bucket_by.clone(), r.salt.clone()),
+                Serve::Variation(_) => (None, flag.key.clone()),
+            };
+            new.default_rule = Serve::Rollout(Rollout { variations: weights, bucket_by, salt });
+        }
+    }
+    Ok(new)
+}
+
+/// The default rule's form as the user sent it, in the stored rollout order.
+fn typed_default_form(flag: &Flag, config: &EnvConfig, fields: &[(String, String)]) -> DefaultForm {
+    let typed: HashMap<&str, &str> = fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("weight.").map(|k| (k, v.as_str())))
+        .collect();
+    DefaultForm {
+        rollout: field(fields, "mode") != Some("variation"),
+        variation: field(fields, "variation").unwrap_or_default().to_owned(),
+        weights: rollout_order(flag, config)
+            .into_iter()
+            .map(|key| WeightInput {
+                value: typed.get(key.as_str()).copied().unwrap_or_default().to_owned(),
+                key,
+                error: None,
+            })
+            .collect(),
+        error: None,
+    }
+}
+
+/// Places `validate_env_config`'s errors next to the form's fields, keeping the input.
+fn invalid(
+    which: Edited,
+    flag: &Flag,
+    config: &EnvConfig,
+    new: &EnvConfig,
+    fields: &[(String, String)],
+    errors: &[ValidationError],
+) -> Edit {
+    let text = |prefix: &str| {
+        let found: Vec<String> = errors
+            .iter()
+            .filter(|e| e.path.starts_with(prefix))
+            .map(|e| e.problem.to_string())
+            .collect();
+        (!found.is_empty()).then(|| found.join("; "))
+    };
+    let others: Vec<String> = errors
+        .iter()
+        .filter(|e| !e.path.starts_with("default_rule") && !e.path.starts_with("off_variation"))
+        .map(|e| e.to_string())
+        .collect();
+    let mut edit = Edit::default();
+    if !others.is_empty() {
+        let text = format!(
+            "Not saved: this environment's configuration has problems this form cannot fix: {}",
+            others.join("; ")
+        );
+        edit.notice = Some(Notice { ok: false, text });
+    }
+    match which {
+        Edited::Toggle => edit.inputs.toggle_error = text("default_rule").or(text("off_variation")),
+        Edited::OffVariation => {
+            edit.inputs.off = Some((new.off_variation.clone(), text("off_variation")));
+        }
+        Edited::DefaultRule => {
+            let form = typed_default_form(flag, config, fields);
+            edit.inputs.default_form = Some(DefaultForm { error: text("default_rule"), ..form });
+        }
+    }
+    if edit.notice.is_none() && edit.inputs.toggle_error.is_none() && which == Edited::Toggle {
+        edit.notice = Some(Notice {
+            ok: false,
+            text: "Not saved: the configuration is not valid.".to_owned(),
+        });
+    }
+    edit
+}
