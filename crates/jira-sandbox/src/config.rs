@@ -47,6 +47,33 @@ pub struct SandboxConfig {
     pub denied_permissions: Vec<PermissionDenial>,
     /// Cloud: OAuth 2.0 client-credentials apps (`POST /oauth/token`).
     pub oauth_clients: Vec<OAuthClient>,
+    /// Issue security levels; issues are put in one with `Sandbox::set_issue_security`.
+    pub security_levels: Vec<SecurityLevelSpec>,
+    /// Data Center: OAuth 1.0a consumers (application links) allowed to sign requests.
+    pub oauth1_consumers: Vec<OAuth1ConsumerSpec>,
+}
+
+/// An issue security level: issues in it are visible (and searchable) by its members only;
+/// everyone else gets 404 as if the issue did not exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityLevelSpec {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Login names of the users who may see issues at this level.
+    pub members: Vec<String>,
+}
+
+/// An OAuth 1.0a consumer as a Jira admin registers it for an application link: the
+/// consumer key and the RSA public key (PEM, PKCS#8 `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`)
+/// its RSA-SHA1 signatures are checked against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth1ConsumerSpec {
+    pub consumer_key: String,
+    #[serde(default)]
+    pub name: String,
+    pub public_key_pem: String,
 }
 
 /// An OAuth 2.0 client a site admin created for a self-hosted tool; its tokens act as `user`.
@@ -108,6 +135,8 @@ impl Default for SandboxConfig {
             server_time_zone: "UTC".to_owned(),
             denied_permissions: Vec::new(),
             oauth_clients: vec![OAuthClient::default_client()],
+            security_levels: Vec::new(),
+            oauth1_consumers: Vec::new(),
         }
     }
 }

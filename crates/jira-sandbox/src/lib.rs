@@ -18,23 +18,29 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod config;
+mod connect_install;
 mod http;
 mod jql;
 mod load;
+mod oauth1;
 mod seed;
 mod state;
 mod text;
 mod time;
+mod webhooks;
 
 pub use config::{
     CLOUD_ID, DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_CLIENT_ID,
     DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, Flavour, Knobs,
-    OAuthClient, PermissionDenial, ProjectSpec, ProjectType, RateLimit, SandboxConfig,
-    StatusCategory, StatusSpec, TransitionSpec, UserSpec, Workflow,
+    OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType, RateLimit,
+    SandboxConfig, SecurityLevelSpec, StatusCategory, StatusSpec, TransitionSpec, UserSpec,
+    Workflow,
 };
+pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
 pub use jql::JqlError;
 pub use load::{LoadError, LoadReport};
 pub use seed::SeedReport;
+pub use webhooks::{Webhook, WebhookKind};
 
 use state::State;
 
@@ -80,6 +86,16 @@ pub enum ConfigError {
         "a transition of project {project:?} names status {status:?}, which its workflow lacks"
     )]
     UnknownStatus { project: String, status: String },
+    #[error("security level {0:?} is configured twice")]
+    DuplicateSecurityLevel(String),
+    #[error("unknown security level {0:?}")]
+    UnknownSecurityLevel(String),
+    #[error("unknown issue {0:?}")]
+    UnknownIssue(String),
+    #[error(
+        "the public key of OAuth 1.0a consumer {key:?} is not an RSA public key in PEM: {reason}"
+    )]
+    BadPublicKey { key: String, reason: String },
 }
 
 /// A cheap-to-clone handle on one sandbox's state.
@@ -269,6 +285,12 @@ impl Sandbox {
                 ));
             }
         }
+        for c in &state.oauth1_consumers {
+            out.push_str(&format!(
+                "  OAuth 1.0a consumer {} ({}): {base}/plugins/servlet/oauth/request-token\n",
+                c.key, c.name
+            ));
+        }
         out.push_str(&format!("  Inspect what was written: {base}/_sandbox\n"));
         out
     }
@@ -320,6 +342,7 @@ impl Sandbox {
             client_key: format!("jira:{}", &digest("client")[..32]),
             shared_secret: digest("secret"),
             user,
+            descriptor: None,
         };
         state.connect_apps.retain(|a| a.key != key);
         state.connect_apps.push(app.clone());
@@ -425,6 +448,49 @@ impl Sandbox {
 
     pub fn feature_flag(&self, id: &str) -> Option<FeatureFlagRecord> {
         self.read().flags.get(id).map(|f| flag_record(id, f))
+    }
+
+    /// Adds an issue security level (see [`SecurityLevelSpec`]).
+    pub fn add_security_level(&self, level: SecurityLevelSpec) -> Result<(), ConfigError> {
+        self.write().add_security_level(&level).map(|_| ())
+    }
+
+    /// Puts an issue in a security level (by name or id), or takes it out with `None`.
+    pub fn set_issue_security(
+        &self,
+        issue_key: &str,
+        level: Option<&str>,
+    ) -> Result<(), ConfigError> {
+        let mut state = self.write();
+        let idx = state
+            .find_issue(issue_key)
+            .ok_or_else(|| ConfigError::UnknownIssue(issue_key.into()))?;
+        let level = level
+            .map(|l| {
+                state
+                    .security_level_by_name(l)
+                    .ok_or_else(|| ConfigError::UnknownSecurityLevel(l.into()))
+            })
+            .transpose()?;
+        state.issues[idx].security = level;
+        state.bump();
+        Ok(())
+    }
+
+    /// Registers (or replaces) an OAuth 1.0a consumer (Data Center application link).
+    pub fn add_oauth1_consumer(&self, consumer: OAuth1ConsumerSpec) -> Result<(), ConfigError> {
+        self.write().add_oauth1_consumer(&consumer)
+    }
+
+    /// Registered webhooks, both registries.
+    pub fn webhooks(&self) -> Vec<Webhook> {
+        self.read().webhooks.clone()
+    }
+
+    /// An issue's properties, key → value.
+    pub fn issue_properties(&self, issue_key: &str) -> Option<BTreeMap<String, Value>> {
+        let state = self.read();
+        state.find_issue(issue_key).map(|i| state.issues[i].properties.clone())
     }
 }
 

@@ -1,4 +1,5 @@
-//! Deterministic seeding: projects, users and issues with histories, comments and labels.
+//! Deterministic seeding: projects, users and issues with histories, comments and labels;
+//! agile boards and two-week sprints; an issue security level.
 //!
 //! The same `(n, seed)` on the same starting config gives the same issues, keys and
 //! timestamps, so benchmarks and tests can name what they expect. Times are laid out from a
@@ -10,8 +11,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use crate::config::{ProjectSpec, ProjectType, StatusCategory, UserSpec};
-use crate::state::{NewIssue, State};
+use crate::config::{ProjectSpec, ProjectType, SecurityLevelSpec, StatusCategory, UserSpec};
+use crate::state::{Board, BoardKind, NewIssue, Sprint, SprintState, State};
 use crate::text::Body;
 
 /// What a seeding run added, and how long it took.
@@ -22,6 +23,8 @@ pub struct SeedReport {
     pub histories: usize,
     pub projects_added: usize,
     pub users_added: usize,
+    pub boards_added: usize,
+    pub sprints: usize,
     #[serde(serialize_with = "millis")]
     pub elapsed: Duration,
 }
@@ -123,6 +126,8 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
         histories: 0,
         projects_added: 0,
         users_added: 0,
+        boards_added: 0,
+        sprints: 0,
         elapsed: Duration::ZERO,
     };
     for (name, display) in PEOPLE {
@@ -145,6 +150,21 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
             report.projects_added += 1;
         }
     }
+    report.boards_added = ensure_boards(state);
+    if state.security_level_by_name(SECURITY_LEVEL).is_none() {
+        let members: Vec<String> = ["admin", "alice", "bob", "carol"]
+            .iter()
+            .filter(|m| state.user_by_name(m).is_some())
+            .map(|m| (*m).to_owned())
+            .collect();
+        let spec = SecurityLevelSpec {
+            name: SECURITY_LEVEL.to_owned(),
+            description: "Only the security team sees these.".to_owned(),
+            members,
+        };
+        state.add_security_level(&spec).expect("members checked");
+    }
+    let security = state.security_level_by_name(SECURITY_LEVEL);
     let people: Vec<usize> = (0..state.users.len()).collect();
     let projects = state.projects.len();
     // Spread issues over about a year, at least a minute apart.
@@ -214,8 +234,125 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
             state.add_comment(idx, author, body, at);
             report.comments += 1;
         }
+        // Agile: the sprint of the creation date on the project's scrum board, carried over
+        // into the next one when unfinished. Epics stay out of sprints. No RNG draws here, so
+        // the rest of the world is what it was before sprints existed.
+        if state.issue_types[issue_type].hierarchy_level == 0
+            && let Some(board) = scrum_board(state, project)
+        {
+            let number = ((created - SEED_EPOCH_MS).max(0) / SPRINT_MS) as u64 + 1;
+            let home = sprint(state, board, number);
+            state.issues[idx].sprints.push(home);
+            if state.statuses[state.issues[idx].status].category != StatusCategory::Done {
+                let next = sprint(state, board, number + 1);
+                state.issues[idx].sprints.push(next);
+            }
+        }
+        if state.issues[idx].labels.iter().any(|l| l == "security") {
+            state.issues[idx].security = security;
+        }
         report.issues += 1;
     }
+    report.sprints = settle_sprints(state);
     report.elapsed = started.elapsed();
     report
+}
+
+/// Seeded issues labelled `security` are at this level: `admin`, `alice`, `bob`, `carol` see
+/// them, the other seeded users do not.
+pub const SECURITY_LEVEL: &str = "Security team";
+
+const SPRINT_MS: i64 = 14 * 86_400_000;
+
+/// A scrum board for every software project without one, and a Kanban board for WEB.
+fn ensure_boards(state: &mut State) -> usize {
+    let mut added = 0;
+    for p in 0..state.projects.len() {
+        if state.projects[p].project_type != ProjectType::Software
+            || state.boards.iter().any(|b| b.project == p)
+        {
+            continue;
+        }
+        let key = state.projects[p].key.clone();
+        let mut kinds = vec![(BoardKind::Scrum, format!("{key} board"))];
+        if key == "WEB" {
+            kinds.push((BoardKind::Kanban, format!("{key} kanban")));
+        }
+        for (kind, name) in kinds {
+            let id = state.boards.len() as u64 + 1;
+            state.boards.push(Board { id, name, kind, project: p });
+            added += 1;
+        }
+    }
+    added
+}
+
+fn scrum_board(state: &State, project: usize) -> Option<usize> {
+    state.boards.iter().position(|b| b.project == project && b.kind == BoardKind::Scrum)
+}
+
+/// The board's sprint number `number`, created on first use.
+fn sprint(state: &mut State, board: usize, number: u64) -> usize {
+    if let Some(s) = state.sprints.iter().position(|s| s.board == board && s.number == number) {
+        return s;
+    }
+    let key = state.projects[state.boards[board].project].key.clone();
+    let start = SEED_EPOCH_MS + (number as i64 - 1) * SPRINT_MS + 9 * 3_600_000;
+    state.sprints.push(Sprint {
+        id: state.sprints.len() as u64 + 1,
+        board,
+        number,
+        name: format!("{key} Sprint {number}"),
+        state: SprintState::Future,
+        start: Some(start),
+        end: Some(start + SPRINT_MS),
+        complete: None,
+        goal: if number.is_multiple_of(3) { "Ship the flag rollout".into() } else { String::new() },
+    });
+    state.sprints.len() - 1
+}
+
+/// Per scrum board: the newest sprint that issues were created in is active, the one after it
+/// (holding the carried-over work) future without dates, every earlier one closed.
+fn settle_sprints(state: &mut State) -> usize {
+    for board in 0..state.boards.len() {
+        if state.boards[board].kind != BoardKind::Scrum {
+            continue;
+        }
+        let home = state
+            .issues
+            .iter()
+            .filter_map(|i| i.sprints.first())
+            .filter(|&&s| state.sprints[s].board == board)
+            .map(|&s| state.sprints[s].number)
+            .max();
+        let Some(active) = home else { continue };
+        sprint(state, board, active + 1);
+        for s in state.sprints.iter_mut().filter(|s| s.board == board) {
+            let start = SEED_EPOCH_MS + (s.number as i64 - 1) * SPRINT_MS + 9 * 3_600_000;
+            let (state_, dates) = match s.number.cmp(&active) {
+                std::cmp::Ordering::Less => (
+                    SprintState::Closed,
+                    (Some(start), Some(start + SPRINT_MS), Some(start + SPRINT_MS)),
+                ),
+                std::cmp::Ordering::Equal => {
+                    (SprintState::Active, (Some(start), Some(start + SPRINT_MS), None))
+                }
+                std::cmp::Ordering::Greater => (SprintState::Future, (None, None, None)),
+            };
+            s.state = state_;
+            (s.start, s.end, s.complete) = dates;
+        }
+    }
+    // An issue is in at most one open sprint: work carries over only out of a closed one.
+    let open: Vec<bool> = state.sprints.iter().map(|s| s.state != SprintState::Closed).collect();
+    for issue in &mut state.issues {
+        if let [home, _] = issue.sprints[..]
+            && open[home]
+        {
+            issue.sprints.truncate(1);
+        }
+    }
+    state.bump();
+    state.sprints.len()
 }

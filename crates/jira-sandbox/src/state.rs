@@ -42,8 +42,81 @@ pub(crate) struct State {
     pub oauth_clients: Vec<(crate::config::OAuthClient, UserIdx)>,
     /// (user, project or all, permission key) the user lacks.
     pub denials: Vec<(UserIdx, Option<usize>, String)>,
+    /// Agile boards (ids from 1) and sprints (ids from 1), in creation order.
+    pub boards: Vec<Board>,
+    pub sprints: Vec<Sprint>,
+    /// Issue security levels; an issue with a level is visible to its members only.
+    pub security_levels: Vec<SecurityLevel>,
+    /// Registered webhooks (Cloud's dynamic app webhooks and Data Center's admin webhooks).
+    pub webhooks: Vec<crate::webhooks::Webhook>,
+    pub next_webhook_id: u64,
+    /// OAuth 1.0a consumers (Data Center application links).
+    pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
     /// Bumped on every write; search caches are keyed on it.
     pub generation: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BoardKind {
+    Scrum,
+    Kanban,
+}
+
+impl BoardKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            BoardKind::Scrum => "scrum",
+            BoardKind::Kanban => "kanban",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Board {
+    pub id: u64,
+    pub name: String,
+    pub kind: BoardKind,
+    pub project: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SprintState {
+    Closed,
+    Active,
+    Future,
+}
+
+impl SprintState {
+    pub fn key(self) -> &'static str {
+        match self {
+            SprintState::Closed => "closed",
+            SprintState::Active => "active",
+            SprintState::Future => "future",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Sprint {
+    pub id: u64,
+    /// Index into `State::boards` of the board it was created on.
+    pub board: usize,
+    /// 1-based position on its board (seeded sprints are two weeks each from the seed epoch).
+    pub number: u64,
+    pub name: String,
+    pub state: SprintState,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub complete: Option<i64>,
+    pub goal: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SecurityLevel {
+    pub id: u64,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<UserIdx>,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +187,12 @@ pub(crate) struct Issue {
     pub comments: Vec<Comment>,
     pub remote_links: Vec<RemoteLink>,
     pub histories: Vec<History>,
+    /// Indices into `State::sprints`, oldest first (an unfinished issue carries over).
+    pub sprints: Vec<usize>,
+    /// Issue properties: key → any JSON value.
+    pub properties: BTreeMap<String, Value>,
+    /// Index into `State::security_levels`.
+    pub security: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +237,8 @@ pub(crate) struct StoredFlag {
     pub update_sequence_id: i64,
     pub issue_keys: Vec<String>,
     pub properties: BTreeMap<String, String>,
+    /// The user (a Connect app's) that submitted it; uninstalling the app deletes it.
+    pub owner: Option<UserIdx>,
 }
 
 /// An installed Connect app: requests it signs with `shared_secret` act as its app user.
@@ -167,6 +248,8 @@ pub(crate) struct ConnectApp {
     pub client_key: String,
     pub shared_secret: String,
     pub user: UserIdx,
+    /// Set when installed from a descriptor (the handshake); `None` for library installs.
+    pub descriptor: Option<Value>,
 }
 
 /// What a create carries once the wire format is decoded.
@@ -236,6 +319,12 @@ impl State {
             denials: Vec::new(),
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
+            boards: Vec::new(),
+            sprints: Vec::new(),
+            security_levels: Vec::new(),
+            webhooks: Vec::new(),
+            next_webhook_id: 1,
+            oauth1_consumers: Vec::new(),
             generation: 0,
         };
         if config.users.is_empty() {
@@ -255,6 +344,12 @@ impl State {
         }
         for d in &config.denied_permissions {
             state.deny(d)?;
+        }
+        for l in &config.security_levels {
+            state.add_security_level(l)?;
+        }
+        for c in &config.oauth1_consumers {
+            state.add_oauth1_consumer(c)?;
         }
         Ok(state)
     }
@@ -398,6 +493,52 @@ impl State {
         self.allowed(user, Some(project), "BROWSE_PROJECTS")
     }
 
+    /// Whether `user` may see issue `idx`: browse its project and belong to its security
+    /// level, if it has one.
+    pub fn can_see(&self, user: UserIdx, idx: usize) -> bool {
+        let issue = &self.issues[idx];
+        self.can_browse(user, issue.project)
+            && issue.security.is_none_or(|l| self.security_levels[l].members.contains(&user))
+    }
+
+    pub fn add_security_level(
+        &mut self,
+        spec: &crate::config::SecurityLevelSpec,
+    ) -> Result<usize, ConfigError> {
+        if self.security_levels.iter().any(|l| l.name.eq_ignore_ascii_case(&spec.name)) {
+            return Err(ConfigError::DuplicateSecurityLevel(spec.name.clone()));
+        }
+        let members = spec
+            .members
+            .iter()
+            .map(|m| self.user_by_name(m).ok_or_else(|| ConfigError::UnknownUser(m.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.security_levels.push(SecurityLevel {
+            id: 10000 + self.security_levels.len() as u64,
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            members,
+        });
+        self.bump();
+        Ok(self.security_levels.len() - 1)
+    }
+
+    pub fn security_level_by_name(&self, name: &str) -> Option<usize> {
+        self.security_levels
+            .iter()
+            .position(|l| l.name.eq_ignore_ascii_case(name) || l.id.to_string() == name)
+    }
+
+    pub fn add_oauth1_consumer(
+        &mut self,
+        spec: &crate::config::OAuth1ConsumerSpec,
+    ) -> Result<(), ConfigError> {
+        let consumer = crate::oauth1::Consumer::new(self, spec)?;
+        self.oauth1_consumers.retain(|c| c.key != spec.consumer_key);
+        self.oauth1_consumers.push(consumer);
+        Ok(())
+    }
+
     pub fn bump(&mut self) {
         self.generation += 1;
     }
@@ -432,6 +573,9 @@ impl State {
             comments: Vec::new(),
             remote_links: Vec::new(),
             histories: Vec::new(),
+            sprints: Vec::new(),
+            properties: BTreeMap::new(),
+            security: None,
         });
         self.issue_by_key.insert(key, idx);
         self.issue_by_id.insert(id, idx);
@@ -536,6 +680,15 @@ impl State {
         }
         self.issues[idx].updated = now;
         self.push_history(idx, Some(by), now, items);
+        self.bump();
+    }
+
+    /// Removes an issue; later issues move down one index, so the key and id maps are rebuilt.
+    pub fn delete_issue(&mut self, idx: usize) {
+        self.issues.remove(idx);
+        self.issue_by_key =
+            self.issues.iter().enumerate().map(|(i, issue)| (issue.key.clone(), i)).collect();
+        self.issue_by_id = self.issues.iter().enumerate().map(|(i, issue)| (issue.id, i)).collect();
         self.bump();
     }
 

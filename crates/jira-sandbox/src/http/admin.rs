@@ -2,8 +2,9 @@
 //! limited or faulted. `GET /_sandbox` lists what is here.
 
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -23,6 +24,12 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/seed", post(seed))
         .route("/load", post(load))
         .route("/connect/install", post(connect_install))
+        .route("/connect/uninstall", post(connect_uninstall))
+        .route("/connect/apps", get(connect_apps))
+        .route("/webhooks", get(webhooks))
+        .route("/security-levels", post(add_security_level))
+        .route("/issues/{key}/security", put(set_issue_security))
+        .route("/oauth1/consumers", post(add_oauth1_consumer))
         .route("/reset-logins", post(reset_logins))
 }
 
@@ -41,7 +48,13 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "PUT /_sandbox/knobs": "replace the knobs (fields left out take their defaults)",
             "POST /_sandbox/seed": "{\"issues\": N, \"seed\": S}: add N deterministic issues",
             "POST /_sandbox/load": "body: issue JSON (array, search page or one issue) to add",
-            "POST /_sandbox/connect/install": "{\"key\": K, \"name\": N}: install a Connect app, get its shared secret",
+            "POST /_sandbox/connect/install": "{\"key\": K, \"name\": N}: register a Connect app, get its shared secret; or {\"descriptorUrl\": U}: perform the install handshake against a loopback app",
+            "POST /_sandbox/connect/uninstall": "{\"key\": K}: call the app's uninstalled hook, delete what it sent",
+            "GET /_sandbox/connect/apps": "installed Connect apps (with their jiraFeatureFlagInfoProvider module)",
+            "GET /_sandbox/webhooks": "registered webhooks (dynamic and admin)",
+            "POST /_sandbox/security-levels": "{\"name\", \"description\", \"members\": [login]}: add an issue security level",
+            "PUT /_sandbox/issues/{key}/security": "{\"level\": name or null}: put an issue in a security level",
+            "POST /_sandbox/oauth1/consumers": "{\"consumerKey\", \"name\", \"publicKeyPem\"}: register an OAuth 1.0a consumer (Data Center)",
             "POST /_sandbox/reset-logins": "forget failed logins (lifts a CAPTCHA demand)",
         },
     }))
@@ -116,10 +129,19 @@ async fn load(
 
 async fn connect_install(
     State(sb): State<Sandbox>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     if !sb.flavour().is_cloud() {
         return Err(ApiError::bad("Connect apps exist on Cloud only."));
+    }
+    if let Some(url) = body.get("descriptorUrl").and_then(Value::as_str) {
+        let base = super::base_url(&sb, &headers);
+        let installed = sb
+            .install_connect_app_from(url, &base)
+            .await
+            .map_err(|e| ApiError::bad(e.to_string()))?;
+        return Ok(Json(json!(installed)));
     }
     let key = body
         .get("key")
@@ -133,4 +155,66 @@ async fn connect_install(
 async fn reset_logins(State(sb): State<Sandbox>) -> StatusCode {
     sb.reset_login_failures();
     StatusCode::NO_CONTENT
+}
+
+async fn connect_uninstall(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let key = body
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad("'key' is required"))?;
+    let base = super::base_url(&sb, &headers);
+    match sb.uninstall_connect_app(key, &base).await {
+        Ok(report) => Ok(Json(json!(report))),
+        Err(e @ crate::InstallError::UnknownApp(_)) => Err(ApiError::NotFound(e.to_string())),
+        Err(e) => Err(ApiError::bad(e.to_string())),
+    }
+}
+
+async fn connect_apps(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.connect_apps()))
+}
+
+async fn webhooks(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.webhooks()))
+}
+
+async fn add_security_level(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let spec: crate::SecurityLevelSpec =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.add_security_level(spec).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn set_issue_security(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let level = match body.get("level") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(ApiError::bad("'level' must be a level name or null")),
+    };
+    sb.set_issue_security(&key, level.as_deref()).map_err(|e| match e {
+        crate::ConfigError::UnknownIssue(_) => ApiError::NotFound(e.to_string()),
+        e => ApiError::bad(e.to_string()),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_oauth1_consumer(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let spec: crate::OAuth1ConsumerSpec =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.add_oauth1_consumer(spec).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(StatusCode::CREATED)
 }

@@ -1,5 +1,5 @@
-//! Who is calling: Basic and Bearer as each flavour accepts them; the other schemes are
-//! recognised and refused until they are implemented.
+//! Who is calling: Basic and Bearer as each flavour accepts them, Connect JWTs and OAuth 2.0
+//! tokens on Cloud, OAuth 1.0a signed requests on Data Center.
 
 use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -12,9 +12,9 @@ use crate::state::UserIdx;
 /// The credentials a request carries, by scheme.
 ///
 /// Bearer is a personal access token on Data Center and an OAuth 2.0 access token from
-/// `POST /oauth/token` on Cloud; JWT is an installed Connect app's (Cloud). Extension point
-/// (refused with 401 today): OAuth 1.0a RSA-SHA1 signed requests (`Authorization: OAuth
-/// oauth_consumer_key=...`) with the application-link dance under `/plugins/servlet/oauth/...`.
+/// `POST /oauth/token` on Cloud; JWT is an installed Connect app's (Cloud); OAuth is an
+/// OAuth 1.0a RSA-SHA1 signed request with an access token from the application-link dance
+/// under `/plugins/servlet/oauth/...` (Data Center; refused on Cloud).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Credentials {
     None,
@@ -78,7 +78,7 @@ pub(crate) fn authenticate(
     }
     let cloud = sb.flavour().is_cloud();
     let user: Option<UserIdx> = match &creds {
-        Credentials::None if anonymous_ok(path) => return Ok(Principal(None)),
+        Credentials::None if anonymous_ok(path) => return Ok(Principal(None, false)),
         Credentials::None => None,
         Credentials::Basic { id, secret } if cloud => {
             let state = sb.read();
@@ -99,11 +99,15 @@ pub(crate) fn authenticate(
         Credentials::ConnectJwt(token) if cloud => {
             super::connect::verify(sb, method, uri, token).ok()
         }
+        Credentials::OAuth1(params) if !cloud => {
+            super::oauth1::api_user(sb, method, uri, base, params)
+        }
         Credentials::OAuth1(_) | Credentials::ConnectJwt(_) | Credentials::Malformed => None,
     };
+    let app = cloud && matches!(creds, Credentials::Bearer(_) | Credentials::ConnectJwt(_));
     match user {
-        Some(u) => Ok(Principal(Some(u))),
-        None if anonymous_ok(path) => Ok(Principal(None)),
+        Some(u) => Ok(Principal(Some(u), app)),
+        None if anonymous_ok(path) => Ok(Principal(None, false)),
         None => Err(Denied { cloud, captcha_base: None }),
     }
 }
@@ -127,7 +131,7 @@ fn dc_basic(sb: &Sandbox, id: &str, secret: &str, base: &str) -> Result<Principa
     match user {
         Some(u) => {
             rt.login_failures.remove(&name);
-            Ok(Principal(Some(u)))
+            Ok(Principal(Some(u), false))
         }
         None => {
             let count = rt.login_failures.entry(name).or_default();

@@ -129,6 +129,7 @@ async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
                 update_sequence_id: seq,
                 issue_keys: known,
                 properties: properties.clone(),
+                owner: Some(ctx.user),
             },
         );
     }

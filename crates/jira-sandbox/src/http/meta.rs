@@ -239,7 +239,7 @@ async fn permissions_check(ctx: Ctx, JsonBody(body): JsonBody) -> Result<Json<Va
 }
 
 /// Field id of the sprint custom field, found by clients through its schema `custom` key.
-pub(crate) const SPRINT_FIELD: &str = "customfield_10020";
+use super::render::SPRINT_FIELD;
 
 async fn fields(ctx: Ctx) -> Json<Value> {
     let system = |id: &str, name: &str, schema: Value, orderable: bool| {

@@ -22,14 +22,20 @@ use crate::state::UserIdx;
 use crate::{Flavour, Sandbox};
 
 mod admin;
+mod agile;
 mod auth;
 mod connect;
 mod featureflags;
 mod meta;
 mod oauth;
+mod oauth1;
 mod platform;
+mod properties;
 mod render;
 mod search;
+mod webhooks;
+
+pub(crate) use connect::query_string_hash;
 
 pub(crate) fn router(sandbox: Sandbox) -> Router {
     let cloud = sandbox.flavour().is_cloud();
@@ -40,6 +46,9 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     // the sandbox has none.
     rest =
         rest.route("/rest/applinks/latest/listApplicationlinks", get(|| async { Json(json!([])) }));
+    rest = rest
+        .nest("/rest/agile/1.0", agile::routes().layer(Extension(ApiVersion(2))))
+        .nest("/rest/webhooks/1.0", webhooks::admin_routes());
     if cloud {
         rest = rest
             .nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))))
@@ -48,6 +57,10 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     let mut app = rest
         .layer(middleware::from_fn_with_state(sandbox.clone(), rest_middleware))
         .nest("/_sandbox", admin::routes());
+    if !cloud {
+        // OAuth 1.0a application links: the dance authenticates by signature itself.
+        app = app.nest("/plugins/servlet/oauth", oauth1::routes());
+    }
     if cloud {
         // Anonymous on Cloud: how a client finds the cloudId for OAuth 2.0 gateway URLs.
         app = app.route(
@@ -80,9 +93,10 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ApiVersion(pub u8);
 
-/// The authenticated caller, set by the middleware.
+/// The authenticated caller, set by the middleware, and whether it is an app (a Connect JWT
+/// or a Cloud OAuth 2.0 token) rather than a person.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Principal(pub Option<UserIdx>);
+pub(crate) struct Principal(pub Option<UserIdx>, pub bool);
 
 /// Mutable per-request machinery kept apart from the data lock: knobs, the fault RNG, the
 /// rate-limit window and failed-login counts.
@@ -96,6 +110,8 @@ pub(crate) struct Runtime {
     /// Issued OAuth 2.0 access tokens: the user they act as and when they expire.
     pub oauth_tokens: HashMap<String, (UserIdx, Instant)>,
     pub tokens_issued: u64,
+    /// OAuth 1.0a request and access tokens, and seen nonces.
+    pub oauth1: crate::oauth1::Tokens,
 }
 
 impl Runtime {
@@ -108,6 +124,7 @@ impl Runtime {
             login_failures: HashMap::new(),
             oauth_tokens: HashMap::new(),
             tokens_issued: 0,
+            oauth1: crate::oauth1::Tokens::default(),
         }
     }
 
@@ -243,6 +260,8 @@ pub(crate) struct Ctx {
     pub v3: bool,
     pub base: String,
     pub api: String,
+    /// Whether the caller is an app (Connect JWT or OAuth 2.0 token), not a person.
+    pub app: bool,
 }
 
 impl Ctx {
@@ -256,11 +275,12 @@ impl FromRequestParts<Sandbox> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, sb: &Sandbox) -> Result<Self, ApiError> {
         let version = parts.extensions.get::<ApiVersion>().copied().unwrap_or(ApiVersion(2));
-        let user =
-            parts.extensions.get::<Principal>().and_then(|p| p.0).ok_or(ApiError::Unauthorized)?;
+        let principal = parts.extensions.get::<Principal>().copied();
+        let user = principal.and_then(|p| p.0).ok_or(ApiError::Unauthorized)?;
+        let app = principal.is_some_and(|p| p.1);
         let base = base_url(sb, &parts.headers);
         let api = format!("{base}/rest/api/{}", version.0);
-        Ok(Ctx { sb: sb.clone(), user, v3: version.0 == 3, base, api })
+        Ok(Ctx { sb: sb.clone(), user, v3: version.0 == 3, base, api, app })
     }
 }
 

@@ -18,6 +18,8 @@ use crate::{Flavour, Sandbox};
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .merge(super::meta::routes())
+        .merge(super::properties::routes())
+        .merge(super::webhooks::dynamic_routes())
         .route("/serverInfo", get(server_info))
         .route("/myself", get(myself))
         .route("/project", get(projects))
@@ -26,7 +28,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/status", get(statuses))
         .route("/resolution", get(resolutions))
         .route("/issue", post(create_issue))
-        .route("/issue/{key}", get(get_issue).put(edit_issue))
+        .route("/issue/{key}", get(get_issue).put(edit_issue).delete(delete_issue))
         .route("/issue/{key}/comment", get(list_comments).post(add_comment))
         .route("/issue/{key}/comment/{id}", get(get_comment))
         .route(
@@ -173,17 +175,13 @@ async fn resolutions(ctx: Ctx) -> Json<Value> {
 
 /// An issue the caller may see; one in a project they cannot browse does not exist for them.
 pub(crate) fn find_issue(state: &World, user: UserIdx, key: &str) -> Result<usize, ApiError> {
-    state.find_issue(key).filter(|&i| state.can_browse(user, state.issues[i].project)).ok_or_else(
-        || {
-            ApiError::NotFound(
-                "Issue does not exist or you do not have permission to see it.".into(),
-            )
-        },
-    )
+    state.find_issue(key).filter(|&i| state.can_see(user, i)).ok_or_else(|| {
+        ApiError::NotFound("Issue does not exist or you do not have permission to see it.".into())
+    })
 }
 
 /// 403 unless the caller holds `permission` in the issue's project.
-fn require(
+pub(crate) fn require(
     state: &World,
     user: UserIdx,
     idx: usize,
@@ -466,7 +464,28 @@ async fn edit_issue(
     if !errors.is_empty() {
         return Err(ApiError::FieldErrors(errors));
     }
+    let changed: Vec<&str> = [
+        ("summary", edit.summary.is_some()),
+        ("description", edit.description.is_some()),
+        ("labels", edit.labels.is_some()),
+        ("assignee", edit.assignee.is_some()),
+        ("reporter", edit.reporter.is_some()),
+        ("issuetype", edit.issue_type.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(f, set)| set.then_some(f))
+    .collect();
     state.edit_issue(idx, edit, ctx.user, now_ms());
+    super::webhooks::issue_event(&ctx, &state, idx, "jira:issue_updated", &changed);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn delete_issue(ctx: Ctx, Path(key): Path<String>) -> Result<StatusCode, ApiError> {
+    let mut state = ctx.sb.write();
+    let idx = find_issue(&state, ctx.user, &key)?;
+    require(&state, ctx.user, idx, "DELETE_ISSUES", "delete this issue")?;
+    super::webhooks::issue_event(&ctx, &state, idx, "jira:issue_deleted", &[]);
+    state.delete_issue(idx);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -817,6 +836,13 @@ async fn do_transition(
     for b in comments {
         state.add_comment(idx, ctx.user, b, now);
     }
+    super::webhooks::issue_event(
+        &ctx,
+        &state,
+        idx,
+        "jira:issue_updated",
+        &["status", "resolution"],
+    );
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -205,7 +205,81 @@ const NAVIGABLE: &[&str] = &[
     "issuetype",
     "issuelinks",
     "subtasks",
+    "security",
+    SPRINT_FIELD,
 ];
+
+/// The sprint custom field (schema `com.pyxis.greenhopper.jira:gh-sprint`).
+pub(crate) const SPRINT_FIELD: &str = "customfield_10020";
+
+/// Sprint dates as the agile API and Cloud's sprint field write them (UTC, `Z`).
+pub(crate) fn sprint_date(ms: i64) -> String {
+    format_jira(ms).replace("+0000", "Z")
+}
+
+/// A sprint as the agile API returns it (`SprintBean`).
+pub(crate) fn sprint(ctx: &Ctx, state: &State, s: usize) -> Value {
+    let sp = &state.sprints[s];
+    let mut v = json!({
+        "id": sp.id,
+        "self": format!("{}/rest/agile/1.0/sprint/{}", ctx.base, sp.id),
+        "state": sp.state.key(),
+        "name": sp.name,
+        "originBoardId": state.boards[sp.board].id,
+        "goal": sp.goal,
+    });
+    for (k, t) in [("startDate", sp.start), ("endDate", sp.end), ("completeDate", sp.complete)] {
+        if let Some(t) = t {
+            v[k] = json!(sprint_date(t));
+        }
+    }
+    v
+}
+
+/// One value of the sprint custom field. Cloud: an object (`id`, `name`, `state`, `boardId`,
+/// `goal`, dates). Data Center 8/9: the legacy `toString()` form
+/// `com.atlassian.greenhopper.service.sprint.Sprint@<hash>[id=..,rapidViewId=..,state=ACTIVE,...]`
+/// that the v2 API still returns there.
+fn sprint_field_value(state: &State, s: usize) -> Value {
+    let sp = &state.sprints[s];
+    let board = state.boards[sp.board].id;
+    if state.flavour.is_cloud() {
+        let mut v = json!({
+            "id": sp.id, "name": sp.name, "state": sp.state.key(), "boardId": board, "goal": sp.goal,
+        });
+        for (k, t) in [("startDate", sp.start), ("endDate", sp.end), ("completeDate", sp.complete)]
+        {
+            if let Some(t) = t {
+                v[k] = json!(sprint_date(t));
+            }
+        }
+        return v;
+    }
+    let date = |t: Option<i64>| t.map_or_else(|| "<null>".to_owned(), sprint_date);
+    json!(format!(
+        "com.atlassian.greenhopper.service.sprint.Sprint@{:x}[id={},rapidViewId={board},state={},name={},startDate={},endDate={},completeDate={},activatedDate={},sequence={},goal={},autoStartStop=false,synced=false]",
+        0x1f2e_3d4c_u64 + sp.id,
+        sp.id,
+        sp.state.key().to_uppercase(),
+        sp.name,
+        date(sp.start),
+        date(sp.end),
+        date(sp.complete),
+        date(sp.start),
+        sp.id,
+        sp.goal,
+    ))
+}
+
+pub(crate) fn security_level(ctx: &Ctx, state: &State, l: usize) -> Value {
+    let level = &state.security_levels[l];
+    json!({
+        "self": format!("{}/securitylevel/{}", ctx.api, level.id),
+        "id": level.id.to_string(),
+        "description": level.description,
+        "name": level.name,
+    })
+}
 
 impl FieldSel {
     pub fn all() -> FieldSel {
@@ -236,7 +310,7 @@ impl FieldSel {
         sel
     }
 
-    fn wants(&self, f: &str) -> bool {
+    pub fn wants(&self, f: &str) -> bool {
         if self.excluded.iter().any(|x| x == f) {
             return false;
         }
@@ -280,6 +354,16 @@ pub(crate) fn issue(
     put("issuetype", &|| issue_type(ctx, state, i.issue_type));
     put("issuelinks", &|| json!([]));
     put("subtasks", &|| json!([]));
+    put(SPRINT_FIELD, &|| {
+        if i.sprints.is_empty() {
+            Value::Null
+        } else {
+            i.sprints.iter().map(|&s| sprint_field_value(state, s)).collect()
+        }
+    });
+    if let Some(l) = i.security {
+        put("security", &|| security_level(ctx, state, l));
+    }
     put("comment", &|| {
         json!({
             "comments": i.comments.iter().map(|c| comment(ctx, state, i, c)).collect::<Vec<_>>(),

@@ -39,13 +39,16 @@ impl Compiled {
     /// Indices of matching issues, in query order. Ties (and queries without ORDER BY) fall
     /// back to issue id descending, so paging over an unchanged result is stable.
     pub fn run(&self, state: &State) -> Vec<usize> {
-        // Issues in projects the caller cannot browse do not exist for them.
+        // Issues in projects the caller cannot browse, or at a security level the caller is
+        // not in, do not exist for them.
         let visible: Vec<bool> =
             (0..state.projects.len()).map(|p| state.can_browse(self.user, p)).collect();
         let mut hits: Vec<usize> = (0..state.issues.len())
             .filter(|&i| {
                 let issue = &state.issues[i];
-                visible[issue.project] && self.matcher.as_ref().is_none_or(|m| m(state, issue))
+                visible[issue.project]
+                    && (issue.security.is_none() || state.can_see(self.user, i))
+                    && self.matcher.as_ref().is_none_or(|m| m(state, issue))
             })
             .collect();
         hits.sort_by(|&a, &b| {
@@ -59,6 +62,14 @@ impl Compiled {
             b.id.cmp(&a.id)
         });
         hits
+    }
+}
+
+impl Compiled {
+    /// Whether one issue matches (visibility included), without running the whole query.
+    pub fn matches(&self, state: &State, idx: usize) -> bool {
+        state.can_see(self.user, idx)
+            && self.matcher.as_ref().is_none_or(|m| m(state, &state.issues[idx]))
     }
 }
 

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::support::{self, Auth};
 
 /// A JWT for `method path` with a query that is already canonical (sorted, encoded).
-fn jwt(
+pub fn jwt(
     iss: &str,
     secret: &str,
     method: &str,

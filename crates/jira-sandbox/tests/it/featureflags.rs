@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{self, Auth, jira_error};
 
-fn flag(id: &str, seq: i64, keys: &[&str]) -> Value {
+pub fn flag(id: &str, seq: i64, keys: &[&str]) -> Value {
     json!({
         "schemaVersion": "1.0",
         "id": id,

@@ -1,13 +1,19 @@
 //! Integration tests: real HTTP against sandboxes bound to 127.0.0.1:0.
 
+mod agile;
 mod auth;
 mod connect;
+mod connect_install;
 mod featureflags;
 mod issues;
 mod knobs;
 mod meta;
+mod oauth1;
 mod platform;
+mod properties;
 mod search;
+mod security;
 mod seed;
 mod support;
+mod webhooks;
 mod workflow;
