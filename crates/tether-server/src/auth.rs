@@ -11,6 +11,9 @@ use tether_store::{Store, TokenInfo};
 use crate::AppState;
 use crate::error::ApiError;
 
+/// The web UI's session cookie: it holds the API token the person signed in with.
+pub const SESSION_COOKIE: &str = "tether_session";
+
 /// How deep a chain of tokens creating tokens may go; deeper is refused.
 const MAX_CHAIN: usize = 8;
 
@@ -45,18 +48,11 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let secret = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "an API token is required: Authorization: Bearer tether-api-…".to_owned(),
-                )
-            })?;
+        let secret = presented_secret(&parts.headers).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "an API token is required: Authorization: Bearer tether-api-…".to_owned(),
+            )
+        })?;
         let token = state
             .store
             .token_by_secret(secret)
@@ -65,6 +61,23 @@ impl FromRequestParts<AppState> for Caller {
         let principal = principal_for(&state.store, &token, 0).await?;
         Ok(Caller { principal, token })
     }
+}
+
+/// The token in `Authorization: Bearer …`, else in the UI's session cookie.
+fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let cookie = || {
+        headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+    };
+    bearer.or_else(cookie).map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// The token's principal: its roles, bounded by its creator (another token) or,

@@ -4,6 +4,7 @@
 
 mod flags;
 mod format;
+mod signin;
 
 use askama::Template;
 use axum::Router;
@@ -41,6 +42,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/flags/{project}/{flag}/{env}/toggle", post(flags::toggle))
         .route("/flags/{project}/{flag}/{env}/default-rule", post(flags::default_rule))
         .route("/flags/{project}/{flag}/{env}/off-variation", post(flags::off_variation))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signout", post(signin::sign_out))
         .route("/static/tether.css", get(stylesheet))
 }
 

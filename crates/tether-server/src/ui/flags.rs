@@ -24,12 +24,10 @@ use super::format::{
     ClauseText, absolute_time, clause_text, iso_time, json_text, parse_percent, percent,
     relative_time,
 };
+use super::signin::UiUser;
 use super::{NavItem, nav, not_found_page};
 use crate::error::ApiError;
 use crate::{AppState, VERSION};
-
-/// Who the UI's writes are recorded as, until people sign in.
-const ACTOR: &str = "ui";
 
 /// How many audit entries a flag page shows.
 const HISTORY: usize = 50;
@@ -179,9 +177,22 @@ struct ListPage {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
+    UiUser(user): UiUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, UiError> {
-    let projects = state.store.list_projects().await.map_err(ApiError::from)?;
+    let projects: Vec<_> = state
+        .store
+        .list_projects()
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .filter(|p| {
+            tether_policy::can_view_project(
+                &user.principal,
+                &tether_policy::Named::new(p.key.clone()),
+            )
+        })
+        .collect();
     let mut all_tags = BTreeSet::new();
     let mut env_keys: Vec<(String, String)> = Vec::new();
     let mut sections = Vec::new();
@@ -426,9 +437,14 @@ struct Inputs {
 
 pub(crate) async fn page(
     State(state): State<AppState>,
+    UiUser(user): UiUser,
     Path((project, key)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, UiError> {
+    let project_resource =
+        tether_policy::Resource::Project(tether_policy::Named::new(project.clone()));
+    user.require(tether_policy::Action::ViewProject, &project_resource)
+        .map_err(|e| UiError::Forbidden(e.to_string()))?;
     let path = format!("/flags/{project}/{key}");
     let p = state.store.project(&project).await.map_err(or_404(&path))?;
     let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
@@ -711,33 +727,37 @@ impl Edited {
 
 pub(crate) async fn toggle(
     state: State<AppState>,
+    user: UiUser,
     path: Path<(String, String, String)>,
     headers: HeaderMap,
     form: Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    submit(state, path, &headers, form, Edited::Toggle).await
+    submit(state, user, path, &headers, form, Edited::Toggle).await
 }
 
 pub(crate) async fn default_rule(
     state: State<AppState>,
+    user: UiUser,
     path: Path<(String, String, String)>,
     headers: HeaderMap,
     form: Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    submit(state, path, &headers, form, Edited::DefaultRule).await
+    submit(state, user, path, &headers, form, Edited::DefaultRule).await
 }
 
 pub(crate) async fn off_variation(
     state: State<AppState>,
+    user: UiUser,
     path: Path<(String, String, String)>,
     headers: HeaderMap,
     form: Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    submit(state, path, &headers, form, Edited::OffVariation).await
+    submit(state, user, path, &headers, form, Edited::OffVariation).await
 }
 
 async fn submit(
     State(state): State<AppState>,
+    UiUser(user): UiUser,
     Path((project, key, env)): Path<(String, String, String)>,
     headers: &HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
@@ -757,6 +777,17 @@ async fn submit(
     let Some(current) = f.environments.iter().find(|c| c.env == env) else {
         return Err(UiError::NotFound(path));
     };
+    let action = match which {
+        Edited::Toggle => tether_policy::Action::UpdateOn,
+        Edited::DefaultRule => tether_policy::Action::UpdateFallthrough,
+        Edited::OffVariation => tether_policy::Action::UpdateOffVariation,
+    };
+    let resource = tether_policy::Resource::Flag {
+        project: tether_policy::Named::new(project.clone()),
+        env: Some(tether_policy::Named::new(env.clone())),
+        flag: tether_policy::Named::with_tags(key.clone(), f.flag.tags.iter().cloned()),
+    };
+    user.require(action, &resource).map_err(|e| UiError::Forbidden(e.to_string()))?;
     let based_on: i64 = field(&fields, "version")
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| ApiError::BadRequest("the form has no config version".to_owned()))?;
@@ -784,7 +815,11 @@ async fn submit(
         return render_page(&state, &p, &f, Some(&env), edit, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     }
-    match state.store.update_flag_config(&project, &key, &env, &new, Some(based_on), ACTOR).await {
+    match state
+        .store
+        .update_flag_config(&project, &key, &env, &new, Some(based_on), &user.actor())
+        .await
+    {
         Ok(_) => {}
         Err(StoreError::VersionMismatch { current, .. }) => {
             let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;

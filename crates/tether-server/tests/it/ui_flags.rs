@@ -111,7 +111,7 @@ fn listed(html: &str) -> Vec<String> {
 async fn post_form(s: &TestServer, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let r = client.post(s.at(path)).form(form).send().await.unwrap();
+    let r = client.post(s.at(path)).bearer_auth(&s.token).form(form).send().await.unwrap();
     let status = r.status().as_u16();
     let location =
         r.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
@@ -315,12 +315,15 @@ async fn toggling_writes_the_store_and_ofrep_answers_the_new_state_at_once() {
     let (_, page) = html(&s, &location).await;
     assert!(page.contains("Saved: New checkout is now off in Production."), "{page}");
     assert!(page.contains("aria-checked=\"false\""), "{page}");
-    assert!(page.contains("by <strong>ui</strong>"), "{page}");
-    assert!(page.contains("<td>ui</td><td>turned the flag off</td>"), "{page}");
+    assert!(page.contains("by <strong>admin/test-admin</strong>"), "{page}");
+    assert!(page.contains("<td>admin/test-admin</td><td>turned the flag off</td>"), "{page}");
 
     let audit =
         s.store.audit_log(Some("proj/shop:env/production:flag/new-checkout"), 1).await.unwrap();
-    assert_eq!((audit[0].actor.as_str(), audit[0].action.as_str()), ("ui", "flag.config.update"));
+    assert_eq!(
+        (audit[0].actor.as_str(), audit[0].action.as_str()),
+        ("admin/test-admin", "flag.config.update")
+    );
 
     let (status, _, _) = post_form(
         &s,
@@ -362,7 +365,7 @@ async fn the_default_rule_form_stores_exact_weights_or_one_variation() {
     let (_, page) = html(&s, &location).await;
     assert!(page.contains("Saved the default rule in Production."), "{page}");
     assert!(page.contains("<code>on</code> <strong>33.333%</strong>"), "{page}");
-    assert!(page.contains("<td>ui</td><td>changed the default rule</td>"), "{page}");
+    assert!(page.contains("<td>admin/test-admin</td><td>changed the default rule</td>"), "{page}");
 
     // " 0 %" and an empty field are both 0; "100" is all.
     let form =
@@ -633,6 +636,7 @@ async fn a_form_posted_from_another_site_is_refused() {
                 .unwrap();
             let r = client
                 .post(s.at("/flags/shop/new-checkout/production/toggle"))
+                .bearer_auth(&s.token)
                 .header("sec-fetch-site", site)
                 .form(&[("version", "1"), ("on", "false")])
                 .send()
@@ -646,4 +650,114 @@ async fn a_form_posted_from_another_site_is_refused() {
     assert!(env_config(&s, "shop", "new-checkout", "production").await.0.on, "nothing written");
     assert_eq!(post("same-origin").await, 303);
     assert!(!env_config(&s, "shop", "new-checkout", "production").await.0.on);
+}
+
+/// A client that keeps cookies and sends no token of its own.
+fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn flag_pages_ask_to_sign_in_and_a_token_signs_in_through_a_cookie() {
+    let s = TestServer::start().await;
+    let anonymous = browser_like();
+    let r = anonymous.get(s.at("/flags?q=x")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/signin?next=/flags%3Fq%3Dx");
+
+    let r = anonymous
+        .post(s.at("/signin"))
+        .form(&[("token", "tether-api-wrong"), ("next", "/flags")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.text().await.unwrap().contains("unknown or revoked"));
+
+    let r = anonymous
+        .post(s.at("/signin"))
+        .form(&[("token", s.token.as_str()), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/flags", "no open redirect");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert_eq!(
+        anonymous.get(s.at("/flags")).send().await.unwrap().status(),
+        200,
+        "the cookie signs in"
+    );
+
+    let r = anonymous.post(s.at("/signout")).send().await.unwrap();
+    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn a_reader_signed_in_to_the_ui_cannot_toggle() {
+    let s = TestServer::start().await;
+    let p = NewProject {
+        key: "shop".into(),
+        name: "Shop".into(),
+        description: String::new(),
+        environments: vec![],
+    };
+    s.store.create_project(&p, "t").await.unwrap();
+    let flag = Flag {
+        key: "f".into(),
+        name: "F".into(),
+        description: String::new(),
+        kind: FlagKind::Boolean,
+        variations: vec![
+            Variation { key: "on".into(), name: String::new(), value: serde_json::json!(true) },
+            Variation { key: "off".into(), name: String::new(), value: serde_json::json!(false) },
+        ],
+        tags: vec![],
+        custom_properties: Default::default(),
+    };
+    let off = EnvConfig {
+        on: false,
+        off_variation: "off".into(),
+        targets: vec![],
+        rules: vec![],
+        default_rule: Serve::variation("on"),
+    };
+    s.store.create_flag("shop", &flag, &off, "t").await.unwrap();
+    let reader = tether_store::NewToken {
+        name: "reader".into(),
+        kind: "personal".into(),
+        member: "admin".into(),
+        created_by: None,
+        roles: vec!["reader".into()],
+    };
+    let (_, secret) = s.store.create_token(&reader, "t").await.unwrap();
+    let client = browser_like();
+    client
+        .post(s.at("/signin"))
+        .form(&[("token", secret.as_str()), ("next", "/flags")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        client.get(s.at("/flags/shop/f")).send().await.unwrap().status(),
+        200,
+        "a reader may look"
+    );
+    let r = client
+        .post(s.at("/flags/shop/f/production/toggle"))
+        .form(&[("version", "1"), ("on", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("updateOn"));
+    assert!(
+        !s.store.flag("shop", "f").await.unwrap().environments[2].config.on,
+        "nothing was written"
+    );
 }

@@ -1,10 +1,11 @@
 // Edits the default rule's rollout of demo flag new-checkout in production from
 // 25/75 to 40/60, then checks that a sum other than 100 is refused inline.
-// Usage: node flag_rollout.mjs http://127.0.0.1:PORT
-import { launch, check } from './harness.mjs';
+// Usage: node flag_rollout.mjs http://127.0.0.1:PORT API_TOKEN
+import { launch, check, signIn } from './harness.mjs';
 
 const base = process.argv[2];
 const { browser, page } = await launch();
+await signIn(page, base, process.argv[3]);
 const text = async (selector) => (await page.textContent(selector)).replace(/\s+/g, ' ').trim();
 const shown = async () => [await text('.slice[data-variation="on"]'), await text('.slice[data-variation="off"]')].join(' / ');
 try {

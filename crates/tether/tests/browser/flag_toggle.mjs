@@ -1,10 +1,11 @@
 // Turns a demo flag off and on again in production from its page, with the mouse
 // and then the keyboard, and checks the switch and the "last saved" line.
-// Usage: node flag_toggle.mjs http://127.0.0.1:PORT
-import { launch, check } from './harness.mjs';
+// Usage: node flag_toggle.mjs http://127.0.0.1:PORT API_TOKEN
+import { launch, check, signIn } from './harness.mjs';
 
 const base = process.argv[2];
 const { browser, page } = await launch();
+await signIn(page, base, process.argv[3]);
 const text = async (selector) => (await page.textContent(selector)).replace(/\s+/g, ' ').trim();
 try {
   await page.goto(`${base}/flags`);
@@ -24,7 +25,7 @@ try {
   check((await text('#notice')) === 'Saved: Banner text is now off in Production.', `notice: ${await text('#notice')}`);
   const savedAfter = await text('#last-saved');
   check(savedAfter !== savedBefore, 'the last saved line changed');
-  check(/^Last saved just now \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by ui$/.test(savedAfter), `last saved line: ${savedAfter}`);
+  check(/^Last saved just now \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) by admin\/demo-admin$/.test(savedAfter), `last saved line: ${savedAfter}`);
   check(Number(await text('[data-field="config-version"]')) === Number(version) + 1, 'the config version went up by one');
   check((await text('.history tbody tr:first-child')).includes('turned the flag off'), 'history shows the change first');
 

@@ -21,3 +21,12 @@ export function check(condition, what) {
     throw new Error(`check failed: ${what}`);
   }
 }
+
+// Signs in to the web UI with an API token (the demo prints one).
+export async function signIn(page, base, token) {
+  await page.goto(`${base}/signin`);
+  await page.fill('#token', token);
+  await page.click('form.signin button[type="submit"]');
+  await page.waitForLoadState('domcontentloaded');
+  check(!new URL(page.url()).pathname.startsWith('/signin'), `signed in (now at ${page.url()})`);
+}

@@ -1,9 +1,10 @@
 // Loads the status page in Chromium and follows every navigation link.
-// Usage: node navigation.mjs http://127.0.0.1:PORT
-import { launch, check } from './harness.mjs';
+// Usage: node navigation.mjs http://127.0.0.1:PORT API_TOKEN
+import { launch, check, signIn } from './harness.mjs';
 
 const base = process.argv[2];
 const { browser, page } = await launch();
+await signIn(page, base, process.argv[3]);
 try {
   await page.goto(`${base}/`);
   check(new URL(page.url()).pathname === '/status', `start page redirects to /status, got ${page.url()}`);

@@ -13,9 +13,20 @@ async fn run_script(script: &str) {
     );
     let t = Sandboxed::new();
     let mut server = t.start(&["demo", "--port", "0"], &[]).await;
+    let mut token = None;
+    while let Some(line) = server.stdout.recv().await {
+        if let Some(t) = line.trim().strip_prefix("Admin API token:") {
+            token = Some(t.trim().to_owned());
+        }
+        if line.contains("Ctrl-C") {
+            break;
+        }
+    }
+    let token = token.expect("the demo prints an admin API token");
     let out = tokio::process::Command::new("node")
         .arg(dir.join(script))
         .arg(&server.url)
+        .arg(&token)
         .current_dir(&dir)
         .output()
         .await

@@ -1,0 +1,127 @@
+//! Signing in to the web UI with an API token. The token goes into an HttpOnly,
+//! SameSite=Strict session cookie; every page that shows or changes flags needs
+//! it (or an `Authorization: Bearer` header), and acts with that token's rights.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequestParts, OriginalUri, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{NavItem, nav};
+use crate::auth::{Caller, SESSION_COOKIE};
+use crate::error::ApiError;
+use crate::{AppState, VERSION};
+
+/// A signed-in person (or an API client with a Bearer token).
+#[derive(Debug)]
+pub(crate) struct UiUser(pub Caller);
+
+impl FromRequestParts<AppState> for UiUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<UiUser, Response> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(caller) => Ok(UiUser(caller)),
+            Err(ApiError::Unauthorized(_)) => {
+                let next = parts
+                    .extensions
+                    .get::<OriginalUri>()
+                    .map(|u| u.0.to_string())
+                    .unwrap_or_else(|| parts.uri.to_string());
+                let to = format!("/signin?next={}", encode(&next));
+                Err(Redirect::to(&to).into_response())
+            }
+            Err(other) => Err(other.into_response()),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    nav: Vec<NavItem>,
+    version: &'static str,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Next {
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SignInForm {
+    token: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths on this site: no open redirects.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/flags".to_owned()
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn page(next: String, error: Option<String>, status: StatusCode) -> Response {
+    let page = SignInPage { nav: nav("/signin"), version: VERSION, next: safe_next(&next), error };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+pub(crate) async fn form(Query(q): Query<Next>) -> Response {
+    page(q.next, None, StatusCode::OK)
+}
+
+pub(crate) async fn submit(State(state): State<AppState>, Form(f): Form<SignInForm>) -> Response {
+    let token = f.token.trim();
+    match state.store.token_by_secret(token).await {
+        Ok(Some(_)) => {
+            let secure =
+                if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+            let cookie =
+                format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{secure}");
+            let mut r = Redirect::to(&safe_next(&f.next)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                r.headers_mut().insert(SET_COOKIE, v);
+            }
+            r
+        }
+        Ok(None) => page(
+            f.next,
+            Some("That token is unknown or revoked.".to_owned()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+pub(crate) async fn sign_out() -> Response {
+    let mut r = Redirect::to("/signin").into_response();
+    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    if let Ok(v) = HeaderValue::from_str(&clear) {
+        r.headers_mut().insert(SET_COOKIE, v);
+    }
+    r
+}
