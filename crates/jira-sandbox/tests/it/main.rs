@@ -11,6 +11,7 @@ mod meta;
 mod oauth1;
 mod platform;
 mod properties;
+mod schema;
 mod search;
 mod security;
 mod seed;

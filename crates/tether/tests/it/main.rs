@@ -6,6 +6,7 @@ mod cli;
 mod client;
 mod lifecycle;
 mod openfeature;
+mod python_jira;
 mod sandbox;
 mod webhooks;
 
