@@ -65,6 +65,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if name.starts_with('.') || name == "target" || name == "node_modules" {
             continue;
         }
+        // Any other cargo target folder (`CARGO_TARGET_DIR=target-x`) holds generated code.
+        if path.is_dir() && path.join("CACHEDIR.TAG").exists() {
+            continue;
+        }
         if path.is_dir() {
             rust_files(&path, out);
         } else if name.ends_with(".rs") {

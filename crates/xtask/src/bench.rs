@@ -1,0 +1,247 @@
+//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback.
+//!
+//! It builds `tether` in release, seeds a fresh SQLite database in a temporary folder with
+//! `tether-store` (a project, 350 flags of every kind, two segments, an SDK key for
+//! production), starts `tether serve` on `127.0.0.1:0`, checks its answers against local
+//! evaluation, then drives it with N keep-alive connections in closed loops: the `single`
+//! phase evaluates one flag per request over a rotating set of flags and contexts, the
+//! `bulk` phase all 350 per request (no `If-None-Match`, so every request evaluates).
+//! Every latency goes into an HDR histogram; the server's RSS is sampled every second; CPU
+//! use of the server, the generator and everything else is read from `/proc`. The summary
+//! is printed as Markdown. The server is stopped and the folder deleted at the end, also
+//! on error or Ctrl-C.
+//!
+//! `cargo xtask` runs a debug build of this crate; a debug load generator would measure
+//! itself, so the debug build builds `tether` and `xtask` in release and hands over to
+//! the release `xtask` with the same arguments.
+
+mod check;
+mod load;
+mod report;
+mod seed;
+mod server;
+mod sys;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow};
+use clap::Subcommand;
+use tether_store::MasterKey;
+
+use self::load::{ClientKind, Req};
+use self::server::Server;
+
+/// Set by the debug build for the release build it hands over to: the `tether` binary.
+const TETHER_BIN_ENV: &str = "XTASK_BENCH_TETHER_BIN";
+
+#[derive(Debug, Subcommand)]
+pub enum Bench {
+    /// Load-tests OFREP single and bulk evaluation of a release `tether serve` over loopback.
+    Ofrep(OfrepArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct OfrepArgs {
+    /// Concurrent keep-alive connections, each in a closed loop.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Measured seconds per phase.
+    #[arg(long, default_value_t = 20, value_name = "SECS")]
+    duration: u64,
+    /// Unmeasured seconds of load before each phase.
+    #[arg(long, default_value_t = 3, value_name = "SECS")]
+    warmup: u64,
+    /// Which phases to run.
+    #[arg(long, value_enum, default_value_t = PhaseChoice::Both)]
+    phase: PhaseChoice,
+    /// The load generator's HTTP client.
+    #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
+    client: ClientKind,
+    /// Worker threads of the load generator.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PhaseChoice {
+    Single,
+    Bulk,
+    Both,
+}
+
+/// Runs a benchmark; the exit code is a failure when any request failed.
+pub fn run(bench: Bench) -> Result<ExitCode> {
+    let Bench::Ofrep(args) = bench;
+    anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
+    anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
+    let root = crate::tidy::workspace_root();
+    let find = |bins: &[(String, PathBuf)], name: &str| {
+        bins.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.clone())
+            .ok_or_else(|| anyhow!("cargo built no `{name}` binary"))
+    };
+    let tether = match std::env::var_os(TETHER_BIN_ENV) {
+        Some(path) => PathBuf::from(path),
+        None if cfg!(debug_assertions) => {
+            let bins = server::cargo_build_release(&root, &["tether", "xtask"])?;
+            let (tether, xtask) = (find(&bins, "tether")?, find(&bins, "xtask")?);
+            eprintln!("bench: handing over to the release build {}", xtask.display());
+            let status = Command::new(&xtask)
+                .args(std::env::args_os().skip(1))
+                .env(TETHER_BIN_ENV, &tether)
+                .status()
+                .with_context(|| format!("cannot run {}", xtask.display()))?;
+            return Ok(match status.code() {
+                Some(0) => ExitCode::SUCCESS,
+                Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+                None => ExitCode::FAILURE,
+            });
+        }
+        None => find(&server::cargo_build_release(&root, &["tether"])?, "tether")?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(ofrep(args, tether))
+}
+
+async fn ofrep(args: OfrepArgs, tether: PathBuf) -> Result<ExitCode> {
+    let dir = tempfile::Builder::new()
+        .prefix("tether-bench-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    // On Ctrl-C the benchmark's future is dropped, and with it the server guard (SIGTERM,
+    // wait); the folder goes after it.
+    let result = tokio::select! {
+        r = bench_in(&args, &tether, dir.path()) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+    };
+    let path = dir.path().to_owned();
+    dir.close().with_context(|| format!("cannot delete {}", path.display()))?;
+    result
+}
+
+async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCode> {
+    let set = seed::flag_set();
+    let snapshot = set.snapshot()?;
+    let contexts = seed::contexts();
+    let key = MasterKey::generate();
+    let key_base64 = key.to_base64();
+    let url = format!("sqlite://{}", dir.join("tether.db").display());
+    eprintln!("bench: seeding {} flags into {}", seed::FLAGS, dir.display());
+    let sdk_key = seed::seed(&url, key, &set).await?;
+
+    let mut server = Server::start(tether, &url, &key_base64, dir)?;
+    let addr = server.addr;
+    eprintln!("bench: tether (pid {}) is listening on {addr}", server.pid);
+    let memory = MemorySampler::start(server.pid);
+    let compared = check::verify(addr, &sdk_key, &snapshot, &contexts).await?;
+    eprintln!("bench: {compared} evaluations checked against tether-flags: all equal");
+    let idle_rss = sys::rss_kib(server.pid).unwrap_or(0);
+
+    // Single: 11,200 distinct (flag, context) pairs per cycle, half of all 22,400: flag
+    // (151k mod 350) with context (k mod 64), distinct for k below lcm(350, 64); each
+    // connection starts at its own point of the cycle.
+    let keys: Vec<&str> = snapshot.flag_keys().collect();
+    let single: Vec<Req> = (0..keys.len() * contexts.len() / 2)
+        .map(|k| {
+            let key = keys[(k * 151) % keys.len()];
+            let ctx = &contexts[k % contexts.len()];
+            Req::post(addr, &check::single_path(key), &sdk_key, check::body(ctx))
+        })
+        .collect();
+    let bulk: Vec<Req> = contexts
+        .iter()
+        .map(|ctx| Req::post(addr, check::BULK_PATH, &sdk_key, check::body(ctx)))
+        .collect();
+    let reasons = report::reason_mix(&snapshot, &contexts);
+
+    let phases: Vec<(&'static str, Vec<Req>)> = match args.phase {
+        PhaseChoice::Single => vec![("single", single)],
+        PhaseChoice::Bulk => vec![("bulk", bulk)],
+        PhaseChoice::Both => vec![("single", single), ("bulk", bulk)],
+    };
+    let plan = load::Plan {
+        client: args.client,
+        addr,
+        connections: args.connections,
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+        server_pid: server.pid,
+    };
+    let mut results = Vec::new();
+    for (name, reqs) in phases {
+        eprintln!(
+            "bench: phase {name}: {} connections, {} s warm-up, {} s measured",
+            args.connections, args.warmup, args.duration
+        );
+        let result = load::run_phase(&plan, name, Arc::new(reqs)).await?;
+        eprintln!(
+            "bench: phase {name}: {:.0} requests/s, p99 {:.2} ms, {} errors",
+            result.per_second(),
+            result.latency.value_at_quantile(0.99) as f64 / 1e6,
+            result.errors
+        );
+        results.push(result);
+    }
+    let samples = memory.stop();
+    let status = server.stop()?;
+    let errors: u64 = results.iter().map(|r| r.errors + r.warmup_errors).sum();
+    let out = report::Report {
+        args: args.clone(),
+        results: &results,
+        samples: &samples,
+        idle_rss,
+        reasons,
+        compared,
+    };
+    print!("{}", out.markdown());
+    if !status.success() {
+        eprintln!("bench: tether exited with {status} after SIGTERM");
+    }
+    Ok(if errors == 0 && status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The server's RSS, sampled every second on a thread of its own.
+struct MemorySampler {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<(Instant, u64)>>,
+}
+
+impl MemorySampler {
+    fn start(pid: u32) -> MemorySampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut samples = Vec::new();
+            let mut next = Instant::now();
+            while !flag.load(Ordering::Relaxed) {
+                if let Some(kib) = sys::rss_kib(pid) {
+                    samples.push((Instant::now(), kib));
+                }
+                next += Duration::from_secs(1);
+                // Wake often enough to stop promptly, sample on the second.
+                while !flag.load(Ordering::Relaxed) && Instant::now() < next {
+                    std::thread::sleep(
+                        next.saturating_duration_since(Instant::now())
+                            .min(Duration::from_millis(50)),
+                    );
+                }
+            }
+            samples
+        });
+        MemorySampler { stop, thread }
+    }
+
+    fn stop(self) -> Vec<(Instant, u64)> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or_default()
+    }
+}
