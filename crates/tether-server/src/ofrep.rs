@@ -67,6 +67,7 @@ impl SdkKeyGate {
 /// An OFREP answer that is not a success.
 enum Refusal {
     Unauthorized(&'static str),
+    Forbidden(&'static str),
     RateLimited(Duration),
     /// 400 or 404 with `{key?, errorCode, errorDetails}`.
     Evaluation {
@@ -87,6 +88,10 @@ impl IntoResponse for Refusal {
                 axum::Json(json!({ "errorDetails": details })),
             )
                 .into_response(),
+            Refusal::Forbidden(details) => {
+                (StatusCode::FORBIDDEN, axum::Json(json!({ "errorDetails": details })))
+                    .into_response()
+            }
             Refusal::RateLimited(wait) => {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 let mut r = (
@@ -148,6 +153,14 @@ async fn authorise(
             let Some(scope) = found else {
                 if let Ok(mut m) = gate.verified.write() {
                     m.remove(key);
+                }
+                // A live API token is a valid credential of the wrong kind.
+                if key.starts_with(tether_store::API_TOKEN_PREFIX)
+                    && matches!(state.store.token_by_secret(key).await, Ok(Some(_)))
+                {
+                    return Err(Refusal::Forbidden(
+                        "API tokens cannot evaluate flags: use an SDK key of the environment",
+                    ));
                 }
                 return Err(Refusal::Unauthorized("unknown or revoked SDK key"));
             };

@@ -200,6 +200,11 @@ async fn a_missing_or_unknown_sdk_key_is_401_and_x_api_key_works_too() {
     assert_eq!(r.status(), 401);
     let r = client.post(&url).header("X-API-Key", &key).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    // An API token is a real credential, but not for evaluation: 403.
+    let r = client.post(&url).bearer_auth(&s.token).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["errorDetails"].as_str().unwrap().contains("SDK key"), "{body}");
 
     // A revoked key that this server never cached is refused at once.
     let other = s.store.create_sdk_key("shop", "staging", "t").await.unwrap();
