@@ -131,8 +131,13 @@ async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
         .map(|t| t.trim().to_owned())
         .expect("the demo prints an admin API token");
     assert!(banner.contains(&format!("status:   {}/status", demo.url)), "{banner}");
-    let page = reqwest::get(format!("{}/flags", demo.url)).await.unwrap().text().await.unwrap();
+    let client = reqwest::Client::new();
+    let page = client.get(format!("{}/flags", demo.url)).bearer_auth(&token).send().await.unwrap();
+    let page = page.text().await.unwrap();
     assert!(page.contains("Demo shop"), "{page}");
+    // Without the token the flag pages ask to sign in.
+    let anonymous = reqwest::get(format!("{}/flags", demo.url)).await.unwrap();
+    assert_eq!(anonymous.url().path(), "/signin");
     demo.signal("INT");
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
     // A second demo run reuses the data and does not fail on the existing project.
