@@ -274,6 +274,20 @@ impl Role {
     /// Base role: sees every project (and so its environments, flags and segments),
     /// webhook, integration, token and role; changes nothing. It cannot reveal SDK keys,
     /// which are credentials rather than configuration.
+    /// The names of the built-in roles, in order of increasing rights (and the integration's).
+    pub const BUILT_IN: [&'static str; 4] = ["reader", "writer", "admin", "jira-integration"];
+
+    /// A built-in role by name: `reader`, `writer`, `admin` or `jira-integration`.
+    pub fn built_in(name: &str) -> Option<Role> {
+        match name {
+            "reader" => Some(Role::reader()),
+            "writer" => Some(Role::writer()),
+            "admin" => Some(Role::admin()),
+            "jira-integration" => Some(Role::jira_integration()),
+            _ => None,
+        }
+    }
+
     pub fn reader() -> Role {
         Role::new("reader", vec![reader_statement()])
     }

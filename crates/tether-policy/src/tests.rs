@@ -623,3 +623,11 @@ fn built_in_roles_print_as_parseable_text() {
         ]
     );
 }
+
+#[test]
+fn built_in_roles_are_found_by_name_and_only_those() {
+    for name in Role::BUILT_IN {
+        assert_eq!(Role::built_in(name).map(|r| r.name), Some(name.to_owned()), "{name}");
+    }
+    assert!(Role::built_in("overlord").is_none());
+}

@@ -116,24 +116,18 @@ async fn principal_for(
 pub(crate) async fn resolve_roles(store: &Store, names: &[String]) -> Result<Vec<Role>, ApiError> {
     let mut roles = Vec::new();
     for name in names {
-        let role = match name.as_str() {
-            "reader" => Role::reader(),
-            "writer" => Role::writer(),
-            "admin" => Role::admin(),
-            "jira-integration" => Role::jira_integration(),
-            custom => match store.role_statements(custom).await? {
-                Some(text) => match Role::parse(custom, &text) {
+        let role = match Role::built_in(name) {
+            Some(role) => role,
+            None => match store.role_statements(name).await? {
+                Some(text) => match Role::parse(name.as_str(), &text) {
                     Ok(role) => role,
                     Err(e) => {
-                        tracing::warn!(role = custom, error = %e, "a stored role does not parse; it grants nothing");
+                        tracing::warn!(role = %name, error = %e, "a stored role does not parse; it grants nothing");
                         continue;
                     }
                 },
                 None => {
-                    tracing::warn!(
-                        role = custom,
-                        "a token names a role that does not exist; it grants nothing"
-                    );
+                    tracing::warn!(role = %name, "a token names a role that does not exist; it grants nothing");
                     continue;
                 }
             },
@@ -142,6 +136,3 @@ pub(crate) async fn resolve_roles(store: &Store, names: &[String]) -> Result<Vec
     }
     Ok(roles)
 }
-
-/// Built-in role names, for validating requests that assign roles.
-pub(crate) const BUILT_IN_ROLES: [&str; 4] = ["reader", "writer", "admin", "jira-integration"];

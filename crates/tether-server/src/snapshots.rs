@@ -13,17 +13,19 @@ use arc_swap::ArcSwap;
 use tether_flags::Snapshot;
 use tether_store::{Store, StoreError};
 
-/// (project key, environment key).
-type EnvId = (String, String);
+/// project key → environment key → snapshot. Nested so that a request looks
+/// up by `&str` without allocating a key.
+type Map = HashMap<String, HashMap<String, Arc<Snapshot>>>;
 
 #[derive(Default)]
 pub struct Snapshots {
-    map: ArcSwap<HashMap<EnvId, Arc<Snapshot>>>,
+    map: ArcSwap<Map>,
 }
 
 impl std::fmt::Debug for Snapshots {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Snapshots").field("environments", &self.map.load().len()).finish()
+        let environments: usize = self.map.load().values().map(HashMap::len).sum();
+        f.debug_struct("Snapshots").field("environments", &environments).finish()
     }
 }
 
@@ -35,7 +37,7 @@ impl Snapshots {
         project: &str,
         env: &str,
     ) -> Result<Arc<Snapshot>, StoreError> {
-        if let Some(s) = self.map.load().get(&(project.to_owned(), env.to_owned())) {
+        if let Some(s) = self.map.load().get(project).and_then(|envs| envs.get(env)) {
             return Ok(s.clone());
         }
         self.refresh(store, project, env).await
@@ -57,23 +59,27 @@ impl Snapshots {
         for issue in snapshot.issues() {
             tracing::warn!(project, env, ?issue, "a flag or segment cannot be evaluated as stored");
         }
-        let id = (project.to_owned(), env.to_owned());
         self.map.rcu(|map| {
-            let mut next = HashMap::clone(map);
+            let mut next = Map::clone(map);
+            let envs = next.entry(project.to_owned()).or_default();
             // Never replace a newer snapshot with an older one (two refreshes racing).
-            let newer = next.get(&id).is_some_and(|s| s.version() > snapshot.version());
+            let newer = envs.get(env).is_some_and(|s| s.version() > snapshot.version());
             if !newer {
-                next.insert(id.clone(), snapshot.clone());
+                envs.insert(env.to_owned(), snapshot.clone());
             }
             next
         });
-        Ok(self.map.load().get(&id).cloned().unwrap_or(snapshot))
+        Ok(self.map.load().get(project).and_then(|envs| envs.get(env)).cloned().unwrap_or(snapshot))
     }
 
     /// Rebuilds every cached environment of a project (after a change to it).
     pub async fn refresh_project(&self, store: &Store, project: &str) -> Result<(), StoreError> {
-        let cached: Vec<String> =
-            self.map.load().keys().filter(|(p, _)| p == project).map(|(_, e)| e.clone()).collect();
+        let cached: Vec<String> = self
+            .map
+            .load()
+            .get(project)
+            .map(|envs| envs.keys().cloned().collect())
+            .unwrap_or_default();
         for env in cached {
             self.refresh(store, project, &env).await?;
         }
@@ -84,18 +90,23 @@ impl Snapshots {
     /// environments that no longer exist. Returns how many were rebuilt.
     pub async fn tick(&self, store: &Store) -> Result<usize, StoreError> {
         let versions = store.environment_versions().await?;
-        let current: HashMap<EnvId, u64> =
+        let current: HashMap<(String, String), u64> =
             versions.into_iter().map(|(p, e, v)| ((p, e), v as u64)).collect();
-        let stale: Vec<EnvId> = self
+        let is_current = |p: &str, e: &str| current.get(&(p.to_owned(), e.to_owned())).copied();
+        let stale: Vec<(String, String)> = self
             .map
             .load()
             .iter()
-            .filter(|(id, s)| current.get(*id).is_some_and(|&v| v != s.version()))
-            .map(|(id, _)| id.clone())
+            .flat_map(|(p, envs)| envs.iter().map(move |(e, s)| (p, e, s)))
+            .filter(|(p, e, s)| is_current(p, e).is_some_and(|v| v != s.version()))
+            .map(|(p, e, _)| (p.clone(), e.clone()))
             .collect();
         self.map.rcu(|map| {
-            let mut next = HashMap::clone(map);
-            next.retain(|id, _| current.contains_key(id));
+            let mut next = Map::clone(map);
+            for (p, envs) in next.iter_mut() {
+                envs.retain(|e, _| is_current(p, e).is_some());
+            }
+            next.retain(|_, envs| !envs.is_empty());
             next
         });
         for (project, env) in &stale {

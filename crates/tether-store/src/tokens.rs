@@ -164,7 +164,12 @@ impl Store {
         .fetch_optional(pool)
         .await?);
         let Some(row) = row else { return Ok(None) };
-        with_pool!(self, pool => sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        // Recorded at most once a minute: a write on every request would take
+        // SQLite's write lock for each read the API serves.
+        with_pool!(self, pool => sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 \
+             WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)"
+        )
             .bind(now_ms())
             .bind(row.id)
             .execute(pool)

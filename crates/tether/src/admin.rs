@@ -9,7 +9,6 @@ use crate::config::ConfigError;
 /// The member that owns tokens made from the command line unless told otherwise;
 /// created with the admin role on first use.
 pub const DEFAULT_MEMBER: &str = "admin";
-const BUILT_IN_ROLES: [&str; 4] = ["reader", "writer", "admin", "jira-integration"];
 
 #[derive(Debug, clap::Subcommand)]
 pub enum TokensCommand {
@@ -108,7 +107,8 @@ pub async fn create_token(
         );
     }
     for role in roles {
-        if !BUILT_IN_ROLES.contains(&role.as_str()) && store.role_statements(role).await?.is_none()
+        if !tether_policy::Role::BUILT_IN.contains(&role.as_str())
+            && store.role_statements(role).await?.is_none()
         {
             return Err(ConfigError(format!("--role: no role named {role:?}")).into());
         }

@@ -8,7 +8,7 @@ use tether_policy::{Action, Named, Resource};
 use tether_store::{NewToken, SdkKeyInfo, StoreError, TokenInfo};
 
 use crate::AppState;
-use crate::auth::{BUILT_IN_ROLES, Caller};
+use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 
 #[derive(Debug, Deserialize)]
@@ -83,7 +83,7 @@ pub(crate) async fn create(
         return Err(ApiError::invalid("roles", "a token needs at least one role"));
     }
     for (i, role) in body.roles.iter().enumerate() {
-        let known = BUILT_IN_ROLES.contains(&role.as_str())
+        let known = tether_policy::Role::BUILT_IN.contains(&role.as_str())
             || state.store.role_statements(role).await?.is_some();
         if !known {
             return Err(ApiError::invalid(
