@@ -9,6 +9,7 @@ use crate::flag_format::{
     Damaged, config_from_json, config_to_json, flag_from_json, flag_to_json, segment_from_json,
     segment_to_json,
 };
+use crate::jira::{index_links_on, jira_touch_on};
 use crate::outbox::enqueue_on;
 use crate::webhooks::{EVENT_KIND, Event};
 use crate::{Result, Store, StoreError, now_ms, with_pool, with_write_tx};
@@ -202,6 +203,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             bump_project!(&mut *tx, project_id);
+            index_links_on!(&mut *tx, project_id, &flag.key, flag.jira_issues());
+            jira_touch_on!(&mut *tx, project_id, project, &flag.key, now);
             let after = format!("{{\"flag\":{body},\"initial\":{config}}}");
             audit_on!(&mut *tx, now, actor, "flag.create", &flag_resource(project, &flag.key), None, Some(after));
             emit!(&mut *tx, Event { flag: Some(flag.key.clone()), ..event("flag.created", project, actor, now) });
@@ -238,6 +241,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             bump_project!(&mut *tx, project_id);
+            index_links_on!(&mut *tx, project_id, &flag.key, flag.jira_issues());
+            jira_touch_on!(&mut *tx, project_id, project, &flag.key, now);
             audit_on!(&mut *tx, now, actor, "flag.update", &flag_resource(project, &flag.key), Some(row.body), Some(body));
             emit!(&mut *tx, Event { flag: Some(flag.key.clone()), ..event("flag.updated", project, actor, now) });
         });
@@ -266,6 +271,8 @@ impl Store {
             check_version(expected, row.version)?;
             sqlx::query("DELETE FROM flags WHERE id = $1").bind(row.id).execute(&mut *tx).await?;
             bump_project!(&mut *tx, project_id);
+            index_links_on!(&mut *tx, project_id, key, &[]);
+            jira_touch_on!(&mut *tx, project_id, project, key, now);
             audit_on!(&mut *tx, now, actor, "flag.delete", &flag_resource(project, key), Some(row.body), None);
             emit!(&mut *tx, Event { flag: Some(key.to_owned()), ..event("flag.deleted", project, actor, now) });
         });
@@ -317,6 +324,7 @@ impl Store {
                 .bind(env_id)
                 .execute(&mut *tx)
                 .await?;
+            jira_touch_on!(&mut *tx, project_id, project, key, now);
             let resource = format!("proj/{project}:env/{env}:flag/{key}");
             audit_on!(&mut *tx, now, actor, "flag.config.update", &resource, Some(old), Some(body));
             emit!(&mut *tx, Event {

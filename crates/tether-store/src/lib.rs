@@ -10,6 +10,7 @@ mod audit;
 mod crypto;
 mod flag_format;
 mod flags;
+mod jira;
 mod outbox;
 mod projects;
 mod sdk_keys;
@@ -29,6 +30,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use audit::AuditEntry;
 pub use crypto::{MasterKey, MasterKeyError};
 pub use flags::{EnvConfigState, EnvContents, FlagState, SegmentState};
+pub use jira::{
+    CachedIssue, FlagSync, IssueLink, JIRA_SYNC_KIND, JiraAuthKind, JiraSite, JiraSyncWork,
+    NewJiraSite, ProjectJira, normalize_issue_keys,
+};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};

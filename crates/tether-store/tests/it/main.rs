@@ -2,6 +2,7 @@
 //! `TEST_PG_URL` names a server (each test then gets a database of its own).
 
 mod flags;
+mod jira;
 mod outbox;
 mod projects;
 mod settings;
