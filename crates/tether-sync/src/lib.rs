@@ -8,6 +8,7 @@
 //! left for the worker that knows them (released with a delay), so workers of
 //! different versions can share a database.
 
+pub mod jira;
 mod webhooks;
 
 use std::time::Duration;

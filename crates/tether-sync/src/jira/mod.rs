@@ -1,0 +1,13 @@
+//! Jira: clients per registered site, and what Jira is shown of a flag.
+//!
+//! [`clients`] turns a stored site and its sealed secret into a
+//! `tether_jira::Client` (cached per site). [`document`] computes, from a flag's
+//! stored state and its project's tracking, the one [`document::FlagView`] that
+//! every Jira surface shows: the Feature Flags API document (Cloud), the remote
+//! link (Data Center), the issue property, and tether's own per-issue page.
+
+pub mod clients;
+pub mod document;
+
+pub use clients::{JiraClients, auth_for_site};
+pub use document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global_id};
