@@ -19,6 +19,7 @@ mod client;
 mod connection;
 mod error;
 mod featureflags;
+mod jwt;
 mod ops;
 mod paging;
 mod text;
@@ -36,6 +37,10 @@ pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
     FlagStatus, FlagSummary, ProviderMetadata, Rollout,
+};
+pub use jwt::{
+    CONNECT_JWT_LEEWAY_S, CONTEXT_QSH, ConnectClaims, JwtError, connect_jwt_issuer,
+    verify_connect_jwt,
 };
 pub use ops::{IssueEdit, NewIssue, Upsert};
 pub use paging::Search;

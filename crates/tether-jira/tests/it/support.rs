@@ -126,6 +126,14 @@ pub async fn not_jira(status: u16, content_type: &str, body: &'static str) -> St
     format!("http://{addr}")
 }
 
+/// Serves `app` on an ephemeral loopback port for the rest of the test; returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
 /// A loopback address nothing listens on.
 pub async fn closed_port() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
