@@ -36,7 +36,7 @@ pub use connection::{ConnectionReport, Feature, Problem, test_connection};
 pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
-    FlagStatus, FlagSummary, ProviderMetadata, Rollout,
+    FlagStatus, FlagSummary, MAX_FLAGS_PER_REQUEST, ProviderMetadata, Rollout,
 };
 pub use jwt::{
     CONNECT_JWT_LEEWAY_S, CONTEXT_QSH, ConnectClaims, JwtError, connect_jwt_issuer,
