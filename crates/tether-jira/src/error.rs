@@ -39,9 +39,33 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again later may succeed without anybody changing anything.
+    /// Whether trying again later may succeed without anybody changing anything: rate limits
+    /// (429), server errors (5xx), a 408 Request Timeout, and requests that got no answer
+    /// (connection refused or reset, DNS, timeouts). Everything else is permanent until someone
+    /// changes the request, the credentials, the permissions or the configuration: a background
+    /// worker parks the job and reports it instead of retrying.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport(_))
+        match self {
+            Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport(_) => true,
+            Error::BadRequest { status, .. } => *status == 408,
+            Error::Unauthorized { .. }
+            | Error::Forbidden { .. }
+            | Error::NotFound { .. }
+            | Error::Decode { .. }
+            | Error::Other(_) => false,
+        }
+    }
+
+    /// How long Jira asked the client to wait (its `Retry-After`, on a 429 or a 5xx), so a
+    /// worker can schedule the next attempt no earlier. `None` when Jira did not say; pick a
+    /// backoff of your own then.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after } | Error::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
     }
 
     /// The messages Jira gave, if any.
@@ -58,3 +82,6 @@ impl Error {
 fn join(messages: &[String]) -> String {
     if messages.is_empty() { String::new() } else { format!(": {}", messages.join("; ")) }
 }
+
+#[cfg(test)]
+mod tests;
