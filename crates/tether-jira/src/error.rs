@@ -8,8 +8,10 @@ use std::time::Duration;
 /// (`Decode`).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// 401: credentials missing, wrong or expired. `denied_reason` carries Jira's
-    /// `X-Authentication-Denied-Reason` (a CAPTCHA demand on Data Center), which no retry fixes.
+    /// 401: credentials missing, wrong or expired. `denied_reason` carries why, when Jira said:
+    /// its `X-Authentication-Denied-Reason` (a CAPTCHA demand on Data Center, which no retry
+    /// fixes), or for OAuth 1.0a the `oauth_problem` (`oauth_problem=signature_invalid`,
+    /// `consumer_key_unknown`, `token_rejected`, `timestamp_refused`, ...).
     #[error("Jira rejected the credentials (401){}", denied_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Unauthorized { denied_reason: Option<String> },
     /// 403: authenticated, but not allowed.

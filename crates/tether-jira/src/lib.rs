@@ -20,6 +20,7 @@ mod connection;
 mod error;
 mod featureflags;
 mod jwt;
+pub mod oauth1;
 mod ops;
 mod paging;
 mod text;
