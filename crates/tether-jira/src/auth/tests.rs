@@ -330,23 +330,8 @@ fn oauth1_base_string_matches_rfc_5849() {
     );
 }
 
-/// A throwaway 1024-bit key, made for this test only.
-const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAM4/JErZ+4iNIzoi
-kMLdffTfFohTK6zZYfauk9yRv9e+L7XVo8fgQpiVztHSN2+5yeVn9jXP+fipBfSk
-RlhYevLOhaF5IdNtmpygDuSm/yAnQ7SMFOtnaDW9n+y0M/hdGXVzkajdXD64aj8n
-aSfZoLTivCBryOBm7BqFv4fPzOozAgMBAAECgYAm6Oqj5HP70wSuVw8QdFDq/Zt2
-pJo8xdYhf9YNasHSpeLCX0fC0aA+wSR/mTU0MszQJsjgZhg2vUyOVt+ekzK+fVu2
-zgGQmodHiyjhRBMduEBbOAQWTyb5pFGUjdMLIAzYMQuOiZOHBKPZ0evmYKIcQwkX
-rvwAFynAHDFFL0Y3gQJBAOe6JjAlgruCcfSTbgIF7tG3y/9FgWqzuF23HSdbT2qJ
-pVCY9ibxjSyoz26ss9xH9VSZ/vQYzgZ1EhqunBHuckMCQQDj2bkzHPm7SjsElskd
-TfbgJWMI4/0CpD2IwZ5IsWISSGqPDucdZ0ka5NU5PSafqnlhy8Zc3DwNmxM6QYIi
-LYFRAkBpX+MBve0HK7h6SZia3uvM/lGL0aWaSgOqyhw9y23/unwsfIJjDzDtgA5j
-+7EGmMpdIHIpuiXmFdKXw5NBLDdVAkBUsfTmrAmkdeZUQVyGuRlgnmUew+ijl7uL
-3zTgHpeu5h4+CTMduevxxEgCG9oEldDC6oVUtUTZZeCS0hD2dWXRAkB5HZYNstA6
-zLnk+Bfv710ga1Jbq6U8B7fDWg5jh7A5Pjst585ir0+vjUXoeskfdzRrPN7ctm5g
-KkJcJIWmeOZZ
------END PRIVATE KEY-----";
+/// A throwaway 1024-bit key, made for tests only; the integration tests sign with it too.
+const TEST_KEY: &str = include_str!("../../tests/fixtures/oauth1-test-key.pem");
 
 #[test]
 fn oauth1_header_is_signed_with_rsa_sha1() {
