@@ -1,5 +1,6 @@
-//! tether's Jira REST client: typed wire types, five ways to authenticate, deployment
-//! detection, paging as streams, retries and rate limits, and a connection test.
+//! tether's Jira REST client: typed wire types, five ways to authenticate (with the OAuth 1.0a
+//! dance in [`oauth1`]), deployment detection, paging as streams, retries and rate limits, a
+//! connection test, and the check of Connect JWTs Jira sends ([`verify_connect_jwt`]).
 //!
 //! Only this crate knows Jira's JSON. It shares no code with `jira-sandbox`, which its tests run
 //! against, so that a misreading of Jira cannot be copied from one into the other.
