@@ -8,6 +8,7 @@
 
 mod audit;
 mod crypto;
+mod environments;
 mod flag_format;
 mod flags;
 mod outbox;
@@ -28,7 +29,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use audit::AuditEntry;
 pub use crypto::{MasterKey, MasterKeyError};
-pub use flags::{EnvConfigState, EnvContents, FlagState, SegmentState};
+pub use environments::EnvironmentChange;
+pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
@@ -46,6 +48,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The change would break a rule of the data as it stands, such as deleting
+    /// a project's primary environment.
+    #[error("{0}")]
+    Refused(String),
     #[error("unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("cannot open database {url}")]

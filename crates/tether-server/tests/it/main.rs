@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod environments_api;
 mod errors;
 mod flags_api;
 mod observability;
