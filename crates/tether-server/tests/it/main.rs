@@ -10,6 +10,7 @@ mod observability;
 mod ofrep;
 mod pages;
 mod ui_flags;
+mod ui_targeting;
 
 use tether_server::{AppState, ServerConfig};
 use tether_store::{MasterKey, Store};
