@@ -189,8 +189,16 @@ impl Store {
         let now = now_ms();
         let body = flag_to_json(flag);
         let config = config_to_json(initial);
+        // Held until commit, so that no environment is added or deleted (which
+        // lock the project's row) between reading the environments and
+        // committing: each gets this flag's configuration, exactly once.
+        let share = self.for_share();
         with_write_tx!(self, tx => {
-            let project_id = project_id!(&mut *tx, project);
+            let project_id: i64 =
+                sqlx::query_scalar(&format!("SELECT id FROM projects WHERE key = $1{share}"))
+                    .bind(project)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO flags (project_id, key, body, version, created_at, updated_at, updated_by) \
                  VALUES ($1, $2, $3, 1, $4, $4, $5) RETURNING id",

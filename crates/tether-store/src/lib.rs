@@ -312,6 +312,15 @@ impl Store {
         }
     }
 
+    /// The clause that holds a row read before a write against changes (but
+    /// not against other holders): PostgreSQL needs it, SQLite does not.
+    pub(crate) fn for_share(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR SHARE",
+        }
+    }
+
     /// A cheap round trip to the database.
     pub async fn ping(&self) -> Result<()> {
         with_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop)?);

@@ -391,3 +391,48 @@ async fn deleting_takes_the_configurations_and_revokes_the_sdk_keys_but_never_th
         );
     }
 }
+
+/// Two processes on one database: one adds flags from several connections
+/// while the other adds and deletes environments. Every flag must end with a
+/// configuration in every environment, and no write may fail (on PostgreSQL a
+/// flag created beside a new environment could miss it, or trip over one being
+/// deleted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flags_and_environments_created_at_once_all_meet() {
+    for t in stores().await {
+        let s = &t.store;
+        setup(s).await;
+        let other = Store::connect(&t.url, tether_store::MasterKey::generate()).await.unwrap();
+        let mut writers = tokio::task::JoinSet::new();
+        for writer in 0..4 {
+            let s = s.clone();
+            writers.spawn(async move {
+                for i in 0..15 {
+                    let f = flag(&format!("f{writer}-{i}"));
+                    s.create_flag("shop", &f, &off_for(&f), "a").await.unwrap();
+                }
+            });
+        }
+        writers.spawn(async move {
+            for i in 0..12 {
+                let e = env(&format!("e{i}"), EnvKind::Testing, false);
+                other.create_environment("shop", &e, None, off_for, None, "b").await.unwrap();
+                if i % 2 == 1 {
+                    let gone = format!("e{}", i - 1);
+                    other.delete_environment("shop", &gone, None, "b").await.unwrap();
+                }
+            }
+        });
+        while let Some(done) = writers.join_next().await {
+            done.unwrap();
+        }
+        let envs: Vec<String> =
+            s.project("shop").await.unwrap().environments.into_iter().map(|e| e.key).collect();
+        let all = s.list_flags("shop").await.unwrap();
+        assert_eq!(all.len(), 62, "{}", t.label);
+        for f in all {
+            let configured: Vec<String> = f.environments.iter().map(|c| c.env.clone()).collect();
+            assert_eq!(configured, envs, "{}: flag {}", t.label, f.flag.key);
+        }
+    }
+}
