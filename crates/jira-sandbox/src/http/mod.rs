@@ -165,16 +165,23 @@ impl SearchCache {
 enum Gate {
     Pass,
     Reject(Response),
+    /// Hold the request this long, then drop the connection without an answer.
+    Drop(Duration),
 }
 
-/// Knobs first (rate limit, latency, faults), then authentication.
+/// Knobs first (rate limit, latency, timeouts, faults), then authentication.
 async fn rest_middleware(State(sb): State<Sandbox>, mut req: Request, next: Next) -> Response {
-    let (gate, delay) = knob_gate(&sb);
+    let (gate, delay) = knob_gate(&sb, req.uri().path());
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
-    if let Gate::Reject(r) = gate {
-        return r;
+    match gate {
+        Gate::Pass => {}
+        Gate::Reject(r) => return r,
+        Gate::Drop(hold) => {
+            tokio::time::sleep(hold).await;
+            return severed();
+        }
     }
     match auth::authenticate(
         &sb,
@@ -191,7 +198,7 @@ async fn rest_middleware(State(sb): State<Sandbox>, mut req: Request, next: Next
     }
 }
 
-fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
+fn knob_gate(sb: &Sandbox, path: &str) -> (Gate, Option<Duration>) {
     let mut rt = sb.runtime();
     let knobs = rt.knobs.clone();
     if let Some(limit) = knobs.rate_limit {
@@ -225,8 +232,15 @@ fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
         }
         rt.window_count += 1;
     }
+    if knobs.fault_path_prefix.as_deref().is_some_and(|p| !path.starts_with(p)) {
+        return (Gate::Pass, None);
+    }
     let delay = (knobs.latency_ms > 0 && rt.rng.gen_bool(knobs.latency_rate.clamp(0.0, 1.0)))
         .then(|| Duration::from_millis(knobs.latency_ms));
+    // Drawn only when the knob is on, so turning it on leaves other seeded sequences alone.
+    if knobs.timeout_rate > 0.0 && rt.rng.gen_bool(knobs.timeout_rate.clamp(0.0, 1.0)) {
+        return (Gate::Drop(Duration::from_millis(knobs.timeout_ms)), delay);
+    }
     if knobs.fault_rate > 0.0
         && !knobs.fault_statuses.is_empty()
         && rt.rng.gen_bool(knobs.fault_rate.clamp(0.0, 1.0))
@@ -241,6 +255,30 @@ fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
         return (Gate::Reject(resp), delay);
     }
     (Gate::Pass, delay)
+}
+
+/// A response that is never sent: its body fails before yielding a byte, and hyper then
+/// closes the HTTP/1.1 connection without flushing the head it had only buffered. The client
+/// sees the connection close with no answer (`tests/it/knobs.rs` checks the bytes on the wire).
+fn severed() -> Response {
+    Response::new(axum::body::Body::new(Severed))
+}
+
+#[derive(Debug)]
+struct Severed;
+
+impl axum::body::HttpBody for Severed {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other(
+            "injected timeout (jira-sandbox knob)",
+        ))))
+    }
 }
 
 /// The absolute base URL for `self` links.
