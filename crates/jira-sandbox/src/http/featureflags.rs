@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -49,13 +49,16 @@ struct Refs {
     id_or_keys: Vec<String>,
 }
 
-async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
-    if body.len() > ctx.sb.knobs().feature_flags_max_body_bytes {
+async fn bulk(ctx: Ctx, body: Body) -> Result<Response, ApiError> {
+    // Read up to the knob, not up to axum's default limit (2 MiB), so the knob alone decides.
+    // (A body that breaks off gets the same answer, which its client cannot read anyway.)
+    let cap = ctx.sb.knobs().feature_flags_max_body_bytes;
+    let Ok(body) = axum::body::to_bytes(body, cap).await else {
         return Err(ApiError::Status(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Data is too large. Submit fewer Feature Flags in each payload.".into(),
         ));
-    }
+    };
     let req: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad(format!("Request body is not valid JSON: {e}")))?;
     let flags = req
@@ -111,7 +114,9 @@ async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
                 }
             }
         }
-        known.dedup();
+        // The same issue named twice (repeated, or by key and by id) is one link.
+        let mut seen = std::collections::HashSet::new();
+        known.retain(|k| seen.insert(k.clone()));
         if known.is_empty() {
             // Linked only to unknown issues: neither accepted nor failed, and not stored.
             continue;
