@@ -322,7 +322,9 @@ impl FromRequestParts<Sandbox> for Ctx {
     }
 }
 
-/// Every error the sandbox answers, in Jira's shape `{"errorMessages":[...],"errors":{...}}`.
+/// Every error the sandbox answers, in Jira's shape `{"errorMessages":[...],"errors":{...}}`,
+/// except `Messages`: Jira Software's Feature Flags API answers its own `ErrorMessages`,
+/// `[{"message": ...}]`.
 #[derive(Debug)]
 pub(crate) enum ApiError {
     BadRequest(Vec<String>),
@@ -330,6 +332,7 @@ pub(crate) enum ApiError {
     Unauthorized,
     NotFound(String),
     Status(StatusCode, String),
+    Messages(StatusCode, String),
 }
 
 impl ApiError {
@@ -367,6 +370,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], Map::new()),
             ApiError::Status(s, m) => (s, vec![m], Map::new()),
+            ApiError::Messages(s, m) => return (s, Json(json!([{"message": m}]))).into_response(),
         };
         (status, Json(json!({"errorMessages": messages, "errors": errors}))).into_response()
     }

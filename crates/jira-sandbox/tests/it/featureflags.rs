@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{self, Auth, jira_error};
+use crate::support::{self, Auth};
 
 pub fn flag(id: &str, seq: i64, keys: &[&str]) -> Value {
     json!({
@@ -19,6 +19,17 @@ pub fn flag(id: &str, seq: i64, keys: &[&str]) -> Value {
         "details": [{"url": "https://tether.test/f/prod", "lastUpdated": "2024-01-31T10:15:00Z",
                      "environment": {"name": "prod", "type": "production"}, "status": {"enabled": true}}],
     })
+}
+
+/// Asserts the Feature Flags API's error shape, `[{"message": ...}]` (not the platform's), and
+/// returns the messages joined.
+fn flags_error(r: &support::Resp) -> String {
+    let list = r.body.as_array().unwrap_or_else(|| panic!("not [{{message}}]: {:?}", r.body));
+    assert!(!list.is_empty(), "no message");
+    list.iter()
+        .map(|m| m["message"].as_str().unwrap_or_else(|| panic!("no message in {m}")))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 async fn submit(srv: &support::Server, body: Value) -> support::Resp {
@@ -75,7 +86,7 @@ async fn request_level_validation() {
     for (body, want) in cases {
         let r = submit(&srv, body.clone()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{want}");
-        assert!(jira_error(&r).contains(want), "{want}: {:?}", r.body);
+        assert!(flags_error(&r).contains(want), "{want}: {:?}", r.body);
     }
     assert!(srv.sandbox.feature_flags().is_empty());
 
@@ -84,6 +95,13 @@ async fn request_level_validation() {
     srv.sandbox.set_knobs(knobs);
     let r = submit(&srv, json!({"flags": [flag("a", 1, &[&key])]})).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(flags_error(&r).contains("Submit fewer"), "{:?}", r.body);
+    let r = srv.delete("/rest/featureflags/0.1/bulkByProperties").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(flags_error(&r).contains("At least one property"), "{:?}", r.body);
+    let r = srv.get("/rest/featureflags/0.1/flag/nope").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(flags_error(&r).contains("nope"), "{:?}", r.body);
 }
 
 #[tokio::test]
