@@ -24,6 +24,7 @@ use crate::{Flavour, Sandbox};
 mod admin;
 mod agile;
 mod auth;
+mod browse;
 mod connect;
 mod featureflags;
 mod meta;
@@ -73,6 +74,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     }
     let inner: Router = app
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))
+        // For people, like Jira's issue URLs; unauthenticated, like `/_sandbox`.
+        .route("/browse/{key}", get(browse::page))
         .fallback(|| async { ApiError::NotFound("Not found".into()) })
         .with_state(sandbox);
     if !cloud {

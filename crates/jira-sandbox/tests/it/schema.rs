@@ -751,6 +751,17 @@ fn inspection() -> Vec<Req> {
             .then(|_, b| assert!(b["endpoints"].is_object(), "{b}")),
         get("/_sandbox/issues/{key}", "/_sandbox/issues/DEMO-1", 200, U)
             .then(|_, b| assert_eq!(b["key"], "DEMO-1")),
+        get("/_sandbox/issues/{key}/development", "/_sandbox/issues/DEMO-1/development", 200, U)
+            .then(|v, b| {
+                // The walk's flags name DEMO-1 (Cloud only: Data Center has no Feature Flags API).
+                let flags = b["feature_flags"].as_array().expect("flags");
+                assert_eq!(flags.len(), if v.cloud { 1 } else { 0 }, "{b}");
+            }),
+        get("/browse/{key}", "/browse/DEMO-1", 200, U).then(|v, b| {
+            let html = b.as_str().expect("a page");
+            assert!(html.contains("DEMO-1") && html.contains("Feature flags"), "{html}");
+            assert_eq!(html.contains("Walk flag"), v.cloud, "{html}");
+        }),
         get("/_sandbox/comments", "/_sandbox/comments?issue=SAND-1", 200, U).then(array),
         get("/_sandbox/remote-links", "/_sandbox/remote-links", 200, U).then(array),
         get("/_sandbox/transitions", "/_sandbox/transitions", 200, U).then(|v, b| {
