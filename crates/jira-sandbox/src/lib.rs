@@ -295,6 +295,11 @@ impl Sandbox {
                 c.key, c.name
             ));
         }
+        let example = state
+            .issues
+            .first()
+            .map_or_else(String::new, |i| format!(" (e.g. {base}/browse/{})", i.key));
+        out.push_str(&format!("  View an issue in a browser: {base}/browse/<KEY>{example}\n"));
         out.push_str(&format!("  Inspect what was written: {base}/_sandbox\n"));
         out
     }
