@@ -1,5 +1,8 @@
 //! The worker against a real receiving server on loopback: fan-out by filter,
-//! signed deliveries, retries with backoff, giving up, and the delivery log.
+//! signed deliveries, retries with backoff, giving up, and the delivery log;
+//! and (`jira`) flag state delivered to the Jira sandbox in both flavours.
+
+mod jira;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

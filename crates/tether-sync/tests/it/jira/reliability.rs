@@ -1,0 +1,172 @@
+//! Reliability: with the sandbox failing 30% of requests (429 and 503) and
+//! answering some too slowly (the client times out after Jira applied the
+//! write), 1,000 random changes across 20 flags, made in bursts while the
+//! worker runs, end each burst (once the outbox has drained) with the sandbox
+//! holding exactly tether's state.
+
+use std::time::{Duration, Instant};
+
+use jira_sandbox::Knobs;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use tether_store::Store;
+use tether_sync::Worker;
+use tether_sync::jira::sync::plan_flags;
+use tether_sync::jira::{FlagRef, JiraClients, Plan, feature_flag, remote_link};
+
+use super::support::{PUBLIC_URL, World, fast, worlds};
+
+const FLAGS: usize = 20;
+const CHANGES: usize = 1_000;
+const ISSUES: [&str; 5] = ["SAND-1", "SAND-2", "SAND-3", "SAND-4", "SAND-5"];
+
+fn faulty() -> Knobs {
+    Knobs {
+        fault_rate: 0.3,
+        fault_statuses: vec![429, 503],
+        latency_rate: 0.03,
+        latency_ms: 150,
+        ..Knobs::default()
+    }
+}
+
+/// One random change to one random flag.
+async fn change(w: &World, rng: &mut StdRng) {
+    let flag = format!("f{}", rng.gen_range(0..FLAGS));
+    let env = if rng.gen_bool(0.7) { "production" } else { "staging" };
+    match rng.gen_range(0..10) {
+        0..=2 => w.toggle(&flag, env, rng.gen_bool(0.5)).await,
+        3..=4 => w.rollout(&flag, env, rng.gen_range(0..=100)).await,
+        5 => w.rules(&flag, env, rng.gen_range(0..3)).await,
+        6..=7 => w.link(&flag, ISSUES[rng.gen_range(0..ISSUES.len())]).await,
+        _ => {
+            let linked = w.store.flag("shop", &flag).await.unwrap().flag.jira_issues().to_vec();
+            if !linked.is_empty() {
+                let issue = &linked[rng.gen_range(0..linked.len())];
+                w.unlink(&flag, issue).await;
+            }
+        }
+    }
+}
+
+/// Differences between what tether has and what the sandbox holds.
+async fn differences(w: &World) -> Vec<String> {
+    let refs: Vec<FlagRef> = (0..FLAGS).map(|n| FlagRef::new("shop", format!("f{n}"))).collect();
+    let plans = plan_flags(&w.store, w.site_id, PUBLIC_URL, &refs, true).await.unwrap();
+    let mut out = Vec::new();
+    for (f, plan) in plans {
+        if w.cloud {
+            let held = w.jira_flag(&f.flag);
+            let wanted = match &plan {
+                Plan::Push { seq, view, .. } => {
+                    Some(serde_json::to_value(feature_flag(view, *seq)).unwrap())
+                }
+                Plan::Remove { .. } => None,
+            };
+            if held != wanted {
+                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
+            }
+        } else {
+            let mut held = w.links(&f.flag);
+            held.sort_by(|a, b| a.0.cmp(&b.0));
+            let wanted: Vec<(String, Value)> = match &plan {
+                Plan::Push { view, .. } => {
+                    let object = serde_json::to_value(remote_link(view).object).unwrap();
+                    let mut keys = tether_store::normalize_issue_keys(&view.issue_keys);
+                    keys.sort();
+                    keys.into_iter().map(|k| (k, object.clone())).collect()
+                }
+                Plan::Remove { .. } => vec![],
+            };
+            if held != wanted {
+                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
+            }
+        }
+    }
+    out
+}
+
+async fn run(w: World) {
+    for n in 0..FLAGS {
+        w.flag(&format!("f{n}"), &format!("Flag {n}")).await;
+    }
+    w.sandbox.set_knobs(faulty());
+    // Short client timeouts, so the slow answers time out after Jira applied them.
+    let clients = JiraClients::new(
+        w.store.clone(),
+        tether_jira::Options { timeout: Duration::from_millis(100), ..fast() },
+    );
+    let worker = Worker::new(w.store.clone(), "reliable")
+        .with_jira(clients, PUBLIC_URL)
+        .with_retry_base(Duration::from_millis(1))
+        .with_jira_max_delay(Duration::from_millis(20));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(worker.run(Duration::from_millis(20), async {
+        let _ = stop_rx.await;
+    }));
+
+    // Bursts of changes while the worker runs; after each burst has drained,
+    // Jira must hold exactly what tether has, so every burst's last state of
+    // each flag must have got through.
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(20_241_122);
+    let (mut done, mut bursts) = (0, 0);
+    while done < CHANGES {
+        let burst = rng.gen_range(1..=40).min(CHANGES - done);
+        for _ in 0..burst {
+            change(&w, &mut rng).await;
+        }
+        done += burst;
+        bursts += 1;
+        wait_drained(&w.store).await;
+        let diff = differences(&w).await;
+        assert!(
+            diff.is_empty(),
+            "{} {} after {done} changes: {} differences:\n{}",
+            w.label,
+            flavour(&w),
+            diff.len(),
+            diff.join("\n")
+        );
+    }
+    let drained = started.elapsed();
+    let _ = stop_tx.send(());
+    running.await.unwrap();
+    let shown =
+        if w.cloud { w.sandbox.feature_flags().len() } else { w.sandbox.remote_links(None).len() };
+    assert!(shown > 0, "the run ends with something in Jira");
+    eprintln!(
+        "reliability {} {}: {CHANGES} changes in {bursts} bursts, all delivered and checked in {:.2?}; {shown} {} in Jira at the end",
+        w.label,
+        flavour(&w),
+        drained,
+        if w.cloud { "flags" } else { "remote links" }
+    );
+}
+
+fn flavour(w: &World) -> &'static str {
+    if w.cloud { "cloud" } else { "dc" }
+}
+
+async fn wait_drained(store: &Store) {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while store.outbox_stats().await.unwrap().pending > 0 {
+        assert!(Instant::now() < deadline, "the outbox did not drain");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloud_under_faults_ends_holding_exactly_tethers_state() {
+    for w in worlds(true).await {
+        run(w).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_under_faults_ends_holding_exactly_tethers_state() {
+    for w in worlds(false).await {
+        run(w).await;
+    }
+}
