@@ -63,6 +63,8 @@ pub struct TickReport {
     pub jira_failed: usize,
     /// Jira rows put back for a later attempt.
     pub jira_retried: usize,
+    /// Issue property rows done (Cloud).
+    pub jira_properties: usize,
 }
 
 /// A background worker; cheap to clone.
@@ -121,7 +123,18 @@ impl Worker {
         let items = self.store.claim_outbox(&self.name, BATCH, LEASE).await?;
         report.claimed = items.len();
         let mut jira_rows: BTreeMap<i64, Vec<(OutboxItem, FlagRef)>> = BTreeMap::new();
+        let mut property_rows: BTreeMap<i64, Vec<(OutboxItem, String)>> = BTreeMap::new();
         for item in items {
+            if item.kind == jira::property::PROPERTY_KIND && self.jira.is_some() {
+                match serde_json::from_str::<jira::property::PropertyWork>(&item.payload) {
+                    Ok(w) => property_rows.entry(w.site_id).or_default().push((item, w.issue)),
+                    Err(e) => {
+                        tracing::error!(outbox = item.id, error = %e, "a Jira property row does not parse; skipped");
+                        self.store.complete_outbox(item.id, &self.name).await?;
+                    }
+                }
+                continue;
+            }
             if item.kind != JIRA_SYNC_KIND || self.jira.is_none() {
                 self.handle(item, &mut report).await?;
                 continue;
@@ -140,7 +153,41 @@ impl Worker {
         for (site_id, rows) in jira_rows {
             self.sync_jira_site(site_id, rows, &mut report).await?;
         }
+        for (site_id, rows) in property_rows {
+            self.sync_jira_properties(site_id, rows, &mut report).await?;
+        }
         Ok(report)
+    }
+
+    /// Rewrites the `tether.flags` property of one site's claimed issues.
+    async fn sync_jira_properties(
+        &self,
+        site_id: i64,
+        rows: Vec<(OutboxItem, String)>,
+        report: &mut TickReport,
+    ) -> Result<(), SyncError> {
+        let jira = self.jira.as_ref().expect("only called with Jira configured");
+        let issues = rows.iter().map(|(_, i)| i.clone()).collect();
+        let outcomes = jira::property::sync_properties(&self.store, jira, site_id, &issues).await?;
+        for (item, issue) in rows {
+            match outcomes.get(&issue) {
+                Some(Outcome::Retry { error, retry_after }) => {
+                    report.jira_retried += 1;
+                    let delay = jira_delay(
+                        self.retry_base,
+                        item.attempts,
+                        *retry_after,
+                        self.jira_max_delay,
+                    );
+                    self.store.fail_outbox(item.id, &self.name, error, delay).await?;
+                }
+                Some(Outcome::Done) | None => {
+                    report.jira_properties += 1;
+                    self.store.complete_outbox(item.id, &self.name).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sends one site's claimed flags in bulk and settles each row.

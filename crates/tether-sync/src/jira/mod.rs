@@ -5,10 +5,12 @@
 //! stored state and its project's tracking, the one [`document::FlagView`] that
 //! every Jira surface shows: the Feature Flags API document (Cloud), the remote
 //! link (Data Center), the issue property, and tether's own per-issue page.
-//! [`sync`] sends it: the worker's `jira.flag.sync` rows, batched per site.
+//! [`sync`] sends it: the worker's `jira.flag.sync` rows, batched per site;
+//! [`property`] keeps the `tether.flags` issue property (Cloud) in step.
 
 pub mod clients;
 pub mod document;
+pub mod property;
 pub mod sync;
 
 pub use clients::{JiraClients, auth_for_site};

@@ -129,6 +129,8 @@ pub struct SyncStats {
     pub unknown_issue_keys: BTreeSet<String>,
     /// (flag, message) for each refusal.
     pub failures: Vec<(String, String)>,
+    /// Issues whose `tether.flags` property may have changed (Cloud).
+    pub issues: BTreeSet<String>,
 }
 
 impl SyncStats {
@@ -139,6 +141,7 @@ impl SyncStats {
         self.retried += other.retried;
         self.unknown_issue_keys.extend(other.unknown_issue_keys);
         self.failures.extend(other.failures);
+        self.issues.extend(other.issues);
     }
 }
 
@@ -149,12 +152,17 @@ pub fn feature_flag_id(project: &str, flag: &str) -> String {
 
 /// Whether trying again later may succeed, and how long Jira asked to wait.
 pub fn transient(e: &Error) -> Option<Option<Duration>> {
+    e.is_transient().then(|| e.retry_after())
+}
+
+/// How long to wait before trying again after `e`: Jira's `Retry-After`, and
+/// after no answer at all at least `in_flight` (the client's timeout), so a
+/// late arrival of the old write cannot land after the new one (remote links
+/// and issue properties have no sequence number to protect them).
+pub fn wait_after(e: &Error, in_flight: Duration) -> Option<Duration> {
     match e {
-        Error::RateLimited { retry_after } | Error::Unavailable { retry_after, .. } => {
-            Some(*retry_after)
-        }
-        Error::Transport(_) => Some(None),
-        _ => None,
+        Error::Transport(_) => Some(in_flight.max(e.retry_after().unwrap_or_default())),
+        _ => e.retry_after(),
     }
 }
 
@@ -259,6 +267,20 @@ pub fn remote_link(view: &FlagView) -> RemoteLink {
     }
 }
 
+/// A project and where it reports; `None` when it is gone or reports nowhere.
+pub(crate) async fn tracking(
+    store: &Store,
+    project: &str,
+) -> Result<Option<(Project, ProjectJira)>, StoreError> {
+    match (store.project(project).await, store.project_jira(project).await) {
+        (Ok(p), Ok(Some(j))) => Ok(Some((p, j))),
+        (Ok(_), Ok(None)) | (Err(StoreError::NotFound), _) | (_, Err(StoreError::NotFound)) => {
+            Ok(None)
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
 /// Reads what each flag should look like on the site. `bulk` reads every sync
 /// row of the site and every flag of each project at once (backfill,
 /// reconcile); otherwise flag by flag (the worker's small batches). Either
@@ -295,15 +317,7 @@ pub async fn plan_flags(
             acknowledged: sync.pushed_seq.is_some(),
         };
         if !projects.contains_key(&f.project) {
-            let found =
-                match (store.project(&f.project).await, store.project_jira(&f.project).await) {
-                    (Ok(p), Ok(Some(j))) => Some((p, j)),
-                    (Ok(_), Ok(None))
-                    | (Err(StoreError::NotFound), _)
-                    | (_, Err(StoreError::NotFound)) => None,
-                    (Err(e), _) | (_, Err(e)) => return Err(e),
-                };
-            projects.insert(f.project.clone(), found);
+            projects.insert(f.project.clone(), tracking(store, &f.project).await?);
         }
         let Some((project, tracking)) =
             projects[&f.project].as_ref().filter(|(_, j)| j.site_id == site_id)
@@ -343,6 +357,8 @@ pub async fn plan_flags(
 }
 
 /// Brings the given flags up to date on one site. Duplicates are sent once.
+/// On Cloud, the issues whose `tether.flags` property may change get a
+/// property row each (see [`super::property`]).
 pub async fn sync_flags(
     store: &Store,
     jira: &JiraContext,
@@ -358,22 +374,35 @@ pub async fn sync_flags(
         }
     }
     let plans = plan_flags(store, site_id, &jira.public_url, &unique, bulk).await?;
-    send_plans(store, jira, site_id, plans).await
+    send_plans(store, jira, site_id, plans, true).await
 }
 
-/// Sends what was planned. Flags that had no plan (no sync row) are done.
+/// Sends what was planned. With `enqueue_properties` (Cloud) the property
+/// rows of the issues concerned are written first; without, the caller
+/// updates [`SyncStats::issues`] itself.
 pub async fn send_plans(
     store: &Store,
     jira: &JiraContext,
     site_id: i64,
     plans: Vec<(FlagRef, Plan)>,
+    enqueue_properties: bool,
 ) -> Result<(HashMap<FlagRef, Outcome>, SyncStats), SyncError> {
-    let mut run = Run { store, site_id, outcomes: HashMap::new(), stats: SyncStats::default() };
+    let mut run = Run {
+        store,
+        site_id,
+        in_flight: Duration::ZERO,
+        enqueue_properties,
+        outcomes: HashMap::new(),
+        stats: SyncStats::default(),
+    };
     if plans.is_empty() {
         return Ok((run.outcomes, run.stats));
     }
     let client = match jira.clients.get(site_id).await {
-        Ok((_, client)) => client,
+        Ok((_, client)) => {
+            run.in_flight = client.options().timeout;
+            client
+        }
         Err(ClientError::Store(e)) => return Err(e.into()),
         Err(e) => {
             let retry = match &e {
@@ -410,6 +439,10 @@ struct Doc {
 struct Run<'a> {
     store: &'a Store,
     site_id: i64,
+    /// How long a request that got no answer may still be on its way: the
+    /// client's timeout (see [`wait_after`]).
+    in_flight: Duration,
+    enqueue_properties: bool,
     outcomes: HashMap<FlagRef, Outcome>,
     stats: SyncStats,
 }
@@ -431,10 +464,16 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// How long to wait before trying again after `e`.
+    fn wait(&self, e: &Error) -> Option<Duration> {
+        wait_after(e, self.in_flight)
+    }
+
     async fn failed(&mut self, f: &FlagRef, e: &Error) -> Result<(), StoreError> {
         match transient(e) {
-            Some(retry_after) => {
-                self.retry(f, e.to_string(), retry_after);
+            Some(_) => {
+                let wait = self.wait(e);
+                self.retry(f, e.to_string(), wait);
                 Ok(())
             }
             None => self.refused(f, &e.to_string()).await,
@@ -463,6 +502,35 @@ impl Run<'_> {
     }
 
     async fn cloud(
+        &mut self,
+        client: &Client,
+        plans: Vec<(FlagRef, Plan)>,
+    ) -> Result<(), StoreError> {
+        // The issues each flag is (or was) shown on: their property changes too.
+        let mut issues: Vec<(FlagRef, Vec<String>)> = Vec::with_capacity(plans.len());
+        for (f, plan) in &plans {
+            let (now, prev) = match plan {
+                Plan::Push { view, prev, .. } => (issue_keys(view), prev),
+                Plan::Remove { prev, .. } => (vec![], prev),
+            };
+            let mut keys = now;
+            for k in prev.iter().flat_map(|p| &p.issue_keys) {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+            issues.push((f.clone(), keys));
+        }
+        let touched: BTreeSet<String> = issues.into_iter().flat_map(|(_, keys)| keys).collect();
+        if self.enqueue_properties {
+            // Before sending: should this stop half-way, the rows are there.
+            super::property::enqueue_properties(self.store, self.site_id, &touched).await?;
+        }
+        self.stats.issues.extend(touched);
+        self.cloud_flags(client, plans).await
+    }
+
+    async fn cloud_flags(
         &mut self,
         client: &Client,
         plans: Vec<(FlagRef, Plan)>,

@@ -252,3 +252,38 @@ async fn a_resent_sequence_number_is_harmless() {
         assert_eq!(w.sandbox.feature_flag("shop~checkout").unwrap(), before, "{}", w.label);
     }
 }
+
+#[tokio::test]
+async fn the_issue_property_lists_the_flags_linked_to_each_issue() {
+    for w in worlds(true).await {
+        let property =
+            |issue: &str| w.sandbox.issue_properties(issue).unwrap().get("tether.flags").cloned();
+        w.flag("checkout", "New checkout").await;
+        w.flag("banner", "Banner").await;
+        w.link("checkout", "SAND-1").await;
+        w.link("banner", "SAND-1").await;
+        w.link("banner", "SAND-2").await;
+        w.toggle("banner", "production", true).await;
+        w.drain().await;
+        assert_eq!(
+            property("SAND-1"),
+            Some(json!({"flags": [
+                {"project": "shop", "key": "banner", "name": "Banner", "enabled": true,
+                 "url": "https://tether.test/flags/shop/banner"},
+                {"project": "shop", "key": "checkout", "name": "New checkout", "enabled": false,
+                 "url": "https://tether.test/flags/shop/checkout"},
+            ], "count": 2})),
+            "{}",
+            w.label
+        );
+        assert_eq!(property("SAND-2").unwrap()["count"], 1);
+
+        w.unlink("checkout", "SAND-1").await;
+        w.drain().await;
+        assert_eq!(property("SAND-1").unwrap()["flags"][0]["key"], "banner", "{}", w.label);
+        w.store.delete_flag("shop", "banner", None, "t").await.unwrap();
+        w.drain().await;
+        assert_eq!(property("SAND-1"), None, "{}: no flag left, no property", w.label);
+        assert_eq!(property("SAND-2"), None);
+    }
+}

@@ -2,7 +2,8 @@
 //! answering some too slowly (the client times out after Jira applied the
 //! write), 1,000 random changes across 20 flags, made in bursts while the
 //! worker runs, end each burst (once the outbox has drained) with the sandbox
-//! holding exactly tether's state.
+//! holding exactly tether's state (Cloud: each flag's document, and the
+//! `tether.flags` property of each issue; Data Center: each remote link).
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 use tether_store::Store;
 use tether_sync::Worker;
+use tether_sync::jira::property::issue_properties;
 use tether_sync::jira::sync::plan_flags;
 use tether_sync::jira::{FlagRef, JiraClients, Plan, feature_flag, remote_link};
 
@@ -26,7 +28,7 @@ fn faulty() -> Knobs {
         fault_rate: 0.3,
         fault_statuses: vec![429, 503],
         latency_rate: 0.03,
-        latency_ms: 150,
+        latency_ms: 110,
         ..Knobs::default()
     }
 }
@@ -84,6 +86,17 @@ async fn differences(w: &World) -> Vec<String> {
             }
         }
     }
+    if w.cloud {
+        let issues = ISSUES.iter().map(|i| (*i).to_owned()).collect();
+        let wanted = issue_properties(&w.store, w.site_id, PUBLIC_URL, &issues).await.unwrap();
+        for (issue, wanted) in wanted {
+            let wanted = wanted.map(|p| serde_json::to_value(p).unwrap());
+            let held = w.sandbox.issue_properties(&issue).unwrap().get("tether.flags").cloned();
+            if held != wanted {
+                out.push(format!("{issue}: property {held:?}, tether has {wanted:?}"));
+            }
+        }
+    }
     out
 }
 
@@ -100,7 +113,8 @@ async fn run(w: World) {
     let worker = Worker::new(w.store.clone(), "reliable")
         .with_jira(clients, PUBLIC_URL)
         .with_retry_base(Duration::from_millis(1))
-        .with_jira_max_delay(Duration::from_millis(20));
+        // Above the client timeout, so a retry after a timeout waits out the late write.
+        .with_jira_max_delay(Duration::from_millis(110));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(worker.run(Duration::from_millis(20), async {
         let _ = stop_rx.await;
