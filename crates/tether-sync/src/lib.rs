@@ -45,6 +45,9 @@ const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
 pub enum SyncError {
     #[error("storage failed")]
     Store(#[from] StoreError),
+    /// A Jira site cannot be used (backfill and reconcile stop on it).
+    #[error(transparent)]
+    Jira(jira::clients::ClientError),
 }
 
 /// What one tick did.

@@ -3,5 +3,6 @@
 
 mod cloud;
 mod dc;
+mod maintenance;
 mod reliability;
 mod support;

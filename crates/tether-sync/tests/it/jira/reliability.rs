@@ -10,14 +10,11 @@ use std::time::{Duration, Instant};
 use jira_sandbox::Knobs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::Value;
 use tether_store::Store;
 use tether_sync::Worker;
-use tether_sync::jira::property::issue_properties;
-use tether_sync::jira::sync::plan_flags;
-use tether_sync::jira::{FlagRef, JiraClients, Plan, feature_flag, remote_link};
+use tether_sync::jira::JiraClients;
 
-use super::support::{PUBLIC_URL, World, fast, worlds};
+use super::support::{PUBLIC_URL, World, differences, fast, worlds};
 
 const FLAGS: usize = 20;
 const CHANGES: usize = 1_000;
@@ -52,57 +49,10 @@ async fn change(w: &World, rng: &mut StdRng) {
     }
 }
 
-/// Differences between what tether has and what the sandbox holds.
-async fn differences(w: &World) -> Vec<String> {
-    let refs: Vec<FlagRef> = (0..FLAGS).map(|n| FlagRef::new("shop", format!("f{n}"))).collect();
-    let plans = plan_flags(&w.store, w.site_id, PUBLIC_URL, &refs, true).await.unwrap();
-    let mut out = Vec::new();
-    for (f, plan) in plans {
-        if w.cloud {
-            let held = w.jira_flag(&f.flag);
-            let wanted = match &plan {
-                Plan::Push { seq, view, .. } => {
-                    Some(serde_json::to_value(feature_flag(view, *seq)).unwrap())
-                }
-                Plan::Remove { .. } => None,
-            };
-            if held != wanted {
-                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
-            }
-        } else {
-            let mut held = w.links(&f.flag);
-            held.sort_by(|a, b| a.0.cmp(&b.0));
-            let wanted: Vec<(String, Value)> = match &plan {
-                Plan::Push { view, .. } => {
-                    let object = serde_json::to_value(remote_link(view).object).unwrap();
-                    let mut keys = tether_store::normalize_issue_keys(&view.issue_keys);
-                    keys.sort();
-                    keys.into_iter().map(|k| (k, object.clone())).collect()
-                }
-                Plan::Remove { .. } => vec![],
-            };
-            if held != wanted {
-                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
-            }
-        }
-    }
-    if w.cloud {
-        let issues = ISSUES.iter().map(|i| (*i).to_owned()).collect();
-        let wanted = issue_properties(&w.store, w.site_id, PUBLIC_URL, &issues).await.unwrap();
-        for (issue, wanted) in wanted {
-            let wanted = wanted.map(|p| serde_json::to_value(p).unwrap());
-            let held = w.sandbox.issue_properties(&issue).unwrap().get("tether.flags").cloned();
-            if held != wanted {
-                out.push(format!("{issue}: property {held:?}, tether has {wanted:?}"));
-            }
-        }
-    }
-    out
-}
-
 async fn run(w: World) {
-    for n in 0..FLAGS {
-        w.flag(&format!("f{n}"), &format!("Flag {n}")).await;
+    let flags: Vec<String> = (0..FLAGS).map(|n| format!("f{n}")).collect();
+    for (n, f) in flags.iter().enumerate() {
+        w.flag(f, &format!("Flag {n}")).await;
     }
     w.sandbox.set_knobs(faulty());
     // Short client timeouts, so the slow answers time out after Jira applied them.
@@ -134,7 +84,7 @@ async fn run(w: World) {
         done += burst;
         bursts += 1;
         wait_drained(&w.store).await;
-        let diff = differences(&w).await;
+        let diff = differences(&w, &flags, &ISSUES).await;
         assert!(
             diff.is_empty(),
             "{} {} after {done} changes: {} differences:\n{}",

@@ -8,6 +8,7 @@ use jira_sandbox::{
     DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_PASSWORD, DEFAULT_USER, Flavour, Sandbox,
     SandboxConfig,
 };
+use serde_json::Value;
 use serde_json::json;
 use tether_flags::{
     Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Rule, Serve, TOTAL_WEIGHT, Variation,
@@ -16,7 +17,9 @@ use tether_flags::{
 use tether_jira::{Auth, Client, NewIssue, Options, Site};
 use tether_store::{JiraAuthKind, MasterKey, NewJiraSite, NewProject, Store};
 use tether_sync::Worker;
-use tether_sync::jira::JiraClients;
+use tether_sync::jira::property::issue_properties;
+use tether_sync::jira::sync::plan_flags;
+use tether_sync::jira::{FlagRef, JiraClients, JiraContext, Plan, feature_flag, remote_link};
 use tokio::sync::oneshot;
 
 pub const PUBLIC_URL: &str = "https://tether.test";
@@ -41,21 +44,37 @@ pub struct World {
     pub label: &'static str,
     pub store: Store,
     pub sandbox: Sandbox,
+    pub base: String,
     pub cloud: bool,
     pub site_id: i64,
+    /// The sandbox's admin, for tampering with what tether sent.
+    pub admin: Client,
     pub worker: Worker,
     _dir: Option<tempfile::TempDir>,
     _shutdown: oneshot::Sender<()>,
 }
 
+/// How tether logs in to the sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// Cloud with an API token, or Data Center with a password.
+    Plain,
+    /// Cloud, as an installed Connect app (key `tether`).
+    Connect,
+}
+
 /// A world per backend this run can reach.
 pub async fn worlds(cloud: bool) -> Vec<World> {
+    worlds_with(cloud, Login::Plain).await
+}
+
+pub async fn worlds_with(cloud: bool, login: Login) -> Vec<World> {
     let mut out = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/t.db", dir.path().display());
-    out.push(World::new("sqlite", &url, cloud, Some(dir)).await);
+    out.push(World::new("sqlite", &url, cloud, login, Some(dir)).await);
     if let Some(url) = fresh_pg_database().await {
-        out.push(World::new("postgres", &url, cloud, None).await);
+        out.push(World::new("postgres", &url, cloud, login, None).await);
     }
     out
 }
@@ -65,6 +84,7 @@ impl World {
         label: &'static str,
         url: &str,
         cloud: bool,
+        login: Login,
         dir: Option<tempfile::TempDir>,
     ) -> World {
         let store = Store::connect(url, MasterKey::generate()).await.unwrap();
@@ -94,15 +114,23 @@ impl World {
             admin.create_issue(&new).await.unwrap();
         }
         let mut options = serde_json::Map::new();
-        options.insert("requests_per_second".into(), serde_json::Value::Null);
+        options.insert("requests_per_second".into(), Value::Null);
+        let (auth_kind, user, secret) = match login {
+            Login::Plain => (auth_kind, user.to_owned(), secret.to_owned()),
+            Login::Connect => {
+                let app = sandbox.install_connect_app("tether", "tether");
+                options.insert("app_key".into(), "tether".into());
+                (JiraAuthKind::Connect, app.client_key, app.shared_secret)
+            }
+        };
         let site = NewJiraSite {
             name: "sandbox".into(),
             url: base.clone(),
             api_url: None,
             deployment: None,
             auth_kind,
-            auth_user: user.into(),
-            secret: secret.to_owned().into(),
+            auth_user: user,
+            secret: secret.into(),
             options,
         };
         let site_id = store.create_jira_site(&site, "t").await.unwrap().id;
@@ -119,7 +147,18 @@ impl World {
             .with_jira(JiraClients::new(store.clone(), fast()), PUBLIC_URL)
             .with_retry_base(Duration::from_millis(1))
             .with_jira_max_delay(Duration::from_millis(20));
-        World { label, store, sandbox, cloud, site_id, worker, _dir: dir, _shutdown: tx }
+        World {
+            label,
+            store,
+            sandbox,
+            base,
+            cloud,
+            site_id,
+            admin,
+            worker,
+            _dir: dir,
+            _shutdown: tx,
+        }
     }
 
     /// A boolean flag, off everywhere, serving "on" by default when on.
@@ -193,6 +232,14 @@ impl World {
         self.set_config(flag, env, &c).await;
     }
 
+    /// What backfill and reconcile are given.
+    pub fn jira(&self) -> JiraContext {
+        JiraContext {
+            clients: JiraClients::new(self.store.clone(), fast()),
+            public_url: PUBLIC_URL.into(),
+        }
+    }
+
     pub async fn seq(&self, flag: &str) -> i64 {
         self.store.flag_sync(self.site_id, "shop", flag).await.unwrap().unwrap().seq
     }
@@ -202,12 +249,12 @@ impl World {
     }
 
     /// The Feature Flags API document the sandbox holds (Cloud).
-    pub fn jira_flag(&self, flag: &str) -> Option<serde_json::Value> {
+    pub fn jira_flag(&self, flag: &str) -> Option<Value> {
         self.sandbox.feature_flag(&format!("shop~{flag}")).map(|f| f.data)
     }
 
     /// The remote links of a flag, by issue (Data Center).
-    pub fn links(&self, flag: &str) -> Vec<(String, serde_json::Value)> {
+    pub fn links(&self, flag: &str) -> Vec<(String, Value)> {
         let gid = format!("tether:flag:shop/{flag}");
         self.sandbox
             .remote_links(None)
@@ -241,6 +288,57 @@ pub async fn drain(worker: &Worker, store: &Store) -> tether_sync::TickReport {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
+}
+
+/// Differences between what tether has and what the sandbox holds, for these
+/// flags (and on Cloud these issues' properties); empty when Jira is in step.
+pub async fn differences(w: &World, flags: &[String], issues: &[&str]) -> Vec<String> {
+    let refs: Vec<FlagRef> = flags.iter().map(|f| FlagRef::new("shop", f.clone())).collect();
+    let plans = plan_flags(&w.store, w.site_id, PUBLIC_URL, &refs, true).await.unwrap();
+    let mut out = Vec::new();
+    for (f, plan) in plans {
+        if w.cloud {
+            let held = w.jira_flag(&f.flag);
+            let wanted = match &plan {
+                Plan::Push { seq, view, .. } => {
+                    Some(serde_json::to_value(feature_flag(view, *seq)).unwrap())
+                }
+                Plan::Remove { .. } => None,
+            };
+            if held != wanted {
+                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
+            }
+        } else {
+            let mut held = w.links(&f.flag);
+            held.sort_by(|a, b| a.0.cmp(&b.0));
+            let wanted: Vec<(String, Value)> = match &plan {
+                Plan::Push { view, .. } => {
+                    let object = serde_json::to_value(remote_link(view).object).unwrap();
+                    let mut keys = tether_store::normalize_issue_keys(&view.issue_keys);
+                    // No link can be made on an issue Jira does not have.
+                    keys.retain(|k| w.sandbox.issue(k).is_some());
+                    keys.sort();
+                    keys.into_iter().map(|k| (k, object.clone())).collect()
+                }
+                Plan::Remove { .. } => vec![],
+            };
+            if held != wanted {
+                out.push(format!("{f}: Jira holds {held:?}, tether has {wanted:?}"));
+            }
+        }
+    }
+    if w.cloud {
+        let issues = issues.iter().map(|i| (*i).to_owned()).collect();
+        let wanted = issue_properties(&w.store, w.site_id, PUBLIC_URL, &issues).await.unwrap();
+        for (issue, wanted) in wanted {
+            let wanted = wanted.map(|p| serde_json::to_value(p).unwrap());
+            let held = w.sandbox.issue_properties(&issue).unwrap().get("tether.flags").cloned();
+            if held != wanted {
+                out.push(format!("{issue}: property {held:?}, tether has {wanted:?}"));
+            }
+        }
+    }
+    out
 }
 
 pub fn off() -> EnvConfig {
