@@ -73,7 +73,8 @@ pub async fn backfill(
         progress(done, report.flags);
     }
     if client.deployment().is_cloud() {
-        let issues: Vec<String> = report.stats.issues.iter().cloned().collect();
+        let issues: Vec<String> =
+            report.stats.issues.difference(&report.stats.unknown_issue_keys).cloned().collect();
         for round in issues.chunks(PROPERTY_ROUND) {
             let round: BTreeSet<String> = round.iter().cloned().collect();
             let failed =

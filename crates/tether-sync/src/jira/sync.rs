@@ -123,6 +123,8 @@ pub struct SyncStats {
     pub deleted: usize,
     /// Flags Jira refused (recorded on the flag).
     pub failed: usize,
+    /// Flags linked only to issues Jira does not know: shown nowhere.
+    pub unshown: usize,
     /// Flags to be tried again later.
     pub retried: usize,
     /// Issue keys Jira does not know, over all flags.
@@ -138,6 +140,7 @@ impl SyncStats {
         self.sent += other.sent;
         self.deleted += other.deleted;
         self.failed += other.failed;
+        self.unshown += other.unshown;
         self.retried += other.retried;
         self.unknown_issue_keys.extend(other.unknown_issue_keys);
         self.failures.extend(other.failures);
@@ -607,7 +610,13 @@ impl Run<'_> {
         if unknown.len() == doc.issue_keys.len() {
             // Jira does not store a flag linked only to unknown issues, and would
             // go on showing an older version: take that away.
-            return self.cloud_delete(client, f, seq, Some(&result)).await;
+            let deleted = self.stats.deleted;
+            self.cloud_delete(client, f, seq, Some(&result)).await?;
+            if self.stats.deleted > deleted {
+                self.stats.deleted = deleted;
+                self.stats.unshown += 1;
+            }
+            return Ok(());
         }
         let pushed = Pushed {
             issue_keys: doc.issue_keys.iter().filter(|k| !unknown.contains(k)).cloned().collect(),
@@ -702,6 +711,8 @@ impl Run<'_> {
             if !problems.is_empty() {
                 self.stats.failed += 1;
                 self.stats.failures.push((f.to_string(), problems.join("; ")));
+            } else if view.is_some() && pushed.is_none() {
+                self.stats.unshown += 1;
             } else if view.is_some() {
                 self.stats.sent += 1;
             } else {
