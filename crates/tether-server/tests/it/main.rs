@@ -3,12 +3,14 @@
 
 mod api;
 mod auth;
+mod environments_api;
 mod errors;
 mod flags_api;
 mod observability;
 mod ofrep;
 mod pages;
 mod ui_flags;
+mod ui_targeting;
 
 use tether_server::{AppState, ServerConfig};
 use tether_store::{MasterKey, Store};
