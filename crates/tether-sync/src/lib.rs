@@ -32,8 +32,9 @@ pub use webhooks::{SIGNATURE_HEADER, sign};
 
 /// Attempts before a delivery is given up (and stays in the log as failed).
 pub const MAX_ATTEMPTS: i64 = 10;
-/// How long a claimed row is ours before another worker may take it over.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claimed row is ours before another worker may take it over
+/// (a worker that died leaves its rows claimed that long).
+pub const LEASE: Duration = Duration::from_secs(60);
 /// Rows claimed per tick (Jira rows among them are sent in bulk).
 const BATCH: i64 = 100;
 /// The longest a Jira row waits before its next attempt.
@@ -79,6 +80,7 @@ pub struct Worker {
     retry_base: Duration,
     jira: Option<JiraContext>,
     jira_max_delay: Duration,
+    lease: Duration,
 }
 
 impl Worker {
@@ -97,6 +99,7 @@ impl Worker {
             retry_base: Duration::from_secs(1),
             jira: None,
             jira_max_delay: JIRA_MAX_DELAY,
+            lease: LEASE,
         }
     }
 
@@ -104,6 +107,13 @@ impl Worker {
     /// with `public_url`. Without it such rows are left for a worker that has it.
     pub fn with_jira(mut self, clients: JiraClients, public_url: impl Into<String>) -> Worker {
         self.jira = Some(JiraContext { clients, public_url: public_url.into() });
+        self
+    }
+
+    /// How long claimed rows stay this worker's (default [`LEASE`]); a tick
+    /// must finish well within it.
+    pub fn with_lease(mut self, lease: Duration) -> Worker {
+        self.lease = lease;
         self
     }
 
@@ -123,7 +133,7 @@ impl Worker {
     /// Claims and handles one batch of due work.
     pub async fn tick(&self) -> Result<TickReport, SyncError> {
         let mut report = TickReport::default();
-        let items = self.store.claim_outbox(&self.name, BATCH, LEASE).await?;
+        let items = self.store.claim_outbox(&self.name, BATCH, self.lease).await?;
         report.claimed = items.len();
         let mut jira_rows: BTreeMap<i64, Vec<(OutboxItem, FlagRef)>> = BTreeMap::new();
         let mut property_rows: BTreeMap<i64, Vec<(OutboxItem, String)>> = BTreeMap::new();

@@ -3,7 +3,10 @@
 //! write), 1,000 random changes across 20 flags, made in bursts while the
 //! worker runs, end each burst (once the outbox has drained) with the sandbox
 //! holding exactly tether's state (Cloud: each flag's document, and the
-//! `tether.flags` property of each issue; Data Center: each remote link).
+//! `tether.flags` property of each issue; Data Center: each remote link). The
+//! same again with the worker killed at random moments (its task aborted
+//! wherever it is, as SIGKILL would stop it) and a new one started, which
+//! takes over the dead one's rows when their lease runs out.
 
 use std::time::{Duration, Instant};
 
@@ -49,7 +52,7 @@ async fn change(w: &World, rng: &mut StdRng) {
     }
 }
 
-async fn run(w: World) {
+async fn run(w: World, kill: bool) {
     let flags: Vec<String> = (0..FLAGS).map(|n| format!("f{n}")).collect();
     for (n, f) in flags.iter().enumerate() {
         w.flag(f, &format!("Flag {n}")).await;
@@ -60,15 +63,42 @@ async fn run(w: World) {
         w.store.clone(),
         tether_jira::Options { timeout: Duration::from_millis(100), ..fast() },
     );
-    let worker = Worker::new(w.store.clone(), "reliable")
-        .with_jira(clients, PUBLIC_URL)
-        .with_retry_base(Duration::from_millis(1))
-        // Above the client timeout, so a retry after a timeout waits out the late write.
-        .with_jira_max_delay(Duration::from_millis(110));
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(worker.run(Duration::from_millis(20), async {
-        let _ = stop_rx.await;
-    }));
+    let make = {
+        let (store, clients) = (w.store.clone(), clients.clone());
+        move |n: usize| {
+            Worker::new(store.clone(), format!("reliable-{n}"))
+                .with_jira(clients.clone(), PUBLIC_URL)
+                .with_retry_base(Duration::from_millis(1))
+                // Above the client timeout, so a retry after a timeout waits out the late write.
+                .with_jira_max_delay(Duration::from_millis(110))
+                // What a killed worker held is taken over soon.
+                .with_lease(Duration::from_millis(250))
+        }
+    };
+    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(async move {
+        let mut killer = StdRng::seed_from_u64(7);
+        let mut kills = 0;
+        loop {
+            let current = tokio::spawn(
+                make(kills).run(Duration::from_millis(20), std::future::pending::<()>()),
+            );
+            let life = Duration::from_millis(killer.gen_range(20..300));
+            tokio::select! {
+                _ = &mut stop_rx => {
+                    current.abort();
+                    return kills;
+                }
+                _ = tokio::time::sleep(life), if kill => {
+                    // Dies wherever it is: mid-request, between send and record,
+                    // inside a transaction; a new one starts.
+                    current.abort();
+                    let _ = current.await;
+                    kills += 1;
+                }
+            }
+        }
+    });
 
     // Bursts of changes while the worker runs; after each burst has drained,
     // Jira must hold exactly what tether has, so every burst's last state of
@@ -96,14 +126,15 @@ async fn run(w: World) {
     }
     let drained = started.elapsed();
     let _ = stop_tx.send(());
-    running.await.unwrap();
+    let kills = running.await.unwrap();
     let shown =
         if w.cloud { w.sandbox.feature_flags().len() } else { w.sandbox.remote_links(None).len() };
     assert!(shown > 0, "the run ends with something in Jira");
     eprintln!(
-        "reliability {} {}: {CHANGES} changes in {bursts} bursts, all delivered and checked in {:.2?}; {shown} {} in Jira at the end",
+        "reliability {} {}{}: {CHANGES} changes in {bursts} bursts, all delivered and checked in {:.2?}; {shown} {} in Jira at the end",
         w.label,
         flavour(&w),
+        if kill { format!(", worker killed {kills} times") } else { String::new() },
         drained,
         if w.cloud { "flags" } else { "remote links" }
     );
@@ -124,13 +155,27 @@ async fn wait_drained(store: &Store) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cloud_under_faults_ends_holding_exactly_tethers_state() {
     for w in worlds(true).await {
-        run(w).await;
+        run(w, false).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloud_with_the_worker_killed_at_random_moments_ends_in_step() {
+    for w in worlds(true).await {
+        run(w, true).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_center_under_faults_ends_holding_exactly_tethers_state() {
     for w in worlds(false).await {
-        run(w).await;
+        run(w, false).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_center_with_the_worker_killed_at_random_moments_ends_in_step() {
+    for w in worlds(false).await {
+        run(w, true).await;
     }
 }
