@@ -59,6 +59,9 @@ pub async fn sync_properties(
 ) -> Result<BTreeMap<String, Outcome>, SyncError> {
     let client = match jira.clients.get(site_id).await {
         Ok((_, client)) => client,
+        Err(ClientError::Store(StoreError::NotFound)) => {
+            return Ok(issues.iter().map(|i| (i.clone(), Outcome::Done)).collect());
+        }
         Err(ClientError::Store(e)) => return Err(e.into()),
         Err(e) => {
             let retry = match &e {

@@ -406,6 +406,13 @@ pub async fn send_plans(
             run.in_flight = client.options().timeout;
             client
         }
+        Err(ClientError::Store(StoreError::NotFound)) => {
+            // The site was deleted: nothing is left to tell it.
+            for (f, _) in plans {
+                run.outcomes.insert(f, Outcome::Done);
+            }
+            return Ok((run.outcomes, run.stats));
+        }
         Err(ClientError::Store(e)) => return Err(e.into()),
         Err(e) => {
             let retry = match &e {

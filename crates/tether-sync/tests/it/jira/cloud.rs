@@ -287,3 +287,30 @@ async fn the_issue_property_lists_the_flags_linked_to_each_issue() {
         assert_eq!(property("SAND-2"), None);
     }
 }
+
+#[tokio::test]
+async fn rows_of_a_deleted_site_are_dropped_without_stopping_the_others() {
+    // A project cleared from its site, then the site deleted, leaves rows behind.
+    for w in worlds(true).await {
+        w.flag("checkout", "New checkout").await;
+        w.link("checkout", "SAND-1").await;
+        w.drain().await;
+        w.store.clear_project_jira("shop", "t").await.unwrap();
+        assert!(w.store.delete_jira_site(w.site_id, "t").await.unwrap());
+        // A property row written before the site went.
+        let work = tether_sync::jira::property::PropertyWork {
+            site_id: w.site_id,
+            issue: "SAND-1".into(),
+        };
+        w.store
+            .enqueue(&tether_store::NewOutboxItem {
+                kind: tether_sync::jira::property::PROPERTY_KIND.into(),
+                payload: serde_json::to_string(&work).unwrap(),
+            })
+            .await
+            .unwrap();
+        let report = w.drain().await;
+        assert!(report.claimed > 0, "{}: {report:?}", w.label);
+        assert_eq!(w.store.outbox_stats().await.unwrap().pending, 0);
+    }
+}
