@@ -35,7 +35,11 @@ pub struct PropertyWork {
     pub issue: String,
 }
 
-/// Writes a property row per issue.
+/// Writes a property row per issue, unless one is already waiting (it will
+/// compute the value when it runs, after this send is recorded), so a long
+/// outage does not pile up a row per retry. With several workers, one may
+/// claim a waiting row between this check and the send's record; the issue
+/// then shows the earlier value until its next change or a backfill.
 pub async fn enqueue_properties(
     store: &Store,
     site_id: i64,
@@ -44,7 +48,9 @@ pub async fn enqueue_properties(
     for issue in issues {
         let work = PropertyWork { site_id, issue: issue.clone() };
         let payload = serde_json::to_string(&work).expect("serialises");
-        store.enqueue(&NewOutboxItem { kind: PROPERTY_KIND.to_owned(), payload }).await?;
+        store
+            .enqueue_unless_waiting(&NewOutboxItem { kind: PROPERTY_KIND.to_owned(), payload })
+            .await?;
     }
     Ok(())
 }

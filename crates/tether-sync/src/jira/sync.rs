@@ -89,12 +89,7 @@ pub enum Plan {
     /// Show it: the project reports to the site and the flag is linked.
     Push { seq: i64, view: Box<FlagView>, prev: Option<Pushed> },
     /// Take it away: flag deleted, unlinked, or its project reports elsewhere.
-    Remove {
-        seq: i64,
-        prev: Option<Pushed>,
-        /// Whether Jira acknowledged anything since (with `prev` empty: it holds nothing).
-        acknowledged: bool,
-    },
+    Remove { seq: i64, prev: Option<Pushed> },
 }
 
 impl Plan {
@@ -314,11 +309,7 @@ pub async fn plan_flags(
     for f in flags {
         let Some(sync) = syncs.get(f) else { continue };
         let prev = Pushed::parse(sync);
-        let remove = Plan::Remove {
-            seq: sync.seq,
-            prev: prev.clone(),
-            acknowledged: sync.pushed_seq.is_some(),
-        };
+        let remove = Plan::Remove { seq: sync.seq, prev: prev.clone() };
         if !projects.contains_key(&f.project) {
             projects.insert(f.project.clone(), tracking(store, &f.project).await?);
         }
