@@ -745,3 +745,6 @@ async fn submit_halving(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
