@@ -87,6 +87,18 @@ pub async fn backfill(
     Ok(report)
 }
 
+/// Hands every flag of a site to the worker under a new sequence number: a
+/// backfill through the outbox, for a server that learns of a reinstall (the
+/// Connect `installed` lifecycle) and should not block on sending. Returns how
+/// many flags were queued.
+pub async fn enqueue_site(store: &Store, site_id: i64) -> Result<usize, SyncError> {
+    let flags = store.flags_for_site(site_id).await?;
+    for (project, flag) in &flags {
+        store.enqueue_flag_sync(site_id, project, flag).await?;
+    }
+    Ok(flags.len())
+}
+
 /// How one flag stood on Jira.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {

@@ -17,7 +17,7 @@ pub mod sync;
 
 pub use clients::{JiraClients, auth_for_site};
 pub use document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global_id};
-pub use maintenance::{BackfillReport, ReconcileReport, backfill, reconcile};
+pub use maintenance::{BackfillReport, ReconcileReport, backfill, enqueue_site, reconcile};
 pub use sync::{
     FlagRef, JiraContext, MAX_FLAGS_PER_REQUEST, Outcome, Plan, PushResult, Pushed, SyncStats,
     feature_flag, feature_flag_id, remote_link, remote_link_title, sync_flags,

@@ -167,3 +167,17 @@ async fn reconcile_repairs_remote_links() {
         assert_eq!(differences(&w, &names(), &ISSUES).await, Vec::<String>::new(), "{}", w.label);
     }
 }
+
+#[tokio::test]
+async fn a_reinstall_can_be_backfilled_through_the_worker() {
+    for w in worlds(true).await {
+        some_flags(&w).await;
+        for f in FLAGS {
+            w.admin.delete_feature_flag(&format!("shop~{f}"), None).await.unwrap();
+        }
+        let queued = tether_sync::jira::enqueue_site(&w.store, w.site_id).await.unwrap();
+        assert_eq!(queued, 4, "{}", w.label);
+        w.drain().await;
+        assert_eq!(differences(&w, &names(), &ISSUES).await, Vec::<String>::new(), "{}", w.label);
+    }
+}
