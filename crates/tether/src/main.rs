@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod config;
+mod jira_cmd;
 mod run;
 
 use std::path::PathBuf;
@@ -69,6 +70,11 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: admin::TokensCommand,
+    },
+    /// Jira sites: re-send everything to one, or check and repair what it holds.
+    Jira {
+        #[command(subcommand)]
+        command: jira_cmd::JiraMaintenance,
     },
     /// Run the bundled Jira-compatible sandbox on its own (for trying tether or a Jira client).
     JiraSandbox(run::SandboxArgs),
@@ -150,6 +156,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .block_on(run::with_store(config, |store| async move {
                 admin::tokens(&store, command).await
             })),
+        Command::Jira { command } => {
+            let public_url = config.public_url();
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                jira_cmd::run(&store, public_url, command).await
+            }))
+        }
         Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
     }
 }

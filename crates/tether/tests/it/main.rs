@@ -4,6 +4,8 @@
 mod browser;
 mod cli;
 mod client;
+mod jira_cmd;
+mod jira_kill;
 mod lifecycle;
 mod openfeature;
 mod python_jira;
