@@ -1,6 +1,6 @@
 //! Reliability: with the sandbox failing 30% of requests (429 and 503) and
-//! answering some too slowly (the client times out after Jira applied the
-//! write), 1,000 random changes across 20 flags, made in bursts while the
+//! answering some too slowly or never (the client times out, sometimes after Jira
+//! applied the write), 1,000 random changes across 20 flags, made in bursts while the
 //! worker runs, end each burst (once the outbox has drained) with the sandbox
 //! holding exactly tether's state (Cloud: each flag's document, and the
 //! `tether.flags` property of each issue; Data Center: each remote link). The
@@ -29,6 +29,9 @@ fn faulty() -> Knobs {
         fault_statuses: vec![429, 503],
         latency_rate: 0.03,
         latency_ms: 110,
+        // And requests Jira never answers: held past the client's timeout, then dropped.
+        timeout_rate: 0.03,
+        timeout_ms: 150,
         ..Knobs::default()
     }
 }
