@@ -465,8 +465,7 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| oauth_problem(headers));
-    let messages =
-        || serde_json::from_slice::<ErrorBody>(body).map(ErrorBody::messages).unwrap_or_default();
+    let messages = || ErrorBody::parse(body);
     match status.as_u16() {
         401 => Error::Unauthorized { denied_reason },
         // Data Center answers a CAPTCHA demand with 403 on some endpoints.

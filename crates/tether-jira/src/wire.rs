@@ -401,6 +401,15 @@ impl ErrorBody {
         out.extend(self.message);
         out
     }
+
+    /// The messages of any error body Jira sends: the usual object, or the Feature Flags
+    /// API's list `[{"message": ...}]`.
+    pub fn parse(body: &[u8]) -> Vec<String> {
+        if let Ok(list) = serde_json::from_slice::<Vec<ErrorBody>>(body) {
+            return list.into_iter().flat_map(ErrorBody::messages).collect();
+        }
+        serde_json::from_slice::<ErrorBody>(body).map(ErrorBody::messages).unwrap_or_default()
+    }
 }
 
 /// Jira's timestamp `2024-01-31T10:15:00.000+0000` (also `Z` or `+00:00`, with or without
@@ -493,5 +502,9 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(errors.messages(), vec!["bad jql".to_owned(), "summary: required".to_owned()]);
+        let flags = br#"[{"message":"too many flags"},{"message":"id: required"}]"#;
+        assert_eq!(ErrorBody::parse(flags), ["too many flags", "id: required"]);
+        assert_eq!(ErrorBody::parse(br#"{"errorMessages":["x"]}"#), ["x"]);
+        assert!(ErrorBody::parse(b"<html>").is_empty());
     }
 }
