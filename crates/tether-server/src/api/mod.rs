@@ -1,6 +1,7 @@
 //! The REST API under `/api`. Unknown routes here answer with a JSON 404.
 
 mod flags;
+pub(crate) mod jira;
 mod openapi;
 mod projects;
 mod tokens;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/openapi.json", get(openapi::document))
+        .merge(jira::router())
         .fallback(not_found)
 }
 

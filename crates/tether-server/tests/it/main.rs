@@ -3,8 +3,10 @@
 
 mod api;
 mod auth;
+mod connect;
 mod errors;
 mod flags_api;
+mod jira_api;
 mod observability;
 mod ofrep;
 mod pages;
