@@ -278,6 +278,22 @@ pub(crate) async fn tracking_or_default(
     if let Some(t) = state.store.project_jira(&project.key).await? {
         return Ok(t);
     }
+    let (tracked, primary_env) = default_tracking(project);
+    Ok(ProjectJira {
+        project: project.key.clone(),
+        site_id: 0,
+        environments: None,
+        primary: None,
+        tracked,
+        primary_env,
+        version: 0,
+        updated_at: 0,
+    })
+}
+
+/// What a project tracks when nothing is configured: its production-type
+/// environments (else its primary), and the primary among them (else the first).
+pub(crate) fn default_tracking(project: &Project) -> (Vec<String>, String) {
     let mut tracked: Vec<String> = project
         .environments
         .iter()
@@ -292,16 +308,7 @@ pub(crate) async fn tracking_or_default(
         .filter(|p| tracked.contains(p))
         .or_else(|| tracked.first().cloned())
         .unwrap_or_default();
-    Ok(ProjectJira {
-        project: project.key.clone(),
-        site_id: 0,
-        environments: None,
-        primary: None,
-        tracked,
-        primary_env,
-        version: 0,
-        updated_at: 0,
-    })
+    (tracked, primary_env)
 }
 
 /// The views of the flags linked to `issue` in projects `visible` lets through,
@@ -347,6 +354,77 @@ pub(crate) async fn cached_issue_anywhere(
         }
     }
     Ok(None)
+}
+
+/// One flag linked to a found issue.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IssueFlagRef {
+    pub project: String,
+    pub flag: String,
+    pub name: String,
+    /// On in the primary tracked environment.
+    pub enabled: bool,
+    pub environment: String,
+}
+
+/// An issue with the flags linked to it that matched a search.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FoundIssue {
+    pub issue: String,
+    /// What tether last read of it, and where it is.
+    pub cached: Option<(CachedIssue, String)>,
+    pub flags: Vec<IssueFlagRef>,
+}
+
+/// Issues linked to flags (in projects `visible` lets through), optionally only
+/// one project's, one flag key's, or those whose flag is on (or off) in its
+/// project's primary tracked environment; in issue key order.
+pub(crate) async fn find_issues(
+    state: &AppState,
+    project: Option<&str>,
+    flag: Option<&str>,
+    enabled: Option<bool>,
+    visible: impl Fn(&str) -> bool,
+) -> Result<Vec<FoundIssue>, StoreError> {
+    let links = state.store.issue_links(project, flag).await?;
+    let mut found: Vec<FoundIssue> = Vec::new();
+    let mut projects: std::collections::HashMap<String, ProjectJira> =
+        std::collections::HashMap::new();
+    for link in links {
+        if !visible(&link.project) {
+            continue;
+        }
+        if !projects.contains_key(&link.project) {
+            let p = state.store.project(&link.project).await?;
+            let t = tracking_or_default(state, &p).await?;
+            projects.insert(link.project.clone(), t);
+        }
+        let tracking = &projects[&link.project];
+        let f = match state.store.flag(&link.project, &link.flag).await {
+            Ok(f) => f,
+            Err(StoreError::NotFound) => continue,
+            Err(e) => return Err(e),
+        };
+        let on = f.environments.iter().any(|c| c.env == tracking.primary_env && c.config.on);
+        if enabled.is_some_and(|want| want != on) {
+            continue;
+        }
+        let r = IssueFlagRef {
+            project: link.project.clone(),
+            flag: link.flag.clone(),
+            name: f.flag.name.clone(),
+            enabled: on,
+            environment: tracking.primary_env.clone(),
+        };
+        match found.last_mut() {
+            Some(last) if last.issue == link.issue => last.flags.push(r),
+            _ => {
+                let cached = cached_issue_anywhere(state, &link.issue).await?;
+                found.push(FoundIssue { issue: link.issue, cached, flags: vec![r] });
+            }
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

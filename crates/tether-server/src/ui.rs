@@ -4,6 +4,7 @@
 
 mod flags;
 mod format;
+mod jira;
 mod signin;
 
 use askama::Template;
@@ -42,6 +43,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/flags/{project}/{flag}/{env}/toggle", post(flags::toggle))
         .route("/flags/{project}/{flag}/{env}/default-rule", post(flags::default_rule))
         .route("/flags/{project}/{flag}/{env}/off-variation", post(flags::off_variation))
+        .merge(jira::router())
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/static/tether.css", get(stylesheet))
@@ -118,13 +120,7 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
 }
 
 /// The sections whose content later work fills in: (path, title, lead, empty state).
-const PLACEHOLDERS: [(&str, &str, &str, &str); 4] = [
-    (
-        "/jira",
-        "Jira issues",
-        "Jira issues linked to flags and code changes, with their current state.",
-        "No Jira site is connected yet.",
-    ),
+const PLACEHOLDERS: [(&str, &str, &str, &str); 3] = [
     (
         "/integrations",
         "Integrations",

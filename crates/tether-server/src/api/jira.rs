@@ -23,7 +23,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 use crate::jira::{
     FlagLinks, LinkedIssue, SyncState, browse_url, cached_issue_anywhere, check_issues, flag_links,
-    issue_flag_views, normalize_key, tracking_or_default,
+    issue_flag_views, normalize_key,
 };
 
 /// (method, path, action, summary) of this module's routes, for `/api/openapi.json`.
@@ -971,51 +971,32 @@ pub(crate) async fn find_issues(
         caller.require(Action::ViewProject, &project_resource(p))?;
     }
     let flag = q.flag.as_deref().filter(|f| !f.is_empty());
-    let links = state.store.issue_links(project, flag).await?;
-    let mut found: Vec<FoundIssue> = Vec::new();
-    let mut projects: std::collections::HashMap<String, (tether_store::Project, ProjectJira)> =
-        std::collections::HashMap::new();
-    for link in links {
-        if !can_view_project(&caller.principal, &Named::new(link.project.clone())) {
-            continue;
-        }
-        if !projects.contains_key(&link.project) {
-            let p = state.store.project(&link.project).await?;
-            let t = tracking_or_default(&state, &p).await?;
-            projects.insert(link.project.clone(), (p, t));
-        }
-        let (_, tracking) = &projects[&link.project];
-        let f = match state.store.flag(&link.project, &link.flag).await {
-            Ok(f) => f,
-            Err(StoreError::NotFound) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        let on = f.environments.iter().any(|c| c.env == tracking.primary_env && c.config.on);
-        if enabled.is_some_and(|want| want != on) {
-            continue;
-        }
-        let r = IssueFlagRef {
-            project: link.project.clone(),
-            flag: link.flag.clone(),
-            name: f.flag.name.clone(),
-            enabled: on,
-            environment: tracking.primary_env.clone(),
-        };
-        match found.last_mut() {
-            Some(last) if last.issue == link.issue => last.flags.push(r),
-            _ => {
-                let cached = cached_issue_anywhere(&state, &link.issue).await?;
-                found.push(FoundIssue {
-                    summary: cached.as_ref().map(|(c, _)| c.summary.clone()),
-                    status: cached.as_ref().map(|(c, _)| c.status.clone()),
-                    url: cached.map(|(_, u)| u),
-                    issue: link.issue,
-                    flags: vec![r],
-                });
-            }
-        }
-    }
-    Ok(Json(found))
+    let found = crate::jira::find_issues(&state, project, flag, enabled, |p| {
+        can_view_project(&caller.principal, &Named::new(p.to_owned()))
+    })
+    .await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|i| FoundIssue {
+                summary: i.cached.as_ref().map(|(c, _)| c.summary.clone()),
+                status: i.cached.as_ref().map(|(c, _)| c.status.clone()),
+                url: i.cached.map(|(_, u)| u),
+                issue: i.issue,
+                flags: i
+                    .flags
+                    .into_iter()
+                    .map(|f| IssueFlagRef {
+                        project: f.project,
+                        flag: f.flag,
+                        name: f.name,
+                        enabled: f.enabled,
+                        environment: f.environment,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Serialize)]

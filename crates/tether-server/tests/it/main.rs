@@ -7,6 +7,7 @@ mod connect;
 mod errors;
 mod flags_api;
 mod jira_api;
+mod jira_pages;
 mod observability;
 mod ofrep;
 mod pages;
