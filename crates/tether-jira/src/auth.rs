@@ -63,6 +63,20 @@ impl Auth {
         }
     }
 
+    /// Data Center application link: the consumer key, its RSA private key (PEM) and an access
+    /// token from the dance in [`crate::oauth1`].
+    pub fn oauth1(
+        consumer_key: impl Into<String>,
+        private_key_pem: impl Into<String>,
+        access_token: impl Into<String>,
+    ) -> Auth {
+        Auth::OAuth1 {
+            consumer_key: consumer_key.into(),
+            private_key_pem: SecretString::from(private_key_pem.into()),
+            access_token: SecretString::from(access_token.into()),
+        }
+    }
+
     pub fn connect(app_key: impl Into<String>, shared_secret: impl Into<String>) -> Auth {
         Auth::Connect {
             app_key: app_key.into(),
@@ -229,14 +243,31 @@ pub fn oauth1_header(
     access_token: &SecretString,
     req: &OAuth1Request<'_>,
 ) -> Result<String, String> {
-    let oauth: Vec<(String, String)> = vec![
+    oauth1_header_with(consumer_key, private_key_pem, Some(access_token.expose_secret()), &[], req)
+}
+
+/// [`oauth1_header`] for any step of the dance: `token` is absent when asking for a request
+/// token, and `extra` carries the step's own protocol parameters (`oauth_callback`,
+/// `oauth_verifier`), which the signature covers too.
+pub(crate) fn oauth1_header_with(
+    consumer_key: &str,
+    private_key_pem: &SecretString,
+    token: Option<&str>,
+    extra: &[(&str, &str)],
+    req: &OAuth1Request<'_>,
+) -> Result<String, String> {
+    let mut oauth: Vec<(String, String)> = vec![
         ("oauth_consumer_key".into(), consumer_key.to_owned()),
         ("oauth_nonce".into(), req.nonce.to_owned()),
         ("oauth_signature_method".into(), "RSA-SHA1".into()),
         ("oauth_timestamp".into(), req.timestamp_s.to_string()),
-        ("oauth_token".into(), access_token.expose_secret().to_owned()),
         ("oauth_version".into(), "1.0".into()),
     ];
+    if let Some(t) = token {
+        oauth.push(("oauth_token".into(), t.to_owned()));
+    }
+    oauth.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    oauth.sort();
     let all: Vec<(String, String)> =
         req.query.iter().cloned().chain(oauth.iter().cloned()).collect();
     let base = oauth1_base_string(req.method, req.base_url, &all);
@@ -245,6 +276,13 @@ pub fn oauth1_header(
         oauth.iter().map(|(k, v)| format!("{k}=\"{}\"", percent_encode(v))).collect();
     fields.push(format!("oauth_signature=\"{}\"", percent_encode(&signature)));
     Ok(format!("OAuth {}", fields.join(", ")))
+}
+
+/// A fresh nonce for one OAuth 1.0a request: 128 random bits in hex.
+pub(crate) fn oauth1_nonce() -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..16).map(|_| format!("{:02x}", rng.r#gen::<u8>())).collect()
 }
 
 /// Base64 of the PKCS#1 v1.5 RSA signature of SHA-1(`data`); the key as PKCS#8 or PKCS#1 PEM.

@@ -291,10 +291,7 @@ impl Client {
                 let mut base = url.clone();
                 base.set_query(None);
                 base.set_fragment(None);
-                let nonce: String = {
-                    let mut rng = rand::thread_rng();
-                    (0..16).map(|_| format!("{:02x}", rng.r#gen::<u8>())).collect()
-                };
+                let nonce = auth::oauth1_nonce();
                 let req = auth::OAuth1Request {
                     method: call.method.as_str(),
                     base_url: base.as_str(),
@@ -466,7 +463,8 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
     let denied_reason = headers
         .get("X-Authentication-Denied-Reason")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| oauth_problem(headers));
     let messages =
         || serde_json::from_slice::<ErrorBody>(body).map(ErrorBody::messages).unwrap_or_default();
     match status.as_u16() {
@@ -479,6 +477,21 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
         s @ 500..=599 => Error::Unavailable { status: s, retry_after: retry_after(headers) },
         s => Error::BadRequest { status: s, messages: messages() },
     }
+}
+
+/// `oauth_problem=...` from `WWW-Authenticate: OAuth realm="...", oauth_problem="..."`, how
+/// Jira says why it refused an OAuth 1.0a signed request.
+pub(crate) fn oauth_problem(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(reqwest::header::WWW_AUTHENTICATE)?.to_str().ok()?;
+    let (scheme, params) = v.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("oauth") {
+        return None;
+    }
+    params.split(',').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        (k.trim() == "oauth_problem")
+            .then(|| format!("oauth_problem={}", v.trim().trim_matches('"')))
+    })
 }
 
 /// `Retry-After` in seconds (what Jira sends) or as an HTTP date.
@@ -505,7 +518,7 @@ fn http_date_s(s: &str) -> Option<i64> {
     crate::wire::parse_timestamp(&iso).map(|ms| ms / 1000)
 }
 
-fn transport_detail(e: &reqwest::Error) -> String {
+pub(crate) fn transport_detail(e: &reqwest::Error) -> String {
     // reqwest's Display stops at "error sending request"; the cause names the real problem.
     let mut out = e.to_string();
     let mut source = std::error::Error::source(e);
@@ -517,7 +530,7 @@ fn transport_detail(e: &reqwest::Error) -> String {
     out
 }
 
-fn now_s() -> i64 {
+pub(crate) fn now_s() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

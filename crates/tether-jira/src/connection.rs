@@ -73,9 +73,12 @@ pub enum Problem {
     CredentialsRejected {
         advice: String,
     },
+    /// Cloud: Jira accepted the API token, but `/myself` names another email: the token
+    /// belongs to another account than the email given, and tether would act as that one.
     EmailMismatch {
         configured: String,
         account: String,
+        display_name: Option<String>,
     },
     PersonalAccessTokenOnCloud,
     ApiTokenOnDataCenter {
@@ -134,9 +137,16 @@ impl Problem {
             Problem::CredentialsRejected { advice } => {
                 format!("Jira rejected the credentials: {advice}")
             }
-            Problem::EmailMismatch { configured, account } => format!(
-                "The email {configured} is not the email of the account the API token belongs to \
-                 ({account}). Use that account's email, or a token created by {configured}."
+            Problem::EmailMismatch { configured, account, display_name } => format!(
+                "The API token does not belong to {configured}: Jira accepted it as the account \
+                 {who}, so tether would act as that account, not as {configured}. Enter \
+                 {account} as the email if that account is the one to use; otherwise create an \
+                 API token while logged in as {configured} (id.atlassian.com → Security → API \
+                 tokens) and paste that one.",
+                who = match display_name {
+                    Some(name) => format!("{name} <{account}>"),
+                    None => account.clone(),
+                }
             ),
             Problem::PersonalAccessTokenOnCloud => "This is Jira Cloud, which does not accept \
                  personal access tokens (a Data Center feature). Use your Atlassian account's \
@@ -313,12 +323,15 @@ pub async fn test_connection(
             return report;
         }
     };
+    // A hidden email (Cloud privacy settings) comes absent or empty: nothing to compare then.
     if let (Auth::ApiToken { email, .. }, Some(actual)) = (&site.auth, &account.email_address)
-        && !email.trim().eq_ignore_ascii_case(actual)
+        && !actual.trim().is_empty()
+        && !email.trim().eq_ignore_ascii_case(actual.trim())
     {
         report.problems.push(Problem::EmailMismatch {
             configured: email.trim().to_owned(),
             account: actual.clone(),
+            display_name: account.display_name.clone(),
         });
     }
     report.account = Some(account);

@@ -8,8 +8,10 @@ use std::time::Duration;
 /// (`Decode`).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// 401: credentials missing, wrong or expired. `denied_reason` carries Jira's
-    /// `X-Authentication-Denied-Reason` (a CAPTCHA demand on Data Center), which no retry fixes.
+    /// 401: credentials missing, wrong or expired. `denied_reason` carries why, when Jira said:
+    /// its `X-Authentication-Denied-Reason` (a CAPTCHA demand on Data Center, which no retry
+    /// fixes), or for OAuth 1.0a the `oauth_problem` (`oauth_problem=signature_invalid`,
+    /// `consumer_key_unknown`, `token_rejected`, `timestamp_refused`, ...).
     #[error("Jira rejected the credentials (401){}", denied_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
     Unauthorized { denied_reason: Option<String> },
     /// 403: authenticated, but not allowed.
@@ -39,9 +41,33 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether trying again later may succeed without anybody changing anything.
+    /// Whether trying again later may succeed without anybody changing anything: rate limits
+    /// (429), server errors (5xx), a 408 Request Timeout, and requests that got no answer
+    /// (connection refused or reset, DNS, timeouts). Everything else is permanent until someone
+    /// changes the request, the credentials, the permissions or the configuration: a background
+    /// worker parks the job and reports it instead of retrying.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport(_))
+        match self {
+            Error::RateLimited { .. } | Error::Unavailable { .. } | Error::Transport(_) => true,
+            Error::BadRequest { status, .. } => *status == 408,
+            Error::Unauthorized { .. }
+            | Error::Forbidden { .. }
+            | Error::NotFound { .. }
+            | Error::Decode { .. }
+            | Error::Other(_) => false,
+        }
+    }
+
+    /// How long Jira asked the client to wait (its `Retry-After`, on a 429 or a 5xx), so a
+    /// worker can schedule the next attempt no earlier. `None` when Jira did not say; pick a
+    /// backoff of your own then.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after } | Error::Unavailable { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
     }
 
     /// The messages Jira gave, if any.
@@ -58,3 +84,6 @@ impl Error {
 fn join(messages: &[String]) -> String {
     if messages.is_empty() { String::new() } else { format!(": {}", messages.join("; ")) }
 }
+
+#[cfg(test)]
+mod tests;

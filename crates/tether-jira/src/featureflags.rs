@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::client::{Api, Call, Client, seg};
 use crate::error::Error;
 
+/// The most flags Jira takes in one `POST /bulk`.
+pub const MAX_FLAGS_PER_REQUEST: usize = 100;
+
 /// `POST /rest/featureflags/0.1/bulk`: 1–100 flags.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,6 +131,50 @@ impl Client {
         let body = serde_json::to_value(&request).map_err(|e| Error::Other(e.to_string()))?;
         let call = Call::new(Method::POST, Api::FeatureFlags, "bulk").body(body).idempotent();
         self.json(&call).await
+    }
+
+    /// Submits any number of flags with the same request-level `properties`: requests of at most
+    /// [`MAX_FLAGS_PER_REQUEST`], and when Jira answers 413 (too large) the request is halved and
+    /// sent again, the smaller size kept for the rest, down to a single flag; a single flag Jira
+    /// still finds too large ends it with that error. The answers are merged (unknown issue keys
+    /// once each).
+    ///
+    /// On an error, the requests before it stay submitted. Submitting the whole list again is
+    /// safe: Jira keeps the highest `updateSequenceId` per flag.
+    pub async fn submit_feature_flags_all(
+        &self,
+        properties: &BTreeMap<String, String>,
+        flags: Vec<FeatureFlag>,
+    ) -> Result<FlagBulkResponse, Error> {
+        let mut merged = FlagBulkResponse::default();
+        let mut size = MAX_FLAGS_PER_REQUEST;
+        let mut start = 0;
+        while start < flags.len() {
+            let end = (start + size).min(flags.len());
+            let request = FlagBulkRequest {
+                properties: properties.clone(),
+                flags: flags[start..end].to_vec(),
+                provider_metadata: None,
+            };
+            match self.submit_feature_flags(&request).await {
+                Ok(resp) => {
+                    merged.accepted_feature_flags.extend(resp.accepted_feature_flags);
+                    merged.failed_feature_flags.extend(resp.failed_feature_flags);
+                    for key in resp.unknown_issue_keys {
+                        if !merged.unknown_issue_keys.contains(&key) {
+                            merged.unknown_issue_keys.push(key);
+                        }
+                    }
+                    start = end;
+                }
+                Err(Error::BadRequest { status: 413, .. }) if end - start > 1 => {
+                    size = (end - start) / 2;
+                    tracing::debug!(flags = end - start, next = size, "413 from Jira: halving");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(merged)
     }
 
     /// `GET /flag/{id}`: `None` when Jira has no such flag.

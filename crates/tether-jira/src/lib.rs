@@ -1,5 +1,6 @@
-//! tether's Jira REST client: typed wire types, five ways to authenticate, deployment
-//! detection, paging as streams, retries and rate limits, and a connection test.
+//! tether's Jira REST client: typed wire types, five ways to authenticate (with the OAuth 1.0a
+//! dance in [`oauth1`]), deployment detection, paging as streams, retries and rate limits, a
+//! connection test, and the check of Connect JWTs Jira sends ([`verify_connect_jwt`]).
 //!
 //! Only this crate knows Jira's JSON. It shares no code with `jira-sandbox`, which its tests run
 //! against, so that a misreading of Jira cannot be copied from one into the other.
@@ -19,6 +20,8 @@ mod client;
 mod connection;
 mod error;
 mod featureflags;
+mod jwt;
+pub mod oauth1;
 mod ops;
 mod paging;
 mod text;
@@ -35,7 +38,11 @@ pub use connection::{ConnectionReport, Feature, Problem, test_connection};
 pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
-    FlagStatus, FlagSummary, ProviderMetadata, Rollout,
+    FlagStatus, FlagSummary, MAX_FLAGS_PER_REQUEST, ProviderMetadata, Rollout,
+};
+pub use jwt::{
+    CONNECT_JWT_LEEWAY_S, CONTEXT_QSH, ConnectClaims, JwtError, connect_jwt_issuer,
+    verify_connect_jwt,
 };
 pub use ops::{IssueEdit, NewIssue, Upsert};
 pub use paging::Search;

@@ -182,6 +182,50 @@ impl Client {
         }
     }
 
+    /// `PUT /issue/{key}/properties/{propertyKey}`: stores any JSON value (Jira allows up to
+    /// 32,768 bytes, keys up to 255 characters) under the key, replacing what was there.
+    pub async fn set_issue_property(
+        &self,
+        key: &str,
+        property_key: &str,
+        value: &Value,
+    ) -> Result<Upsert, Error> {
+        let call = Call::new(Method::PUT, self.platform(), property_path(key, property_key))
+            .body(value.clone());
+        let (status, _) = self.execute(&call).await?;
+        Ok(if status.as_u16() == 201 { Upsert::Created } else { Upsert::Replaced })
+    }
+
+    /// `GET /issue/{key}/properties/{propertyKey}`: the value, or `None` when there is none.
+    /// Jira answers the same 404 for a missing property and for an issue this account cannot
+    /// see, so both are `None`.
+    pub async fn issue_property(
+        &self,
+        key: &str,
+        property_key: &str,
+    ) -> Result<Option<Value>, Error> {
+        #[derive(serde::Deserialize)]
+        struct Property {
+            #[serde(default)]
+            value: Value,
+        }
+        let call = Call::get(self.platform(), property_path(key, property_key));
+        match self.json::<Property>(&call).await {
+            Ok(p) => Ok(Some(p.value)),
+            Err(Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `DELETE /issue/{key}/properties/{propertyKey}`; deleting what is gone is not an error.
+    pub async fn delete_issue_property(&self, key: &str, property_key: &str) -> Result<(), Error> {
+        let call = Call::new(Method::DELETE, self.platform(), property_path(key, property_key));
+        match self.execute(&call).await {
+            Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /issue/{key}/transitions?expand=transitions.fields`: what can be done now, with
     /// target status categories and required fields.
     pub async fn transitions(&self, key: &str) -> Result<Vec<Transition>, Error> {
@@ -280,4 +324,8 @@ impl Client {
         }
         Ok(out)
     }
+}
+
+fn property_path(key: &str, property_key: &str) -> String {
+    format!("issue/{}/properties/{}", seg(key), seg(property_key))
 }

@@ -107,7 +107,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => ApiError::NotFound("not found".to_owned()),
-            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Conflict(m) | StoreError::Refused(m) => ApiError::Conflict(m),
             e @ StoreError::VersionMismatch { .. } => ApiError::PreconditionFailed(format!(
                 "{e}; read the current version and apply your change to it"
             )),

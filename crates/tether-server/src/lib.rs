@@ -124,13 +124,32 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves, then stops
-/// accepting connections and lets requests in flight finish.
+/// accepting connections and lets requests in flight finish. Meanwhile the
+/// evaluation snapshots are compared with the database every `snapshot_refresh`.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let refresher = tokio::spawn(refresh_snapshots(state.clone()));
+    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    refresher.abort();
+    result
+}
+
+/// The thin loop around [`Snapshots::tick`]: picks up what other processes
+/// sharing the database changed (flags, new and deleted environments).
+async fn refresh_snapshots(state: AppState) {
+    let mut every = tokio::time::interval(state.config.snapshot_refresh);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(e) = state.snapshots.tick(&state.store).await {
+            let error = error::error_chain(&e);
+            tracing::warn!(%error, "cannot refresh the evaluation snapshots");
+        }
+    }
 }
 
 /// Refuses a declared body over the limit before anything reads it. Bodies

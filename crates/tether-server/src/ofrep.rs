@@ -64,6 +64,16 @@ impl SdkKeyGate {
     }
 }
 
+impl SdkKeyGate {
+    /// Forgets the verified keys of an environment (it was deleted, and its
+    /// keys revoked with it), so that they are asked of the database again.
+    pub fn forget_environment(&self, project: &str, env: &str) {
+        if let Ok(mut m) = self.verified.write() {
+            m.retain(|_, (scope, _)| scope.project != project || scope.env != env);
+        }
+    }
+}
+
 /// An OFREP answer that is not a success.
 enum Refusal {
     Unauthorized(&'static str),
@@ -178,11 +188,26 @@ async fn authorise(
             return Err(Refusal::RateLimited(wait));
         }
     }
-    let snapshot = state.snapshots.get(&state.store, &scope.project, &scope.env).await.map_err(|e| {
-        tracing::error!(error = %crate::error::error_chain(&e), "cannot load an evaluation snapshot");
-        Refusal::Internal
-    })?;
-    Ok((scope, snapshot))
+    let snapshots = &state.snapshots;
+    let mut found = snapshots.get(&state.store, &scope.project, &scope.env).await;
+    if found.as_ref().is_ok_and(|s| s.env_id != scope.env_id) {
+        // The cache holds another environment under this key: the key's was
+        // deleted (and perhaps re-created), or the cached snapshot is older
+        // than a re-creation. The database says which.
+        found = snapshots.refresh(&state.store, &scope.project, &scope.env).await;
+    }
+    match found {
+        Ok(s) if s.env_id == scope.env_id => Ok((scope, s.snapshot)),
+        // The key's environment is gone, and the key with it.
+        Ok(_) | Err(tether_store::StoreError::NotFound) => {
+            gate.forget_environment(&scope.project, &scope.env);
+            Err(Refusal::Unauthorized("unknown or revoked SDK key"))
+        }
+        Err(e) => {
+            tracing::error!(error = %crate::error::error_chain(&e), "cannot load an evaluation snapshot");
+            Err(Refusal::Internal)
+        }
+    }
 }
 
 /// The request's context object: `{}` for an empty body or a body without one.
@@ -339,7 +364,7 @@ async fn bulk(State(state): State<AppState>, headers: HeaderMap, body: Bytes) ->
     json_body(StatusCode::OK, Some((ETAG, etag_header)), bytes)
 }
 
-/// `"<snapshot version>-<hash of environment and context>"`; serde_json's maps
+/// `"<snapshot version>-<hash of environment (key and id) and context>"`; serde_json's maps
 /// are ordered, so equal contexts serialise equally.
 fn bulk_etag(scope: &SdkKeyScope, version: u64, ctx: &Map<String, Value>) -> String {
     let mut hasher = Sha256::new();
@@ -347,6 +372,8 @@ fn bulk_etag(scope: &SdkKeyScope, version: u64, ctx: &Map<String, Value>) -> Str
     hasher.update([0]);
     hasher.update(scope.env.as_bytes());
     hasher.update([0]);
+    // A re-created environment may count its versions from where the old one stood.
+    hasher.update(scope.env_id.to_le_bytes());
     hasher.update(serde_json::to_string(ctx).unwrap_or_default().as_bytes());
     let digest = hasher.finalize();
     let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();

@@ -1,11 +1,13 @@
 //! The server-rendered web UI: a layout with navigation, the status page, the
-//! flag pages (`ui/flags.rs`), the sections later work fills in, one stylesheet
-//! and the HTML 404 page. Everything works without JavaScript.
+//! flag pages (`ui/flags.rs`, their targeting forms read in `ui/targeting.rs`),
+//! the sections later work fills in, one stylesheet and the HTML 404 page.
+//! Everything works without JavaScript.
 
 mod flags;
 mod format;
 mod jira;
 mod signin;
+mod targeting;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +45,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/flags/{project}/{flag}/{env}/toggle", post(flags::toggle))
         .route("/flags/{project}/{flag}/{env}/default-rule", post(flags::default_rule))
         .route("/flags/{project}/{flag}/{env}/off-variation", post(flags::off_variation))
+        .route("/flags/{project}/{flag}/{env}/targets", post(flags::targets))
+        .route("/flags/{project}/{flag}/{env}/rules/add", post(flags::add_rule))
+        .route("/flags/{project}/{flag}/{env}/rules/delete", post(flags::delete_rule_form))
+        .route("/flags/{project}/{flag}/{env}/rules/move", post(flags::move_rule_form))
         .merge(jira::router())
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))

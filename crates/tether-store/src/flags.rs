@@ -48,6 +48,9 @@ pub struct SegmentState {
 /// Everything one environment evaluates, at one `config_version`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvContents {
+    /// The environment's id: never reused, so a deleted environment re-created
+    /// under the same key has another.
+    pub env_id: i64,
     pub version: i64,
     pub flags: Vec<(Flag, EnvConfig)>,
     pub segments: Vec<Segment>,
@@ -57,6 +60,15 @@ impl From<Damaged> for StoreError {
     fn from(d: Damaged) -> Self {
         StoreError::Damaged(d.0)
     }
+}
+
+/// One environment's identity and `config_version`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EnvironmentVersion {
+    pub project: String,
+    pub env: String,
+    pub env_id: i64,
+    pub version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -99,7 +111,7 @@ fn flag_resource(project: &str, key: &str) -> String {
 }
 
 /// Fails with `VersionMismatch` when the caller expected another version.
-fn check_version(expected: Option<i64>, current: i64) -> Result<()> {
+pub(crate) fn check_version(expected: Option<i64>, current: i64) -> Result<()> {
     match expected {
         Some(expected) if expected != current => {
             Err(StoreError::VersionMismatch { expected, current })
@@ -108,7 +120,7 @@ fn check_version(expected: Option<i64>, current: i64) -> Result<()> {
     }
 }
 
-fn conflict_as(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn conflict_as(what: String) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| match StoreError::from(e) {
         StoreError::Conflict(_) => StoreError::Conflict(what),
         other => other,
@@ -151,8 +163,9 @@ macro_rules! emit {
         enqueue_on!($conn, &item)?;
     }};
 }
+pub(crate) use emit;
 
-fn event(name: &str, project: &str, actor: &str, at: i64) -> Event {
+pub(crate) fn event(name: &str, project: &str, actor: &str, at: i64) -> Event {
     Event {
         event: name.to_owned(),
         project: project.to_owned(),
@@ -177,8 +190,16 @@ impl Store {
         let now = now_ms();
         let body = flag_to_json(flag);
         let config = config_to_json(initial);
+        // Held until commit, so that no environment is added or deleted (which
+        // lock the project's row) between reading the environments and
+        // committing: each gets this flag's configuration, exactly once.
+        let share = self.for_share();
         with_write_tx!(self, tx => {
-            let project_id = project_id!(&mut *tx, project);
+            let project_id: i64 =
+                sqlx::query_scalar(&format!("SELECT id FROM projects WHERE key = $1{share}"))
+                    .bind(project)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO flags (project_id, key, body, version, created_at, updated_at, updated_by) \
                  VALUES ($1, $2, $3, 1, $4, $4, $5) RETURNING id",
@@ -488,12 +509,12 @@ impl Store {
         Ok(v)
     }
 
-    /// Every environment's `config_version`, as (project, environment, version):
-    /// one query that tells a cache which snapshots are stale.
-    pub async fn environment_versions(&self) -> Result<Vec<(String, String, i64)>> {
+    /// Every environment's id and `config_version`: one query that tells a
+    /// cache which snapshots are stale, and which environments are gone.
+    pub async fn environment_versions(&self) -> Result<Vec<EnvironmentVersion>> {
         let rows = with_pool!(self, pool => sqlx::query_as(
-            "SELECT p.key, e.key, e.config_version FROM environments e \
-             JOIN projects p ON p.id = e.project_id ORDER BY p.key, e.position"
+            "SELECT p.key AS project, e.key AS env, e.id AS env_id, e.config_version AS version \
+             FROM environments e JOIN projects p ON p.id = e.project_id ORDER BY p.key, e.position"
         )
         .fetch_all(pool)
         .await?);
@@ -534,7 +555,7 @@ impl Store {
                 .into_iter()
                 .map(|(key, body)| segment_from_json(&key, &body))
                 .collect::<Result<Vec<_>, Damaged>>()?;
-            Ok(EnvContents { version, flags, segments })
+            Ok(EnvContents { env_id, version, flags, segments })
         })
     }
 }

@@ -8,6 +8,7 @@
 
 mod audit;
 mod crypto;
+mod environments;
 mod flag_format;
 mod flags;
 mod jira;
@@ -29,7 +30,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use audit::AuditEntry;
 pub use crypto::{MasterKey, MasterKeyError};
-pub use flags::{EnvConfigState, EnvContents, FlagState, SegmentState};
+pub use environments::EnvironmentChange;
+pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
     CachedIssue, FlagSync, IssueLink, JIRA_SYNC_KIND, JiraAuthKind, JiraSite, JiraSyncWork,
     NewJiraSite, ProjectJira, normalize_issue_keys,
@@ -51,6 +53,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// The change would break a rule of the data as it stands, such as deleting
+    /// a project's primary environment.
+    #[error("{0}")]
+    Refused(String),
     #[error("unsupported database URL scheme in {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
     #[error("cannot open database {url}")]
@@ -308,6 +314,15 @@ impl Store {
         match self.backend {
             Backend::Sqlite(_) => "",
             Backend::Postgres(_) => " FOR UPDATE",
+        }
+    }
+
+    /// The clause that holds a row read before a write against changes (but
+    /// not against other holders): PostgreSQL needs it, SQLite does not.
+    pub(crate) fn for_share(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR SHARE",
         }
     }
 

@@ -25,6 +25,8 @@ pub struct SdkKeyInfo {
 pub struct SdkKeyScope {
     pub project: String,
     pub env: String,
+    /// The environment's id, which a re-created environment does not share.
+    pub env_id: i64,
 }
 
 /// Credentials are high-entropy random strings, so a plain SHA-256 is enough
@@ -77,7 +79,7 @@ impl Store {
     /// The environment a (not revoked) SDK key belongs to.
     pub async fn sdk_key_scope(&self, key: &str) -> Result<Option<SdkKeyScope>> {
         let scope = with_pool!(self, pool => sqlx::query_as(
-            "SELECT p.key AS project, e.key AS env FROM sdk_keys k \
+            "SELECT p.key AS project, e.key AS env, e.id AS env_id FROM sdk_keys k \
              JOIN environments e ON e.id = k.environment_id JOIN projects p ON p.id = e.project_id \
              WHERE k.key_hash = $1 AND k.revoked_at IS NULL"
         )

@@ -1,7 +1,8 @@
 //! Outgoing webhook subscriptions (their secrets sealed with the master key)
 //! and the log of delivery attempts. Deliveries themselves are outbox work:
-//! every flag or segment change writes one `event` row in its own transaction
-//! (see [`EVENT_KIND`]) and `tether-sync` fans it out to the matching webhooks.
+//! every flag, segment or environment change writes one `event` row in its own
+//! transaction (see [`EVENT_KIND`]) and `tether-sync` fans it out to the
+//! matching webhooks.
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -30,7 +31,8 @@ pub struct WebhookFilter {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     /// `flag.created`, `flag.updated`, `flag.deleted`, `flag.config.updated`,
-    /// `segment.created`, `segment.updated`.
+    /// `segment.created`, `segment.updated`, `environment.created`,
+    /// `environment.updated`, `environment.deleted`.
     pub event: String,
     pub project: String,
     pub environment: Option<String>,

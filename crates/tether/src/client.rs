@@ -1,6 +1,7 @@
-//! `tether flags …` and `tether projects …`: a command-line client of the admin
-//! API of a running tether, so that every change goes through the same
-//! validation, policy checks and audit as any other API call.
+//! `tether flags …`, `tether projects …` and `tether environments …`: a
+//! command-line client of the admin API of a running tether, so that every
+//! change goes through the same validation, policy checks and audit as any
+//! other API call.
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -106,6 +107,60 @@ pub enum ProjectsCommand {
     },
 }
 
+#[derive(Debug, clap::Subcommand)]
+pub enum EnvironmentsCommand {
+    /// List a project's environments.
+    List {
+        #[arg(long)]
+        project: String,
+    },
+    /// Add an environment: every flag off (serving its off variation), or with
+    /// another environment's flag configurations.
+    Create {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        name: String,
+        /// development, testing, staging or production.
+        #[arg(long)]
+        kind: String,
+        /// Make it the primary environment (the old one is demoted).
+        #[arg(long)]
+        primary: bool,
+        /// Start with this environment's flag configurations.
+        #[arg(long, value_name = "ENV")]
+        copy_from: Option<String>,
+    },
+    /// Change an environment's name or kind, or make it primary.
+    Update {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// development, testing, staging or production.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Make it the primary environment (the old one is demoted).
+        #[arg(long)]
+        primary: bool,
+        /// The project version the change is based on (refused if it moved).
+        #[arg(long, value_name = "VERSION")]
+        if_match: Option<i64>,
+        env: String,
+    },
+    /// Delete an environment with its flag configurations and SDK keys.
+    Delete {
+        #[arg(long)]
+        project: String,
+        /// The project version the change is based on (refused if it moved).
+        #[arg(long, value_name = "VERSION")]
+        if_match: Option<i64>,
+        env: String,
+    },
+}
+
 struct Api {
     base: String,
     token: String,
@@ -133,10 +188,33 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value> {
+        self.send(method, path, body, None).await
+    }
+
+    /// Sends a request without a body, based on a version (`If-Match`) if given.
+    async fn call_if_match(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        version: Option<i64>,
+    ) -> Result<Value> {
+        self.send(method, path, None, version).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        if_match: Option<i64>,
+    ) -> Result<Value> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method.clone(), &url).bearer_auth(&self.token);
         if let Some(body) = body {
             req = req.json(&body);
+        }
+        if let Some(version) = if_match {
+            req = req.header(reqwest::header::IF_MATCH, format!("\"{version}\""));
         }
         let r =
             req.send().await.with_context(|| format!("cannot reach tether at {}", self.base))?;
@@ -324,6 +402,71 @@ pub async fn projects(remote: Remote, config: &Config, command: ProjectsCommand)
                 .call(Method::POST, "/api/projects", Some(json!({"key": key, "name": name})))
                 .await?;
             print(json, &v, |p| println!("created {}", line(p)));
+        }
+    }
+    Ok(())
+}
+
+fn environment_line(e: &Value) -> String {
+    format!(
+        "{:<20} {:<24} {:<12} {}",
+        e["key"].as_str().unwrap_or(""),
+        e["name"].as_str().unwrap_or(""),
+        e["kind"].as_str().unwrap_or(""),
+        if e["primary"].as_bool() == Some(true) { "primary" } else { "" }
+    )
+    .trim_end()
+    .to_owned()
+}
+
+pub async fn environments(
+    remote: Remote,
+    config: &Config,
+    command: EnvironmentsCommand,
+) -> Result<()> {
+    let api = Api::new(&remote, config)?;
+    let json = remote.json;
+    use reqwest::Method;
+    let base = |project: &str| format!("/api/projects/{project}/environments");
+    match command {
+        EnvironmentsCommand::List { project } => {
+            let v = api.call(Method::GET, &base(&project), None).await?;
+            print(json, &v, |v| {
+                v.as_array().into_iter().flatten().for_each(|e| println!("{}", environment_line(e)))
+            });
+        }
+        EnvironmentsCommand::Create { project, key, name, kind, primary, copy_from } => {
+            let mut body = json!({"key": key, "name": name, "kind": kind, "primary": primary});
+            if let Some(from) = copy_from {
+                body["copy_from"] = json!(from);
+            }
+            let v = api.call(Method::POST, &base(&project), Some(body)).await?;
+            print(json, &v, |e| println!("created {}", environment_line(e)));
+        }
+        EnvironmentsCommand::Update { project, name, kind, primary, if_match, env } => {
+            let mut body = json!({});
+            if let Some(name) = name {
+                body["name"] = json!(name);
+            }
+            if let Some(kind) = kind {
+                body["kind"] = json!(kind);
+            }
+            if primary {
+                body["primary"] = json!(true);
+            }
+            if let Some(version) = if_match {
+                body["version"] = json!(version);
+            }
+            let path = format!("{}/{env}", base(&project));
+            let v = api.call(Method::PATCH, &path, Some(body)).await?;
+            print(json, &v, |e| println!("saved {}", environment_line(e)));
+        }
+        EnvironmentsCommand::Delete { project, if_match, env } => {
+            let path = format!("{}/{env}", base(&project));
+            api.call_if_match(Method::DELETE, &path, if_match).await?;
+            if !json {
+                println!("deleted {env}");
+            }
         }
     }
     Ok(())

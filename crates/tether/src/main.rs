@@ -58,6 +58,13 @@ enum Command {
         #[command(subcommand)]
         command: client::ProjectsCommand,
     },
+    /// Manage a project's environments through a running tether's API.
+    Environments {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::EnvironmentsCommand,
+    },
     /// Create, list and revoke API access tokens.
     Tokens {
         #[command(subcommand)]
@@ -135,6 +142,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Projects { remote, command } => {
             run::runtime()?.block_on(client::projects(remote, &config, command))
+        }
+        Command::Environments { remote, command } => {
+            run::runtime()?.block_on(client::environments(remote, &config, command))
         }
         Command::Tokens { command } => run::runtime()?
             .block_on(run::with_store(config, |store| async move {

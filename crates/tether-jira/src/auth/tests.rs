@@ -44,6 +44,241 @@ fn canonical_requests_follow_connects_rules() {
     }
 }
 
+/// (where it is published, method, path relative to the base URL, decoded query, canonical
+/// request, qsh)
+type Published<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+
+/// Atlassian's own examples. Sources:
+/// - QSH: developer.atlassian.com "Query string hash" (Connect), its example tables.
+/// - JWT: developer.atlassian.com "Understanding JWT for Connect apps" (the QSH recipe, its
+///   `/path/to/service` example, and an incoming request whose token Jira itself issued with
+///   qsh `8063ff4c…`).
+/// - ajwt: atlassian-jwt (Java), `HttpRequestCanonicalizerTest`.
+/// - rule: a rule those documents state in words, on a request of ours.
+///
+/// Every qsh was computed outside Rust: `printf '%s' "<canonical>" | sha256sum`.
+const PUBLISHED: &[Published<'_>] = &[
+    (
+        "QSH",
+        "GET",
+        "/",
+        &[("param", "foo")],
+        "GET&/&param=foo",
+        "557b49d80f3f963f6bec47b74d9832d8d601d6ed0979476bdb35bae4abafb0a4",
+    ),
+    (
+        "QSH",
+        "POST",
+        "/user",
+        &[],
+        "POST&/user&",
+        "18f9496a296abb418647d87857700529a1f4b2d18b4c1cfa77bbebdeeda6f068",
+    ),
+    (
+        "QSH: upper-case method",
+        "Get",
+        "/",
+        &[("param", "foo")],
+        "GET&/&param=foo",
+        "557b49d80f3f963f6bec47b74d9832d8d601d6ed0979476bdb35bae4abafb0a4",
+    ),
+    (
+        "QSH: request to the base URL itself",
+        "get",
+        "",
+        &[],
+        "GET&/&",
+        "c88caad15a1c1a900b8ac08aa9686f4e8184539bea1deda36e2f649430df3239",
+    ),
+    (
+        "QSH: base URL .../jira-connector, request .../jira-connector/issue",
+        "GET",
+        "/issue",
+        &[],
+        "GET&/issue&",
+        "db34b56314d800b6adfd4baa192fd1f0779ab2e4b17b3b42849f424ecf54c31e",
+    ),
+    (
+        "JWT: repeated parameters, sorted and joined with `,`",
+        "GET",
+        "/path/to/service",
+        &[
+            ("zee_last", "param"),
+            ("repeated", "parameter 1"),
+            ("first", "param"),
+            ("repeated", "parameter 2"),
+        ],
+        "GET&/path/to/service&first=param&repeated=parameter%201,parameter%202&zee_last=param",
+        "e52bb281606c3bd9ca16cfe96fe2df78f5d9ffa126f06befd750dfa10fa1a897",
+    ),
+    (
+        // `?lic=none&tz=Australia%2FSydney&cp=%2Fjira&user_key=&loc=en-US&user_id=&jwt=…
+        // &xdm_e=http%3A%2F%2Fstorm%3A2990&xdm_c=channel-servlet-hello-world&xdm_p=1`, decoded;
+        // the qsh is the one in the token Jira sent with it.
+        "JWT: valueless parameters, `/` and `:` escaped, jwt left out",
+        "GET",
+        "/hello-world",
+        &[
+            ("lic", "none"),
+            ("tz", "Australia/Sydney"),
+            ("cp", "/jira"),
+            ("user_key", ""),
+            ("loc", "en-US"),
+            ("user_id", ""),
+            (
+                "jwt",
+                "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjEzODY4OTkxMzEsImlzcyI6ImppcmE6MTU0ODk1OTUiLCJxc2giOiI4MDYzZmY0Y2ExZTQxZGY3YmM5MGM4YWI2ZDBmNjIwN2Q0OTFjZjZkYWQ3YzY2ZWE3OTdiNDYxNGI3MTkyMmU5IiwiaWF0IjoxMzg2ODk4OTUxfQ.uKqU9dTB6gKwG6jQCuXYAiMNdfNRw98Hw_IWuA5MaMo",
+            ),
+            ("xdm_e", "http://storm:2990"),
+            ("xdm_c", "channel-servlet-hello-world"),
+            ("xdm_p", "1"),
+        ],
+        "GET&/hello-world&cp=%2Fjira&lic=none&loc=en-US&tz=Australia%2FSydney&user_id=&user_key=&xdm_c=channel-servlet-hello-world&xdm_e=http%3A%2F%2Fstorm%3A2990&xdm_p=1",
+        "8063ff4ca1e41df7bc90c8ab6d0f6207d491cf6dad7c66ea797b4614b71922e9",
+    ),
+    (
+        "JWT: `http://localhost:2990/jira/some/path/?param=value`, trailing slash dropped",
+        "GET",
+        "/some/path/",
+        &[("param", "value")],
+        "GET&/some/path&param=value",
+        "f6c7b1b5672206eb10bd77c145d5f83f33796e955f04d6b44007a9d762d74277",
+    ),
+    (
+        "JWT: the Java sample",
+        "GET",
+        "/rest/atlassian-connect/latest/license",
+        &[],
+        "GET&/rest/atlassian-connect/latest/license&",
+        "e648e4eb6f6b80fa27c4d6c3fa02bc6ed5685b35be152578c38e00339897ae13",
+    ),
+    (
+        "ajwt",
+        "GET",
+        "/and/more",
+        &[("foo", "bah")],
+        "GET&/and/more&foo=bah",
+        "0b8bef00fa51c9a349ec2b6e454ea69ef3ee41552ac44af55df4034c5c2d2401",
+    ),
+    (
+        "ajwt",
+        "PUT",
+        "/simple",
+        &[("foo", "bah")],
+        "PUT&/simple&foo=bah",
+        "7c59463ad1ccdf63a70dc491243a5d165392b2f1161487d9a0eecfe8fdd70340",
+    ),
+    (
+        "ajwt: repeated",
+        "POST",
+        "/simple",
+        &[("foo", "humbug"), ("foo", "bah")],
+        "POST&/simple&foo=bah,humbug",
+        "cbe89111625072eaa2379efbcb03f8334799fdc966a6cada50b8e99bf0d86d2b",
+    ),
+    (
+        "ajwt: no parameters",
+        "GET",
+        "/simple",
+        &[],
+        "GET&/simple&",
+        "8fdc3d41a301972425b8a572f91c6a4cdccb23e536e688d1afed2bb4159dcd12",
+    ),
+    (
+        "ajwt: many, trailing slash",
+        "GET",
+        "/and/more/",
+        &[
+            ("foo", "humbug"),
+            ("foo", "bah"),
+            ("first", "param1"),
+            ("last", "param 2"),
+            ("last", "param 1"),
+        ],
+        "GET&/and/more&first=param1&foo=bah,humbug&last=param%201,param%202",
+        "6758a853e993a67cdac36e52132e5c8993c3212df34949d9e2e05a7b728ebc02",
+    ),
+    (
+        "ajwt: space",
+        "GET",
+        "/some/path",
+        &[("foo", "bah bah")],
+        "GET&/some/path&foo=bah%20bah",
+        "5824d970a72960ec454ceeac10479a8a4b0e32299a41714a8cb2a5919839f0e4",
+    ),
+    (
+        "ajwt: a decoded `+`",
+        "GET",
+        "/some/path",
+        &[("foo", "bah+bah")],
+        "GET&/some/path&foo=bah%2Bbah",
+        "97e092399b38623d2d0c295110ab1ce66b0cb77deef7b744d936af38b88db82e",
+    ),
+    (
+        "ajwt: `&` in the path",
+        "GET",
+        "/some/path&a=b",
+        &[],
+        "GET&/some/path%26a=b&",
+        "7f6526f56dff3f7fba2c3a493a0aa49c96b85f32c060019f11d37b65a1423443",
+    ),
+    (
+        "ajwt: `&` in the path, and a query",
+        "GET",
+        "/some/path&a=b",
+        &[("x", "y")],
+        "GET&/some/path%26a=b&x=y",
+        "33773f1290a00ce5d1cf61a6d4ba8f2c4cea6b9af83efa923ca1364582efb660",
+    ),
+    (
+        "rule: `*` is %2A, `~` stays",
+        "GET",
+        "/search",
+        &[("q", "a*b~c")],
+        "GET&/search&q=a%2Ab~c",
+        "9bf5c98dc9fc77b050606db689f5d9aa92e82e0ca2813285a2c4aa075089cf26",
+    ),
+    (
+        "rule: sorted by code point, A B a b",
+        "GET",
+        "/sort",
+        &[("b", "4"), ("a", "3"), ("B", "2"), ("A", "1")],
+        "GET&/sort&A=1&B=2&a=3&b=4",
+        "3311bc60fa3162f9eebe51c8d183fdce9432029a249184009dc1cfaba0cc5fbb",
+    ),
+    (
+        "rule: only a jwt parameter",
+        "delete",
+        "/flags",
+        &[("jwt", "x.y.z")],
+        "DELETE&/flags&",
+        "5d439325069acb8aad21375cfa3082c782f5d53b030026a3fe5bbdf8fadc4b38",
+    ),
+];
+
+#[test]
+fn qsh_matches_atlassians_published_cases() {
+    for (source, method, path, query, canonical, qsh) in PUBLISHED {
+        let q = pairs(query);
+        assert_eq!(canonical_request(method, path, &q), *canonical, "{source}");
+        assert_eq!(query_string_hash(method, path, &q), *qsh, "{source}");
+    }
+    // The recipe's own check of the hash: SHA-256 of "foo".
+    assert_eq!(
+        hex(&Sha256::digest(b"foo")),
+        "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae"
+    );
+}
+
+#[test]
+fn ampersands_in_the_path_do_not_collide_with_the_query() {
+    // atlassian-jwt's regression: `/project&a=b?x=y` and `/project?a=b&x=y` once hashed alike.
+    let in_path = query_string_hash("GET", "/rest/api/2/project&a=b", &pairs(&[("x", "y")]));
+    let in_query =
+        query_string_hash("GET", "/rest/api/2/project", &pairs(&[("a", "b"), ("x", "y")]));
+    assert_ne!(in_path, in_query);
+}
+
 #[test]
 fn query_string_hash_is_hex_sha256_of_the_canonical_request() {
     // Pinned with an independent sha256 of the canonical text
@@ -95,23 +330,8 @@ fn oauth1_base_string_matches_rfc_5849() {
     );
 }
 
-/// A throwaway 1024-bit key, made for this test only.
-const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAM4/JErZ+4iNIzoi
-kMLdffTfFohTK6zZYfauk9yRv9e+L7XVo8fgQpiVztHSN2+5yeVn9jXP+fipBfSk
-RlhYevLOhaF5IdNtmpygDuSm/yAnQ7SMFOtnaDW9n+y0M/hdGXVzkajdXD64aj8n
-aSfZoLTivCBryOBm7BqFv4fPzOozAgMBAAECgYAm6Oqj5HP70wSuVw8QdFDq/Zt2
-pJo8xdYhf9YNasHSpeLCX0fC0aA+wSR/mTU0MszQJsjgZhg2vUyOVt+ekzK+fVu2
-zgGQmodHiyjhRBMduEBbOAQWTyb5pFGUjdMLIAzYMQuOiZOHBKPZ0evmYKIcQwkX
-rvwAFynAHDFFL0Y3gQJBAOe6JjAlgruCcfSTbgIF7tG3y/9FgWqzuF23HSdbT2qJ
-pVCY9ibxjSyoz26ss9xH9VSZ/vQYzgZ1EhqunBHuckMCQQDj2bkzHPm7SjsElskd
-TfbgJWMI4/0CpD2IwZ5IsWISSGqPDucdZ0ka5NU5PSafqnlhy8Zc3DwNmxM6QYIi
-LYFRAkBpX+MBve0HK7h6SZia3uvM/lGL0aWaSgOqyhw9y23/unwsfIJjDzDtgA5j
-+7EGmMpdIHIpuiXmFdKXw5NBLDdVAkBUsfTmrAmkdeZUQVyGuRlgnmUew+ijl7uL
-3zTgHpeu5h4+CTMduevxxEgCG9oEldDC6oVUtUTZZeCS0hD2dWXRAkB5HZYNstA6
-zLnk+Bfv710ga1Jbq6U8B7fDWg5jh7A5Pjst585ir0+vjUXoeskfdzRrPN7ctm5g
-KkJcJIWmeOZZ
------END PRIVATE KEY-----";
+/// A throwaway 1024-bit key, made for tests only; the integration tests sign with it too.
+const TEST_KEY: &str = include_str!("../../tests/fixtures/oauth1-test-key.pem");
 
 #[test]
 fn oauth1_header_is_signed_with_rsa_sha1() {

@@ -1,8 +1,9 @@
-//! Every auth mode the sandbox accepts, each doing real work; OAuth 1.0a is refused today.
+//! Every auth mode the sandbox accepts, each doing real work, and the OAuth 1.0a dance.
 
 use futures_util::TryStreamExt;
-use jira_sandbox::{DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET};
+use jira_sandbox::{DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, OAuth1ConsumerSpec};
 use secrecy::SecretString;
+use tether_jira::oauth1::{self, Consumer};
 use tether_jira::{Auth, Client, Doc, Error, Search};
 
 use crate::support::{self, fast};
@@ -98,18 +99,111 @@ async fn connect_jwt_signs_queries_it_sends() {
     assert!(matches!(wrong.myself().await, Err(Error::Unauthorized { .. })));
 }
 
+/// A second throwaway key, whose public half no consumer registered.
+const OTHER_KEY: &str = include_str!("../fixtures/oauth1-other-key.pem");
+const CALLBACK: &str = "https://tether.example/jira/oauth1/callback";
+
+/// Registers `tether` as an application link's consumer with the test key's public half.
+fn register_consumer(server: &support::Server) -> Consumer {
+    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(support::TEST_KEY).expect("test key");
+    let public_key_pem = key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap();
+    let spec =
+        OAuth1ConsumerSpec { consumer_key: "tether".into(), name: "tether".into(), public_key_pem };
+    server.sandbox.add_oauth1_consumer(spec).expect("consumer");
+    Consumer::new("tether", support::TEST_KEY)
+}
+
+/// Allows access as the sandbox's admin, as a person would in the browser, and answers the
+/// verifier: from the redirect to the callback, or from the page for out-of-band flows.
+async fn approve(authorize_url: &str, request_token: &str) -> String {
+    let http =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = http
+        .get(authorize_url)
+        .basic_auth(jira_sandbox::DEFAULT_USER, Some(jira_sandbox::DEFAULT_PASSWORD))
+        .send()
+        .await
+        .expect("authorize");
+    if let Some(location) = resp.headers().get("location") {
+        let url = reqwest::Url::parse(location.to_str().unwrap()).unwrap();
+        assert!(url.as_str().starts_with(CALLBACK), "{url}");
+        let get = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
+        assert_eq!(get("oauth_token").as_deref(), Some(request_token));
+        return get("oauth_verifier").expect("verifier in the redirect");
+    }
+    let page = resp.text().await.unwrap();
+    let marker = "id=\"oauth_verifier\">";
+    let start = page.find(marker).expect("verifier on the page") + marker.len();
+    page[start..].split('<').next().unwrap().to_owned()
+}
+
 #[tokio::test]
-async fn oauth1_is_signed_but_the_sandbox_refuses_it() {
+async fn oauth1_dance_then_signed_requests() {
     let dc = support::dc().await;
-    let auth = Auth::OAuth1 {
-        consumer_key: "tether".into(),
-        private_key_pem: SecretString::from(support::TEST_KEY.to_owned()),
-        access_token: SecretString::from("token".to_owned()),
+    let consumer = register_consumer(&dc);
+    for callback in [Some(CALLBACK), None] {
+        let request = oauth1::request_token(&dc.base, &consumer, callback).await.expect("request");
+        assert!(request.callback_confirmed, "{callback:?}");
+        let url = oauth1::authorize_url(&dc.base, &request).unwrap();
+        let want = format!("{}/plugins/servlet/oauth/authorize?oauth_token=", dc.base);
+        assert!(url.starts_with(&want), "{url}");
+        let verifier = approve(&url, &request.token).await;
+        let access = oauth1::access_token(&dc.base, &consumer, &request, &verifier)
+            .await
+            .expect("access token");
+        assert!(access.expires_in.is_some_and(|d| d.as_secs() > 86_400 * 365), "{access:?}");
+        // Signed requests act as the user who allowed access, queries included.
+        let client = dc.client_with(access.auth(&consumer), fast()).await;
+        assert_eq!(exercise(&client, &dc).await, "Sandbox Admin", "{callback:?}");
+        let me = client.myself().await.unwrap();
+        assert_eq!(me.name.as_deref(), Some(jira_sandbox::DEFAULT_USER));
+        // A request token is exchanged once.
+        let err = oauth1::access_token(&dc.base, &consumer, &request, &verifier).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Jira rejected the credentials (401): oauth_problem=token_rejected"
+        );
+
+        // The right token signed with a key Jira does not know is refused.
+        let wrong_key = Consumer::new("tether", OTHER_KEY);
+        let client = dc.client_with(access.auth(&wrong_key), fast()).await;
+        let err = client.myself().await.unwrap_err();
+        assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    }
+    // No secrets in Debug.
+    let shown = format!("{:?}", Auth::oauth1("tether", support::TEST_KEY, "the-access-token"));
+    assert!(!shown.contains("PRIVATE KEY") && !shown.contains("the-access-token"), "{shown}");
+    assert!(!format!("{consumer:?}").contains("PRIVATE KEY"));
+}
+
+#[tokio::test]
+async fn oauth1_refusals_name_the_problem() {
+    let dc = support::dc().await;
+    let consumer = register_consumer(&dc);
+    let problem = |e: Error| match e {
+        Error::Unauthorized { denied_reason } => denied_reason.unwrap_or_default(),
+        other => panic!("{other:?}"),
     };
-    let client = dc.client_with(auth, fast()).await;
-    // FIXME: the sandbox refuses OAuth 1.0a (README "Not yet"); the signature itself is pinned
-    // by the unit tests against an openssl-made vector.
-    assert!(matches!(client.myself().await, Err(Error::Unauthorized { .. })));
+    let wrong_key = Consumer::new("tether", OTHER_KEY);
+    let err = oauth1::request_token(&dc.base, &wrong_key, None).await.unwrap_err();
+    assert_eq!(problem(err), "oauth_problem=signature_invalid");
+    let unknown = Consumer::new("not-linked", support::TEST_KEY);
+    let err = oauth1::request_token(&dc.base, &unknown, None).await.unwrap_err();
+    assert_eq!(problem(err), "oauth_problem=consumer_key_unknown");
+
+    let request = oauth1::request_token(&dc.base, &consumer, None).await.unwrap();
+    let err = oauth1::access_token(&dc.base, &consumer, &request, "guess").await.unwrap_err();
+    assert_eq!(problem(err), "oauth_problem=permission_unknown", "nobody allowed access yet");
+    let url = oauth1::authorize_url(&dc.base, &request).unwrap();
+    approve(&url, &request.token).await;
+    let err = oauth1::access_token(&dc.base, &consumer, &request, "guess").await.unwrap_err();
+    assert_eq!(problem(err), "oauth_problem=permission_denied", "wrong verifier");
+
+    // Jira Cloud has no application links.
+    let cloud = support::cloud().await;
+    let err = oauth1::request_token(&cloud.base, &consumer, None).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
 
 #[tokio::test]

@@ -193,3 +193,51 @@ async fn too_old_a_version_is_reported() {
     assert_eq!(kinds(&report), vec!["VersionTooOld"]);
     assert!(report.messages()[0].contains("Jira 7.6.1 is too old"), "{:?}", report.messages());
 }
+
+/// A Cloud site whose `/myself` answers `myself`, whatever the credentials: the sandbox logs a
+/// token in only with its own account's email, so it cannot show a token accepted for another
+/// email, which Cloud can (an account whose email changed, or an alias).
+async fn cloud_stub(myself: serde_json::Value) -> String {
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route(
+            "/rest/api/2/serverInfo",
+            get(|| async {
+                axum::Json(serde_json::json!({"deploymentType": "Cloud", "version": "1001.0.0"}))
+            }),
+        )
+        .route("/rest/api/3/myself", get(move || async move { axum::Json(myself) }));
+    support::serve(app).await
+}
+
+#[tokio::test]
+async fn a_token_of_another_account_is_named() {
+    let me = |email: Option<&str>| {
+        let mut v = serde_json::json!({"accountId": "557058:f00", "displayName": "Kim Other"});
+        if let Some(e) = email {
+            v["emailAddress"] = e.into();
+        }
+        v
+    };
+    // (name, email /myself answers, problems expected, text the message contains)
+    let cases: &[(&str, Option<&str>, &[&str], &str)] = &[
+        ("same email", Some("me@example.com"), &[], ""),
+        ("same email, other case", Some("Me@Example.COM"), &[], ""),
+        ("hidden email", None, &[], ""),
+        ("hidden email, empty", Some(""), &[], ""),
+        (
+            "another account",
+            Some("kim@example.com"),
+            &["EmailMismatch"],
+            "The API token does not belong to me@example.com: Jira accepted it as the account \
+             Kim Other <kim@example.com>, so tether would act as that account",
+        ),
+    ];
+    for (name, email, want, message) in cases {
+        let base = cloud_stub(me(*email)).await;
+        let report = check(Site::new(base, Auth::api_token("me@example.com", "token")), &[]).await;
+        assert_eq!(kinds(&report), want.to_vec(), "{name}: {:?}", report.messages());
+        assert!(report.messages().join(" ").contains(message), "{name}: {:?}", report.messages());
+        assert_eq!(report.account.and_then(|a| a.display_name).as_deref(), Some("Kim Other"));
+    }
+}

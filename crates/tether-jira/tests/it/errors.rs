@@ -94,6 +94,7 @@ async fn a_retry_after_beyond_patience_is_handed_back() {
     });
     client.myself().await.unwrap();
     let err = client.myself().await.unwrap_err();
+    assert!(err.is_transient() && err.retry_after().is_some(), "{err:?}");
     let Error::RateLimited { retry_after: Some(wait) } = err else { panic!("{err:?}") };
     assert!(wait > Duration::from_secs(5) && wait <= Duration::from_secs(60), "{wait:?}");
 }
@@ -161,4 +162,46 @@ async fn concurrency_cap_and_pace_still_complete_everything() {
     });
     let results = futures_util::future::join_all(calls).await;
     assert!(results.iter().all(Result::is_ok));
+}
+
+#[tokio::test]
+async fn errors_tell_a_worker_whether_and_when_to_try_again() {
+    let server = support::cloud().await;
+    let once = Options { max_retries: 0, ..fast() };
+    let client = server.client_with(server.default_auth(), once.clone()).await;
+    let fault =
+        |status| Knobs { fault_rate: 1.0, fault_statuses: vec![status], ..Knobs::default() };
+    // (knobs, transient, Retry-After): the sandbox sends `Retry-After: 1` with its 503s.
+    let cases = [
+        (fault(503), true, Some(Duration::from_secs(1))),
+        (fault(500), true, None),
+        (fault(502), true, None),
+        (fault(408), true, None),
+        (fault(400), false, None),
+    ];
+    for (knobs, transient, retry_after) in cases {
+        let status = knobs.fault_statuses[0];
+        server.sandbox.set_knobs(knobs);
+        let err = client.myself().await.unwrap_err();
+        assert_eq!(
+            (err.is_transient(), err.retry_after()),
+            (transient, retry_after),
+            "{status}: {err:?}"
+        );
+    }
+    server.sandbox.set_knobs(Knobs::default());
+    let err = client.issue("SAND-999", &[], &[]).await.unwrap_err();
+    assert!(!err.is_transient(), "{err:?}");
+    let wrong =
+        server.client_with(tether_jira::Auth::api_token("x@y.z", "nope"), once.clone()).await;
+    let err = wrong.myself().await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }) && !err.is_transient(), "{err:?}");
+
+    // No answer in time: a timeout, which is worth another try.
+    let impatient = server
+        .client_with(server.default_auth(), Options { timeout: Duration::from_millis(200), ..once })
+        .await;
+    server.sandbox.set_knobs(Knobs { latency_ms: 5_000, latency_rate: 1.0, ..Knobs::default() });
+    let err = impatient.myself().await.unwrap_err();
+    assert!(matches!(err, Error::Transport(_)) && err.is_transient(), "{err:?}");
 }

@@ -177,3 +177,38 @@ async fn projects_permissions_and_bulk_fetch() {
         }
     }
 }
+
+#[tokio::test]
+async fn issue_properties_are_set_read_and_deleted() {
+    for server in support::both().await {
+        let client = server.client().await;
+        let key = server.new_issue(&client, "with properties").await;
+        let flavour = if server.cloud { "cloud" } else { "dc" };
+        // A key that needs escaping in the path.
+        let prop = "tether.flags links/v1";
+        let first = json!({"flags": ["new-checkout"], "site": 1});
+        let second = json!({"flags": ["new-checkout", "dark-mode"], "site": 1});
+
+        assert_eq!(client.issue_property(&key, prop).await.unwrap(), None, "{flavour}");
+        assert_eq!(client.set_issue_property(&key, prop, &first).await.unwrap(), Upsert::Created);
+        assert_eq!(client.issue_property(&key, prop).await.unwrap(), Some(first), "{flavour}");
+        assert_eq!(client.set_issue_property(&key, prop, &second).await.unwrap(), Upsert::Replaced);
+        assert_eq!(client.issue_property(&key, prop).await.unwrap(), Some(second.clone()));
+        let stored = server.sandbox.issue_properties(&key).expect("issue exists");
+        assert_eq!(stored.get(prop), Some(&second), "{flavour}: stored under the unescaped key");
+
+        client.delete_issue_property(&key, prop).await.unwrap();
+        assert!(server.sandbox.issue_properties(&key).unwrap().is_empty(), "{flavour}");
+        assert_eq!(client.issue_property(&key, prop).await.unwrap(), None);
+        client.delete_issue_property(&key, prop).await.expect("deleting again is fine");
+
+        let err = client.set_issue_property("SAND-999", prop, &json!(1)).await.unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{flavour}: {err:?}");
+        let too_big = json!("x".repeat(40_000));
+        let err = client.set_issue_property(&key, prop, &too_big).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::BadRequest { status: 400, messages } if !messages.is_empty()),
+            "{flavour}: {err:?}"
+        );
+    }
+}

@@ -126,6 +126,14 @@ pub async fn not_jira(status: u16, content_type: &str, body: &'static str) -> St
     format!("http://{addr}")
 }
 
+/// Serves `app` on an ephemeral loopback port for the rest of the test; returns its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
 /// A loopback address nothing listens on.
 pub async fn closed_port() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -134,20 +142,5 @@ pub async fn closed_port() -> String {
     format!("http://{addr}")
 }
 
-/// A throwaway 1024-bit RSA key for OAuth 1.0a signing in tests.
-pub const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIICdQIBADANBgkqhkiG9w0BAQEFAASCAl8wggJbAgEAAoGBAM4/JErZ+4iNIzoi
-kMLdffTfFohTK6zZYfauk9yRv9e+L7XVo8fgQpiVztHSN2+5yeVn9jXP+fipBfSk
-RlhYevLOhaF5IdNtmpygDuSm/yAnQ7SMFOtnaDW9n+y0M/hdGXVzkajdXD64aj8n
-aSfZoLTivCBryOBm7BqFv4fPzOozAgMBAAECgYAm6Oqj5HP70wSuVw8QdFDq/Zt2
-pJo8xdYhf9YNasHSpeLCX0fC0aA+wSR/mTU0MszQJsjgZhg2vUyOVt+ekzK+fVu2
-zgGQmodHiyjhRBMduEBbOAQWTyb5pFGUjdMLIAzYMQuOiZOHBKPZ0evmYKIcQwkX
-rvwAFynAHDFFL0Y3gQJBAOe6JjAlgruCcfSTbgIF7tG3y/9FgWqzuF23HSdbT2qJ
-pVCY9ibxjSyoz26ss9xH9VSZ/vQYzgZ1EhqunBHuckMCQQDj2bkzHPm7SjsElskd
-TfbgJWMI4/0CpD2IwZ5IsWISSGqPDucdZ0ka5NU5PSafqnlhy8Zc3DwNmxM6QYIi
-LYFRAkBpX+MBve0HK7h6SZia3uvM/lGL0aWaSgOqyhw9y23/unwsfIJjDzDtgA5j
-+7EGmMpdIHIpuiXmFdKXw5NBLDdVAkBUsfTmrAmkdeZUQVyGuRlgnmUew+ijl7uL
-3zTgHpeu5h4+CTMduevxxEgCG9oEldDC6oVUtUTZZeCS0hD2dWXRAkB5HZYNstA6
-zLnk+Bfv710ga1Jbq6U8B7fDWg5jh7A5Pjst585ir0+vjUXoeskfdzRrPN7ctm5g
-KkJcJIWmeOZZ
------END PRIVATE KEY-----";
+/// A throwaway 1024-bit RSA key for OAuth 1.0a signing in tests; the unit tests use it too.
+pub const TEST_KEY: &str = include_str!("../fixtures/oauth1-test-key.pem");

@@ -32,7 +32,10 @@ fn flag_resource(project: &str, flag: &Flag, env: Option<&str>) -> Resource {
 }
 
 /// The version a write is based on: the body's `version` or `If-Match`.
-fn expected_version(headers: &HeaderMap, body: Option<i64>) -> Result<Option<i64>, ApiError> {
+pub(super) fn expected_version(
+    headers: &HeaderMap,
+    body: Option<i64>,
+) -> Result<Option<i64>, ApiError> {
     let header = match headers.get(IF_MATCH) {
         None => None,
         Some(v) => {
@@ -77,7 +80,7 @@ fn not_found(what: &str, project: &str, e: StoreError) -> ApiError {
     }
 }
 
-fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+pub(super) fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
     let mut r = (status, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
         r.headers_mut().insert(ETAG, v);
@@ -95,7 +98,7 @@ async fn refresh(state: &AppState, project: &str) {
 
 /// What a new flag gets in every environment: off, serving its last variation
 /// when off and its first when on.
-fn initial_config(flag: &Flag) -> EnvConfig {
+pub(super) fn initial_config(flag: &Flag) -> EnvConfig {
     let first = flag.variations.first().map(|v| v.key.clone()).unwrap_or_default();
     let last = flag.variations.last().map(|v| v.key.clone()).unwrap_or_default();
     EnvConfig {

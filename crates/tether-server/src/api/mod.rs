@@ -1,5 +1,6 @@
 //! The REST API under `/api`. Unknown routes here answer with a JSON 404.
 
+mod environments;
 mod flags;
 pub(crate) mod jira;
 mod openapi;
@@ -10,7 +11,7 @@ mod wire;
 
 use axum::Router;
 use axum::extract::{OriginalUri, Request};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 
 pub(crate) use projects::check_key;
 
@@ -34,6 +35,14 @@ pub(crate) fn router() -> Router<AppState> {
             get(flags::list_segments).post(flags::create_segment),
         )
         .route("/projects/{project}/segments/{key}", put(flags::update_segment))
+        .route(
+            "/projects/{project}/environments",
+            get(environments::list).post(environments::create),
+        )
+        .route(
+            "/projects/{project}/environments/{env}",
+            patch(environments::patch).put(environments::put).delete(environments::delete),
+        )
         .route(
             "/projects/{project}/environments/{env}/sdk-keys",
             get(tokens::list_sdk_keys).post(tokens::create_sdk_key),

@@ -60,6 +60,37 @@ pub(crate) const ROUTES: &[(&str, &str, &str, &str)] = &[
         "updateOn",
         "Turn a flag on or off (or flip it) in one environment",
     ),
+    (
+        "get",
+        "/api/projects/{project}/environments",
+        "viewProject",
+        "List a project's environments; `version` is the project's, for changes",
+    ),
+    (
+        "post",
+        "/api/projects/{project}/environments",
+        "createEnvironment (and updateProject when primary)",
+        "Add an environment: every flag off, or with copy_from's configurations",
+    ),
+    (
+        "patch",
+        "/api/projects/{project}/environments/{env}",
+        "updateEnvironment (and updateProject to make it primary)",
+        "Change an environment's name, kind or primary (demoting the old primary)",
+    ),
+    (
+        "put",
+        "/api/projects/{project}/environments/{env}",
+        "updateEnvironment (and updateProject to make it primary)",
+        "Replace an environment's name and kind (and optionally make it primary)",
+    ),
+    (
+        "delete",
+        "/api/projects/{project}/environments/{env}",
+        "deleteEnvironment",
+        "Delete an environment with its flag configurations, revoking its SDK keys; \
+         never the primary one",
+    ),
     ("get", "/api/projects/{project}/segments", "viewProject", "List a project's segments"),
     ("post", "/api/projects/{project}/segments", "createSegment", "Create a segment"),
     ("put", "/api/projects/{project}/segments/{key}", "updateSegment", "Replace a segment"),
@@ -129,12 +160,13 @@ fn build() -> Value {
                 "401": {"$ref": "#/components/responses/Error"},
                 "403": {"$ref": "#/components/responses/Error"},
                 "404": {"$ref": "#/components/responses/Error"},
+                "409": {"$ref": "#/components/responses/Error"},
                 "412": {"$ref": "#/components/responses/Error"},
                 "422": {"$ref": "#/components/responses/Error"}
             }
         });
-        if matches!(method, "post" | "put") {
-            op["requestBody"] = json!({"required": method == "put", "content": {"application/json": {"schema": {"type": "object"}}}});
+        if matches!(method, "post" | "put" | "patch") {
+            op["requestBody"] = json!({"required": method != "post", "content": {"application/json": {"schema": {"type": "object"}}}});
         }
         paths.entry(path.to_owned()).or_insert_with(|| json!({}))[method] = op;
     }
@@ -147,7 +179,7 @@ fn build() -> Value {
         "info": {
             "title": "tether admin API",
             "version": crate::VERSION,
-            "description": "Projects, flags, segments, SDK keys and API tokens. Every operation names the policy action it needs (x-tether-action); x-tether-actions lists them all. Errors are {code, message, field?}. Writes may carry the version they are based on (body `version` or If-Match) and answer 412 when it is stale. Flag evaluation is OFREP, under /ofrep."
+            "description": "Projects and their environments, flags, segments, SDK keys and API tokens. Every operation names the policy action it needs (x-tether-action); x-tether-actions lists them all. Errors are {code, message, field?}. Writes may carry the version they are based on (body `version` or If-Match) and answer 412 when it is stale. Flag evaluation is OFREP, under /ofrep."
         },
         "paths": paths,
         "components": {

@@ -53,7 +53,7 @@ struct CreateEnvironment {
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
-enum WireEnvKind {
+pub(super) enum WireEnvKind {
     Development,
     Testing,
     Staging,
@@ -193,7 +193,7 @@ pub(crate) fn check_key(field: &str, key: &str) -> Result<(), ApiError> {
     }
 }
 
-fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
+pub(super) fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     let len = name.trim().chars().count();
     if (1..=200).contains(&len) {
         Ok(())

@@ -12,13 +12,16 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 
 /// The events a webhook can ask for.
-const EVENTS: [&str; 6] = [
+const EVENTS: [&str; 9] = [
     "flag.created",
     "flag.updated",
     "flag.deleted",
     "flag.config.updated",
     "segment.created",
     "segment.updated",
+    "environment.created",
+    "environment.updated",
+    "environment.deleted",
 ];
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
 //! The flag pages: the list at `/flags` (search and filters as GET parameters), one
 //! flag at `/flags/{project}/{flag}` with a tab per environment, and the forms that
-//! edit an environment without JavaScript (on/off, default rule, off variation).
+//! edit an environment without JavaScript (on/off, individual targets, rules,
+//! default rule, off variation; the targeting forms are read in `targeting.rs`).
 //!
 //! Every form carries the config version it was based on; the write is refused
 //! when the flag changed meanwhile (the store checks it in the same transaction),
@@ -15,16 +16,18 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tether_flags::{
-    EnvConfig, Flag, Rollout, Serve, ValidationError, WeightedVariation, validate_env_config,
-};
+use tether_flags::{EnvConfig, Flag, Rollout, Serve, ValidationError, validate_env_config};
 use tether_store::{AuditEntry, EnvConfigState, FlagState, Project, StoreError, now_ms};
 
 use super::format::{
-    ClauseText, absolute_time, clause_text, iso_time, json_text, parse_percent, percent,
-    relative_time,
+    ClauseText, absolute_time, clause_text, iso_time, json_text, percent, relative_time,
 };
 use super::signin::UiUser;
+use super::targeting::{
+    RuleForm, TargetsForm, WeightInput, blank_rule_form, delete_rule, field, move_rule,
+    place_rule_errors, place_target_errors, read_weights, rule_from, stored_targets_form,
+    targets_of, typed_rule_form, typed_targets_form,
+};
 use super::{NavItem, nav, not_found_page};
 use crate::error::ApiError;
 use crate::{AppState, VERSION};
@@ -355,12 +358,6 @@ struct RuleView {
     serve: ServeView,
 }
 
-struct WeightInput {
-    key: String,
-    value: String,
-    error: Option<String>,
-}
-
 /// The default rule's form, as stored or as the user typed it.
 struct DefaultForm {
     rollout: bool,
@@ -382,7 +379,11 @@ struct EnvView {
     changed: Saved,
     toggle_error: Option<String>,
     targets: Vec<TargetView>,
+    targets_form: TargetsForm,
     rules: Vec<RuleView>,
+    /// Why deleting or moving a rule was refused.
+    rules_error: Option<String>,
+    rule_form: RuleForm,
     default_rule: ServeView,
     default_form: DefaultForm,
     off_variation: String,
@@ -436,6 +437,9 @@ struct Inputs {
     default_form: Option<DefaultForm>,
     /// The chosen off variation and what is wrong with it.
     off: Option<(String, Option<String>)>,
+    targets_form: Option<TargetsForm>,
+    rules_error: Option<String>,
+    rule_form: Option<RuleForm>,
 }
 
 pub(crate) async fn page(
@@ -496,6 +500,10 @@ fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<
             )
         }
         "default-rule" => format!("Saved the default rule in {env_name}."),
+        "targets" => format!("Saved the individual targets in {env_name}."),
+        "rule-added" => format!("Added a rule in {env_name}."),
+        "rule-deleted" => format!("Deleted a rule in {env_name}."),
+        "rule-moved" => format!("Moved a rule in {env_name}."),
         "off-variation" => format!("Saved the off variation in {env_name}."),
         _ => "Saved.".to_owned(),
     };
@@ -589,7 +597,7 @@ fn env_view(
     now: i64,
 ) -> EnvView {
     let config = &c.config;
-    let Inputs { toggle_error, default_form, off } = inputs;
+    let Inputs { toggle_error, default_form, off, targets_form, rules_error, rule_form } = inputs;
     let (off_selected, off_error) = off.unwrap_or_else(|| (config.off_variation.clone(), None));
     EnvView {
         key: c.env.clone(),
@@ -603,6 +611,9 @@ fn env_view(
             .iter()
             .map(|t| TargetView { variation: t.variation.clone(), keys: t.keys.clone() })
             .collect(),
+        targets_form: targets_form.unwrap_or_else(|| stored_targets_form(flag, config)),
+        rules_error,
+        rule_form: rule_form.unwrap_or_else(|| blank_rule_form(flag)),
         rules: config
             .rules
             .iter()
@@ -734,6 +745,10 @@ enum Edited {
     Toggle,
     DefaultRule,
     OffVariation,
+    Targets,
+    AddRule,
+    DeleteRule,
+    MoveRule,
 }
 
 impl Edited {
@@ -742,6 +757,21 @@ impl Edited {
             Edited::Toggle => "toggle",
             Edited::DefaultRule => "default-rule",
             Edited::OffVariation => "off-variation",
+            Edited::Targets => "targets",
+            Edited::AddRule => "rule-added",
+            Edited::DeleteRule => "rule-deleted",
+            Edited::MoveRule => "rule-moved",
+        }
+    }
+
+    fn action(self) -> tether_policy::Action {
+        use tether_policy::Action;
+        match self {
+            Edited::Toggle => Action::UpdateOn,
+            Edited::DefaultRule => Action::UpdateFallthrough,
+            Edited::OffVariation => Action::UpdateOffVariation,
+            Edited::Targets => Action::UpdateTargets,
+            Edited::AddRule | Edited::DeleteRule | Edited::MoveRule => Action::UpdateRules,
         }
     }
 }
@@ -776,6 +806,46 @@ pub(crate) async fn off_variation(
     submit(state, user, path, &headers, form, Edited::OffVariation).await
 }
 
+pub(crate) async fn targets(
+    state: State<AppState>,
+    user: UiUser,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, user, path, &headers, form, Edited::Targets).await
+}
+
+pub(crate) async fn add_rule(
+    state: State<AppState>,
+    user: UiUser,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, user, path, &headers, form, Edited::AddRule).await
+}
+
+pub(crate) async fn delete_rule_form(
+    state: State<AppState>,
+    user: UiUser,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, user, path, &headers, form, Edited::DeleteRule).await
+}
+
+pub(crate) async fn move_rule_form(
+    state: State<AppState>,
+    user: UiUser,
+    path: Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    submit(state, user, path, &headers, form, Edited::MoveRule).await
+}
+
 async fn submit(
     State(state): State<AppState>,
     UiUser(user): UiUser,
@@ -798,11 +868,7 @@ async fn submit(
     let Some(current) = f.environments.iter().find(|c| c.env == env) else {
         return Err(UiError::NotFound(path));
     };
-    let action = match which {
-        Edited::Toggle => tether_policy::Action::UpdateOn,
-        Edited::DefaultRule => tether_policy::Action::UpdateFallthrough,
-        Edited::OffVariation => tether_policy::Action::UpdateOffVariation,
-    };
+    let action = which.action();
     let resource = tether_policy::Resource::Flag {
         project: tether_policy::Named::new(project.clone()),
         env: Some(tether_policy::Named::new(env.clone())),
@@ -873,11 +939,6 @@ async fn stale(
     render_page(state, p, f, Some(env), edit, StatusCode::CONFLICT).await
 }
 
-/// A form field's value.
-fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
-    fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-}
-
 /// The new config a form asks for, or the form as typed with what is wrong.
 fn build(
     which: Edited,
@@ -915,32 +976,38 @@ fn build(
                 new.default_rule = Serve::Variation(form.variation);
                 return Ok(new);
             }
-            let mut weights = Vec::new();
-            for w in &mut form.weights {
-                match parse_percent(&w.value) {
-                    Ok(weight) => {
-                        weights.push(WeightedVariation { variation: w.key.clone(), weight })
-                    }
-                    Err(e) => w.error = Some(e),
+            let weights = match read_weights(&mut form.weights) {
+                Ok(weights) => weights,
+                Err(e) => {
+                    form.error = Some(e);
+                    return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
                 }
-            }
-            if form.weights.iter().any(|w| w.error.is_some()) {
-                form.error = Some("some percentages cannot be read; see below".to_owned());
-                return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
-            }
-            let sum: u32 = weights.iter().map(|w| w.weight).sum();
-            if sum != tether_flags::TOTAL_WEIGHT {
-                form.error = Some(format!(
-                    "percentages must add up to 100, they add up to {}",
-                    percent(sum)
-                ));
-                return Err(Box::new(Inputs { default_form: Some(form), ..Inputs::default() }));
-            }
+            };
             let (bucket_by, salt) = match &config.default_rule {
                 Serve::Rollout(r) => (r.bucket_by.clone(), r.salt.clone()),
                 Serve::Variation(_) => (None, flag.key.clone()),
             };
             new.default_rule = Serve::Rollout(Rollout { variations: weights, bucket_by, salt });
+        }
+        Edited::Targets => new.targets = targets_of(&typed_targets_form(flag, fields)),
+        Edited::AddRule => {
+            let mut form = typed_rule_form(flag, fields);
+            match rule_from(flag, config, &mut form) {
+                Some(rule) => new.rules.push(rule),
+                None => {
+                    return Err(Box::new(Inputs { rule_form: Some(form), ..Inputs::default() }));
+                }
+            }
+        }
+        Edited::DeleteRule | Edited::MoveRule => {
+            let id = field(fields, "rule").unwrap_or_default();
+            let done = match which {
+                Edited::DeleteRule => delete_rule(&mut new, id),
+                _ => move_rule(&mut new, id, field(fields, "direction").unwrap_or_default()),
+            };
+            if let Err(e) = done {
+                return Err(Box::new(Inputs { rules_error: Some(e), ..Inputs::default() }));
+            }
         }
     }
     Ok(new)
@@ -984,11 +1051,23 @@ fn invalid(
             .collect();
         (!found.is_empty()).then(|| found.join("; "))
     };
-    let others: Vec<String> = errors
-        .iter()
-        .filter(|e| !e.path.starts_with("default_rule") && !e.path.starts_with("off_variation"))
-        .map(|e| e.to_string())
-        .collect();
+    // The rule the add-a-rule form appended is the last one.
+    let new_rule = new.rules.len().saturating_sub(1);
+    let in_new_rule = |path: &str| {
+        path.strip_prefix(&format!("rules[{new_rule}]"))
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+    };
+    // The errors this form's fields can show; the others go in a notice.
+    let owned = |path: &str| match which {
+        Edited::Toggle | Edited::DefaultRule | Edited::OffVariation => {
+            path.starts_with("default_rule") || path.starts_with("off_variation")
+        }
+        Edited::Targets => path.starts_with("targets"),
+        Edited::AddRule => in_new_rule(path),
+        Edited::DeleteRule | Edited::MoveRule => false,
+    };
+    let others: Vec<String> =
+        errors.iter().filter(|e| !owned(&e.path)).map(|e| e.to_string()).collect();
     let mut edit = Edit::default();
     if !others.is_empty() {
         let text = format!(
@@ -1006,6 +1085,17 @@ fn invalid(
             let form = typed_default_form(flag, config, fields);
             edit.inputs.default_form = Some(DefaultForm { error: text("default_rule"), ..form });
         }
+        Edited::Targets => {
+            let mut form = typed_targets_form(flag, fields);
+            place_target_errors(&mut form, &new.targets, errors);
+            edit.inputs.targets_form = Some(form);
+        }
+        Edited::AddRule => {
+            let mut form = typed_rule_form(flag, fields);
+            place_rule_errors(&mut form, new_rule, errors);
+            edit.inputs.rule_form = Some(form);
+        }
+        Edited::DeleteRule | Edited::MoveRule => {}
     }
     if edit.notice.is_none() && edit.inputs.toggle_error.is_none() && which == Edited::Toggle {
         edit.notice = Some(Notice {

@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod connect;
+mod environments_api;
 mod errors;
 mod flags_api;
 mod jira_api;
@@ -12,6 +13,7 @@ mod observability;
 mod ofrep;
 mod pages;
 mod ui_flags;
+mod ui_targeting;
 
 use tether_server::{AppState, ServerConfig};
 use tether_store::{MasterKey, Store};

@@ -43,7 +43,7 @@ fn rollout(weights: &[(&str, u32)]) -> Serve {
 
 /// Project `shop` (development, staging, production) with three flags, and
 /// project `blog` with one.
-async fn setup(s: &TestServer) {
+pub(crate) async fn setup(s: &TestServer) {
     for (key, name) in [("shop", "Shop"), ("blog", "Blog")] {
         let p = NewProject {
             key: key.into(),
@@ -94,7 +94,7 @@ async fn setup(s: &TestServer) {
     s.store.update_flag_config("shop", "banner", "production", &prod, None, "t").await.unwrap();
 }
 
-async fn html(s: &TestServer, path: &str) -> (u16, String) {
+pub(crate) async fn html(s: &TestServer, path: &str) -> (u16, String) {
     let r = s.get(path).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
@@ -108,7 +108,11 @@ fn listed(html: &str) -> Vec<String> {
 }
 
 /// Posts a form without following the redirect: (status, Location, body).
-async fn post_form(s: &TestServer, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+pub(crate) async fn post_form(
+    s: &TestServer,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let r = client.post(s.at(path)).bearer_auth(&s.token).form(form).send().await.unwrap();
@@ -118,7 +122,12 @@ async fn post_form(s: &TestServer, path: &str, form: &[(&str, &str)]) -> (u16, S
     (status, location, r.text().await.unwrap())
 }
 
-async fn env_config(s: &TestServer, project: &str, key: &str, env: &str) -> (EnvConfig, i64) {
+pub(crate) async fn env_config(
+    s: &TestServer,
+    project: &str,
+    key: &str,
+    env: &str,
+) -> (EnvConfig, i64) {
     let f = s.store.flag(project, key).await.unwrap();
     let c = f.environments.into_iter().find(|c| c.env == env).unwrap();
     (c.config, c.version)
@@ -653,7 +662,7 @@ async fn a_form_posted_from_another_site_is_refused() {
 }
 
 /// A client that keeps cookies and sends no token of its own.
-fn browser_like() -> reqwest::Client {
+pub(crate) fn browser_like() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())

@@ -1,6 +1,7 @@
 //! The store's test suite. Every test runs on SQLite, and on PostgreSQL too when
 //! `TEST_PG_URL` names a server (each test then gets a database of its own).
 
+mod environments;
 mod flags;
 mod jira;
 mod outbox;

@@ -28,7 +28,7 @@ try {
   await page.waitForSelector('#default-rule-error');
   const error = await text('#default-rule-error');
   check(error === 'percentages must add up to 100, they add up to 90', `inline error: ${error}`);
-  check((await page.getAttribute('fieldset', 'aria-describedby')) === 'default-rule-error', 'the error describes the fieldset');
+  check((await page.getAttribute('form[action$="/default-rule"] fieldset', 'aria-describedby')) === 'default-rule-error', 'the error describes the fieldset');
   check((await page.inputValue('#weight-off')) === '50', 'the typed value is kept');
   check((await shown()) === 'on 40% / off 60%', `still 40/60: ${await shown()}`);
 

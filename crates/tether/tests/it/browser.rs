@@ -67,3 +67,10 @@ async fn the_rollout_of_new_checkout_is_edited_and_a_bad_sum_refused_in_chromium
         run_script("flag_rollout.mjs").await;
     }
 }
+
+#[tokio::test]
+async fn targets_and_rules_of_new_checkout_are_edited_and_a_bad_regex_refused_in_chromium() {
+    if enabled() {
+        run_script("flag_targeting.mjs").await;
+    }
+}

@@ -107,3 +107,114 @@ async fn the_command_line_client_manages_flags_through_the_api() {
     server.signal("TERM");
     server.child.wait().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_command_line_client_manages_environments_through_the_api() {
+    let t = Sandboxed::new();
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "cli", "--role", "writer"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let mut server = t.start(&["serve"], &[]).await;
+    let url = server.url.clone();
+    let run = |args: Vec<&'static str>| {
+        let (t, url, token) = (&t, url.clone(), token.clone());
+        async move {
+            let mut full = args.clone();
+            full.extend(["--url", url.as_str()]);
+            t.run(&full, &[("TETHER_API_TOKEN", token.as_str())]).await
+        }
+    };
+    let ok = |r: (i32, String, String)| {
+        assert_eq!(r.0, 0, "stdout {}\nstderr {}", r.1, r.2);
+        r.1
+    };
+    let failed = |r: (i32, String, String), want: &[&str]| {
+        assert_eq!(r.0, 1, "stdout {}\nstderr {}", r.1, r.2);
+        assert!(want.iter().all(|w| r.2.contains(w)), "{want:?} in {}", r.2);
+    };
+    ok(run(vec!["projects", "create", "--key", "shop", "--name", "Shop"]).await);
+    let out = ok(run(vec!["environments", "list", "--project", "shop"]).await);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[2].starts_with("production") && lines[2].ends_with("primary"), "{out}");
+
+    let out = ok(run(vec![
+        "environments",
+        "create",
+        "--project",
+        "shop",
+        "--key",
+        "qa",
+        "--name",
+        "QA",
+        "--kind",
+        "testing",
+        "--copy-from",
+        "production",
+    ])
+    .await);
+    assert!(out.starts_with("created qa") && out.contains("testing"), "{out}");
+    let out = ok(run(vec!["environments", "update", "--project", "shop", "--primary", "qa"]).await);
+    assert!(out.starts_with("saved qa") && out.trim_end().ends_with("primary"), "{out}");
+    let out = ok(run(vec!["environments", "list", "--project", "shop", "--json"]).await);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let primaries: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["primary"] == true)
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(primaries, ["qa"], "{list}");
+    assert_eq!(list[0]["version"], 3, "{list}");
+
+    // The API's refusals, as errors naming the status and the field.
+    failed(
+        run(vec![
+            "environments",
+            "update",
+            "--project",
+            "shop",
+            "--if-match",
+            "1",
+            "--name",
+            "X",
+            "qa",
+        ])
+        .await,
+        &["412"],
+    );
+    failed(
+        run(vec![
+            "environments",
+            "create",
+            "--project",
+            "shop",
+            "--key",
+            "x",
+            "--name",
+            "X",
+            "--kind",
+            "prod",
+        ])
+        .await,
+        &["422", "kind"],
+    );
+    failed(
+        run(vec!["environments", "delete", "--project", "shop", "qa"]).await,
+        &["409", "primary"],
+    );
+    failed(
+        run(vec!["environments", "delete", "--project", "shop", "--if-match", "1", "production"])
+            .await,
+        &["412"],
+    );
+    let out = ok(run(vec!["environments", "delete", "--project", "shop", "production"]).await);
+    assert_eq!(out.trim(), "deleted production");
+    let out = ok(run(vec!["environments", "list", "--project", "shop"]).await);
+    let keys: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(keys, ["development", "staging", "qa"], "{out}");
+    server.signal("TERM");
+    server.child.wait().await.unwrap();
+}
