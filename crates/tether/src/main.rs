@@ -65,6 +65,19 @@ enum Command {
         #[command(subcommand)]
         command: client::EnvironmentsCommand,
     },
+    /// Jira sites, which site and environments a project reports to, and flag ↔
+    /// issue links, through a running tether's API.
+    Jira {
+        #[command(subcommand)]
+        command: client::jira::JiraCommand,
+    },
+    /// Issues linked to flags, through a running tether's API.
+    Issues {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(flatten)]
+        args: client::jira::IssuesArgs,
+    },
     /// Create, list and revoke API access tokens.
     Tokens {
         #[command(subcommand)]
@@ -145,6 +158,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Environments { remote, command } => {
             run::runtime()?.block_on(client::environments(remote, &config, command))
+        }
+        Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
+        Command::Issues { remote, args } => {
+            run::runtime()?.block_on(client::jira::issues(remote, &config, args))
         }
         Command::Tokens { command } => run::runtime()?
             .block_on(run::with_store(config, |store| async move {
