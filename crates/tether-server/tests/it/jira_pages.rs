@@ -62,6 +62,30 @@ async fn the_jira_pages_ask_to_sign_in_and_come_back() {
         assert!(to.starts_with("/signin?next=/"), "{path} -> {to}");
         assert!(!to.contains(' '), "{to}");
     }
+    // Opened from Jira's site, the browser holds back the SameSite=Strict cookie:
+    // the page loads itself again from tether's own site instead of asking to sign in.
+    let from_jira = |path: &str| {
+        anonymous
+            .get(s.at(path))
+            .header("sec-fetch-site", "cross-site")
+            .header("sec-fetch-mode", "navigate")
+            .send()
+    };
+    let r =
+        from_jira("/jira/create-flag?issueKey=SAND-1&issueSummary=A%20%22quote%22").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(
+            "content=\"0;url=/jira/create-flag?issueKey=SAND-1&amp;issueSummary=A%20%22quote%22\""
+        ),
+        "{page}"
+    );
+    let r = from_jira("//evil.example/x").await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("http-equiv"), "only tether's own pages reload: {page}");
     let r = anonymous
         .post(s.at("/jira/sites"))
         .form(&[("kind", "pat"), ("name", "x")])

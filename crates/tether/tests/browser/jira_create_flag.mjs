@@ -4,7 +4,7 @@
 // Usage: node jira_create_flag.mjs http://127.0.0.1:PORT API_TOKEN JIRA_URL
 import { launch, check } from './harness.mjs';
 
-const [base, token] = process.argv.slice(2);
+const [base, token, jira] = process.argv.slice(2);
 const { browser, page } = await launch();
 const text = async (selector) => (await page.textContent(selector)).replace(/\s+/g, ' ').trim();
 try {
@@ -31,7 +31,22 @@ try {
   check((await text('h1')) === 'Remember the cart!', `on the new flag's page: ${await text('h1')}`);
   check((await text('tr[data-issue="SAND-2"] .summary')) === 'Remember the cart', 'linked to SAND-2, read from Jira');
   check((await text('tr[data-issue="SAND-2"] .status')) === 'Done', 'with its status');
-  console.log('ok: created remember-the-cart from SAND-2, prefilled, after signing in');
+
+  // Jira opens these pages from its own site, where the browser holds back the
+  // SameSite=Strict session cookie: a signed-in person still lands on the page.
+  const fromJira = jira.replace('127.0.0.1', 'localhost');
+  const linkPage = `${base}/jira/link-flag?issueKey=SAND-2`;
+  await page.goto(`${fromJira}/`);
+  await Promise.all([page.waitForURL(/\/jira\/link-flag/), page.evaluate((url) => { window.location.href = url; }, linkPage)]);
+  await page.waitForSelector('h1');
+  check(new URL(page.url()).pathname === '/jira/link-flag', `opened from another site, still signed in: ${page.url()}`);
+  check((await text('h1')) === 'Connect a feature flag', 'the chooser shows');
+  // Someone not signed in is asked to, as usual.
+  const stranger = await browser.newPage();
+  await stranger.goto(`${fromJira}/`);
+  await Promise.all([stranger.waitForURL(/\/signin/), stranger.evaluate((url) => { window.location.href = url; }, linkPage)]);
+  check(new URL(stranger.url()).searchParams.get('next') === '/jira/link-flag?issueKey=SAND-2', `sign-in comes back: ${stranger.url()}`);
+  console.log('ok: created remember-the-cart from SAND-2, prefilled, after signing in; opened from another site');
 } finally {
   await browser.close();
 }
