@@ -374,6 +374,16 @@ pub struct Knobs {
     /// Fraction (0..=1) of `/rest/...` requests delayed by `latency_ms`.
     pub latency_rate: f64,
     pub latency_ms: u64,
+    /// Fraction (0..=1) of `/rest/...` requests held without an answer for `timeout_ms` and
+    /// then dropped: the connection closes with no response at all, so a client whose timeout
+    /// is shorter times out, and one whose timeout is longer sees the connection close.
+    pub timeout_rate: f64,
+    pub timeout_ms: u64,
+    /// Where latency, timeouts and faults are injected: only into requests whose path starts
+    /// with this (e.g. `/rest/featureflags`), or into every `/rest/...` request when `None`.
+    /// The gateway forms are matched by the path they stand for (`/rest/...`). The rate limit
+    /// is not scoped.
+    pub fault_path_prefix: Option<String>,
     /// Largest page any paged endpoint returns, whatever `maxResults` asks for. `None` means
     /// the flavour's own cap (Cloud 100, Data Center 1000).
     pub page_size_cap: Option<u32>,
@@ -397,6 +407,9 @@ impl Default for Knobs {
             fault_statuses: vec![500, 503],
             latency_rate: 0.0,
             latency_ms: 0,
+            timeout_rate: 0.0,
+            timeout_ms: 30_000,
+            fault_path_prefix: None,
             page_size_cap: None,
             feature_flags_max_body_bytes: 1024 * 1024,
             captcha_after_failures: 3,

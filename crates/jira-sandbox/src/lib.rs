@@ -19,6 +19,7 @@ use serde_json::Value;
 
 mod config;
 mod connect_install;
+mod development;
 mod http;
 mod jql;
 mod load;
@@ -37,6 +38,9 @@ pub use config::{
     Workflow,
 };
 pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
+pub use development::{
+    EnvironmentPanel, FlagPanel, Icon, IssueDevelopment, LinkPanel, Rollout, UserRef,
+};
 pub use jql::JqlError;
 pub use load::{LoadError, LoadReport};
 pub use seed::SeedReport;
@@ -291,6 +295,11 @@ impl Sandbox {
                 c.key, c.name
             ));
         }
+        let example = state
+            .issues
+            .first()
+            .map_or_else(String::new, |i| format!(" (e.g. {base}/browse/{})", i.key));
+        out.push_str(&format!("  View an issue in a browser: {base}/browse/<KEY>{example}\n"));
         out.push_str(&format!("  Inspect what was written: {base}/_sandbox\n"));
         out
     }
@@ -448,6 +457,12 @@ impl Sandbox {
 
     pub fn feature_flag(&self, id: &str) -> Option<FeatureFlagRecord> {
         self.read().flags.get(id).map(|f| flag_record(id, f))
+    }
+
+    /// An issue with the feature flags linked to it and its remote links, as `/browse/{key}`
+    /// shows them.
+    pub fn development(&self, issue_key: &str) -> Option<IssueDevelopment> {
+        development::development(&self.read(), issue_key)
     }
 
     /// Adds an issue security level (see [`SecurityLevelSpec`]).

@@ -969,6 +969,49 @@ impl Store {
         Ok(())
     }
 
+    /// Raises one flag's `updateSequenceId` on a site, without enqueueing
+    /// anything, to above both its current value and `above` (what Jira was
+    /// found holding), and at least to now; returns the new value. For a
+    /// direct re-send (reconcile's repairs) that must win over what Jira holds.
+    pub async fn bump_flag_seq(
+        &self,
+        site_id: i64,
+        project: &str,
+        flag: &str,
+        above: i64,
+    ) -> Result<i64> {
+        let floor = now_ms().max(above.saturating_add(1));
+        let seq: i64 = with_write_tx!(self, tx => sqlx::query_scalar(
+            "INSERT INTO jira_flag_sync (site_id, project, flag_key, seq) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (site_id, project, flag_key) DO UPDATE SET seq = \
+             CASE WHEN jira_flag_sync.seq + 1 > $4 THEN jira_flag_sync.seq + 1 ELSE $4 END \
+             RETURNING seq",
+        )
+        .bind(site_id)
+        .bind(project)
+        .bind(flag)
+        .bind(floor)
+        .fetch_one(&mut *tx)
+        .await?);
+        Ok(seq)
+    }
+
+    /// Raises the `updateSequenceId` of every flag a site was told about, in
+    /// one statement and without enqueueing (backfill sends them itself);
+    /// returns how many.
+    pub async fn bump_site_flag_seqs(&self, site_id: i64) -> Result<u64> {
+        let now = now_ms();
+        let n = with_write_tx!(self, tx => sqlx::query(
+            "UPDATE jira_flag_sync SET seq = CASE WHEN seq + 1 > $1 THEN seq + 1 ELSE $1 END WHERE site_id = $2",
+        )
+        .bind(now)
+        .bind(site_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
     /// Every (project, flag) a site should hold or has been sent: the linked
     /// flags of projects reporting to it, and those it was told about before.
     pub async fn flags_for_site(&self, site_id: i64) -> Result<Vec<(String, String)>> {

@@ -149,6 +149,9 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 pub struct Store {
     backend: Backend,
     key: MasterKey,
+    /// Counts committed write transactions of this process: background workers
+    /// wait on it (see [`Store::subscribe_changes`]) instead of polling alone.
+    changes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -178,8 +181,8 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
-/// Runs a body inside a write transaction and commits it; an early return (`?`)
-/// rolls back. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a
+/// Runs a body inside a write transaction and commits it, then tells
+/// [`Store::subscribe_changes`] listeners; an early return (`?`) rolls back. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a
 /// read-then-write never fails on lock upgrade; PostgreSQL reads that precede a
 /// write use [`Store::for_update`].
 macro_rules! with_write_tx {
@@ -189,12 +192,14 @@ macro_rules! with_write_tx {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
+                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
                 out
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
                 let out = $body;
                 $tx.commit().await?;
+                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
                 out
             }
         }
@@ -254,7 +259,16 @@ impl Store {
             }
             None => return Err(StoreError::UnsupportedUrl(redact_url(url))),
         };
-        Ok(Store { backend, key })
+        let (changes, _) = tokio::sync::watch::channel(0);
+        Ok(Store { backend, key, changes: std::sync::Arc::new(changes) })
+    }
+
+    /// A receiver that sees a new value after every write transaction this
+    /// process commits through this store (or a clone of it): flag changes and
+    /// the outbox rows they enqueue. Writes of other processes are not seen;
+    /// whoever waits on it should also poll now and then.
+    pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     pub fn backend_kind(&self) -> BackendKind {

@@ -83,6 +83,27 @@ impl Store {
         })
     }
 
+    /// Enqueues work unless the same work (kind and payload) is already
+    /// waiting: not done and not claimed. Returns whether a row was written.
+    /// For work that recomputes its result when it runs (so one waiting row
+    /// covers every request made before it is claimed).
+    pub async fn enqueue_unless_waiting(&self, item: &NewOutboxItem) -> Result<bool> {
+        let now = now_ms();
+        let n = with_pool!(self, pool => sqlx::query(
+            "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) \
+             SELECT $1, $2, 0, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM outbox \
+               WHERE kind = $1 AND payload = $2 AND done_at IS NULL \
+                 AND (claimed_until IS NULL OR claimed_until < $3))"
+        )
+        .bind(&item.kind)
+        .bind(&item.payload)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
     /// Claims up to `limit` due rows for `worker` for the length of `lease`.
     pub async fn claim_outbox(
         &self,

@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod config;
+mod jira_cmd;
 mod run;
 
 use std::path::PathBuf;
@@ -66,7 +67,8 @@ enum Command {
         command: client::EnvironmentsCommand,
     },
     /// Jira sites, which site and environments a project reports to, and flag ↔
-    /// issue links, through a running tether's API.
+    /// issue links (through a running tether's API); backfill and reconcile a
+    /// site (on the database).
     Jira {
         #[command(subcommand)]
         command: client::jira::JiraCommand,
@@ -158,6 +160,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Environments { remote, command } => {
             run::runtime()?.block_on(client::environments(remote, &config, command))
+        }
+        Command::Jira { command: client::jira::JiraCommand::Maintenance(command) } => {
+            let public_url = config.public_url();
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                jira_cmd::run(&store, public_url, command).await
+            }))
         }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
         Command::Issues { remote, args } => {

@@ -421,9 +421,13 @@ async fn run_server(
         let _ = stop_tx.send(true);
         let _ = signalled_tx.send(());
     };
-    // Background work (webhook deliveries) beside the server, stopped with it.
+    // Background work (webhook deliveries, flag state to Jira) beside the
+    // server, stopped with it.
     let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
-    let worker = tether_sync::Worker::new(store.clone(), worker_name);
+    let jira_clients =
+        tether_sync::jira::JiraClients::new(store.clone(), tether_jira::Options::default());
+    let worker = tether_sync::Worker::new(store.clone(), worker_name)
+        .with_jira(jira_clients, config.public_url());
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;
         let _ = stop.wait_for(|stopped| *stopped).await;

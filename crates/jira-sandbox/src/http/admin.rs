@@ -15,6 +15,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/", get(index))
         .route("/issues/{key}", get(issue))
+        .route("/issues/{key}/development", get(development))
         .route("/comments", get(comments))
         .route("/remote-links", get(remote_links))
         .route("/transitions", get(transitions))
@@ -39,6 +40,8 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
         "issues": sb.issue_count(),
         "endpoints": {
             "GET /_sandbox/issues/{key}": "an issue's current state",
+            "GET /_sandbox/issues/{key}/development": "an issue's feature flags (from the Feature Flags API) and remote links, as /browse/{key} shows them",
+            "GET /browse/{key}": "an issue as a page for people: summary, status, assignee, feature flags, remote links",
             "GET /_sandbox/comments[?issue=KEY]": "comments as written (body as sent, plus plain text)",
             "GET /_sandbox/remote-links[?issue=KEY]": "remote links as stored",
             "GET /_sandbox/transitions[?issue=KEY]": "transitions performed through the REST API",
@@ -66,6 +69,14 @@ async fn issue(
 ) -> Result<Json<Value>, ApiError> {
     let snap = sb.issue(&key).ok_or_else(|| ApiError::NotFound(format!("No issue {key}.")))?;
     Ok(Json(json!(snap)))
+}
+
+async fn development(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let dev = sb.development(&key).ok_or_else(|| ApiError::NotFound(format!("No issue {key}.")))?;
+    Ok(Json(json!(dev)))
 }
 
 async fn comments(State(sb): State<Sandbox>, params: Params) -> Json<Value> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,11 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/bulk", post(bulk))
         .route("/flag/{id}", get(get_flag).delete(delete_flag))
         .route("/bulkByProperties", delete(delete_by_properties))
+}
+
+/// A 400 in this API's own error shape (`[{"message": ...}]`), not the platform's.
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError::Messages(StatusCode::BAD_REQUEST, msg.into())
 }
 
 const MAX_FLAGS: usize = 100;
@@ -49,21 +54,22 @@ struct Refs {
     id_or_keys: Vec<String>,
 }
 
-async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
-    if body.len() > ctx.sb.knobs().feature_flags_max_body_bytes {
-        return Err(ApiError::Status(
+async fn bulk(ctx: Ctx, body: Body) -> Result<Response, ApiError> {
+    // Read up to the knob, not up to axum's default limit (2 MiB), so the knob alone decides.
+    // (A body that breaks off gets the same answer, which its client cannot read anyway.)
+    let cap = ctx.sb.knobs().feature_flags_max_body_bytes;
+    let Ok(body) = axum::body::to_bytes(body, cap).await else {
+        return Err(ApiError::Messages(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Data is too large. Submit fewer Feature Flags in each payload.".into(),
         ));
-    }
+    };
     let req: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad(format!("Request body is not valid JSON: {e}")))?;
-    let flags = req
-        .get("flags")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::bad("flags: must not be null"))?;
+        .map_err(|e| bad(format!("Request body is not valid JSON: {e}")))?;
+    let flags =
+        req.get("flags").and_then(Value::as_array).ok_or_else(|| bad("flags: must not be null"))?;
     if flags.is_empty() || flags.len() > MAX_FLAGS {
-        return Err(ApiError::bad(format!(
+        return Err(bad(format!(
             "flags: must contain between 1 and {MAX_FLAGS} Feature Flags, got {}",
             flags.len()
         )));
@@ -72,7 +78,7 @@ async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
     if let Some(pm) = req.get("providerMetadata").filter(|v| !v.is_null())
         && !pm.is_object()
     {
-        return Err(ApiError::bad("providerMetadata: must be an object"));
+        return Err(bad("providerMetadata: must be an object"));
     }
 
     let mut accepted = Vec::new();
@@ -111,7 +117,9 @@ async fn bulk(ctx: Ctx, body: Bytes) -> Result<Response, ApiError> {
                 }
             }
         }
-        known.dedup();
+        // The same issue named twice (repeated, or by key and by id) is one link.
+        let mut seen = std::collections::HashSet::new();
+        known.retain(|k| seen.insert(k.clone()));
         if known.is_empty() {
             // Linked only to unknown issues: neither accepted nor failed, and not stored.
             continue;
@@ -151,17 +159,14 @@ fn read_properties(v: Option<&Value>) -> Result<BTreeMap<String, String>, ApiErr
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Ok(out);
     };
-    let obj = v.as_object().ok_or_else(|| ApiError::bad("properties: must be an object"))?;
+    let obj = v.as_object().ok_or_else(|| bad("properties: must be an object"))?;
     if obj.len() > MAX_PROPERTIES {
-        return Err(ApiError::bad(format!(
-            "properties: must contain at most {MAX_PROPERTIES} properties"
-        )));
+        return Err(bad(format!("properties: must contain at most {MAX_PROPERTIES} properties")));
     }
     for (k, v) in obj {
-        let s =
-            v.as_str().ok_or_else(|| ApiError::bad(format!("properties.{k}: must be a string")))?;
+        let s = v.as_str().ok_or_else(|| bad(format!("properties.{k}: must be a string")))?;
         if s.chars().count() > 255 || k.chars().count() > 255 {
-            return Err(ApiError::bad(format!("properties.{k}: must be at most 255 characters")));
+            return Err(bad(format!("properties.{k}: must be at most 255 characters")));
         }
         out.insert(k.clone(), s.to_owned());
     }
@@ -372,10 +377,9 @@ fn validate_flag(flag: &Value) -> (Refs, Vec<String>) {
 
 async fn get_flag(ctx: Ctx, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let state = ctx.sb.read();
-    let f = state
-        .flags
-        .get(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("No Feature Flag found with ID '{id}'.")))?;
+    let f = state.flags.get(&id).ok_or_else(|| {
+        ApiError::Messages(StatusCode::NOT_FOUND, format!("No Feature Flag found with ID '{id}'."))
+    })?;
     Ok(Json(f.data.clone()))
 }
 
@@ -390,7 +394,7 @@ async fn delete_by_properties(ctx: Ctx, params: Params) -> Result<StatusCode, Ap
     let wanted: Vec<(String, String)> =
         params.0.into_iter().filter(|(k, _)| k != "_updateSequenceId").collect();
     if wanted.is_empty() {
-        return Err(ApiError::bad("At least one property must be given to delete by."));
+        return Err(bad("At least one property must be given to delete by."));
     }
     let mut state = ctx.sb.write();
     state.flags.retain(|_, f| !wanted.iter().all(|(k, v)| f.properties.get(k) == Some(v)));

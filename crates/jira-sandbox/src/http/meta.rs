@@ -269,7 +269,7 @@ async fn fields(ctx: Ctx) -> Json<Value> {
         system("subtasks", "Sub-tasks", arr("issuelinks", "subtasks"), false),
     ];
     list.push(json!({
-        "id": SPRINT_FIELD, "key": SPRINT_FIELD, "name": "Sprint", "untranslatedName": "Sprint",
+        "id": SPRINT_FIELD, "key": SPRINT_FIELD, "name": "Sprint",
         "custom": true, "orderable": true, "navigable": true, "searchable": true,
         "clauseNames": ["Sprint", "cf[10020]"],
         "schema": {"type": "array", "items": "json", "custom": "com.pyxis.greenhopper.jira:gh-sprint", "customId": 10020},

@@ -24,6 +24,7 @@ use crate::{Flavour, Sandbox};
 mod admin;
 mod agile;
 mod auth;
+mod browse;
 mod connect;
 mod featureflags;
 mod meta;
@@ -73,6 +74,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     }
     let inner: Router = app
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))
+        // For people, like Jira's issue URLs; unauthenticated, like `/_sandbox`.
+        .route("/browse/{key}", get(browse::page))
         .fallback(|| async { ApiError::NotFound("Not found".into()) })
         .with_state(sandbox);
     if !cloud {
@@ -165,16 +168,23 @@ impl SearchCache {
 enum Gate {
     Pass,
     Reject(Response),
+    /// Hold the request this long, then drop the connection without an answer.
+    Drop(Duration),
 }
 
-/// Knobs first (rate limit, latency, faults), then authentication.
+/// Knobs first (rate limit, latency, timeouts, faults), then authentication.
 async fn rest_middleware(State(sb): State<Sandbox>, mut req: Request, next: Next) -> Response {
-    let (gate, delay) = knob_gate(&sb);
+    let (gate, delay) = knob_gate(&sb, req.uri().path());
     if let Some(d) = delay {
         tokio::time::sleep(d).await;
     }
-    if let Gate::Reject(r) = gate {
-        return r;
+    match gate {
+        Gate::Pass => {}
+        Gate::Reject(r) => return r,
+        Gate::Drop(hold) => {
+            tokio::time::sleep(hold).await;
+            return severed();
+        }
     }
     match auth::authenticate(
         &sb,
@@ -191,7 +201,7 @@ async fn rest_middleware(State(sb): State<Sandbox>, mut req: Request, next: Next
     }
 }
 
-fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
+fn knob_gate(sb: &Sandbox, path: &str) -> (Gate, Option<Duration>) {
     let mut rt = sb.runtime();
     let knobs = rt.knobs.clone();
     if let Some(limit) = knobs.rate_limit {
@@ -225,8 +235,15 @@ fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
         }
         rt.window_count += 1;
     }
+    if knobs.fault_path_prefix.as_deref().is_some_and(|p| !path.starts_with(p)) {
+        return (Gate::Pass, None);
+    }
     let delay = (knobs.latency_ms > 0 && rt.rng.gen_bool(knobs.latency_rate.clamp(0.0, 1.0)))
         .then(|| Duration::from_millis(knobs.latency_ms));
+    // Drawn only when the knob is on, so turning it on leaves other seeded sequences alone.
+    if knobs.timeout_rate > 0.0 && rt.rng.gen_bool(knobs.timeout_rate.clamp(0.0, 1.0)) {
+        return (Gate::Drop(Duration::from_millis(knobs.timeout_ms)), delay);
+    }
     if knobs.fault_rate > 0.0
         && !knobs.fault_statuses.is_empty()
         && rt.rng.gen_bool(knobs.fault_rate.clamp(0.0, 1.0))
@@ -241,6 +258,30 @@ fn knob_gate(sb: &Sandbox) -> (Gate, Option<Duration>) {
         return (Gate::Reject(resp), delay);
     }
     (Gate::Pass, delay)
+}
+
+/// A response that is never sent: its body fails before yielding a byte, and hyper then
+/// closes the HTTP/1.1 connection without flushing the head it had only buffered. The client
+/// sees the connection close with no answer (`tests/it/knobs.rs` checks the bytes on the wire).
+fn severed() -> Response {
+    Response::new(axum::body::Body::new(Severed))
+}
+
+#[derive(Debug)]
+struct Severed;
+
+impl axum::body::HttpBody for Severed {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::other(
+            "injected timeout (jira-sandbox knob)",
+        ))))
+    }
 }
 
 /// The absolute base URL for `self` links.
@@ -284,7 +325,9 @@ impl FromRequestParts<Sandbox> for Ctx {
     }
 }
 
-/// Every error the sandbox answers, in Jira's shape `{"errorMessages":[...],"errors":{...}}`.
+/// Every error the sandbox answers, in Jira's shape `{"errorMessages":[...],"errors":{...}}`,
+/// except `Messages`: Jira Software's Feature Flags API answers its own `ErrorMessages`,
+/// `[{"message": ...}]`.
 #[derive(Debug)]
 pub(crate) enum ApiError {
     BadRequest(Vec<String>),
@@ -292,6 +335,7 @@ pub(crate) enum ApiError {
     Unauthorized,
     NotFound(String),
     Status(StatusCode, String),
+    Messages(StatusCode, String),
 }
 
 impl ApiError {
@@ -329,6 +373,7 @@ impl IntoResponse for ApiError {
             ),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], Map::new()),
             ApiError::Status(s, m) => (s, vec![m], Map::new()),
+            ApiError::Messages(s, m) => return (s, Json(json!([{"message": m}]))).into_response(),
         };
         (status, Json(json!({"errorMessages": messages, "errors": errors}))).into_response()
     }

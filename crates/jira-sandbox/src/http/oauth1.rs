@@ -184,7 +184,7 @@ async fn authorize(State(sb): State<Sandbox>, headers: HeaderMap, params: Params
         rq.callback.clone()
     };
     if callback == "oob" {
-        let name = sb.read().users[user].spec.display_name.clone();
+        let name = super::browse::escape(&sb.read().users[user].spec.display_name);
         return Html(format!(
             "<!DOCTYPE html><html><head><title>Access approved</title></head><body>\
              <h1>Access approved</h1><p>{name} allowed access. Your verification code is \

@@ -73,7 +73,6 @@ async fn server_info(
             "scmInfo": "jira-sandbox",
             "serverTitle": "Jira",
             "serverTimeZone": state.server_time_zone,
-            "defaultLocale": {"locale": "en_US"},
         }),
         Flavour::DataCenter { version } => {
             let nums = version_numbers(version);

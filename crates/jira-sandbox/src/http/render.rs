@@ -13,7 +13,16 @@ fn avatars(base: &str, kind: &str, id: &str) -> Value {
     json!({"48x48": url(48), "24x24": url(24), "16x16": url(16), "32x32": url(32)})
 }
 
+/// A full `User` (`/myself`, `/user`, user searches, a project's lead): `UserDetails` plus
+/// `locale`.
 pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
+    let mut v = user_details(ctx, state, u);
+    v["locale"] = json!("en_US");
+    v
+}
+
+/// `UserDetails`, the short form in comments, changelogs and issue fields: no `locale`.
+pub(crate) fn user_details(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
     let user = &state.users[u];
     let s = &user.spec;
     if state.flavour.is_cloud() {
@@ -26,7 +35,6 @@ pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
             "displayName": s.display_name,
             "active": true,
             "timeZone": s.time_zone,
-            "locale": "en_US",
         })
     } else {
         json!({
@@ -38,13 +46,12 @@ pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
             "displayName": s.display_name,
             "active": true,
             "timeZone": s.time_zone,
-            "locale": "en_US",
         })
     }
 }
 
 fn opt_user(ctx: &Ctx, state: &State, u: Option<UserIdx>) -> Value {
-    u.map_or(Value::Null, |u| user(ctx, state, u))
+    u.map_or(Value::Null, |u| user_details(ctx, state, u))
 }
 
 pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
@@ -130,9 +137,9 @@ pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> V
     let mut v = json!({
         "self": format!("{}/issue/{}/comment/{}", ctx.api, issue.id, c.id),
         "id": c.id.to_string(),
-        "author": user(ctx, state, c.author),
+        "author": user_details(ctx, state, c.author),
         "body": body(ctx, &c.body),
-        "updateAuthor": user(ctx, state, c.author),
+        "updateAuthor": user_details(ctx, state, c.author),
         "created": format_jira(c.created),
         "updated": format_jira(c.updated),
     });
@@ -174,7 +181,7 @@ pub(crate) fn history(ctx: &Ctx, state: &State, h: &History) -> Value {
         "items": h.items.iter().map(|i| change_item(state, i)).collect::<Vec<_>>(),
     });
     if let Some(a) = h.author {
-        v["author"] = user(ctx, state, a);
+        v["author"] = user_details(ctx, state, a);
     }
     v
 }
@@ -347,7 +354,7 @@ pub(crate) fn issue(
     put("resolutiondate", &|| i.resolution_date.map_or(Value::Null, |t| json!(format_jira(t))));
     put("reporter", &|| opt_user(ctx, state, i.reporter));
     put("assignee", &|| opt_user(ctx, state, i.assignee));
-    put("creator", &|| user(ctx, state, i.creator));
+    put("creator", &|| user_details(ctx, state, i.creator));
     put("created", &|| json!(format_jira(i.created)));
     put("updated", &|| json!(format_jira(i.updated)));
     put("project", &|| project_ref(ctx, state, i.project));

@@ -1,8 +1,12 @@
-//! Knobs: rate limiting with Jira's headers, injected faults, runtime changes over HTTP.
+//! Knobs: rate limiting with Jira's headers, injected faults and timeouts (and the path they
+//! are scoped to), runtime changes over HTTP.
 
-use jira_sandbox::{Knobs, RateLimit, SandboxConfig};
+use std::time::Duration;
+
+use jira_sandbox::{CLOUD_ID, DEFAULT_API_TOKEN, DEFAULT_EMAIL, Knobs, RateLimit, SandboxConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{self, Auth, jira_error};
 
@@ -79,4 +83,87 @@ async fn knobs_round_trip_over_http() {
         3
     );
     assert_eq!(srv.get("/rest/api/3/myself").await.status, StatusCode::OK);
+}
+
+/// A client with a 300 ms timeout, as a sync engine would configure one.
+fn impatient() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap()
+}
+
+async fn myself(client: &reqwest::Client, srv: &support::Server) -> reqwest::Result<StatusCode> {
+    let r = client
+        .get(format!("{}/rest/api/3/myself", srv.base))
+        .basic_auth(DEFAULT_EMAIL, Some(DEFAULT_API_TOKEN))
+        .send()
+        .await?;
+    Ok(r.status())
+}
+
+#[tokio::test]
+async fn injected_timeouts_make_a_client_with_a_shorter_timeout_time_out() {
+    // The default hold is 30 s, far beyond the client's 300 ms.
+    let config = SandboxConfig {
+        knobs: Knobs { timeout_rate: 1.0, ..Knobs::default() },
+        ..SandboxConfig::default()
+    };
+    assert_eq!(config.knobs.timeout_ms, 30_000);
+    let srv = support::start(config).await;
+    let client = impatient();
+    for _ in 0..2 {
+        let err = myself(&client, &srv).await.expect_err("held past the client's timeout");
+        assert!(err.is_timeout(), "{err:?}");
+    }
+    // Off again at runtime: the same client gets its answer.
+    srv.sandbox.set_knobs(Knobs { timeout_rate: 0.0, ..Knobs::default() });
+    assert_eq!(myself(&client, &srv).await.unwrap(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_injected_timeout_drops_the_connection_without_a_response() {
+    let config = SandboxConfig {
+        knobs: Knobs { timeout_rate: 1.0, timeout_ms: 20, ..Knobs::default() },
+        ..SandboxConfig::default()
+    };
+    let srv = support::start(config).await;
+    let addr = srv.base.trim_start_matches("http://");
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET /rest/api/3/serverInfo HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    // Waits for the server's first move: closing (0 bytes, or a reset) or answering.
+    let mut buf = [0u8; 256];
+    let n = tcp.read(&mut buf).await.unwrap_or(0);
+    assert_eq!(n, 0, "an answer came back: {:?}", String::from_utf8_lossy(&buf[..n]));
+    // A patient client sees the connection close, not a timeout and not a status.
+    let err = myself(&reqwest::Client::new(), &srv).await.expect_err("no answer");
+    assert!(!err.is_timeout() && err.status().is_none(), "{err:?}");
+}
+
+#[tokio::test]
+async fn faults_and_timeouts_can_be_scoped_to_a_path_prefix() {
+    let srv = support::cloud().await;
+    // Set over HTTP, as a test in another process would.
+    let knobs = json!({"fault_rate": 1.0, "fault_statuses": [500], "timeout_rate": 0.0,
+                       "fault_path_prefix": "/rest/featureflags"});
+    let r = srv.call_as(Auth::None, Method::PUT, "/_sandbox/knobs", Some(knobs)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["fault_path_prefix"], "/rest/featureflags");
+    assert_eq!(r.body["timeout_ms"], 30_000);
+    assert_eq!(srv.get("/rest/api/3/myself").await.status, StatusCode::OK);
+    let r = srv.get("/rest/featureflags/0.1/flag/x").await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    // The OAuth 2.0 gateway form is matched by the path it stands for.
+    let r = srv.get(&format!("/jira/featureflags/0.1/cloud/{CLOUD_ID}/flag/x")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+
+    let knobs = json!({"timeout_rate": 1.0, "fault_path_prefix": "/rest/featureflags"});
+    srv.call_as(Auth::None, Method::PUT, "/_sandbox/knobs", Some(knobs)).await;
+    let client = impatient();
+    assert_eq!(myself(&client, &srv).await.unwrap(), StatusCode::OK);
+    let err = client
+        .get(format!("{}/rest/featureflags/0.1/flag/x", srv.base))
+        .basic_auth(DEFAULT_EMAIL, Some(DEFAULT_API_TOKEN))
+        .send()
+        .await
+        .expect_err("held");
+    assert!(err.is_timeout(), "{err:?}");
 }

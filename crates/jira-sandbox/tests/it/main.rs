@@ -2,6 +2,7 @@
 
 mod agile;
 mod auth;
+mod browse;
 mod connect;
 mod connect_install;
 mod featureflags;

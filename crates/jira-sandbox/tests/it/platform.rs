@@ -101,11 +101,23 @@ async fn banner_names_url_and_default_credentials() {
         b.contains(&cloud.base) && b.contains("admin@sandbox.test") && b.contains("sandbox-token"),
         "{b}"
     );
+    let line = format!("  View an issue in a browser: {}/browse/<KEY>\n", cloud.base);
+    assert!(b.contains(&line), "{b}");
     let dc = support::dc().await;
+    dc.sandbox.seed_issues(3, 1);
     let b = dc.sandbox.banner("http://localhost:8080/");
     assert!(
         b.contains("9.12.0") && b.contains("password admin") && b.contains("sandbox-pat"),
         "{b}"
     );
+    // With issues, an example that opens: the page exists.
+    let example = b
+        .lines()
+        .find_map(|l| l.strip_suffix(')')?.split_once("(e.g. http://localhost:8080"))
+        .map(|(_, path)| path.to_owned())
+        .unwrap_or_else(|| panic!("no example issue URL: {b}"));
+    assert!(example.starts_with("/browse/"), "{b}");
+    let html = reqwest::get(format!("{}{example}", dc.base)).await.unwrap();
+    assert_eq!(html.status(), StatusCode::OK, "{example}");
     let _: Value = Value::Null;
 }

@@ -75,6 +75,8 @@ OPERATIONS = [
     (SOFTWARE, "get", "/rest/agile/1.0/board/{boardId}", "200"),
     (SOFTWARE, "post", "/featureflags/0.1/bulk", "202"),
     (SOFTWARE, "post", "/featureflags/0.1/bulk", "400"),
+    (SOFTWARE, "post", "/featureflags/0.1/bulk", "413"),
+    (SOFTWARE, "delete", "/featureflags/0.1/bulkByProperties", "400"),
     (SOFTWARE, "get", "/featureflags/0.1/flag/{featureFlagId}", "200"),
 ]
 

@@ -145,3 +145,20 @@ async fn two_processes_sharing_postgres_never_deliver_a_row_twice() {
     assert_eq!(all.len(), n, "a row was delivered twice");
     assert_eq!(n, 1000, "rows were lost");
 }
+
+#[tokio::test]
+async fn work_already_waiting_is_not_enqueued_twice() {
+    for t in stores().await {
+        let s = &t.store;
+        assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
+        assert!(!s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}: waiting", t.label);
+        assert!(s.enqueue_unless_waiting(&item(2)).await.unwrap(), "another payload");
+        // Once claimed it may be computing already: a new request needs a new row.
+        let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
+        assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
+        // A failed row waits again and covers later requests.
+        assert!(s.fail_outbox(claimed[1].id, "w1", "503", Duration::from_secs(60)).await.unwrap());
+        assert!(!s.enqueue_unless_waiting(&item(2)).await.unwrap(), "{}", t.label);
+        assert_eq!(s.outbox_stats().await.unwrap().pending, 3);
+    }
+}

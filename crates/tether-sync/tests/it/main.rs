@@ -1,5 +1,8 @@
 //! The worker against a real receiving server on loopback: fan-out by filter,
-//! signed deliveries, retries with backoff, giving up, and the delivery log.
+//! signed deliveries, retries with backoff, giving up, and the delivery log;
+//! and (`jira`) flag state delivered to the Jira sandbox in both flavours.
+
+mod jira;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -231,4 +234,18 @@ fn backoff_doubles_from_its_base_and_stops_at_an_hour() {
     check(5, 16);
     check(30, 3600);
     assert_eq!(backoff(Duration::ZERO, 7), Duration::ZERO);
+}
+
+#[test]
+fn jira_waits_back_off_honour_retry_after_and_stop_at_the_cap() {
+    let s = Duration::from_secs;
+    let check = |attempts: i64, retry_after: Option<Duration>, expected: Duration| {
+        assert_eq!(tether_sync::jira_delay(s(1), attempts, retry_after, s(300)), expected);
+    };
+    check(1, None, s(1));
+    check(3, None, s(4));
+    check(3, Some(s(30)), s(30));
+    check(6, Some(s(2)), s(32));
+    check(20, None, s(300));
+    check(1, Some(s(3600)), s(300));
 }

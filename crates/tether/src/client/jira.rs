@@ -70,6 +70,9 @@ pub enum JiraCommand {
         project: String,
         flag: String,
     },
+    /// Re-send or check what a site holds (directly on the database, not the API).
+    #[command(flatten)]
+    Maintenance(crate::jira_cmd::JiraMaintenance),
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -219,6 +222,7 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
         | JiraCommand::Link { remote, .. }
         | JiraCommand::Unlink { remote, .. }
         | JiraCommand::Links { remote, .. } => remote,
+        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
     };
     let api = Api::new(remote, config)?;
     let json = remote.json;
@@ -292,6 +296,7 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
                 }
             });
         }
+        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
     }
     Ok(())
 }

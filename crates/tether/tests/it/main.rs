@@ -6,6 +6,8 @@ mod cli;
 mod client;
 mod jira_browser;
 mod jira_cli;
+mod jira_cmd;
+mod jira_kill;
 mod lifecycle;
 mod openfeature;
 mod python_jira;

@@ -1,0 +1,190 @@
+//! What an issue's development panels show: the feature flags the Feature Flags API holds for
+//! it and its remote links, read out of the stored documents for `/browse/{key}` and
+//! `GET /_sandbox/issues/{key}/development`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::state::{RemoteLink, State, StoredFlag};
+
+/// One issue with its feature flags and remote links.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueDevelopment {
+    pub issue_key: String,
+    pub summary: String,
+    pub status: String,
+    pub assignee: Option<UserRef>,
+    /// The flags linked to the issue, by flag id.
+    pub feature_flags: Vec<FlagPanel>,
+    /// In the order they were added.
+    pub remote_links: Vec<LinkPanel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserRef {
+    /// Login name.
+    pub name: String,
+    pub display_name: String,
+}
+
+/// A feature flag as Jira's panel shows it: its summary, then one row per environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagPanel {
+    pub id: String,
+    pub key: String,
+    /// `displayName`, or the key when the flag has none.
+    pub display_name: String,
+    /// `summary.url`.
+    pub url: Option<String>,
+    /// `summary.status.enabled`.
+    pub enabled: bool,
+    pub default_value: Option<String>,
+    pub rollout: Option<Rollout>,
+    /// `summary.lastUpdated`, as submitted.
+    pub last_updated: String,
+    pub update_sequence_id: i64,
+    /// `details`, one per environment.
+    pub environments: Vec<EnvironmentPanel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvironmentPanel {
+    pub name: String,
+    /// `development`, `testing`, `staging` or `production`, when given.
+    #[serde(rename = "type")]
+    pub env_type: Option<String>,
+    pub url: String,
+    pub enabled: bool,
+    pub default_value: Option<String>,
+    pub rollout: Option<Rollout>,
+    pub last_updated: String,
+}
+
+/// The one rollout form a flag status sends, serialized as Jira's (`{"percentage": 25}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rollout {
+    Percentage(f64),
+    Rules(u64),
+    Text(String),
+}
+
+/// A remote link as Jira's panel draws it: icon, title linked to the URL, struck through
+/// when resolved, with its status icon.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkPanel {
+    pub id: u64,
+    pub global_id: Option<String>,
+    pub relationship: Option<String>,
+    /// `application.name`.
+    pub application: Option<String>,
+    pub title: String,
+    pub url: String,
+    pub summary: Option<String>,
+    /// `object.status.resolved`: drawn struck through.
+    pub resolved: bool,
+    /// `object.icon`.
+    pub icon: Option<Icon>,
+    /// `object.status.icon`.
+    pub status_icon: Option<Icon>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Icon {
+    /// `url16x16`.
+    pub url: String,
+    pub title: Option<String>,
+}
+
+pub(crate) fn development(state: &State, issue_key: &str) -> Option<IssueDevelopment> {
+    let issue = &state.issues[state.find_issue(issue_key)?];
+    let feature_flags = state
+        .flags
+        .iter()
+        .filter(|(_, f)| f.issue_keys.contains(&issue.key))
+        .map(|(id, f)| flag_panel(id, f))
+        .collect();
+    Some(IssueDevelopment {
+        issue_key: issue.key.clone(),
+        summary: issue.summary.clone(),
+        status: state.statuses[issue.status].name.clone(),
+        assignee: issue.assignee.map(|u| UserRef {
+            name: state.users[u].spec.name.clone(),
+            display_name: state.users[u].spec.display_name.clone(),
+        }),
+        feature_flags,
+        remote_links: issue.remote_links.iter().map(link_panel).collect(),
+    })
+}
+
+fn string(v: &Value, field: &str) -> Option<String> {
+    v.get(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// `(enabled, defaultValue, rollout)` of a flag status.
+fn status(v: &Value) -> (bool, Option<String>, Option<Rollout>) {
+    let st = &v["status"];
+    let r = &st["rollout"];
+    let rollout = if let Some(p) = r.get("percentage").and_then(Value::as_f64) {
+        Some(Rollout::Percentage(p))
+    } else if let Some(n) = r.get("rules").and_then(Value::as_u64) {
+        Some(Rollout::Rules(n))
+    } else {
+        string(r, "text").map(Rollout::Text)
+    };
+    (st["enabled"].as_bool().unwrap_or(false), string(st, "defaultValue"), rollout)
+}
+
+fn flag_panel(id: &str, f: &StoredFlag) -> FlagPanel {
+    let d = &f.data;
+    let key = string(d, "key").unwrap_or_default();
+    let (enabled, default_value, rollout) = status(&d["summary"]);
+    FlagPanel {
+        id: id.to_owned(),
+        display_name: string(d, "displayName").unwrap_or_else(|| key.clone()),
+        key,
+        url: string(&d["summary"], "url"),
+        enabled,
+        default_value,
+        rollout,
+        last_updated: string(&d["summary"], "lastUpdated").unwrap_or_default(),
+        update_sequence_id: f.update_sequence_id,
+        environments: d["details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|det| {
+                let (enabled, default_value, rollout) = status(det);
+                EnvironmentPanel {
+                    name: string(&det["environment"], "name").unwrap_or_default(),
+                    env_type: string(&det["environment"], "type"),
+                    url: string(det, "url").unwrap_or_default(),
+                    enabled,
+                    default_value,
+                    rollout,
+                    last_updated: string(det, "lastUpdated").unwrap_or_default(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn icon(v: &Value) -> Option<Icon> {
+    Some(Icon { url: string(v, "url16x16")?, title: string(v, "title") })
+}
+
+fn link_panel(l: &RemoteLink) -> LinkPanel {
+    let o = &l.object;
+    LinkPanel {
+        id: l.id,
+        global_id: l.global_id.clone(),
+        relationship: l.relationship.clone(),
+        application: l.application.as_ref().and_then(|a| string(a, "name")),
+        title: string(o, "title").unwrap_or_default(),
+        url: string(o, "url").unwrap_or_default(),
+        summary: string(o, "summary"),
+        resolved: o["status"]["resolved"].as_bool().unwrap_or(false),
+        icon: icon(&o["icon"]),
+        status_icon: icon(&o["status"]["icon"]),
+    }
+}
