@@ -31,6 +31,7 @@ use super::signin::UiUser;
 use super::{NavItem, nav, not_found_page};
 use crate::api::jira::{ReportView, SiteBody, build_site, link_issue, run_test, store_invalid};
 use crate::auth::Caller;
+use crate::connect::FromJira;
 use crate::error::ApiError;
 use crate::jira::{
     FlagLinks, SyncState, check_issues, default_tracking, find_issues, flag_links, is_issue_key,
@@ -960,6 +961,7 @@ async fn render_issue(
 /// `GET /issues/{key}`.
 pub(crate) async fn issue_page(
     State(state): State<AppState>,
+    _jira: FromJira,
     UiUser(user): UiUser,
     Path(key): Path<String>,
     Query(q): Query<IssueQuery>,
@@ -974,6 +976,7 @@ fn linked_notice(linked: &str) -> Option<String> {
 /// `GET /jira/issue-flags?issueKey=`: Jira's "list flags" action.
 pub(crate) async fn issue_flags_page(
     State(state): State<AppState>,
+    _jira: FromJira,
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
@@ -1041,28 +1044,34 @@ pub(crate) fn slug(summary: &str) -> String {
     out
 }
 
-/// The projects a person may create flags in, the one chosen (or the first
-/// reporting to a Jira site) selected.
+/// The projects a person may create flags in, the one chosen selected, else the
+/// first reporting to `site` (the Jira the page was opened from), else the
+/// first reporting to any site.
 async fn project_choices(
     state: &AppState,
     user: &Caller,
     chosen: &str,
+    site: Option<i64>,
 ) -> Result<Vec<Choice>, UiError> {
     let mut choices = Vec::new();
     for p in state.store.list_projects().await.map_err(store)? {
         if !can_view(user, &p.key) {
             continue;
         }
-        let site = state.store.project_jira(&p.key).await.map_err(store)?.is_some();
-        let label = if site { p.name.clone() } else { format!("{} (no Jira site)", p.name) };
-        choices.push((p.key, label, site));
+        let reports_to = state.store.project_jira(&p.key).await.map_err(store)?.map(|t| t.site_id);
+        let label = match reports_to {
+            Some(_) => p.name.clone(),
+            None => format!("{} (no Jira site)", p.name),
+        };
+        choices.push((p.key, label, reports_to));
     }
     let pick = if choices.iter().any(|(k, _, _)| k == chosen) {
         chosen.to_owned()
     } else {
         choices
             .iter()
-            .find(|(_, _, site)| *site)
+            .find(|(_, _, s)| site.is_some() && *s == site)
+            .or_else(|| choices.iter().find(|(_, _, s)| s.is_some()))
             .or(choices.first())
             .map(|c| c.0.clone())
             .unwrap_or_default()
@@ -1076,6 +1085,7 @@ async fn project_choices(
 /// `GET /jira/create-flag?issueKey=&issueSummary=`: Jira's "Create feature flag".
 pub(crate) async fn create_flag_form(
     State(state): State<AppState>,
+    FromJira(jira): FromJira,
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
@@ -1091,7 +1101,7 @@ pub(crate) async fn create_flag_form(
     let page = CreateFlagPage {
         nav: nav("/flags"),
         version: VERSION,
-        projects: project_choices(&state, &user, "").await?,
+        projects: project_choices(&state, &user, "", jira.map(|(site, _)| site.id)).await?,
         name: q.issue_summary.trim().to_owned(),
         key: slug(&q.issue_summary),
         description: String::new(),
@@ -1162,7 +1172,7 @@ pub(crate) async fn create_flag(
     let page = CreateFlagPage {
         nav: nav("/flags"),
         version: VERSION,
-        projects: project_choices(&state, &user, &project).await?,
+        projects: project_choices(&state, &user, &project, None).await?,
         issue_summary: field(&fields, "issue_summary").to_owned(),
         issue_key,
         name,
@@ -1279,6 +1289,7 @@ async fn render_link(
 /// `GET /jira/link-flag?issueKey=&q=`: Jira's "Connect feature flag".
 pub(crate) async fn link_flag_form(
     State(state): State<AppState>,
+    _jira: FromJira,
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
