@@ -6,8 +6,10 @@
 
 mod api;
 mod auth;
+mod connect;
 mod error;
 mod health;
+mod jira;
 mod metrics;
 mod ofrep;
 mod snapshots;
@@ -24,6 +26,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tether_store::Store;
+use tether_sync::jira::JiraClients;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
@@ -45,6 +48,9 @@ pub struct ServerConfig {
     /// How often evaluation snapshots are compared with the database, to pick up
     /// changes made by other processes sharing it.
     pub snapshot_refresh: std::time::Duration,
+    /// The Atlassian Connect app's key (`jira.connect_app_key`), in the descriptor
+    /// and in the JWTs tether signs as that app.
+    pub connect_app_key: String,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +60,7 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             ofrep_rate_limit: 0,
             snapshot_refresh: std::time::Duration::from_secs(1),
+            connect_app_key: "tether".to_owned(),
         }
     }
 }
@@ -68,11 +75,15 @@ pub struct AppState {
     pub snapshots: Arc<Snapshots>,
     pub sdk_keys: Arc<SdkKeyGate>,
     pub started: Instant,
+    /// A Jira client per registered site, for what a person waits on (checking
+    /// an issue key, a connection test); never for writing to Jira.
+    pub jira: JiraClients,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> AppState {
         AppState {
+            jira: JiraClients::new(store.clone(), jira::interactive_options()),
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -80,6 +91,12 @@ impl AppState {
             snapshots: Arc::new(Snapshots::default()),
             started: Instant::now(),
         }
+    }
+
+    /// Replaces the Jira clients (e.g. with other client options).
+    pub fn with_jira(mut self, jira: JiraClients) -> AppState {
+        self.jira = jira;
+        self
     }
 }
 
@@ -96,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api::router())
         .nest("/ofrep", ofrep::router())
         .merge(ui::router())
+        .merge(connect::router())
         .fallback(ui::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))

@@ -5,6 +5,7 @@
 
 mod flags;
 mod format;
+mod jira;
 mod signin;
 mod targeting;
 
@@ -48,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/flags/{project}/{flag}/{env}/rules/add", post(flags::add_rule))
         .route("/flags/{project}/{flag}/{env}/rules/delete", post(flags::delete_rule_form))
         .route("/flags/{project}/{flag}/{env}/rules/move", post(flags::move_rule_form))
+        .merge(jira::router())
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/static/tether.css", get(stylesheet))
@@ -124,13 +126,7 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
 }
 
 /// The sections whose content later work fills in: (path, title, lead, empty state).
-const PLACEHOLDERS: [(&str, &str, &str, &str); 4] = [
-    (
-        "/jira",
-        "Jira issues",
-        "Jira issues linked to flags and code changes, with their current state.",
-        "No Jira site is connected yet.",
-    ),
+const PLACEHOLDERS: [(&str, &str, &str, &str); 3] = [
     (
         "/integrations",
         "Integrations",

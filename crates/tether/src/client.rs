@@ -3,6 +3,8 @@
 //! change goes through the same validation, policy checks and audit as any
 //! other API call.
 
+pub mod jira;
+
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 

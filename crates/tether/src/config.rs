@@ -43,6 +43,17 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// OFREP evaluations per second allowed per SDK key; 0 means no limit.
     pub ofrep_rate_limit: u32,
+    /// Jira settings (`[jira]`; variables `TETHER_JIRA_<KEY>`).
+    pub jira: JiraConfig,
+}
+
+/// The `[jira]` table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JiraConfig {
+    /// The Atlassian Connect app's key, in the descriptor and in the JWTs tether
+    /// signs (unique among the apps of a Jira site).
+    pub connect_app_key: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -63,6 +74,12 @@ struct Defaults {
     body_limit: usize,
     shutdown_grace_seconds: u64,
     ofrep_rate_limit: u32,
+    jira: JiraDefaults,
+}
+
+#[derive(Serialize)]
+struct JiraDefaults {
+    connect_app_key: &'static str,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -74,6 +91,7 @@ const DEFAULTS: Defaults = Defaults {
     body_limit: 1024 * 1024,
     shutdown_grace_seconds: 30,
     ofrep_rate_limit: 0,
+    jira: JiraDefaults { connect_app_key: "tether" },
 };
 
 /// A configuration that cannot be used; the binary exits with status 2.
@@ -86,7 +104,7 @@ impl Config {
     /// exist; without it `tether.toml` in the working folder is read if present.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         // TETHER_API_TOKEN is the command-line client's credential, not server configuration.
-        Config::load_from(explicit, Env::prefixed(ENV_PREFIX).ignore(&["api_token"]))
+        Config::load_from(explicit, env_provider())
     }
 
     fn load_from(explicit: Option<&Path>, env: Env) -> Result<Config, ConfigError> {
@@ -117,6 +135,15 @@ impl Config {
             return Err(ConfigError(format!(
                 "database_url: expected sqlite://PATH or postgres://…, got {:?}",
                 tether_store::redact_url(url)
+            )));
+        }
+        let app_key = &self.jira.connect_app_key;
+        if app_key.is_empty()
+            || app_key.len() > 64
+            || !app_key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(ConfigError(format!(
+                "jira.connect_app_key: expected 1 to 64 letters, digits, '-', '_' or '.', got {app_key:?}"
             )));
         }
         if self.body_limit == 0 {
@@ -171,8 +198,21 @@ impl Config {
         t.insert("body_limit".into(), (self.body_limit as i64).into());
         t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
         t.insert("ofrep_rate_limit".into(), i64::from(self.ofrep_rate_limit).into());
+        let mut jira = toml::Table::new();
+        jira.insert("connect_app_key".into(), self.jira.connect_app_key.clone().into());
+        t.insert("jira".into(), jira.into());
         toml::to_string(&t).unwrap_or_default()
     }
+}
+
+/// `TETHER_*` variables; `TETHER_JIRA_<KEY>` sets `<key>` of the `[jira]` table.
+fn env_provider() -> Env {
+    Env::prefixed(ENV_PREFIX).ignore(&["api_token"]).map(|key| {
+        match key.as_str().strip_prefix("jira_").or_else(|| key.as_str().strip_prefix("JIRA_")) {
+            Some(rest) => format!("jira.{rest}").into(),
+            None => key.into(),
+        }
+    })
 }
 
 /// Turns figment's error into one line per problem naming where it came from
@@ -184,7 +224,10 @@ fn describe(err: figment::Error) -> ConfigError {
             let key = e.path.join(".");
             let source = e.metadata.as_ref().map(|m| {
                 if m.name.contains("environment") {
-                    format!("environment variable {ENV_PREFIX}{}", key.to_uppercase())
+                    format!(
+                        "environment variable {ENV_PREFIX}{}",
+                        key.replace('.', "_").to_uppercase()
+                    )
                 } else {
                     match &m.source {
                         Some(figment::Source::File(path)) => {

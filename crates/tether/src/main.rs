@@ -66,15 +66,24 @@ enum Command {
         #[command(subcommand)]
         command: client::EnvironmentsCommand,
     },
+    /// Jira sites, which site and environments a project reports to, and flag ↔
+    /// issue links (through a running tether's API); backfill and reconcile a
+    /// site (on the database).
+    Jira {
+        #[command(subcommand)]
+        command: client::jira::JiraCommand,
+    },
+    /// Issues linked to flags, through a running tether's API.
+    Issues {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(flatten)]
+        args: client::jira::IssuesArgs,
+    },
     /// Create, list and revoke API access tokens.
     Tokens {
         #[command(subcommand)]
         command: admin::TokensCommand,
-    },
-    /// Jira sites: re-send everything to one, or check and repair what it holds.
-    Jira {
-        #[command(subcommand)]
-        command: jira_cmd::JiraMaintenance,
     },
     /// Run the bundled Jira-compatible sandbox on its own (for trying tether or a Jira client).
     JiraSandbox(run::SandboxArgs),
@@ -152,16 +161,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Environments { remote, command } => {
             run::runtime()?.block_on(client::environments(remote, &config, command))
         }
-        Command::Tokens { command } => run::runtime()?
-            .block_on(run::with_store(config, |store| async move {
-                admin::tokens(&store, command).await
-            })),
-        Command::Jira { command } => {
+        Command::Jira { command: client::jira::JiraCommand::Maintenance(command) } => {
             let public_url = config.public_url();
             run::runtime()?.block_on(run::with_store(config, |store| async move {
                 jira_cmd::run(&store, public_url, command).await
             }))
         }
+        Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
+        Command::Issues { remote, args } => {
+            run::runtime()?.block_on(client::jira::issues(remote, &config, args))
+        }
+        Command::Tokens { command } => run::runtime()?
+            .block_on(run::with_store(config, |store| async move {
+                admin::tokens(&store, command).await
+            })),
         Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
     }
 }

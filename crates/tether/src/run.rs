@@ -408,6 +408,7 @@ async fn run_server(
         body_limit: config.body_limit,
         public_url: config.public_url(),
         ofrep_rate_limit: config.ofrep_rate_limit,
+        connect_app_key: config.jira.connect_app_key.clone(),
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config);

@@ -134,6 +134,7 @@ pub(crate) async fn create(
     let flag = body.to_domain();
     caller.require(Action::CreateFlag, &flag_resource(&project, &flag, None))?;
     tether_flags::validate_flag(&flag).map_err(|e| invalid(e, ""))?;
+    super::jira::check_property_links(&state, &project, &[], &flag).await?;
     let created = state
         .store
         .create_flag(&project, &flag, &initial_config(&flag), &caller.actor())
@@ -195,6 +196,7 @@ pub(crate) async fn update(
                 )
             })?;
     }
+    super::jira::check_property_links(&state, &project, current.flag.jira_issues(), &flag).await?;
     let updated = state.store.update_flag(&project, &flag, expected, &caller.actor()).await?;
     refresh(&state, &project).await;
     Ok(with_etag(StatusCode::OK, updated.version, flag_view(updated)))

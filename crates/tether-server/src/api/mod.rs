@@ -2,6 +2,7 @@
 
 mod environments;
 mod flags;
+pub(crate) mod jira;
 mod openapi;
 mod projects;
 mod tokens;
@@ -56,6 +57,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/openapi.json", get(openapi::document))
+        .merge(jira::router())
         .fallback(not_found)
 }
 

@@ -142,7 +142,7 @@ pub(crate) async fn document() -> Response {
 
 fn build() -> Value {
     let mut paths: Map<String, Value> = Map::new();
-    for &(method, path, action, summary) in ROUTES {
+    for &(method, path, action, summary) in ROUTES.iter().chain(super::jira::ROUTES) {
         let params: Vec<Value> = path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))

@@ -416,7 +416,8 @@ struct FlagPage {
     tabs: Vec<Tab>,
     notice: Option<Notice>,
     env: Option<EnvView>,
-    jira_issues: Vec<String>,
+    /// The Integrations tab's Jira panel, rendered by `ui/jira.rs`.
+    jira_panel: String,
 }
 
 /// What a failed POST puts back on the page: a message, the user's input and
@@ -425,6 +426,8 @@ struct FlagPage {
 struct Edit {
     notice: Option<Notice>,
     inputs: Inputs,
+    /// The Jira panel as a failed Integrations form left it.
+    jira: Option<String>,
 }
 
 /// The environment's forms as typed, with their errors; `None` shows the stored state.
@@ -470,6 +473,19 @@ pub(crate) async fn page(
     let notice = saved_notice(&query.saved, &f, &env, &env_name);
     let edit = Edit { notice, ..Edit::default() };
     render_page(&state, &p, &f, Some(&env), edit, StatusCode::OK).await
+}
+
+/// The flag page on its Integrations tab, with the Jira panel as `ui/jira.rs`
+/// rendered it (e.g. with a refused issue key and its error).
+pub(crate) async fn integrations_page(
+    state: &AppState,
+    p: &Project,
+    f: &FlagState,
+    jira_panel: String,
+    status: StatusCode,
+) -> Result<Response, UiError> {
+    let edit = Edit { jira: Some(jira_panel), ..Edit::default() };
+    render_page(state, p, f, None, edit, status).await
 }
 
 fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<Notice> {
@@ -537,6 +553,11 @@ async fn render_page(
         }
         None => None,
     };
+    let jira_panel = match (edit.jira, &env_view) {
+        (Some(panel), _) => panel,
+        (None, None) => super::jira::flag_panel(state, p, f, None).await?,
+        (None, Some(_)) => String::new(),
+    };
     let flag = &f.flag;
     let page = FlagPage {
         nav: nav("/flags"),
@@ -562,7 +583,7 @@ async fn render_page(
         tabs,
         notice: edit.notice,
         env: env_view,
-        jira_issues: flag.jira_issues().to_vec(),
+        jira_panel,
     };
     html(status, &page)
 }
@@ -863,7 +884,7 @@ async fn submit(
     let new = match build(which, &f.flag, &current.config, &fields) {
         Ok(config) => config,
         Err(inputs) => {
-            let edit = Edit { notice: None, inputs: *inputs };
+            let edit = Edit { notice: None, inputs: *inputs, jira: None };
             return render_page(&state, &p, &f, Some(&env), edit, StatusCode::UNPROCESSABLE_ENTITY)
                 .await;
         }

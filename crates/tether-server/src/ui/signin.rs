@@ -32,12 +32,38 @@ impl FromRequestParts<AppState> for UiUser {
                     .get::<OriginalUri>()
                     .map(|u| u.0.to_string())
                     .unwrap_or_else(|| parts.uri.to_string());
+                if parts.method == axum::http::Method::GET && from_other_site(&parts.headers) {
+                    return Err(reload(&next));
+                }
                 let to = format!("/signin?next={}", encode(&next));
                 Err(Redirect::to(&to).into_response())
             }
             Err(other) => Err(other.into_response()),
         }
     }
+}
+
+/// A navigation from another site's page (a link in Jira): the browser held
+/// back the SameSite=Strict session cookie.
+fn from_other_site(headers: &axum::http::HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    header("sec-fetch-site") == Some("cross-site") && header("sec-fetch-mode") == Some("navigate")
+}
+
+/// Loads `path` again from this page, so the request starts on tether's own
+/// site and carries the session cookie if there is one (without it, the reload
+/// asks to sign in as usual). Only tether's own paths, by construction.
+fn reload(path: &str) -> Response {
+    let target = safe_next(path);
+    let escaped = target.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"refresh\" content=\"0;url={escaped}\"><title>tether</title></head>\
+         <body><p><a href=\"{escaped}\">Continue to tether</a></p></body></html>"
+    );
+    let mut r = Html(body).into_response();
+    r.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 #[derive(Template)]

@@ -3,9 +3,12 @@
 
 mod api;
 mod auth;
+mod connect;
 mod environments_api;
 mod errors;
 mod flags_api;
+mod jira_api;
+mod jira_pages;
 mod observability;
 mod ofrep;
 mod pages;

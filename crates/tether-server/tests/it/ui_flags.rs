@@ -272,7 +272,7 @@ async fn a_flag_page_shows_its_header_and_each_environment_in_a_tab() {
 
     let (status, page) = html(&s, "/flags/shop/banner?tab=integrations").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Links to Jira issues arrive with the Jira integration."), "{page}");
+    assert!(page.contains("No Jira issues are connected to this flag."), "{page}");
     assert!(page.contains("?tab=integrations\" aria-current=\"page\">Integrations</a>"), "{page}");
 
     for missing in ["/flags/shop/nope", "/flags/nope/banner", "/flags/shop/banner?env=qa"] {

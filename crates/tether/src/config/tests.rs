@@ -37,6 +37,23 @@ fn defaults_need_no_file() {
     assert_eq!(c.log_format, LogFormat::Human);
     assert_eq!(c.body_limit, 1024 * 1024);
     assert_eq!(c.public_url(), "http://127.0.0.1:8080");
+    assert_eq!(c.jira.connect_app_key, "tether");
+}
+
+#[test]
+fn the_jira_table_comes_from_the_file_and_the_environment() {
+    let c = load(Some("[jira]\nconnect_app_key = \"tether-staging\""), &[]).unwrap();
+    assert_eq!(c.jira.connect_app_key, "tether-staging");
+    let c = load(
+        Some("[jira]\nconnect_app_key = \"from-file\""),
+        &[("TETHER_JIRA_CONNECT_APP_KEY", "from-env")],
+    )
+    .unwrap();
+    assert_eq!(c.jira.connect_app_key, "from-env");
+    let err = load(None, &[("TETHER_JIRA_CONNECT_APP_KEY", "has space")]).unwrap_err();
+    assert!(err.contains("jira.connect_app_key"), "{err}");
+    let err = load(None, &[("TETHER_JIRA_NOPE", "x")]).unwrap_err();
+    assert!(err.contains("TETHER_JIRA_NOPE") && err.contains("nope"), "{err}");
 }
 
 #[test]

@@ -4,7 +4,10 @@
 mod browser;
 mod cli;
 mod client;
+mod jira_browser;
+mod jira_cli;
 mod jira_cmd;
+mod jira_connect;
 mod jira_kill;
 mod lifecycle;
 mod openfeature;

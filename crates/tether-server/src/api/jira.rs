@@ -1,0 +1,1092 @@
+//! The Jira side of the API: sites (`/api/jira/sites…`, secrets write-only, a
+//! connection test), which site and environments a project reports to
+//! (`/api/projects/{p}/jira`), a flag's issue links
+//! (`/api/projects/{p}/flags/{key}/issues…`, each new key checked against Jira
+//! first), and finding issues by flag (`/api/issues…`).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use tether_policy::{Action, Named, Resource, can_view_project};
+use tether_store::{CachedIssue, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, StoreError};
+use tether_sync::jira::{EnvView, FlagView, RolloutView, auth_for_site};
+
+use super::check_key;
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Json};
+use crate::jira::{
+    FlagLinks, LinkedIssue, SyncState, browse_url, cached_issue_anywhere, check_issues, flag_links,
+    issue_flag_views, normalize_key,
+};
+
+/// (method, path, action, summary) of this module's routes, for `/api/openapi.json`.
+pub(crate) const ROUTES: &[(&str, &str, &str, &str)] = &[
+    ("get", "/api/jira/sites", "viewIntegration", "List the Jira sites the caller may see"),
+    (
+        "post",
+        "/api/jira/sites",
+        "createIntegration",
+        "Register a Jira site with its credentials (kind api_token, password, pat, oauth2 or oauth1; the secret is write-only)",
+    ),
+    (
+        "get",
+        "/api/jira/sites/{name}",
+        "viewIntegration",
+        "A Jira site's settings (never its secret)",
+    ),
+    (
+        "put",
+        "/api/jira/sites/{name}",
+        "updateIntegration",
+        "Replace a Jira site's settings; without a secret the stored one is kept",
+    ),
+    (
+        "delete",
+        "/api/jira/sites/{name}",
+        "deleteIntegration",
+        "Remove a Jira site (refused while a project reports to it)",
+    ),
+    (
+        "post",
+        "/api/jira/sites/{name}/test",
+        "viewIntegration",
+        "Test the connection to a Jira site: what answered, who the credentials are, and what to fix",
+    ),
+    (
+        "get",
+        "/api/projects/{project}/jira",
+        "viewProject",
+        "Which Jira site a project reports to and which environments it tracks",
+    ),
+    (
+        "put",
+        "/api/projects/{project}/jira",
+        "updateProject",
+        "Point a project at a Jira site and choose its tracked and primary environments",
+    ),
+    ("delete", "/api/projects/{project}/jira", "updateProject", "Stop a project reporting to Jira"),
+    (
+        "get",
+        "/api/projects/{project}/flags/{key}/issues",
+        "viewProject",
+        "A flag's linked Jira issues with summary and status, and its delivery state in Jira",
+    ),
+    (
+        "post",
+        "/api/projects/{project}/flags/{key}/issues",
+        "createFlagLink",
+        "Link a flag to a Jira issue (the issue is checked against Jira first)",
+    ),
+    (
+        "delete",
+        "/api/projects/{project}/flags/{key}/issues/{issue}",
+        "deleteFlagLink",
+        "Remove a flag's link to a Jira issue",
+    ),
+    (
+        "get",
+        "/api/issues",
+        "viewProject",
+        "Issues linked to flags, filtered by flag, project and whether the flag is on in the primary environment",
+    ),
+    (
+        "get",
+        "/api/issues/{key}/flags",
+        "viewProject",
+        "The flags linked to one issue, as Jira is shown them",
+    ),
+];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/jira/sites", get(list_sites).post(create_site))
+        .route("/jira/sites/{name}", get(get_site).put(update_site).delete(delete_site))
+        .route("/jira/sites/{name}/test", post(test_site))
+        .route(
+            "/projects/{project}/jira",
+            get(get_tracking).put(put_tracking).delete(delete_tracking),
+        )
+        .route("/projects/{project}/flags/{key}/issues", get(list_links).post(create_link))
+        .route("/projects/{project}/flags/{key}/issues/{issue}", axum::routing::delete(delete_link))
+        .route("/issues", get(find_issues))
+        .route("/issues/{key}/flags", get(issue_flags))
+}
+
+// ---------------------------------------------------------------- sites
+
+fn integration(name: &str) -> Resource {
+    Resource::Integration(Named::new(name))
+}
+
+/// A site to register or replace. Per kind, `user` is the email (api_token),
+/// the username (password), the client id (oauth2) or the consumer key (oauth1),
+/// and `secret` the API token, password, personal access token, client secret
+/// or RSA private key (PEM); oauth1 also needs `access_token`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SiteBody {
+    #[serde(default)]
+    name: Option<String>,
+    url: String,
+    #[serde(default)]
+    api_url: Option<String>,
+    kind: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    secret: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    options: SiteOptions,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SiteOptions {
+    /// OAuth 2.0: where tokens come from (default Atlassian's).
+    #[serde(default)]
+    token_url: Option<String>,
+    /// OAuth 2.0: the API gateway (default Atlassian's).
+    #[serde(default)]
+    gateway_url: Option<String>,
+    /// Requests started per second on this site (default 10).
+    #[serde(default)]
+    requests_per_second: Option<f64>,
+    /// Requests in flight at once (default 4).
+    #[serde(default)]
+    max_concurrency: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct SiteView {
+    name: String,
+    url: String,
+    api_url: Option<String>,
+    /// `cloud` or `dc`, once a connection detected it.
+    deployment: Option<String>,
+    kind: &'static str,
+    user: String,
+    options: Map<String, Value>,
+    /// False once a Connect app was uninstalled.
+    enabled: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+pub(crate) fn site_view(s: JiraSite) -> SiteView {
+    SiteView {
+        name: s.name,
+        url: s.url,
+        api_url: s.api_url,
+        deployment: s.deployment,
+        kind: s.auth_kind.as_str(),
+        user: s.auth_user,
+        options: s.options,
+        enabled: s.enabled,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    }
+}
+
+pub(crate) async fn find_site(state: &AppState, name: &str) -> Result<JiraSite, ApiError> {
+    match state.store.jira_site_by_name(name).await {
+        Ok(s) => Ok(s),
+        Err(StoreError::NotFound) => {
+            Err(ApiError::NotFound(format!("no Jira site named {name:?}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn check_url(field: &str, url: &str) -> Result<String, ApiError> {
+    let url = url.trim();
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && url.len() > "https://".len()
+        && !url.contains(char::is_whitespace);
+    if ok {
+        Ok(url.trim_end_matches('/').to_owned())
+    } else {
+        Err(ApiError::invalid(field, format!("expected an http:// or https:// URL, got {url:?}")))
+    }
+}
+
+/// The kinds a person registers (Connect sites come from the app's install).
+const KINDS: &str = "api_token, password, pat, oauth2, oauth1";
+
+/// Checks a site body in full and builds the site; `stored` is the current
+/// secret, kept when the body has none and the kind did not change.
+pub(crate) fn build_site(
+    name: String,
+    body: SiteBody,
+    stored: Option<(JiraAuthKind, SecretString)>,
+) -> Result<NewJiraSite, ApiError> {
+    let kind = match JiraAuthKind::parse(body.kind.trim()) {
+        Some(JiraAuthKind::Connect) => {
+            return Err(ApiError::invalid(
+                "kind",
+                "connect sites are created by installing tether's Connect app in Jira \
+                 (descriptor at /atlassian-connect.json), not registered by hand",
+            ));
+        }
+        Some(k) => k,
+        None => {
+            return Err(ApiError::invalid(
+                "kind",
+                format!("unknown kind {:?}; use one of {KINDS}", body.kind),
+            ));
+        }
+    };
+    let url = check_url("url", &body.url)?;
+    let api_url = match body.api_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(u) => Some(check_url("api_url", u)?),
+        None => None,
+    };
+    let user = body.user.trim().to_owned();
+    let need_user = |what: &str| -> Result<(), ApiError> {
+        if user.is_empty() {
+            Err(ApiError::invalid("user", format!("a {} site needs {what}", kind.as_str())))
+        } else {
+            Ok(())
+        }
+    };
+    match kind {
+        JiraAuthKind::ApiToken if !user.contains('@') => {
+            return Err(ApiError::invalid(
+                "user",
+                "an api_token site needs the Atlassian account's email",
+            ));
+        }
+        JiraAuthKind::Password => need_user("the username")?,
+        JiraAuthKind::OAuth2 => need_user("the OAuth 2.0 client id")?,
+        JiraAuthKind::OAuth1 => need_user("the OAuth 1.0a consumer key")?,
+        _ => {}
+    }
+    let kept = stored.filter(|(k, _)| *k == kind).map(|(_, s)| s);
+    let given = body.secret.filter(|s| !s.trim().is_empty());
+    let secret = if kind == JiraAuthKind::OAuth1 {
+        let old: Value = kept
+            .as_ref()
+            .and_then(|s| serde_json::from_str(s.expose_secret()).ok())
+            .unwrap_or_default();
+        let pem = given.or_else(|| old["private_key_pem"].as_str().map(str::to_owned));
+        let pem = pem.ok_or_else(|| {
+            ApiError::invalid("secret", "an oauth1 site needs the RSA private key (PEM) as secret")
+        })?;
+        if !pem.contains("PRIVATE KEY") {
+            return Err(ApiError::invalid(
+                "secret",
+                "expected an RSA private key in PEM form (-----BEGIN PRIVATE KEY-----)",
+            ));
+        }
+        let token = body
+            .access_token
+            .filter(|s| !s.trim().is_empty())
+            .or_else(|| old["access_token"].as_str().map(str::to_owned))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "access_token",
+                    "an oauth1 site needs the access token from the OAuth 1.0a dance",
+                )
+            })?;
+        SecretString::from(json!({"private_key_pem": pem, "access_token": token}).to_string())
+    } else {
+        if body.access_token.is_some() {
+            return Err(ApiError::invalid(
+                "access_token",
+                "only oauth1 sites take an access_token",
+            ));
+        }
+        match (given, kept) {
+            (Some(s), _) => SecretString::from(s),
+            (None, Some(s)) => s,
+            (None, None) => {
+                let what = match kind {
+                    JiraAuthKind::ApiToken => "the API token",
+                    JiraAuthKind::Password => "the password",
+                    JiraAuthKind::Pat => "the personal access token",
+                    _ => "the client secret",
+                };
+                return Err(ApiError::invalid(
+                    "secret",
+                    format!("a {} site needs {what} as secret", kind.as_str()),
+                ));
+            }
+        }
+    };
+    let mut options = Map::new();
+    let o = body.options;
+    if kind != JiraAuthKind::OAuth2 && (o.token_url.is_some() || o.gateway_url.is_some()) {
+        let field = if o.token_url.is_some() { "options.token_url" } else { "options.gateway_url" };
+        return Err(ApiError::invalid(field, "only oauth2 sites take a token or gateway URL"));
+    }
+    if let Some(u) = o.token_url {
+        options.insert("token_url".into(), check_url("options.token_url", &u)?.into());
+    }
+    if let Some(u) = o.gateway_url {
+        options.insert("gateway_url".into(), check_url("options.gateway_url", &u)?.into());
+    }
+    if let Some(n) = o.requests_per_second {
+        if !(n > 0.0 && n <= 1000.0) {
+            return Err(ApiError::invalid(
+                "options.requests_per_second",
+                "expected a number of requests per second above 0 and at most 1000",
+            ));
+        }
+        options.insert("requests_per_second".into(), json!(n));
+    }
+    if let Some(n) = o.max_concurrency {
+        if !(1..=64).contains(&n) {
+            return Err(ApiError::invalid("options.max_concurrency", "expected 1 to 64"));
+        }
+        options.insert("max_concurrency".into(), json!(n));
+    }
+    Ok(NewJiraSite {
+        name,
+        url,
+        api_url,
+        deployment: None,
+        auth_kind: kind,
+        auth_user: user,
+        secret,
+        options,
+    })
+}
+
+pub(crate) async fn list_sites(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<SiteView>>, ApiError> {
+    let sites = state.store.list_jira_sites().await?;
+    Ok(Json(
+        sites
+            .into_iter()
+            .filter(|s| caller.can(Action::ViewIntegration, &integration(&s.name)))
+            .map(site_view)
+            .collect(),
+    ))
+}
+
+pub(crate) async fn create_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<SiteBody>,
+) -> Result<(StatusCode, Json<SiteView>), ApiError> {
+    let name = body.name.clone().unwrap_or_default();
+    check_key("name", &name)?;
+    caller.require(Action::CreateIntegration, &integration(&name))?;
+    let new = build_site(name, body, None)?;
+    let site = state.store.create_jira_site(&new, &caller.actor()).await?;
+    Ok((StatusCode::CREATED, Json(site_view(site))))
+}
+
+pub(crate) async fn get_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<Json<SiteView>, ApiError> {
+    caller.require(Action::ViewIntegration, &integration(&name))?;
+    Ok(Json(site_view(find_site(&state, &name).await?)))
+}
+
+pub(crate) async fn update_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    Json(body): Json<SiteBody>,
+) -> Result<Json<SiteView>, ApiError> {
+    caller.require(Action::UpdateIntegration, &integration(&name))?;
+    if body.name.as_ref().is_some_and(|n| *n != name) {
+        return Err(ApiError::invalid(
+            "name",
+            format!("a site's name cannot change (the URL names {name:?})"),
+        ));
+    }
+    let current = find_site(&state, &name).await?;
+    if current.auth_kind == JiraAuthKind::Connect {
+        return Err(ApiError::Conflict(format!(
+            "{name:?} is an installed Connect app: its settings come from Jira's install; \
+             reinstall the app in Jira to change them"
+        )));
+    }
+    let secret = state.store.jira_site_secret(current.id).await?;
+    let mut new = build_site(name, body, Some((current.auth_kind, secret)))?;
+    if new.url == current.url && new.api_url == current.api_url {
+        new.deployment = current.deployment.clone();
+    }
+    let site = state.store.update_jira_site(current.id, &new, &caller.actor()).await?;
+    state.jira.forget(site.id).await;
+    Ok(Json(site_view(site)))
+}
+
+pub(crate) async fn delete_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Action::DeleteIntegration, &integration(&name))?;
+    let site = find_site(&state, &name).await?;
+    state.store.delete_jira_site(site.id, &caller.actor()).await?;
+    state.jira.forget(site.id).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestBody {
+    /// Jira project keys to check permissions in; by default those of the
+    /// issues linked in projects reporting to this site (at most 10).
+    #[serde(default)]
+    projects: Option<Vec<String>>,
+}
+
+/// A connection test's findings, for people: every problem is a sentence saying
+/// what to change.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReportView {
+    pub site: String,
+    pub ok: bool,
+    /// `cloud` or `dc`.
+    pub deployment: Option<&'static str>,
+    pub version: Option<String>,
+    pub server_title: Option<String>,
+    pub account: Option<String>,
+    pub projects_checked: Vec<String>,
+    pub projects_ok: Vec<String>,
+    pub messages: Vec<String>,
+}
+
+/// Runs the client's connection test on a stored site and records the
+/// deployment it found.
+pub(crate) async fn run_test(
+    state: &AppState,
+    site: &JiraSite,
+    projects: Option<Vec<String>>,
+) -> Result<ReportView, ApiError> {
+    let projects = match projects {
+        Some(p) => p.iter().map(|p| p.trim().to_ascii_uppercase()).collect(),
+        None => linked_jira_projects(state, site.id).await?,
+    };
+    let secret = state.store.jira_site_secret(site.id).await?;
+    let auth = match auth_for_site(site, &secret) {
+        Ok(a) => a,
+        Err(e) => {
+            return Ok(ReportView {
+                site: site.name.clone(),
+                ok: false,
+                deployment: None,
+                version: None,
+                server_title: None,
+                account: None,
+                projects_checked: projects,
+                projects_ok: vec![],
+                messages: vec![e.to_string()],
+            });
+        }
+    };
+    let jira_site =
+        tether_jira::Site { web_url: site.url.clone(), api_url: site.api_url.clone(), auth };
+    let options =
+        tether_sync::jira::clients::options_for_site(site, &crate::jira::interactive_options());
+    let mut features = vec![tether_jira::Feature::ReadIssues];
+    if site.deployment.as_deref() == Some("dc") {
+        features.push(tether_jira::Feature::RemoteLinks);
+    }
+    let keys: Vec<&str> = projects.iter().map(String::as_str).collect();
+    let report = tether_jira::test_connection(&jira_site, &options, &keys, &features).await;
+    let deployment = report.deployment.as_ref().map(|d| if d.is_cloud() { "cloud" } else { "dc" });
+    if let Some(d) = deployment
+        && site.deployment.as_deref() != Some(d)
+    {
+        state.store.set_jira_site_deployment(site.id, d).await?;
+    }
+    Ok(ReportView {
+        site: site.name.clone(),
+        ok: report.is_ok(),
+        deployment,
+        version: report
+            .deployment
+            .as_ref()
+            .and_then(|d| d.version.map(|v| v.to_string()))
+            .or_else(|| report.server.as_ref().and_then(|s| s.version.clone())),
+        server_title: report.server.as_ref().and_then(|s| s.server_title.clone()),
+        account: report.account.as_ref().map(|u| {
+            let name = u.display_name.clone().or_else(|| u.name.clone()).unwrap_or_default();
+            match &u.email_address {
+                Some(email) => format!("{name} <{email}>"),
+                None => name,
+            }
+        }),
+        projects_checked: projects,
+        projects_ok: report.projects_ok.clone(),
+        messages: report.messages(),
+    })
+}
+
+/// The Jira project keys of issues linked in tether projects reporting to `site_id`.
+async fn linked_jira_projects(state: &AppState, site_id: i64) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = Vec::new();
+    for (project, flag) in state.store.flags_for_site(site_id).await? {
+        for link in state.store.issue_links(Some(&project), Some(&flag)).await? {
+            if let Some((jira_project, _)) = link.issue.split_once('-')
+                && !out.iter().any(|p| p == jira_project)
+                && out.len() < 10
+            {
+                out.push(jira_project.to_owned());
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn test_site(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<ReportView>, ApiError> {
+    caller.require(Action::ViewIntegration, &integration(&name))?;
+    let body: TestBody = if body.iter().all(u8::is_ascii_whitespace) {
+        TestBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?
+    };
+    let site = find_site(&state, &name).await?;
+    Ok(Json(run_test(&state, &site, body.projects).await?))
+}
+
+// ---------------------------------------------------------------- project tracking
+
+fn project_resource(project: &str) -> Resource {
+    Resource::Project(Named::new(project))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TrackingBody {
+    /// The site's name.
+    site: String,
+    /// Environment keys to show in Jira; default: the production-type ones.
+    #[serde(default)]
+    environments: Option<Vec<String>>,
+    /// The environment whose state is the summary; default: the project's primary if tracked.
+    #[serde(default)]
+    primary_environment: Option<String>,
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct TrackingView {
+    project: String,
+    site: String,
+    /// As configured (`null`: the production-type environments).
+    environments: Option<Vec<String>>,
+    /// As configured (`null`: the project's primary when tracked, else the first tracked).
+    primary_environment: Option<String>,
+    /// Resolved: the environments Jira is shown.
+    tracked: Vec<String>,
+    /// Resolved: the environment whose state is the summary.
+    primary: String,
+    version: i64,
+    updated_at: i64,
+}
+
+async fn tracking_view(state: &AppState, t: ProjectJira) -> Result<TrackingView, ApiError> {
+    let site = state.store.jira_site(t.site_id).await?;
+    Ok(TrackingView {
+        project: t.project,
+        site: site.name,
+        environments: t.environments,
+        primary_environment: t.primary,
+        tracked: t.tracked,
+        primary: t.primary_env,
+        version: t.version,
+        updated_at: t.updated_at,
+    })
+}
+
+fn no_project(project: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::NotFound => ApiError::NotFound(format!("no project with key {project:?}")),
+        other => other.into(),
+    }
+}
+
+/// The store's "field: message" refusals as 422s naming the field.
+pub(crate) fn store_invalid(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Invalid(m) => match m.split_once(": ") {
+            Some((field, message)) if !field.contains(' ') => ApiError::invalid(field, message),
+            _ => ApiError::invalid("", m),
+        },
+        other => other.into(),
+    }
+}
+
+pub(crate) async fn get_tracking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<String>,
+) -> Result<Json<TrackingView>, ApiError> {
+    caller.require(Action::ViewProject, &project_resource(&project))?;
+    match state.store.project_jira(&project).await.map_err(no_project(&project))? {
+        Some(t) => Ok(Json(tracking_view(&state, t).await?)),
+        None => Err(ApiError::NotFound(format!("project {project:?} reports to no Jira site"))),
+    }
+}
+
+pub(crate) async fn put_tracking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<String>,
+    Json(body): Json<TrackingBody>,
+) -> Result<Json<TrackingView>, ApiError> {
+    caller.require(Action::UpdateProject, &project_resource(&project))?;
+    state.store.project(&project).await.map_err(no_project(&project))?;
+    let site = match state.store.jira_site_by_name(&body.site).await {
+        Ok(s) => s,
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::invalid("site", format!("no Jira site named {:?}", body.site)));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let saved = state
+        .store
+        .set_project_jira(
+            &project,
+            site.id,
+            body.environments.as_deref(),
+            body.primary_environment.as_deref(),
+            body.version,
+            &caller.actor(),
+        )
+        .await
+        .map_err(store_invalid)?;
+    Ok(Json(tracking_view(&state, saved).await?))
+}
+
+pub(crate) async fn delete_tracking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(project): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Action::UpdateProject, &project_resource(&project))?;
+    if state
+        .store
+        .clear_project_jira(&project, &caller.actor())
+        .await
+        .map_err(no_project(&project))?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("project {project:?} reports to no Jira site")))
+    }
+}
+
+// ---------------------------------------------------------------- links
+
+fn flag_resource(project: &str, flag: &tether_flags::Flag) -> Resource {
+    Resource::Flag {
+        project: Named::new(project),
+        env: None,
+        flag: Named::with_tags(flag.key.clone(), flag.tags.iter().cloned()),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IssueView {
+    key: String,
+    summary: Option<String>,
+    status: Option<String>,
+    /// `new`, `indeterminate` or `done`.
+    status_category: Option<String>,
+    /// The issue on its Jira site.
+    url: Option<String>,
+    /// When tether last read the issue from Jira.
+    fetched_at: Option<i64>,
+    /// Jira reported this key as unknown on the last delivery.
+    unknown: bool,
+}
+
+fn issue_view(i: LinkedIssue) -> IssueView {
+    IssueView {
+        summary: i.cached.as_ref().map(|c| c.summary.clone()),
+        status: i.cached.as_ref().map(|c| c.status.clone()),
+        status_category: i.cached.as_ref().map(|c| c.status_category.clone()),
+        fetched_at: i.cached.as_ref().map(|c| c.fetched_at),
+        key: i.key,
+        url: i.url,
+        unknown: i.unknown,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FailureView {
+    flag: String,
+    messages: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SyncView {
+    /// `pending` (a change Jira has not acknowledged), `synced` or `failing`.
+    state: &'static str,
+    seq: i64,
+    pushed_seq: Option<i64>,
+    pushed_at: Option<i64>,
+    pushed_issue_keys: Vec<String>,
+    pushed_environments: Vec<String>,
+    unknown_issue_keys: Vec<String>,
+    failures: Vec<FailureView>,
+    last_error: Option<String>,
+}
+
+fn sync_view(s: SyncState) -> SyncView {
+    let state = if s.last_error.is_some() || !s.failures.is_empty() {
+        "failing"
+    } else if s.pending() {
+        "pending"
+    } else {
+        "synced"
+    };
+    SyncView {
+        state,
+        seq: s.seq,
+        pushed_seq: s.pushed_seq,
+        pushed_at: s.pushed_at,
+        pushed_issue_keys: s.pushed_issue_keys,
+        pushed_environments: s.pushed_environments,
+        unknown_issue_keys: s.unknown_issue_keys,
+        failures: s
+            .failures
+            .into_iter()
+            .map(|(flag, messages)| FailureView { flag, messages })
+            .collect(),
+        last_error: s.last_error,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SiteRef {
+    name: String,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct LinksView {
+    project: String,
+    flag: String,
+    /// The site the project reports to, if any.
+    site: Option<SiteRef>,
+    tracked_environments: Vec<String>,
+    primary_environment: Option<String>,
+    issues: Vec<IssueView>,
+    /// How the flag's delivery to Jira stands; `null` when Jira was never told of it.
+    sync: Option<SyncView>,
+}
+
+fn links_view(project: String, flag: String, l: FlagLinks) -> LinksView {
+    LinksView {
+        project,
+        flag,
+        site: l.site.map(|s| SiteRef { name: s.name, url: s.url }),
+        tracked_environments: l.tracking.as_ref().map(|t| t.tracked.clone()).unwrap_or_default(),
+        primary_environment: l.tracking.map(|t| t.primary_env),
+        issues: l.issues.into_iter().map(issue_view).collect(),
+        sync: l.sync.map(sync_view),
+    }
+}
+
+async fn find_flag(
+    state: &AppState,
+    project: &str,
+    key: &str,
+) -> Result<tether_store::FlagState, ApiError> {
+    match state.store.flag(project, key).await {
+        Ok(f) => Ok(f),
+        Err(StoreError::NotFound) => {
+            Err(ApiError::NotFound(format!("no flag {key:?} in project {project:?}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn list_links(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, key)): Path<(String, String)>,
+) -> Result<Json<LinksView>, ApiError> {
+    caller.require(Action::ViewProject, &project_resource(&project))?;
+    let flag = find_flag(&state, &project, &key).await?;
+    let links = flag_links(&state, &project, &flag).await?;
+    Ok(Json(links_view(project, key, links)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LinkBody {
+    issue: String,
+}
+
+/// Checks `issue` against the project's Jira site and links it: the one way the
+/// API, the UI and the issue-side pages link. Returns the issue as Jira names it
+/// and whether the link is new.
+pub(crate) async fn link_issue(
+    state: &AppState,
+    caller: &Caller,
+    project: &str,
+    flag: &tether_store::FlagState,
+    issue: &str,
+) -> Result<(CachedIssue, bool), ApiError> {
+    caller.require(Action::CreateFlagLink, &flag_resource(project, &flag.flag))?;
+    let key = normalize_key(issue);
+    let mut found = check_issues(state, project, std::slice::from_ref(&key))
+        .await
+        .map_err(|e| e.into_api("issue"))?;
+    let issue = found.pop().expect("one key checked");
+    let new = !flag.flag.jira_issues().contains(&issue.issue_key);
+    state.store.link_flag_issue(project, &flag.flag.key, &issue.issue_key, &caller.actor()).await?;
+    refresh(state, project).await;
+    Ok((issue, new))
+}
+
+pub(crate) async fn refresh(state: &AppState, project: &str) {
+    if let Err(e) = state.snapshots.refresh_project(&state.store, project).await {
+        let error = crate::error::error_chain(&e);
+        tracing::warn!(project, %error, "cannot refresh snapshots after a link change");
+    }
+}
+
+pub(crate) async fn create_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, key)): Path<(String, String)>,
+    Json(body): Json<LinkBody>,
+) -> Result<Response, ApiError> {
+    let flag = find_flag(&state, &project, &key).await?;
+    let (issue, new) = link_issue(&state, &caller, &project, &flag, &body.issue).await?;
+    let tracking = state.store.project_jira(&project).await?;
+    let site = match tracking {
+        Some(t) => Some(state.store.jira_site(t.site_id).await?),
+        None => None,
+    };
+    let view = issue_view(LinkedIssue {
+        key: issue.issue_key.clone(),
+        url: site.as_ref().map(|s| browse_url(s, &issue.issue_key)),
+        unknown: false,
+        cached: Some(issue),
+    });
+    let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(view)).into_response())
+}
+
+pub(crate) async fn delete_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((project, key, issue)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let flag = find_flag(&state, &project, &key).await?;
+    caller.require(Action::DeleteFlagLink, &flag_resource(&project, &flag.flag))?;
+    let issue = normalize_key(&issue);
+    if state.store.unlink_flag_issue(&project, &key, &issue, &caller.actor()).await? {
+        refresh(&state, &project).await;
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("{issue} is not linked to flag {key:?}")))
+    }
+}
+
+/// Keys a flag definition adds to its `jira.issues` property are checked against
+/// Jira like links made one by one; nothing is written when one is refused.
+pub(crate) async fn check_property_links(
+    state: &AppState,
+    project: &str,
+    before: &[String],
+    after: &tether_flags::Flag,
+) -> Result<(), ApiError> {
+    let added = crate::jira::added_keys(before, after.jira_issues());
+    if added.is_empty() {
+        return Ok(());
+    }
+    let field = format!("custom_properties[\"{}\"].values", tether_flags::JIRA_ISSUES_PROPERTY);
+    check_issues(state, project, &added).await.map(|_| ()).map_err(|e| e.into_api(&field))
+}
+
+// ---------------------------------------------------------------- issues by flag
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct IssuesQuery {
+    #[serde(default)]
+    flag: Option<String>,
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    project: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct IssueFlagRef {
+    project: String,
+    flag: String,
+    name: String,
+    /// On in the primary tracked environment.
+    enabled: bool,
+    environment: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct FoundIssue {
+    issue: String,
+    summary: Option<String>,
+    status: Option<String>,
+    url: Option<String>,
+    flags: Vec<IssueFlagRef>,
+}
+
+pub(crate) async fn find_issues(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<IssuesQuery>,
+) -> Result<Json<Vec<FoundIssue>>, ApiError> {
+    let enabled = match q.enabled.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "enabled must be true or false, got {other:?}"
+            )));
+        }
+    };
+    let project = q.project.as_deref().filter(|p| !p.is_empty());
+    if let Some(p) = project {
+        caller.require(Action::ViewProject, &project_resource(p))?;
+    }
+    let flag = q.flag.as_deref().filter(|f| !f.is_empty());
+    let found = crate::jira::find_issues(&state, project, flag, enabled, |p| {
+        can_view_project(&caller.principal, &Named::new(p.to_owned()))
+    })
+    .await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|i| FoundIssue {
+                summary: i.cached.as_ref().map(|(c, _)| c.summary.clone()),
+                status: i.cached.as_ref().map(|(c, _)| c.status.clone()),
+                url: i.cached.map(|(_, u)| u),
+                issue: i.issue,
+                flags: i
+                    .flags
+                    .into_iter()
+                    .map(|f| IssueFlagRef {
+                        project: f.project,
+                        flag: f.flag,
+                        name: f.name,
+                        enabled: f.enabled,
+                        environment: f.environment,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct EnvWire {
+    key: String,
+    name: String,
+    kind: String,
+    enabled: bool,
+    /// The off variation's name: what is served when the flag is off.
+    default_value: String,
+    /// `{"percentage": 25}` or `{"rules": 2}`.
+    rollout: Value,
+    /// The rollout in words: `25%`, `2 rules`.
+    rollout_text: String,
+    url: String,
+    last_saved: i64,
+}
+
+fn env_wire(e: EnvView) -> EnvWire {
+    let rollout = match &e.rollout {
+        RolloutView::Percentage(p) => json!({"percentage": p}),
+        RolloutView::Rules(n) => json!({"rules": n}),
+    };
+    EnvWire {
+        rollout_text: e.rollout.describe(),
+        rollout,
+        key: e.key,
+        name: e.name,
+        kind: e.kind,
+        enabled: e.enabled,
+        default_value: e.default_value,
+        url: e.url,
+        last_saved: e.last_saved,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct FlagViewWire {
+    project: String,
+    key: String,
+    name: String,
+    url: String,
+    issue_keys: Vec<String>,
+    primary: EnvWire,
+    environments: Vec<EnvWire>,
+    last_saved: i64,
+    fully_rolled_out: bool,
+    archived: bool,
+}
+
+fn flag_view_wire(v: FlagView) -> FlagViewWire {
+    FlagViewWire {
+        project: v.project,
+        key: v.key,
+        name: v.name,
+        url: v.url,
+        issue_keys: v.issue_keys,
+        primary: env_wire(v.primary),
+        environments: v.environments.into_iter().map(env_wire).collect(),
+        last_saved: v.last_saved,
+        fully_rolled_out: v.fully_rolled_out,
+        archived: v.archived,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(crate) struct IssueFlagsView {
+    issue: String,
+    summary: Option<String>,
+    status: Option<String>,
+    url: Option<String>,
+    flags: Vec<FlagViewWire>,
+}
+
+pub(crate) async fn issue_flags(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> Result<Json<IssueFlagsView>, ApiError> {
+    let issue = normalize_key(&key);
+    let views = issue_flag_views(&state, &issue, |p| {
+        can_view_project(&caller.principal, &Named::new(p.to_owned()))
+    })
+    .await?;
+    let cached = cached_issue_anywhere(&state, &issue).await?;
+    Ok(Json(IssueFlagsView {
+        summary: cached.as_ref().map(|(c, _)| c.summary.clone()),
+        status: cached.as_ref().map(|(c, _)| c.status.clone()),
+        url: cached.map(|(_, u)| u),
+        issue,
+        flags: views.into_iter().map(flag_view_wire).collect(),
+    }))
+}

@@ -1,0 +1,415 @@
+//! `tether jira sites|track|untrack|link|unlink|links` and `tether issues`: the
+//! Jira side of the admin API from the command line. Secrets are never taken as
+//! arguments (shell history, `ps`): they come from an environment variable, a
+//! file, or standard input.
+
+use std::io::Read;
+
+use anyhow::{Context, Result, bail};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Api, Remote, print};
+use crate::config::{Config, ConfigError};
+
+/// `tether jira …` (the commands that go through a running tether's API).
+#[derive(Debug, clap::Subcommand)]
+pub enum JiraCommand {
+    /// Register, list, test and remove Jira sites.
+    Sites {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(subcommand)]
+        command: SitesCommand,
+    },
+    /// Point a project at a Jira site and choose the environments Jira shows.
+    Track {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        site: String,
+        /// An environment to show in Jira (repeatable; default: the production ones).
+        #[arg(long = "env", value_name = "ENV")]
+        envs: Vec<String>,
+        /// The environment whose state is the issue's summary (default: the project's primary).
+        #[arg(long, value_name = "ENV")]
+        primary: Option<String>,
+    },
+    /// Stop a project reporting to Jira.
+    Untrack {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        project: String,
+    },
+    /// Link a flag to a Jira issue (the issue is checked against Jira first).
+    Link {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        project: String,
+        flag: String,
+        issue: String,
+    },
+    /// Remove a flag's link to a Jira issue.
+    Unlink {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        project: String,
+        flag: String,
+        issue: String,
+    },
+    /// A flag's linked issues and its delivery state in Jira.
+    Links {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        project: String,
+        flag: String,
+    },
+    /// Re-send or check what a site holds (directly on the database, not the API).
+    #[command(flatten)]
+    Maintenance(crate::jira_cmd::JiraMaintenance),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SitesCommand {
+    /// List the Jira sites (never their secrets).
+    List,
+    /// Register a site. The secret (API token, password, personal access token,
+    /// client secret, or the RSA private key for oauth1) is read from
+    /// --secret-env, --secret-file, or else standard input.
+    Add {
+        name: String,
+        /// The Jira URL people open, e.g. https://acme.atlassian.net.
+        #[arg(long, value_name = "URL")]
+        jira_url: String,
+        /// api_token, password, pat, oauth2 or oauth1.
+        #[arg(long)]
+        kind: String,
+        /// The email (api_token), username (password), client id (oauth2) or consumer key (oauth1).
+        #[arg(long, default_value = "")]
+        user: String,
+        /// Read the secret from this environment variable.
+        #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
+        secret_env: Option<String>,
+        /// Read the secret from this file.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<std::path::PathBuf>,
+        /// oauth1: read the access token from this environment variable.
+        #[arg(long, value_name = "VAR")]
+        access_token_env: Option<String>,
+        /// Where API calls go, when not the Jira URL.
+        #[arg(long, value_name = "URL")]
+        api_url: Option<String>,
+        /// oauth2: the token endpoint (default Atlassian's).
+        #[arg(long)]
+        token_url: Option<String>,
+        /// oauth2: the API gateway (default Atlassian's).
+        #[arg(long)]
+        gateway_url: Option<String>,
+    },
+    /// Test the connection to a site; exits 1 when it found problems.
+    Test {
+        name: String,
+        /// A Jira project key to check permissions in (repeatable).
+        #[arg(long = "jira-project", value_name = "KEY")]
+        projects: Vec<String>,
+    },
+    /// Remove a site (refused while a project reports to it).
+    Remove { name: String },
+}
+
+/// `tether issues`'s options.
+#[derive(Debug, clap::Args)]
+pub struct IssuesArgs {
+    /// Only issues linked to this flag key.
+    #[arg(long)]
+    flag: Option<String>,
+    /// Only issues whose flag is on (true) or off (false) in the primary environment.
+    #[arg(long, value_name = "true|false")]
+    enabled: Option<bool>,
+    /// Only this project's links.
+    #[arg(long)]
+    project: Option<String>,
+}
+
+fn read_env(var: &str, what: &str) -> Result<String> {
+    std::env::var(var)
+        .map_err(|_| ConfigError(format!("{what}: environment variable {var} is not set")).into())
+}
+
+fn read_secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<String> {
+    let text = match (env, file) {
+        (Some(var), _) => read_env(var, "--secret-env")?,
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?,
+        (None, None) => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read the secret from stdin")?;
+            text
+        }
+    };
+    let text = text.trim_end_matches(['\n', '\r']).to_owned();
+    if text.trim().is_empty() {
+        return Err(ConfigError("the secret is empty".into()).into());
+    }
+    Ok(text)
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+fn site_line(site: &Value) -> String {
+    let deployment = match s(&site["deployment"]) {
+        "cloud" => "Cloud",
+        "dc" => "Data Center",
+        _ => "not yet detected",
+    };
+    let disabled =
+        if site["enabled"] == false { "  (disabled: Connect app uninstalled)" } else { "" };
+    format!(
+        "{:<20} {:<10} {:<40} {deployment}{disabled}",
+        s(&site["name"]),
+        s(&site["kind"]),
+        s(&site["url"])
+    )
+}
+
+fn tracking_line(t: &Value) -> String {
+    let tracked: Vec<String> = t["tracked"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| if e == &t["primary"] { format!("{} (primary)", s(e)) } else { s(e).to_owned() })
+        .collect();
+    format!("{} reports to {}; Jira shows {}", s(&t["project"]), s(&t["site"]), tracked.join(", "))
+}
+
+fn issue_line(i: &Value) -> String {
+    let unknown = if i["unknown"] == true { "  (unknown to Jira)" } else { "" };
+    format!(
+        "{:<12} {:<14} {}{unknown}",
+        s(&i["key"]),
+        s(&i["status"]),
+        i["summary"].as_str().unwrap_or("(not read from Jira yet)")
+    )
+}
+
+pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
+    let remote = match &command {
+        JiraCommand::Sites { remote, .. }
+        | JiraCommand::Track { remote, .. }
+        | JiraCommand::Untrack { remote, .. }
+        | JiraCommand::Link { remote, .. }
+        | JiraCommand::Unlink { remote, .. }
+        | JiraCommand::Links { remote, .. } => remote,
+        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
+    };
+    let api = Api::new(remote, config)?;
+    let json = remote.json;
+    match command {
+        JiraCommand::Sites { command, .. } => sites(&api, json, command).await?,
+        JiraCommand::Track { project, site, envs, primary, .. } => {
+            let mut body = json!({"site": site});
+            if !envs.is_empty() {
+                body["environments"] = json!(envs);
+            }
+            if let Some(p) = primary {
+                body["primary_environment"] = json!(p);
+            }
+            let t =
+                api.call(Method::PUT, &format!("/api/projects/{project}/jira"), Some(body)).await?;
+            print(json, &t, |t| println!("{}", tracking_line(t)));
+        }
+        JiraCommand::Untrack { project, .. } => {
+            api.call(Method::DELETE, &format!("/api/projects/{project}/jira"), None).await?;
+            if !json {
+                println!("{project} reports to no Jira site now");
+            }
+        }
+        JiraCommand::Link { project, flag, issue, .. } => {
+            let path = format!("/api/projects/{project}/flags/{flag}/issues");
+            let i = api.call(Method::POST, &path, Some(json!({"issue": issue}))).await?;
+            print(json, &i, |i| {
+                println!(
+                    "linked {} ({}, {}) to {flag}",
+                    s(&i["key"]),
+                    s(&i["summary"]),
+                    s(&i["status"])
+                )
+            });
+        }
+        JiraCommand::Unlink { project, flag, issue, .. } => {
+            let path = format!("/api/projects/{project}/flags/{flag}/issues/{}", encode(&issue));
+            api.call(Method::DELETE, &path, None).await?;
+            if !json {
+                println!("unlinked {} from {flag}", issue.trim().to_ascii_uppercase());
+            }
+        }
+        JiraCommand::Links { project, flag, .. } => {
+            let path = format!("/api/projects/{project}/flags/{flag}/issues");
+            let v = api.call(Method::GET, &path, None).await?;
+            print(json, &v, |v| {
+                match v["site"]["name"].as_str() {
+                    Some(site) => println!("{flag} on {site}:"),
+                    None => println!("{flag}: its project reports to no Jira site"),
+                }
+                for i in v["issues"].as_array().into_iter().flatten() {
+                    println!("  {}", issue_line(i));
+                }
+                let sync = &v["sync"];
+                if !sync.is_null() {
+                    println!("delivery: {}", s(&sync["state"]));
+                    let unknown =
+                        sync["unknown_issue_keys"].as_array().cloned().unwrap_or_default();
+                    if !unknown.is_empty() {
+                        let keys: Vec<&str> = unknown.iter().map(s).collect();
+                        println!("  Jira does not know: {}", keys.join(", "));
+                    }
+                    for f in sync["failures"].as_array().into_iter().flatten() {
+                        let messages: Vec<&str> =
+                            f["messages"].as_array().into_iter().flatten().map(s).collect();
+                        println!("  refused: {}", messages.join("; "));
+                    }
+                    if let Some(e) = sync["last_error"].as_str() {
+                        println!("  last error: {e}");
+                    }
+                }
+            });
+        }
+        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
+    }
+    Ok(())
+}
+
+async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
+    match command {
+        SitesCommand::List => {
+            let v = api.call(Method::GET, "/api/jira/sites", None).await?;
+            print(json, &v, |v| {
+                for site in v.as_array().into_iter().flatten() {
+                    println!("{}", site_line(site));
+                }
+            });
+        }
+        SitesCommand::Add {
+            name,
+            jira_url,
+            kind,
+            user,
+            secret_env,
+            secret_file,
+            access_token_env,
+            api_url,
+            token_url,
+            gateway_url,
+        } => {
+            let secret = read_secret(secret_env.as_deref(), secret_file.as_deref())?;
+            let mut body = json!({"name": name, "url": jira_url, "kind": kind, "user": user, "secret": secret});
+            if let Some(var) = access_token_env {
+                body["access_token"] = json!(read_env(&var, "--access-token-env")?);
+            }
+            if let Some(u) = api_url {
+                body["api_url"] = json!(u);
+            }
+            let mut options = serde_json::Map::new();
+            if let Some(u) = token_url {
+                options.insert("token_url".into(), json!(u));
+            }
+            if let Some(u) = gateway_url {
+                options.insert("gateway_url".into(), json!(u));
+            }
+            body["options"] = Value::Object(options);
+            let v = api.call(Method::POST, "/api/jira/sites", Some(body)).await?;
+            print(json, &v, |v| println!("added {}", site_line(v)));
+        }
+        SitesCommand::Test { name, projects } => {
+            let body = if projects.is_empty() { None } else { Some(json!({"projects": projects})) };
+            let r = api.call(Method::POST, &format!("/api/jira/sites/{name}/test"), body).await?;
+            print(json, &r, |r| {
+                let what = match s(&r["deployment"]) {
+                    "cloud" => "Jira Cloud",
+                    "dc" => "Jira Data Center",
+                    _ => "Jira",
+                };
+                let version = r["version"].as_str().map(|v| format!(" {v}")).unwrap_or_default();
+                let account = r["account"].as_str().map(|a| format!(" as {a}")).unwrap_or_default();
+                let verdict = if r["ok"] == true { "ok" } else { "problems" };
+                println!("{name}: {verdict}: {what}{version}{account}");
+                for m in r["messages"].as_array().into_iter().flatten() {
+                    println!("  - {}", s(m));
+                }
+            });
+            if r["ok"] != true {
+                bail!("the connection test of {name} found problems");
+            }
+        }
+        SitesCommand::Remove { name } => {
+            api.call(Method::DELETE, &format!("/api/jira/sites/{name}"), None).await?;
+            if !json {
+                println!("removed {name}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn issues(remote: Remote, config: &Config, args: IssuesArgs) -> Result<()> {
+    let api = Api::new(&remote, config)?;
+    let mut query = Vec::new();
+    if let Some(f) = &args.flag {
+        query.push(format!("flag={}", encode(f)));
+    }
+    if let Some(e) = args.enabled {
+        query.push(format!("enabled={e}"));
+    }
+    if let Some(p) = &args.project {
+        query.push(format!("project={}", encode(p)));
+    }
+    let path = if query.is_empty() {
+        "/api/issues".to_owned()
+    } else {
+        format!("/api/issues?{}", query.join("&"))
+    };
+    let v = api.call(Method::GET, &path, None).await?;
+    print(remote.json, &v, |v| {
+        for i in v.as_array().into_iter().flatten() {
+            let flags: Vec<String> = i["flags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let state = if f["enabled"] == true { "on" } else { "off" };
+                    format!("{}/{}={state}", s(&f["project"]), s(&f["flag"]))
+                })
+                .collect();
+            println!(
+                "{:<12} {:<14} {:<40} {}",
+                s(&i["issue"]),
+                s(&i["status"]),
+                s(&i["summary"]),
+                flags.join(" ")
+            );
+        }
+    });
+    Ok(())
+}
