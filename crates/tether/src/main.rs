@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod config;
+mod demo;
 mod jira_cmd;
 mod run;
 
@@ -39,12 +40,9 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Try tether on its embedded defaults: SQLite in ./tether-data, a sample project.
-    Demo {
-        /// Port to listen on; 0 picks a free one. Default: 8080, or a free port if taken.
-        #[arg(long)]
-        port: Option<u16>,
-    },
+    /// Try tether on its embedded defaults: SQLite in ./tether-data, sample projects, and
+    /// bundled Jira sandboxes (Cloud and Data Center) their flags report to.
+    Demo(demo::DemoArgs),
     /// Manage flags through a running tether's API.
     Flags {
         #[command(flatten)]
@@ -151,7 +149,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Config { command: ConfigCommand::Check } => run::config_check(&config),
         Command::Serve => run::runtime()?.block_on(run::serve(config)),
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
-        Command::Demo { port } => run::runtime()?.block_on(run::demo(config, port)),
+        Command::Demo(args) => run::runtime()?.block_on(demo::demo(config, args)),
         Command::Flags { remote, command } => {
             run::runtime()?.block_on(client::flags(remote, &config, command))
         }

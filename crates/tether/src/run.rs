@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use secrecy::ExposeSecret;
 use tether_server::{AppState, ServerConfig};
-use tether_store::{MasterKey, NewProject, Store, StoreError};
+use tether_store::{MasterKey, Store, StoreError};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError, LogFormat};
@@ -19,7 +19,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn init_tracing(config: &Config) -> Result<()> {
+pub(crate) fn init_tracing(config: &Config) -> Result<()> {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .map_err(|e| ConfigError(format!("log: {e}")))?;
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -99,7 +99,7 @@ fn write_key_file(path: &Path, key: &MasterKey) -> Result<()> {
 }
 
 /// Opens the database and applies pending migrations.
-async fn open_store(config: &Config) -> Result<Store> {
+pub(crate) async fn open_store(config: &Config) -> Result<Store> {
     let key = master_key(config)?;
     let url = config.database_url.expose_secret();
     let store = Store::connect(url, key).await?;
@@ -147,40 +147,6 @@ pub async fn serve(config: Config) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     run_server(&config, store, listener, None).await
-}
-
-pub async fn demo(mut config: Config, port: Option<u16>) -> Result<()> {
-    init_tracing(&config)?;
-    let store = open_store(&config).await?;
-    let sdk_key = seed_demo(&store).await?;
-    let api_token = demo_api_token(&store).await?;
-    let wanted =
-        std::net::SocketAddr::new(config.listen.ip(), port.unwrap_or(config.listen.port()));
-    let listener = match TcpListener::bind(wanted).await {
-        Ok(l) => l,
-        Err(e) if port.is_none() && e.kind() == std::io::ErrorKind::AddrInUse => {
-            let any = std::net::SocketAddr::new(wanted.ip(), 0);
-            TcpListener::bind(any).await.with_context(|| format!("cannot listen on {any}"))?
-        }
-        Err(e) => return Err(e).with_context(|| format!("cannot listen on {wanted}")),
-    };
-    config.listen = listener.local_addr()?;
-    let url = config.public_url();
-    let banner = format!(
-        "\ntether {} demo is running\n\n  web UI:   {url}/\n  status:   {url}/status\n  \
-         API:      {url}/api/projects\n  data:     {}\n\n  \
-         Evaluate flags with any OpenFeature OFREP provider, or:\n    \
-         curl -s -X POST {url}/ofrep/v1/evaluate/flags/new-checkout \\\n      \
-         -H 'Authorization: Bearer {sdk_key}' \\\n      \
-         -H 'Content-Type: application/json' -d '{{\"context\":{{\"targetingKey\":\"user-1\"}}}}'\n  \
-         SDK key (production): {sdk_key}\n  \
-         Admin API token:      {api_token}\n  \
-         (try: curl -s {url}/api/projects/demo/flags -H 'Authorization: Bearer {api_token}')\n\n\
-         Press Ctrl-C to stop.\n",
-        tether_server::VERSION,
-        config.data_dir.display(),
-    );
-    run_server(&config, store, listener, Some(banner)).await
 }
 
 /// `tether jira-sandbox`'s options.
@@ -256,152 +222,17 @@ pub async fn jira_sandbox(args: SandboxArgs) -> Result<()> {
         .context("the sandbox server failed")
 }
 
-/// The demo's admin API token, kept (encrypted) across runs.
-async fn demo_api_token(store: &Store) -> Result<String> {
-    const SETTING: &str = "demo.api_token";
-    if let Some(token) = store.secret(SETTING).await?.map(|t| t.expose_secret().to_owned())
-        && store.token_by_secret(&token).await?.is_some()
-    {
-        return Ok(token);
-    }
-    let (_, token) = crate::admin::create_token(
-        store,
-        "demo-admin",
-        &["admin".to_owned()],
-        crate::admin::DEFAULT_MEMBER,
-        "service",
-    )
-    .await?;
-    store.put_secret(SETTING, &secrecy::SecretString::from(token.clone())).await?;
-    Ok(token)
-}
+/// Work that runs once the server accepts requests, and yields what to print
+/// then; the server stops (and the command fails) if it fails.
+pub(crate) type Setup = std::pin::Pin<Box<dyn Future<Output = Result<String>> + Send>>;
 
-/// A sample project with a flag of each kind, so that a first look shows
-/// something; returns the production SDK key (kept, encrypted, across runs).
-async fn seed_demo(store: &Store) -> Result<String> {
-    use serde_json::json;
-    use tether_flags::{
-        Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Rule, Serve, Variation, WeightedVariation,
-    };
-    const SDK_KEY_SETTING: &str = "demo.sdk_key.production";
-
-    let project = NewProject {
-        key: "demo".to_owned(),
-        name: "Demo shop".to_owned(),
-        description: "A sample project created by `tether demo`".to_owned(),
-        environments: Vec::new(),
-    };
-    match store.create_project(&project, "demo").await {
-        Ok(_) | Err(StoreError::Conflict(_)) => {}
-        Err(e) => return Err(e).context("cannot create the demo project"),
-    }
-    let variation = |key: &str, value: serde_json::Value| Variation {
-        key: key.to_owned(),
-        name: key.to_owned(),
-        value,
-    };
-    let flag = |key: &str, name: &str, kind, variations| Flag {
-        key: key.to_owned(),
-        name: name.to_owned(),
-        description: String::new(),
-        kind,
-        variations,
-        tags: vec!["demo".to_owned()],
-        custom_properties: Default::default(),
-    };
-    let config = |on, off: &str, default_rule| EnvConfig {
-        on,
-        off_variation: off.to_owned(),
-        targets: vec![],
-        rules: vec![],
-        default_rule,
-    };
-    let mut checkout = config(
-        true,
-        "off",
-        Serve::Rollout(Rollout {
-            variations: vec![
-                WeightedVariation { variation: "on".to_owned(), weight: 25_000 },
-                WeightedVariation { variation: "off".to_owned(), weight: 75_000 },
-            ],
-            bucket_by: None,
-            salt: "new-checkout".to_owned(),
-        }),
-    );
-    checkout.rules = vec![Rule {
-        id: "staff".to_owned(),
-        description: "Staff always see the new checkout".to_owned(),
-        clauses: vec![Clause::attribute("email", Op::EndsWith("@demo.test".to_owned()))],
-        serve: Serve::variation("on"),
-    }];
-    let flags = [
-        (
-            flag(
-                "new-checkout",
-                "New checkout",
-                FlagKind::Boolean,
-                vec![variation("on", json!(true)), variation("off", json!(false))],
-            ),
-            checkout,
-        ),
-        (
-            flag(
-                "banner-text",
-                "Banner text",
-                FlagKind::String,
-                vec![
-                    variation("welcome", json!("Welcome back!")),
-                    variation("sale", json!("Winter sale: 20% off")),
-                ],
-            ),
-            config(true, "welcome", Serve::variation("sale")),
-        ),
-        (
-            flag(
-                "search-page-size",
-                "Search page size",
-                FlagKind::Number,
-                vec![variation("small", json!(20)), variation("large", json!(50))],
-            ),
-            config(false, "small", Serve::variation("large")),
-        ),
-        (
-            flag(
-                "recommendations",
-                "Recommendation settings",
-                FlagKind::Json,
-                vec![
-                    variation("basic", json!({"model": "popular", "slots": 3})),
-                    variation("personal", json!({"model": "personal", "slots": 6})),
-                ],
-            ),
-            config(true, "basic", Serve::variation("personal")),
-        ),
-    ];
-    for (flag, config) in &flags {
-        match store.create_flag("demo", flag, config, "demo").await {
-            Ok(_) | Err(StoreError::Conflict(_)) => {}
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot create the demo flag {}", flag.key));
-            }
-        }
-    }
-    let kept = store.secret(SDK_KEY_SETTING).await?;
-    if let Some(key) = kept.map(|k| k.expose_secret().to_owned())
-        && store.sdk_key_scope(&key).await?.is_some()
-    {
-        return Ok(key);
-    }
-    let key = store.create_sdk_key("demo", "production", "demo").await?;
-    store.put_secret(SDK_KEY_SETTING, &secrecy::SecretString::from(key.clone())).await?;
-    Ok(key)
-}
-
-async fn run_server(
+/// Serves until SIGINT or SIGTERM, with the background worker beside it.
+/// Prints `setup`'s banner once it is done (or a plain line without one).
+pub(crate) async fn run_server(
     config: &Config,
     store: Store,
     listener: TcpListener,
-    banner: Option<String>,
+    setup: Option<Setup>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
     let server_config = ServerConfig {
@@ -415,9 +246,14 @@ async fn run_server(
     let signals = Signals::install()?;
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (failed_tx, failed_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
-        let name = signals.recv().await;
-        tracing::info!(signal = name, "shutting down; letting requests in flight finish");
+        tokio::select! {
+            name = signals.recv() => {
+                tracing::info!(signal = name, "shutting down; letting requests in flight finish");
+            }
+            Ok(()) = failed_rx => tracing::info!("shutting down after a failed start"),
+        }
         let _ = stop_tx.send(true);
         let _ = signalled_tx.send(());
     };
@@ -433,30 +269,60 @@ async fn run_server(
         let _ = stop.wait_for(|stopped| *stopped).await;
     }));
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
-    match banner {
-        Some(banner) => println!("{banner}"),
-        None => println!("tether is listening on http://{addr}"),
-    }
+    let mut setup = match setup {
+        Some(work) => Some(tokio::spawn(work)),
+        None => {
+            println!("tether is listening on http://{addr}");
+            None
+        }
+    };
+    let mut failed_tx = Some(failed_tx);
+    let mut setup_error = None;
     let server = tether_server::serve(state, listener, shutdown);
     tokio::pin!(server);
+    tokio::pin!(signalled_rx);
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
-    tokio::select! {
-        result = &mut server => result.context("the server failed")?,
-        Ok(()) = signalled_rx => {
-            if tokio::time::timeout(grace, &mut server).await.is_err() {
-                tracing::warn!(
-                    seconds = grace.as_secs(),
-                    "requests still running after the grace period; stopping anyway"
-                );
+    loop {
+        tokio::select! {
+            result = &mut server => {
+                result.context("the server failed")?;
+                break;
+            }
+            Ok(()) = &mut signalled_rx => {
+                if tokio::time::timeout(grace, &mut server).await.is_err() {
+                    tracing::warn!(
+                        seconds = grace.as_secs(),
+                        "requests still running after the grace period; stopping anyway"
+                    );
+                }
+                break;
+            }
+            done = async { setup.as_mut().expect("guarded").await }, if setup.is_some() => {
+                setup = None;
+                match done.map_err(anyhow::Error::new).and_then(|r| r) {
+                    Ok(banner) => println!("{banner}"),
+                    Err(e) => {
+                        setup_error = Some(e);
+                        if let Some(tx) = failed_tx.take() {
+                            let _ = tx.send(());
+                        }
+                    }
+                }
             }
         }
     }
     if tokio::time::timeout(grace, worker).await.is_err() {
         tracing::warn!("background work still running after the grace period; stopping anyway");
     }
+    if let Some(setup) = setup {
+        setup.abort();
+    }
     store.close().await;
     tracing::info!("stopped");
-    Ok(())
+    match setup_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// How long the background worker waits when it found nothing to do.

@@ -32,7 +32,7 @@ async fn run_script(script: &str) {
     std::fs::write(t.path().join("issues.json"), issues.to_string()).unwrap();
     let mut jira =
         t.start(&["jira-sandbox", "--port", "0", "--seed-file", "issues.json"], &[]).await;
-    let mut server = t.start(&["demo", "--port", "0"], &[]).await;
+    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
     let mut token = None;
     while let Some(line) = server.stdout.recv().await {
         if let Some(t) = line.trim().strip_prefix("Admin API token:") {

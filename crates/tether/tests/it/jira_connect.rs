@@ -33,7 +33,7 @@ async fn tether_installed_as_a_connect_app_shows_its_flags_on_issues() {
     std::fs::write(t.path().join("issues.json"), issues.to_string()).unwrap();
     let mut jira =
         t.start(&["jira-sandbox", "--port", "0", "--seed-file", "issues.json"], &[]).await;
-    let mut server = t.start(&["demo", "--port", "0"], &[]).await;
+    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
     let mut token = None;
     while let Some(line) = server.stdout.recv().await {
         if let Some(t) = line.trim().strip_prefix("Admin API token:") {

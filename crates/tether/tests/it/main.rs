@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod client;
+mod demo;
 mod jira_browser;
 mod jira_cli;
 mod jira_cmd;

@@ -4,7 +4,7 @@ use jira_sandbox::Knobs;
 use serde_json::{Value, json};
 use tether_store::{JiraAuthKind, NewJiraSite};
 
-use super::support::worlds;
+use super::support::{Login, worlds, worlds_with};
 
 fn result(w: &tether_store::FlagSync) -> Value {
     serde_json::from_str(w.result.as_deref().unwrap_or("null")).unwrap()
@@ -76,6 +76,27 @@ async fn a_linked_flag_shows_its_state_per_tracked_environment() {
             json!({"issue_keys": ["SAND-1"], "environments": ["staging", "production"], "seq": seq})
         );
         assert_eq!(result(&row), json!({"unknown_issue_keys": [], "failed": {}}));
+    }
+}
+
+#[tokio::test]
+async fn oauth2_client_credentials_deliver_through_the_gateway() {
+    for w in worlds_with(true, Login::OAuth2).await {
+        w.flag("checkout", "New checkout").await;
+        w.link("checkout", "SAND-1").await;
+        let report = w.drain().await;
+        assert_eq!((report.jira_sent, report.jira_failed), (1, 0), "{}: {report:?}", w.label);
+        assert_eq!(w.jira_flag("checkout").unwrap()["issueKeys"], json!(["SAND-1"]));
+
+        w.toggle("checkout", "production", true).await;
+        w.drain().await;
+        let doc = w.jira_flag("checkout").unwrap();
+        assert_eq!(doc["summary"]["status"]["enabled"], true, "{}: {doc}", w.label);
+
+        w.unlink("checkout", "SAND-1").await;
+        let report = w.drain().await;
+        assert_eq!(report.jira_deleted, 1, "{}: {report:?}", w.label);
+        assert!(w.jira_flag("checkout").is_none(), "{}", w.label);
     }
 }
 

@@ -61,6 +61,8 @@ pub enum Login {
     Plain,
     /// Cloud, as an installed Connect app (key `tether`).
     Connect,
+    /// Cloud, with OAuth 2.0 client credentials through the gateway-style prefix.
+    OAuth2,
 }
 
 /// A world per backend this run can reach.
@@ -121,6 +123,15 @@ impl World {
                 let app = sandbox.install_connect_app("tether", "tether");
                 options.insert("app_key".into(), "tether".into());
                 (JiraAuthKind::Connect, app.client_key, app.shared_secret)
+            }
+            Login::OAuth2 => {
+                options.insert("token_url".into(), format!("{base}/oauth/token").into());
+                options.insert("gateway_url".into(), base.clone().into());
+                (
+                    JiraAuthKind::OAuth2,
+                    jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.to_owned(),
+                    jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
+                )
             }
         };
         let site = NewJiraSite {
