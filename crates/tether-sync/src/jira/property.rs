@@ -36,10 +36,11 @@ pub struct PropertyWork {
 }
 
 /// Writes a property row per issue, unless one is already waiting (it will
-/// compute the value when it runs, after this send is recorded), so a long
-/// outage does not pile up a row per retry. With several workers, one may
-/// claim a waiting row between this check and the send's record; the issue
-/// then shows the earlier value until its next change or a backfill.
+/// compute the value when it runs), so a long outage does not pile up a row
+/// per retry. The sender calls this before sending and again after recording
+/// the send: with several workers, one may claim a waiting row in between
+/// and compute the value from before the send, and the second call then
+/// leaves a row that runs after it.
 pub async fn enqueue_properties(
     store: &Store,
     site_id: i64,

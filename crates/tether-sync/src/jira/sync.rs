@@ -527,8 +527,16 @@ impl Run<'_> {
             // Before sending: should this stop half-way, the rows are there.
             super::property::enqueue_properties(self.store, self.site_id, &touched).await?;
         }
+        self.cloud_flags(client, plans).await?;
+        if self.enqueue_properties {
+            // And again once the sends are recorded: another worker may have
+            // claimed a waiting row in between and computed the value from
+            // before them. Usually the row from above is still waiting and
+            // this writes nothing.
+            super::property::enqueue_properties(self.store, self.site_id, &touched).await?;
+        }
         self.stats.issues.extend(touched);
-        self.cloud_flags(client, plans).await
+        Ok(())
     }
 
     async fn cloud_flags(

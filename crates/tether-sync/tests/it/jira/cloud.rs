@@ -274,6 +274,59 @@ async fn a_resent_sequence_number_is_harmless() {
     }
 }
 
+/// Two workers: B claims the waiting property row of SAND-1 while A's send of
+/// a flag linked to it is in flight, and writes the value from before that
+/// send. A leaves a row behind it, so the issue ends up listing the flag.
+#[tokio::test]
+async fn a_property_row_claimed_during_a_send_is_followed_by_a_fresh_one() {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+    use tether_sync::jira::FlagRef;
+    use tether_sync::jira::property::{PROPERTY_KIND, enqueue_properties, update_issue_properties};
+    use tether_sync::jira::sync::{plan_flags, send_plans};
+
+    for w in worlds(true).await {
+        w.flag("checkout", "New checkout").await;
+        w.link("checkout", "SAND-1").await;
+        let issues: BTreeSet<String> = ["SAND-1".to_owned()].into();
+        enqueue_properties(&w.store, w.site_id, &issues).await.unwrap();
+        let flags = [FlagRef::new("shop", "checkout")];
+        let plans =
+            plan_flags(&w.store, w.site_id, "https://tether.test", &flags, false).await.unwrap();
+        // Connected before Jira slows down: only the sends are slow.
+        let jira = w.jira();
+        let (_, client) = jira.clients.get(w.site_id).await.unwrap();
+        w.sandbox.set_knobs(Knobs { latency_rate: 1.0, latency_ms: 1500, ..Knobs::default() });
+
+        let store = w.store.clone();
+        let site_id = w.site_id;
+        let a = tokio::spawn(async move { send_plans(&store, &jira, site_id, plans, true).await });
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let claimed = w.store.claim_outbox("worker-b", 100, Duration::from_secs(60)).await.unwrap();
+        let row = claimed.iter().find(|r| r.kind == PROPERTY_KIND).expect("the waiting row");
+        update_issue_properties(&w.store, &client, w.site_id, "https://tether.test", &issues)
+            .await
+            .unwrap();
+        w.store.complete_outbox(row.id, "worker-b").await.unwrap();
+        for r in claimed.iter().filter(|r| r.id != row.id) {
+            w.store.complete_outbox(r.id, "worker-b").await.unwrap();
+        }
+        let (_, stats) = a.await.unwrap().unwrap();
+        assert_eq!(stats.sent, 1, "{}: {stats:?}", w.label);
+        assert_eq!(
+            w.sandbox.issue_properties("SAND-1").unwrap().get("tether.flags"),
+            None,
+            "{}: B wrote the value from before the send",
+            w.label
+        );
+
+        w.sandbox.set_knobs(Knobs::default());
+        w.drain().await;
+        let property = w.sandbox.issue_properties("SAND-1").unwrap().get("tether.flags").cloned();
+        assert_eq!(property.map(|p| p["count"].clone()), Some(json!(1)), "{}", w.label);
+    }
+}
+
 #[tokio::test]
 async fn the_issue_property_lists_the_flags_linked_to_each_issue() {
     for w in worlds(true).await {
