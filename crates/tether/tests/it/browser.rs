@@ -12,7 +12,7 @@ async fn run_script(script: &str) {
         dir.display()
     );
     let t = Sandboxed::new();
-    let mut server = t.start(&["demo", "--port", "0"], &[]).await;
+    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
     let mut token = None;
     while let Some(line) = server.stdout.recv().await {
         if let Some(t) = line.trim().strip_prefix("Admin API token:") {
