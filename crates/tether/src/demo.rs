@@ -84,7 +84,11 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
         let store = store.clone();
         async move {
             if let Some((cloud, dc)) = jira {
-                banner.push_str(&connect_jira(&store, &url, &api_token, cloud, dc).await?);
+                let part = connect_jira(&store, &url, &api_token, cloud, dc).await.context(
+                    "cannot connect the demo to its Jira sandboxes \
+                     (`tether demo --no-jira` runs the flag platform alone)",
+                )?;
+                banner.push_str(&part);
             }
             banner.push_str("\nPress Ctrl-C to stop.\n");
             Ok(banner)

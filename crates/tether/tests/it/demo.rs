@@ -177,3 +177,15 @@ async fn the_demo_without_jira_starts_no_sandbox() {
     demo.signal("TERM");
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
 }
+
+#[tokio::test]
+async fn a_demo_whose_jira_cannot_reach_it_stops_saying_why() {
+    let t = Sandboxed::new();
+    // The sandbox only calls loopback URLs, so it cannot fetch this descriptor.
+    let env = [("TETHER_PUBLIC_URL", "https://tether.example.com")];
+    let (code, _, stderr) = t.run(&["demo", "--port", "0", "--jira-port", "0"], &env).await;
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot connect the demo to its Jira sandboxes"), "{stderr}");
+    assert!(stderr.contains("--no-jira"), "{stderr}");
+    assert!(stderr.contains("not a loopback"), "{stderr}");
+}
