@@ -776,74 +776,29 @@ impl Edited {
     }
 }
 
-pub(crate) async fn toggle(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::Toggle).await
+/// One form handler per kind of edit, each a thin door to [`submit`].
+macro_rules! edit_handlers {
+    ($($name:ident => $edited:ident),* $(,)?) => {$(
+        pub(crate) async fn $name(
+            state: State<AppState>,
+            user: UiUser,
+            path: Path<(String, String, String)>,
+            headers: HeaderMap,
+            form: Form<Vec<(String, String)>>,
+        ) -> Result<Response, UiError> {
+            submit(state, user, path, &headers, form, Edited::$edited).await
+        }
+    )*};
 }
 
-pub(crate) async fn default_rule(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::DefaultRule).await
-}
-
-pub(crate) async fn off_variation(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::OffVariation).await
-}
-
-pub(crate) async fn targets(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::Targets).await
-}
-
-pub(crate) async fn add_rule(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::AddRule).await
-}
-
-pub(crate) async fn delete_rule_form(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::DeleteRule).await
-}
-
-pub(crate) async fn move_rule_form(
-    state: State<AppState>,
-    user: UiUser,
-    path: Path<(String, String, String)>,
-    headers: HeaderMap,
-    form: Form<Vec<(String, String)>>,
-) -> Result<Response, UiError> {
-    submit(state, user, path, &headers, form, Edited::MoveRule).await
+edit_handlers! {
+    toggle => Toggle,
+    default_rule => DefaultRule,
+    off_variation => OffVariation,
+    targets => Targets,
+    add_rule => AddRule,
+    delete_rule_form => DeleteRule,
+    move_rule_form => MoveRule,
 }
 
 async fn submit(
