@@ -1,6 +1,8 @@
 //! The server's life: start, serve, and stop on SIGTERM/SIGINT letting requests
 //! in flight finish; the demo's first run.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,20 +47,27 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
     let client = reqwest::Client::new();
 
     // Background load on keep-alive connections until the server goes away.
+    let answered = Arc::new(AtomicU32::new(0));
     let load = {
-        let (client, url) = (client.clone(), server.url.clone());
+        let (client, url, answered) = (client.clone(), server.url.clone(), answered.clone());
         tokio::spawn(async move {
-            let mut ok = 0u32;
             for _ in 0..100_000 {
                 match client.get(format!("{url}/readyz")).send().await {
-                    Ok(r) if r.status() == 200 => ok += 1,
+                    Ok(r) if r.status() == 200 => answered.fetch_add(1, Ordering::Relaxed),
                     Ok(r) => panic!("unexpected status under load: {}", r.status()),
                     Err(_) => break,
-                }
+                };
             }
-            ok
+            answered.load(Ordering::Relaxed)
         })
     };
+    // The load is running before anything else happens (on a busy machine the
+    // task may take a while to get its first answer).
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while answered.load(Ordering::Relaxed) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the load generator got no answer in 20 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let mut in_flight = Vec::new();
     for i in 0..5 {
         in_flight.push(start_slow_post(&server.url, &token, &format!("slow-{i}")).await);
