@@ -163,28 +163,34 @@ pub enum EnvironmentsCommand {
     },
 }
 
-struct Api {
+/// A client of a running tether's admin API: the CLI's, and the demo's own
+/// calls to the server it started.
+pub(crate) struct Api {
     base: String,
     token: String,
     http: reqwest::Client,
 }
 
 impl Api {
+    /// The API at `base`, called with `token`.
+    pub(crate) fn at(base: &str, token: &str) -> Api {
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.trim().to_owned(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     fn new(remote: &Remote, config: &Config) -> Result<Api> {
         let token = remote.token.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
             ConfigError("an API token is needed: --token or TETHER_API_TOKEN (make one with `tether tokens create`)".into())
         })?;
-        let base = remote
-            .url
-            .clone()
-            .unwrap_or_else(|| config.public_url())
-            .trim_end_matches('/')
-            .to_owned();
-        Ok(Api { base, token: token.trim().to_owned(), http: reqwest::Client::new() })
+        let base = remote.url.clone().unwrap_or_else(|| config.public_url());
+        Ok(Api::at(&base, &token))
     }
 
     /// Sends a request; an API error becomes an error naming its code and field.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,

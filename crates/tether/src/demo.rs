@@ -7,7 +7,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use jira_sandbox::{Flavour, Sandbox, SandboxConfig};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::client::Api;
 use crate::config::Config;
 use crate::run::{init_tracing, open_store, run_server};
 
@@ -220,7 +221,7 @@ async fn connect_jira(
     (dc, dc_url): (Sandbox, String),
 ) -> Result<String> {
     forget_earlier_sandboxes(store).await?;
-    let api = Api::new(url, token)?;
+    let api = Api::at(url, token);
 
     let installed = cloud
         .install_connect_app_from(&format!("{url}/atlassian-connect.json"), &cloud_url)
@@ -231,19 +232,19 @@ async fn connect_jira(
         .await
         .context("the Connect install did not register a Jira site")?;
     let environments = ["staging", "production"];
-    api.send(
+    api.call(
         reqwest::Method::PUT,
         "/api/projects/demo/jira",
-        json!({"site": site.name, "environments": environments}),
+        Some(json!({"site": site.name, "environments": environments})),
     )
     .await?;
     link_all(&api, "demo", CLOUD_ISSUES).await?;
 
     let body = json!({"name": DC_SITE, "url": dc_url, "kind": "pat",
         "secret": jira_sandbox::DEFAULT_PAT});
-    api.send(reqwest::Method::POST, "/api/jira/sites", body).await?;
+    api.call(reqwest::Method::POST, "/api/jira/sites", Some(body)).await?;
     let body = json!({"site": DC_SITE, "environments": environments});
-    api.send(reqwest::Method::PUT, &format!("/api/projects/{DC_PROJECT}/jira"), body).await?;
+    api.call(reqwest::Method::PUT, &format!("/api/projects/{DC_PROJECT}/jira"), Some(body)).await?;
     link_all(&api, DC_PROJECT, DC_ISSUES).await?;
 
     // Let the first delivery land, so the pages the banner names show it.
@@ -294,15 +295,19 @@ async fn forget_earlier_sandboxes(store: &Store) -> Result<()> {
 }
 
 fn is_loopback(url: &str) -> bool {
-    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
-    host.starts_with("127.0.0.1") || host.starts_with("localhost") || host.starts_with("[::1]")
+    let Some(host) = reqwest::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_owned))
+    else {
+        return false;
+    };
+    host == "localhost"
+        || host.trim_matches(['[', ']']).parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn link_all(api: &Api, project: &str, issues: &[(&str, &str, &str, &[&str])]) -> Result<()> {
     for (issue, _, _, flags) in issues {
         for flag in *flags {
             let path = format!("/api/projects/{project}/flags/{flag}/issues");
-            api.send(reqwest::Method::POST, &path, json!({"issue": issue})).await?;
+            api.call(reqwest::Method::POST, &path, Some(json!({"issue": issue}))).await?;
         }
     }
     Ok(())
@@ -317,41 +322,6 @@ async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     true
-}
-
-/// The demo's own calls to tether's admin API.
-struct Api {
-    base: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    fn new(base: &str, token: &str) -> Result<Api> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .context("cannot build an HTTP client")?;
-        Ok(Api { base: base.to_owned(), token: token.to_owned(), http })
-    }
-
-    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Result<Value> {
-        let resp = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| format!("{method} {path}"))?;
-        let status = resp.status();
-        let answer: Value = resp.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{method} {path} answered {status}: {answer}");
-        }
-        Ok(answer)
-    }
 }
 
 /// The demo's admin API token, kept (encrypted) across runs.

@@ -269,13 +269,10 @@ pub(crate) async fn run_server(
         let _ = stop.wait_for(|stopped| *stopped).await;
     }));
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
-    let mut setup = match setup {
-        Some(work) => Some(tokio::spawn(work)),
-        None => {
-            println!("tether is listening on http://{addr}");
-            None
-        }
-    };
+    let mut setup = setup;
+    if setup.is_none() {
+        println!("tether is listening on http://{addr}");
+    }
     let mut failed_tx = Some(failed_tx);
     let mut setup_error = None;
     let server = tether_server::serve(state, listener, shutdown);
@@ -299,7 +296,7 @@ pub(crate) async fn run_server(
             }
             done = async { setup.as_mut().expect("guarded").await }, if setup.is_some() => {
                 setup = None;
-                match done.map_err(anyhow::Error::new).and_then(|r| r) {
+                match done {
                     Ok(banner) => println!("{banner}"),
                     Err(e) => {
                         setup_error = Some(e);
@@ -313,9 +310,6 @@ pub(crate) async fn run_server(
     }
     if tokio::time::timeout(grace, worker).await.is_err() {
         tracing::warn!("background work still running after the grace period; stopping anyway");
-    }
-    if let Some(setup) = setup {
-        setup.abort();
     }
     store.close().await;
     tracing::info!("stopped");

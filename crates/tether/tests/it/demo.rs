@@ -8,19 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::{Running, Sandboxed};
-
-/// What the banner says, line by line, up to "Press Ctrl-C".
-async fn banner(demo: &mut Running) -> String {
-    let mut lines = Vec::new();
-    while let Some(line) = demo.stdout.recv().await {
-        if line.contains("Ctrl-C") {
-            return lines.join("\n");
-        }
-        lines.push(line);
-    }
-    panic!("the demo stopped before its banner ended: {}", lines.join("\n"));
-}
+use crate::{Sandboxed, admin_token, get_json};
 
 /// The first URL on the banner line that starts with `label`.
 fn url_after(banner: &str, label: &str) -> String {
@@ -31,14 +19,6 @@ fn url_after(banner: &str, label: &str) -> String {
         .unwrap_or_else(|| panic!("no {label:?} line in {banner}"));
     let start = line.find("http://").unwrap_or_else(|| panic!("no URL in {line:?}"));
     line[start..].split_whitespace().next().unwrap().to_owned()
-}
-
-fn token(banner: &str) -> String {
-    banner
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Admin API token:"))
-        .map(|t| t.trim().to_owned())
-        .expect("the demo prints an admin API token")
 }
 
 /// An issue's development panel, as the sandbox's /browse page draws it.
@@ -86,8 +66,8 @@ async fn refused(url: &str) -> bool {
 async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     let t = Sandboxed::new();
     let mut demo = t.start(&["demo", "--port", "0", "--jira-port", "0"], &[]).await;
-    let text = banner(&mut demo).await;
-    let token = token(&text);
+    let text = demo.banner().await;
+    let token = admin_token(&text);
     let cloud = url_after(&text, "Jira Cloud sandbox:");
     let dc = url_after(&text, "Jira Data Center sandbox:");
     assert_eq!(url_after(&text, "and watch SHOP-1"), format!("{cloud}/browse/SHOP-1"), "{text}");
@@ -137,19 +117,11 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     // A second run keeps tether's data and shows it on fresh sandboxes; the
     // first run's sandbox sites are gone rather than left failing.
     let mut again = t.start(&["demo", "--port", "0", "--jira-port", "0"], &[]).await;
-    let text = banner(&mut again).await;
+    let text = again.banner().await;
     let cloud = url_after(&text, "Jira Cloud sandbox:");
     let panel = development(&cloud, "SHOP-1").await;
     assert_eq!(panel["feature_flags"][0]["enabled"], false, "the toggle was kept: {panel}");
-    let sites: Value = reqwest::Client::new()
-        .get(format!("{}/api/jira/sites", again.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sites = get_json(&format!("{}/api/jira/sites", again.url), &token).await;
     let urls: Vec<&str> =
         sites.as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap()).collect();
     assert_eq!(urls.len(), 2, "{sites}");
@@ -162,17 +134,9 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
 async fn the_demo_without_jira_starts_no_sandbox() {
     let t = Sandboxed::new();
     let mut demo = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
-    let text = banner(&mut demo).await;
+    let text = demo.banner().await;
     assert!(!text.contains("sandbox"), "{text}");
-    let sites: Value = reqwest::Client::new()
-        .get(format!("{}/api/jira/sites", demo.url))
-        .bearer_auth(token(&text))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sites = get_json(&format!("{}/api/jira/sites", demo.url), &admin_token(&text)).await;
     assert_eq!(sites, json!([]));
     demo.signal("TERM");
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));

@@ -33,16 +33,7 @@ async fn run_script(script: &str) {
     let mut jira =
         t.start(&["jira-sandbox", "--port", "0", "--seed-file", "issues.json"], &[]).await;
     let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
-    let mut token = None;
-    while let Some(line) = server.stdout.recv().await {
-        if let Some(t) = line.trim().strip_prefix("Admin API token:") {
-            token = Some(t.trim().to_owned());
-        }
-        if line.contains("Ctrl-C") {
-            break;
-        }
-    }
-    let token = token.expect("the demo prints an admin API token");
+    let token = crate::admin_token(&server.banner().await);
     let api = reqwest::Client::new();
     let site = json!({"name": "sandbox", "url": jira.url, "kind": "api_token",
         "user": "admin@sandbox.test", "secret": "sandbox-token"});

@@ -34,16 +34,7 @@ async fn tether_installed_as_a_connect_app_shows_its_flags_on_issues() {
     let mut jira =
         t.start(&["jira-sandbox", "--port", "0", "--seed-file", "issues.json"], &[]).await;
     let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
-    let mut token = None;
-    while let Some(line) = server.stdout.recv().await {
-        if let Some(t) = line.trim().strip_prefix("Admin API token:") {
-            token = Some(t.trim().to_owned());
-        }
-        if line.contains("Ctrl-C") {
-            break;
-        }
-    }
-    let token = token.expect("the demo prints an admin API token");
+    let token = crate::admin_token(&server.banner().await);
     let http = reqwest::Client::new();
     let api = |method: reqwest::Method, path: &str, body: Option<Value>| {
         let mut req = http.request(method, format!("{}{path}", server.url)).bearer_auth(&token);

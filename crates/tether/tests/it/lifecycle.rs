@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::Sandboxed;
+use crate::{Sandboxed, admin_token, get_json};
 
 /// Sends the headers and the first half of a POST body, leaving the request in
 /// flight until [`finish`] sends the rest.
@@ -126,19 +126,8 @@ async fn sigint_stops_the_server_cleanly() {
 async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
     let t = Sandboxed::new();
     let mut demo = t.start(&["demo", "--port", "0"], &[]).await;
-    let mut banner = Vec::new();
-    while let Some(line) = demo.stdout.recv().await {
-        if line.contains("Ctrl-C") {
-            break;
-        }
-        banner.push(line);
-    }
-    let banner = banner.join("\n");
-    let token = banner
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Admin API token:"))
-        .map(|t| t.trim().to_owned())
-        .expect("the demo prints an admin API token");
+    let banner = demo.banner().await;
+    let token = admin_token(&banner);
     assert!(banner.contains(&format!("status:   {}/status", demo.url)), "{banner}");
     let client = reqwest::Client::new();
     let page = client.get(format!("{}/flags", demo.url)).bearer_auth(&token).send().await.unwrap();
@@ -151,15 +140,7 @@ async fn the_demo_prints_where_to_look_and_serves_a_sample_project() {
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
     // A second demo run reuses the data and does not fail on the existing project.
     let mut again = t.start(&["demo", "--port", "0"], &[]).await;
-    let projects: serde_json::Value = reqwest::Client::new()
-        .get(format!("{}/api/projects", again.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let projects = get_json(&format!("{}/api/projects", again.url), &token).await;
     let keys: Vec<&str> =
         projects.as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["demo", "warehouse"], "the same token works on the next run: {projects}");

@@ -124,6 +124,18 @@ impl Running {
         None
     }
 
+    /// The demo's banner, line by line, up to "Press Ctrl-C".
+    pub async fn banner(&mut self) -> String {
+        let mut lines = Vec::new();
+        while let Some(line) = self.stdout.recv().await {
+            if line.contains("Ctrl-C") {
+                return lines.join("\n");
+            }
+            lines.push(line);
+        }
+        panic!("tether stopped before its banner ended: {}", lines.join("\n"));
+    }
+
     /// Sends a signal by name (TERM, INT, KILL).
     pub fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
@@ -152,4 +164,19 @@ fn lines(
 /// The repository's folder of browser tests.
 pub fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
+}
+
+/// The admin API token the demo's banner prints.
+pub fn admin_token(banner: &str) -> String {
+    banner
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Admin API token:"))
+        .map(|t| t.trim().to_owned())
+        .expect("the demo prints an admin API token")
+}
+
+/// `GET url` with a bearer token, as JSON.
+pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    let resp = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    resp.json().await.unwrap()
 }
