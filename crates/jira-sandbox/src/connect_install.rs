@@ -1,26 +1,21 @@
 //! The Atlassian Connect install handshake, performed by the sandbox against an app's
 //! descriptor URL (loopback only), and the uninstall that follows it.
 //!
-//! Install: fetch the descriptor (`GET`), generate a `clientKey` (kept across reinstalls) and a
-//! fresh `sharedSecret`, and POST the `installed` lifecycle payload to
-//! `baseUrl + lifecycle.installed`, signed with an HS256 JWT under the *new* shared secret
-//! (`iss` = clientKey, `qsh` of the POST relative to the app's base URL, `aud` = the app's base
-//! URL). Real Cloud signs lifecycle callbacks with an asymmetric RS256 key published by
-//! Atlassian, which a sandbox cannot hold; HS256 is what Connect documented before that and
-//! what the app can check with the secret it is handed. A non-2xx answer fails the install.
-//! Uninstall: POST `uninstalled` (same payload, same signing, the current secret) if the
-//! descriptor names a URL for it, then forget the app and delete what it sent (feature flags,
+//! Install: fetch the descriptor (`GET`), take the app's `clientKey` (kept across uninstalls and
+//! reinstalls, as Jira keeps it) and a fresh `sharedSecret`, and POST the `installed` lifecycle
+//! payload to `baseUrl + lifecycle.installed`, signed as Atlassian signs it: an RS256 JWT whose
+//! `kid` names the sandbox's public key at `GET /connect-install-keys/{kid}` ([`crate::signing`]),
+//! with `iss` = clientKey, `qsh` of the POST relative to the app's base URL and `aud` = the app's
+//! base URL. A non-2xx answer fails the install.
+//! Uninstall: POST `uninstalled` (same payload, same signing) if the descriptor names a URL for
+//! it, then forget the app (but not its clientKey) and delete what it sent (feature flags,
 //! dynamic webhooks).
 
 use std::time::Duration;
 
 use axum::http::{Method, Uri};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::Sha256;
 
 use crate::config::UserSpec;
 use crate::state::ConnectApp;
@@ -83,14 +78,8 @@ fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-/// An HS256 JWT for a call from the sandbox to the app, with `qsh` for `method url`.
-fn lifecycle_jwt(
-    client_key: &str,
-    secret: &str,
-    method: &Method,
-    app_base: &str,
-    url: &str,
-) -> String {
+/// The RS256 JWT of a lifecycle call from the sandbox to the app, with `qsh` for `method url`.
+fn lifecycle_jwt(client_key: &str, method: &Method, app_base: &str, url: &str) -> String {
     let relative = url.strip_prefix(app_base.trim_end_matches('/')).unwrap_or(url);
     let relative =
         if relative.starts_with('/') { relative.to_owned() } else { format!("/{relative}") };
@@ -99,21 +88,13 @@ fn lifecycle_jwt(
         .map(|u| crate::http::query_string_hash(method, &u))
         .unwrap_or_default();
     let now = now_ms() / 1000;
-    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "HS256", "typ": "JWT"}).to_string());
-    let claims = URL_SAFE_NO_PAD.encode(
-        json!({
-            "iss": client_key,
-            "iat": now,
-            "exp": now + 180,
-            "qsh": qsh,
-            "aud": [app_base],
-        })
-        .to_string(),
-    );
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(format!("{header}.{claims}").as_bytes());
-    let sig = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{header}.{claims}.{sig}")
+    crate::signing::rs256_jwt(&json!({
+        "iss": client_key,
+        "iat": now,
+        "exp": now + 180,
+        "qsh": qsh,
+        "aud": [app_base.trim_end_matches('/')],
+    }))
 }
 
 fn lifecycle_payload(app: &ConnectApp, base_url: &str, event: &str) -> Value {
@@ -146,7 +127,7 @@ async fn post_lifecycle(
     if !deliverable(url) {
         return Err(InstallError::NotLoopback(url.to_owned()));
     }
-    let token = lifecycle_jwt(&app.client_key, &app.shared_secret, &Method::POST, app_base, url);
+    let token = lifecycle_jwt(&app.client_key, &Method::POST, app_base, url);
     let resp = client()
         .post(url)
         .header("Authorization", format!("JWT {token}"))
@@ -215,12 +196,16 @@ impl Sandbox {
                 Some(u) => u,
                 None => state.add_user(UserSpec::named(&login, &name)).expect("name checked"),
             };
+            // Jira keeps an app's clientKey for good: a reinstall after an uninstall is the
+            // same installation to the app.
             let client_key = state
                 .connect_apps
                 .iter()
                 .find(|a| a.key == key)
                 .map(|a| a.client_key.clone())
+                .or_else(|| state.connect_client_keys.get(&key).cloned())
                 .unwrap_or_else(|| format!("jira:{}", crate::oauth1::random_token(32)));
+            state.connect_client_keys.insert(key.clone(), client_key.clone());
             (client_key, user)
         };
         let app = ConnectApp {

@@ -25,6 +25,7 @@ mod jql;
 mod load;
 mod oauth1;
 mod seed;
+mod signing;
 mod state;
 mod text;
 mod time;
@@ -44,6 +45,7 @@ pub use development::{
 pub use jql::JqlError;
 pub use load::{LoadError, LoadReport};
 pub use seed::SeedReport;
+pub use signing::INSTALL_KEYS_PATH;
 pub use webhooks::{Webhook, WebhookKind};
 
 use state::State;

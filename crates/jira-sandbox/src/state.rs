@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub flags: BTreeMap<String, StoredFlag>,
     /// Installed Atlassian Connect apps.
     pub connect_apps: Vec<ConnectApp>,
+    /// Each app key's clientKey, kept after an uninstall so a reinstall reuses it.
+    pub connect_client_keys: BTreeMap<String, String>,
     /// OAuth 2.0 client-credentials apps and the user each acts as.
     pub oauth_clients: Vec<(crate::config::OAuthClient, UserIdx)>,
     /// (user, project or all, permission key) the user lacks.
@@ -319,6 +321,7 @@ impl State {
             denials: Vec::new(),
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
+            connect_client_keys: BTreeMap::new(),
             boards: Vec::new(),
             sprints: Vec::new(),
             security_levels: Vec::new(),

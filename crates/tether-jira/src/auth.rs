@@ -145,9 +145,10 @@ pub fn percent_encode(s: &str) -> String {
 /// Atlassian Connect's canonical request: `METHOD&path&query`.
 ///
 /// `path` is relative to the site's base URL (`/` when empty, no trailing slash, `&` escaped
-/// as `%26`); `query` holds the decoded parameters, which are encoded per RFC 3986, sorted by
-/// encoded name, repeated names joined as one with their encoded values sorted and separated by
-/// `,`, and `jwt` left out (it carries the token being computed).
+/// as `%26`); `query` holds the decoded parameters: names are encoded per RFC 3986 and sorted,
+/// a repeated name's values are sorted as they are (decoded) and only then encoded and joined
+/// with `,` — Atlassian's own case `ids=.1,.2,%3A1,%3A2` sorts `:` after `.`, which sorting the
+/// encoded `%3A` would not — and `jwt` is left out (it carries the token being computed).
 pub fn canonical_request(method: &str, path: &str, query: &[(String, String)]) -> String {
     let mut path = path.trim_end_matches('/').replace('&', "%26");
     if path.is_empty() {
@@ -156,14 +157,15 @@ pub fn canonical_request(method: &str, path: &str, query: &[(String, String)]) -
     if !path.starts_with('/') {
         path.insert(0, '/');
     }
-    let mut params: Vec<(String, String)> = query
+    let mut params: Vec<(String, &str)> = query
         .iter()
         .filter(|(k, _)| k != "jwt")
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
+        .map(|(k, v)| (percent_encode(k), v.as_str()))
         .collect();
     params.sort();
     let mut joined: Vec<(String, Vec<String>)> = Vec::new();
     for (k, v) in params {
+        let v = percent_encode(v);
         match joined.last_mut() {
             Some((last, values)) if *last == k => values.push(v),
             _ => joined.push((k, vec![v])),
@@ -287,6 +289,17 @@ pub(crate) fn oauth1_nonce() -> String {
 
 /// Base64 of the PKCS#1 v1.5 RSA signature of SHA-1(`data`); the key as PKCS#8 or PKCS#1 PEM.
 pub fn rsa_sha1_sign(private_key_pem: &str, data: &[u8]) -> Result<String, String> {
+    rsa_sha1_sign_with(&mut rand::thread_rng(), private_key_pem, data)
+}
+
+/// [`rsa_sha1_sign`] with the random generator that blinds the private-key operation, so its
+/// timing does not depend on the key (the side channel of RUSTSEC-2023-0071 needs unblinded
+/// use).
+fn rsa_sha1_sign_with(
+    rng: &mut (impl rand::CryptoRng + rand::RngCore),
+    private_key_pem: &str,
+    data: &[u8],
+) -> Result<String, String> {
     use rsa::pkcs1::DecodeRsaPrivateKey;
     use rsa::pkcs8::DecodePrivateKey;
     let pem = private_key_pem.trim();
@@ -295,7 +308,7 @@ pub fn rsa_sha1_sign(private_key_pem: &str, data: &[u8]) -> Result<String, Strin
         .map_err(|e| format!("the OAuth 1.0a private key is not an RSA key in PEM: {e}"))?;
     let digest = sha1::Sha1::digest(data);
     let sig = key
-        .sign(rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
+        .sign_with_rng(rng, rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), &digest)
         .map_err(|e| format!("RSA-SHA1 signing failed: {e}"))?;
     Ok(STANDARD.encode(sig))
 }

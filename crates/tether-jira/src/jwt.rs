@@ -1,6 +1,8 @@
 //! Checking the Atlassian Connect JWTs Jira sends to tether (lifecycle callbacks, webhooks,
 //! module URLs): HS256 under the installation's shared secret, expiry, and the `qsh` that binds
-//! a token to one request.
+//! a token to one request; and the install and uninstall callbacks, which Atlassian signs with
+//! RS256 under a key it publishes by `kid` ([`verify_connect_install_jwt`], keys fetched by
+//! [`crate::ConnectInstallKeys`]).
 //!
 //! ```
 //! # use secrecy::SecretString;
@@ -25,6 +27,12 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use sha2::Sha256;
+
+use rsa::RsaPublicKey;
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
 
 use crate::auth::query_string_hash;
 
@@ -82,10 +90,25 @@ pub enum JwtError {
     #[error("the JWT is malformed: {0}")]
     Malformed(&'static str),
     #[error(
-        "the JWT is signed with {alg:?}; only HS256 is accepted from Connect (a token with \
-         \"none\" or another algorithm is refused, never trusted)"
+        "the JWT is signed with {alg:?}; only {expected} is accepted here (a token with \"none\" \
+         or another algorithm is refused, never trusted)"
     )]
-    UnsupportedAlgorithm { alg: String },
+    UnsupportedAlgorithm { alg: String, expected: &'static str },
+    #[error(
+        "the JWT has no usable \"kid\" header: Atlassian names the key that signed an install \
+         or uninstall callback there"
+    )]
+    MissingKeyId,
+    #[error(
+        "the JWT signature does not match Atlassian's published key {kid:?}: the callback was \
+         not signed by Atlassian"
+    )]
+    BadKeySignature { kid: String },
+    #[error(
+        "the JWT is meant for {found:?}, not for this app ({expected}): Atlassian sets the \
+         audience to the app's baseUrl"
+    )]
+    WrongAudience { found: Vec<String>, expected: String },
     #[error("the JWT has no {0:?} claim (or it has the wrong type)")]
     MissingClaim(&'static str),
     #[error(
@@ -157,11 +180,7 @@ pub fn verify_connect_jwt(
 ) -> Result<ConnectClaims, JwtError> {
     let (header, claims_part, signature) = split(token)?;
     let header_json = decode_object(header, "the header is not base64url-encoded JSON")?;
-    match header_json.get("alg").and_then(Value::as_str) {
-        Some("HS256") => {}
-        Some(other) => return Err(JwtError::UnsupportedAlgorithm { alg: other.to_owned() }),
-        None => return Err(JwtError::Malformed("the header has no \"alg\"")),
-    }
+    require_alg(&header_json, "HS256")?;
     let signature =
         decode_part(signature).ok_or(JwtError::Malformed("the signature is not base64url"))?;
     let mut mac = Hmac::<Sha256>::new_from_slice(shared_secret.expose_secret().as_bytes())
@@ -169,17 +188,118 @@ pub fn verify_connect_jwt(
     mac.update(format!("{header}.{claims_part}").as_bytes());
     // `verify_slice` compares in constant time.
     mac.verify_slice(&signature).map_err(|_| JwtError::BadSignature)?;
+    check_claims(claims_part, method, path, query, now_secs, allow_context_qsh)
+}
 
+/// The header fields of a JWT that choose how to verify it, read **without** verifying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtHeader {
+    /// `alg`, e.g. `HS256` (requests signed with an installation's shared secret) or `RS256`
+    /// (install and uninstall callbacks signed by Atlassian).
+    pub alg: String,
+    /// `kid`: which of Atlassian's published keys signed an RS256 token.
+    pub kid: Option<String>,
+}
+
+/// The header of a Connect JWT, read without verifying anything.
+pub fn connect_jwt_header(token: &str) -> Result<JwtHeader, JwtError> {
+    let (header, _, _) = split(token)?;
+    let header = decode_object(header, "the header is not base64url-encoded JSON")?;
+    let alg = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(JwtError::Malformed("the header has no \"alg\""))?
+        .to_owned();
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
+    Ok(JwtHeader { alg, kid })
+}
+
+/// A public key Atlassian publishes for verifying install and uninstall callbacks.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InstallKey(RsaPublicKey);
+
+impl InstallKey {
+    /// Reads a PEM public key: SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`, what Atlassian's key
+    /// service serves) or PKCS#1 (`BEGIN RSA PUBLIC KEY`).
+    pub fn from_pem(pem: &str) -> Option<InstallKey> {
+        let pem = pem.trim();
+        RsaPublicKey::from_public_key_pem(pem)
+            .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem))
+            .ok()
+            .map(InstallKey)
+    }
+}
+
+impl fmt::Debug for InstallKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InstallKey(RSA)")
+    }
+}
+
+/// Verifies the JWT of an install or uninstall callback: RS256 under `key` (the one the header's
+/// `kid` names, fetched from Atlassian's key service), expiry, a `qsh` bound to this request
+/// (context tokens refused), and an audience that is the app's own `app_base_url`. Only then may
+/// the payload's `sharedSecret` be trusted.
+pub fn verify_connect_install_jwt(
+    token: &str,
+    key: &InstallKey,
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    now_secs: i64,
+    app_base_url: &str,
+) -> Result<ConnectClaims, JwtError> {
+    let (header, claims_part, signature) = split(token)?;
+    let header_json = decode_object(header, "the header is not base64url-encoded JSON")?;
+    require_alg(&header_json, "RS256")?;
+    let kid =
+        header_json.get("kid").and_then(Value::as_str).ok_or(JwtError::MissingKeyId)?.to_owned();
+    let signature =
+        decode_part(signature).ok_or(JwtError::Malformed("the signature is not base64url"))?;
+    let signature = Signature::try_from(signature.as_slice())
+        .map_err(|_| JwtError::BadKeySignature { kid: kid.clone() })?;
+    VerifyingKey::<Sha256>::new(key.0.clone())
+        .verify(format!("{header}.{claims_part}").as_bytes(), &signature)
+        .map_err(|_| JwtError::BadKeySignature { kid })?;
+    let claims = check_claims(claims_part, method, path, query, now_secs, false)?;
+    let expected = app_base_url.trim_end_matches('/');
+    if !claims.aud.iter().any(|a| a.trim_end_matches('/') == expected) {
+        return Err(JwtError::WrongAudience {
+            found: claims.aud.clone(),
+            expected: expected.to_owned(),
+        });
+    }
+    Ok(claims)
+}
+
+fn require_alg(header: &Map<String, Value>, expected: &'static str) -> Result<(), JwtError> {
+    match header.get("alg").and_then(Value::as_str) {
+        Some(alg) if alg == expected => Ok(()),
+        Some(other) => Err(JwtError::UnsupportedAlgorithm { alg: other.to_owned(), expected }),
+        None => Err(JwtError::Malformed("the header has no \"alg\"")),
+    }
+}
+
+/// The checks after the signature: times (saturating, so no claim can overflow them), `qsh`,
+/// and the claims as [`ConnectClaims`].
+fn check_claims(
+    claims_part: &str,
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    now_secs: i64,
+    allow_context_qsh: bool,
+) -> Result<ConnectClaims, JwtError> {
     let all = decode_object(claims_part, "the claims are not base64url-encoded JSON")?;
     let iss = all.get("iss").and_then(Value::as_str).ok_or(JwtError::MissingClaim("iss"))?;
     let exp = all.get("exp").and_then(as_seconds).ok_or(JwtError::MissingClaim("exp"))?;
-    if exp + CONNECT_JWT_LEEWAY_S < now_secs {
+    if exp.saturating_add(CONNECT_JWT_LEEWAY_S) < now_secs {
         return Err(JwtError::Expired { exp, now: now_secs });
     }
     let iat = all.get("iat").and_then(as_seconds);
     let nbf = all.get("nbf").and_then(as_seconds);
     for not_before in [iat, nbf].into_iter().flatten() {
-        if not_before - CONNECT_JWT_LEEWAY_S > now_secs {
+        if not_before.saturating_sub(CONNECT_JWT_LEEWAY_S) > now_secs {
             return Err(JwtError::NotYetValid { not_before, now: now_secs });
         }
     }

@@ -20,6 +20,7 @@ mod client;
 mod connection;
 mod error;
 mod featureflags;
+mod install_keys;
 mod jwt;
 pub mod oauth1;
 mod ops;
@@ -40,9 +41,10 @@ pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
     FlagStatus, FlagSummary, MAX_FLAGS_PER_REQUEST, ProviderMetadata, Rollout,
 };
+pub use install_keys::{ATLASSIAN_INSTALL_KEYS_URL, ConnectInstallKeys, InstallKeyError};
 pub use jwt::{
-    CONNECT_JWT_LEEWAY_S, CONTEXT_QSH, ConnectClaims, JwtError, connect_jwt_issuer,
-    verify_connect_jwt,
+    CONNECT_JWT_LEEWAY_S, CONTEXT_QSH, ConnectClaims, InstallKey, JwtError, JwtHeader,
+    connect_jwt_header, connect_jwt_issuer, verify_connect_install_jwt, verify_connect_jwt,
 };
 pub use ops::{IssueEdit, NewIssue, Upsert};
 pub use paging::Search;

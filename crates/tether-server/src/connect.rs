@@ -9,12 +9,15 @@
 //! shared secret, expiry, and the `qsh` that binds it to this request (method,
 //! path relative to `public_url`, query). A refusal is 401 and changes nothing.
 //!
-//! The `installed` callback of a first install can only be checked against the
-//! shared secret it brings (how HS256 installs work: the sandbox signs with it).
-//! For a `clientKey` tether knows, the token may be signed with the stored secret
-//! or the new one; signed only with the new one, the install may not move the
-//! site to another `baseUrl`, so knowing a clientKey is not enough to take a
-//! site over.
+//! The `installed` and `uninstalled` callbacks are trusted only when Atlassian
+//! signed them: RS256 under the public key the JWT's `kid` names (fetched from
+//! `jira.connect_install_keys_url`, cached), `aud` = tether's `public_url`, `iss` =
+//! the payload's clientKey, `qsh` of the request. A token signed with a secret of
+//! the sender's choosing proves nothing, so a first install signed HS256 is refused.
+//! The one HS256 callback accepted is one signed with the secret tether already
+//! holds for that clientKey. The payload's `baseUrl` must be on
+//! `jira.connect_allowed_hosts` (Atlassian's Cloud domains by default). Refusals
+//! count against the caller's address ([`crate::throttle`]).
 
 use axum::Router;
 use axum::body::Bytes;
@@ -27,8 +30,13 @@ use axum::routing::{get, post};
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tether_jira::{ConnectClaims, JwtError, connect_jwt_issuer, verify_connect_jwt};
-use tether_store::{JiraAuthKind, JiraSite, StoreError, now_ms};
+use std::future::Future;
+
+use tether_jira::{
+    ConnectClaims, InstallKeyError, JwtError, connect_jwt_header, connect_jwt_issuer,
+    verify_connect_install_jwt, verify_connect_jwt,
+};
+use tether_store::{JiraAuthKind, JiraSite, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -60,6 +68,8 @@ pub(crate) fn descriptor_json(public_url: &str, key: &str) -> Value {
         "links": {"self": format!("{base}/atlassian-connect.json"), "homepage": base},
         "authentication": {"type": "jwt"},
         "lifecycle": {"installed": INSTALLED_PATH, "uninstalled": UNINSTALLED_PATH},
+        // Install callbacks signed by Atlassian (RS256), and context JWTs with a fixed qsh.
+        "apiMigrations": {"signed-install": true, "context-qsh": true},
         "apiVersion": 1,
         "scopes": ["READ", "WRITE", "DELETE"],
         "modules": {
@@ -143,8 +153,8 @@ fn decode_component(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn now_secs() -> i64 {
-    now_ms() / 1000
+fn now_secs(clock: &tether_store::Clock) -> i64 {
+    clock.now_ms() / 1000
 }
 
 /// A refusal of a request from Jira: 401 with the reason (never a secret).
@@ -207,8 +217,14 @@ fn signed<'a>(
     Ok(Signed { method, path: uri.path(), query, token })
 }
 
-fn verify(s: &Signed<'_>, secret: &SecretString, context: bool) -> Result<ConnectClaims, JwtError> {
-    verify_connect_jwt(&s.token, secret, s.method.as_str(), s.path, &s.query, now_secs(), context)
+fn verify(
+    s: &Signed<'_>,
+    secret: &SecretString,
+    context: bool,
+    clock: &tether_store::Clock,
+) -> Result<ConnectClaims, JwtError> {
+    let now = now_secs(clock);
+    verify_connect_jwt(&s.token, secret, s.method.as_str(), s.path, &s.query, now, context)
 }
 
 /// Checks the claims' audience, when the token names one, against this app.
@@ -224,101 +240,217 @@ fn check_audience(state: &AppState, claims: &ConnectClaims) -> Result<(), ApiErr
     }
 }
 
+/// The caller's address, for the failure allowance.
+pub(crate) struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &AppState,
+    ) -> Result<ClientAddr, std::convert::Infallible> {
+        Ok(ClientAddr(crate::throttle::client_addr(parts)))
+    }
+}
+
+/// Who vouched for a lifecycle callback.
+enum Signer {
+    /// Atlassian, with its published key (RS256).
+    Atlassian,
+    /// The installation itself, with the shared secret tether holds for it (HS256).
+    StoredSecret,
+}
+
+/// Runs a lifecycle handler under the caller's failure allowance: refused while the
+/// allowance is spent, and a refusal (401) spends from it.
+async fn throttled<F>(state: &AppState, addr: ClientAddr, handle: F) -> Result<StatusCode, ApiError>
+where
+    F: Future<Output = Result<StatusCode, ApiError>>,
+{
+    if let Err(wait) = state.throttle.check(addr.0) {
+        return Err(ApiError::TooManyRequests {
+            message: "too many refused requests from this address; try again later".into(),
+            retry_after: wait,
+        });
+    }
+    let result = handle.await;
+    if let Err(ApiError::Unauthorized(why)) = &result {
+        state.throttle.failed(addr.0);
+        if let Some(held_back) = state.refusal_log.pass() {
+            tracing::warn!(reason = %why, client = %addr.0, held_back, "refused a Connect lifecycle callback");
+        }
+    }
+    result
+}
+
+/// Verifies a lifecycle callback's JWT as Atlassian signs it (see the module doc).
+async fn verify_lifecycle(
+    state: &AppState,
+    request: &Signed<'_>,
+) -> Result<(ConnectClaims, Signer), ApiError> {
+    let header = connect_jwt_header(&request.token).map_err(jwt_refused)?;
+    match header.alg.as_str() {
+        "RS256" => {
+            let kid = header.kid.ok_or_else(|| jwt_refused(JwtError::MissingKeyId))?;
+            let key = state.install_keys.key(&kid).await.map_err(|e| match e {
+                InstallKeyError::Unreachable { .. } => ApiError::Unavailable(e.to_string()),
+                other => refused(other.to_string()),
+            })?;
+            let claims = verify_connect_install_jwt(
+                &request.token,
+                &key,
+                request.method.as_str(),
+                request.path,
+                &request.query,
+                now_secs(&state.clock),
+                &state.config.public_url,
+            )
+            .map_err(jwt_refused)?;
+            Ok((claims, Signer::Atlassian))
+        }
+        "HS256" => {
+            let issuer = connect_jwt_issuer(&request.token).map_err(jwt_refused)?;
+            let site = match known_site(state, &issuer).await {
+                Ok(site) => site,
+                Err(ApiError::Unauthorized(_)) => {
+                    return Err(refused(
+                        "a Connect install must be signed by Atlassian (RS256 with a published \
+                         key); a token signed with the secret it brings proves nothing",
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
+            let secret = state.store.jira_site_secret(site.id).await?;
+            let claims = verify(request, &secret, false, &state.clock).map_err(|e| match e {
+                JwtError::BadSignature => refused(
+                    "the callback is signed neither by Atlassian (RS256) nor with the shared \
+                     secret of this installation",
+                ),
+                other => jwt_refused(other),
+            })?;
+            check_audience(state, &claims)?;
+            Ok((claims, Signer::StoredSecret))
+        }
+        other => Err(jwt_refused(JwtError::UnsupportedAlgorithm {
+            alg: other.to_owned(),
+            expected: "RS256",
+        })),
+    }
+}
+
+/// Whether a Connect install from `base_url` is allowed: its host is on
+/// `jira.connect_allowed_hosts` (`*.suffix` or exact; the port is not compared).
+fn allowed_base_url(allowed: &[String], base_url: &str) -> bool {
+    let Ok(url) = base_url.parse::<axum::http::Uri>() else { return false };
+    if !matches!(url.scheme_str(), Some("https" | "http")) {
+        return false;
+    }
+    let Some(host) = url.host().map(|h| h.trim_end_matches('.').to_ascii_lowercase()) else {
+        return false;
+    };
+    allowed.iter().any(|pattern| {
+        let pattern = pattern.trim().to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(&format!(".{suffix}")),
+            None => host == pattern,
+        }
+    })
+}
+
 async fn installed(
     State(state): State<AppState>,
+    addr: ClientAddr,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let request = signed(&method, &uri, &headers)?;
-    let issuer = connect_jwt_issuer(&request.token).map_err(jwt_refused)?;
-    let payload = parse_lifecycle(&body)?;
-    if issuer != payload.client_key {
-        return Err(refused("the JWT's issuer is not the clientKey being installed"));
-    }
-    let new_secret = payload
-        .shared_secret
-        .clone()
-        .filter(|s| !s.is_empty())
-        .map(SecretString::from)
-        .ok_or_else(|| ApiError::invalid("sharedSecret", "an install must bring a sharedSecret"))?;
-    let known = match state.store.jira_site_by_client_key(&payload.client_key).await {
-        Ok(site) => Some(site),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let claims = match &known {
-        None => verify(&request, &new_secret, false).map_err(jwt_refused)?,
-        Some(site) => {
-            let stored = state.store.jira_site_secret(site.id).await?;
-            match verify(&request, &stored, false) {
-                Ok(claims) => claims,
-                Err(JwtError::BadSignature) => {
-                    let claims = verify(&request, &new_secret, false).map_err(jwt_refused)?;
-                    if site.url.trim_end_matches('/') != payload.base_url.trim_end_matches('/') {
-                        return Err(refused(
-                            "a reinstall that moves a known site to another baseUrl must be \
-                             signed with the site's current shared secret",
-                        ));
-                    }
-                    claims
-                }
-                Err(e) => return Err(jwt_refused(e)),
+    let handle = async {
+        let request = signed(&method, &uri, &headers)?;
+        let payload = parse_lifecycle(&body)?;
+        let (claims, signer) = verify_lifecycle(&state, &request).await?;
+        if claims.iss != payload.client_key {
+            return Err(refused("the JWT's issuer is not the clientKey being installed"));
+        }
+        if payload.key != state.config.connect_app_key {
+            return Err(ApiError::BadRequest(format!(
+                "this tether is the Connect app {:?}, not {:?}",
+                state.config.connect_app_key, payload.key
+            )));
+        }
+        if !allowed_base_url(&state.config.connect_allowed_hosts, &payload.base_url) {
+            return Err(ApiError::Forbidden(format!(
+                "Connect installs from {} are not allowed: its host is not on \
+                 jira.connect_allowed_hosts",
+                payload.base_url
+            )));
+        }
+        let new_secret = payload
+            .shared_secret
+            .clone()
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from)
+            .ok_or_else(|| {
+                ApiError::invalid("sharedSecret", "an install must bring a sharedSecret")
+            })?;
+        let known = match state.store.jira_site_by_client_key(&payload.client_key).await {
+            Ok(site) => Some(site),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let mut options = Map::new();
+        options.insert("app_key".into(), payload.key.clone().into());
+        for (name, value) in [
+            ("cloud_id", &payload.cloud_id),
+            ("display_url", &payload.display_url),
+            ("product_type", &payload.product_type),
+        ] {
+            if let Some(v) = value {
+                options.insert(name.into(), v.clone().into());
             }
         }
+        let site = state
+            .store
+            .install_connect_site(&payload.client_key, &payload.base_url, &new_secret, options)
+            .await?;
+        state.jira.forget(site.id).await;
+        // Jira keeps nothing across an uninstall: send every linked flag again.
+        let queued = tether_sync::jira::enqueue_site(&state.store, site.id)
+            .await
+            .map_err(ApiError::internal)?;
+        let signed_by = match signer {
+            Signer::Atlassian => "atlassian",
+            Signer::StoredSecret => "installation",
+        };
+        tracing::info!(site = %site.name, url = %site.url, reinstall = known.is_some(), signed_by, queued, "Connect app installed");
+        Ok(StatusCode::NO_CONTENT)
     };
-    check_audience(&state, &claims)?;
-    if payload.key != state.config.connect_app_key {
-        return Err(ApiError::BadRequest(format!(
-            "this tether is the Connect app {:?}, not {:?}",
-            state.config.connect_app_key, payload.key
-        )));
-    }
-    let mut options = Map::new();
-    options.insert("app_key".into(), payload.key.clone().into());
-    for (name, value) in [
-        ("cloud_id", &payload.cloud_id),
-        ("display_url", &payload.display_url),
-        ("product_type", &payload.product_type),
-    ] {
-        if let Some(v) = value {
-            options.insert(name.into(), v.clone().into());
-        }
-    }
-    let site = state
-        .store
-        .install_connect_site(&payload.client_key, &payload.base_url, &new_secret, options)
-        .await?;
-    state.jira.forget(site.id).await;
-    // Jira keeps nothing across an uninstall: send every linked flag again.
-    let queued =
-        tether_sync::jira::enqueue_site(&state.store, site.id).await.map_err(ApiError::internal)?;
-    tracing::info!(site = %site.name, url = %site.url, reinstall = known.is_some(), queued, "Connect app installed");
-    Ok(StatusCode::NO_CONTENT)
+    throttled(&state, addr, handle).await
 }
 
 async fn uninstalled(
     State(state): State<AppState>,
+    addr: ClientAddr,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let request = signed(&method, &uri, &headers)?;
-    let issuer = connect_jwt_issuer(&request.token).map_err(jwt_refused)?;
-    let site = known_site(&state, &issuer).await?;
-    let secret = state.store.jira_site_secret(site.id).await?;
-    let claims = verify(&request, &secret, false).map_err(jwt_refused)?;
-    check_audience(&state, &claims)?;
-    let payload = parse_lifecycle(&body)?;
-    if payload.client_key != issuer {
-        return Err(refused("the JWT's issuer is not the clientKey being uninstalled"));
-    }
-    let site = state.store.uninstall_connect_site(&issuer).await?;
-    state.jira.forget(site.id).await;
-    tracing::info!(site = %site.name, "Connect app uninstalled; the site is disabled");
-    Ok(StatusCode::NO_CONTENT)
+    let handle = async {
+        let request = signed(&method, &uri, &headers)?;
+        let payload = parse_lifecycle(&body)?;
+        let (claims, _) = verify_lifecycle(&state, &request).await?;
+        if claims.iss != payload.client_key {
+            return Err(refused("the JWT's issuer is not the clientKey being uninstalled"));
+        }
+        let site = known_site(&state, &claims.iss).await?;
+        let site = state.store.uninstall_connect_site(&site.auth_user).await?;
+        state.jira.forget(site.id).await;
+        tracing::info!(site = %site.name, "Connect app uninstalled; the site is disabled");
+        Ok(StatusCode::NO_CONTENT)
+    };
+    throttled(&state, addr, handle).await
 }
 
 async fn known_site(state: &AppState, client_key: &str) -> Result<JiraSite, ApiError> {
@@ -353,7 +485,7 @@ impl FromRequestParts<AppState> for FromJira {
             let site = known_site(state, &issuer).await?;
             let secret = state.store.jira_site_secret(site.id).await?;
             let request = Signed { method: &parts.method, path: uri.path(), query, token };
-            let claims = verify(&request, &secret, true).map_err(jwt_refused)?;
+            let claims = verify(&request, &secret, true, &state.clock).map_err(jwt_refused)?;
             check_audience(state, &claims)?;
             Ok::<_, ApiError>((site, claims))
         };

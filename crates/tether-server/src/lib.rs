@@ -13,6 +13,7 @@ mod jira;
 mod metrics;
 mod ofrep;
 mod snapshots;
+mod throttle;
 mod ui;
 
 use std::future::Future;
@@ -35,6 +36,7 @@ pub use error::{ApiError, Json};
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;
 pub use snapshots::Snapshots;
+pub use throttle::{AuthThrottle, FailureLimit};
 
 /// What the server needs to know from tether's configuration.
 #[derive(Debug, Clone)]
@@ -51,7 +53,19 @@ pub struct ServerConfig {
     /// The Atlassian Connect app's key (`jira.connect_app_key`), in the descriptor
     /// and in the JWTs tether signs as that app.
     pub connect_app_key: String,
+    /// Where Atlassian publishes the keys it signs Connect install and uninstall
+    /// callbacks with (`jira.connect_install_keys_url`).
+    pub connect_install_keys_url: String,
+    /// Hosts a Connect install may come from (`jira.connect_allowed_hosts`): exact
+    /// names or `*.suffix`; the port is not compared.
+    pub connect_allowed_hosts: Vec<String>,
+    /// Failed authentications allowed per client address (`auth_failure_burst`,
+    /// `auth_failures_per_minute`); past it, 429 with `Retry-After`.
+    pub auth_failures: FailureLimit,
 }
+
+/// Atlassian's Cloud domains: where Connect installs come from unless configured otherwise.
+pub const ATLASSIAN_CLOUD_HOSTS: &[&str] = &["*.atlassian.net", "*.jira.com", "*.jira-dev.com"];
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -61,6 +75,9 @@ impl Default for ServerConfig {
             ofrep_rate_limit: 0,
             snapshot_refresh: std::time::Duration::from_secs(1),
             connect_app_key: "tether".to_owned(),
+            connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL.to_owned(),
+            connect_allowed_hosts: ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+            auth_failures: FailureLimit::default(),
         }
     }
 }
@@ -78,12 +95,34 @@ pub struct AppState {
     /// A Jira client per registered site, for what a person waits on (checking
     /// an issue key, a connection test); never for writing to Jira.
     pub jira: JiraClients,
+    /// Atlassian's keys for signed Connect installs, cached by `kid`.
+    pub install_keys: Arc<tether_jira::ConnectInstallKeys>,
+    /// Failed authentications per client address.
+    pub throttle: Arc<AuthThrottle>,
+    /// Holds back repeated warnings about refused credentials.
+    pub refusal_log: Arc<throttle::WarnGate>,
+    /// What the server reads the time from.
+    pub clock: tether_store::Clock,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig) -> AppState {
+        AppState::with_clock(store, config, tether_store::Clock::system())
+    }
+
+    /// The state with a given clock (a manual one in tests).
+    pub fn with_clock(store: Store, config: ServerConfig, clock: tether_store::Clock) -> AppState {
         AppState {
             jira: JiraClients::new(store.clone(), jira::interactive_options()),
+            install_keys: Arc::new(tether_jira::ConnectInstallKeys::new(
+                &config.connect_install_keys_url,
+            )),
+            throttle: Arc::new(AuthThrottle::new(config.auth_failures, clock.clone())),
+            refusal_log: Arc::new(throttle::WarnGate::new(
+                std::time::Duration::from_secs(10),
+                clock.clone(),
+            )),
+            clock,
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -132,7 +171,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = tokio::spawn(refresh_snapshots(state.clone()));
-    let result = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
     refresher.abort();
     result
 }

@@ -363,6 +363,29 @@ fn resolve_tracking(
     (tracked, primary)
 }
 
+/// A site name from a base URL: its host (and port), lower-cased, every character but
+/// letters, digits, `.` and `-` made a `-` (`https://Acme.atlassian.net/jira` →
+/// `acme.atlassian.net`, `http://127.0.0.1:8081` → `127.0.0.1-8081`), so names never carry
+/// paths or other characters that break the URLs they appear in.
+pub fn site_name_for(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let name: String = host
+        .trim_end_matches('.')
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches('-');
+    if name.is_empty() { "jira".to_owned() } else { name.chars().take(64).collect() }
+}
+
 impl Store {
     /// Registers a site; its secret is sealed under the master key.
     pub async fn create_jira_site(&self, new: &NewJiraSite, actor: &str) -> Result<JiraSite> {
@@ -551,11 +574,7 @@ impl Store {
                 self.update_jira_site(site.id, &new(site.name.clone()), "jira-connect").await
             }
             Err(StoreError::NotFound) => {
-                let host = base_url
-                    .split_once("://")
-                    .map_or(base_url, |(_, rest)| rest)
-                    .trim_end_matches('/')
-                    .to_owned();
+                let host = site_name_for(base_url);
                 let mut name = host.clone();
                 let mut n = 1;
                 while self.jira_site_by_name(&name).await.is_ok() {

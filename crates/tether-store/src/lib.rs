@@ -7,6 +7,7 @@
 //! Times are stored as epoch milliseconds (UTC) in 64-bit integers.
 
 mod audit;
+mod clock;
 mod crypto;
 mod environments;
 mod flag_format;
@@ -29,12 +30,13 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 pub use audit::AuditEntry;
+pub use clock::Clock;
 pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
 pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
     CachedIssue, FlagSync, IssueLink, JIRA_SYNC_KIND, JiraAuthKind, JiraSite, JiraSyncWork,
-    NewJiraSite, ProjectJira, normalize_issue_keys,
+    NewJiraSite, ProjectJira, normalize_issue_keys, site_name_for,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};

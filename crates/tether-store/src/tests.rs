@@ -58,3 +58,21 @@ fn backend_is_chosen_by_scheme() {
     check("mysql://h/db", None);
     check("tether.db", None);
 }
+
+#[test]
+fn connect_site_names_are_hosts_without_paths_or_odd_characters() {
+    // A forged install named its site "127.0.0.1:18301/a/b", which broke every URL naming it.
+    let cases = [
+        ("https://acme.atlassian.net", "acme.atlassian.net"),
+        ("https://Acme.Atlassian.net./jira/", "acme.atlassian.net"),
+        ("http://127.0.0.1:18301/a/b", "127.0.0.1-18301"),
+        ("https://user:pw@acme.atlassian.net/x?y#z", "acme.atlassian.net"),
+        ("https://ac%2Fme.example", "ac-2fme.example"),
+        ("http://", "jira"),
+        ("", "jira"),
+    ];
+    for (url, want) in cases {
+        assert_eq!(site_name_for(url), want, "{url}");
+    }
+    assert_eq!(site_name_for(&format!("https://{}.example", "a".repeat(100))).len(), 64);
+}

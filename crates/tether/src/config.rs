@@ -43,6 +43,11 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// OFREP evaluations per second allowed per SDK key; 0 means no limit.
     pub ofrep_rate_limit: u32,
+    /// Failed authentications (API tokens, sign-ins, SDK keys, Connect JWTs) one
+    /// client address may make at once; 0 turns the limit off.
+    pub auth_failure_burst: u32,
+    /// After the burst, failed authentications allowed per minute per address.
+    pub auth_failures_per_minute: u32,
     /// Jira settings (`[jira]`; variables `TETHER_JIRA_<KEY>`).
     pub jira: JiraConfig,
 }
@@ -54,6 +59,10 @@ pub struct JiraConfig {
     /// The Atlassian Connect app's key, in the descriptor and in the JWTs tether
     /// signs (unique among the apps of a Jira site).
     pub connect_app_key: String,
+    /// Where Atlassian publishes the keys that sign Connect install callbacks.
+    pub connect_install_keys_url: String,
+    /// Hosts Connect installs may come from: exact names or `*.suffix`.
+    pub connect_allowed_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -74,12 +83,16 @@ struct Defaults {
     body_limit: usize,
     shutdown_grace_seconds: u64,
     ofrep_rate_limit: u32,
+    auth_failure_burst: u32,
+    auth_failures_per_minute: u32,
     jira: JiraDefaults,
 }
 
 #[derive(Serialize)]
 struct JiraDefaults {
     connect_app_key: &'static str,
+    connect_install_keys_url: &'static str,
+    connect_allowed_hosts: &'static [&'static str],
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -91,7 +104,13 @@ const DEFAULTS: Defaults = Defaults {
     body_limit: 1024 * 1024,
     shutdown_grace_seconds: 30,
     ofrep_rate_limit: 0,
-    jira: JiraDefaults { connect_app_key: "tether" },
+    auth_failure_burst: 20,
+    auth_failures_per_minute: 10,
+    jira: JiraDefaults {
+        connect_app_key: "tether",
+        connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL,
+        connect_allowed_hosts: tether_server::ATLASSIAN_CLOUD_HOSTS,
+    },
 };
 
 /// A configuration that cannot be used; the binary exits with status 2.
@@ -146,6 +165,21 @@ impl Config {
                 "jira.connect_app_key: expected 1 to 64 letters, digits, '-', '_' or '.', got {app_key:?}"
             )));
         }
+        let keys = &self.jira.connect_install_keys_url;
+        if !(keys.starts_with("https://") || keys.starts_with("http://")) {
+            return Err(ConfigError(format!(
+                "jira.connect_install_keys_url: expected an http:// or https:// URL, got {keys:?}"
+            )));
+        }
+        if let Some(bad) = self.jira.connect_allowed_hosts.iter().find(|h| {
+            let h = h.strip_prefix("*.").unwrap_or(h);
+            h.is_empty()
+                || !h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | ':'))
+        }) {
+            return Err(ConfigError(format!(
+                "jira.connect_allowed_hosts: expected host names or `*.suffix`, got {bad:?}"
+            )));
+        }
         if self.body_limit == 0 {
             return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
         }
@@ -198,8 +232,23 @@ impl Config {
         t.insert("body_limit".into(), (self.body_limit as i64).into());
         t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
         t.insert("ofrep_rate_limit".into(), i64::from(self.ofrep_rate_limit).into());
+        t.insert("auth_failure_burst".into(), i64::from(self.auth_failure_burst).into());
+        t.insert(
+            "auth_failures_per_minute".into(),
+            i64::from(self.auth_failures_per_minute).into(),
+        );
         let mut jira = toml::Table::new();
         jira.insert("connect_app_key".into(), self.jira.connect_app_key.clone().into());
+        jira.insert(
+            "connect_install_keys_url".into(),
+            self.jira.connect_install_keys_url.clone().into(),
+        );
+        jira.insert(
+            "connect_allowed_hosts".into(),
+            toml::Value::Array(
+                self.jira.connect_allowed_hosts.iter().map(|h| h.clone().into()).collect(),
+            ),
+        );
         t.insert("jira".into(), jira.into());
         toml::to_string(&t).unwrap_or_default()
     }

@@ -80,6 +80,17 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
         config.data_dir.display(),
     );
     let jira = if args.no_jira { None } else { Some(Sandboxes::start(args.jira_port).await?) };
+    if let Some(jira) = &jira {
+        // The Cloud sandbox plays Atlassian too: it signs the Connect install with its own
+        // key, published where Atlassian's key service would be, from loopback.
+        config.jira.connect_install_keys_url =
+            format!("{}{}", jira.cloud.url, jira_sandbox::INSTALL_KEYS_PATH);
+        for host in ["127.0.0.1", "localhost"] {
+            if !config.jira.connect_allowed_hosts.iter().any(|h| h == host) {
+                config.jira.connect_allowed_hosts.push(host.to_owned());
+            }
+        }
+    }
     let setup = {
         let jira = jira.as_ref().map(Sandboxes::handles);
         let store = store.clone();

@@ -240,6 +240,12 @@ pub(crate) async fn run_server(
         public_url: config.public_url(),
         ofrep_rate_limit: config.ofrep_rate_limit,
         connect_app_key: config.jira.connect_app_key.clone(),
+        connect_install_keys_url: config.jira.connect_install_keys_url.clone(),
+        connect_allowed_hosts: config.jira.connect_allowed_hosts.clone(),
+        auth_failures: tether_server::FailureLimit {
+            burst: config.auth_failure_burst,
+            per_minute: config.auth_failures_per_minute,
+        },
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config);

@@ -1,9 +1,7 @@
-//! Atlassian Connect JWT: HS256 tokens signed with an installed app's shared secret, with the
-//! `qsh` claim binding the token to one request.
-//!
-//! The install handshake (fetching the app descriptor and calling its `installed` lifecycle
-//! URL) is not performed; `Sandbox::install_connect_app` (or `POST /_sandbox/connect/install`)
-//! registers an app and hands back what the callback would have carried.
+//! Atlassian Connect JWT: the HS256 tokens an installed app signs its calls with (its shared
+//! secret), with the `qsh` claim binding a token to one request; and the public keys of the
+//! RS256 tokens the sandbox signs its own lifecycle callbacks with (`crate::signing`). The
+//! install handshake itself is in `connect_install.rs`.
 
 use axum::http::{Method, Uri};
 use base64::Engine;
@@ -73,6 +71,18 @@ pub(crate) fn verify(
     Ok(app.user)
 }
 
+/// `GET /connect-install-keys/{kid}`: the PEM public key an RS256 lifecycle JWT names, as
+/// Atlassian's key service serves it (plain text), or 404 for a key the sandbox never had.
+pub(crate) async fn install_key(
+    axum::extract::Path(kid): axum::extract::Path<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match crate::signing::public_key_pem(&kid) {
+        Some(pem) => ([(axum::http::header::CONTENT_TYPE, "text/plain")], pem).into_response(),
+        None => (axum::http::StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
 /// Hex SHA-256 of the canonical request `METHOD&path&sorted-query`.
 pub(crate) fn query_string_hash(method: &Method, uri: &Uri) -> String {
     let digest = Sha256::digest(canonical_request(method, uri).as_bytes());
@@ -95,9 +105,12 @@ fn canonical_request(method: &Method, uri: &Uri) -> String {
     let query: Vec<String> = keys
         .iter()
         .map(|k| {
-            let mut values: Vec<String> =
-                pairs.iter().filter(|(pk, _)| pk == k).map(|(_, v)| encode(v)).collect();
-            values.sort();
+            // Jira sorts a repeated parameter's values as text, then encodes them: `.1`
+            // before `:1`, though `%3A1` would sort first.
+            let mut values: Vec<&str> =
+                pairs.iter().filter(|(pk, _)| pk == k).map(|(_, v)| v.as_str()).collect();
+            values.sort_unstable();
+            let values: Vec<String> = values.into_iter().map(encode).collect();
             format!("{}={}", encode(k), values.join(","))
         })
         .collect();
@@ -130,6 +143,8 @@ mod tests {
             ("GET", "/a?b=2&a=1&b=1", "GET&/a&a=1&b=1,2"),
             ("GET", "/a?q=hello%20world&star=*&t=~", "GET&/a&q=hello%20world&star=%2A&t=~"),
             ("GET", "/a&b", "GET&/a%26b&"),
+            // Atlassian's case: values sorted before they are encoded.
+            ("GET", "/p?ids=%3A2&ids=.1&ids=%3A1&ids=.2", "GET&/p&ids=.1,.2,%3A1,%3A2"),
         ];
         for (method, uri, want) in cases {
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

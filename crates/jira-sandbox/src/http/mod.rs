@@ -71,6 +71,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     }
     if cloud {
         app = app.route("/oauth/token", axum::routing::post(oauth::token));
+        // Atlassian's key service for signed Connect installs, played by the sandbox.
+        app = app.route("/connect-install-keys/{kid}", get(connect::install_key));
     }
     let inner: Router = app
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))

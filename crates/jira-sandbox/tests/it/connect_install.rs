@@ -10,7 +10,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -101,25 +100,49 @@ async fn install(srv: &Server, descriptor_url: &str) -> support::Resp {
     .await
 }
 
-/// Checks an HS256 lifecycle JWT the way an app does: signature under `secret`, `iss`, `qsh`.
-fn check_lifecycle_jwt(header: &str, secret: &str, client_key: &str, path: &str) {
+/// Checks a lifecycle JWT the way an app must since Atlassian's signed installs: RS256 under the
+/// public key its `kid` names (fetched from the key service the sandbox plays), `iss`, `qsh` and
+/// `aud` = the app's base URL.
+async fn check_lifecycle_jwt(
+    srv: &Server,
+    header: &str,
+    client_key: &str,
+    app_base: &str,
+    path: &str,
+) {
+    use rsa::pkcs1v15::{Signature, VerifyingKey};
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::signature::Verifier;
     let token = header.strip_prefix("JWT ").expect("JWT scheme");
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3);
     let head: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-    assert_eq!(head["alg"], "HS256");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
-    mac.verify_slice(&URL_SAFE_NO_PAD.decode(parts[2]).unwrap())
-        .expect("signed with the shared secret");
+    assert_eq!(head["alg"], "RS256");
+    let kid = head["kid"].as_str().expect("a kid");
+    let pem = reqwest::get(format!("{}{}/{kid}", srv.base, jira_sandbox::INSTALL_KEYS_PATH))
+        .await
+        .unwrap();
+    assert_eq!(pem.status(), StatusCode::OK);
+    let key = rsa::RsaPublicKey::from_public_key_pem(&pem.text().await.unwrap()).unwrap();
+    let signature =
+        Signature::try_from(URL_SAFE_NO_PAD.decode(parts[2]).unwrap().as_slice()).unwrap();
+    VerifyingKey::<Sha256>::new(key)
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .expect("signed with the published key");
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     assert_eq!(claims["iss"], client_key);
+    assert_eq!(claims["aud"], json!([app_base]));
     let qsh: String = Sha256::digest(format!("POST&{path}&").as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     assert_eq!(claims["qsh"], qsh.as_str());
     assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
+    let unknown =
+        reqwest::get(format!("{}{}/not-{kid}", srv.base, jira_sandbox::INSTALL_KEYS_PATH))
+            .await
+            .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -147,7 +170,7 @@ async fn install_sign_uninstall() {
     ] {
         assert_eq!(payload[field], want, "{field}");
     }
-    check_lifecycle_jwt(auth, &secret, &client_key, "/installed");
+    check_lifecycle_jwt(&srv, auth, &client_key, &app.base, "/installed").await;
 
     // The admin endpoint shows the app and its feature flag module.
     let apps = srv.call_as(Auth::None, Method::GET, "/_sandbox/connect/apps", None).await;
@@ -190,7 +213,7 @@ async fn install_sign_uninstall() {
     let (what, auth, payload) = seen.last().unwrap();
     assert_eq!(what, "uninstalled");
     assert_eq!(payload["eventType"], "uninstalled");
-    check_lifecycle_jwt(auth, &new_secret, &client_key, "/uninstalled");
+    check_lifecycle_jwt(&srv, auth, &client_key, &app.base, "/uninstalled").await;
     assert!(srv.sandbox.feature_flags().is_empty(), "everything the app sent is gone");
     assert!(srv.sandbox.connect_apps().is_empty());
     assert_eq!(send_flag(new_secret).await.unwrap().status(), StatusCode::UNAUTHORIZED);
@@ -203,6 +226,15 @@ async fn install_sign_uninstall() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Jira keeps the clientKey across an uninstall: reinstalling is the same installation.
+    let r = install(&srv, &format!("{}/atlassian-connect.json", app.base)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        r.body["clientKey"],
+        client_key.as_str(),
+        "reinstall_after_uninstall_keeps_the_client_key"
+    );
 }
 
 #[tokio::test]

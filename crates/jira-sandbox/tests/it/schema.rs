@@ -734,6 +734,10 @@ fn requests() -> Vec<Req> {
         get("/jira/featureflags/0.1/cloud/{cloud_id}/{*rest}", format!("/jira/featureflags/0.1/cloud/{CLOUD_ID}/flag/nope"), 404, Unspecified)
             .by(Who::App)
             .cloud(),
+        // Atlassian's key service for signed installs, played by the sandbox.
+        get("/connect-install-keys/{kid}", "/connect-install-keys/no-such-kid", 404, Unspecified)
+            .by(Who::Anonymous)
+            .cloud(),
         get("/rest/applinks/latest/listApplicationlinks", "/rest/applinks/latest/listApplicationlinks", 200, Unspecified)
             .then(|_, b| assert_eq!(b, &json!([]))),
     ]);

@@ -177,6 +177,16 @@ const PUBLISHED: &[Published<'_>] = &[
         "cbe89111625072eaa2379efbcb03f8334799fdc966a6cada50b8e99bf0d86d2b",
     ),
     (
+        // The values `.1 .2 :1 :2` sorted as decoded text; sorting the encoded `%3A1` would put
+        // it before `.1` (FIXED: tether sorted after encoding, so its qsh disagreed with Jira's).
+        "ajwt: repeated values sorted before percent-encoding (`ids=.1,.2,%3A1,%3A2`)",
+        "GET",
+        "/path",
+        &[("ids", ":2"), ("ids", ".1"), ("ids", ":1"), ("ids", ".2")],
+        "GET&/path&ids=.1,.2,%3A1,%3A2",
+        "313722615ccc8af5c552aacb35b1f6cc6449ea707cefbb25b3a9089c9b2ec485",
+    ),
+    (
         "ajwt: no parameters",
         "GET",
         "/simple",
@@ -361,6 +371,41 @@ fn oauth1_header_is_signed_with_rsa_sha1() {
         )
     );
     assert!(rsa_sha1_sign("not a key", b"x").unwrap_err().contains("not an RSA key"));
+}
+
+/// A generator that counts what it hands out (and hands out a fixed stream).
+struct CountingRng(rand::rngs::StdRng, usize);
+
+impl rand::RngCore for CountingRng {
+    fn next_u32(&mut self) -> u32 {
+        self.1 += 4;
+        self.0.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.1 += 8;
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.1 += dest.len();
+        self.0.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
+impl rand::CryptoRng for CountingRng {}
+
+#[test]
+fn rsa_signing_without_blinding() {
+    // RUSTSEC-2023-0071: the OAuth 1.0a signature was made with `sign`, which does not
+    // blind; blinding draws randomness, and the signature stays the same.
+    use rand::SeedableRng;
+    let mut rng = CountingRng(rand::rngs::StdRng::seed_from_u64(7), 0);
+    let blinded = rsa_sha1_sign_with(&mut rng, TEST_KEY, b"base string").unwrap();
+    assert!(rng.1 > 0, "the private-key operation drew no randomness: not blinded");
+    assert_eq!(blinded, rsa_sha1_sign(TEST_KEY, b"base string").unwrap());
 }
 
 #[test]

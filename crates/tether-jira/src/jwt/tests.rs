@@ -90,24 +90,44 @@ fn refusals_name_what_is_wrong() {
         ("claims altered", other_claims, Err(JwtError::BadSignature)),
         ("wrong secret", token(hs256(), claims(), "other-secret"), Err(JwtError::BadSignature)),
         ("empty signature", format!("{h}.{c}."), Err(JwtError::BadSignature)),
-        ("alg none", unsigned("none"), Err(JwtError::UnsupportedAlgorithm { alg: "none".into() })),
-        ("alg None", unsigned("None"), Err(JwtError::UnsupportedAlgorithm { alg: "None".into() })),
+        (
+            "alg none",
+            unsigned("none"),
+            Err(JwtError::UnsupportedAlgorithm { alg: "none".into(), expected: "HS256" }),
+        ),
+        (
+            "alg None",
+            unsigned("None"),
+            Err(JwtError::UnsupportedAlgorithm { alg: "None".into(), expected: "HS256" }),
+        ),
         (
             "alg hs256 lower-case",
             signed_with(json!("hs256")),
-            Err(JwtError::UnsupportedAlgorithm { alg: "hs256".into() }),
+            Err(JwtError::UnsupportedAlgorithm { alg: "hs256".into(), expected: "HS256" }),
         ),
         (
             "alg HS512",
             signed_with(json!("HS512")),
-            Err(JwtError::UnsupportedAlgorithm { alg: "HS512".into() }),
+            Err(JwtError::UnsupportedAlgorithm { alg: "HS512".into(), expected: "HS256" }),
         ),
         (
             "alg RS256",
             signed_with(json!("RS256")),
-            Err(JwtError::UnsupportedAlgorithm { alg: "RS256".into() }),
+            Err(JwtError::UnsupportedAlgorithm { alg: "RS256".into(), expected: "HS256" }),
         ),
         ("no alg", signed_with(Value::Null), malformed("the header has no \"alg\"")),
+        (
+            // exp = i64::MAX overflowed `exp + leeway` in a debug build (a panic, not a 401).
+            "exp_at_i64_max_does_not_overflow",
+            claims_with("exp", json!(i64::MAX)),
+            Ok(()),
+        ),
+        (
+            // iat = i64::MIN overflowed `iat - leeway`.
+            "iat_at_i64_min_does_not_overflow",
+            claims_with("iat", json!(i64::MIN)),
+            Ok(()),
+        ),
         (
             "expired beyond leeway",
             claims_with("exp", json!(NOW - 31)),
@@ -266,12 +286,169 @@ fn messages_say_what_to_do() {
         (JwtError::BadSignature, "new one on every reinstall"),
         (JwtError::Expired { exp: 10, now: 100 }, "expired at 10 (now 100, 30s of leeway)"),
         (JwtError::NotYetValid { not_before: 200, now: 100 }, "clock is ahead"),
-        (JwtError::UnsupportedAlgorithm { alg: "none".into() }, "\"none\"; only HS256"),
+        (
+            JwtError::UnsupportedAlgorithm { alg: "none".into(), expected: "HS256" },
+            "\"none\"; only HS256",
+        ),
         (JwtError::QshMismatch, "context path"),
         (JwtError::ContextQshNotAllowed, "bound to the request"),
         (JwtError::MissingClaim("qsh"), "no \"qsh\" claim"),
     ];
     for (err, part) in cases {
         assert!(err.to_string().contains(part), "{err}");
+    }
+}
+
+mod install {
+    //! RS256 install and uninstall callbacks, signed as Atlassian signs them.
+
+    use std::sync::OnceLock;
+
+    use rsa::RsaPrivateKey;
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::pkcs8::{EncodePublicKey, LineEnding};
+    use rsa::signature::{RandomizedSigner, SignatureEncoding};
+
+    use super::*;
+
+    const APP: &str = "https://tether.example";
+
+    fn keys() -> &'static (RsaPrivateKey, RsaPrivateKey) {
+        static KEYS: OnceLock<(RsaPrivateKey, RsaPrivateKey)> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let mut rng = rand::thread_rng();
+            (
+                RsaPrivateKey::new(&mut rng, 2048).unwrap(),
+                RsaPrivateKey::new(&mut rng, 2048).unwrap(),
+            )
+        })
+    }
+
+    fn public(key: &RsaPrivateKey) -> InstallKey {
+        let pem = key.to_public_key().to_public_key_pem(LineEnding::LF).unwrap();
+        InstallKey::from_pem(&pem).expect("an SPKI PEM")
+    }
+
+    fn rs256(header: Value, claims: Value, key: &RsaPrivateKey) -> String {
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let signer = SigningKey::<Sha256>::new(key.clone());
+        let sig = signer.sign_with_rng(&mut rand::thread_rng(), input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+
+    /// Claims of `POST /connect/installed` for APP, valid at NOW.
+    fn install_claims() -> Value {
+        json!({
+            "iss": "jira:42",
+            "iat": NOW,
+            "exp": NOW + 180,
+            "qsh": query_string_hash("POST", "/connect/installed", &[]),
+            "aud": APP,
+        })
+    }
+
+    fn with_claim(claims: Value, key: &str, v: Value) -> Value {
+        with(claims, key, v)
+    }
+
+    fn header() -> Value {
+        json!({"alg": "RS256", "typ": "JWT", "kid": "0e50fccb-239d-41ac-8ad8-a6dfa9f9b42d"})
+    }
+
+    fn check(token: &str) -> Result<(), JwtError> {
+        let key = public(&keys().0);
+        verify_connect_install_jwt(token, &key, "POST", "/connect/installed", &[], NOW, APP)
+            .map(|c| assert_eq!(c.iss, "jira:42"))
+    }
+
+    #[test]
+    fn install_callbacks_are_checked_against_atlassians_published_key() {
+        let (ours, other) = keys();
+        let kid = "0e50fccb-239d-41ac-8ad8-a6dfa9f9b42d".to_owned();
+        let with = |k: &str, v: Value| with_claim(install_claims(), k, v);
+        let cases: Vec<(&str, String, Result<(), JwtError>)> = vec![
+            ("valid", rs256(header(), install_claims(), ours), Ok(())),
+            (
+                "aud with a trailing slash",
+                rs256(header(), with("aud", json!([format!("{APP}/")])), ours),
+                Ok(()),
+            ),
+            (
+                // A forged install signed with a key of the attacker's choosing.
+                "signed_with_another_key_is_refused",
+                rs256(header(), install_claims(), other),
+                Err(JwtError::BadKeySignature { kid: kid.clone() }),
+            ),
+            (
+                // The takeover: HS256 under a shared secret the attacker put in the payload.
+                "hs256_self_signed_install_is_refused",
+                token(hs256(), install_claims(), "attacker-secret"),
+                Err(JwtError::UnsupportedAlgorithm { alg: "HS256".into(), expected: "RS256" }),
+            ),
+            (
+                "no kid",
+                rs256(json!({"alg": "RS256", "typ": "JWT"}), install_claims(), ours),
+                Err(JwtError::MissingKeyId),
+            ),
+            (
+                "audience of another app",
+                rs256(header(), with("aud", json!("https://evil.example")), ours),
+                Err(JwtError::WrongAudience {
+                    found: vec!["https://evil.example".into()],
+                    expected: APP.into(),
+                }),
+            ),
+            (
+                "no audience",
+                rs256(header(), with("aud", Value::Null), ours),
+                Err(JwtError::WrongAudience { found: vec![], expected: APP.into() }),
+            ),
+            (
+                "qsh of another request",
+                rs256(
+                    header(),
+                    with("qsh", json!(query_string_hash("POST", "/connect/uninstalled", &[]))),
+                    ours,
+                ),
+                Err(JwtError::QshMismatch),
+            ),
+            (
+                "context qsh",
+                rs256(header(), with("qsh", json!(CONTEXT_QSH)), ours),
+                Err(JwtError::ContextQshNotAllowed),
+            ),
+            (
+                "expired",
+                rs256(header(), with("exp", json!(NOW - 31)), ours),
+                Err(JwtError::Expired { exp: NOW - 31, now: NOW }),
+            ),
+            (
+                "claims altered after signing",
+                {
+                    let t = rs256(header(), install_claims(), ours);
+                    let parts: Vec<&str> = t.split('.').collect();
+                    format!("{}.{}.{}", parts[0], b64(&with("iss", json!("jira:99"))), parts[2])
+                },
+                Err(JwtError::BadKeySignature { kid: kid.clone() }),
+            ),
+        ];
+        for (name, t, want) in cases {
+            assert_eq!(check(&t), want, "{name}");
+        }
+        let h = connect_jwt_header(&rs256(header(), install_claims(), ours)).unwrap();
+        assert_eq!((h.alg.as_str(), h.kid.as_deref()), ("RS256", Some(kid.as_str())));
+    }
+
+    #[test]
+    fn install_keys_read_spki_and_pkcs1_pem_and_refuse_the_rest() {
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        let key = keys().0.to_public_key();
+        let spki = key.to_public_key_pem(LineEnding::LF).unwrap();
+        let pkcs1 = key.to_pkcs1_pem(LineEnding::LF).unwrap();
+        assert!(InstallKey::from_pem(&spki).is_some());
+        assert!(InstallKey::from_pem(&format!("\n{pkcs1}\n")).is_some());
+        assert!(InstallKey::from_pem("not a key").is_none());
+        assert!(InstallKey::from_pem("").is_none());
+        assert_eq!(format!("{:?}", InstallKey::from_pem(&spki).unwrap()), "InstallKey(RSA)");
     }
 }

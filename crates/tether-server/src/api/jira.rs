@@ -173,7 +173,10 @@ pub(crate) struct SiteView {
     /// `cloud` or `dc`, once a connection detected it.
     deployment: Option<String>,
     kind: &'static str,
-    user: String,
+    /// The account tether acts as; for an installed Connect app, its clientKey, which
+    /// only those who may change the site see (it names the installation to Jira).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<String>,
     options: Map<String, Value>,
     /// False once a Connect app was uninstalled.
     enabled: bool,
@@ -181,14 +184,17 @@ pub(crate) struct SiteView {
     updated_at: i64,
 }
 
-pub(crate) fn site_view(s: JiraSite) -> SiteView {
+/// The site as `caller` may see it.
+pub(crate) fn site_view(caller: &Caller, s: JiraSite) -> SiteView {
+    let shows_user = s.auth_kind != JiraAuthKind::Connect
+        || caller.can(Action::UpdateIntegration, &integration(&s.name));
     SiteView {
         name: s.name,
         url: s.url,
         api_url: s.api_url,
         deployment: s.deployment,
         kind: s.auth_kind.as_str(),
-        user: s.auth_user,
+        user: shows_user.then_some(s.auth_user),
         options: s.options,
         enabled: s.enabled,
         created_at: s.created_at,
@@ -369,7 +375,7 @@ pub(crate) async fn list_sites(
         sites
             .into_iter()
             .filter(|s| caller.can(Action::ViewIntegration, &integration(&s.name)))
-            .map(site_view)
+            .map(|s| site_view(&caller, s))
             .collect(),
     ))
 }
@@ -384,7 +390,7 @@ pub(crate) async fn create_site(
     caller.require(Action::CreateIntegration, &integration(&name))?;
     let new = build_site(name, body, None)?;
     let site = state.store.create_jira_site(&new, &caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(site_view(site))))
+    Ok((StatusCode::CREATED, Json(site_view(&caller, site))))
 }
 
 pub(crate) async fn get_site(
@@ -393,7 +399,7 @@ pub(crate) async fn get_site(
     Path(name): Path<String>,
 ) -> Result<Json<SiteView>, ApiError> {
     caller.require(Action::ViewIntegration, &integration(&name))?;
-    Ok(Json(site_view(find_site(&state, &name).await?)))
+    Ok(Json(site_view(&caller, find_site(&state, &name).await?)))
 }
 
 pub(crate) async fn update_site(
@@ -423,7 +429,7 @@ pub(crate) async fn update_site(
     }
     let site = state.store.update_jira_site(current.id, &new, &caller.actor()).await?;
     state.jira.forget(site.id).await;
-    Ok(Json(site_view(site)))
+    Ok(Json(site_view(&caller, site)))
 }
 
 pub(crate) async fn delete_site(

@@ -32,3 +32,28 @@ fn the_jwt_comes_from_the_header_else_the_query() {
     headers.insert("authorization", HeaderValue::from_static("Bearer tether-api-x"));
     assert_eq!(presented_jwt(&headers, &[]), None, "an API token is not a Connect JWT");
 }
+
+#[test]
+fn connect_installs_come_only_from_allowed_hosts() {
+    let atlassian: Vec<String> =
+        crate::ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect();
+    let loopback = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    let cases: &[(&[String], &str, bool)] = &[
+        (&atlassian, "https://acme.atlassian.net", true),
+        (&atlassian, "https://ACME.Atlassian.net./", true),
+        (&atlassian, "https://acme.jira.com", true),
+        (&atlassian, "https://atlassian.net", false),
+        (&atlassian, "https://evilatlassian.net", false),
+        (&atlassian, "https://acme.atlassian.net.evil.example", false),
+        (&atlassian, "https://acme.atlassian.net@evil.example", false),
+        // The takeover report's installs came from loopback with paths in their names.
+        (&atlassian, "http://127.0.0.1:18301/a/b", false),
+        (&loopback, "http://127.0.0.1:18301", true),
+        (&loopback, "http://localhost:1", true),
+        (&loopback, "http://127.0.0.2:1", false),
+        (&loopback, "not a url", false),
+    ];
+    for (allowed, url, want) in cases {
+        assert_eq!(super::allowed_base_url(allowed, url), *want, "{url} with {allowed:?}");
+    }
+}

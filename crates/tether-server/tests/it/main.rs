@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod connect;
+mod connect_lifecycle;
 mod environments_api;
 mod errors;
 mod flags_api;

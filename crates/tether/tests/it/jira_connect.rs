@@ -33,7 +33,13 @@ async fn tether_installed_as_a_connect_app_shows_its_flags_on_issues() {
     std::fs::write(t.path().join("issues.json"), issues.to_string()).unwrap();
     let mut jira =
         t.start(&["jira-sandbox", "--port", "0", "--seed-file", "issues.json"], &[]).await;
-    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
+    // tether trusts the sandbox's install keys and loopback installs, as the demo does.
+    let keys = format!("{}{}", jira.url, jira_sandbox::INSTALL_KEYS_PATH);
+    let env = [
+        ("TETHER_JIRA_CONNECT_INSTALL_KEYS_URL", keys.as_str()),
+        ("TETHER_JIRA_CONNECT_ALLOWED_HOSTS", "[\"127.0.0.1\"]"),
+    ];
+    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &env).await;
     let token = crate::admin_token(&server.banner().await);
     let http = reqwest::Client::new();
     let api = |method: reqwest::Method, path: &str, body: Option<Value>| {
