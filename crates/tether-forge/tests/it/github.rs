@@ -126,3 +126,16 @@ fn refused() {
     // An event tether does not use is answered without reading its body.
     check(&[("X-GitHub-Event", "star"), ("X-GitHub-Delivery", "d-1")], "{not json", "ignored: tether does not use `star` events");
 }
+
+/// serde reads a struct from a JSON array by position, so an array of the right length
+/// was read as a push to `x`.
+#[test]
+fn a_json_array_is_not_read_as_a_push() {
+    // ["refs/heads/x", "a", "b", null, null, null, [], null, {"full_name": "a/b", "html_url": "u"}]
+    let body = json!(["refs/heads/x", "a", "b", null, null, null, [], null, {"full_name": "a/b", "html_url": "u"}]);
+    let read = parse(Forge::GitHub, "push", body.to_string().as_bytes());
+    assert_eq!(
+        summary(&read),
+        "error: the webhook body is malformed: push payload: a JSON array, not an object"
+    );
+}
