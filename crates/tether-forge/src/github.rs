@@ -6,8 +6,8 @@ use std::borrow::Cow;
 use crate::headers::{DeliveryId, DeliverySource, Headers, names, required, value};
 use crate::wire::{branch_of, from_json, is_zero_id, non_blank, timestamp};
 use crate::{
-    Commit, DevEvent, FileChanges, Forge, ForgeError, Incoming, PrAction, PrState, PullRequest,
-    Push, Repo, is_forge_merge_message,
+    Commit, DevEvent, FileChanges, Forge, ForgeError, IgnoreReason, Incoming, PrAction, PrState,
+    PullRequest, Push, Repo, is_forge_merge_message,
 };
 
 /// GitHub lists at most this many commits in a push webhook; a push that reaches it may
@@ -25,7 +25,7 @@ pub(crate) fn parse(
     let event = match event_name {
         "push" => push(from_json("push", &json_body(headers, body)?)?),
         "pull_request" => pull_request(from_json("pull_request", &json_body(headers, body)?)?),
-        other => DevEvent::Ignored { reason: crate::IgnoreReason::EventType(other.to_owned()) },
+        other => DevEvent::Ignored { reason: IgnoreReason::EventType(other.to_owned()) },
     };
     Ok(Incoming {
         forge: Forge::GitHub,
@@ -84,10 +84,12 @@ fn push(p: json::PushEvent) -> DevEvent {
 fn pull_request(e: json::PullRequestEvent) -> DevEvent {
     let pr = e.pull_request;
     let merged = pr.merged.unwrap_or(pr.merged_at.is_some());
-    let state = match pr.state.as_str() {
-        _ if merged => PrState::Merged,
-        "closed" => PrState::Declined,
-        _ => PrState::Open,
+    let state = if merged {
+        PrState::Merged
+    } else if pr.state == "closed" {
+        PrState::Declined
+    } else {
+        PrState::Open
     };
     let action = match e.action.as_str() {
         "opened" => PrAction::Opened,
