@@ -28,8 +28,8 @@ pub enum Clause {
     Or(Junction),
     /// The negation of a clause (`NOT` or `!`).
     Not(Box<Clause>),
-    /// `field operator operand`.
-    Terminal(TerminalClause),
+    /// `field operator operand` (boxed: it is large, and clauses nest).
+    Terminal(Box<TerminalClause>),
 }
 
 /// Two or more clauses joined by one logical operator.
@@ -178,9 +178,38 @@ pub enum OperandKind {
     /// An unquoted whole number.
     Number(i64),
     /// `(a, b, …)`, nested lists allowed.
-    List(Vec<Operand>),
+    List(OperandList),
     /// `name(arg, …)`; arguments are kept as text, numbers included.
     Function { name: Name, args: Vec<String> },
+}
+
+/// The items of a list operand: at least one (Jira has no empty list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperandList(Vec<Operand>);
+
+impl OperandList {
+    /// `None` for no items.
+    pub fn new(items: Vec<Operand>) -> Option<OperandList> {
+        (!items.is_empty()).then_some(OperandList(items))
+    }
+
+    pub fn items(&self) -> &[Operand] {
+        &self.0
+    }
+
+    /// For the parser, which always has a first item.
+    pub(crate) fn joined(items: Vec<Operand>) -> OperandList {
+        OperandList(items)
+    }
+
+    pub(crate) fn items_mut(&mut self) -> &mut [Operand] {
+        &mut self.0
+    }
+
+    /// Takes the items out.
+    pub fn into_items(self) -> Vec<Operand> {
+        self.0
+    }
 }
 
 /// One ORDER BY key.
@@ -428,7 +457,7 @@ impl fmt::Display for Operand {
             OperandKind::Number(n) => write!(f, "{n}"),
             OperandKind::List(items) => {
                 f.write_str("(")?;
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in items.items().iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
@@ -487,6 +516,6 @@ fn clear_clause(clause: &mut Clause) {
 fn clear_operand(operand: &mut Operand) {
     operand.span = Span::default();
     if let OperandKind::List(items) = &mut operand.kind {
-        items.iter_mut().for_each(clear_operand);
+        items.items_mut().iter_mut().for_each(clear_operand);
     }
 }

@@ -12,6 +12,8 @@
 
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
+use crate::ast::OperandKind;
+
 /// A date as written in a query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JqlDate {
@@ -63,6 +65,16 @@ pub fn parse_date(text: &str) -> Option<JqlDate> {
         return Some(JqlDate::Relative { offset_ms, precision: period_precision(text) });
     }
     parse_calendar(text)
+}
+
+/// The date a value stands for: a string as [`parse_date`] reads it, a number as epoch
+/// milliseconds; `None` for anything else.
+pub fn date_of(operand: &OperandKind) -> Option<JqlDate> {
+    match operand {
+        OperandKind::String(text) => parse_date(text),
+        OperandKind::Number(ms) => Some(JqlDate::EpochMillis(*ms)),
+        _ => None,
+    }
 }
 
 /// A relative period (`-4w 2d`) in seconds, as Atlassian's `DateUtils.getDurationWithNegative`.

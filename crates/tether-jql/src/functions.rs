@@ -4,8 +4,9 @@
 //!
 //! Date functions (`startOfDay(-1)`, `endOfMonth("+15d")` …) take an optional increment
 //! `(+/-)n(y|M|w|d|h|m)`; `M` is months and `m` minutes; without a unit the function's own
-//! period is meant. As in Jira, the period is truncated first and the increment added after:
-//! `startOfMonth(14d)` is the 15th.
+//! period is meant. As in Jira, years and months move the moment before it is truncated to the
+//! period (`endOfMonth(1)` is the end of next month) and smaller units move the truncated
+//! result (`startOfMonth(14d)` is the 15th, `startOfDay("-1h")` 23:00 yesterday).
 
 use std::fmt;
 
@@ -90,7 +91,7 @@ impl FunctionCatalogue {
             ("approved", 0, Some(0), T::Approval, false, Lookup),
             ("approver", 1, unbounded, T::Approval, false, Lookup),
             ("breached", 0, Some(0), T::Sla, false, Lookup),
-            ("cascadeOption", 1, Some(2), T::Option, false, Lookup),
+            ("cascadeOption", 1, Some(2), T::Option, true, Lookup),
             ("closedSprints", 0, Some(0), T::Sprint, true, Lookup),
             ("completed", 0, Some(0), T::Sla, false, Lookup),
             ("componentsLeadByUser", 0, Some(1), T::Component, true, Lookup),
@@ -262,19 +263,36 @@ pub fn evaluate_date_function(def: &FunctionDef, args: &[String], clock: &Clock)
         _ => return None,
     };
     let offset = UtcOffset::from_whole_seconds(clock.utc_offset_seconds).ok()?;
-    let now = at_offset(clock.now_ms, offset)?;
-    let mut at = if start {
-        start_of(now, period, clock.week_start)?
-    } else {
-        end_of(now, period, clock.week_start)?
-    };
-    if let Some(Increment { amount, unit }) = increment {
+    let mut at = at_offset(clock.now_ms, offset)?;
+    let increment = increment.map(|Increment { amount, unit }| {
         let unit = unit.unwrap_or(match period {
             Period::Day => Unit::Days,
             Period::Week => Unit::Weeks,
             Period::Month => Unit::Months,
             Period::Year => Unit::Years,
         });
+        (amount, unit)
+    });
+    // Jira moves by whole years and months before truncating (so `endOfMonth(1)` is the end
+    // of next month) and by smaller units after (so `startOfMonth(14d)` is the 15th); months
+    // count as smaller within a year.
+    let first = |unit| {
+        matches!((unit, period), (Unit::Years, _))
+            || (unit == Unit::Months && period != Period::Year)
+    };
+    if let Some((amount, unit)) = increment
+        && first(unit)
+    {
+        at = add(at, amount, unit)?;
+    }
+    at = if start {
+        start_of(at, period, clock.week_start)?
+    } else {
+        end_of(at, period, clock.week_start)?
+    };
+    if let Some((amount, unit)) = increment
+        && !first(unit)
+    {
         at = add(at, amount, unit)?;
     }
     Some(millis(at))

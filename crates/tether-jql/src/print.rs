@@ -166,6 +166,12 @@ pub fn field_to_jql(field: &Field) -> String {
 
 fn write_field(out: &mut String, field: &Field) {
     match &field.name {
+        // A number followed by brackets would not read back as a field with properties.
+        FieldName::Named(name)
+            if !field.properties.is_empty() && looks_like_number(name.as_str()) =>
+        {
+            out.push_str(&quote(name.as_str()))
+        }
         FieldName::Named(name) => out.push_str(&encode_name(name.as_str())),
         FieldName::Custom(id) => {
             let _ = write!(out, "cf[{}]", id.get());
@@ -195,7 +201,7 @@ fn write_operand(out: &mut String, operand: &Operand) {
         }
         OperandKind::List(items) => {
             out.push('(');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.items().iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }

@@ -287,9 +287,10 @@ impl<'c> Validator<'c> {
         span: Span,
     ) {
         match &operand.kind {
-            OperandKind::List(items) => {
-                items.iter().for_each(|item| self.operand(item, def, field, check_values, span))
-            }
+            OperandKind::List(items) => items
+                .items()
+                .iter()
+                .for_each(|item| self.operand(item, def, field, check_values, span)),
             OperandKind::Function { name, args } => match self.functions.check(name.as_str(), args)
             {
                 Err(err) => self.push(ValidationErrorKind::Function(err), span),
@@ -410,14 +411,14 @@ fn empty_allowed(operator: Operator) -> bool {
 fn contains_empty(operand: &Operand) -> bool {
     match &operand.kind {
         OperandKind::Empty => true,
-        OperandKind::List(items) => items.iter().any(contains_empty),
+        OperandKind::List(items) => items.items().iter().any(contains_empty),
         _ => false,
     }
 }
 
 fn flatten<'a>(operand: &'a Operand, out: &mut Vec<&'a Operand>) {
     match &operand.kind {
-        OperandKind::List(items) => items.iter().for_each(|item| flatten(item, out)),
+        OperandKind::List(items) => items.items().iter().for_each(|item| flatten(item, out)),
         _ => out.push(operand),
     }
 }

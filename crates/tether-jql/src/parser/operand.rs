@@ -14,8 +14,8 @@
 
 use super::{Parser, found, starts_operand};
 use crate::ast::{
-    CustomFieldId, Field, FieldName, Name, Operand, OperandKind, Predicate, PredicateOperator,
-    Property, PropertyPath, Span,
+    CustomFieldId, Field, FieldName, Name, Operand, OperandKind, OperandList, Predicate,
+    PredicateOperator, Property, PropertyPath, Span,
 };
 use crate::error::{ParseError, ParseErrorKind};
 use crate::lexer::{Kind, Token};
@@ -167,7 +167,8 @@ impl<'a> Parser<'a> {
         }
         self.take()?;
         self.depth -= 1;
-        Ok(Operand { kind: OperandKind::List(items), span: Span { start, end: self.prev_end } })
+        let kind = OperandKind::List(OperandList::joined(items));
+        Ok(Operand { kind, span: Span { start, end: self.prev_end } })
     }
 
     fn function(&mut self) -> Result<Operand, ParseError> {
