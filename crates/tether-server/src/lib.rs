@@ -4,17 +4,17 @@
 //! (work for Jira goes to the outbox). This crate is the only one that knows HTTP
 //! requests and HTML.
 
+mod admin;
 mod api;
 mod auth;
-mod connect;
 mod error;
+mod flags;
 mod health;
 mod jira;
 mod metrics;
 mod ofrep;
-mod snapshots;
 mod throttle;
-mod ui;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -35,7 +35,7 @@ pub use auth::Caller;
 pub use error::{ApiError, Json};
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;
-pub use snapshots::Snapshots;
+pub use ofrep::snapshots::Snapshots;
 pub use throttle::{AuthThrottle, FailureLimit};
 
 /// What the server needs to know from tether's configuration.
@@ -151,9 +151,11 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .nest("/api", api::router())
         .nest("/ofrep", ofrep::router())
-        .merge(ui::router())
-        .merge(connect::router())
-        .fallback(ui::not_found)
+        .merge(web::router())
+        .merge(flags::ui::router())
+        .merge(jira::ui::router())
+        .merge(jira::connect::router())
+        .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
         .layer(DefaultBodyLimit::max(body_limit))

@@ -14,63 +14,43 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tether_flags::{EnvConfig, Flag, Rollout, Serve, ValidationError, validate_env_config};
 use tether_store::{AuditEntry, EnvConfigState, FlagState, Project, StoreError, now_ms};
 
-use super::format::{
-    ClauseText, absolute_time, clause_text, iso_time, json_text, percent, relative_time,
-};
-use super::signin::UiUser;
 use super::targeting::{
     RuleForm, TargetsForm, WeightInput, blank_rule_form, delete_rule, field, move_rule,
     place_rule_errors, place_target_errors, read_weights, rule_from, stored_targets_form,
     targets_of, typed_rule_form, typed_targets_form,
 };
-use super::{NavItem, nav, not_found_page};
 use crate::error::ApiError;
+use crate::web::csrf::refuse_cross_site;
+use crate::web::format::{
+    ClauseText, absolute_time, clause_text, iso_time, json_text, percent, relative_time,
+};
+use crate::web::page::{UiError, html, or_404};
+use crate::web::signin::UiUser;
+use crate::web::{NavItem, nav};
 use crate::{AppState, VERSION};
+
+/// The flag pages.
+pub(crate) fn router() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/flags", get(list))
+        .route("/flags/{project}/{flag}", get(page))
+        .route("/flags/{project}/{flag}/{env}/toggle", post(toggle))
+        .route("/flags/{project}/{flag}/{env}/default-rule", post(default_rule))
+        .route("/flags/{project}/{flag}/{env}/off-variation", post(off_variation))
+        .route("/flags/{project}/{flag}/{env}/targets", post(targets))
+        .route("/flags/{project}/{flag}/{env}/rules/add", post(add_rule))
+        .route("/flags/{project}/{flag}/{env}/rules/delete", post(delete_rule_form))
+        .route("/flags/{project}/{flag}/{env}/rules/move", post(move_rule_form))
+}
 
 /// How many audit entries a flag page shows.
 const HISTORY: usize = 50;
-
-/// A UI handler's failure: an HTML 404 page, or any other error as the API shapes it.
-pub(crate) enum UiError {
-    NotFound(String),
-    /// A request refused outright, with the reason as plain text.
-    Forbidden(String),
-    Other(ApiError),
-}
-
-impl IntoResponse for UiError {
-    fn into_response(self) -> Response {
-        match self {
-            UiError::NotFound(path) => not_found_page(path),
-            UiError::Forbidden(why) => (StatusCode::FORBIDDEN, why).into_response(),
-            UiError::Other(e) => e.into_response(),
-        }
-    }
-}
-
-impl From<ApiError> for UiError {
-    fn from(e: ApiError) -> Self {
-        UiError::Other(e)
-    }
-}
-
-/// Maps the store's `NotFound` to the HTML 404 page for `path`.
-fn or_404(path: &str) -> impl FnOnce(StoreError) -> UiError + '_ {
-    move |e| match e {
-        StoreError::NotFound => UiError::NotFound(path.to_owned()),
-        other => UiError::Other(other.into()),
-    }
-}
-
-fn html(status: StatusCode, t: &impl Template) -> Result<Response, UiError> {
-    let body = t.render().map_err(ApiError::internal)?;
-    Ok((status, Html(body)).into_response())
-}
 
 // ---------------------------------------------------------------- the list
 
@@ -555,7 +535,7 @@ async fn render_page(
     };
     let jira_panel = match (edit.jira, &env_view) {
         (Some(panel), _) => panel,
-        (None, None) => super::jira::flag_panel(state, p, f, None).await?,
+        (None, None) => crate::jira::ui::flag_panel(state, p, f, None).await?,
         (None, Some(_)) => String::new(),
     };
     let flag = &f.flag;
@@ -809,14 +789,7 @@ async fn submit(
     Form(fields): Form<Vec<(String, String)>>,
     which: Edited,
 ) -> Result<Response, UiError> {
-    // A form posted from another site's page (cross-site request forgery). Browsers
-    // say where a request comes from in Sec-Fetch-Site; other clients send nothing.
-    let from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("none");
-    if from == "cross-site" || from == "same-site" {
-        return Err(UiError::Forbidden(
-            "tether's forms can only be posted from tether's own pages".to_owned(),
-        ));
-    }
+    refuse_cross_site(headers)?;
     let path = format!("/flags/{project}/{key}/{env}");
     let p = state.store.project(&project).await.map_err(or_404(&path))?;
     let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;

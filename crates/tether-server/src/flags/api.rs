@@ -5,19 +5,91 @@
 //! refreshes the project's evaluation snapshots before it answers.
 
 use axum::extract::{Path, State};
-use axum::http::header::{ETAG, IF_MATCH};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tether_flags::{EnvConfig, Flag, ValidationError};
 use tether_policy::{Action, Named, Resource};
 use tether_store::{AuditEntry, StoreError};
 
-use super::check_key;
+use super::initial_config;
 use super::wire::{ConfigBody, FlagBody, SegmentBody, config_view, flag_view, segment_view};
 use crate::AppState;
+use crate::admin::check_key;
+use crate::admin::openapi::Route;
+use crate::api::{expected_version, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiError, Json};
+
+/// This feature's routes under `/api`.
+pub(crate) fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post, put};
+    axum::Router::new()
+        .route("/projects/{project}/flags", get(list).post(create))
+        .route("/projects/{project}/flags/{key}", get(get_flag).put(update).delete(delete))
+        .route("/projects/{project}/flags/{key}/audit", get(audit))
+        .route("/projects/{project}/flags/{key}/copy", post(copy))
+        .route("/projects/{project}/flags/{key}/environments/{env}", put(put_config))
+        .route("/projects/{project}/flags/{key}/environments/{env}/toggle", post(toggle))
+        .route("/projects/{project}/segments", get(list_segments).post(create_segment))
+        .route("/projects/{project}/segments/{key}", put(update_segment))
+}
+
+/// This feature's documented routes.
+pub(crate) const ROUTES: &[Route] = &[
+    (
+        "get",
+        "/api/projects/{project}/flags",
+        "viewProject",
+        "List a project's flags with their configuration per environment",
+    ),
+    (
+        "post",
+        "/api/projects/{project}/flags",
+        "createFlag",
+        "Create a flag (off in every environment)",
+    ),
+    (
+        "get",
+        "/api/projects/{project}/flags/{key}",
+        "viewProject",
+        "A flag with its configuration per environment",
+    ),
+    (
+        "put",
+        "/api/projects/{project}/flags/{key}",
+        "updateFlag",
+        "Replace a flag's definition (name, variations, tags, properties)",
+    ),
+    ("delete", "/api/projects/{project}/flags/{key}", "deleteFlag", "Delete a flag"),
+    (
+        "get",
+        "/api/projects/{project}/flags/{key}/audit",
+        "viewProject",
+        "A flag's change history, newest first",
+    ),
+    (
+        "post",
+        "/api/projects/{project}/flags/{key}/copy",
+        "copyFlagConfig",
+        "Copy one environment's configuration to another",
+    ),
+    (
+        "put",
+        "/api/projects/{project}/flags/{key}/environments/{env}",
+        "(updateOn, updateRules, updateFallthrough, updateTargets, updateOffVariation)",
+        "Replace a flag's configuration in one environment; each changed part needs its action",
+    ),
+    (
+        "post",
+        "/api/projects/{project}/flags/{key}/environments/{env}/toggle",
+        "updateOn",
+        "Turn a flag on or off (or flip it) in one environment",
+    ),
+    ("get", "/api/projects/{project}/segments", "viewProject", "List a project's segments"),
+    ("post", "/api/projects/{project}/segments", "createSegment", "Create a segment"),
+    ("put", "/api/projects/{project}/segments/{key}", "updateSegment", "Replace a segment"),
+];
 
 fn project_resource(project: &str) -> Resource {
     Resource::Project(Named::new(project))
@@ -28,31 +100,6 @@ fn flag_resource(project: &str, flag: &Flag, env: Option<&str>) -> Resource {
         project: Named::new(project),
         env: env.map(Named::new),
         flag: Named::with_tags(flag.key.clone(), flag.tags.iter().cloned()),
-    }
-}
-
-/// The version a write is based on: the body's `version` or `If-Match`.
-pub(super) fn expected_version(
-    headers: &HeaderMap,
-    body: Option<i64>,
-) -> Result<Option<i64>, ApiError> {
-    let header = match headers.get(IF_MATCH) {
-        None => None,
-        Some(v) => {
-            let text =
-                v.to_str().unwrap_or_default().trim().trim_start_matches("W/").trim_matches('"');
-            Some(text.parse::<i64>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "If-Match must be a version such as \"3\", got {text:?}"
-                ))
-            })?)
-        }
-    };
-    match (header, body) {
-        (Some(h), Some(b)) if h != b => {
-            Err(ApiError::BadRequest(format!("If-Match says version {h} but the body says {b}")))
-        }
-        (h, b) => Ok(h.or(b)),
     }
 }
 
@@ -80,33 +127,11 @@ fn not_found(what: &str, project: &str, e: StoreError) -> ApiError {
     }
 }
 
-pub(super) fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
-    let mut r = (status, Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        r.headers_mut().insert(ETAG, v);
-    }
-    r
-}
-
 async fn refresh(state: &AppState, project: &str) {
     let result = state.snapshots.refresh_project(&state.store, project).await;
     if let Err(e) = result {
         let error = crate::error::error_chain(&e);
         tracing::warn!(project, %error, "cannot refresh snapshots after a change");
-    }
-}
-
-/// What a new flag gets in every environment: off, serving its last variation
-/// when off and its first when on.
-pub(super) fn initial_config(flag: &Flag) -> EnvConfig {
-    let first = flag.variations.first().map(|v| v.key.clone()).unwrap_or_default();
-    let last = flag.variations.last().map(|v| v.key.clone()).unwrap_or_default();
-    EnvConfig {
-        on: false,
-        off_variation: last,
-        targets: vec![],
-        rules: vec![],
-        default_rule: tether_flags::Serve::Variation(first),
     }
 }
 
@@ -134,7 +159,7 @@ pub(crate) async fn create(
     let flag = body.to_domain();
     caller.require(Action::CreateFlag, &flag_resource(&project, &flag, None))?;
     tether_flags::validate_flag(&flag).map_err(|e| invalid(e, ""))?;
-    super::jira::check_property_links(&state, &project, &[], &flag).await?;
+    crate::jira::api::check_property_links(&state, &project, &[], &flag).await?;
     let created = state
         .store
         .create_flag(&project, &flag, &initial_config(&flag), &caller.actor())
@@ -144,7 +169,7 @@ pub(crate) async fn create(
     Ok(with_etag(StatusCode::CREATED, created.version, flag_view(created)))
 }
 
-pub(crate) async fn get(
+pub(crate) async fn get_flag(
     State(state): State<AppState>,
     caller: Caller,
     Path((project, key)): Path<(String, String)>,
@@ -196,7 +221,8 @@ pub(crate) async fn update(
                 )
             })?;
     }
-    super::jira::check_property_links(&state, &project, current.flag.jira_issues(), &flag).await?;
+    crate::jira::api::check_property_links(&state, &project, current.flag.jira_issues(), &flag)
+        .await?;
     let updated = state.store.update_flag(&project, &flag, expected, &caller.actor()).await?;
     refresh(&state, &project).await;
     Ok(with_etag(StatusCode::OK, updated.version, flag_view(updated)))

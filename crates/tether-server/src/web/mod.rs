@@ -1,13 +1,13 @@
-//! The server-rendered web UI: a layout with navigation, the status page, the
-//! flag pages (`ui/flags.rs`, their targeting forms read in `ui/targeting.rs`),
-//! the sections later work fills in, one stylesheet and the HTML 404 page.
-//! Everything works without JavaScript.
+//! What every page shares: the layout with navigation, page errors, the CSRF
+//! check, signing in, formatting; and the pages of no feature: the status page,
+//! the sections later work fills in, the stylesheet and the HTML 404 page.
+//! Everything works without JavaScript. The features' pages live with them
+//! (`flags/ui.rs`, `jira/ui.rs`).
 
-mod flags;
-mod format;
-mod jira;
-mod signin;
-mod targeting;
+pub(crate) mod csrf;
+pub(crate) mod format;
+pub(crate) mod page;
+pub(crate) mod signin;
 
 use askama::Template;
 use axum::Router;
@@ -20,7 +20,7 @@ use axum::routing::{get, post};
 use crate::error::ApiError;
 use crate::{AppState, VERSION, health};
 
-const STYLESHEET: &str = include_str!("../static/tether.css");
+const STYLESHEET: &str = include_str!("../../static/tether.css");
 
 /// The main navigation, in order: (path, label).
 const NAV: [(&str, &str); 6] = [
@@ -40,28 +40,18 @@ pub(crate) fn router() -> Router<AppState> {
     router
         .route("/", get(|| async { Redirect::to("/status") }))
         .route("/status", get(status))
-        .route("/flags", get(flags::list))
-        .route("/flags/{project}/{flag}", get(flags::page))
-        .route("/flags/{project}/{flag}/{env}/toggle", post(flags::toggle))
-        .route("/flags/{project}/{flag}/{env}/default-rule", post(flags::default_rule))
-        .route("/flags/{project}/{flag}/{env}/off-variation", post(flags::off_variation))
-        .route("/flags/{project}/{flag}/{env}/targets", post(flags::targets))
-        .route("/flags/{project}/{flag}/{env}/rules/add", post(flags::add_rule))
-        .route("/flags/{project}/{flag}/{env}/rules/delete", post(flags::delete_rule_form))
-        .route("/flags/{project}/{flag}/{env}/rules/move", post(flags::move_rule_form))
-        .merge(jira::router())
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/static/tether.css", get(stylesheet))
 }
 
-struct NavItem {
-    href: &'static str,
-    label: &'static str,
-    current: bool,
+pub(crate) struct NavItem {
+    pub(crate) href: &'static str,
+    pub(crate) label: &'static str,
+    pub(crate) current: bool,
 }
 
-fn nav(current: &str) -> Vec<NavItem> {
+pub(crate) fn nav(current: &str) -> Vec<NavItem> {
     NAV.iter().map(|&(href, label)| NavItem { href, label, current: href == current }).collect()
 }
 
@@ -167,7 +157,7 @@ pub(crate) async fn not_found(req: Request) -> Response {
 }
 
 /// The HTML 404 page for `path`.
-fn not_found_page(path: String) -> Response {
+pub(crate) fn not_found_page(path: String) -> Response {
     let page = NotFoundPage { nav: nav(""), version: VERSION, path };
     match render(&page) {
         Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),

@@ -18,6 +18,10 @@ use tether_sync::jira::{FlagView, flag_view};
 use crate::AppState;
 use crate::error::ApiError;
 
+pub(crate) mod api;
+pub(crate) mod connect;
+pub(crate) mod ui;
+
 /// Client options for calls a person waits on: one quick retry, no long waits.
 pub(crate) fn interactive_options() -> Options {
     Options {

@@ -14,11 +14,12 @@ use tether_policy::{Action, Named, Resource};
 use tether_store::{EnvironmentChange, NewEnvironment, Project, StoreError};
 
 use super::check_key;
-use super::flags::{expected_version, initial_config, with_etag};
 use super::projects::{WireEnvKind, check_name};
 use crate::AppState;
+use crate::api::{expected_version, with_etag};
 use crate::auth::Caller;
 use crate::error::{ApiError, Json};
+use crate::flags::initial_config;
 
 /// An environment, with the version of its project's environments.
 #[derive(Debug, Serialize)]

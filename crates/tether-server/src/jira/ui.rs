@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -25,18 +25,20 @@ use tether_policy::{Action, Named, Resource, can_view_project};
 use tether_store::{FlagState, Project, StoreError, now_ms};
 use tether_sync::jira::FlagView;
 
-use super::flags::{UiError, integrations_page};
-use super::format::{absolute_time, iso_time, relative_time};
-use super::signin::UiUser;
-use super::{NavItem, nav, not_found_page};
-use crate::api::jira::{ReportView, SiteBody, build_site, link_issue, run_test, store_invalid};
-use crate::auth::Caller;
-use crate::connect::FromJira;
-use crate::error::ApiError;
-use crate::jira::{
+use super::api::{ReportView, SiteBody, build_site, link_issue, run_test, store_invalid};
+use super::connect::FromJira;
+use super::{
     FlagLinks, SyncState, check_issues, default_tracking, find_issues, flag_links, is_issue_key,
     issue_flag_views, normalize_key,
 };
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::flags::ui::integrations_page;
+use crate::web::csrf::refuse_cross_site;
+use crate::web::format::{absolute_time, iso_time, relative_time};
+use crate::web::page::{UiError, field, html};
+use crate::web::signin::UiUser;
+use crate::web::{NavItem, nav, not_found_page};
 use crate::{AppState, VERSION};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -53,26 +55,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/issues/{key}/unlink", post(unlink_from_issue))
         .route("/flags/{project}/{flag}/jira/link", post(link_from_flag))
         .route("/flags/{project}/{flag}/jira/unlink", post(unlink_from_flag))
-}
-
-fn html(status: StatusCode, t: &impl Template) -> Result<Response, UiError> {
-    let body = t.render().map_err(ApiError::internal)?;
-    Ok((status, Html(body)).into_response())
-}
-
-/// Forms are posted from tether's own pages only (cross-site request forgery).
-fn refuse_cross_site(headers: &HeaderMap) -> Result<(), UiError> {
-    let from = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).unwrap_or("none");
-    if from == "cross-site" || from == "same-site" {
-        return Err(UiError::Forbidden(
-            "tether's forms can only be posted from tether's own pages".to_owned(),
-        ));
-    }
-    Ok(())
-}
-
-fn field<'f>(fields: &'f [(String, String)], name: &str) -> &'f str {
-    fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 
 fn forbidden(e: ApiError) -> UiError {
@@ -321,7 +303,7 @@ async fn unlink(
         .unlink_flag_issue(project, &f.flag.key, &normalize_key(issue), &user.actor())
         .await
         .map_err(store)?;
-    crate::api::jira::refresh(state, project).await;
+    super::api::refresh(state, project).await;
     Ok(())
 }
 
@@ -664,7 +646,7 @@ pub(crate) async fn add_site(
         form.error = Some((field.to_owned(), message));
         form
     };
-    if let Err(ApiError::Invalid { field, message }) = crate::api::check_key("name", &name) {
+    if let Err(ApiError::Invalid { field, message }) = crate::admin::check_key("name", &name) {
         let edit = JiraEdit { form: Some(refuse(form, &field, message)), ..JiraEdit::default() };
         return render_jira(&state, &user, edit, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -931,7 +913,7 @@ async fn render_issue(
     }
     let now = now_ms();
     let views = issue_flag_views(state, &key, |p| can_view(user, p)).await.map_err(store)?;
-    let cached = crate::jira::cached_issue_anywhere(state, &key).await.map_err(store)?;
+    let cached = super::cached_issue_anywhere(state, &key).await.map_err(store)?;
     let headline = match views.as_slice() {
         [] => "No flags".to_owned(),
         [one] => one.name.clone(),
@@ -1131,7 +1113,7 @@ pub(crate) async fn create_flag(
     if project.is_empty() {
         errors.insert("project", "Choose a project.".into());
     }
-    if let Err(ApiError::Invalid { message, .. }) = crate::api::check_key("key", &key) {
+    if let Err(ApiError::Invalid { message, .. }) = crate::admin::check_key("key", &key) {
         errors.insert("key", message);
     }
     let chars = name.chars().count();
@@ -1156,7 +1138,7 @@ pub(crate) async fn create_flag(
     if errors.is_empty() {
         match state.store.create_flag(&project, &flag, &boolean_config(), &user.actor()).await {
             Ok(_) => {
-                crate::api::jira::refresh(&state, &project).await;
+                super::api::refresh(&state, &project).await;
                 let to = format!("/flags/{project}/{key}?tab=integrations");
                 return Ok(Redirect::to(&to).into_response());
             }

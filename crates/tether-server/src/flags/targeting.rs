@@ -9,7 +9,7 @@ use tether_flags::{
     Clause, EnvConfig, Flag, Op, Rollout, Rule, Serve, Target, ValidationError, WeightedVariation,
 };
 
-use super::format::{parse_percent, percent};
+use crate::web::format::{parse_percent, percent};
 
 /// The operators the rule form offers, as (form value, words).
 pub(crate) const OPERATORS: [(&str, &str); 16] = [
@@ -421,3 +421,6 @@ fn rule_index(config: &EnvConfig, id: &str) -> Result<usize, String> {
 pub(crate) fn field<'f>(fields: &'f [(String, String)], name: &str) -> Option<&'f str> {
     fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
+
+#[cfg(test)]
+mod tests;

@@ -41,7 +41,7 @@ use tether_store::{JiraAuthKind, JiraSite, StoreError};
 use crate::AppState;
 use crate::error::ApiError;
 
-const LOGO: &str = include_str!("../static/tether-logo.svg");
+const LOGO: &str = include_str!("../../static/tether-logo.svg");
 
 /// Where Jira posts the lifecycle events, relative to the descriptor's `baseUrl`.
 pub(crate) const INSTALLED_PATH: &str = "/connect/installed";

@@ -8,6 +8,8 @@
 //! `X-API-Key: <key>`). The bulk ETag covers the environment, its snapshot version
 //! and the context, so a `304` is only ever sent for an identical answer.
 
+pub(crate) mod snapshots;
+
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};

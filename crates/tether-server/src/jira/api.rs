@@ -17,8 +17,9 @@ use tether_policy::{Action, Named, Resource, can_view_project};
 use tether_store::{CachedIssue, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, StoreError};
 use tether_sync::jira::{EnvView, FlagView, RolloutView, auth_for_site};
 
-use super::check_key;
 use crate::AppState;
+use crate::admin::check_key;
+use crate::admin::openapi::Route;
 use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 use crate::jira::{
@@ -27,7 +28,7 @@ use crate::jira::{
 };
 
 /// (method, path, action, summary) of this module's routes, for `/api/openapi.json`.
-pub(crate) const ROUTES: &[(&str, &str, &str, &str)] = &[
+pub(crate) const ROUTES: &[Route] = &[
     ("get", "/api/jira/sites", "viewIntegration", "List the Jira sites the caller may see"),
     (
         "post",
@@ -104,7 +105,8 @@ pub(crate) const ROUTES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-pub(crate) fn router() -> Router<AppState> {
+/// This feature's routes under `/api`.
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/jira/sites", get(list_sites).post(create_site))
         .route("/jira/sites/{name}", get(get_site).put(update_site).delete(delete_site))
