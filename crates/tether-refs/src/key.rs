@@ -130,27 +130,16 @@ impl IssueKey {
         Ok(IssueKey { text: text.into(), number, dash: project.as_str().len() as u8 })
     }
 
-    /// Reads a key found in running text, leading zeros allowed (`JRA-090` is `JRA-90`);
-    /// `None` when it is not a key.
-    pub(crate) fn from_match(text: &str) -> Option<IssueKey> {
-        let (project, _) = text.split_once('-')?;
-        check_project(project).ok()?;
-        IssueKey::from_checked(text, project.len())
-    }
-
-    /// [`IssueKey::from_match`] for text whose project key (before `dash`) the scanner has
-    /// already checked for shape, but not length.
-    pub(crate) fn from_checked(text: &str, dash: usize) -> Option<IssueKey> {
-        let dash_u8 = u8::try_from(dash).ok()?;
-        let digits = &text[dash + 1..];
-        let significant = digits.trim_start_matches('0');
-        let number = parse_number(significant)?;
-        let text = if significant.len() == digits.len() {
-            text.into()
+    /// The key written as `written` (`JRA-090`), its `-` at `dash`, already checked: a valid
+    /// project key and `number` read from the digits, leading zeros allowed (`JRA-90`).
+    pub(crate) fn from_checked(written: &str, dash: usize, number: u64) -> IssueKey {
+        let text = if written.as_bytes().get(dash + 1) == Some(&b'0') {
+            format!("{}-{number}", &written[..dash]).into()
         } else {
-            format!("{}-{significant}", &text[..dash]).into()
+            written.into()
         };
-        Some(IssueKey { text, number, dash: dash_u8 })
+        // A checked project key is at most 255 bytes long.
+        IssueKey { text, number, dash: dash as u8 }
     }
 
     pub fn as_str(&self) -> &str {
@@ -175,22 +164,35 @@ impl IssueKey {
 
 /// Whether `s` is a project key; the error says which rule it breaks.
 fn check_project(s: &str) -> Result<(), KeyError> {
-    let b = s.as_bytes();
-    if b.len() > MAX_PROJECT_KEY_LEN {
+    if s.len() > MAX_PROJECT_KEY_LEN {
         return Err(KeyError::ProjectTooLong(shown(s)));
     }
-    let ok =
-        b.len() >= 2 && b[0].is_ascii_uppercase() && b[1..].iter().all(|&c| is_project_byte(c));
-    if ok { Ok(()) } else { Err(KeyError::Project(shown(s))) }
+    if is_project(s) { Ok(()) } else { Err(KeyError::Project(shown(s))) }
+}
+
+/// Whether `s` is a project key, without building an error.
+pub(crate) fn is_project(s: &str) -> bool {
+    let b = s.as_bytes();
+    (2..=MAX_PROJECT_KEY_LEN).contains(&b.len())
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(|&c| is_project_byte(c))
 }
 
 /// The bytes a project key may hold after its first letter.
-pub(crate) fn is_project_byte(b: u8) -> bool {
+fn is_project_byte(b: u8) -> bool {
     b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'
 }
 
+/// An issue number as running text may write it: ASCII digits, leading zeros allowed.
+pub(crate) fn lenient_number(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    parse_number(s.trim_start_matches('0'))
+}
+
 /// An issue number: ASCII digits, no leading zero, 1..=`MAX_ISSUE_NUMBER`.
-pub(crate) fn parse_number(s: &str) -> Option<u64> {
+fn parse_number(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     if b.is_empty() || b[0] == b'0' || b.len() > 19 || !b.iter().all(u8::is_ascii_digit) {
         return None;

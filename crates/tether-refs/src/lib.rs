@@ -24,7 +24,9 @@ pub mod smart;
 pub mod time;
 
 pub use key::{IssueKey, KeyError, MAX_ISSUE_NUMBER, MAX_PROJECT_KEY_LEN, ProjectKey};
-pub use matcher::{Field, KeyMatch, Keys, MAX_PATTERN_LEN, MatchSettings, Matcher, SettingsError};
+pub use matcher::{
+    Field, KeyMatch, KeyRef, Keys, MAX_PATTERN_LEN, MatchSettings, Matcher, SettingsError,
+};
 pub use refs::{Refs, extract};
 pub use smart::{
     IgnoredCommand, IgnoredReason, SmartAction, SmartCommand, TransitionMatch, match_transition,

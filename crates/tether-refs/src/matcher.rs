@@ -31,9 +31,12 @@ use std::ops::Range;
 
 use regex::{Regex, RegexBuilder};
 
-use crate::key::{IssueKey, KeyError, ProjectKey};
+use crate::key::{
+    IssueKey, KeyError, MAX_ISSUE_NUMBER, MAX_PROJECT_KEY_LEN, ProjectKey, is_project,
+    lenient_number,
+};
 use crate::refs::unique_by;
-use crate::scan::{Scanner, is_word_byte};
+use crate::scan::Scanner;
 
 /// The longest custom regex or prefix accepted, in characters (GitLab's limit).
 pub const MAX_PATTERN_LEN: usize = 255;
@@ -58,6 +61,16 @@ pub struct Matcher {
     /// Sorted, without duplicates; empty means every project.
     projects: Vec<ProjectKey>,
     closing: Regex,
+}
+
+/// A key found in a text, borrowing from it: finding keys allocates nothing until
+/// [`KeyRef::key`] builds the owned key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRef<'t> {
+    written: &'t str,
+    span: Range<usize>,
+    dash: usize,
+    number: u64,
 }
 
 /// One key found in a text.
@@ -154,13 +167,14 @@ impl Matcher {
             let field = if regex.is_some() { Field::KeyRegex } else { Field::KeyPrefix };
             let regex_full = compile(field, &combined(prefix, regex.unwrap_or(DEFAULT_KEY)))?;
             // Named, not numbered: the prefix may hold groups of its own.
-            let issue = regex_full.capture_names().position(|n| n == Some("issue")).unwrap_or(1);
-            Find::Regex { regex: regex_full, issue, default_key: regex.is_none() }
+            let group = |name| regex_full.capture_names().position(|n| n == Some(name));
+            let (whole, issue) = (group("tether_match").unwrap_or(1), group("issue").unwrap_or(2));
+            Find::Regex { regex: regex_full, whole, issue, default_key: regex.is_none() }
         };
         Ok(Matcher { find, projects, closing: closing_regex() })
     }
 
-    /// Every key in `text`, in order, repeats included.
+    /// Every key in `text`, in order, repeats included, without allocating.
     pub fn find_iter<'m, 't>(&'m self, text: &'t str) -> Keys<'m, 't> {
         Keys { matcher: self, text, hits: self.hits(text) }
     }
@@ -168,33 +182,43 @@ impl Matcher {
     /// The distinct keys in `text` in order of first appearance, each with the span of its
     /// first appearance.
     pub fn keys(&self, text: &str) -> Vec<KeyMatch> {
-        unique_by(self.find_iter(text), |m| &m.key)
+        let all = self.find_iter(text).map(|k| KeyMatch { key: k.key(), span: k.span });
+        unique_by(all, |m| &m.key)
     }
 
     /// Every place the pattern matches, before the key is checked.
     pub(crate) fn hits<'m, 't>(&'m self, text: &'t str) -> Hits<'m, 't> {
         match &self.find {
             Find::Scan => Hits::Scan(Scanner::new(text)),
-            Find::Regex { regex, issue, default_key } => Hits::Regex {
+            Find::Regex { regex, whole, issue, default_key } => Hits::Regex {
                 regex,
+                whole: *whole,
                 issue: *issue,
                 locations: regex.capture_locations(),
                 text,
-                at: 0,
+                min_start: 0,
                 default_key: *default_key,
             },
         }
     }
 
     /// The key at `hit`, if it is a valid key of an allowed project.
-    pub(crate) fn accept(&self, text: &str, hit: &Hit) -> Option<IssueKey> {
-        let key = match hit.checked_dash {
-            Some(dash) => IssueKey::from_checked(&text[hit.key.clone()], dash - hit.key.start)?,
-            None => IssueKey::from_match(&text[hit.key.clone()])?,
+    pub(crate) fn accept<'t>(&self, text: &'t str, hit: &Hit) -> Option<KeyRef<'t>> {
+        let written = &text[hit.key.clone()];
+        let (dash, number) = match hit.checked {
+            Some((dash, number)) => (dash - hit.key.start, number),
+            None => {
+                let dash = written.find('-').filter(|&d| is_project(&written[..d]))?;
+                (dash, lenient_number(&written[dash + 1..])?)
+            }
         };
+        if dash > MAX_PROJECT_KEY_LEN || number == 0 || number > MAX_ISSUE_NUMBER {
+            return None;
+        }
+        let project = &written[..dash];
         let allowed = self.projects.is_empty()
-            || self.projects.binary_search_by(|p| p.as_str().cmp(key.project())).is_ok();
-        allowed.then_some(key)
+            || self.projects.binary_search_by(|p| p.as_str().cmp(project)).is_ok();
+        allowed.then(|| KeyRef { written, span: hit.key.clone(), dash, number })
     }
 
     /// Finds a closing word with what follows it up to the first key (`Closes: `).
@@ -203,15 +227,39 @@ impl Matcher {
     }
 }
 
-impl Iterator for Keys<'_, '_> {
-    type Item = KeyMatch;
+impl<'t> Iterator for Keys<'_, 't> {
+    type Item = KeyRef<'t>;
 
-    fn next(&mut self) -> Option<KeyMatch> {
+    fn next(&mut self) -> Option<KeyRef<'t>> {
         let (matcher, text) = (self.matcher, self.text);
-        self.hits.find_map(|hit| {
-            let key = matcher.accept(text, &hit)?;
-            Some(KeyMatch { key, span: hit.key })
-        })
+        self.hits.find_map(|hit| matcher.accept(text, &hit))
+    }
+}
+
+impl<'t> KeyRef<'t> {
+    /// The key as the text writes it (`JRA-090`).
+    pub fn as_written(&self) -> &'t str {
+        self.written
+    }
+
+    /// Where the key is, in bytes (a prefix before it is not included).
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// The project key part (`JRA`).
+    pub fn project(&self) -> &'t str {
+        &self.written[..self.dash]
+    }
+
+    /// The issue number (`90` for `JRA-090`).
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// The key itself (`JRA-90` for `JRA-090`).
+    pub fn key(&self) -> IssueKey {
+        IssueKey::from_checked(self.written, self.dash, self.number)
     }
 }
 
@@ -221,21 +269,23 @@ impl Iterator for Keys<'_, '_> {
 pub(crate) struct Hit {
     pub start: usize,
     pub key: Range<usize>,
-    /// The position of the `-` when the scanner has already checked the project key.
-    checked_dash: Option<usize>,
+    /// The position of the `-` and the number's value, when the scanner has already checked
+    /// the project key's shape and read the digits.
+    checked: Option<(usize, u64)>,
 }
 
 #[derive(Debug)]
 pub(crate) enum Hits<'m, 't> {
     Scan(Scanner<'t>),
-    /// Searched by hand from `at`, since the regex crate has no look-behind for "not after a
-    /// word character".
+    /// Searched by hand, as the character before each match is part of the regex's match
+    /// (see [`combined`]); `min_start` is the end of the last match.
     Regex {
         regex: &'m Regex,
+        whole: usize,
         issue: usize,
         locations: regex::CaptureLocations,
         text: &'t str,
-        at: usize,
+        min_start: usize,
         default_key: bool,
     },
 }
@@ -248,27 +298,33 @@ impl Iterator for Hits<'_, '_> {
             Hits::Scan(scanner) => scanner.next().map(|s| Hit {
                 start: s.start,
                 key: s.start..s.end,
-                checked_dash: Some(s.dash),
+                checked: Some((s.dash, s.number)),
             }),
-            Hits::Regex { regex, issue, locations, text, at, default_key } => loop {
-                if *at > text.len() {
+            Hits::Regex { regex, whole, issue, locations, text, min_start, default_key } => loop {
+                if *min_start > text.len() {
                     return None;
                 }
-                let (start, end) = {
-                    let m = regex.captures_read_at(locations, text, *at)?;
-                    (m.start(), m.end())
+                // From one character back: the character before a match is matched (it must
+                // not be a word character) and may be the last one of the previous match.
+                let mut at = prev_char(text, *min_start);
+                let (start, end) = loop {
+                    regex.captures_read_at(locations, text, at)?;
+                    let (start, end) = locations.get(*whole)?;
+                    if start >= *min_start {
+                        break (start, end);
+                    }
+                    // Only `\A` at 0 can start before: that would overlap the last match.
+                    at = next_char(text, at);
+                    if at > text.len() {
+                        return None;
+                    }
                 };
-                if start > 0 && is_word_byte(text.as_bytes()[start - 1]) {
-                    // Not a match here; one may still start inside this one.
-                    *at = next_char(text, start);
-                    continue;
-                }
-                *at = if end > start { end } else { next_char(text, end) };
+                *min_start = if end > start { end } else { next_char(text, end) };
                 let Some(key) = locations.get(*issue).map(|(s, e)| s..e) else { continue };
                 if *default_key && is_cve(text.as_bytes(), &key) {
                     continue;
                 }
-                return Some(Hit { start, key, checked_dash: None });
+                return Some(Hit { start, key, checked: None });
             },
         }
     }
@@ -278,10 +334,11 @@ impl Iterator for Hits<'_, '_> {
 enum Find {
     /// The default pattern and no prefix: the hand-written scanner.
     Scan,
-    /// A prefix or a custom regex, combined as GitLab does, the key in group `issue`.
+    /// A prefix or a custom regex, combined as GitLab does: the match in group `whole`, the
+    /// key in group `issue`.
     /// `default_key`: the key part is the default pattern, so CVE ids are skipped as the
     /// scanner skips them.
-    Regex { regex: Regex, issue: usize, default_key: bool },
+    Regex { regex: Regex, whole: usize, issue: usize, default_key: bool },
 }
 
 /// The default key pattern as a regex, for when a prefix rules out the scanner.
@@ -290,12 +347,20 @@ const DEFAULT_KEY: &str = "[A-Z][A-Z_0-9]+-[0-9]+";
 /// A bound on a compiled pattern's size: 255 characters can still ask for huge repetitions.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
-/// GitLab's `<prefix>(?<issue><regex>)`, each part grouped so it cannot leak into the other.
+/// GitLab's `<prefix>(?<issue><regex>)`, each part grouped so it cannot leak into the other,
+/// after the start of the text or a character that is not an ASCII word character. The
+/// regex crate has no look-behind, so that character is matched, outside group
+/// `tether_match` (the match proper). Searching with a look-behind by hand (match, then
+/// check the byte before) would restart after each refused match and take quadratic time on
+/// a long word; this stays linear.
 fn combined(prefix: Option<&str>, key: &str) -> String {
-    match prefix {
-        Some(p) => format!("(?:{p})(?P<issue>(?:{key}))"),
-        None => format!("(?P<issue>(?:{key}))"),
-    }
+    let prefix = prefix.map(|p| format!("(?:{p})")).unwrap_or_default();
+    format!("(?:\\A|[^0-9A-Za-z_])(?P<tether_match>{prefix}(?P<issue>(?:{key})))")
+}
+
+/// The position of the character before `pos` (0 at the start).
+fn prev_char(text: &str, pos: usize) -> usize {
+    text[..pos].chars().next_back().map_or(0, |c| pos - c.len_utf8())
 }
 
 /// The position after the character at `pos` (or `pos + 1` at the end, to stop a search).

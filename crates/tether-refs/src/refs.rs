@@ -26,7 +26,11 @@ pub struct Refs {
 pub fn extract(text: &str, matcher: &Matcher) -> Refs {
     let found: Vec<Found> = matcher
         .hits(text)
-        .map(|hit| Found { key: matcher.accept(text, &hit), start: hit.start, key_span: hit.key })
+        .map(|hit| Found {
+            key: matcher.accept(text, &hit).map(|k| k.key()),
+            start: hit.start,
+            key_span: hit.key,
+        })
         .collect();
     let keys = unique_by(
         found

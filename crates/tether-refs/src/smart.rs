@@ -116,6 +116,10 @@ fn command_form(name: &str) -> String {
 pub(crate) fn commands(text: &str, found: &[Found]) -> (Vec<SmartCommand>, Vec<IgnoredCommand>) {
     let mut done = Vec::new();
     let mut ignored = Vec::new();
+    // Most messages hold no `#` at all: no need to walk their lines.
+    if memchr::memchr(b'#', text.as_bytes()).is_none() {
+        return (done, ignored);
+    }
     let mut group: Arc<[IssueKey]> = Arc::new([]);
     let mut line_start = 0;
     for raw in text.split_inclusive('\n') {

@@ -106,6 +106,17 @@ fn realistic_messages() {
 }
 
 #[test]
+fn found_keys_borrow_the_text_until_asked_for_the_key() {
+    let m = Matcher::default();
+    let text = "see JRA-090 now";
+    let found: Vec<_> = m.find_iter(text).collect();
+    assert_eq!(found.len(), 1);
+    let k = &found[0];
+    assert_eq!((k.as_written(), k.project(), k.number(), k.span()), ("JRA-090", "JRA", 90, 4..11));
+    assert_eq!(k.key().as_str(), "JRA-90");
+}
+
+#[test]
 fn spans_are_bytes_of_the_key() {
     let m = Matcher::default();
     assert_eq!(spans(&m, "é PROJ-1"), "PROJ-1@3..9");

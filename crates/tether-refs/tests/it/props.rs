@@ -49,7 +49,7 @@ fn reference(text: &str) -> Vec<(usize, usize, String)> {
 }
 
 fn found(m: &Matcher, text: &str) -> Vec<(usize, usize, String)> {
-    m.find_iter(text).map(|k| (k.span.start, k.span.end, k.key.to_string())).collect()
+    m.find_iter(text).map(|k| (k.span().start, k.span().end, k.key().to_string())).collect()
 }
 
 fn check_scanner(text: &str) -> Result<(), TestCaseError> {
@@ -80,7 +80,7 @@ proptest! {
     #[test]
     fn keys_are_the_distinct_matches_in_order(text in keyish()) {
         let m = Matcher::default();
-        let all: Vec<String> = m.find_iter(&text).map(|k| k.key.to_string()).collect();
+        let all: Vec<String> = m.find_iter(&text).map(|k| k.key().to_string()).collect();
         let mut distinct: Vec<String> = Vec::new();
         for k in &all {
             if !distinct.contains(k) {

@@ -79,6 +79,8 @@ fn prefix_must_come_right_before_the_key() {
     check_prefix("(?:J|JIRA#)", "xJIRA#PROJ-1", "");
     check_regex("[A-Z]*[0-9]-[0-9]+|[A-Z][A-Z]-[0-9]+", "xAB1-2", "");
     check_regex("x?AB-[0-9]+", "yxAB-1", "");
+    // `AB-1,` is matched (and is no key); the `,` that must precede `CD-2` belongs to it.
+    check_regex("[A-Z]{2}-[0-9]+,?", "AB-1,CD-2 EF-3", "CD-2 EF-3");
     // With a prefix the key part is still the default pattern, CVE rule included.
     check_prefix("JIRA#", "JIRA#CVE-2024-1 JIRA#PROJ-0 JIRA#P-1", "");
     // An empty prefix is no prefix.
@@ -89,6 +91,15 @@ fn prefix_must_come_right_before_the_key() {
         "PROJ-1@7..13",
         "the span is the key's, not the prefix's"
     );
+}
+
+#[test]
+fn refused_matches_do_not_make_matching_quadratic() {
+    // Each position of the long word starts a match that follows a word character; trying
+    // them one by one would take some 10^10 steps here.
+    let word = format!("x{}-1", "A".repeat(100_000));
+    check_regex("[A-Z]+-[0-9]+", &word, "");
+    check_prefix("A*", &word, "");
 }
 
 #[test]

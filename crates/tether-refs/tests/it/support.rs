@@ -22,7 +22,7 @@ pub fn keys(m: &Matcher, text: &str) -> String {
 /// Every key occurrence with its span: `PROJ-1@4..10`.
 pub fn spans(m: &Matcher, text: &str) -> String {
     m.find_iter(text)
-        .map(|k| format!("{}@{}..{}", k.key, k.span.start, k.span.end))
+        .map(|k| format!("{}@{}..{}", k.key(), k.span().start, k.span().end))
         .collect::<Vec<_>>()
         .join(" ")
 }
