@@ -15,14 +15,15 @@
 //! - **Custom regex** (`key_regex`) and **prefix** (`key_prefix`) combine as GitLab's do,
 //!   `<prefix>(?P<issue><regex>)`, each part in its own non-capturing group so that an
 //!   alternation inside either stays inside it, and the whole match may not follow an ASCII
-//!   letter, digit or `_`. GitLab puts a `\b` in front instead, which is the same when the
-//!   prefix (or regex) starts with a letter, as its documented `JIRA#` does, but with a
-//!   prefix such as `#` or `\[` would only match right after a word character. Both are regular expressions (GitLab: "input
-//!   into a regex"), so a literal `[` in a prefix is written `\[`. Each is at most 255
-//!   characters and must compile (Rust's `regex` syntax, close to the RE2 syntax GitLab
-//!   uses); matching takes linear time whatever the pattern. What the custom regex matches
-//!   must still be a valid issue key, and CVE ids are skipped only with the default pattern.
-//!   An empty prefix or a blank regex means none.
+//!   letter, digit or `_`. GitLab puts a `\b` in front instead: the same when the prefix (or
+//!   regex) starts with a letter, as its documented `JIRA#` does, but a prefix such as `#` or
+//!   `\[` would then only match right after a word character. Both are regular expressions
+//!   (GitLab: "input into a regex"), so a literal `[` in a prefix is written `\[`. Each is at
+//!   most 255 characters and must compile (Rust's `regex` syntax, close to the RE2 syntax
+//!   GitLab uses; the group names `issue` and `tether_match` are taken); matching takes
+//!   linear time whatever the pattern and text. What the custom regex matches must still read
+//!   as an issue key, and CVE ids are skipped only with the default pattern. An empty prefix
+//!   or a blank regex means none.
 //! - **Project allow-list** (`project_keys`): when not empty, keys of other projects are not
 //!   keys. Entries are read as a person types them (`shop` → `SHOP`).
 

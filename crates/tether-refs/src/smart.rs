@@ -20,7 +20,9 @@
 //!   hyphens stand for spaces, case is ignored, and a unique prefix is enough (`#start` for
 //!   "Start Progress" unless "Start Review" also exists; then `#start-review`). A name that
 //!   matches one transition exactly wins over longer ones it is a prefix of.
-//! - Commands with no key at all are not Smart Commits (`#wip` in a message without keys).
+//! - Commands with no key at all are not Smart Commits (`#wip` in a message without keys),
+//!   and a `#` that is part of a key match (a `#` prefix) or comes right before a key is not
+//!   a command: `PROJ-2 relates to #PROJ-1` holds none.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -126,7 +128,7 @@ pub(crate) fn commands(text: &str, found: &[Found]) -> (Vec<SmartCommand>, Vec<I
         let base = line_start;
         line_start += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
-        let starts = command_starts(line);
+        let starts = command_starts(line, base, found);
         let before_commands = base..base + starts.first().map_or(line.len(), |c| c.hash);
         let line_keys = keys_within(found, before_commands);
         if !line_keys.is_empty() {
@@ -172,12 +174,16 @@ struct CommandStart {
     name_end: usize,
 }
 
-fn command_starts(line: &str) -> Vec<CommandStart> {
+/// The commands of `line`, which starts at `base` in the text whose key matches are `found`.
+fn command_starts(line: &str, base: usize, found: &[Found]) -> Vec<CommandStart> {
     let mut out = Vec::new();
     for hash in memchr::memchr_iter(b'#', line.as_bytes()) {
         let after_space = line[..hash].chars().next_back().is_none_or(char::is_whitespace);
         let name = &line[hash + 1..];
-        if !after_space || !name.chars().next().is_some_and(char::is_alphabetic) {
+        if !after_space
+            || !name.chars().next().is_some_and(char::is_alphabetic)
+            || part_of_key(found, base + hash)
+        {
             continue;
         }
         let len = name
@@ -186,6 +192,16 @@ fn command_starts(line: &str) -> Vec<CommandStart> {
         out.push(CommandStart { hash, name_end: hash + 1 + len });
     }
     out
+}
+
+/// Whether the `#` at `pos` belongs to a key match (a prefix such as `#`) or comes right
+/// before one (`#PROJ-1` refers to an issue; it is not a transition named `PROJ-1`).
+fn part_of_key(found: &[Found], pos: usize) -> bool {
+    let after = found.partition_point(|f| f.start <= pos + 1);
+    after > 0 && {
+        let f = &found[after - 1];
+        f.start == pos + 1 || (f.start <= pos && pos < f.key_span.end)
+    }
 }
 
 /// The valid keys whose span lies in `range`, in order, each once.

@@ -59,6 +59,9 @@ fn what_is_a_command() {
     check("SHOP-1 #re_open_2 now", r#"SHOP-1 transition re_open_2 "now""#);
     check("#comment at the start of a line\nno keys anywhere", "");
     check("Just #wip without keys", "");
+    // A `#` before a key refers to the issue.
+    check("SHOP-2 relates to #SHOP-1", "");
+    check("SHOP-2 and #SHOP-1 #resolve", r#"SHOP-2,SHOP-1 transition resolve """#);
 }
 
 #[test]
@@ -93,6 +96,9 @@ fn which_keys_a_command_applies_to() {
         r#"SHOP-1 comment "a" | SHOP-2 time 1h = 3600s """#,
     );
     check("SHOP-1 Cart\n\n#resolve", r#"SHOP-1 transition resolve """#);
+    // With a `#` prefix, keys are not commands.
+    let hash = matcher(None, Some("#"), &[]);
+    assert_eq!(smart(&extract("#SHOP-1 #comment hi", &hash)), r#"SHOP-1 comment "hi""#);
     // Keys refused by the matcher do not make a group.
     let m = matcher(None, None, &["SHOP"]);
     assert_eq!(
