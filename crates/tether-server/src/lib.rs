@@ -103,6 +103,10 @@ pub struct AppState {
     pub refusal_log: Arc<throttle::WarnGate>,
     /// What the server reads the time from.
     pub clock: tether_store::Clock,
+    /// Checks the Jira issues a flag definition adds (the Jira feature's check).
+    pub(crate) issue_check: flags::IssueCheck,
+    /// The tabs other features add to the flag page, in order.
+    pub(crate) flag_tabs: &'static [flags::ui::FlagTab],
 }
 
 impl AppState {
@@ -123,6 +127,8 @@ impl AppState {
                 clock.clone(),
             )),
             clock,
+            issue_check: jira::check_property_links,
+            flag_tabs: &[jira::panel::TAB],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
