@@ -14,6 +14,7 @@ use tether_policy::{Action, Named, Resource};
 use tether_store::{EnvironmentChange, NewEnvironment, Project, StoreError};
 
 use super::check_key;
+use super::project_resource;
 use super::projects::{WireEnvKind, check_name};
 use crate::AppState;
 use crate::api::{expected_version, with_etag};
@@ -58,10 +59,6 @@ pub(crate) struct UpdateBody {
     kind: Option<WireEnvKind>,
     primary: Option<bool>,
     version: Option<i64>,
-}
-
-fn project_resource(project: &str) -> Resource {
-    Resource::Project(Named::new(project))
 }
 
 fn env_resource(project: &str, env: &str) -> Resource {

@@ -10,7 +10,7 @@ pub(crate) mod webhooks;
 use axum::Router;
 use axum::routing::{get, patch};
 
-pub(crate) use projects::check_key;
+pub(crate) use projects::{check_key, project_resource};
 
 use crate::AppState;
 

@@ -109,7 +109,7 @@ pub(crate) async fn get(
     caller: Caller,
     Path(key): Path<String>,
 ) -> Result<Json<ProjectView>, ApiError> {
-    caller.require(Action::ViewProject, &Resource::Project(Named::new(key.clone())))?;
+    caller.require(Action::ViewProject, &project_resource(&key))?;
     match state.store.project(&key).await {
         Ok(p) => Ok(Json(p.into())),
         Err(StoreError::NotFound) => {
@@ -124,7 +124,7 @@ pub(crate) async fn create(
     caller: Caller,
     Json(body): Json<CreateProject>,
 ) -> Result<(StatusCode, Json<ProjectView>), ApiError> {
-    caller.require(Action::CreateProject, &Resource::Project(Named::new(body.key.clone())))?;
+    caller.require(Action::CreateProject, &project_resource(&body.key))?;
     let new = validate(body)?;
     let project = state.store.create_project(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(project.into())))
@@ -200,4 +200,9 @@ pub(super) fn check_name(field: &str, name: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::invalid(field, "a name must have 1 to 200 characters"))
     }
+}
+
+/// The policy resource of a project.
+pub(crate) fn project_resource(project: &str) -> Resource {
+    Resource::Project(Named::new(project))
 }

@@ -20,13 +20,9 @@ use tether_policy::{Action, Named, Resource};
 use tether_store::{EnvConfigState, FlagState, SegmentState, StoreError};
 
 use crate::AppState;
+pub(crate) use crate::admin::project_resource;
 use crate::auth::Caller;
 use crate::error::ApiError;
-
-/// The policy resource of a project.
-pub(crate) fn project_resource(project: &str) -> Resource {
-    Resource::Project(Named::new(project))
-}
 
 /// The policy resource of a flag (with its tags), in one environment or in all.
 pub(crate) fn flag_resource(project: &str, flag: &Flag, env: Option<&str>) -> Resource {

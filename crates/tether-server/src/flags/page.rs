@@ -199,9 +199,7 @@ pub(crate) async fn page(
     Path((project, key)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, UiError> {
-    let project_resource =
-        tether_policy::Resource::Project(tether_policy::Named::new(project.clone()));
-    user.require(tether_policy::Action::ViewProject, &project_resource)
+    user.require(tether_policy::Action::ViewProject, &super::project_resource(&project))
         .map_err(|e| UiError::Forbidden(e.to_string()))?;
     let path = format!("/flags/{project}/{key}");
     let p = state.store.project(&project).await.map_err(or_404(&path))?;

@@ -12,14 +12,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tether_policy::{Action, Named, Resource, can_view_project};
+use tether_policy::{Action, Named, can_view_project};
 use tether_store::{JiraAuthKind, JiraSite, ProjectJira, StoreError};
 use tether_sync::jira::{EnvView, FlagView, RolloutView};
 
 use super::sites::{ReportView, SiteBody, build_site, find_site, integration, run_test};
+use super::tracking::TrackingChange;
 use crate::AppState;
 use crate::admin::check_key;
 use crate::admin::openapi::Route;
+use crate::admin::project_resource;
 use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 use crate::jira::{
@@ -266,10 +268,6 @@ pub(crate) async fn test_site(
 
 // ---------------------------------------------------------------- project tracking
 
-fn project_resource(project: &str) -> Resource {
-    Resource::Project(Named::new(project))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TrackingBody {
@@ -322,17 +320,6 @@ fn no_project(project: &str) -> impl FnOnce(StoreError) -> ApiError + '_ {
     }
 }
 
-/// The store's "field: message" refusals as 422s naming the field.
-pub(crate) fn store_invalid(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Invalid(m) => match m.split_once(": ") {
-            Some((field, message)) if !field.contains(' ') => ApiError::invalid(field, message),
-            _ => ApiError::invalid("", m),
-        },
-        other => other.into(),
-    }
-}
-
 pub(crate) async fn get_tracking(
     State(state): State<AppState>,
     caller: Caller,
@@ -351,27 +338,13 @@ pub(crate) async fn put_tracking(
     Path(project): Path<String>,
     Json(body): Json<TrackingBody>,
 ) -> Result<Json<TrackingView>, ApiError> {
-    caller.require(Action::UpdateProject, &project_resource(&project))?;
-    state.store.project(&project).await.map_err(no_project(&project))?;
-    let site = match state.store.jira_site_by_name(&body.site).await {
-        Ok(s) => s,
-        Err(StoreError::NotFound) => {
-            return Err(ApiError::invalid("site", format!("no Jira site named {:?}", body.site)));
-        }
-        Err(e) => return Err(e.into()),
+    let change = TrackingChange {
+        site: &body.site,
+        environments: body.environments.as_deref(),
+        primary: body.primary_environment.as_deref(),
+        based_on: body.version,
     };
-    let saved = state
-        .store
-        .set_project_jira(
-            &project,
-            site.id,
-            body.environments.as_deref(),
-            body.primary_environment.as_deref(),
-            body.version,
-            &caller.actor(),
-        )
-        .await
-        .map_err(store_invalid)?;
+    let saved = super::tracking::set(&state, &caller, &project, change).await?;
     Ok(Json(tracking_view(&state, saved).await?))
 }
 
@@ -380,13 +353,7 @@ pub(crate) async fn delete_tracking(
     caller: Caller,
     Path(project): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    caller.require(Action::UpdateProject, &project_resource(&project))?;
-    if state
-        .store
-        .clear_project_jira(&project, &caller.actor())
-        .await
-        .map_err(no_project(&project))?
-    {
+    if super::tracking::clear(&state, &caller, &project).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("project {project:?} reports to no Jira site")))

@@ -13,6 +13,7 @@ mod issue_pages;
 mod links;
 pub(crate) mod panel;
 pub(crate) mod sites;
+mod tracking;
 pub(crate) mod ui;
 
 pub(crate) use links::*;

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use tether_policy::{Action, Named, Resource, can_view_project};
 use tether_store::{FlagState, Project, StoreError};
 
-use super::api::store_invalid;
 use super::sites::{ReportView, SiteBody, build_site, run_test};
+use super::tracking::TrackingChange;
 use super::{default_tracking, find_issues};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -529,8 +529,20 @@ pub(crate) async fn set_project(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     refuse_cross_site(&headers)?;
-    user.require(Action::UpdateProject, &Resource::Project(Named::new(project.clone())))
-        .map_err(forbidden)?;
+    let refuse = |message: String| JiraEdit {
+        project_error: Some((project.clone(), message)),
+        ..JiraEdit::default()
+    };
+    let site = field(&fields, "site").trim();
+    if site.is_empty() {
+        return match super::tracking::clear(&state, &user, &project).await {
+            Ok(_) => Ok(Redirect::to("/jira?saved=project").into_response()),
+            Err(ApiError::NotFound(_)) => {
+                Err(UiError::NotFound(format!("/jira/projects/{project}")))
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let p = match state.store.project(&project).await {
         Ok(p) => p,
         Err(StoreError::NotFound) => {
@@ -538,64 +550,39 @@ pub(crate) async fn set_project(
         }
         Err(e) => return Err(store(e)),
     };
-    let refuse = |message: String| JiraEdit {
-        project_error: Some((project.clone(), message)),
-        ..JiraEdit::default()
-    };
-    let site_name = field(&fields, "site").trim();
-    if site_name.is_empty() {
-        state.store.clear_project_jira(&project, &user.actor()).await.map_err(store)?;
-        return Ok(Redirect::to("/jira?saved=project").into_response());
-    }
-    let site = match state.store.jira_site_by_name(site_name).await {
-        Ok(s) => s,
-        Err(StoreError::NotFound) => {
-            let edit = refuse(format!("There is no Jira site named {site_name:?}."));
-            return render_jira(&state, &user, edit, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(e) => return Err(store(e)),
-    };
     let checked: Vec<String> =
         fields.iter().filter(|(k, _)| k == "env").map(|(_, v)| v.clone()).collect();
     // The default set stays "the default", so new production environments join it.
     let environments = if checked == default_tracking(&p).0 { None } else { Some(checked) };
-    let primary = Some(field(&fields, "primary").trim()).filter(|v| !v.is_empty());
-    let version = field(&fields, "version").trim().parse::<i64>().ok().filter(|v| *v > 0);
-    match state
-        .store
-        .set_project_jira(
-            &project,
-            site.id,
-            environments.as_deref(),
-            primary,
-            version,
-            &user.actor(),
-        )
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/jira?saved=project").into_response()),
-        Err(StoreError::VersionMismatch { .. }) => {
+    let change = TrackingChange {
+        site,
+        environments: environments.as_deref(),
+        primary: Some(field(&fields, "primary").trim()).filter(|v| !v.is_empty()),
+        based_on: field(&fields, "version").trim().parse::<i64>().ok().filter(|v| *v > 0),
+    };
+    let message = match super::tracking::set(&state, &user, &project, change).await {
+        Ok(_) => return Ok(Redirect::to("/jira?saved=project").into_response()),
+        Err(ApiError::PreconditionFailed(_)) => {
             let edit = refuse(
                 "Not saved: someone changed this project's Jira settings meanwhile; they are \
                  shown below, make your change again if it is still wanted."
                     .into(),
             );
-            render_jira(&state, &user, edit, StatusCode::CONFLICT).await
+            return render_jira(&state, &user, edit, StatusCode::CONFLICT).await;
         }
-        Err(e @ StoreError::Invalid(_)) => {
-            let message = match store_invalid(e) {
-                ApiError::Invalid { field, message } if field.starts_with("environments") => {
-                    format!("Tracked environments: {message}")
-                }
-                ApiError::Invalid { field, message } if field == "primary_environment" => {
-                    format!("Primary environment: {message}")
-                }
-                other => other.to_string(),
-            };
-            render_jira(&state, &user, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        Err(ApiError::Invalid { field, .. }) if field == "site" => {
+            format!("There is no Jira site named {site:?}.")
         }
-        Err(e) => Err(store(e)),
-    }
+        Err(ApiError::Invalid { field, message }) if field.starts_with("environments") => {
+            format!("Tracked environments: {message}")
+        }
+        Err(ApiError::Invalid { field, message }) if field == "primary_environment" => {
+            format!("Primary environment: {message}")
+        }
+        Err(e @ ApiError::Invalid { .. }) => e.to_string(),
+        Err(e) => return Err(e.into()),
+    };
+    render_jira(&state, &user, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 pub(super) async fn load_flag(
@@ -605,7 +592,7 @@ pub(super) async fn load_flag(
     key: &str,
     path: &str,
 ) -> Result<(Project, FlagState), UiError> {
-    user.require(Action::ViewProject, &Resource::Project(Named::new(project)))
+    user.require(Action::ViewProject, &crate::admin::project_resource(project))
         .map_err(forbidden)?;
     let missing = |e: StoreError| match e {
         StoreError::NotFound => UiError::NotFound(path.to_owned()),
