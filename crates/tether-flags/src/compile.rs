@@ -138,7 +138,7 @@ pub(crate) fn check_definition(flag: &Flag, errors: &mut Vec<ValidationError>) {
         }
         if key == crate::JIRA_ISSUES_PROPERTY {
             for (i, issue) in property.values.iter().enumerate() {
-                if !is_issue_key(issue) {
+                if tether_refs::IssueKey::parse(issue).is_err() {
                     let path = format!("custom_properties[{key:?}].values[{i}]");
                     push(errors, path, Problem::InvalidIssueKey(issue.clone()));
                 }
@@ -378,19 +378,4 @@ fn check_key(key: &str, path: &str, errors: &mut Vec<ValidationError>) {
     } else if !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
         push(errors, path, Problem::InvalidKey);
     }
-}
-
-/// `PROJ-123`: a project key (an uppercase letter, then uppercase letters, digits or `_`),
-/// a dash, and an issue number without leading zeros.
-fn is_issue_key(s: &str) -> bool {
-    let Some((project, number)) = s.split_once('-') else {
-        return false;
-    };
-    let mut p = project.bytes();
-    let project_ok = p.next().is_some_and(|b| b.is_ascii_uppercase())
-        && p.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    let number_ok = !number.is_empty()
-        && !number.starts_with('0')
-        && number.bytes().all(|b| b.is_ascii_digit());
-    project_ok && number_ok
 }

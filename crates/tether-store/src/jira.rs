@@ -221,12 +221,14 @@ fn site_audit(site: &NewJiraSite) -> String {
     .to_string()
 }
 
-/// Upper-cases, trims and de-duplicates issue keys, keeping their order.
+/// Issue keys read as typed (`IssueKey::parse_user_input`), de-duplicated, in order.
 pub fn normalize_issue_keys<S: AsRef<str>>(keys: &[S]) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(keys.len());
     for k in keys {
-        let k = k.as_ref().trim().to_ascii_uppercase();
-        if !k.is_empty() && !out.contains(&k) {
+        // Flag validation refuses what is not a key before anything is stored.
+        let Ok(k) = tether_refs::IssueKey::parse_user_input(k.as_ref()) else { continue };
+        let k = k.to_string();
+        if !out.contains(&k) {
             out.push(k);
         }
     }

@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Json};
 use crate::jira::{
     FlagLinks, LinkedIssue, SyncState, browse_url, cached_issue_anywhere, flag_links,
-    issue_flag_views, normalize_key,
+    issue_flag_views, read_key,
 };
 
 /// (method, path, action, summary) of this module's routes, for `/api/openapi.json`.
@@ -528,7 +528,7 @@ pub(crate) async fn delete_link(
     if super::unlink(&state, &caller, &project, &flag, &issue).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        let issue = normalize_key(&issue);
+        let issue = read_key(&issue).unwrap_or_else(|typed| typed);
         Err(ApiError::NotFound(format!("{issue} is not linked to flag {key:?}")))
     }
 }
@@ -689,7 +689,7 @@ pub(crate) async fn issue_flags(
     caller: Caller,
     Path(key): Path<String>,
 ) -> Result<Json<IssueFlagsView>, ApiError> {
-    let issue = normalize_key(&key);
+    let issue = read_key(&key).unwrap_or_else(|typed| typed);
     let views = issue_flag_views(&state, &issue, |p| {
         can_view_project(&caller.principal, &Named::new(p.to_owned()))
     })

@@ -17,7 +17,7 @@ use tether_store::now_ms;
 use tether_sync::jira::FlagView;
 
 use super::connect::FromJira;
-use super::{is_issue_key, issue_flag_views, normalize_key};
+use super::{issue_flag_views, read_key};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::web::csrf::refuse_cross_site;
@@ -112,10 +112,9 @@ async fn render_issue(
     issue: &str,
     notice: Option<String>,
 ) -> Result<Response, UiError> {
-    let key = normalize_key(issue);
-    if !is_issue_key(&key) {
+    let Ok(key) = read_key(issue) else {
         return Ok(not_found_page(format!("/issues/{issue}")));
-    }
+    };
     let now = now_ms();
     let views = issue_flag_views(state, &key, |p| can_view(user, p)).await.map_err(store)?;
     let cached = super::cached_issue_anywhere(state, &key).await.map_err(store)?;
@@ -183,7 +182,8 @@ pub(crate) async fn unlink_from_issue(
     let path = format!("/issues/{key}");
     let (_, f) = load_flag(&state, &user, project, flag, &path).await?;
     super::unlink(&state, &user, project, &f, &key).await?;
-    Ok(Redirect::to(&format!("/issues/{}", normalize_key(&key))).into_response())
+    let key = read_key(&key).unwrap_or_else(|typed| typed);
+    Ok(Redirect::to(&format!("/issues/{key}")).into_response())
 }
 
 struct Choice {
@@ -274,9 +274,10 @@ pub(crate) async fn create_flag_form(
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
-    let issue_key = normalize_key(&q.issue_key);
+    let read = read_key(&q.issue_key);
+    let issue_key = read.clone().unwrap_or_else(|typed| typed);
     let mut errors = BTreeMap::new();
-    if !is_issue_key(&issue_key) {
+    if read.is_err() {
         errors.insert(
             "issue",
             "Open this page from a Jira issue: it needs the issue's key (issueKey=SHOP-123)."
@@ -307,7 +308,7 @@ pub(crate) async fn create_flag(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     refuse_cross_site(&headers)?;
-    let issue_key = normalize_key(field(&fields, "issue_key"));
+    let issue_key = read_key(field(&fields, "issue_key")).unwrap_or_else(|typed| typed);
     let project = field(&fields, "project").trim().to_owned();
     let name = field(&fields, "name").trim().to_owned();
     let key = field(&fields, "key").trim().to_owned();
@@ -448,7 +449,7 @@ async fn render_link(
         }
     }
     let error = error.or_else(|| {
-        (!is_issue_key(&issue_key)).then(|| {
+        read_key(&issue_key).is_err().then(|| {
             "Open this page from a Jira issue: it needs the issue's key (issueKey=SHOP-123)."
                 .to_owned()
         })
@@ -465,7 +466,8 @@ pub(crate) async fn link_flag_form(
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
-    render_link(&state, &user, normalize_key(&q.issue_key), q.q, None, StatusCode::OK).await
+    let issue_key = read_key(&q.issue_key).unwrap_or_else(|typed| typed);
+    render_link(&state, &user, issue_key, q.q, None, StatusCode::OK).await
 }
 
 /// `POST /jira/link-flag`: links the chosen flag, then shows the issue's flags.
@@ -476,7 +478,7 @@ pub(crate) async fn link_flag(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     refuse_cross_site(&headers)?;
-    let issue_key = normalize_key(field(&fields, "issue_key"));
+    let issue_key = read_key(field(&fields, "issue_key")).unwrap_or_else(|typed| typed);
     let (project, flag) = (field(&fields, "project"), field(&fields, "flag"));
     let q = field(&fields, "q").to_owned();
     let path = "/jira/link-flag".to_owned();

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use tether_jira::Options;
+use tether_refs::IssueKey;
 use tether_store::{
     CachedIssue, EnvKind, FlagState, FlagSync, JiraSite, Project, ProjectJira, StoreError, now_ms,
 };
@@ -63,21 +64,10 @@ impl LinkError {
     }
 }
 
-/// Whether `s` looks like an issue key: `ABC-123` (a capital letter first, then
-/// capitals, digits or `_`; a number without a leading zero).
-pub(crate) fn is_issue_key(s: &str) -> bool {
-    let Some((project, number)) = s.split_once('-') else { return false };
-    let mut p = project.bytes();
-    p.next().is_some_and(|b| b.is_ascii_uppercase())
-        && p.all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        && !number.is_empty()
-        && !number.starts_with('0')
-        && number.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// An issue key as typed, trimmed and upper-cased (`shop-1 ` → `SHOP-1`).
-pub(crate) fn normalize_key(s: &str) -> String {
-    s.trim().to_ascii_uppercase()
+/// An issue key as a person typed it, read as Jira writes it (`shop-1 ` →
+/// `SHOP-1`); what was typed, trimmed, when it is not an issue key.
+pub(crate) fn read_key(typed: &str) -> Result<String, String> {
+    IssueKey::parse_user_input(typed).map(|k| k.to_string()).map_err(|_| typed.trim().to_owned())
 }
 
 /// Keys a flag definition adds to its `jira.issues` property are checked against
@@ -107,7 +97,7 @@ pub(crate) async fn check_issues(
     project: &str,
     keys: &[String],
 ) -> Result<Vec<CachedIssue>, LinkError> {
-    if let Some(bad) = keys.iter().find(|k| !is_issue_key(k)) {
+    if let Some(bad) = keys.iter().find(|k| IssueKey::parse(k).is_err()) {
         return Err(LinkError::InvalidKey(bad.clone()));
     }
     if keys.is_empty() {

@@ -37,7 +37,7 @@ pub(crate) async fn link(
     issue: &str,
 ) -> Result<(CachedIssue, bool), ApiError> {
     caller.require(Action::CreateFlagLink, &flag_resource(project, &flag.flag, None))?;
-    let key = normalize_key(issue);
+    let key = read_key(issue).unwrap_or_else(|typed| typed);
     let mut found = check_issues(state, project, std::slice::from_ref(&key))
         .await
         .map_err(|e| e.into_api("issue"))?;
@@ -57,7 +57,7 @@ pub(crate) async fn unlink(
     issue: &str,
 ) -> Result<bool, ApiError> {
     caller.require(Action::DeleteFlagLink, &flag_resource(project, &flag.flag, None))?;
-    let issue = normalize_key(issue);
+    let issue = read_key(issue).unwrap_or_else(|typed| typed);
     let removed =
         state.store.unlink_flag_issue(project, &flag.flag.key, &issue, &caller.actor()).await?;
     if removed {
