@@ -131,11 +131,43 @@ pub(crate) async fn revoke(
         Err(e) => return Err(e.into()),
     };
     caller.require(Action::RevokeToken, &token_resource(&token.member, &token.name))?;
+    if !may_revoke(&state, &caller, &token).await? {
+        return Err(ApiError::Forbidden(format!(
+            "token {:?} may revoke only itself and the tokens it created (and theirs); \
+             {:?} is not one of them (an admin may revoke any token)",
+            caller.token.name, token.name
+        )));
+    }
     if state.store.revoke_token(id, &caller.actor()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::Conflict(format!("token {id} is already revoked")))
     }
+}
+
+/// A token revokes itself and its descendants (the tokens it created, and
+/// theirs); one whose roles grant revoking anyone's tokens (`token/*`, as the
+/// admin role does) revokes any. Without this, a writer could revoke its own
+/// creator and siblings (`member/$self` covers every token of its member).
+async fn may_revoke(
+    state: &AppState,
+    caller: &Caller,
+    target: &TokenInfo,
+) -> Result<bool, ApiError> {
+    let anyones = Resource::Token { owner: String::new(), token: Named::new(target.name.clone()) };
+    if target.id == caller.token.id || caller.can(Action::RevokeToken, &anyones) {
+        return Ok(true);
+    }
+    let mut parent = target.created_by;
+    // Chains are at most a few tokens long (auth refuses deeper ones).
+    for _ in 0..16 {
+        match parent {
+            None => return Ok(false),
+            Some(id) if id == caller.token.id => return Ok(true),
+            Some(id) => parent = state.store.token(id).await?.created_by,
+        }
+    }
+    Ok(false)
 }
 
 fn env_resource(project: &str, env: &str) -> Resource {

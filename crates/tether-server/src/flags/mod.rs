@@ -440,3 +440,6 @@ pub(crate) enum SegmentWrite {
     Create,
     Update { based_on: Option<i64> },
 }
+
+#[cfg(test)]
+mod tests;

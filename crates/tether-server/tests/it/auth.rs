@@ -157,3 +157,33 @@ async fn projects_a_token_may_not_view_are_not_listed() {
     let r = s.client.get(s.at("/api/projects/beta")).bearer_auth(&narrow).send().await.unwrap();
     assert_eq!(r.status(), 403);
 }
+
+async fn delete_as(s: &TestServer, token: &str, path: &str) -> u16 {
+    s.client.delete(s.at(path)).bearer_auth(token).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn a_writer_token_revoked_its_own_creator_and_siblings() {
+    // Reported: a writer token revoked the admin token that created it (and its
+    // siblings), which cascaded to every token below and locked everyone out.
+    let s = TestServer::start().await;
+    let (root_id, root) = token(&s, &s.token, "root-writer", &["writer"]).await;
+    let (writer_id, writer) = token(&s, &root, "writer", &["writer"]).await;
+    let (sibling_id, _) = token(&s, &root, "sibling", &["reader"]).await;
+    let (child_id, child) = token(&s, &writer, "child", &["writer"]).await;
+    let (grandchild_id, _) = token(&s, &child, "grandchild", &["reader"]).await;
+    let admin_id = s.store.list_tokens().await.unwrap()[0].id;
+    for (target, what) in
+        [(root_id, "its creator"), (sibling_id, "a sibling"), (admin_id, "the admin")]
+    {
+        let status = delete_as(&s, &writer, &format!("/api/tokens/{target}")).await;
+        assert_eq!(status, 403, "a writer may not revoke {what}");
+    }
+    assert_eq!(delete_as(&s, &writer, &format!("/api/tokens/{grandchild_id}")).await, 204);
+    assert_eq!(delete_as(&s, &writer, &format!("/api/tokens/{child_id}")).await, 204);
+    assert_eq!(delete_as(&s, &writer, &format!("/api/tokens/{writer_id}")).await, 204, "itself");
+    // The admin revokes any token.
+    assert_eq!(delete_as(&s, &s.token, &format!("/api/tokens/{sibling_id}")).await, 204);
+    let (status, _) = s.get_json("/api/projects").await;
+    assert_eq!(status, 200, "the admin still works");
+}
