@@ -53,11 +53,13 @@ impl FromRequestParts<AppState> for Caller {
                 "an API token is required: Authorization: Bearer tether-api-…".to_owned(),
             )
         })?;
-        let token = state
-            .store
-            .token_by_secret(secret)
-            .await?
-            .ok_or_else(|| ApiError::Unauthorized("unknown or revoked API token".to_owned()))?;
+        let addr = crate::throttle::client_addr(parts);
+        state.throttle.check(addr).map_err(crate::throttle::too_many)?;
+        let Some(token) = state.store.token_by_secret(secret).await? else {
+            let why = "unknown or revoked API token";
+            crate::throttle::refused(state, addr, "an API token", why);
+            return Err(ApiError::Unauthorized(why.to_owned()));
+        };
         let principal = principal_for(&state.store, &token, 0).await?;
         Ok(Caller { principal, token })
     }

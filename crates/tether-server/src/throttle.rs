@@ -105,6 +105,38 @@ pub fn client_addr(parts: &Parts) -> IpAddr {
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
+/// The caller's address, for the failure allowance.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddr(pub IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &S,
+    ) -> Result<ClientAddr, std::convert::Infallible> {
+        Ok(ClientAddr(client_addr(parts)))
+    }
+}
+
+/// The 429 of an address that spent its failure allowance.
+pub(crate) fn too_many(wait: Duration) -> crate::error::ApiError {
+    crate::error::ApiError::TooManyRequests {
+        message: "too many refused credentials from this address; try again later".into(),
+        retry_after: wait,
+    }
+}
+
+/// Records a refused credential from `addr`: spends from its allowance and logs
+/// a warning, at most one per interval (with how many were held back).
+pub(crate) fn refused(state: &crate::AppState, addr: IpAddr, what: &str, why: &str) {
+    state.throttle.failed(addr);
+    if let Some(held_back) = state.refusal_log.pass() {
+        tracing::warn!(client = %addr, reason = %why, held_back, "refused {what}");
+    }
+}
+
 /// Lets one warning through per interval and counts the ones held back.
 #[derive(Debug)]
 pub struct WarnGate {

@@ -40,6 +40,7 @@ use tether_store::{JiraAuthKind, JiraSite, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::throttle::ClientAddr;
 
 const LOGO: &str = include_str!("../../static/tether-logo.svg");
 
@@ -157,11 +158,10 @@ fn now_secs(clock: &tether_store::Clock) -> i64 {
     clock.now_ms() / 1000
 }
 
-/// A refusal of a request from Jira: 401 with the reason (never a secret).
+/// A refusal of a request from Jira: 401 with the reason (never a secret). The
+/// warning is logged where the refusal is answered, rate-limited.
 fn refused(why: impl Into<String>) -> ApiError {
-    let why = why.into();
-    tracing::warn!(reason = %why, "refused a request claiming to come from Jira");
-    ApiError::Unauthorized(why)
+    ApiError::Unauthorized(why.into())
 }
 
 fn jwt_refused(e: JwtError) -> ApiError {
@@ -240,20 +240,6 @@ fn check_audience(state: &AppState, claims: &ConnectClaims) -> Result<(), ApiErr
     }
 }
 
-/// The caller's address, for the failure allowance.
-pub(crate) struct ClientAddr(pub std::net::IpAddr);
-
-impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _: &AppState,
-    ) -> Result<ClientAddr, std::convert::Infallible> {
-        Ok(ClientAddr(crate::throttle::client_addr(parts)))
-    }
-}
-
 /// Who vouched for a lifecycle callback.
 enum Signer {
     /// Atlassian, with its published key (RS256).
@@ -268,18 +254,10 @@ async fn throttled<F>(state: &AppState, addr: ClientAddr, handle: F) -> Result<S
 where
     F: Future<Output = Result<StatusCode, ApiError>>,
 {
-    if let Err(wait) = state.throttle.check(addr.0) {
-        return Err(ApiError::TooManyRequests {
-            message: "too many refused requests from this address; try again later".into(),
-            retry_after: wait,
-        });
-    }
+    state.throttle.check(addr.0).map_err(crate::throttle::too_many)?;
     let result = handle.await;
     if let Err(ApiError::Unauthorized(why)) = &result {
-        state.throttle.failed(addr.0);
-        if let Some(held_back) = state.refusal_log.pass() {
-            tracing::warn!(reason = %why, client = %addr.0, held_back, "refused a Connect lifecycle callback");
-        }
+        crate::throttle::refused(state, addr.0, "a Connect lifecycle callback", why);
     }
     result
 }
@@ -480,6 +458,10 @@ impl FromRequestParts<AppState> for FromJira {
             .unwrap_or_else(|| parts.uri.clone());
         let query = query_pairs(&uri);
         let Some(token) = presented_jwt(&parts.headers, &query) else { return Ok(FromJira(None)) };
+        let addr = crate::throttle::client_addr(parts);
+        if let Err(wait) = state.throttle.check(addr) {
+            return Err(crate::throttle::too_many(wait).into_response());
+        }
         let check = async {
             let issuer = connect_jwt_issuer(&token).map_err(jwt_refused)?;
             let site = known_site(state, &issuer).await?;
@@ -491,7 +473,12 @@ impl FromRequestParts<AppState> for FromJira {
         };
         match check.await {
             Ok(found) => Ok(FromJira(Some(found))),
-            Err(e) => Err(e.into_response()),
+            Err(e) => {
+                if let ApiError::Unauthorized(why) = &e {
+                    crate::throttle::refused(state, addr, "a page load from Jira", why);
+                }
+                Err(e.into_response())
+            }
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub(crate) mod snapshots;
 
+use crate::throttle::ClientAddr;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
@@ -81,6 +82,8 @@ enum Refusal {
     Unauthorized(&'static str),
     Forbidden(&'static str),
     RateLimited(Duration),
+    /// The address spent its allowance of refused keys.
+    TooManyFailures(Duration),
     /// 400 or 404 with `{key?, errorCode, errorDetails}`.
     Evaluation {
         status: StatusCode,
@@ -104,13 +107,15 @@ impl IntoResponse for Refusal {
                 (StatusCode::FORBIDDEN, axum::Json(json!({ "errorDetails": details })))
                     .into_response()
             }
-            Refusal::RateLimited(wait) => {
+            Refusal::RateLimited(wait) | Refusal::TooManyFailures(wait) => {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                let mut r = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    axum::Json(json!({ "errorDetails": "rate limit of this SDK key reached" })),
-                )
-                    .into_response();
+                let details = match self {
+                    Refusal::RateLimited(_) => "rate limit of this SDK key reached",
+                    _ => "too many refused SDK keys from this address; try again later",
+                };
+                let mut r =
+                    (StatusCode::TOO_MANY_REQUESTS, axum::Json(json!({ "errorDetails": details })))
+                        .into_response();
                 r.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs.max(1)));
                 r
             }
@@ -144,6 +149,7 @@ fn presented_key(headers: &HeaderMap) -> Option<&str> {
 /// Authenticates, rate-limits, and returns the environment's snapshot.
 async fn authorise(
     state: &AppState,
+    addr: std::net::IpAddr,
     headers: &HeaderMap,
 ) -> Result<(SdkKeyScope, Arc<Snapshot>), Refusal> {
     let Some(key) = presented_key(headers).filter(|k| !k.is_empty()) else {
@@ -158,6 +164,9 @@ async fn authorise(
     let scope = match cached {
         Some(scope) => scope,
         None => {
+            // Keys not seen lately are looked up, within the address's allowance of
+            // refused keys (cached ones cost the database nothing).
+            state.throttle.check(addr).map_err(Refusal::TooManyFailures)?;
             let found = state.store.sdk_key_scope(key).await.map_err(|e| {
                 tracing::error!(error = %crate::error::error_chain(&e), "cannot check an SDK key");
                 Refusal::Internal
@@ -174,6 +183,7 @@ async fn authorise(
                         "API tokens cannot evaluate flags: use an SDK key of the environment",
                     ));
                 }
+                crate::throttle::refused(state, addr, "an SDK key", "unknown or revoked SDK key");
                 return Err(Refusal::Unauthorized("unknown or revoked SDK key"));
             };
             if let Ok(mut m) = gate.verified.write() {
@@ -321,11 +331,12 @@ fn json_body(
 /// `POST /ofrep/v1/evaluate/flags/{key}`.
 async fn single(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Path(key): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (_, snapshot) = match authorise(&state, &headers).await {
+    let (_, snapshot) = match authorise(&state, addr, &headers).await {
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };
@@ -340,8 +351,13 @@ async fn single(
 }
 
 /// `POST /ofrep/v1/evaluate/flags`: every flag of the environment.
-async fn bulk(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (scope, snapshot) = match authorise(&state, &headers).await {
+async fn bulk(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (scope, snapshot) = match authorise(&state, addr, &headers).await {
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };

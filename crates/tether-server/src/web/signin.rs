@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::{NavItem, nav};
 use crate::auth::{Caller, SESSION_COOKIE};
 use crate::error::ApiError;
+use crate::throttle::ClientAddr;
 use crate::{AppState, VERSION};
 
 /// A signed-in person (or an API client with a Bearer token).
@@ -88,12 +89,16 @@ pub(crate) struct SignInForm {
     next: String,
 }
 
-/// Only paths on this site: no open redirects.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Only paths on this site: no open redirects. A path has no control characters
+/// or white space (browsers drop tabs and newlines, so `/\t/evil.example` would
+/// become `//evil.example`), and does not start with `//` or `/\` (which browsers
+/// read as another host); anything else goes to `/`.
+pub(crate) fn safe_next(next: &str) -> String {
+    let plain = next.chars().all(|c| !c.is_control() && !c.is_whitespace() && c != '\\');
+    if plain && next.starts_with('/') && !next.starts_with("//") {
         next.to_owned()
     } else {
-        "/flags".to_owned()
+        "/".to_owned()
     }
 }
 
@@ -120,7 +125,14 @@ pub(crate) async fn form(Query(q): Query<Next>) -> Response {
     page(q.next, None, StatusCode::OK)
 }
 
-pub(crate) async fn submit(State(state): State<AppState>, Form(f): Form<SignInForm>) -> Response {
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    if let Err(wait) = state.throttle.check(addr) {
+        return crate::throttle::too_many(wait).into_response();
+    }
     let token = f.token.trim();
     match state.store.token_by_secret(token).await {
         Ok(Some(_)) => {
@@ -134,11 +146,14 @@ pub(crate) async fn submit(State(state): State<AppState>, Form(f): Form<SignInFo
             }
             r
         }
-        Ok(None) => page(
-            f.next,
-            Some("That token is unknown or revoked.".to_owned()),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Ok(None) => {
+            crate::throttle::refused(&state, addr, "a sign-in", "unknown or revoked token");
+            page(
+                f.next,
+                Some("That token is unknown or revoked.".to_owned()),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
         Err(e) => ApiError::from(e).into_response(),
     }
 }

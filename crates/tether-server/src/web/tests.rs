@@ -119,3 +119,27 @@ fn clauses_read_as_words_with_negation() {
     check(Clause::in_segment(["beta", "staff"]), ("context", "is in segment", &["beta", "staff"]));
     check(Clause::in_segment(["beta"]).negated(), ("context", "is not in segment", &["beta"]));
 }
+
+#[test]
+fn open_redirect_at_sign_in() {
+    // Reported: `next=/\t/evil.example` was followed (browsers drop the tab, leaving
+    // `//evil.example`), and a newline in `next` was a 500.
+    use super::signin::safe_next;
+    let cases = [
+        ("/flags/shop/checkout?env=production", "/flags/shop/checkout?env=production"),
+        ("/", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("/flags\r\nSet-Cookie: x=y", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("/ /evil.example", "/"),
+        ("https://evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("", "/"),
+        ("/\u{2028}/evil.example", "/"),
+    ];
+    for (next, want) in cases {
+        assert_eq!(safe_next(next), want, "{next:?}");
+    }
+}

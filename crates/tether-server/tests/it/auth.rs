@@ -187,3 +187,56 @@ async fn a_writer_token_revoked_its_own_creator_and_siblings() {
     let (status, _) = s.get_json("/api/projects").await;
     assert_eq!(status, 200, "the admin still works");
 }
+
+#[tokio::test]
+async fn no_rate_limits_on_authentication_failures() {
+    // Reported: 500 bad tokens, 300 bad sign-ins and 300 bad SDK keys in under a
+    // second, all answered 401, each one a fresh guess.
+    let config = tether_server::ServerConfig {
+        auth_failures: tether_server::FailureLimit { burst: 5, per_minute: 1 },
+        ..tether_server::ServerConfig::default()
+    };
+    let s = TestServer::start_with(config).await;
+    let plain = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let r = plain
+            .get(s.at("/api/projects"))
+            .bearer_auth(format!("tether-api-guess-{i}"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429, 429, 429], "API tokens");
+    let r = plain.post(s.at("/signin")).form(&[("token", "guess")]).send().await.unwrap();
+    assert_eq!(r.status(), 429, "sign-ins share the address's allowance");
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    let r = plain
+        .post(s.at("/ofrep/v1/evaluate/flags"))
+        .bearer_auth("tether-sdk-guess")
+        .json(&json!({"context": {"targetingKey": "u"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "and SDK keys");
+    assert!(r.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn sign_in_failures_are_limited_too() {
+    let config = tether_server::ServerConfig {
+        auth_failures: tether_server::FailureLimit { burst: 3, per_minute: 1 },
+        ..tether_server::ServerConfig::default()
+    };
+    let s = TestServer::start_with(config).await;
+    let plain =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = plain.post(s.at("/signin")).form(&[("token", "guess")]).send().await.unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+}
