@@ -12,11 +12,15 @@ use serde::Serialize;
 use crate::error::Json;
 use crate::{AppState, admin, error::ApiError, flags, jira};
 
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(admin::routes())
         .merge(flags::api::routes())
         .merge(jira::api::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::project_visibility,
+        ))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }

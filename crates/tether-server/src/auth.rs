@@ -18,7 +18,7 @@ pub const SESSION_COOKIE: &str = "tether_session";
 const MAX_CHAIN: usize = 8;
 
 /// An authenticated API caller.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub principal: Principal,
     pub token: TokenInfo,
@@ -48,6 +48,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        // Already authenticated by the project-visibility layer.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let secret = presented_secret(&parts.headers).ok_or_else(|| {
             ApiError::Unauthorized(
                 "an API token is required: Authorization: Bearer tether-api-…".to_owned(),
@@ -137,4 +141,29 @@ pub(crate) async fn resolve_roles(store: &Store, names: &[String]) -> Result<Vec
         roles.push(role);
     }
     Ok(roles)
+}
+
+/// Under `/api/projects/{project}/…`, a project the caller may not view answers
+/// exactly as a project that does not exist (404), before anything else is read,
+/// so that 403 and 404 never tell whether something exists in a project the
+/// caller cannot see. The caller it authenticated is kept for the handler.
+pub(crate) async fn project_visibility(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    params: axum::extract::RawPathParams,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let project = params.iter().find(|(name, _)| *name == "project").map(|(_, v)| v.to_owned());
+    let Some(project) = project else { return next.run(req).await };
+    let (mut parts, body) = req.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    if !caller.can(Action::ViewProject, &crate::admin::project_resource(&project)) {
+        return ApiError::NotFound(format!("no project {project:?}")).into_response();
+    }
+    parts.extensions.insert(caller);
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }

@@ -155,7 +155,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
-        .nest("/api", api::router())
+        .nest("/api", api::router(&state))
         .nest("/ofrep", ofrep::router())
         .merge(web::router())
         .merge(flags::ui::router())

@@ -18,7 +18,7 @@ use crate::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/projects", get(projects::list).post(projects::create))
-        .route("/projects/{key}", get(projects::get))
+        .route("/projects/{project}", get(projects::get))
         .route(
             "/projects/{project}/environments",
             get(environments::list).post(environments::create),

@@ -112,9 +112,7 @@ pub(crate) async fn get(
     caller.require(Action::ViewProject, &project_resource(&key))?;
     match state.store.project(&key).await {
         Ok(p) => Ok(Json(p.into())),
-        Err(StoreError::NotFound) => {
-            Err(ApiError::NotFound(format!("no project with key {key:?}")))
-        }
+        Err(StoreError::NotFound) => Err(ApiError::NotFound(format!("no project {key:?}"))),
         Err(e) => Err(e.into()),
     }
 }

@@ -101,6 +101,7 @@ async fn submit(
 ) -> Result<Response, UiError> {
     refuse_cross_site(headers)?;
     let path = format!("/flags/{project}/{key}/{env}");
+    crate::web::page::require_visible(&user, &project, &path)?;
     let p = state.store.project(&project).await.map_err(or_404(&path))?;
     let based_on: i64 = field(&fields, "version")
         .and_then(|v| v.trim().parse().ok())

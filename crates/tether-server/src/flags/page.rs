@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::web::format::{
     ClauseText, absolute_time, clause_text, iso_time, json_text, percent, relative_time,
 };
-use crate::web::page::{UiError, html, or_404};
+use crate::web::page::{UiError, html, or_404, require_visible};
 use crate::web::signin::UiUser;
 use crate::web::{NavItem, nav};
 use crate::{AppState, VERSION};
@@ -199,9 +199,8 @@ pub(crate) async fn page(
     Path((project, key)): Path<(String, String)>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, UiError> {
-    user.require(tether_policy::Action::ViewProject, &super::project_resource(&project))
-        .map_err(|e| UiError::Forbidden(e.to_string()))?;
     let path = format!("/flags/{project}/{key}");
+    require_visible(&user, &project, &path)?;
     let p = state.store.project(&project).await.map_err(or_404(&path))?;
     let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
     if !query.tab.is_empty() {

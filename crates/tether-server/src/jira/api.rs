@@ -694,7 +694,12 @@ pub(crate) async fn issue_flags(
         can_view_project(&caller.principal, &Named::new(p.to_owned()))
     })
     .await?;
-    let cached = cached_issue_anywhere(&state, &issue).await?;
+    // What tether knows of the issue is shown only beside flags the caller may see:
+    // an issue linked only in other projects is not the caller's to read about.
+    let cached = match views.is_empty() {
+        true => None,
+        false => cached_issue_anywhere(&state, &issue).await?,
+    };
     Ok(Json(IssueFlagsView {
         summary: cached.as_ref().map(|(c, _)| c.summary.clone()),
         status: cached.as_ref().map(|(c, _)| c.status.clone()),

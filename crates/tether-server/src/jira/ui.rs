@@ -592,8 +592,7 @@ pub(super) async fn load_flag(
     key: &str,
     path: &str,
 ) -> Result<(Project, FlagState), UiError> {
-    user.require(Action::ViewProject, &crate::admin::project_resource(project))
-        .map_err(forbidden)?;
+    crate::web::page::require_visible(user, project, path)?;
     let missing = |e: StoreError| match e {
         StoreError::NotFound => UiError::NotFound(path.to_owned()),
         other => store(other),

@@ -60,3 +60,18 @@ pub(crate) fn html(status: StatusCode, t: &impl Template) -> Result<Response, Ui
 pub(crate) fn field<'f>(fields: &'f [(String, String)], name: &str) -> &'f str {
     fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
+
+/// A project the signed-in token may not view answers as one that does not exist:
+/// the HTML 404 page for `path`.
+pub(crate) fn require_visible(
+    user: &crate::auth::Caller,
+    project: &str,
+    path: &str,
+) -> Result<(), UiError> {
+    let resource = crate::admin::project_resource(project);
+    if user.can(tether_policy::Action::ViewProject, &resource) {
+        Ok(())
+    } else {
+        Err(UiError::NotFound(path.to_owned()))
+    }
+}

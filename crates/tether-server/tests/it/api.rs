@@ -32,7 +32,7 @@ async fn projects_are_created_listed_and_read() {
 
     let (status, err) = s.get_json("/api/projects/nope").await;
     assert_eq!(status, 404);
-    assert_eq!(err, json!({"code": "not_found", "message": "no project with key \"nope\""}));
+    assert_eq!(err, json!({"code": "not_found", "message": "no project \"nope\""}));
 }
 
 #[tokio::test]

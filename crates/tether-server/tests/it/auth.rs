@@ -155,7 +155,66 @@ async fn projects_a_token_may_not_view_are_not_listed() {
         listed.as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["alpha"]);
     let r = s.client.get(s.at("/api/projects/beta")).bearer_auth(&narrow).send().await.unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(r.status(), 404, "a project the token may not view reads as missing");
+}
+
+#[tokio::test]
+async fn leaks_across_projects_404_versus_403() {
+    // Reported: 404 versus 403 told whether a flag exists in a project the caller
+    // cannot view, and /api/issues/{KEY}/flags showed such a project's flags.
+    let s = TestServer::start().await;
+    for key in ["shop", "secret"] {
+        let (status, _) =
+            post(&s, &s.token, "/api/projects", json!({"key": key, "name": key})).await;
+        assert_eq!(status, 201);
+    }
+    let flag = json!({"key": "hidden", "name": "Hidden", "kind": "boolean",
+        "variations": [{"key": "on", "name": "On", "value": true}, {"key": "off", "name": "Off", "value": false}]});
+    assert_eq!(post(&s, &s.token, "/api/projects/secret/flags", flag).await.0, 201);
+    s.store.link_flag_issue("secret", "hidden", "SAND-1", "test").await.unwrap();
+    s.store
+        .put_role("shop-writer", "allow * on proj/shop\nallow * on proj/shop:env/*:flag/*", "test")
+        .await
+        .unwrap();
+    let (_, narrow) = token(&s, &s.token, "narrow", &["shop-writer"]).await;
+    let call = |method: reqwest::Method, path: &str| {
+        let req = s.client.request(method, s.at(path)).bearer_auth(&narrow);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    use reqwest::Method as M;
+    for (method, existing, missing) in [
+        (M::GET, "/api/projects/secret/flags/hidden", "/api/projects/nope/flags/hidden"),
+        (M::GET, "/api/projects/secret/flags/nothere", "/api/projects/nope/flags/nothere"),
+        (
+            M::POST,
+            "/api/projects/secret/flags/hidden/environments/production/toggle",
+            "/api/projects/nope/flags/hidden/environments/production/toggle",
+        ),
+        (M::DELETE, "/api/projects/secret/flags/hidden", "/api/projects/nope/flags/hidden"),
+        (
+            M::GET,
+            "/api/projects/secret/flags/hidden/issues",
+            "/api/projects/nope/flags/hidden/issues",
+        ),
+    ] {
+        let (a, body_a) = call(method.clone(), existing).await;
+        let (b, body_b) = call(method.clone(), missing).await;
+        assert_eq!((a, b), (404, 404), "{method} {existing}: {body_a} / {body_b}");
+        assert_eq!(
+            body_a["message"].as_str().unwrap().replace("secret", "nope"),
+            body_b["message"],
+            "the same answer for not there and not yours"
+        );
+    }
+    let (status, issue) = call(M::GET, "/api/issues/SAND-1/flags").await;
+    assert_eq!(status, 200);
+    assert_eq!(issue["flags"], json!([]), "{issue}");
+    let (_, found) = call(M::GET, "/api/issues?flag=hidden").await;
+    assert!(!found.to_string().contains("hidden"), "{found}");
+    assert!(!s.store.flag("secret", "hidden").await.unwrap().environments[0].config.on);
 }
 
 async fn delete_as(s: &TestServer, token: &str, path: &str) -> u16 {

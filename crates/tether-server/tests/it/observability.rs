@@ -53,7 +53,7 @@ async fn metrics_count_requests_by_route_template_and_report_the_outbox() {
     assert_eq!(
         sample(
             &text,
-            "tether_http_requests_total{method=\"GET\",route=\"/api/projects/{key}\",status=\"404\"}"
+            "tether_http_requests_total{method=\"GET\",route=\"/api/projects/{project}\",status=\"404\"}"
         ),
         Some(3.0),
         "{text}"
@@ -69,7 +69,7 @@ async fn metrics_count_requests_by_route_template_and_report_the_outbox() {
     assert_eq!(
         sample(
             &text,
-            "tether_http_request_duration_seconds_count{method=\"GET\",route=\"/api/projects/{key}\"}"
+            "tether_http_request_duration_seconds_count{method=\"GET\",route=\"/api/projects/{project}\"}"
         ),
         Some(3.0),
         "{text}"
