@@ -109,11 +109,43 @@ pub(crate) fn compile_flag(
     }
 }
 
+/// Upper bounds on what a flag definition may hold, so that one flag cannot fill
+/// the database or every snapshot (a 900 KB description and 20,000 tags were once
+/// accepted).
+pub mod limits {
+    pub const NAME: usize = 200;
+    pub const DESCRIPTION: usize = 10_000;
+    pub const TAGS: usize = 50;
+    pub const TAG: usize = 64;
+    pub const VARIATIONS: usize = 100;
+    pub const VARIATION_NAME: usize = 200;
+    pub const PROPERTIES: usize = 50;
+    pub const PROPERTY_VALUES: usize = 500;
+    pub const PROPERTY_VALUE: usize = 1_000;
+}
+
+fn check_len(s: &str, max: usize, path: impl Into<String>, errors: &mut Vec<ValidationError>) {
+    if s.chars().count() > max {
+        push(errors, path, Problem::TooLong { max });
+    }
+}
+
+fn check_count(n: usize, max: usize, path: &str, errors: &mut Vec<ValidationError>) {
+    if n > max {
+        push(errors, path, Problem::TooMany { max });
+    }
+}
+
 pub(crate) fn check_definition(flag: &Flag, errors: &mut Vec<ValidationError>) {
     check_key(&flag.key, "key", errors);
     if flag.name.trim().is_empty() {
         push(errors, "name", Problem::Empty);
     }
+    check_len(&flag.name, limits::NAME, "name", errors);
+    check_len(&flag.description, limits::DESCRIPTION, "description", errors);
+    check_count(flag.tags.len(), limits::TAGS, "tags", errors);
+    check_count(flag.variations.len(), limits::VARIATIONS, "variations", errors);
+    check_count(flag.custom_properties.len(), limits::PROPERTIES, "custom_properties", errors);
     if flag.variations.is_empty() {
         push(errors, "variations", Problem::Empty);
     }
@@ -126,15 +158,22 @@ pub(crate) fn check_definition(flag: &Flag, errors: &mut Vec<ValidationError>) {
         if !flag.kind.accepts(&v.value) {
             push(errors, format!("variations[{i}].value"), Problem::WrongKind(flag.kind));
         }
+        check_len(&v.name, limits::VARIATION_NAME, format!("variations[{i}].name"), errors);
     }
     for (i, tag) in flag.tags.iter().enumerate() {
         if tag.trim().is_empty() {
             push(errors, format!("tags[{i}]"), Problem::Empty);
         }
+        check_len(tag, limits::TAG, format!("tags[{i}]"), errors);
     }
     for (key, property) in &flag.custom_properties {
         if key.trim().is_empty() {
             push(errors, "custom_properties", Problem::Empty);
+        }
+        let path = format!("custom_properties[{key:?}].values");
+        check_count(property.values.len(), limits::PROPERTY_VALUES, &path, errors);
+        for (i, value) in property.values.iter().enumerate() {
+            check_len(value, limits::PROPERTY_VALUE, format!("{path}[{i}]"), errors);
         }
         if key == crate::JIRA_ISSUES_PROPERTY {
             for (i, issue) in property.values.iter().enumerate() {

@@ -43,6 +43,7 @@
 //!   if it is excluded, else if any of the segment's rules matches. Negation applies plainly.
 
 pub mod bucket;
+pub use compile::limits;
 mod compile;
 mod context;
 mod eval;

@@ -51,6 +51,10 @@ pub enum Problem {
     DuplicateTarget(String),
     #[error("invalid Jira issue key {0:?}")]
     InvalidIssueKey(String),
+    #[error("is too long: at most {max} characters")]
+    TooLong { max: usize },
+    #[error("has too many items: at most {max}")]
+    TooMany { max: usize },
 }
 
 impl Problem {
@@ -74,6 +78,8 @@ impl Problem {
             Problem::NestedSegment => "nested_segment",
             Problem::DuplicateTarget(_) => "duplicate_target",
             Problem::InvalidIssueKey(_) => "invalid_issue_key",
+            Problem::TooLong { .. } => "too_long",
+            Problem::TooMany { .. } => "too_many",
         }
     }
 }

@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::client::Api;
 use crate::config::Config;
+use crate::dblock::DatabaseLock;
 use crate::run::{init_tracing, open_store, run_server};
 
 /// `tether demo`'s options.
@@ -60,12 +61,16 @@ const DC_SITE: &str = "demo-dc-sandbox";
 
 pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
     init_tracing(&config)?;
+    let mut lock = DatabaseLock::acquire(config.database_url.expose_secret(), "tether demo")?;
     let store = open_store(&config).await?;
     let sdk_key = seed_demo(&store).await?;
     let api_token = demo_api_token(&store).await?;
     let listener = bind(config.listen.ip(), args.port, config.listen.port()).await?;
     config.listen = listener.local_addr()?;
     let url = config.public_url();
+    if let Some(lock) = &mut lock {
+        lock.announce(&url)?;
+    }
     let mut banner = format!(
         "\ntether {} demo is running\n\n  web UI:   {url}/\n  status:   {url}/status\n  \
          API:      {url}/api/projects\n  data:     {}\n\n  \

@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod config;
+mod dblock;
 mod demo;
 mod jira_cmd;
 mod run;

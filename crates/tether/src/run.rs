@@ -11,6 +11,7 @@ use tether_store::{MasterKey, Store, StoreError};
 use tokio::net::TcpListener;
 
 use crate::config::{Config, ConfigError, LogFormat};
+use crate::dblock::DatabaseLock;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -115,6 +116,7 @@ pub(crate) async fn open_store(config: &Config) -> Result<Store> {
 
 pub async fn migrate(config: Config) -> Result<()> {
     init_tracing(&config)?;
+    let _lock = DatabaseLock::acquire(config.database_url.expose_secret(), "tether migrate")?;
     let store = open_store(&config).await?;
     let status = store.schema_status().await?;
     println!(
@@ -142,10 +144,14 @@ where
 
 pub async fn serve(config: Config) -> Result<()> {
     init_tracing(&config)?;
+    let mut lock = DatabaseLock::acquire(config.database_url.expose_secret(), "tether serve")?;
     let store = open_store(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    if let Some(lock) = &mut lock {
+        lock.announce(&config.public_url())?;
+    }
     run_server(&config, store, listener, None).await
 }
 

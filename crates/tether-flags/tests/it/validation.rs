@@ -164,3 +164,17 @@ fn snapshot_issues() {
         flag "bad": variations[0].value: value is not of the flag's kind, boolean"#]]
     .assert_eq(&issues.join("\n"));
 }
+
+#[test]
+#[rustfmt::skip] // one case a line
+fn descriptions_and_tags_need_length_caps() {
+    // Reported: 900 KB descriptions and 20,000 tags were accepted.
+    use tether_flags::limits;
+    check_flag(|f| f.description = "d".repeat(limits::DESCRIPTION), expect!["ok"]);
+    check_flag(|f| f.description = "d".repeat(900_000), expect!["description: is too long: at most 10000 characters [too_long]"]);
+    check_flag(|f| f.name = "n".repeat(201), expect!["name: is too long: at most 200 characters [too_long]"]);
+    check_flag(|f| f.tags = (0..20_000).map(|i| format!("t{i}")).take(51).collect(), expect!["tags: has too many items: at most 50 [too_many]"]);
+    check_flag(|f| f.tags = vec!["t".repeat(65)], expect!["tags[0]: is too long: at most 64 characters [too_long]"]);
+    check_flag(|f| f.variations[0].name = "v".repeat(201), expect!["variations[0].name: is too long: at most 200 characters [too_long]"]);
+    check_flag(|f| { f.custom_properties.insert("p".into(), CustomProperty { name: "P".into(), values: vec!["x".repeat(1_001)] }); }, expect![[r#"custom_properties["p"].values[0]: is too long: at most 1000 characters [too_long]"#]]);
+}

@@ -76,11 +76,57 @@ pub(crate) struct DeliveryView {
     at: i64,
 }
 
-fn view(w: Webhook) -> WebhookView {
+/// Whether `caller` manages `w` (may change it): only then is its URL shown whole
+/// and its delivery errors word for word.
+fn manages(caller: &Caller, w: &Webhook) -> bool {
+    caller.can(Action::UpdateWebhook, &resource(&w.name))
+}
+
+/// A URL as someone who does not manage the webhook sees it: scheme, host and port
+/// only. Credentials and paths (`https://user:pass@host/SECRET`) are secrets.
+fn redact_url(url: &str) -> String {
+    match url.parse::<axum::http::Uri>() {
+        Ok(u) => match (u.scheme_str(), u.host()) {
+            (Some(scheme), Some(host)) => match u.port_u16() {
+                Some(port) => format!("{scheme}://{host}:{port}/…"),
+                None => format!("{scheme}://{host}/…"),
+            },
+            _ => "…".to_owned(),
+        },
+        Err(_) => "…".to_owned(),
+    }
+}
+
+/// A delivery error as someone who does not manage the webhook sees it: its kind,
+/// not its text, which can tell what answers at an address (a port scanner).
+fn error_category(error: &str) -> &'static str {
+    let e = error.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| e.contains(w));
+    if has(&["not allowed", "refused to deliver"]) {
+        "address not allowed"
+    } else if has(&["timed out", "timeout"]) {
+        "timed out"
+    } else if has(&["dns", "resolve", "lookup"]) {
+        "name resolution failed"
+    } else if has(&["certificate", "tls", "ssl"]) {
+        "TLS failed"
+    } else if has(&["redirect"]) {
+        "redirect not followed"
+    } else if has(&["connect", "refused", "reset", "unreachable"]) {
+        "connection failed"
+    } else if has(&["status", "http"]) {
+        "the receiver answered with an error"
+    } else {
+        "delivery failed"
+    }
+}
+
+fn view(w: Webhook, caller: &Caller) -> WebhookView {
+    let url = if manages(caller, &w) { w.url.clone() } else { redact_url(&w.url) };
     WebhookView {
         id: w.id,
         name: w.name,
-        url: w.url,
+        url,
         filter: FilterWire {
             projects: w.filter.projects,
             environments: w.filter.environments,
@@ -93,13 +139,17 @@ fn view(w: Webhook) -> WebhookView {
     }
 }
 
-fn delivery_view(d: DeliveryRecord) -> DeliveryView {
+fn delivery_view(d: DeliveryRecord, whole: bool) -> DeliveryView {
+    let error = match whole {
+        true => d.error,
+        false => d.error.map(|e| error_category(&e).to_owned()),
+    };
     DeliveryView {
         id: d.id,
         event: d.event,
         attempt: d.attempt,
         status_code: d.status_code,
-        error: d.error,
+        error,
         duration_ms: d.duration_ms,
         at: d.at,
     }
@@ -144,7 +194,7 @@ pub(crate) async fn create(
         enabled: body.enabled,
     };
     let created = state.store.create_webhook(&new, &caller.actor()).await?;
-    Ok((StatusCode::CREATED, Json(view(created))))
+    Ok((StatusCode::CREATED, Json(view(created, &caller))))
 }
 
 pub(crate) async fn list(
@@ -156,7 +206,7 @@ pub(crate) async fn list(
         hooks
             .into_iter()
             .filter(|w| caller.can(Action::ViewWebhook, &resource(&w.name)))
-            .map(view)
+            .map(|w| view(w, &caller))
             .collect(),
     ))
 }
@@ -187,6 +237,47 @@ pub(crate) async fn deliveries(
 ) -> Result<Json<Vec<DeliveryView>>, ApiError> {
     let hook = find(&state, id).await?;
     caller.require(Action::ViewWebhook, &resource(&hook.name))?;
+    let whole = manages(&caller, &hook);
     let log = state.store.deliveries(id, 100).await?;
-    Ok(Json(log.into_iter().map(delivery_view).collect()))
+    Ok(Json(log.into_iter().map(|d| delivery_view(d, whole)).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{error_category, redact_url};
+
+    #[test]
+    fn webhook_urls_with_credentials_are_redacted() {
+        // Reported: `https://user:pass@…/SECRETPATH` was shown to every reader.
+        let cases = [
+            ("https://user:pass@hooks.example.com/SECRETPATH?t=x", "https://hooks.example.com/…"),
+            ("http://10.0.0.5:8080/a", "http://10.0.0.5:8080/…"),
+            ("not a url", "…"),
+        ];
+        for (url, want) in cases {
+            assert_eq!(redact_url(url), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn delivery_errors_read_as_categories() {
+        let cases = [
+            (
+                "error sending request: tcp connect error: Connection refused (os error 111)",
+                "connection failed",
+            ),
+            ("operation timed out", "timed out"),
+            ("dns error: failed to lookup address information", "name resolution failed"),
+            ("invalid peer certificate: UnknownIssuer", "TLS failed"),
+            (
+                "refused to deliver to 127.0.0.1: loopback addresses are not allowed",
+                "address not allowed",
+            ),
+            ("the receiver answered HTTP 500", "the receiver answered with an error"),
+            ("something else", "delivery failed"),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error_category(error), want, "{error}");
+        }
+    }
 }

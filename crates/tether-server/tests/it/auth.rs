@@ -299,3 +299,27 @@ async fn sign_in_failures_are_limited_too() {
     }
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
 }
+
+#[tokio::test]
+async fn webhook_urls_with_credentials_are_shown_to_readers() {
+    // Reported: `https://user:pass@…/SECRETPATH` was listed whole to every reader.
+    let s = TestServer::start().await;
+    let url = "https://user:pass@hooks.example.com/SECRETPATH";
+    let body = json!({"name": "ci", "url": url, "secret": "0123456789abcdef"});
+    assert_eq!(post(&s, &s.token, "/api/webhooks", body).await.0, 201);
+    let (_, reader) = token(&s, &s.token, "reader", &["reader"]).await;
+    let listed: Value = s
+        .client
+        .get(s.at("/api/webhooks"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["url"], "https://hooks.example.com/…", "{listed}");
+    assert!(!listed.to_string().contains("pass") && !listed.to_string().contains("SECRETPATH"));
+    let (_, whole) = s.get_json("/api/webhooks").await;
+    assert_eq!(whole[0]["url"], url, "those who manage it see it whole");
+}
