@@ -18,6 +18,7 @@ mod outbox;
 mod projects;
 mod sdk_keys;
 mod settings;
+pub mod testing;
 mod tokens;
 mod webhooks;
 
