@@ -131,16 +131,12 @@ impl Auth {
 /// RFC 3986 percent-encoding as Connect and OAuth 1.0a define it: everything but
 /// `A-Z a-z 0-9 - . _ ~` is escaped, so a space is `%20` (never `+`) and `*` is `%2A`.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, UNRESERVED_ONLY).to_string()
 }
+
+/// What RFC 3986 escapes in a component: everything but its unreserved characters.
+const UNRESERVED_ONLY: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Atlassian Connect's canonical request: `METHOD&path&query`.
 ///

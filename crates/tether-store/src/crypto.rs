@@ -9,6 +9,9 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::StoreError;
 
 const FORMAT_V1: u8 = 1;
 const NONCE_LEN: usize = 12;
@@ -61,6 +64,25 @@ impl MasterKey {
     /// The key as base64, for writing a key file.
     pub fn to_base64(&self) -> String {
         BASE64.encode(self.0)
+    }
+
+    /// Seals a secret text under `context` (the name of the row it is stored in).
+    pub(crate) fn seal_secret(&self, context: &str, secret: &SecretString) -> Vec<u8> {
+        self.seal(context, secret.expose_secret().as_bytes())
+    }
+
+    /// Opens a secret text sealed under `context`: the one way every stored secret
+    /// (settings, Jira sites, webhooks) is read back.
+    pub(crate) fn open_secret(
+        &self,
+        context: &str,
+        sealed: &[u8],
+    ) -> Result<SecretString, StoreError> {
+        let plain =
+            self.open(context, sealed).ok_or_else(|| StoreError::Decrypt(context.to_owned()))?;
+        String::from_utf8(plain)
+            .map(SecretString::from)
+            .map_err(|_| StoreError::Decrypt(context.to_owned()))
     }
 
     pub(crate) fn seal(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {

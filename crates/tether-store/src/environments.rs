@@ -15,10 +15,9 @@ use tether_flags::{EnvConfig, Flag};
 use crate::audit::audit_on;
 use crate::flag_format::{config_to_json, flag_from_json};
 use crate::flags::{check_version, conflict_as, emit, event};
-use crate::outbox::enqueue_on;
+use crate::outbox::kinds::Event;
 use crate::projects::{EnvKind, NewEnvironment, Project};
-use crate::webhooks::{EVENT_KIND, Event};
-use crate::{Result, Store, StoreError, now_ms, with_write_tx};
+use crate::{Result, Store, StoreError, with_write_tx};
 
 /// What to change of an environment; `None` leaves a part as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -157,7 +156,7 @@ impl Store {
     where
         F: Fn(&Flag) -> EnvConfig + Send + Sync,
     {
-        let now = now_ms();
+        let now = self.now();
         with_write_tx!(self, tx => {
             let project_id = lock_project!(self, tx, project, expected);
             let source: Option<i64> = match copy_from {
@@ -262,7 +261,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<Project> {
-        let now = now_ms();
+        let now = self.now();
         let lock = self.for_update();
         with_write_tx!(self, tx => {
             let project_id = lock_project!(self, tx, project, expected);
@@ -320,7 +319,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<Project> {
-        let now = now_ms();
+        let now = self.now();
         let lock = self.for_update();
         with_write_tx!(self, tx => {
             let project_id = lock_project!(self, tx, project, expected);

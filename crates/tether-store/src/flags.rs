@@ -10,9 +10,8 @@ use crate::flag_format::{
     segment_to_json,
 };
 use crate::jira::{index_links_on, jira_touch_on};
-use crate::outbox::enqueue_on;
-use crate::webhooks::{EVENT_KIND, Event};
-use crate::{Result, Store, StoreError, now_ms, with_pool, with_write_tx};
+use crate::outbox::kinds::Event;
+use crate::{Result, Store, StoreError, with_pool, with_write_tx};
 
 /// A flag as stored, with its configuration in every environment of its project.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,15 +151,12 @@ macro_rules! bump_project {
     }};
 }
 
-/// Writes a change event to the outbox on the given transaction.
+/// Writes a change event to the outbox on the given transaction, due at once
+/// (the event's time is the change's).
 macro_rules! emit {
     ($conn:expr, $event:expr) => {{
         let event: Event = $event;
-        let item = crate::NewOutboxItem {
-            kind: EVENT_KIND.to_owned(),
-            payload: serde_json::to_string(&event).expect("an event serialises"),
-        };
-        enqueue_on!($conn, &item)?;
+        $crate::outbox::enqueue_on!($conn, &$crate::OutboxWork::to_item(&event), event.at)?;
     }};
 }
 pub(crate) use emit;
@@ -187,7 +183,7 @@ impl Store {
         initial: &EnvConfig,
         actor: &str,
     ) -> Result<FlagState> {
-        let now = now_ms();
+        let now = self.now();
         let body = flag_to_json(flag);
         let config = config_to_json(initial);
         // Held until commit, so that no environment is added or deleted (which
@@ -241,7 +237,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<FlagState> {
-        let now = now_ms();
+        let now = self.now();
         let body = flag_to_json(flag);
         let lock = self.for_update();
         with_write_tx!(self, tx => {
@@ -278,7 +274,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         let lock = self.for_update();
         with_write_tx!(self, tx => {
             let project_id = project_id!(&mut *tx, project);
@@ -310,7 +306,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<EnvConfigState> {
-        let now = now_ms();
+        let now = self.now();
         let body = config_to_json(config);
         let lock = self.for_update();
         with_write_tx!(self, tx => {
@@ -413,7 +409,7 @@ impl Store {
         segment: &Segment,
         actor: &str,
     ) -> Result<SegmentState> {
-        let now = now_ms();
+        let now = self.now();
         let body = segment_to_json(segment);
         with_write_tx!(self, tx => {
             let project_id = project_id!(&mut *tx, project);
@@ -445,7 +441,7 @@ impl Store {
         expected: Option<i64>,
         actor: &str,
     ) -> Result<SegmentState> {
-        let now = now_ms();
+        let now = self.now();
         let body = segment_to_json(segment);
         let lock = self.for_update();
         with_write_tx!(self, tx => {

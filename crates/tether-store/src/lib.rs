@@ -4,7 +4,8 @@
 //! scheme picks the backend. Each backend has its own migrations
 //! (`migrations/sqlite`, `migrations/postgres`) and, wherever the dialects agree,
 //! the same SQL text: both accept `$1` placeholders and `RETURNING`.
-//! Times are stored as epoch milliseconds (UTC) in 64-bit integers.
+//! Times are stored as epoch milliseconds (UTC) in 64-bit integers, read from the
+//! store's [`Clock`] (the system clock unless [`Store::with_clock`] hands it another).
 
 mod audit;
 mod clock;
@@ -17,12 +18,13 @@ mod outbox;
 mod projects;
 mod sdk_keys;
 mod settings;
+pub mod testing;
 mod tokens;
 mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
@@ -35,16 +37,18 @@ pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
 pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
-    CachedIssue, FlagSync, IssueLink, JIRA_SYNC_KIND, JiraAuthKind, JiraSite, JiraSyncWork,
-    NewJiraSite, ProjectJira, normalize_issue_keys, site_name_for,
+    CachedIssue, FlagSync, IssueLink, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira,
+    normalize_issue_keys, site_name_for,
+};
+pub use outbox::kinds::{
+    DELIVERY_KIND, EVENT_KIND, Event, JIRA_SYNC_KIND, JiraSyncWork, OutboxKind, OutboxWork,
+    PROPERTY_KIND, PayloadError, PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
-pub use webhooks::{
-    DELIVERY_KIND, DeliveryRecord, EVENT_KIND, Event, NewWebhook, Webhook, WebhookFilter,
-};
+pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};
 
 /// What a caller of the store can act on.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +155,8 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 pub struct Store {
     backend: Backend,
     key: MasterKey,
+    /// Where every time the store writes or compares comes from.
+    clock: Clock,
     /// Counts committed write transactions of this process: background workers
     /// wait on it (see [`Store::subscribe_changes`]) instead of polling alone.
     changes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
@@ -161,6 +167,7 @@ impl std::fmt::Debug for Store {
         f.debug_struct("Store")
             .field("backend", &self.backend_kind())
             .field("key", &self.key)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -210,9 +217,9 @@ macro_rules! with_write_tx {
 pub(crate) use with_write_tx;
 
 impl Store {
-    /// Opens the database at `url`. A SQLite file (and its folder) is created if
-    /// missing and runs in WAL mode. Migrations are not applied here: see
-    /// [`Store::migrate`].
+    /// Opens the database at `url`, on the system clock. A SQLite file (and its
+    /// folder) is created if missing and runs in WAL mode. Migrations are not
+    /// applied here: see [`Store::migrate`].
     pub async fn connect(url: &str, key: MasterKey) -> Result<Store> {
         let connect_err = |source| StoreError::Connect { url: redact_url(url), source };
         let backend = match BackendKind::from_url(url) {
@@ -262,7 +269,26 @@ impl Store {
             None => return Err(StoreError::UnsupportedUrl(redact_url(url))),
         };
         let (changes, _) = tokio::sync::watch::channel(0);
-        Ok(Store { backend, key, changes: std::sync::Arc::new(changes) })
+        Ok(Store { backend, key, clock: Clock::system(), changes: std::sync::Arc::new(changes) })
+    }
+
+    /// The same store reading the time from `clock`: created and updated stamps,
+    /// audit times, outbox due times, leases and retries, sequence numbers. Tests
+    /// hand it a [`Clock::manual`] and move it instead of sleeping. Clones made
+    /// before keep their clock.
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store reads; workers sharing the store read it too.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, by the store's clock, in epoch milliseconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// A receiver that sees a new value after every write transaction this
@@ -354,9 +380,10 @@ impl Store {
     }
 }
 
-/// Milliseconds since the Unix epoch, now.
+/// Milliseconds since the Unix epoch, now, by the system clock. The store itself
+/// reads [`Store::clock`]; code that has a store should too.
 pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    Clock::system().now_ms()
 }
 
 /// A database URL fit for messages: any password, in the user part or in the

@@ -1,7 +1,7 @@
 //! Projects and their environments.
 
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, now_ms, with_pool};
+use crate::{Result, Store, StoreError, with_pool};
 
 /// The four environment types Jira's Feature Flags API knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ impl Store {
                 "exactly one environment must be primary, found {primaries}"
             )));
         }
-        let now = now_ms();
+        let now = self.now();
         let after = serde_json::json!({
             "key": new.key,
             "name": new.name,

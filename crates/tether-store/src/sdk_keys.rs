@@ -5,7 +5,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::audit::audit_on;
-use crate::{Result, Store, now_ms, with_pool, with_write_tx};
+use crate::{Result, Store, with_pool, with_write_tx};
 
 /// What identifies an SDK key at a glance: `tether-sdk-…` and its last characters.
 pub const SDK_KEY_PREFIX: &str = "tether-sdk-";
@@ -53,7 +53,7 @@ impl Store {
             bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
         let hint = key[key.len() - 4..].to_owned();
-        let now = now_ms();
+        let now = self.now();
         with_write_tx!(self, tx => {
             let env_id: i64 = sqlx::query_scalar(
                 "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id \
@@ -110,7 +110,7 @@ impl Store {
         id: i64,
         actor: &str,
     ) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let done = with_write_tx!(self, tx => {
             let n = sqlx::query(
                 "UPDATE sdk_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL AND environment_id = \

@@ -1,8 +1,8 @@
 //! Instance settings: plain values and secrets, the latter sealed with the master key.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
-use crate::{Result, Store, StoreError, now_ms, with_pool};
+use crate::{Result, Store, StoreError, with_pool};
 
 /// The setting that proves which master key this database was first used with.
 const KEY_CHECK: &str = "_tether.master_key_check";
@@ -11,7 +11,7 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"tether master key check v1";
 impl Store {
     /// Stores a plain (non-secret) setting.
     pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         with_pool!(self, pool => sqlx::query(
             "INSERT INTO settings (key, value, secret, updated_at) VALUES ($1, $2, NULL, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, secret = NULL, \
@@ -39,7 +39,7 @@ impl Store {
 
     /// Stores a secret, encrypted under the master key.
     pub async fn put_secret(&self, key: &str, value: &SecretString) -> Result<()> {
-        let sealed = self.key.seal(key, value.expose_secret().as_bytes());
+        let sealed = self.key.seal_secret(key, value);
         self.put_sealed(key, sealed).await
     }
 
@@ -48,10 +48,7 @@ impl Store {
         let Some(sealed) = self.sealed(key).await? else {
             return Ok(None);
         };
-        let plain =
-            self.key.open(key, &sealed).ok_or_else(|| StoreError::Decrypt(key.to_owned()))?;
-        let text = String::from_utf8(plain).map_err(|_| StoreError::Decrypt(key.to_owned()))?;
-        Ok(Some(SecretString::from(text)))
+        self.key.open_secret(key, &sealed).map(Some)
     }
 
     /// Removes a setting or secret; true if there was one.
@@ -76,7 +73,7 @@ impl Store {
     }
 
     async fn put_sealed(&self, key: &str, sealed: Vec<u8>) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         with_pool!(self, pool => sqlx::query(
             "INSERT INTO settings (key, value, secret, updated_at) VALUES ($1, NULL, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = NULL, secret = excluded.secret, \

@@ -5,7 +5,7 @@
 
 use crate::audit::audit_on;
 use crate::sdk_keys::{hash, random_credential};
-use crate::{Result, Store, StoreError, now_ms, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx};
 
 /// What identifies an API token at a glance.
 pub const API_TOKEN_PREFIX: &str = "tether-api-";
@@ -85,7 +85,7 @@ impl TryFrom<TokenRow> for TokenInfo {
 impl Store {
     /// Creates or replaces a member with these roles.
     pub async fn put_member(&self, name: &str, roles: &[String], actor: &str) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         let after = roles_json(roles);
         with_write_tx!(self, tx => {
             sqlx::query(
@@ -117,7 +117,7 @@ impl Store {
     pub async fn create_token(&self, new: &NewToken, actor: &str) -> Result<(TokenInfo, String)> {
         let secret = random_credential(API_TOKEN_PREFIX);
         let hint = secret[secret.len() - 4..].to_owned();
-        let now = now_ms();
+        let now = self.now();
         let id: i64 = with_write_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO api_tokens (name, kind, member, created_by, roles, token_hash, hint, created_at) \
@@ -170,7 +170,7 @@ impl Store {
             "UPDATE api_tokens SET last_used_at = $1 \
              WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)"
         )
-            .bind(now_ms())
+            .bind(self.now())
             .bind(row.id)
             .execute(pool)
             .await
@@ -189,7 +189,7 @@ impl Store {
 
     /// Revokes a token; false if it was not live.
     pub async fn revoke_token(&self, id: i64, actor: &str) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let done = with_write_tx!(self, tx => {
             let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
                 .bind(now)
@@ -216,7 +216,7 @@ impl Store {
 
     /// Creates or replaces a custom role.
     pub async fn put_role(&self, key: &str, statements: &str, actor: &str) -> Result<()> {
-        let now = now_ms();
+        let now = self.now();
         with_write_tx!(self, tx => {
             sqlx::query(
                 "INSERT INTO roles (key, statements, updated_at) VALUES ($1, $2, $3) \

@@ -1,18 +1,14 @@
 //! Outgoing webhook subscriptions (their secrets sealed with the master key)
 //! and the log of delivery attempts. Deliveries themselves are outbox work:
 //! every flag, segment or environment change writes one `event` row in its own
-//! transaction (see [`EVENT_KIND`]) and `tether-sync` fans it out to the
-//! matching webhooks.
+//! transaction (see [`crate::OutboxKind::Event`]) and `tether-sync` fans it out to
+//! the matching webhooks.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, now_ms, with_pool, with_write_tx};
-
-/// The outbox kind of a change event; its payload is an [`Event`] as JSON.
-pub const EVENT_KIND: &str = "event";
-/// The outbox kind of one delivery of one event to one webhook.
-pub const DELIVERY_KIND: &str = "webhook.delivery";
+use crate::outbox::kinds::Event;
+use crate::{Result, Store, StoreError, with_pool, with_write_tx};
 
 /// Which events a webhook wants; an empty list means "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -25,23 +21,6 @@ pub struct WebhookFilter {
     pub flags: Vec<String>,
     #[serde(default)]
     pub events: Vec<String>,
-}
-
-/// A change, as recorded in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Event {
-    /// `flag.created`, `flag.updated`, `flag.deleted`, `flag.config.updated`,
-    /// `segment.created`, `segment.updated`, `environment.created`,
-    /// `environment.updated`, `environment.deleted`.
-    pub event: String,
-    pub project: String,
-    pub environment: Option<String>,
-    pub flag: Option<String>,
-    pub segment: Option<String>,
-    pub actor: String,
-    pub at: i64,
-    /// For configuration changes: whether the flag is now on in that environment.
-    pub on: Option<bool>,
 }
 
 impl WebhookFilter {
@@ -125,9 +104,8 @@ fn secret_context(name: &str) -> String {
 
 impl Store {
     pub async fn create_webhook(&self, new: &NewWebhook, actor: &str) -> Result<Webhook> {
-        let now = now_ms();
-        let sealed =
-            self.key.seal(&secret_context(&new.name), new.secret.expose_secret().as_bytes());
+        let now = self.now();
+        let sealed = self.key.seal_secret(&secret_context(&new.name), &new.secret);
         let filter = serde_json::to_string(&new.filter).expect("a filter serialises");
         let id: i64 = with_write_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
@@ -180,18 +158,12 @@ impl Store {
         .bind(id)
         .fetch_one(pool)
         .await?);
-        let plain = self
-            .key
-            .open(&secret_context(&name), &sealed)
-            .ok_or_else(|| StoreError::Decrypt(secret_context(&name)))?;
-        String::from_utf8(plain)
-            .map(SecretString::from)
-            .map_err(|_| StoreError::Decrypt(secret_context(&name)))
+        self.key.open_secret(&secret_context(&name), &sealed)
     }
 
     /// Deletes a webhook and its delivery log; false if there was none.
     pub async fn delete_webhook(&self, id: i64, actor: &str) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let done = with_write_tx!(self, tx => {
             let name: Option<String> = sqlx::query_scalar("DELETE FROM webhooks WHERE id = $1 RETURNING name")
                 .bind(id)

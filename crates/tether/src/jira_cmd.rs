@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use tether_store::{Store, StoreError};
-use tether_sync::jira::{BackfillReport, JiraClients, JiraContext, ReconcileReport};
+use tether_sync::jira::{BackfillReport, JiraClients, JiraContext, ReconcileMode, ReconcileReport};
 
 /// Maintenance of what a Jira site holds.
 #[derive(Debug, clap::Subcommand)]
@@ -50,12 +50,12 @@ pub async fn run(store: &Store, public_url: String, command: JiraMaintenance) ->
         JiraMaintenance::Reconcile { site, dry_run } => {
             let site = site_by_name(store, &site).await?;
             let mut bar = Progress::new("reconcile", "flags checked");
-            let report =
-                tether_sync::jira::reconcile(store, &jira, site.id, dry_run, &mut |d, t| {
-                    bar.show(d, t)
-                })
-                .await
-                .with_context(|| format!("reconcile of Jira site {:?} failed", site.name))?;
+            let mode = if dry_run { ReconcileMode::Check } else { ReconcileMode::Repair };
+            let report = tether_sync::jira::reconcile(store, &jira, site.id, mode, &mut |d, t| {
+                bar.show(d, t)
+            })
+            .await
+            .with_context(|| format!("reconcile of Jira site {:?} failed", site.name))?;
             bar.finish();
             let site = store.jira_site(site.id).await?;
             print!("{}", reconcile_summary(&site, &report, dry_run));

@@ -12,7 +12,10 @@ use tether_store::{
     Store, StoreError,
 };
 
-use crate::stores;
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
+
+use crate::TestStore;
 
 async fn setup(store: &Store) -> i64 {
     let env = |key: &str, kind, primary| NewEnvironment {
@@ -80,202 +83,177 @@ async fn drain_sync_work(store: &Store) -> Vec<JiraSyncWork> {
     out
 }
 
-#[tokio::test]
-async fn site_secrets_are_sealed_and_names_unique() {
-    for t in stores().await {
-        let id = setup(&t.store).await;
-        let site = t.store.jira_site(id).await.unwrap();
-        assert_eq!(site.auth_kind, JiraAuthKind::ApiToken, "{}", t.label);
-        assert!(site.enabled);
-        assert!(!format!("{site:?}").contains("jira-token-123"));
-        assert_eq!(t.store.jira_site_secret(id).await.unwrap().expose_secret(), "jira-token-123");
-        let again = NewJiraSite {
-            name: "acme".into(),
-            url: "https://x.test".into(),
-            api_url: None,
-            deployment: None,
-            auth_kind: JiraAuthKind::Pat,
-            auth_user: String::new(),
-            secret: SecretString::from("x"),
-            options: Default::default(),
-        };
-        let err = t.store.create_jira_site(&again, "test").await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("acme")), "{err:?}");
-        assert_eq!(t.store.list_jira_sites().await.unwrap().len(), 1);
-    }
+on_each_backend!(site_secrets_are_sealed_and_names_unique);
+async fn site_secrets_are_sealed_and_names_unique(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let id = setup(&t.store).await;
+    let site = t.store.jira_site(id).await.unwrap();
+    assert_eq!(site.auth_kind, JiraAuthKind::ApiToken, "{}", t.label);
+    assert!(site.enabled);
+    assert!(!format!("{site:?}").contains("jira-token-123"));
+    assert_eq!(t.store.jira_site_secret(id).await.unwrap().expose_secret(), "jira-token-123");
+    let again = NewJiraSite {
+        name: "acme".into(),
+        url: "https://x.test".into(),
+        api_url: None,
+        deployment: None,
+        auth_kind: JiraAuthKind::Pat,
+        auth_user: String::new(),
+        secret: SecretString::from("x"),
+        options: Default::default(),
+    };
+    let err = t.store.create_jira_site(&again, "test").await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("acme")), "{err:?}");
+    assert_eq!(t.store.list_jira_sites().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn tracking_defaults_to_production_environments() {
-    for t in stores().await {
-        let site = setup(&t.store).await;
-        assert_eq!(t.store.project_jira("shop").await.unwrap(), None);
-        let pj = t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
-        assert_eq!(pj.tracked, ["prod-eu", "prod-us"], "{}", t.label);
-        assert_eq!(pj.primary_env, "prod-eu");
-        let envs = vec!["dev".to_owned(), "prod-us".to_owned()];
-        let pj = t
-            .store
-            .set_project_jira("shop", site, Some(&envs), Some("prod-us"), Some(pj.version), "test")
-            .await
-            .unwrap();
-        assert_eq!(pj.tracked, ["dev", "prod-us"]);
-        assert_eq!(pj.primary_env, "prod-us");
-        // Stale version, unknown environment, untracked primary: refused.
-        let stale = t.store.set_project_jira("shop", site, None, None, Some(1), "test").await;
-        assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
-        let bad = vec!["qa".to_owned()];
-        let err = t.store.set_project_jira("shop", site, Some(&bad), None, None, "test").await;
-        assert!(
-            matches!(err, Err(StoreError::Invalid(ref m)) if m.starts_with("environments[0]")),
-            "{err:?}"
-        );
-        let err = t
-            .store
-            .set_project_jira("shop", site, Some(&envs), Some("prod-eu"), None, "test")
-            .await;
-        assert!(
-            matches!(err, Err(StoreError::Invalid(ref m)) if m.starts_with("primary_environment")),
-            "{err:?}"
-        );
-        // A site in use cannot be deleted.
-        let err = t.store.delete_jira_site(site, "test").await.unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("shop")), "{err:?}");
-    }
+on_each_backend!(tracking_defaults_to_production_environments);
+async fn tracking_defaults_to_production_environments(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = setup(&t.store).await;
+    assert_eq!(t.store.project_jira("shop").await.unwrap(), None);
+    let pj = t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
+    assert_eq!(pj.tracked, ["prod-eu", "prod-us"], "{}", t.label);
+    assert_eq!(pj.primary_env, "prod-eu");
+    let envs = vec!["dev".to_owned(), "prod-us".to_owned()];
+    let pj = t
+        .store
+        .set_project_jira("shop", site, Some(&envs), Some("prod-us"), Some(pj.version), "test")
+        .await
+        .unwrap();
+    assert_eq!(pj.tracked, ["dev", "prod-us"]);
+    assert_eq!(pj.primary_env, "prod-us");
+    // Stale version, unknown environment, untracked primary: refused.
+    let stale = t.store.set_project_jira("shop", site, None, None, Some(1), "test").await;
+    assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
+    let bad = vec!["qa".to_owned()];
+    let err = t.store.set_project_jira("shop", site, Some(&bad), None, None, "test").await;
+    assert!(
+        matches!(err, Err(StoreError::Invalid(ref m)) if m.starts_with("environments[0]")),
+        "{err:?}"
+    );
+    let err =
+        t.store.set_project_jira("shop", site, Some(&envs), Some("prod-eu"), None, "test").await;
+    assert!(
+        matches!(err, Err(StoreError::Invalid(ref m)) if m.starts_with("primary_environment")),
+        "{err:?}"
+    );
+    // A site in use cannot be deleted.
+    let err = t.store.delete_jira_site(site, "test").await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(ref m) if m.contains("shop")), "{err:?}");
 }
 
-#[tokio::test]
-async fn linked_flag_changes_enqueue_syncs_with_growing_sequence_ids() {
-    for t in stores().await {
-        let site = setup(&t.store).await;
-        t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
-        drain_sync_work(&t.store).await;
+on_each_backend!(linked_flag_changes_enqueue_syncs_with_growing_sequence_ids);
+async fn linked_flag_changes_enqueue_syncs_with_growing_sequence_ids(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = setup(&t.store).await;
+    t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
+    drain_sync_work(&t.store).await;
 
-        // An unlinked flag's change is nothing to Jira.
-        t.store
-            .update_flag_config("shop", "banner", "prod-eu", &on(), None, "alice")
-            .await
-            .unwrap();
-        assert!(drain_sync_work(&t.store).await.is_empty(), "{}", t.label);
-        assert_eq!(t.store.flag_sync(site, "shop", "banner").await.unwrap(), None);
+    // An unlinked flag's change is nothing to Jira.
+    t.store.update_flag_config("shop", "banner", "prod-eu", &on(), None, "alice").await.unwrap();
+    assert!(drain_sync_work(&t.store).await.is_empty(), "{}", t.label);
+    assert_eq!(t.store.flag_sync(site, "shop", "banner").await.unwrap(), None);
 
-        // Linking enqueues; the link is a flag change with an index by issue.
-        t.store.link_flag_issue("shop", "checkout", " shop-1 ", "alice").await.unwrap();
-        t.store.link_flag_issue("shop", "checkout", "SHOP-1", "alice").await.unwrap();
-        t.store.link_flag_issue("shop", "checkout", "SHOP-2", "alice").await.unwrap();
-        t.store.link_flag_issue("shop", "banner", "SHOP-2", "alice").await.unwrap();
-        let flag = t.store.flag("shop", "checkout").await.unwrap();
-        assert_eq!(flag.flag.jira_issues(), ["SHOP-1", "SHOP-2"]);
-        let work = drain_sync_work(&t.store).await;
-        let expect =
-            |f: &str| JiraSyncWork { site_id: site, project: "shop".into(), flag: f.into() };
-        assert_eq!(work, [expect("checkout"), expect("checkout"), expect("banner")]);
-        let on_issue: Vec<String> =
-            t.store.issue_flags("shop-2").await.unwrap().into_iter().map(|l| l.flag).collect();
-        assert_eq!(on_issue, ["banner", "checkout"]);
-        assert_eq!(t.store.issue_links(None, Some("checkout")).await.unwrap().len(), 2);
+    // Linking enqueues; the link is a flag change with an index by issue.
+    t.store.link_flag_issue("shop", "checkout", " shop-1 ", "alice").await.unwrap();
+    t.store.link_flag_issue("shop", "checkout", "SHOP-1", "alice").await.unwrap();
+    t.store.link_flag_issue("shop", "checkout", "SHOP-2", "alice").await.unwrap();
+    t.store.link_flag_issue("shop", "banner", "SHOP-2", "alice").await.unwrap();
+    let flag = t.store.flag("shop", "checkout").await.unwrap();
+    assert_eq!(flag.flag.jira_issues(), ["SHOP-1", "SHOP-2"]);
+    let work = drain_sync_work(&t.store).await;
+    let expect = |f: &str| JiraSyncWork { site_id: site, project: "shop".into(), flag: f.into() };
+    assert_eq!(work, [expect("checkout"), expect("checkout"), expect("banner")]);
+    let on_issue: Vec<String> =
+        t.store.issue_flags("shop-2").await.unwrap().into_iter().map(|l| l.flag).collect();
+    assert_eq!(on_issue, ["banner", "checkout"]);
+    assert_eq!(t.store.issue_links(None, Some("checkout")).await.unwrap().len(), 2);
 
-        // Every further change bumps the sequence, strictly.
-        let s1 = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap().seq;
-        t.store
-            .update_flag_config("shop", "checkout", "prod-eu", &on(), None, "alice")
-            .await
-            .unwrap();
-        let s2 = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap().seq;
-        assert!(s2 > s1, "{s2} > {s1}");
-        assert_eq!(drain_sync_work(&t.store).await, [expect("checkout")]);
+    // Every further change bumps the sequence, strictly.
+    let s1 = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap().seq;
+    t.store.update_flag_config("shop", "checkout", "prod-eu", &on(), None, "alice").await.unwrap();
+    let s2 = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap().seq;
+    assert!(s2 > s1, "{s2} > {s1}");
+    assert_eq!(drain_sync_work(&t.store).await, [expect("checkout")]);
 
-        // Pushes are recorded, never moving back.
-        t.store
-            .record_flag_push(site, "shop", "checkout", s2, Some("{\"n\":2}"), None)
-            .await
-            .unwrap();
-        t.store
-            .record_flag_push(site, "shop", "checkout", s1, Some("{\"n\":1}"), None)
-            .await
-            .unwrap();
-        let sync = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap();
-        assert_eq!((sync.pushed_seq, sync.pushed.as_deref()), (Some(s2), Some("{\"n\":2}")));
+    // Pushes are recorded, never moving back.
+    t.store.record_flag_push(site, "shop", "checkout", s2, Some("{\"n\":2}"), None).await.unwrap();
+    t.store.record_flag_push(site, "shop", "checkout", s1, Some("{\"n\":1}"), None).await.unwrap();
+    let sync = t.store.flag_sync(site, "shop", "checkout").await.unwrap().unwrap();
+    assert_eq!((sync.pushed_seq, sync.pushed.as_deref()), (Some(s2), Some("{\"n\":2}")));
 
-        // Unlinking the last issue still tells Jira; so does deleting the flag.
-        assert!(t.store.unlink_flag_issue("shop", "banner", "shop-2", "alice").await.unwrap());
-        assert!(!t.store.unlink_flag_issue("shop", "banner", "SHOP-2", "alice").await.unwrap());
-        assert_eq!(drain_sync_work(&t.store).await, [expect("banner")]);
-        t.store.delete_flag("shop", "checkout", None, "alice").await.unwrap();
-        assert_eq!(drain_sync_work(&t.store).await, [expect("checkout")]);
-        assert!(t.store.issue_links(Some("shop"), None).await.unwrap().is_empty());
-        let flags = t.store.flags_for_site(site).await.unwrap();
-        assert_eq!(
-            flags,
-            [("shop".to_owned(), "banner".to_owned()), ("shop".to_owned(), "checkout".to_owned())]
-        );
-    }
+    // Unlinking the last issue still tells Jira; so does deleting the flag.
+    assert!(t.store.unlink_flag_issue("shop", "banner", "shop-2", "alice").await.unwrap());
+    assert!(!t.store.unlink_flag_issue("shop", "banner", "SHOP-2", "alice").await.unwrap());
+    assert_eq!(drain_sync_work(&t.store).await, [expect("banner")]);
+    t.store.delete_flag("shop", "checkout", None, "alice").await.unwrap();
+    assert_eq!(drain_sync_work(&t.store).await, [expect("checkout")]);
+    assert!(t.store.issue_links(Some("shop"), None).await.unwrap().is_empty());
+    let flags = t.store.flags_for_site(site).await.unwrap();
+    assert_eq!(
+        flags,
+        [("shop".to_owned(), "banner".to_owned()), ("shop".to_owned(), "checkout".to_owned())]
+    );
 }
 
-#[tokio::test]
-async fn links_made_before_a_site_are_sent_when_the_project_gets_one() {
-    for t in stores().await {
-        let site = setup(&t.store).await;
-        t.store.link_flag_issue("shop", "checkout", "SHOP-7", "alice").await.unwrap();
-        assert!(drain_sync_work(&t.store).await.is_empty(), "{}", t.label);
-        t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
-        let work = drain_sync_work(&t.store).await;
-        assert_eq!(work.len(), 1);
-        assert_eq!(work[0].flag, "checkout");
-        // Changing only the tracked environments enqueues nothing.
-        let envs = vec!["prod-eu".to_owned()];
-        t.store.set_project_jira("shop", site, Some(&envs), None, None, "test").await.unwrap();
-        assert!(drain_sync_work(&t.store).await.is_empty());
-    }
+on_each_backend!(links_made_before_a_site_are_sent_when_the_project_gets_one);
+async fn links_made_before_a_site_are_sent_when_the_project_gets_one(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = setup(&t.store).await;
+    t.store.link_flag_issue("shop", "checkout", "SHOP-7", "alice").await.unwrap();
+    assert!(drain_sync_work(&t.store).await.is_empty(), "{}", t.label);
+    t.store.set_project_jira("shop", site, None, None, None, "test").await.unwrap();
+    let work = drain_sync_work(&t.store).await;
+    assert_eq!(work.len(), 1);
+    assert_eq!(work[0].flag, "checkout");
+    // Changing only the tracked environments enqueues nothing.
+    let envs = vec!["prod-eu".to_owned()];
+    t.store.set_project_jira("shop", site, Some(&envs), None, None, "test").await.unwrap();
+    assert!(drain_sync_work(&t.store).await.is_empty());
 }
 
-#[tokio::test]
-async fn connect_lifecycle_keeps_one_site_per_client_key() {
-    for t in stores().await {
-        let secret = SecretString::from("shared-1");
-        let a = t
-            .store
-            .install_connect_site(
-                "ck-1",
-                "https://acme.atlassian.net/",
-                &secret,
-                Default::default(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            (a.name.as_str(), a.auth_kind, a.url.as_str()),
-            ("acme.atlassian.net", JiraAuthKind::Connect, "https://acme.atlassian.net"),
-            "{}",
-            t.label
-        );
-        let b = t
-            .store
-            .install_connect_site(
-                "ck-1",
-                "https://acme.atlassian.net",
-                &SecretString::from("shared-2"),
-                Default::default(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(a.id, b.id);
-        assert_eq!(t.store.jira_site_secret(a.id).await.unwrap().expose_secret(), "shared-2");
-        let gone = t.store.uninstall_connect_site("ck-1").await.unwrap();
-        assert!(!gone.enabled);
-        let back = t
-            .store
-            .install_connect_site("ck-1", "https://acme.atlassian.net", &secret, Default::default())
-            .await
-            .unwrap();
-        assert!(back.enabled);
-        let other = t
-            .store
-            .install_connect_site("ck-2", "https://acme.atlassian.net", &secret, Default::default())
-            .await
-            .unwrap();
-        assert_eq!(other.name, "acme.atlassian.net-2");
-    }
+on_each_backend!(connect_lifecycle_keeps_one_site_per_client_key);
+async fn connect_lifecycle_keeps_one_site_per_client_key(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let secret = SecretString::from("shared-1");
+    let a = t
+        .store
+        .install_connect_site("ck-1", "https://acme.atlassian.net/", &secret, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (a.name.as_str(), a.auth_kind, a.url.as_str()),
+        ("acme.atlassian.net", JiraAuthKind::Connect, "https://acme.atlassian.net"),
+        "{}",
+        t.label
+    );
+    let b = t
+        .store
+        .install_connect_site(
+            "ck-1",
+            "https://acme.atlassian.net",
+            &SecretString::from("shared-2"),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.id, b.id);
+    assert_eq!(t.store.jira_site_secret(a.id).await.unwrap().expose_secret(), "shared-2");
+    let gone = t.store.uninstall_connect_site("ck-1").await.unwrap();
+    assert!(!gone.enabled);
+    let back = t
+        .store
+        .install_connect_site("ck-1", "https://acme.atlassian.net", &secret, Default::default())
+        .await
+        .unwrap();
+    assert!(back.enabled);
+    let other = t
+        .store
+        .install_connect_site("ck-2", "https://acme.atlassian.net", &secret, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(other.name, "acme.atlassian.net-2");
 }
 
 fn on() -> EnvConfig {

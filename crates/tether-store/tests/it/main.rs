@@ -1,5 +1,8 @@
-//! The store's test suite. Every test runs on SQLite, and on PostgreSQL too when
-//! `TEST_PG_URL` names a server (each test then gets a database of its own).
+//! The store's test suite. Each test runs once per backend
+//! ([`tether_store::on_each_backend!`]): on SQLite, and on PostgreSQL where
+//! `TEST_PG_URL` names a server (each test then gets a database of its own;
+//! without it the PostgreSQL variants are reported as ignored). Stores run on a
+//! manual clock that tests move instead of sleeping.
 
 mod environments;
 mod flags;
@@ -9,7 +12,11 @@ mod projects;
 mod settings;
 mod tokens;
 
-use tether_store::{MasterKey, Store};
+use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};
+use tether_store::{Clock, MasterKey, Store};
+
+/// Where the manual clocks of tests start: 2026-01-01T00:00:00Z.
+pub const START_MS: i64 = 1_767_225_600_000;
 
 /// A store under test and what keeps it alive.
 #[allow(missing_debug_implementations)]
@@ -17,51 +24,40 @@ pub struct TestStore {
     pub label: &'static str,
     pub store: Store,
     pub url: String,
+    /// The store's clock, standing at [`START_MS`] until moved.
+    pub clock: Clock,
     _dir: Option<tempfile::TempDir>,
 }
 
-/// A migrated store on every backend this run can reach.
-pub async fn stores() -> Vec<TestStore> {
-    stores_with_key(MasterKey::generate()).await
-}
-
-pub async fn stores_with_key(key: MasterKey) -> Vec<TestStore> {
-    let mut out = Vec::new();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/nested/tether.db", dir.path().display());
-    let store = Store::connect(&url, key.clone()).await.unwrap();
-    store.migrate().await.unwrap();
-    out.push(TestStore { label: "sqlite", store, url, _dir: Some(dir) });
-    if let Some(url) = fresh_pg_database().await {
-        let store = Store::connect(&url, key).await.unwrap();
-        store.migrate().await.unwrap();
-        out.push(TestStore { label: "postgres", store, url, _dir: None });
+impl TestStore {
+    /// A migrated store on `backend`.
+    pub async fn new(backend: TestBackend) -> TestStore {
+        TestStore::with_key(backend, MasterKey::generate()).await
     }
-    out
+
+    pub async fn with_key(backend: TestBackend, key: MasterKey) -> TestStore {
+        let (url, dir) = database(backend).await;
+        let clock = Clock::manual(START_MS);
+        let store = Store::connect(&url, key).await.unwrap().with_clock(clock.clone());
+        store.migrate().await.unwrap();
+        TestStore { label: backend.label(), store, url, clock, _dir: dir }
+    }
 }
 
-/// Creates an empty database on the `TEST_PG_URL` server and returns its URL.
-pub async fn fresh_pg_database() -> Option<String> {
-    let admin_url = std::env::var("TEST_PG_URL").ok().filter(|u| !u.is_empty())?;
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("TEST_PG_URL is set but the server cannot be reached");
-    let name = format!("tether_test_{}", rand_suffix());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b.to_owned(), format!("?{q}")),
-        None => (admin_url.clone(), String::new()),
-    };
-    let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(&base);
-    Some(format!("{server}/{name}{query}"))
+/// A fresh database's URL on `backend` (and the folder that holds a SQLite one).
+pub async fn database(backend: TestBackend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        TestBackend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            (format!("sqlite://{}/nested/tether.db", dir.path().display()), Some(dir))
+        }
+        TestBackend::Postgres => (fresh_pg_database().await, None),
+    }
 }
 
-fn rand_suffix() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    use std::time::{SystemTime, UNIX_EPOCH};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{nanos:x}_{:x}_{n}", std::process::id())
+/// An empty database on the `TEST_PG_URL` server.
+pub async fn fresh_pg_database() -> String {
+    let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
+    let admin = admin.unwrap_or_else(|| panic!("this test {NEEDS_PG}"));
+    create_scratch_database(&admin).await.expect("TEST_PG_URL is set but the server cannot be used")
 }

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use tether_store::{NewOutboxItem, Store};
 
-use crate::stores;
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
+
+use crate::TestStore;
 
 fn item(n: usize) -> NewOutboxItem {
     NewOutboxItem { kind: "test.deliver".to_owned(), payload: format!("{{\"n\":{n}}}") }
@@ -14,54 +17,58 @@ fn item(n: usize) -> NewOutboxItem {
 
 const LEASE: Duration = Duration::from_secs(60);
 
-#[tokio::test]
-async fn claimed_work_is_not_claimed_again_until_done_or_failed() {
-    for t in stores().await {
-        let s = &t.store;
-        let a = s.enqueue(&item(1)).await.unwrap();
-        let b = s.enqueue(&item(2)).await.unwrap();
-        let stats = s.outbox_stats().await.unwrap();
-        assert_eq!(stats.pending, 2, "{}", t.label);
-        assert!(stats.oldest_created_at.is_some());
+on_each_backend!(claimed_work_is_not_claimed_again_until_done_or_failed);
+async fn claimed_work_is_not_claimed_again_until_done_or_failed(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let a = s.enqueue(&item(1)).await.unwrap();
+    let b = s.enqueue(&item(2)).await.unwrap();
+    let stats = s.outbox_stats().await.unwrap();
+    assert_eq!(stats.pending, 2, "{}", t.label);
+    assert!(stats.oldest_created_at.is_some());
 
-        let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
-        assert_eq!(claimed.iter().map(|i| i.id).collect::<Vec<_>>(), [a, b], "{}", t.label);
-        assert_eq!(claimed[0].attempts, 1);
-        assert_eq!(claimed[0].payload, "{\"n\":1}");
-        assert!(s.claim_outbox("w2", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
+    let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
+    assert_eq!(claimed.iter().map(|i| i.id).collect::<Vec<_>>(), [a, b], "{}", t.label);
+    assert_eq!(claimed[0].attempts, 1);
+    assert_eq!(claimed[0].payload, "{\"n\":1}");
+    assert!(s.claim_outbox("w2", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
 
-        // Another worker cannot complete what it does not hold.
-        assert!(!s.complete_outbox(a, "w2").await.unwrap());
-        assert!(s.complete_outbox(a, "w1").await.unwrap());
-        assert!(!s.complete_outbox(a, "w1").await.unwrap(), "done twice");
+    // Another worker cannot complete what it does not hold.
+    assert!(!s.complete_outbox(a, "w2").await.unwrap());
+    assert!(s.complete_outbox(a, "w1").await.unwrap());
+    assert!(!s.complete_outbox(a, "w1").await.unwrap(), "done twice");
 
-        // A failure with no delay makes the row due again, with its attempt counted.
-        assert!(s.fail_outbox(b, "w1", "jira said 503", Duration::ZERO).await.unwrap());
-        let again = s.claim_outbox("w2", 10, LEASE).await.unwrap();
-        assert_eq!(again.len(), 1, "{}", t.label);
-        assert_eq!((again[0].id, again[0].attempts), (b, 2));
+    // A failure with no delay makes the row due again, with its attempt counted.
+    assert!(s.fail_outbox(b, "w1", "jira said 503", Duration::ZERO).await.unwrap());
+    let again = s.claim_outbox("w2", 10, LEASE).await.unwrap();
+    assert_eq!(again.len(), 1, "{}", t.label);
+    assert_eq!((again[0].id, again[0].attempts), (b, 2));
 
-        // A failure with a delay keeps it back.
-        assert!(s.fail_outbox(b, "w2", "429", Duration::from_secs(3600)).await.unwrap());
-        assert!(s.claim_outbox("w3", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
-        assert_eq!(s.outbox_stats().await.unwrap().pending, 1);
-    }
+    // A failure with a delay keeps it back.
+    assert!(s.fail_outbox(b, "w2", "429", Duration::from_secs(3600)).await.unwrap());
+    assert!(s.claim_outbox("w3", 10, LEASE).await.unwrap().is_empty(), "{}", t.label);
+    assert_eq!(s.outbox_stats().await.unwrap().pending, 1);
+    // Until the delay has passed.
+    t.clock.advance(Duration::from_secs(3600));
+    assert_eq!(s.claim_outbox("w3", 10, LEASE).await.unwrap().len(), 1, "{}", t.label);
 }
 
-#[tokio::test]
-async fn an_expired_lease_lets_another_worker_take_over() {
-    for t in stores().await {
-        let s = &t.store;
-        let id = s.enqueue(&item(1)).await.unwrap();
-        assert_eq!(s.claim_outbox("crashed", 1, Duration::ZERO).await.unwrap().len(), 1);
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        let taken = s.claim_outbox("rescuer", 1, LEASE).await.unwrap();
-        assert_eq!(taken.iter().map(|i| i.id).collect::<Vec<_>>(), [id], "{}", t.label);
-        // The crashed worker's late acknowledgement does not count.
-        assert!(!s.complete_outbox(id, "crashed").await.unwrap());
-        assert!(s.complete_outbox(id, "rescuer").await.unwrap());
-        assert_eq!(s.outbox_stats().await.unwrap().pending, 0, "{}", t.label);
-    }
+on_each_backend!(an_expired_lease_lets_another_worker_take_over);
+async fn an_expired_lease_lets_another_worker_take_over(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let id = s.enqueue(&item(1)).await.unwrap();
+    assert_eq!(s.claim_outbox("crashed", 1, LEASE).await.unwrap().len(), 1);
+    t.clock.advance(LEASE);
+    assert!(s.claim_outbox("rescuer", 1, LEASE).await.unwrap().is_empty(), "{}", t.label);
+    // One millisecond past the lease.
+    t.clock.advance(Duration::from_millis(1));
+    let taken = s.claim_outbox("rescuer", 1, LEASE).await.unwrap();
+    assert_eq!(taken.iter().map(|i| i.id).collect::<Vec<_>>(), [id], "{}", t.label);
+    // The crashed worker's late acknowledgement does not count.
+    assert!(!s.complete_outbox(id, "crashed").await.unwrap());
+    assert!(s.complete_outbox(id, "rescuer").await.unwrap());
+    assert_eq!(s.outbox_stats().await.unwrap().pending, 0, "{}", t.label);
 }
 
 /// Several workers drain one outbox; every row is delivered exactly once.
@@ -98,21 +105,22 @@ async fn drain_with_workers(store: &Store, label: &str, rows: usize, workers: us
     assert_eq!(store.outbox_stats().await.unwrap().pending, 0, "{label}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_workers_on_one_database_deliver_each_row_exactly_once() {
-    for t in stores().await {
-        drain_with_workers(&t.store, t.label, 500, 4).await;
-    }
+on_each_backend!(
+    concurrent_workers_on_one_database_deliver_each_row_exactly_once,
+    flavor = "multi_thread",
+    worker_threads = 4
+);
+async fn concurrent_workers_on_one_database_deliver_each_row_exactly_once(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    drain_with_workers(&t.store, t.label, 500, 4).await;
 }
 
 /// Two separate connection pools (as two `tether serve` processes have) on one
 /// PostgreSQL database, claiming at the same time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(not(tether_pg), ignore = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it")]
 async fn two_processes_sharing_postgres_never_deliver_a_row_twice() {
-    let Some(url) = crate::fresh_pg_database().await else {
-        eprintln!("TEST_PG_URL not set: PostgreSQL part skipped");
-        return;
-    };
+    let url = crate::fresh_pg_database().await;
     let key = tether_store::MasterKey::generate();
     let a = Store::connect(&url, key.clone()).await.unwrap();
     a.migrate().await.unwrap();
@@ -146,19 +154,18 @@ async fn two_processes_sharing_postgres_never_deliver_a_row_twice() {
     assert_eq!(n, 1000, "rows were lost");
 }
 
-#[tokio::test]
-async fn work_already_waiting_is_not_enqueued_twice() {
-    for t in stores().await {
-        let s = &t.store;
-        assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
-        assert!(!s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}: waiting", t.label);
-        assert!(s.enqueue_unless_waiting(&item(2)).await.unwrap(), "another payload");
-        // Once claimed it may be computing already: a new request needs a new row.
-        let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
-        assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
-        // A failed row waits again and covers later requests.
-        assert!(s.fail_outbox(claimed[1].id, "w1", "503", Duration::from_secs(60)).await.unwrap());
-        assert!(!s.enqueue_unless_waiting(&item(2)).await.unwrap(), "{}", t.label);
-        assert_eq!(s.outbox_stats().await.unwrap().pending, 3);
-    }
+on_each_backend!(work_already_waiting_is_not_enqueued_twice);
+async fn work_already_waiting_is_not_enqueued_twice(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
+    assert!(!s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}: waiting", t.label);
+    assert!(s.enqueue_unless_waiting(&item(2)).await.unwrap(), "another payload");
+    // Once claimed it may be computing already: a new request needs a new row.
+    let claimed = s.claim_outbox("w1", 10, LEASE).await.unwrap();
+    assert!(s.enqueue_unless_waiting(&item(1)).await.unwrap(), "{}", t.label);
+    // A failed row waits again and covers later requests.
+    assert!(s.fail_outbox(claimed[1].id, "w1", "503", Duration::from_secs(60)).await.unwrap());
+    assert!(!s.enqueue_unless_waiting(&item(2)).await.unwrap(), "{}", t.label);
+    assert_eq!(s.outbox_stats().await.unwrap().pending, 3);
 }

@@ -8,6 +8,7 @@ use std::io::Read;
 use anyhow::{Context, Result, bail};
 use reqwest::Method;
 use serde_json::{Value, json};
+use tether_jira::percent_encode;
 
 use super::{Api, Remote, print};
 use crate::config::{Config, ConfigError};
@@ -162,18 +163,6 @@ fn read_secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<Stri
     Ok(text)
 }
 
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
 }
@@ -259,7 +248,8 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
             });
         }
         JiraCommand::Unlink { project, flag, issue, .. } => {
-            let path = format!("/api/projects/{project}/flags/{flag}/issues/{}", encode(&issue));
+            let path =
+                format!("/api/projects/{project}/flags/{flag}/issues/{}", percent_encode(&issue));
             api.call(Method::DELETE, &path, None).await?;
             if !json {
                 println!("unlinked {} from {flag}", issue.trim().to_ascii_uppercase());
@@ -377,13 +367,13 @@ pub async fn issues(remote: Remote, config: &Config, args: IssuesArgs) -> Result
     let api = Api::new(&remote, config)?;
     let mut query = Vec::new();
     if let Some(f) = &args.flag {
-        query.push(format!("flag={}", encode(f)));
+        query.push(format!("flag={}", percent_encode(f)));
     }
     if let Some(e) = args.enabled {
         query.push(format!("enabled={e}"));
     }
     if let Some(p) = &args.project {
-        query.push(format!("project={}", encode(p)));
+        query.push(format!("project={}", percent_encode(p)));
     }
     let path = if query.is_empty() {
         "/api/issues".to_owned()

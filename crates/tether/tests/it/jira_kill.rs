@@ -18,7 +18,7 @@ use tether_jira::{Auth, Client, NewIssue, Options, Site};
 use tether_store::{JiraAuthKind, MasterKey, NewJiraSite, NewProject, Store};
 use tether_sync::jira::property::issue_properties;
 use tether_sync::jira::sync::plan_flags;
-use tether_sync::jira::{FlagRef, Plan, feature_flag};
+use tether_sync::jira::{FlagRef, Plan, ReadMode, feature_flag};
 use tokio::sync::oneshot;
 
 use crate::{Running, Sandboxed};
@@ -84,23 +84,18 @@ async fn change(store: &Store, rng: &mut StdRng) {
 
 /// Kills the server with SIGKILL and starts it again. The dead process's
 /// claims are expired at once, standing in for the 60-second lease running out.
-async fn kill_and_restart(t: &Sandboxed, server: Running, db: &sqlx::SqlitePool) -> Running {
+async fn kill_and_restart(t: &Sandboxed, server: Running, store: &Store) -> Running {
     server.signal("KILL");
     let mut server = server;
     server.child.wait().await.unwrap();
-    sqlx::query(
-        "UPDATE outbox SET claimed_until = 0 WHERE done_at IS NULL AND claimed_until IS NOT NULL",
-    )
-    .execute(db)
-    .await
-    .unwrap();
+    store.expire_outbox_claims().await.unwrap();
     t.start(&["serve"], &env()).await
 }
 
 async fn differences(store: &Store, sandbox: &Sandbox, site_id: i64) -> Vec<String> {
     let refs: Vec<FlagRef> = (0..FLAGS).map(|n| FlagRef::new("shop", format!("f{n}"))).collect();
     let mut out = Vec::new();
-    for (f, plan) in plan_flags(store, site_id, PUBLIC_URL, &refs, true).await.unwrap() {
+    for (f, plan) in plan_flags(store, site_id, PUBLIC_URL, &refs, ReadMode::Site).await.unwrap() {
         let held = sandbox.feature_flag(&format!("shop~{}", f.flag)).map(|r| r.data);
         let wanted = match &plan {
             Plan::Push { seq, view, .. } => {
@@ -154,7 +149,6 @@ async fn flag_changes_reach_jira_through_sigkills_and_faults() {
     let key = std::fs::read_to_string(t.path().join("tether-data/master.key")).unwrap();
     let url = format!("sqlite://{}/tether-data/tether.db", t.path().display());
     let store = Store::connect(&url, MasterKey::from_encoded(key.trim()).unwrap()).await.unwrap();
-    let db = sqlx::SqlitePool::connect(&url).await.unwrap();
     let mut options = serde_json::Map::new();
     options.insert("requests_per_second".into(), Value::Null);
     let site = NewJiraSite {
@@ -218,7 +212,7 @@ async fn flag_changes_reach_jira_through_sigkills_and_faults() {
         }
         for _ in 0..3 {
             tokio::time::sleep(Duration::from_millis(rng.gen_range(0..700))).await;
-            server = kill_and_restart(&t, server, &db).await;
+            server = kill_and_restart(&t, server, &store).await;
             kills += 1;
         }
         let deadline = Instant::now() + Duration::from_secs(120);

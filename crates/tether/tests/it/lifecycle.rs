@@ -48,12 +48,17 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
 
     // Background load on keep-alive connections until the server goes away.
     let answered = Arc::new(AtomicU32::new(0));
+    let first_answer = Arc::new(tokio::sync::Notify::new());
     let load = {
         let (client, url, answered) = (client.clone(), server.url.clone(), answered.clone());
+        let first_answer = first_answer.clone();
         tokio::spawn(async move {
             for _ in 0..100_000 {
                 match client.get(format!("{url}/readyz")).send().await {
-                    Ok(r) if r.status() == 200 => answered.fetch_add(1, Ordering::Relaxed),
+                    Ok(r) if r.status() == 200 => {
+                        first_answer.notify_one();
+                        answered.fetch_add(1, Ordering::Relaxed)
+                    }
                     Ok(r) => panic!("unexpected status under load: {}", r.status()),
                     Err(_) => break,
                 };
@@ -63,11 +68,9 @@ async fn sigterm_under_load_lets_requests_in_flight_finish() {
     };
     // The load is running before anything else happens (on a busy machine the
     // task may take a while to get its first answer).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while answered.load(Ordering::Relaxed) == 0 {
-        assert!(std::time::Instant::now() < deadline, "the load generator got no answer in 20 s");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(20), first_answer.notified())
+        .await
+        .expect("the load generator got no answer in 20 s");
     let mut in_flight = Vec::new();
     for i in 0..5 {
         in_flight.push(start_slow_post(&server.url, &token, &format!("slow-{i}")).await);

@@ -1,23 +1,31 @@
 //! Reliability: with the sandbox failing 30% of requests (429 and 503) and
 //! answering some too slowly or never (the client times out, sometimes after Jira
 //! applied the write), 1,000 random changes across 20 flags, made in bursts while the
-//! worker runs, end each burst (once the outbox has drained) with the sandbox
+//! worker ticks, end each burst (once the outbox has drained) with the sandbox
 //! holding exactly tether's state (Cloud: each flag's document, and the
 //! `tether.flags` property of each issue; Data Center: each remote link). The
-//! same again with the worker killed at random moments (its task aborted
-//! wherever it is, as SIGKILL would stop it) and a new one started, which
-//! takes over the dead one's rows when their lease runs out.
+//! same again with the worker killed at random moments (its tick dropped after a
+//! random number of polls, wherever it is, as SIGKILL would stop it) and a new one
+//! started, which takes over the dead one's rows when their lease runs out.
+//!
+//! Time is the world's manual clock: when nothing is due, the test lets time pass
+//! once the sandbox has settled every request it holds (so a write that arrives
+//! late lands before the clock says a retry may go).
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use jira_sandbox::Knobs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tether_store::Store;
-use tether_sync::Worker;
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
 use tether_sync::jira::JiraClients;
+use tether_sync::{TickReport, Worker};
 
-use super::support::{PUBLIC_URL, World, differences, fast, worlds};
+use super::support::{PUBLIC_URL, World, differences, fast};
 
 const FLAGS: usize = 20;
 const CHANGES: usize = 1_000;
@@ -55,55 +63,113 @@ async fn change(w: &World, rng: &mut StdRng) {
     }
 }
 
+/// Above the client timeout, so a retry after a timeout waits out the late write.
+const MAX_DELAY: Duration = Duration::from_millis(110);
+/// What a killed worker held is taken over after this.
+const LEASE: Duration = Duration::from_millis(250);
+/// Idle rounds (the clock moved on each) a drain may take before the test fails.
+const DRAIN_ROUNDS: usize = 100_000;
+
+/// Workers in turn: each ticks until it is killed (in a kill run), then the next starts.
+struct Workers {
+    clients: JiraClients,
+    store: tether_store::Store,
+    current: Worker,
+    kill: bool,
+    kills: usize,
+    killer: StdRng,
+}
+
+impl Workers {
+    fn new(w: &World, kill: bool) -> Workers {
+        // Short client timeouts, so the slow answers time out after Jira applied them.
+        let clients = JiraClients::new(
+            w.store.clone(),
+            tether_jira::Options { timeout: Duration::from_millis(100), ..fast() },
+        );
+        let current = worker(&w.store, &clients, 0);
+        Workers {
+            clients,
+            store: w.store.clone(),
+            current,
+            kill,
+            kills: 0,
+            killer: StdRng::seed_from_u64(7),
+        }
+    }
+
+    /// One tick, or (now and then in a kill run) part of one: the worker dies
+    /// wherever it is (mid-request, between send and record, inside a
+    /// transaction) and a new one takes its place.
+    async fn step(&mut self) -> Option<TickReport> {
+        if self.kill && self.killer.gen_bool(0.2) {
+            let polls = self.killer.gen_range(1..40);
+            if let Some(r) = (Cut { tick: Box::pin(self.current.tick()), polls }).await {
+                return Some(r.unwrap());
+            }
+            self.kills += 1;
+            self.current = worker(&self.store, &self.clients, self.kills);
+            return None;
+        }
+        Some(self.current.tick().await.unwrap())
+    }
+}
+
+fn worker(store: &tether_store::Store, clients: &JiraClients, n: usize) -> Worker {
+    Worker::new(store.clone(), format!("reliable-{n}"))
+        .with_jira(clients.clone(), PUBLIC_URL)
+        .with_retry_base(Duration::from_millis(1))
+        .with_jira_max_delay(MAX_DELAY)
+        .with_lease(LEASE)
+}
+
+/// A tick dropped after `polls` polls if it has not finished by then.
+struct Cut<F> {
+    tick: Pin<Box<F>>,
+    polls: usize,
+}
+
+impl<F: Future> Future for Cut<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this.tick.as_mut().poll(cx) {
+            Poll::Ready(out) => Poll::Ready(Some(out)),
+            Poll::Pending if this.polls <= 1 => Poll::Ready(None),
+            Poll::Pending => {
+                this.polls -= 1;
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Ticks until the outbox is empty, letting time pass whenever nothing is due.
+async fn drain(w: &World, workers: &mut Workers) {
+    let mut idle = 0;
+    loop {
+        if workers.step().await.is_none_or(|r| r.claimed > 0) {
+            continue;
+        }
+        if w.store.outbox_stats().await.unwrap().pending == 0 {
+            return;
+        }
+        idle += 1;
+        assert!(idle < DRAIN_ROUNDS, "the outbox did not drain");
+        w.pass(MAX_DELAY).await;
+    }
+}
+
 async fn run(w: World, kill: bool) {
     let flags: Vec<String> = (0..FLAGS).map(|n| format!("f{n}")).collect();
     for (n, f) in flags.iter().enumerate() {
         w.flag(f, &format!("Flag {n}")).await;
     }
     w.sandbox.set_knobs(faulty());
-    // Short client timeouts, so the slow answers time out after Jira applied them.
-    let clients = JiraClients::new(
-        w.store.clone(),
-        tether_jira::Options { timeout: Duration::from_millis(100), ..fast() },
-    );
-    let make = {
-        let (store, clients) = (w.store.clone(), clients.clone());
-        move |n: usize| {
-            Worker::new(store.clone(), format!("reliable-{n}"))
-                .with_jira(clients.clone(), PUBLIC_URL)
-                .with_retry_base(Duration::from_millis(1))
-                // Above the client timeout, so a retry after a timeout waits out the late write.
-                .with_jira_max_delay(Duration::from_millis(110))
-                // What a killed worker held is taken over soon.
-                .with_lease(Duration::from_millis(250))
-        }
-    };
-    let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(async move {
-        let mut killer = StdRng::seed_from_u64(7);
-        let mut kills = 0;
-        loop {
-            let current = tokio::spawn(
-                make(kills).run(Duration::from_millis(20), std::future::pending::<()>()),
-            );
-            let life = Duration::from_millis(killer.gen_range(20..300));
-            tokio::select! {
-                _ = &mut stop_rx => {
-                    current.abort();
-                    return kills;
-                }
-                _ = tokio::time::sleep(life), if kill => {
-                    // Dies wherever it is: mid-request, between send and record,
-                    // inside a transaction; a new one starts.
-                    current.abort();
-                    let _ = current.await;
-                    kills += 1;
-                }
-            }
-        }
-    });
+    let mut workers = Workers::new(&w, kill);
 
-    // Bursts of changes while the worker runs; after each burst has drained,
+    // Bursts of changes while the worker ticks; after each burst has drained,
     // Jira must hold exactly what tether has, so every burst's last state of
     // each flag must have got through.
     let started = Instant::now();
@@ -111,12 +177,25 @@ async fn run(w: World, kill: bool) {
     let (mut done, mut bursts) = (0, 0);
     while done < CHANGES {
         let burst = rng.gen_range(1..=40).min(CHANGES - done);
-        for _ in 0..burst {
-            change(&w, &mut rng).await;
+        let changes = async {
+            for _ in 0..burst {
+                change(&w, &mut rng).await;
+            }
+        };
+        let ticking = async {
+            loop {
+                workers.step().await;
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::select! {
+            () = changes => {}
+            () = ticking => unreachable!("ticks until the changes are made"),
         }
         done += burst;
         bursts += 1;
-        wait_drained(&w.store).await;
+        drain(&w, &mut workers).await;
+        w.traffic.quiet().await;
         let diff = differences(&w, &flags, &ISSUES).await;
         assert!(
             diff.is_empty(),
@@ -128,11 +207,11 @@ async fn run(w: World, kill: bool) {
         );
     }
     let drained = started.elapsed();
-    let _ = stop_tx.send(());
-    let kills = running.await.unwrap();
+    let kills = workers.kills;
     let shown =
         if w.cloud { w.sandbox.feature_flags().len() } else { w.sandbox.remote_links(None).len() };
     assert!(shown > 0, "the run ends with something in Jira");
+    assert!(!kill || kills > 0, "a kill run kills the worker");
     eprintln!(
         "reliability {} {}{}: {CHANGES} changes in {bursts} bursts, all delivered and checked in {:.2?}; {shown} {} in Jira at the end",
         w.label,
@@ -147,38 +226,38 @@ fn flavour(w: &World) -> &'static str {
     if w.cloud { "cloud" } else { "dc" }
 }
 
-async fn wait_drained(store: &Store) {
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while store.outbox_stats().await.unwrap().pending > 0 {
-        assert!(Instant::now() < deadline, "the outbox did not drain");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+on_each_backend!(
+    cloud_under_faults_ends_holding_exactly_tethers_state,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn cloud_under_faults_ends_holding_exactly_tethers_state(backend: TestBackend) {
+    run(World::new(backend, true).await, false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cloud_under_faults_ends_holding_exactly_tethers_state() {
-    for w in worlds(true).await {
-        run(w, false).await;
-    }
+on_each_backend!(
+    cloud_with_the_worker_killed_at_random_moments_ends_in_step,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn cloud_with_the_worker_killed_at_random_moments_ends_in_step(backend: TestBackend) {
+    run(World::new(backend, true).await, true).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cloud_with_the_worker_killed_at_random_moments_ends_in_step() {
-    for w in worlds(true).await {
-        run(w, true).await;
-    }
+on_each_backend!(
+    data_center_under_faults_ends_holding_exactly_tethers_state,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn data_center_under_faults_ends_holding_exactly_tethers_state(backend: TestBackend) {
+    run(World::new(backend, false).await, false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn data_center_under_faults_ends_holding_exactly_tethers_state() {
-    for w in worlds(false).await {
-        run(w, false).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn data_center_with_the_worker_killed_at_random_moments_ends_in_step() {
-    for w in worlds(false).await {
-        run(w, true).await;
-    }
+on_each_backend!(
+    data_center_with_the_worker_killed_at_random_moments_ends_in_step,
+    flavor = "multi_thread",
+    worker_threads = 2
+);
+async fn data_center_with_the_worker_killed_at_random_moments_ends_in_step(backend: TestBackend) {
+    run(World::new(backend, false).await, true).await;
 }

@@ -1,9 +1,15 @@
-//! A world for Jira sync tests: a store (SQLite, and PostgreSQL when
-//! `TEST_PG_URL` is set), the sandbox on loopback with a few issues, a site
+//! A world for Jira sync tests: a store on one backend (tests are made per
+//! backend with `tether_store::on_each_backend!`), on a manual clock the tests
+//! move instead of sleeping; the sandbox on loopback with a few issues, behind a
+//! [`Traffic`] gate that counts (and can hold) what it is handling; a site
 //! pointing at it, a project tracking staging and production, and a worker.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 use jira_sandbox::{
     DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_PASSWORD, DEFAULT_USER, Flavour, Sandbox,
     SandboxConfig,
@@ -15,14 +21,26 @@ use tether_flags::{
     WeightedVariation,
 };
 use tether_jira::{Auth, Client, NewIssue, Options, Site};
-use tether_store::{JiraAuthKind, MasterKey, NewJiraSite, NewProject, Store};
+use tether_store::testing::{TestBackend, create_scratch_database};
+use tether_store::{Clock, JiraAuthKind, MasterKey, NewJiraSite, NewProject, Store};
 use tether_sync::Worker;
 use tether_sync::jira::property::issue_properties;
 use tether_sync::jira::sync::plan_flags;
-use tether_sync::jira::{FlagRef, JiraClients, JiraContext, Plan, feature_flag, remote_link};
-use tokio::sync::oneshot;
+use tether_sync::jira::{
+    FlagRef, JiraClients, JiraContext, Plan, ReadMode, feature_flag, remote_link,
+};
+use tokio::sync::{oneshot, watch};
 
 pub const PUBLIC_URL: &str = "https://tether.test";
+
+/// Where the worlds' manual clocks start: 2026-01-01T00:00:00Z.
+pub const START_MS: i64 = 1_767_225_600_000;
+
+/// The longest a Jira row of the world's worker waits before its next attempt.
+pub const MAX_DELAY: Duration = Duration::from_millis(20);
+
+/// Idle rounds (the clock moved on each) a drain may take before the test fails.
+const DRAIN_ROUNDS: usize = 10_000;
 
 /// No pacing, millisecond backoffs, few client-side retries: the worker's own
 /// retries are what the tests exercise.
@@ -43,7 +61,11 @@ pub fn fast() -> Options {
 pub struct World {
     pub label: &'static str,
     pub store: Store,
+    /// The store's (and so the workers') clock.
+    pub clock: Clock,
     pub sandbox: Sandbox,
+    /// What the sandbox is handling.
+    pub traffic: Traffic,
     pub base: String,
     pub cloud: bool,
     pub site_id: i64,
@@ -65,40 +87,33 @@ pub enum Login {
     OAuth2,
 }
 
-/// A world per backend this run can reach.
-pub async fn worlds(cloud: bool) -> Vec<World> {
-    worlds_with(cloud, Login::Plain).await
-}
-
-pub async fn worlds_with(cloud: bool, login: Login) -> Vec<World> {
-    let mut out = Vec::new();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/t.db", dir.path().display());
-    out.push(World::new("sqlite", &url, cloud, login, Some(dir)).await);
-    if let Some(url) = fresh_pg_database().await {
-        out.push(World::new("postgres", &url, cloud, login, None).await);
-    }
-    out
-}
-
 impl World {
-    async fn new(
-        label: &'static str,
-        url: &str,
-        cloud: bool,
-        login: Login,
-        dir: Option<tempfile::TempDir>,
-    ) -> World {
-        let store = Store::connect(url, MasterKey::generate()).await.unwrap();
+    /// A world on `backend`, Cloud or Data Center, logging in plainly.
+    pub async fn new(backend: TestBackend, cloud: bool) -> World {
+        World::with_login(backend, cloud, Login::Plain).await
+    }
+
+    pub async fn with_login(backend: TestBackend, cloud: bool, login: Login) -> World {
+        let (url, dir) = database(backend).await;
+        let clock = Clock::manual(START_MS);
+        let store =
+            Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
         store.migrate().await.unwrap();
         let flavour = if cloud { Flavour::Cloud } else { Flavour::data_center("9.12.0") };
         let sandbox = Sandbox::new(SandboxConfig::with_flavour(flavour)).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(sandbox.clone().serve(listener, async {
-            let _ = rx.await;
-        }));
+        let traffic = Traffic::default();
+        let app = jira_sandbox::router(sandbox.clone())
+            .layer(axum::middleware::from_fn_with_state(traffic.clone(), gate));
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
         let (auth_kind, user, secret) = if cloud {
             (JiraAuthKind::ApiToken, DEFAULT_EMAIL, DEFAULT_API_TOKEN)
         } else {
@@ -157,11 +172,13 @@ impl World {
         let worker = Worker::new(store.clone(), "w1")
             .with_jira(JiraClients::new(store.clone(), fast()), PUBLIC_URL)
             .with_retry_base(Duration::from_millis(1))
-            .with_jira_max_delay(Duration::from_millis(20));
+            .with_jira_max_delay(MAX_DELAY);
         World {
-            label,
+            label: backend.label(),
             store,
+            clock,
             sandbox,
+            traffic,
             base,
             cloud,
             site_id,
@@ -275,37 +292,108 @@ impl World {
             .collect()
     }
 
-    /// Ticks until nothing is pending (waiting out retry delays), at most 60 s.
+    /// Ticks until nothing is pending, moving the clock past retry delays
+    /// whenever a tick finds nothing due (once the sandbox has answered all it
+    /// was asked: what time passing means to a request left without an answer).
     pub async fn drain(&self) -> tether_sync::TickReport {
-        drain(&self.worker, &self.store).await
+        let mut total = tether_sync::TickReport::default();
+        let mut idle = 0;
+        loop {
+            let r = self.worker.tick().await.unwrap();
+            total.claimed += r.claimed;
+            total.jira_sent += r.jira_sent;
+            total.jira_deleted += r.jira_deleted;
+            total.jira_failed += r.jira_failed;
+            total.jira_retried += r.jira_retried;
+            if r.claimed > 0 {
+                continue;
+            }
+            if self.store.outbox_stats().await.unwrap().pending == 0 {
+                return total;
+            }
+            idle += 1;
+            assert!(idle < DRAIN_ROUNDS, "the outbox did not drain: {total:?}");
+            self.pass(MAX_DELAY).await;
+        }
+    }
+
+    /// Lets `by` pass: once the sandbox has settled every request it holds, the
+    /// clock moves on.
+    pub async fn pass(&self, by: Duration) {
+        self.traffic.quiet().await;
+        self.clock.advance(by);
     }
 }
 
-pub async fn drain(worker: &Worker, store: &Store) -> tether_sync::TickReport {
-    let mut total = tether_sync::TickReport::default();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let r = worker.tick().await.unwrap();
-        total.claimed += r.claimed;
-        total.jira_sent += r.jira_sent;
-        total.jira_deleted += r.jira_deleted;
-        total.jira_failed += r.jira_failed;
-        total.jira_retried += r.jira_retried;
-        if r.claimed == 0 {
-            if store.outbox_stats().await.unwrap().pending == 0 {
-                return total;
-            }
-            assert!(Instant::now() < deadline, "the outbox did not drain: {total:?}");
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+/// Counts the requests the sandbox is handling (from their arrival to its
+/// answer, or to the client giving up), and holds those under a path prefix
+/// until released: a test waits on these events instead of sleeping.
+#[derive(Debug, Clone)]
+pub struct Traffic(Arc<TrafficState>);
+
+#[derive(Debug)]
+struct TrafficState {
+    in_flight: watch::Sender<usize>,
+    held: watch::Sender<Option<String>>,
+}
+
+impl Default for Traffic {
+    fn default() -> Traffic {
+        Traffic(Arc::new(TrafficState {
+            in_flight: watch::channel(0).0,
+            held: watch::channel(None).0,
+        }))
     }
+}
+
+impl Traffic {
+    /// Returns once the sandbox is handling nothing.
+    pub async fn quiet(&self) {
+        let mut rx = self.0.in_flight.subscribe();
+        rx.wait_for(|n| *n == 0).await.unwrap();
+    }
+
+    /// Returns once the sandbox is handling at least `n` requests.
+    pub async fn in_flight(&self, n: usize) {
+        let mut rx = self.0.in_flight.subscribe();
+        rx.wait_for(|c| *c >= n).await.unwrap();
+    }
+
+    /// Holds every request whose path starts with `prefix` until [`Traffic::release`].
+    pub fn hold(&self, prefix: &str) {
+        self.0.held.send_replace(Some(prefix.to_owned()));
+    }
+
+    pub fn release(&self) {
+        self.0.held.send_replace(None);
+    }
+}
+
+/// Decrements the count however the request ends (answered, or dropped when the
+/// client gave up).
+struct Handled(Traffic);
+
+impl Drop for Handled {
+    fn drop(&mut self) {
+        self.0.0.in_flight.send_modify(|n| *n -= 1);
+    }
+}
+
+async fn gate(State(traffic): State<Traffic>, req: Request, next: Next) -> Response {
+    traffic.0.in_flight.send_modify(|n| *n += 1);
+    let _handled = Handled(traffic.clone());
+    let path = req.uri().path().to_owned();
+    let mut held = traffic.0.held.subscribe();
+    let free = |h: &Option<String>| !h.as_deref().is_some_and(|p| path.starts_with(p));
+    held.wait_for(free).await.unwrap();
+    next.run(req).await
 }
 
 /// Differences between what tether has and what the sandbox holds, for these
 /// flags (and on Cloud these issues' properties); empty when Jira is in step.
 pub async fn differences(w: &World, flags: &[String], issues: &[&str]) -> Vec<String> {
     let refs: Vec<FlagRef> = flags.iter().map(|f| FlagRef::new("shop", f.clone())).collect();
-    let plans = plan_flags(&w.store, w.site_id, PUBLIC_URL, &refs, true).await.unwrap();
+    let plans = plan_flags(&w.store, w.site_id, PUBLIC_URL, &refs, ReadMode::Site).await.unwrap();
     let mut out = Vec::new();
     for (f, plan) in plans {
         if w.cloud {
@@ -362,21 +450,18 @@ pub fn off() -> EnvConfig {
     }
 }
 
-/// Creates an empty database on the `TEST_PG_URL` server and returns its URL.
-pub async fn fresh_pg_database() -> Option<String> {
-    use sqlx::Connection;
-    let admin_url = std::env::var("TEST_PG_URL").ok().filter(|u| !u.is_empty())?;
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("TEST_PG_URL is set but the server cannot be reached");
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let name = format!("tether_sync_{nanos:x}_{:x}", std::process::id());
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b.to_owned(), format!("?{q}")),
-        None => (admin_url.clone(), String::new()),
-    };
-    let server = base.rsplit_once('/').map(|(s, _)| s).unwrap_or(&base);
-    Some(format!("{server}/{name}{query}"))
+/// A fresh database's URL on `backend` (and the folder that holds a SQLite one).
+async fn database(backend: TestBackend) -> (String, Option<tempfile::TempDir>) {
+    match backend {
+        TestBackend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            (format!("sqlite://{}/t.db", dir.path().display()), Some(dir))
+        }
+        TestBackend::Postgres => {
+            let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
+            let admin = admin.unwrap_or_else(|| panic!("{}", tether_store::testing::NEEDS_PG));
+            let url = create_scratch_database(&admin).await.expect("TEST_PG_URL cannot be used");
+            (url, None)
+        }
+    }
 }

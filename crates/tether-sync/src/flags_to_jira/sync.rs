@@ -1,5 +1,6 @@
-//! Bringing flags' state on a Jira site up to date: what the worker does with
-//! `jira.flag.sync` rows, and the direct re-send backfill and reconcile use.
+//! Bringing flags' state on a Jira site up to date: what the worker's
+//! [`super::job::FlagSyncJob`] does with `jira.flag.sync` rows, and the direct
+//! re-send backfill and reconcile use.
 //!
 //! Per flag: read its `updateSequenceId` first, then its state (a change
 //! committed in between is sent again under its own, higher number), decide
@@ -24,9 +25,9 @@ use tether_jira::{
 };
 use tether_store::{FlagState, FlagSync, Project, ProjectJira, Store, StoreError};
 
-use super::clients::{ClientError, JiraClients};
 use super::document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global_id};
 use crate::SyncError;
+use crate::jira::clients::{ClientError, JiraClients};
 
 /// At most this many flags per Feature Flags API request (Jira's limit).
 pub const MAX_FLAGS_PER_REQUEST: usize = 100;
@@ -86,9 +87,9 @@ pub struct PushResult {
 /// What a flag should look like on a site, decided from the store.
 #[derive(Debug, Clone)]
 pub enum Plan {
-    /// Show it: the project reports to the site and the flag is linked.
+    /// Show it: the project tracks the site and the flag is linked.
     Push { seq: i64, view: Box<FlagView>, prev: Option<Pushed> },
-    /// Take it away: flag deleted, unlinked, or its project reports elsewhere.
+    /// Take it away: flag deleted, unlinked, or its project tracks another site.
     Remove { seq: i64, prev: Option<Pushed> },
 }
 
@@ -148,9 +149,57 @@ pub fn feature_flag_id(project: &str, flag: &str) -> String {
     format!("{project}~{flag}")
 }
 
-/// Whether trying again later may succeed, and how long Jira asked to wait.
-pub fn transient(e: &Error) -> Option<Option<Duration>> {
-    e.is_transient().then(|| e.retry_after())
+/// Whether trying again later may succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// Waiting will not help (bad credentials, a refusal): record it.
+    Permanent,
+    /// Jira could not take it now (429, 5xx, no answer); `retry_after` is how long
+    /// Jira asked to wait, when it said.
+    Transient { retry_after: Option<Duration> },
+}
+
+impl FailureKind {
+    /// What kind of failure a Jira error is.
+    pub fn of(e: &Error) -> FailureKind {
+        if e.is_transient() {
+            FailureKind::Transient { retry_after: e.retry_after() }
+        } else {
+            FailureKind::Permanent
+        }
+    }
+
+    /// What kind of failure not getting a site's client is: transient only when
+    /// Jira itself was unavailable.
+    pub fn of_client(e: &ClientError) -> FailureKind {
+        match e {
+            ClientError::Jira { source, .. } => FailureKind::of(source),
+            _ => FailureKind::Permanent,
+        }
+    }
+
+    pub fn is_transient(self) -> bool {
+        matches!(self, FailureKind::Transient { .. })
+    }
+}
+
+/// How [`plan_flags`] reads the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Every sync row of the site and every flag of each project at once
+    /// (backfill, reconcile: most of a site's flags).
+    Site,
+    /// Flag by flag (the worker's small batches).
+    PerFlag,
+}
+
+/// Who writes the `tether.flags` property rows of the issues a send touches (Cloud).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Properties {
+    /// [`send_plans`] enqueues them, before sending and again after.
+    Enqueue,
+    /// The caller updates [`SyncStats::issues`] itself (backfill, in bulk).
+    LeaveToCaller,
 }
 
 /// How long to wait before trying again after `e`: Jira's `Retry-After`, and
@@ -265,7 +314,7 @@ pub fn remote_link(view: &FlagView) -> RemoteLink {
     }
 }
 
-/// A project and where it reports; `None` when it is gone or reports nowhere.
+/// A project and the site it tracks; `None` when it is gone or tracks none.
 pub(crate) async fn tracking(
     store: &Store,
     project: &str,
@@ -279,9 +328,7 @@ pub(crate) async fn tracking(
     }
 }
 
-/// Reads what each flag should look like on the site. `bulk` reads every sync
-/// row of the site and every flag of each project at once (backfill,
-/// reconcile); otherwise flag by flag (the worker's small batches). Either
+/// Reads what each flag should look like on the site, as `read` says. Either
 /// way the sequence numbers are read before the state they describe. Flags
 /// with no sync row (never enqueued for this site) are left out.
 pub async fn plan_flags(
@@ -289,8 +336,9 @@ pub async fn plan_flags(
     site_id: i64,
     public_url: &str,
     flags: &[FlagRef],
-    bulk: bool,
+    read: ReadMode,
 ) -> Result<Vec<(FlagRef, Plan)>, StoreError> {
+    let bulk = read == ReadMode::Site;
     let mut syncs: HashMap<FlagRef, FlagSync> = HashMap::new();
     if bulk {
         for s in store.flag_syncs_on_site(site_id).await? {
@@ -358,7 +406,7 @@ pub async fn sync_flags(
     jira: &JiraContext,
     site_id: i64,
     flags: &[FlagRef],
-    bulk: bool,
+    read: ReadMode,
 ) -> Result<(HashMap<FlagRef, Outcome>, SyncStats), SyncError> {
     let mut unique: Vec<FlagRef> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -367,25 +415,24 @@ pub async fn sync_flags(
             unique.push(f.clone());
         }
     }
-    let plans = plan_flags(store, site_id, &jira.public_url, &unique, bulk).await?;
-    send_plans(store, jira, site_id, plans, true).await
+    let plans = plan_flags(store, site_id, &jira.public_url, &unique, read).await?;
+    send_plans(store, jira, site_id, plans, Properties::Enqueue).await
 }
 
-/// Sends what was planned. With `enqueue_properties` (Cloud) the property
-/// rows of the issues concerned are written first; without, the caller
-/// updates [`SyncStats::issues`] itself.
+/// Sends what was planned; on Cloud the issues concerned get property rows
+/// as `properties` says.
 pub async fn send_plans(
     store: &Store,
     jira: &JiraContext,
     site_id: i64,
     plans: Vec<(FlagRef, Plan)>,
-    enqueue_properties: bool,
+    properties: Properties,
 ) -> Result<(HashMap<FlagRef, Outcome>, SyncStats), SyncError> {
     let mut run = Run {
         store,
         site_id,
         in_flight: Duration::ZERO,
-        enqueue_properties,
+        properties,
         outcomes: HashMap::new(),
         stats: SyncStats::default(),
     };
@@ -406,15 +453,14 @@ pub async fn send_plans(
         }
         Err(ClientError::Store(e)) => return Err(e.into()),
         Err(e) => {
-            let retry = match &e {
-                ClientError::Jira { source, .. } => transient(source),
-                _ => None,
-            };
+            let failure = FailureKind::of_client(&e);
             let message = crate::error_chain(&e);
             for (f, _) in plans {
-                match retry {
-                    Some(retry_after) => run.retry(&f, message.clone(), retry_after),
-                    None => run.refused(&f, &message).await?,
+                match failure {
+                    FailureKind::Transient { retry_after } => {
+                        run.retry(&f, message.clone(), retry_after)
+                    }
+                    FailureKind::Permanent => run.refused(&f, &message).await?,
                 }
             }
             return Ok((run.outcomes, run.stats));
@@ -443,7 +489,7 @@ struct Run<'a> {
     /// How long a request that got no answer may still be on its way: the
     /// client's timeout (see [`wait_after`]).
     in_flight: Duration,
-    enqueue_properties: bool,
+    properties: Properties,
     outcomes: HashMap<FlagRef, Outcome>,
     stats: SyncStats,
 }
@@ -471,13 +517,13 @@ impl Run<'_> {
     }
 
     async fn failed(&mut self, f: &FlagRef, e: &Error) -> Result<(), StoreError> {
-        match transient(e) {
-            Some(_) => {
+        match FailureKind::of(e) {
+            FailureKind::Transient { .. } => {
                 let wait = self.wait(e);
                 self.retry(f, e.to_string(), wait);
                 Ok(())
             }
-            None => self.refused(f, &e.to_string()).await,
+            FailureKind::Permanent => self.refused(f, &e.to_string()).await,
         }
     }
 
@@ -523,12 +569,12 @@ impl Run<'_> {
             issues.push((f.clone(), keys));
         }
         let touched: BTreeSet<String> = issues.into_iter().flat_map(|(_, keys)| keys).collect();
-        if self.enqueue_properties {
+        if self.properties == Properties::Enqueue {
             // Before sending: should this stop half-way, the rows are there.
             super::property::enqueue_properties(self.store, self.site_id, &touched).await?;
         }
         self.cloud_flags(client, plans).await?;
-        if self.enqueue_properties {
+        if self.properties == Properties::Enqueue {
             // And again once the sends are recorded: another worker may have
             // claimed a waiting row in between and computed the value from
             // before them. Usually the row from above is still waiting and
@@ -634,100 +680,6 @@ impl Run<'_> {
         self.outcomes.insert(f.clone(), Outcome::Done);
         Ok(())
     }
-
-    async fn data_center(
-        &mut self,
-        client: &Client,
-        plans: Vec<(FlagRef, Plan)>,
-    ) -> Result<(), StoreError> {
-        for (f, plan) in plans {
-            let global_id = remote_link_global_id(&f.project, &f.flag);
-            let (seq, view, prev) = match plan {
-                Plan::Push { seq, view, prev } => (seq, Some(view), prev),
-                Plan::Remove { seq, prev, .. } => (seq, None, prev),
-            };
-            let wanted: Vec<String> = view.as_deref().map(issue_keys).unwrap_or_default();
-            let mut held: Vec<String> = Vec::new();
-            let mut unknown: Vec<String> = Vec::new();
-            let mut problems: Vec<String> = Vec::new();
-            let mut retry: Option<Error> = None;
-            if let Some(view) = &view {
-                let link = remote_link(view);
-                for key in &wanted {
-                    match client.upsert_remote_link(key, &link).await {
-                        Ok(_) => held.push(key.clone()),
-                        Err(Error::NotFound { .. }) => unknown.push(key.clone()),
-                        Err(e) if transient(&e).is_some() => {
-                            // A timeout may come after Jira made the link.
-                            held.push(key.clone());
-                            retry = Some(e);
-                            break;
-                        }
-                        Err(e) => problems.push(format!("{key}: {e}")),
-                    }
-                }
-            }
-            let before: Vec<String> =
-                prev.as_ref().map(|p| p.issue_keys.clone()).unwrap_or_default();
-            for key in before.iter().filter(|k| !wanted.contains(k)) {
-                if retry.is_some() {
-                    held.push(key.clone());
-                    continue;
-                }
-                match client.delete_remote_link(key, &global_id).await {
-                    Ok(()) => {}
-                    Err(e) if transient(&e).is_some() => {
-                        retry = Some(e);
-                        held.push(key.clone());
-                    }
-                    Err(e) => {
-                        problems.push(format!("{key}: {e}"));
-                        held.push(key.clone());
-                    }
-                }
-            }
-            if retry.is_some() {
-                // Links made before the failure must be remembered, so a later
-                // unlink removes them; those of before are still there too.
-                for k in &before {
-                    if !held.contains(k) {
-                        held.push(k.clone());
-                    }
-                }
-            }
-            self.stats.unknown_issue_keys.extend(unknown.iter().cloned());
-            let envs = view
-                .as_deref()
-                .map(|v| v.environments.iter().map(|e| e.key.clone()).collect())
-                .unwrap_or_default();
-            let pushed =
-                (!held.is_empty()).then_some(Pushed { issue_keys: held, environments: envs, seq });
-            let mut result = PushResult { unknown_issue_keys: unknown, failed: BTreeMap::new() };
-            if !problems.is_empty() {
-                result.failed.insert(global_id.clone(), problems.clone());
-            }
-            if let Some(e) = retry {
-                if pushed != prev {
-                    self.record(&f, seq, pushed.as_ref(), Some(&result)).await?;
-                }
-                self.failed(&f, &e).await?;
-                continue;
-            }
-            self.record(&f, seq, pushed.as_ref(), Some(&result)).await?;
-            if !problems.is_empty() {
-                self.stats.failed += 1;
-                self.stats.failures.push((f.to_string(), problems.join("; ")));
-            } else if view.is_some() && pushed.is_none() {
-                self.stats.unshown += 1;
-            } else if view.is_some() {
-                self.stats.sent += 1;
-            } else {
-                self.stats.deleted += 1;
-            }
-            self.outcomes.insert(f, Outcome::Done);
-        }
-        Ok(())
-    }
 }
 
 /// Submits flags in one request, halving a chunk Jira finds too large (413)
@@ -754,5 +706,6 @@ async fn submit_halving(
     out
 }
 
+mod dc;
 #[cfg(test)]
 mod tests;

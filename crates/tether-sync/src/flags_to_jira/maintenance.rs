@@ -14,14 +14,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use tether_jira::{Client, Error, FeatureFlag, Rollout};
 use tether_store::{FlagSync, Store};
 
-use super::clients::ClientError;
 use super::document::remote_link_global_id;
 use super::property::{enqueue_properties, update_issue_properties};
 use super::sync::{
-    FlagRef, JiraContext, MAX_FLAGS_PER_REQUEST, Outcome, Plan, PushResult, Pushed, SyncStats,
-    feature_flag, feature_flag_id, plan_flags, remote_link, send_plans,
+    FlagRef, JiraContext, MAX_FLAGS_PER_REQUEST, Outcome, Plan, Properties, PushResult, Pushed,
+    ReadMode, SyncStats, feature_flag, feature_flag_id, plan_flags, remote_link, send_plans,
 };
 use crate::SyncError;
+use crate::jira::clients::ClientError;
 
 /// Flags per round on Data Center (one request per linked issue each).
 const DC_ROUND: usize = 20;
@@ -53,7 +53,7 @@ pub async fn backfill(
     let (_, client) = client(jira, site_id).await?;
     let refs = site_flags(store, site_id).await?;
     store.bump_site_flag_seqs(site_id).await?;
-    let plans = plan_flags(store, site_id, &jira.public_url, &refs, true).await?;
+    let plans = plan_flags(store, site_id, &jira.public_url, &refs, ReadMode::Site).await?;
     let mut report = BackfillReport { flags: plans.len(), ..BackfillReport::default() };
     progress(0, plans.len());
     let round = if client.deployment().is_cloud() { MAX_FLAGS_PER_REQUEST } else { DC_ROUND };
@@ -62,7 +62,8 @@ pub async fn backfill(
     while plans.peek().is_some() {
         let chunk: Vec<(FlagRef, Plan)> = plans.by_ref().take(round).collect();
         done += chunk.len();
-        let (outcomes, stats) = send_plans(store, jira, site_id, chunk, false).await?;
+        let (outcomes, stats) =
+            send_plans(store, jira, site_id, chunk, Properties::LeaveToCaller).await?;
         for (f, outcome) in outcomes {
             if let Outcome::Retry { .. } = outcome {
                 store.enqueue_flag_sync(site_id, &f.project, &f.flag).await?;
@@ -126,18 +127,27 @@ pub struct ReconcileReport {
     pub failed: Vec<(String, String)>,
 }
 
-/// Reads back what the site holds for each of its flags and, unless
-/// `dry_run`, repairs what differs. `progress` is told (done, total).
+/// Whether a reconcile repairs what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReconcileMode {
+    /// Only report (a dry run).
+    Check,
+    /// Report, and send again every flag found missing or stale.
+    Repair,
+}
+
+/// Reads back what the site holds for each of its flags and, in
+/// [`ReconcileMode::Repair`], repairs what differs. `progress` is told (done, total).
 pub async fn reconcile(
     store: &Store,
     jira: &JiraContext,
     site_id: i64,
-    dry_run: bool,
+    mode: ReconcileMode,
     progress: &mut (dyn FnMut(usize, usize) + Send),
 ) -> Result<ReconcileReport, SyncError> {
     let (_, client) = client(jira, site_id).await?;
     let refs = site_flags(store, site_id).await?;
-    let plans = plan_flags(store, site_id, &jira.public_url, &refs, true).await?;
+    let plans = plan_flags(store, site_id, &jira.public_url, &refs, ReadMode::Site).await?;
     let syncs: BTreeMap<FlagRef, FlagSync> = store
         .flag_syncs_on_site(site_id)
         .await?
@@ -175,7 +185,7 @@ pub async fn reconcile(
         }
         progress(n + 1, plans.len());
     }
-    if dry_run || repairs.is_empty() {
+    if mode == ReconcileMode::Check || repairs.is_empty() {
         return Ok(report);
     }
     for (f, held_seq) in &repairs {
@@ -183,8 +193,9 @@ pub async fn reconcile(
     }
     let refs: Vec<FlagRef> = repairs.into_iter().map(|(f, _)| f).collect();
     for round in refs.chunks(MAX_FLAGS_PER_REQUEST) {
-        let plans = plan_flags(store, site_id, &jira.public_url, round, false).await?;
-        let (outcomes, stats) = send_plans(store, jira, site_id, plans, true).await?;
+        let plans = plan_flags(store, site_id, &jira.public_url, round, ReadMode::PerFlag).await?;
+        let (outcomes, stats) =
+            send_plans(store, jira, site_id, plans, Properties::Enqueue).await?;
         let refused: BTreeSet<&str> = stats.failures.iter().map(|(f, _)| f.as_str()).collect();
         for (f, why) in &stats.failures {
             report.failed.push((f.clone(), why.clone()));

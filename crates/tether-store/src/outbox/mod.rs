@@ -5,17 +5,24 @@
 //! with the time of the next attempt. A lease that runs out (a crashed worker)
 //! makes the row claimable again, so nothing is lost. On PostgreSQL claiming uses
 //! `FOR UPDATE SKIP LOCKED`, so several tether processes on one database never
-//! claim the same row at once; SQLite serialises writers by itself.
+//! claim the same row at once; SQLite serialises writers by itself. Every time
+//! here (due, leases, retries) is read from the store's [`crate::Clock`].
+//!
+//! [`kinds`] is the registry of what the rows hold.
+
+pub mod kinds;
 
 use std::time::Duration;
 
-use crate::{Backend, Result, Store, now_ms, with_pool};
+use crate::{Backend, Result, Store, with_pool};
+use kinds::OutboxWork;
 
-/// Inserts one outbox row on the given connection or transaction; returns its id.
+/// Inserts one outbox row on the given connection or transaction, due at `$now`;
+/// returns its id.
 macro_rules! enqueue_on {
-    ($conn:expr, $item:expr) => {{
+    ($conn:expr, $item:expr, $now:expr) => {{
         let item: &$crate::NewOutboxItem = $item;
-        let now = $crate::now_ms();
+        let now: i64 = $now;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) \
              VALUES ($1, $2, 0, $3, $3) RETURNING id",
@@ -33,7 +40,8 @@ pub(crate) use enqueue_on;
 /// A piece of work to enqueue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutboxItem {
-    /// What kind of work this is, e.g. `jira.flag.sync`; workers select by kind.
+    /// What kind of work this is, e.g. `jira.flag.sync` (see [`kinds::OutboxKind`]);
+    /// workers select by kind.
     pub kind: String,
     /// The work's description, as JSON text.
     pub payload: String,
@@ -77,10 +85,21 @@ impl Store {
     /// Enqueues work on its own; callers that change data enqueue inside the
     /// store method that makes the change instead.
     pub async fn enqueue(&self, item: &NewOutboxItem) -> Result<i64> {
+        let now = self.now();
         with_pool!(self, pool => {
             let mut conn = pool.acquire().await?;
-            enqueue_on!(&mut *conn, item)
+            enqueue_on!(&mut *conn, item, now)
         })
+    }
+
+    /// Enqueues typed work of a registered kind (see [`kinds`]).
+    pub async fn enqueue_work<W: OutboxWork>(&self, work: &W) -> Result<i64> {
+        self.enqueue(&work.to_item()).await
+    }
+
+    /// [`Store::enqueue_unless_waiting`] for typed work of a registered kind.
+    pub async fn enqueue_work_unless_waiting<W: OutboxWork>(&self, work: &W) -> Result<bool> {
+        self.enqueue_unless_waiting(&work.to_item()).await
     }
 
     /// Enqueues work unless the same work (kind and payload) is already
@@ -88,7 +107,7 @@ impl Store {
     /// For work that recomputes its result when it runs (so one waiting row
     /// covers every request made before it is claimed).
     pub async fn enqueue_unless_waiting(&self, item: &NewOutboxItem) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let n = with_pool!(self, pool => sqlx::query(
             "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) \
              SELECT $1, $2, 0, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM outbox \
@@ -111,8 +130,8 @@ impl Store {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<OutboxItem>> {
-        let now = now_ms();
-        let until = now + lease.as_millis() as i64;
+        let now = self.now();
+        let until = now.saturating_add(millis(lease));
         let sql = match self.backend {
             Backend::Sqlite(_) => CLAIM_SQLITE,
             Backend::Postgres(_) => CLAIM_PG,
@@ -131,7 +150,7 @@ impl Store {
     /// Marks a claimed row done. False if `worker` no longer holds it (its lease
     /// ran out and another worker took it over).
     pub async fn complete_outbox(&self, id: i64, worker: &str) -> Result<bool> {
-        let now = now_ms();
+        let now = self.now();
         let n = with_pool!(self, pool => sqlx::query(
             "UPDATE outbox SET done_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL \
              WHERE id = $2 AND claimed_by = $3 AND done_at IS NULL"
@@ -153,7 +172,7 @@ impl Store {
         error: &str,
         delay: Duration,
     ) -> Result<bool> {
-        let next = now_ms() + delay.as_millis() as i64;
+        let next = self.now().saturating_add(millis(delay));
         let n = with_pool!(self, pool => sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claimed_by = NULL, claimed_until = NULL \
              WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL"
@@ -178,6 +197,20 @@ impl Store {
         Ok(n)
     }
 
+    /// Ends every current claim at once, as if each lease had run out, so the rows
+    /// are due again; returns how many. Only for when every worker holding one is
+    /// known to be gone (a test that has killed its only server standing in for the
+    /// lease running out, or an operator after a crash who does not want to wait).
+    pub async fn expire_outbox_claims(&self) -> Result<u64> {
+        let n = with_pool!(self, pool => sqlx::query(
+            "UPDATE outbox SET claimed_until = 0 WHERE done_at IS NULL AND claimed_until IS NOT NULL"
+        )
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(n)
+    }
+
     /// How much work is waiting, for metrics and the status page.
     pub async fn outbox_stats(&self) -> Result<OutboxStats> {
         let (pending, oldest): (i64, Option<i64>) = with_pool!(self, pool => sqlx::query_as(
@@ -187,4 +220,8 @@ impl Store {
         .await?);
         Ok(OutboxStats { pending, oldest_created_at: oldest })
     }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }

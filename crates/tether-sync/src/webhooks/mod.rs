@@ -1,4 +1,5 @@
-//! Outgoing webhooks: fan-out of change events, signed delivery.
+//! tether's outgoing webhooks (what forges send tether are "dev events", not
+//! these): fan-out of change events, signed delivery, as two jobs.
 //!
 //! A delivery is `POST <url>` with the JSON body
 //! `{"id", "event", "project", "environment", "flag", "segment", "actor", "at", "on"}`
@@ -9,15 +10,17 @@
 
 use std::time::Instant;
 
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use tether_store::{
-    DELIVERY_KIND, DeliveryRecord, Event, NewOutboxItem, OutboxItem, Store, StoreError,
+    DeliveryRecord, Event, OutboxItem, OutboxKind, OutboxWork, Store, StoreError, WebhookDelivery,
 };
 
-use crate::SyncError;
+use crate::worker::{Job, Settle, TickReport, Worker};
+use crate::{MAX_ATTEMPTS, SyncError, backoff};
 
 pub const SIGNATURE_HEADER: &str = "X-Tether-Signature";
 
@@ -31,16 +34,76 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One delivery's work, as stored in the outbox.
-#[derive(Serialize, Deserialize)]
-struct Delivery {
-    webhook_id: i64,
-    /// The event's outbox id: the delivery id subscribers de-duplicate on.
-    event_id: i64,
-    event: Event,
+/// Fans each `event` row out into a delivery per matching webhook.
+#[derive(Debug)]
+pub(crate) struct FanOutJob;
+
+impl Job for FanOutJob {
+    fn kind(&self) -> OutboxKind {
+        OutboxKind::Event
+    }
+
+    fn handle<'a>(
+        &'a self,
+        worker: &'a Worker,
+        rows: Vec<OutboxItem>,
+        report: &'a mut TickReport,
+    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
+        async move {
+            let mut out = Vec::with_capacity(rows.len());
+            for item in rows {
+                report.fanned_out += fan_out(&worker.store, &item).await?;
+                out.push((item, Settle::Done));
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
 }
 
-pub(crate) enum Outcome {
+/// POSTs each `webhook.delivery` row, retried with backoff until [`MAX_ATTEMPTS`].
+#[derive(Debug)]
+pub(crate) struct DeliveryJob;
+
+impl Job for DeliveryJob {
+    fn kind(&self) -> OutboxKind {
+        OutboxKind::WebhookDelivery
+    }
+
+    fn handle<'a>(
+        &'a self,
+        worker: &'a Worker,
+        rows: Vec<OutboxItem>,
+        report: &'a mut TickReport,
+    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
+        async move {
+            let mut out = Vec::with_capacity(rows.len());
+            for item in rows {
+                let settle = match deliver(&worker.store, &worker.http, &item).await? {
+                    Outcome::Delivered => {
+                        report.delivered += 1;
+                        Settle::Done
+                    }
+                    Outcome::Failed(error) if item.attempts >= MAX_ATTEMPTS => {
+                        tracing::warn!(outbox = item.id, %error, "webhook delivery given up");
+                        report.given_up += 1;
+                        Settle::Done
+                    }
+                    Outcome::Failed(error) => {
+                        report.retried += 1;
+                        Settle::Retry { error, delay: backoff(worker.retry_base, item.attempts) }
+                    }
+                    Outcome::Gone => Settle::Done,
+                };
+                out.push((item, settle));
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+enum Outcome {
     Delivered,
     Failed(String),
     /// The webhook was deleted or disabled meanwhile.
@@ -48,11 +111,12 @@ pub(crate) enum Outcome {
 }
 
 /// Enqueues one delivery per enabled webhook whose filter matches the event.
-pub(crate) async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, SyncError> {
-    let event: Event = match serde_json::from_str(&item.payload) {
+async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, SyncError> {
+    let event = match Event::from_item(item) {
         Ok(e) => e,
         Err(e) => {
-            tracing::error!(outbox = item.id, error = %e, "an event in the outbox does not parse; skipped");
+            let error = crate::error_chain(&e);
+            tracing::error!(%error, "an event in the outbox does not parse; skipped");
             return Ok(0);
         }
     };
@@ -61,25 +125,26 @@ pub(crate) async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, S
         if !hook.enabled || !hook.filter.matches(&event) {
             continue;
         }
-        let delivery = Delivery { webhook_id: hook.id, event_id: item.id, event: event.clone() };
-        let payload = serde_json::to_string(&delivery).expect("a delivery serialises");
-        store.enqueue(&NewOutboxItem { kind: DELIVERY_KIND.to_owned(), payload }).await?;
+        let delivery =
+            WebhookDelivery { webhook_id: hook.id, event_id: item.id, event: event.clone() };
+        store.enqueue_work(&delivery).await?;
         n += 1;
     }
     Ok(n)
 }
 
-pub(crate) async fn deliver(
+async fn deliver(
     store: &Store,
     http: &reqwest::Client,
     item: &OutboxItem,
 ) -> Result<Outcome, SyncError> {
-    let Ok(delivery) = serde_json::from_str::<Delivery>(&item.payload) else {
-        tracing::error!(
-            outbox = item.id,
-            "a webhook delivery in the outbox does not parse; dropped"
-        );
-        return Ok(Outcome::Gone);
+    let delivery = match WebhookDelivery::from_item(item) {
+        Ok(d) => d,
+        Err(e) => {
+            let error = crate::error_chain(&e);
+            tracing::error!(%error, "a webhook delivery in the outbox does not parse; dropped");
+            return Ok(Outcome::Gone);
+        }
     };
     let hook = match store.webhook(delivery.webhook_id).await {
         Ok(h) if h.enabled => h,
@@ -90,7 +155,7 @@ pub(crate) async fn deliver(
     let mut body = serde_json::to_value(&delivery.event).expect("an event serialises");
     body["id"] = delivery.event_id.into();
     let body = serde_json::to_vec(&body).expect("JSON serialises");
-    let timestamp = tether_store::now_ms() / 1000;
+    let timestamp = store.clock().now_ms() / 1000;
     let signature = sign(secret.expose_secret(), timestamp, &body);
     let started = Instant::now();
     let result = http
@@ -127,7 +192,7 @@ pub(crate) async fn deliver(
             status_code,
             error,
             duration_ms,
-            at: tether_store::now_ms(),
+            at: store.clock().now_ms(),
         })
         .await?;
     Ok(outcome)

@@ -80,10 +80,11 @@ fn waits_honour_retry_after_and_outlast_a_request_without_answer() {
     check(Error::RateLimited { retry_after: Some(s(7)) }, Some(s(7)));
     check(Error::Unavailable { status: 503, retry_after: None }, None);
     check(Error::Transport("timed out".into()), Some(s(30)));
-    assert_eq!(transient(&Error::Unauthorized { denied_reason: None }), None);
-    assert_eq!(transient(&Error::BadRequest { status: 413, messages: vec![] }), None);
+    let kind = |e: Error| FailureKind::of(&e);
+    assert_eq!(kind(Error::Unauthorized { denied_reason: None }), FailureKind::Permanent);
+    assert_eq!(kind(Error::BadRequest { status: 413, messages: vec![] }), FailureKind::Permanent);
     assert_eq!(
-        transient(&Error::Unavailable { status: 502, retry_after: Some(s(2)) }),
-        Some(Some(s(2)))
+        kind(Error::Unavailable { status: 502, retry_after: Some(s(2)) }),
+        FailureKind::Transient { retry_after: Some(s(2)) }
     );
 }

@@ -12,28 +12,23 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tether_jira::{Client, Error};
-use tether_store::{NewOutboxItem, Project, ProjectJira, Store, StoreError};
+use tether_store::{Project, ProjectJira, Store, StoreError};
 
-use super::clients::ClientError;
 use super::document::flag_view;
-use super::sync::{JiraContext, Outcome, Pushed, tracking, transient, wait_after};
+use super::sync::{FailureKind, JiraContext, Outcome, Pushed, tracking, wait_after};
 use crate::SyncError;
+use crate::jira::clients::ClientError;
+
+/// Outbox kind: rewrite one issue's property on one site.
+pub use tether_store::PROPERTY_KIND;
+/// The payload of a [`PROPERTY_KIND`] row.
+pub use tether_store::PropertyWork;
 
 /// The property's key on each issue.
 pub const ISSUE_PROPERTY: &str = "tether.flags";
-
-/// Outbox kind: rewrite one issue's property on one site.
-pub const PROPERTY_KIND: &str = "jira.issue.property";
-
-/// The payload of a [`PROPERTY_KIND`] row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PropertyWork {
-    pub site_id: i64,
-    pub issue: String,
-}
 
 /// Writes a property row per issue, unless one is already waiting (it will
 /// compute the value when it runs), so a long outage does not pile up a row
@@ -47,11 +42,7 @@ pub async fn enqueue_properties(
     issues: &BTreeSet<String>,
 ) -> Result<(), StoreError> {
     for issue in issues {
-        let work = PropertyWork { site_id, issue: issue.clone() };
-        let payload = serde_json::to_string(&work).expect("serialises");
-        store
-            .enqueue_unless_waiting(&NewOutboxItem { kind: PROPERTY_KIND.to_owned(), payload })
-            .await?;
+        store.enqueue_work_unless_waiting(&PropertyWork { site_id, issue: issue.clone() }).await?;
     }
     Ok(())
 }
@@ -71,17 +62,16 @@ pub async fn sync_properties(
         }
         Err(ClientError::Store(e)) => return Err(e.into()),
         Err(e) => {
-            let retry = match &e {
-                ClientError::Jira { source, .. } => transient(source),
-                _ => None,
-            };
+            let failure = FailureKind::of_client(&e);
             let error = crate::error_chain(&e);
             return Ok(issues
                 .iter()
                 .map(|i| {
-                    let outcome = match retry {
-                        Some(retry_after) => Outcome::Retry { error: error.clone(), retry_after },
-                        None => Outcome::Done,
+                    let outcome = match failure {
+                        FailureKind::Transient { retry_after } => {
+                            Outcome::Retry { error: error.clone(), retry_after }
+                        }
+                        FailureKind::Permanent => Outcome::Done,
                     };
                     (i.clone(), outcome)
                 })

@@ -1,0 +1,89 @@
+//! Support for tether's own test suites (this crate's, `tether-sync`'s and the
+//! binary's), so that no other crate needs SQL or a database driver to set up a
+//! database: throwaway PostgreSQL databases, and [`on_each_backend!`], which makes
+//! one test per backend out of a test body.
+//!
+//! The PostgreSQL variants are ignored, with the reason, unless the test crate's
+//! build script sets `cfg(tether_pg)` (it does when `TEST_PG_URL` is set), so
+//! `cargo test` says what it did not run instead of passing it silently.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+use crate::{Result, StoreError, redact_url};
+
+/// Which database a generated test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestBackend {
+    Sqlite,
+    Postgres,
+}
+
+impl TestBackend {
+    /// `sqlite` or `postgres`, for assertion messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            TestBackend::Sqlite => "sqlite",
+            TestBackend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Why the PostgreSQL variant of a test is ignored where no server was named.
+pub const NEEDS_PG: &str = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it";
+
+/// Creates an empty database with a name of its own on the PostgreSQL server that
+/// `admin_url` points at (through a database there whose user may create
+/// databases) and returns the new database's URL, with `admin_url`'s options.
+pub async fn create_scratch_database(admin_url: &str) -> Result<String> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let connect_err = |source| StoreError::Connect { url: redact_url(admin_url), source };
+    let options = PgConnectOptions::from_str(admin_url).map_err(connect_err)?;
+    let mut admin = PgConnection::connect_with(&options).await.map_err(connect_err)?;
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = crate::Clock::system().now_ms();
+    let name = format!("tether_test_{nanos:x}_{:x}_{n}", std::process::id());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
+    admin.close().await?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+    Ok(format!("{server}/{name}{query}"))
+}
+
+/// Makes `mod <name> { fn sqlite(); fn postgres(); }` of tests that each call
+/// `async fn <name>(backend: TestBackend)`, written beside it as a plain function
+/// (so rustfmt formats it). Extra arguments go to `#[tokio::test(...)]`:
+///
+/// ```text
+/// tether_store::on_each_backend!(claims_expire, flavor = "multi_thread", worker_threads = 4);
+/// async fn claims_expire(backend: TestBackend) { /* … */ }
+/// ```
+///
+/// The `postgres` test is ignored with [`NEEDS_PG`] unless the calling crate is
+/// built with `cfg(tether_pg)`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($name:ident $(, $($tokio:tt)+)?) => {
+        mod $name {
+            #[tokio::test$(($($tokio)+))?]
+            async fn sqlite() {
+                super::$name($crate::testing::TestBackend::Sqlite).await
+            }
+
+            #[tokio::test$(($($tokio)+))?]
+            #[cfg_attr(
+                not(tether_pg),
+                ignore = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it"
+            )]
+            async fn postgres() {
+                super::$name($crate::testing::TestBackend::Postgres).await
+            }
+        }
+    };
+}

@@ -1,0 +1,230 @@
+//! The worker: claims due outbox rows, hands each kind's rows to its [`Job`], and
+//! settles every row as the job says. The jobs are a table keyed by
+//! [`OutboxKind`]: adding one is a kind in `tether_store`'s registry and a
+//! handler module registered here, with no change to [`Worker::tick`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use tether_store::{OutboxItem, OutboxKind, Store};
+
+use crate::flags_to_jira::{FlagSyncJob, IssuePropertyJob, JiraContext};
+use crate::jira::JiraClients;
+use crate::webhooks::{DeliveryJob, FanOutJob};
+use crate::{JIRA_MAX_DELAY, SyncError};
+
+/// How long a claimed row is ours before another worker may take it over
+/// (a worker that died leaves its rows claimed that long).
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Rows claimed per tick (Jira rows among them are sent in bulk).
+const BATCH: i64 = 100;
+/// How long done outbox rows are kept.
+const KEEP_DONE: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a row no job of this worker handles waits for another worker.
+const NOT_MINE: Duration = Duration::from_secs(60);
+
+/// What one tick did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub claimed: usize,
+    pub fanned_out: usize,
+    pub delivered: usize,
+    pub retried: usize,
+    pub given_up: usize,
+    /// Flags Jira now shows as tether has them.
+    pub jira_sent: usize,
+    /// Flags taken off Jira.
+    pub jira_deleted: usize,
+    /// Flags Jira refused (recorded on the flag).
+    pub jira_failed: usize,
+    /// Jira rows put back for a later attempt.
+    pub jira_retried: usize,
+    /// Issue property rows done (Cloud).
+    pub jira_properties: usize,
+}
+
+/// How a claimed row ends this attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settle {
+    /// Handled (or beyond help): the row is done.
+    Done,
+    /// Try again after `delay`; `error` is kept on the row.
+    Retry { error: String, delay: Duration },
+}
+
+/// The handler of one kind of outbox work.
+pub trait Job: Send + Sync + std::fmt::Debug {
+    /// The kind whose rows this job handles.
+    fn kind(&self) -> OutboxKind;
+
+    /// Handles the rows of its kind that one tick claimed (in claim order) and says
+    /// how each settles; a row left out of the answer is done. Counts what it did in
+    /// `report`.
+    fn handle<'a>(
+        &'a self,
+        worker: &'a Worker,
+        rows: Vec<OutboxItem>,
+        report: &'a mut TickReport,
+    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>>;
+}
+
+/// A background worker; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    pub(crate) store: Store,
+    pub(crate) http: reqwest::Client,
+    name: String,
+    pub(crate) retry_base: Duration,
+    pub(crate) jira_max_delay: Duration,
+    lease: Duration,
+    /// In the order they run within a tick.
+    jobs: Vec<Arc<dyn Job>>,
+}
+
+impl Worker {
+    /// A worker with the outgoing webhook jobs; `name` identifies its claims (make
+    /// it unique per process). It reads the time from the store's clock.
+    pub fn new(store: Store, name: impl Into<String>) -> Worker {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("tether/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a reqwest client with default TLS builds");
+        Worker {
+            store,
+            http,
+            name: name.into(),
+            retry_base: Duration::from_secs(1),
+            jira_max_delay: JIRA_MAX_DELAY,
+            lease: LEASE,
+            jobs: vec![],
+        }
+        .with_job(FanOutJob)
+        .with_job(DeliveryJob)
+    }
+
+    /// Handles `jira.flag.sync` and `jira.issue.property` rows with these clients;
+    /// links to flags start with `public_url`. Without it such rows are left for a
+    /// worker that has it.
+    pub fn with_jira(self, clients: JiraClients, public_url: impl Into<String>) -> Worker {
+        let jira = JiraContext { clients, public_url: public_url.into() };
+        self.with_job(FlagSyncJob(jira.clone())).with_job(IssuePropertyJob(jira))
+    }
+
+    /// Registers the handler of one kind, replacing any this worker had for it.
+    pub fn with_job(mut self, job: impl Job + 'static) -> Worker {
+        self.jobs.retain(|j| j.kind() != job.kind());
+        self.jobs.push(Arc::new(job));
+        self
+    }
+
+    /// How long claimed rows stay this worker's (default [`LEASE`]); a tick
+    /// must finish well within it.
+    pub fn with_lease(mut self, lease: Duration) -> Worker {
+        self.lease = lease;
+        self
+    }
+
+    /// The longest a Jira row waits before its next attempt, `Retry-After`
+    /// included (default [`JIRA_MAX_DELAY`]).
+    pub fn with_jira_max_delay(mut self, max: Duration) -> Worker {
+        self.jira_max_delay = max;
+        self
+    }
+
+    /// The first retry's delay; each further retry doubles it (at most an hour).
+    pub fn with_retry_base(mut self, base: Duration) -> Worker {
+        self.retry_base = base;
+        self
+    }
+
+    /// The store this worker claims from.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Claims and handles one batch of due work.
+    pub async fn tick(&self) -> Result<TickReport, SyncError> {
+        let mut report = TickReport::default();
+        let items = self.store.claim_outbox(&self.name, BATCH, self.lease).await?;
+        report.claimed = items.len();
+        let mut by_job: Vec<Vec<OutboxItem>> = vec![vec![]; self.jobs.len()];
+        let mut unhandled = Vec::new();
+        for item in items {
+            let kind = OutboxKind::parse(&item.kind);
+            match self.jobs.iter().position(|j| Some(j.kind()) == kind) {
+                Some(i) => by_job[i].push(item),
+                None => unhandled.push(item),
+            }
+        }
+        for (job, rows) in self.jobs.iter().zip(by_job) {
+            if rows.is_empty() {
+                continue;
+            }
+            let settled = job.handle(self, rows, &mut report).await?;
+            self.settle(settled).await?;
+        }
+        for item in unhandled {
+            tracing::debug!(kind = item.kind, "outbox work of a kind this worker does not handle");
+            let error = "no handler in this worker".to_owned();
+            self.settle(vec![(item, Settle::Retry { error, delay: NOT_MINE })]).await?;
+        }
+        Ok(report)
+    }
+
+    /// Records how each row ended: done, or released to be tried again.
+    async fn settle(&self, rows: Vec<(OutboxItem, Settle)>) -> Result<(), SyncError> {
+        for (item, settle) in rows {
+            match settle {
+                Settle::Done => self.store.complete_outbox(item.id, &self.name).await?,
+                Settle::Retry { error, delay } => {
+                    self.store.fail_outbox(item.id, &self.name, &error, delay).await?
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Runs ticks until `shutdown` resolves: at once while there is work, else
+    /// every `idle`. Also purges old finished outbox rows now and then.
+    pub async fn run(self, idle: Duration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut changes = self.store.subscribe_changes();
+        let mut ticks: u64 = 0;
+        loop {
+            // Whatever is committed from here on wakes the wait below.
+            changes.borrow_and_update();
+            let busy = match self.tick().await {
+                Ok(r) => r.claimed > 0,
+                Err(e) => {
+                    let error = crate::error_chain(&e);
+                    tracing::warn!(%error, "background work failed; trying again");
+                    false
+                }
+            };
+            ticks += 1;
+            if ticks % 3600 == 1 {
+                let keep = i64::try_from(KEEP_DONE.as_millis()).unwrap_or(i64::MAX);
+                let before = self.store.clock().now_ms().saturating_sub(keep);
+                if let Err(e) = self.store.purge_outbox(before).await {
+                    let error = crate::error_chain(&e);
+                    tracing::warn!(%error, "cannot purge old outbox rows");
+                }
+            }
+            if busy {
+                tokio::select! {
+                    _ = &mut shutdown => return,
+                    _ = tokio::task::yield_now() => {}
+                }
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => return,
+                _ = tokio::time::sleep(idle) => {}
+                Ok(()) = changes.changed() => {}
+            }
+        }
+    }
+}
