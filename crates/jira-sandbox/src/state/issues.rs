@@ -1,0 +1,157 @@
+//! Creating, editing and deleting issues, and the changelog every change leaves.
+
+use std::collections::BTreeMap;
+
+use super::{ChangeItem, History, Issue, IssueEdit, NewIssue, State, UserIdx};
+use crate::text::Body;
+
+impl State {
+    pub fn create_issue(&mut self, new: NewIssue, by: UserIdx, now: i64) -> usize {
+        let project = &mut self.projects[new.project];
+        let number = project.next_number;
+        project.next_number += 1;
+        let key = format!("{}-{}", project.key, number);
+        let status = project.status_ids[0];
+        let id = self.next_issue_id;
+        self.next_issue_id += 1;
+        let idx = self.issues.len();
+        self.issues.push(Issue {
+            id,
+            key: key.clone(),
+            project: new.project,
+            number,
+            issue_type: new.issue_type,
+            summary: new.summary,
+            description: new.description,
+            labels: new.labels,
+            status,
+            resolution: None,
+            resolution_date: None,
+            reporter: new.reporter,
+            assignee: new.assignee,
+            creator: by,
+            created: now,
+            updated: now,
+            indexed_at: 0,
+            comments: Vec::new(),
+            remote_links: Vec::new(),
+            histories: Vec::new(),
+            sprints: Vec::new(),
+            properties: BTreeMap::new(),
+            security: None,
+        });
+        self.issue_by_key.insert(key, idx);
+        self.issue_by_id.insert(id, idx);
+        self.bump();
+        idx
+    }
+
+    fn user_ref(&self, u: Option<UserIdx>) -> (Option<String>, Option<String>) {
+        match u {
+            None => (None, None),
+            Some(u) => {
+                let user = &self.users[u];
+                let id = if self.flavour.is_cloud() {
+                    user.account_id.clone()
+                } else {
+                    user.spec.name.clone()
+                };
+                (Some(id), Some(user.spec.display_name.clone()))
+            }
+        }
+    }
+
+    pub fn push_history(
+        &mut self,
+        issue: usize,
+        author: Option<UserIdx>,
+        at: i64,
+        items: Vec<ChangeItem>,
+    ) {
+        if items.is_empty() {
+            return;
+        }
+        let id = self.next_history_id;
+        self.next_history_id += 1;
+        let issue = &mut self.issues[issue];
+        issue.histories.push(History { id, author, created: at, items });
+        issue.updated = issue.updated.max(at);
+    }
+
+    pub fn edit_issue(&mut self, idx: usize, edit: IssueEdit, by: UserIdx, now: i64) {
+        let mut items = Vec::new();
+        let text_item = |field: &str, old: Option<String>, new: Option<String>| ChangeItem {
+            field: field.to_owned(),
+            from: None,
+            from_string: old,
+            to: None,
+            to_string: new,
+        };
+        if let Some(summary) = edit.summary {
+            let old = std::mem::replace(&mut self.issues[idx].summary, summary.clone());
+            if old != summary {
+                items.push(text_item("summary", Some(old), Some(summary)));
+            }
+        }
+        if let Some(desc) = edit.description {
+            let old = self.issues[idx].description.as_ref().map(Body::plain_text);
+            let new = desc.as_ref().map(Body::plain_text);
+            self.issues[idx].description = desc;
+            if old != new {
+                items.push(text_item("description", old, new));
+            }
+        }
+        if let Some(labels) = edit.labels {
+            let old = self.issues[idx].labels.join(" ");
+            let new = labels.join(" ");
+            self.issues[idx].labels = labels;
+            if old != new {
+                let none_if_empty = |s: String| if s.is_empty() { None } else { Some(s) };
+                items.push(text_item("labels", none_if_empty(old), none_if_empty(new)));
+            }
+        }
+        for (field, change) in [("assignee", edit.assignee), ("reporter", edit.reporter)] {
+            let Some(new) = change else { continue };
+            let slot = match field {
+                "assignee" => &mut self.issues[idx].assignee,
+                _ => &mut self.issues[idx].reporter,
+            };
+            let old = std::mem::replace(slot, new);
+            if old != new {
+                let (from, from_string) = self.user_ref(old);
+                let (to, to_string) = self.user_ref(new);
+                items.push(ChangeItem {
+                    field: field.to_owned(),
+                    from,
+                    from_string,
+                    to,
+                    to_string,
+                });
+            }
+        }
+        if let Some(t) = edit.issue_type {
+            let old = std::mem::replace(&mut self.issues[idx].issue_type, t);
+            if old != t {
+                items.push(ChangeItem {
+                    field: "issuetype".into(),
+                    from: Some(self.issue_types[old].id.to_string()),
+                    from_string: Some(self.issue_types[old].name.to_owned()),
+                    to: Some(self.issue_types[t].id.to_string()),
+                    to_string: Some(self.issue_types[t].name.to_owned()),
+                });
+            }
+        }
+        self.issues[idx].updated = now;
+        self.push_history(idx, Some(by), now, items);
+        self.bump();
+    }
+
+    /// Removes an issue; later issues move down one index, so the key and id maps are rebuilt.
+    pub fn delete_issue(&mut self, idx: usize) {
+        self.issues.remove(idx);
+        self.issue_by_key =
+            self.issues.iter().enumerate().map(|(i, issue)| (issue.key.clone(), i)).collect();
+        self.issue_by_id = self.issues.iter().enumerate().map(|(i, issue)| (issue.id, i)).collect();
+        self.bump();
+    }
+}

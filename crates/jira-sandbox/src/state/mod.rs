@@ -1,0 +1,135 @@
+//! The sandbox's world: users, projects, workflows, issues and everything written to them.
+//!
+//! Plain data plus the mutations both the HTTP layer and the library API use, so that the two
+//! cannot drift. No JSON wire shapes here except for payloads Jira stores opaquely (remote link
+//! objects, feature flag documents). The types are in `model`; the mutations by subject in
+//! `directory` (users, projects, permissions, security levels), `issues`, `comments`, `links`
+//! and `workflow` (transitions and statuses).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::config::{Flavour, SandboxConfig};
+use crate::{ConfigError, TransitionRecord};
+
+mod comments;
+mod directory;
+mod issues;
+mod links;
+mod model;
+mod workflow;
+
+pub(crate) use directory::PERMISSIONS;
+pub(crate) use model::*;
+
+pub(crate) type UserIdx = usize;
+
+#[derive(Debug)]
+pub(crate) struct State {
+    pub flavour: Flavour,
+    pub server_time_zone: String,
+    pub users: Vec<User>,
+    pub projects: Vec<Project>,
+    pub statuses: Vec<Status>,
+    pub issue_types: Vec<IssueType>,
+    pub resolutions: Vec<Resolution>,
+    pub issues: Vec<Issue>,
+    pub issue_by_key: HashMap<String, usize>,
+    pub issue_by_id: HashMap<u64, usize>,
+    pub next_issue_id: u64,
+    pub next_comment_id: u64,
+    pub next_link_id: u64,
+    pub next_history_id: u64,
+    pub transitions_done: Vec<TransitionRecord>,
+    pub flags: BTreeMap<String, StoredFlag>,
+    /// Installed Atlassian Connect apps.
+    pub connect_apps: Vec<ConnectApp>,
+    /// OAuth 2.0 client-credentials apps and the user each acts as.
+    pub oauth_clients: Vec<(crate::config::OAuthClient, UserIdx)>,
+    /// (user, project or all, permission key) the user lacks.
+    pub denials: Vec<(UserIdx, Option<usize>, String)>,
+    /// Agile boards (ids from 1) and sprints (ids from 1), in creation order.
+    pub boards: Vec<Board>,
+    pub sprints: Vec<Sprint>,
+    /// Issue security levels; an issue with a level is visible to its members only.
+    pub security_levels: Vec<SecurityLevel>,
+    /// Registered webhooks (Cloud's dynamic app webhooks and Data Center's admin webhooks).
+    pub webhooks: Vec<crate::webhooks::Webhook>,
+    pub next_webhook_id: u64,
+    /// OAuth 1.0a consumers (Data Center application links).
+    pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
+    /// Bumped on every write; search caches are keyed on it.
+    pub generation: u64,
+}
+
+impl State {
+    pub fn new(config: &SandboxConfig) -> Result<State, ConfigError> {
+        let mut state = State {
+            flavour: config.flavour.clone(),
+            server_time_zone: config.server_time_zone.clone(),
+            users: Vec::new(),
+            projects: Vec::new(),
+            statuses: Vec::new(),
+            issue_types: directory::builtin_issue_types(),
+            resolutions: directory::builtin_resolutions(),
+            issues: Vec::new(),
+            issue_by_key: HashMap::new(),
+            issue_by_id: HashMap::new(),
+            next_issue_id: 10000,
+            next_comment_id: 10000,
+            next_link_id: 10000,
+            next_history_id: 10000,
+            transitions_done: Vec::new(),
+            flags: BTreeMap::new(),
+            denials: Vec::new(),
+            oauth_clients: Vec::new(),
+            connect_apps: Vec::new(),
+            boards: Vec::new(),
+            sprints: Vec::new(),
+            security_levels: Vec::new(),
+            webhooks: Vec::new(),
+            next_webhook_id: 1,
+            oauth1_consumers: Vec::new(),
+            generation: 0,
+        };
+        if config.users.is_empty() {
+            return Err(ConfigError::NoUsers);
+        }
+        for spec in &config.users {
+            state.add_user(spec.clone())?;
+        }
+        for spec in &config.projects {
+            state.add_project(spec)?;
+        }
+        for c in &config.oauth_clients {
+            let user = state
+                .user_by_name(&c.user)
+                .ok_or_else(|| ConfigError::UnknownUser(c.user.clone()))?;
+            state.oauth_clients.push((c.clone(), user));
+        }
+        for d in &config.denied_permissions {
+            state.deny(d)?;
+        }
+        for l in &config.security_levels {
+            state.add_security_level(l)?;
+        }
+        for c in &config.oauth1_consumers {
+            state.add_oauth1_consumer(c)?;
+        }
+        Ok(state)
+    }
+
+    /// An issue named by key (case-insensitive) or numeric id.
+    pub fn find_issue(&self, s: &str) -> Option<usize> {
+        if let Some(&i) = self.issue_by_key.get(s) {
+            return Some(i);
+        }
+        if let Ok(id) = s.parse::<u64>() {
+            return self.issue_by_id.get(&id).copied();
+        }
+        self.issue_by_key.get(&s.to_ascii_uppercase()).copied()
+    }
+
+    pub fn bump(&mut self) {
+        self.generation += 1;
+    }
+}
