@@ -329,22 +329,52 @@ pub struct TransitionSpec {
     /// Statuses the transition starts from; empty means global (from any status).
     pub from: Vec<String>,
     pub to: String,
-    /// Field ids the transition screen requires, e.g. `resolution`.
-    pub required_fields: Vec<String>,
+    /// The fields of the transition's screen, in order; `None` when it has no screen. A
+    /// transition without a screen into a done-category status sets the resolution `Done`
+    /// itself (the post function of Jira's default workflows); with a screen, the resolution
+    /// is whatever the caller sets there, and a required field left out is a 400.
+    pub screen: Option<Vec<ScreenField>>,
 }
 
+/// One field of a transition screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenField {
+    /// Field id, one of [`SCREEN_FIELDS`].
+    pub field: String,
+    pub required: bool,
+}
+
+impl ScreenField {
+    pub fn required(field: &str) -> Self {
+        ScreenField { field: field.to_owned(), required: true }
+    }
+
+    pub fn optional(field: &str) -> Self {
+        ScreenField { field: field.to_owned(), required: false }
+    }
+}
+
+/// The fields a transition screen may show (what a transition can set).
+pub const SCREEN_FIELDS: &[&str] =
+    &["resolution", "assignee", "priority", "labels", "summary", "description", "comment"];
+
 impl Default for Workflow {
-    /// The simplified workflow: To Do → In Progress → Done, all transitions global, Done
-    /// requiring a resolution (as a company-managed project with a resolution screen does).
+    /// Jira's simplified workflow: To Do → In Progress → Done, all transitions global. Two
+    /// transitions lead into Done: "Done" (31) shows a screen on which the resolution is
+    /// required (and the assignee may be set), as a company-managed project with a resolve
+    /// screen does; "Close" (41) has no screen and sets the resolution `Done` itself, as the
+    /// default workflow's post function does.
     fn default() -> Self {
         let status = |name: &str, category| StatusSpec { name: name.to_owned(), category };
-        let transition = |id: &str, name: &str, to: &str, required: &[&str]| TransitionSpec {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            from: Vec::new(),
-            to: to.to_owned(),
-            required_fields: required.iter().map(|s| (*s).to_owned()).collect(),
-        };
+        let transition =
+            |id: &str, name: &str, to: &str, screen: Option<Vec<ScreenField>>| TransitionSpec {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                from: Vec::new(),
+                to: to.to_owned(),
+                screen,
+            };
+        let resolve = vec![ScreenField::required("resolution"), ScreenField::optional("assignee")];
         Workflow {
             statuses: vec![
                 status("To Do", StatusCategory::New),
@@ -352,9 +382,10 @@ impl Default for Workflow {
                 status("Done", StatusCategory::Done),
             ],
             transitions: vec![
-                transition("11", "To Do", "To Do", &[]),
-                transition("21", "In Progress", "In Progress", &[]),
-                transition("31", "Done", "Done", &["resolution"]),
+                transition("11", "To Do", "To Do", None),
+                transition("21", "In Progress", "In Progress", None),
+                transition("31", "Done", "Done", Some(resolve)),
+                transition("41", "Close", "Done", None),
             ],
         }
     }

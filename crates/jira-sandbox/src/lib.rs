@@ -34,8 +34,8 @@ pub use config::{
     CLOUD_ID, DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_CLIENT_ID,
     DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, Flavour, Knobs,
     OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType, RateLimit,
-    SandboxConfig, SecurityLevelSpec, StatusCategory, StatusSpec, TransitionSpec, UserSpec,
-    Workflow,
+    SCREEN_FIELDS, SandboxConfig, ScreenField, SecurityLevelSpec, StatusCategory, StatusSpec,
+    TransitionSpec, UserSpec, Workflow,
 };
 pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
 pub use development::{
@@ -90,6 +90,10 @@ pub enum ConfigError {
         "a transition of project {project:?} names status {status:?}, which its workflow lacks"
     )]
     UnknownStatus { project: String, status: String },
+    #[error(
+        "the screen of transition {transition:?} shows field {field:?}, which a transition cannot set (known: resolution, assignee, priority, labels, summary, description, comment)"
+    )]
+    UnknownScreenField { transition: String, field: String },
     #[error("security level {0:?} is configured twice")]
     DuplicateSecurityLevel(String),
     #[error("unknown security level {0:?}")]
@@ -194,6 +198,24 @@ pub struct IssueSnapshot {
     pub updated_ms: i64,
     pub comments: usize,
     pub histories: usize,
+    pub priority: Option<String>,
+    /// Login names, in the order they started watching.
+    pub watchers: Vec<String>,
+    pub worklogs: usize,
+    pub time_spent_seconds: u64,
+}
+
+/// A worklog as stored. `comment` is what the writer sent: ADF (v3) or a string (v2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorklogRecord {
+    pub issue_key: String,
+    pub id: String,
+    /// Login name of the author.
+    pub author: String,
+    pub time_spent_seconds: u64,
+    pub started_ms: i64,
+    pub comment_text: Option<String>,
+    pub comment: Option<Value>,
 }
 
 impl Sandbox {
@@ -402,7 +424,32 @@ impl Sandbox {
             updated_ms: i.updated,
             comments: i.comments.len(),
             histories: i.histories.len(),
+            priority: i.priority.map(|p| state.priorities[p].name.clone()),
+            watchers: i.watchers.iter().map(|&u| state.users[u].spec.name.clone()).collect(),
+            worklogs: i.worklogs.len(),
+            time_spent_seconds: i.worklogs.iter().map(|w| w.time_spent).sum(),
         })
+    }
+
+    /// Worklogs on one issue, or on every issue when `issue_key` is `None`.
+    pub fn worklogs(&self, issue_key: Option<&str>) -> Vec<WorklogRecord> {
+        let state = self.read();
+        select(&state, issue_key)
+            .flat_map(|i| {
+                i.worklogs.iter().map(|w| WorklogRecord {
+                    issue_key: i.key.clone(),
+                    id: w.id.to_string(),
+                    author: state.users[w.author].spec.name.clone(),
+                    time_spent_seconds: w.time_spent,
+                    started_ms: w.started,
+                    comment_text: w.comment.as_ref().map(text::Body::plain_text),
+                    comment: w.comment.as_ref().map(|c| match c {
+                        text::Body::Adf(v) => v.clone(),
+                        text::Body::Wiki(s) => Value::String(s.clone()),
+                    }),
+                })
+            })
+            .collect()
     }
 
     /// Comments on one issue, or on every issue when `issue_key` is `None`.

@@ -181,6 +181,7 @@ fn load_one(state: &mut State, issue: &Value, report: &mut LoadReport) {
         labels,
         reporter,
         assignee,
+        priority: str_at(f, "/priority/name").and_then(|n| state.priority_by_name_or_id(n)),
     };
     let idx = state.create_issue(new, creator, created);
 
@@ -213,12 +214,14 @@ fn load_one(state: &mut State, issue: &Value, report: &mut LoadReport) {
             continue;
         };
         let author = user(state, c.get("author"), report).unwrap_or(creator);
+        let update_author = user(state, c.get("updateAuthor"), report).unwrap_or(author);
         let at = time_at(c, "/created").unwrap_or(created);
         let id = state.next_comment_id;
         state.next_comment_id += 1;
         comments.push(Comment {
             id,
             author,
+            update_author,
             body: b,
             created: at,
             updated: time_at(c, "/updated").unwrap_or(at),

@@ -21,6 +21,7 @@ pub struct SeedReport {
     pub issues: usize,
     pub comments: usize,
     pub histories: usize,
+    pub worklogs: usize,
     pub projects_added: usize,
     pub users_added: usize,
     pub boards_added: usize,
@@ -124,6 +125,7 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
         issues: 0,
         comments: 0,
         histories: 0,
+        worklogs: 0,
         projects_added: 0,
         users_added: 0,
         boards_added: 0,
@@ -205,6 +207,7 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
                 labels,
                 reporter: Some(reporter),
                 assignee,
+                priority: None,
             },
             reporter,
             created,
@@ -222,9 +225,14 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
             let to = state.status_in_project(project, &spec.to);
             let done = state.statuses[to].category == StatusCategory::Done;
             let resolution = done.then(|| if rng.gen_bool(0.85) { 0 } else { rng.gen_range(1..4) });
+            let before = at;
             at += rng.gen_range(10..600) * 60_000;
             let by = people[rng.gen_range(0..people.len())];
             state.apply_status(idx, to, resolution, Some(by), at);
+            // Whoever moved it logged the time since the last move (at most a day's work).
+            let minutes = ((at - before) / 60_000).clamp(15, 8 * 60) as u64;
+            state.seed_worklog(idx, by, before, minutes * 60, at);
+            report.worklogs += 1;
             report.histories += 1;
         }
         for _ in 0..rng.gen_range(0..=3) {

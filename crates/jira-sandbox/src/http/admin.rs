@@ -17,6 +17,7 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/issues/{key}", get(issue))
         .route("/issues/{key}/development", get(development))
         .route("/comments", get(comments))
+        .route("/worklogs", get(worklogs))
         .route("/remote-links", get(remote_links))
         .route("/transitions", get(transitions))
         .route("/feature-flags", get(flags))
@@ -43,6 +44,7 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "GET /_sandbox/issues/{key}/development": "an issue's feature flags (from the Feature Flags API) and remote links, as /browse/{key} shows them",
             "GET /browse/{key}": "an issue as a page for people: summary, status, assignee, feature flags, remote links",
             "GET /_sandbox/comments[?issue=KEY]": "comments as written (body as sent, plus plain text)",
+            "GET /_sandbox/worklogs[?issue=KEY]": "worklogs as written (time in seconds, comment as sent)",
             "GET /_sandbox/remote-links[?issue=KEY]": "remote links as stored",
             "GET /_sandbox/transitions[?issue=KEY]": "transitions performed through the REST API",
             "GET /_sandbox/feature-flags": "feature flags stored by the Feature Flags API",
@@ -81,6 +83,10 @@ async fn development(
 
 async fn comments(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
     Json(json!(sb.comments(params.get("issue"))))
+}
+
+async fn worklogs(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
+    Json(json!(sb.worklogs(params.get("issue"))))
 }
 
 async fn remote_links(State(sb): State<Sandbox>, params: Params) -> Json<Value> {

@@ -1,4 +1,4 @@
-//! Comments on an issue (`/issue/{key}/comment[/{id}]`).
+//! Comments on an issue (`/issue/{key}/comment[/{id}]`): list, add, read, edit, delete.
 
 use axum::Json;
 use axum::extract::Path;
@@ -10,6 +10,7 @@ use super::platform::{find_issue, require};
 use super::read::read_body;
 use super::render;
 use super::{ApiError, Ctx, JsonBody, Params, page_size};
+use crate::state::{State as World, UserIdx};
 use crate::text::Body;
 use crate::time::now_ms;
 
@@ -49,13 +50,74 @@ pub(super) async fn add_comment(
     let mut state = ctx.sb.write();
     let idx = find_issue(&state, ctx.user, &key)?;
     require(&state, ctx.user, idx, "ADD_COMMENTS", "comment on this issue")?;
-    let b = read_body(&ctx, "comment", body.get("body").unwrap_or(&Value::Null))?
-        .filter(|b| !b.plain_text().trim().is_empty() || matches!(b, Body::Adf(_)))
-        .ok_or_else(|| ApiError::field("comment", "Comment body can not be empty!"))?;
+    let b = comment_body(&ctx, &body)?;
     let id = state.add_comment(idx, ctx.user, b, now_ms());
     let issue = &state.issues[idx];
     let c = issue.comments.iter().find(|c| c.id == id).expect("just added");
     Ok((StatusCode::CREATED, Json(render::comment(&ctx, &state, issue, c))).into_response())
+}
+
+/// The `body` of a comment write: ADF on v3, a string on v2, never empty.
+fn comment_body(ctx: &Ctx, body: &Value) -> Result<Body, ApiError> {
+    read_body(ctx, "comment", body.get("body").unwrap_or(&Value::Null))?
+        .filter(|b| !b.plain_text().trim().is_empty() || matches!(b, Body::Adf(_)))
+        .ok_or_else(|| ApiError::field("comment", "Comment body can not be empty!"))
+}
+
+fn find_comment(state: &World, idx: usize, id: &str) -> Result<usize, ApiError> {
+    state
+        .comment_position(idx, id)
+        .ok_or_else(|| ApiError::NotFound(format!("Can not find a comment for the id: {id}.")))
+}
+
+/// Own comments need the `…_OWN_…` or the `…_ALL_…` permission, other people's the latter;
+/// the spec answers a missing one with 400.
+fn may_touch(
+    state: &World,
+    user: UserIdx,
+    idx: usize,
+    author: UserIdx,
+    (own, all): (&str, &str),
+    what: &str,
+) -> Result<(), ApiError> {
+    let project = Some(state.issues[idx].project);
+    let allowed =
+        state.allowed(user, project, all) || (author == user && state.allowed(user, project, own));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::bad(format!("You do not have the permission to {what} this comment.")))
+    }
+}
+
+pub(super) async fn edit_comment(
+    ctx: Ctx,
+    Path((key, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut state = ctx.sb.write();
+    let idx = find_issue(&state, ctx.user, &key)?;
+    let pos = find_comment(&state, idx, &id)?;
+    let author = state.issues[idx].comments[pos].author;
+    may_touch(&state, ctx.user, idx, author, ("EDIT_OWN_COMMENTS", "EDIT_ALL_COMMENTS"), "edit")?;
+    let b = comment_body(&ctx, &body)?;
+    state.edit_comment(idx, pos, b, ctx.user, now_ms());
+    let issue = &state.issues[idx];
+    Ok(Json(render::comment(&ctx, &state, issue, &issue.comments[pos])))
+}
+
+pub(super) async fn delete_comment(
+    ctx: Ctx,
+    Path((key, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let mut state = ctx.sb.write();
+    let idx = find_issue(&state, ctx.user, &key)?;
+    let pos = find_comment(&state, idx, &id)?;
+    let author = state.issues[idx].comments[pos].author;
+    let perms = ("DELETE_OWN_COMMENTS", "DELETE_ALL_COMMENTS");
+    may_touch(&state, ctx.user, idx, author, perms, "delete")?;
+    state.delete_comment(idx, pos, now_ms());
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(super) async fn get_comment(
@@ -64,10 +126,7 @@ pub(super) async fn get_comment(
 ) -> Result<Json<Value>, ApiError> {
     let state = ctx.sb.read();
     let idx = find_issue(&state, ctx.user, &key)?;
+    let pos = find_comment(&state, idx, &id)?;
     let issue = &state.issues[idx];
-    let c =
-        issue.comments.iter().find(|c| c.id.to_string() == id).ok_or_else(|| {
-            ApiError::NotFound(format!("Can not find a comment for the id: {id}."))
-        })?;
-    Ok(Json(render::comment(&ctx, &state, issue, c)))
+    Ok(Json(render::comment(&ctx, &state, issue, &issue.comments[pos])))
 }

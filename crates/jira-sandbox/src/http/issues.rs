@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::platform::{find_issue, require};
-use super::read::{collect, read_body, read_issue_type, read_labels, read_user};
+use super::read::{collect, read_body, read_issue_type, read_labels, read_priority, read_user};
 use super::render::{self, FieldSel};
 use super::{ApiError, Ctx, JsonBody, Params, page_size};
 use crate::state::{IssueEdit, NewIssue};
@@ -67,10 +67,22 @@ pub(super) async fn create_issue(ctx: Ctx, JsonBody(body): JsonBody) -> Result<R
         .get("reporter")
         .map(|a| collect(&mut errors, read_user(&ctx, &state, "reporter", a)))
         .unwrap_or(Some(Some(ctx.user)));
+    let priority = fields
+        .get("priority")
+        .map(|p| collect(&mut errors, read_priority(&state, p).map(Some)))
+        .unwrap_or(Some(None));
+    const SETTABLE: &[&str] = &[
+        "project",
+        "issuetype",
+        "summary",
+        "description",
+        "labels",
+        "assignee",
+        "reporter",
+        "priority",
+    ];
     for name in fields.keys() {
-        if !["project", "issuetype", "summary", "description", "labels", "assignee", "reporter"]
-            .contains(&name.as_str())
-        {
+        if !SETTABLE.contains(&name.as_str()) {
             errors.push((
                 name.clone(),
                 format!(
@@ -86,14 +98,24 @@ pub(super) async fn create_issue(ctx: Ctx, JsonBody(body): JsonBody) -> Result<R
         Some(labels),
         Some(assignee),
         Some(reporter),
-    ) = (project, issue_type, description, labels, assignee, reporter)
+        Some(priority),
+    ) = (project, issue_type, description, labels, assignee, reporter, priority)
     else {
         return Err(ApiError::FieldErrors(errors));
     };
     if !errors.is_empty() {
         return Err(ApiError::FieldErrors(errors));
     }
-    let new = NewIssue { project, issue_type, summary, description, labels, reporter, assignee };
+    let new = NewIssue {
+        project,
+        issue_type,
+        summary,
+        description,
+        labels,
+        reporter,
+        assignee,
+        priority,
+    };
     let now = now_ms();
     let idx = state.create_issue(new, ctx.user, now);
     state.issues[idx].indexed_at = now + ctx.sb.knobs().search_index_delay_ms as i64;
@@ -184,6 +206,7 @@ pub(super) async fn edit_issue(
             }
             "issuetype" => read_issue_type(&state, state.issues[idx].project, &value)
                 .map(|t| edit.issue_type = Some(t)),
+            "priority" => read_priority(&state, &value).map(|p| edit.priority = Some(p)),
             _ => Err(ApiError::field(
                 &name,
                 format!(
@@ -205,6 +228,7 @@ pub(super) async fn edit_issue(
         ("assignee", edit.assignee.is_some()),
         ("reporter", edit.reporter.is_some()),
         ("issuetype", edit.issue_type.is_some()),
+        ("priority", edit.priority.is_some()),
     ]
     .into_iter()
     .filter_map(|(f, set)| set.then_some(f))
@@ -266,4 +290,51 @@ pub(super) async fn changelog(
         ));
     }
     Ok(Json(v))
+}
+
+/// `PUT /issue/{key}/assignee` with a user as each flavour names one (`accountId` on Cloud,
+/// `name` or `key` on Data Center): `null` unassigns, `"-1"` picks the project's default
+/// assignee (unassigned, as the sandbox's projects are configured).
+pub(super) async fn assign(
+    ctx: Ctx,
+    Path(key): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let mut state = ctx.sb.write();
+    let idx = find_issue(&state, ctx.user, &key)?;
+    require(&state, ctx.user, idx, "ASSIGN_ISSUES", "assign this issue")?;
+    let names: &[&str] = if ctx.cloud() { &["accountId"] } else { &["name", "key"] };
+    let given: Vec<(&str, &Value)> =
+        names.iter().filter_map(|n| body.get(*n).map(|v| (*n, v))).collect();
+    let (field, value) = match given.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(ApiError::bad(format!("{} is required.", names.join(" or "))));
+        }
+        _ => return Err(ApiError::bad("Only one of name and key may be given.")),
+    };
+    let assignee = match value {
+        Value::Null => None,
+        Value::String(s) if s == "-1" => None,
+        Value::String(s) => {
+            let found = match field {
+                "accountId" => state.users.iter().position(|u| u.account_id == *s),
+                "name" => state.user_by_name(s),
+                _ => state.users.iter().position(|u| u.key == *s),
+            };
+            let u = found.ok_or_else(|| ApiError::bad(format!("User '{s}' does not exist.")))?;
+            if !state.allowed(u, Some(state.issues[idx].project), "ASSIGNABLE_USER") {
+                return Err(ApiError::field(
+                    "assignee",
+                    format!("User '{s}' cannot be assigned issues."),
+                ));
+            }
+            Some(u)
+        }
+        _ => return Err(ApiError::bad(format!("'{field}' must be a string or null."))),
+    };
+    let edit = IssueEdit { assignee: Some(assignee), ..IssueEdit::default() };
+    state.edit_issue(idx, edit, ctx.user, now_ms());
+    super::webhooks::issue_event(&ctx, &state, idx, "jira:issue_updated", &["assignee"]);
+    Ok(StatusCode::NO_CONTENT)
 }

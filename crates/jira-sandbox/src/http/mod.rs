@@ -39,7 +39,9 @@ mod read;
 mod render;
 mod search;
 mod transitions;
+mod watchers;
 mod webhooks;
+mod worklogs;
 
 pub(crate) use connect::query_string_hash;
 

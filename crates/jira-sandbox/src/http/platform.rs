@@ -5,14 +5,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use serde_json::{Value, json};
 
 use super::render;
 use super::{
     ApiError, ApiVersion, Ctx, Params, base_url, comments, issues, links, page_size, search,
-    transitions,
+    transitions, watchers, worklogs,
 };
 use crate::state::{State as World, UserIdx};
 use crate::time::{format_jira, now_ms};
@@ -30,13 +30,33 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/project/{key}", get(project))
         .route("/status", get(statuses))
         .route("/resolution", get(resolutions))
+        .route("/issuetype", get(issue_types))
+        .route("/issuetype/{id}", get(issue_type))
+        .route("/priority", get(priorities))
+        .route("/priority/{id}", get(priority))
         .route("/issue", post(issues::create_issue))
         .route(
             "/issue/{key}",
             get(issues::get_issue).put(issues::edit_issue).delete(issues::delete_issue),
         )
         .route("/issue/{key}/comment", get(comments::list_comments).post(comments::add_comment))
-        .route("/issue/{key}/comment/{id}", get(comments::get_comment))
+        .route(
+            "/issue/{key}/comment/{id}",
+            get(comments::get_comment).put(comments::edit_comment).delete(comments::delete_comment),
+        )
+        .route("/issue/{key}/assignee", put(issues::assign))
+        .route("/issue/{key}/worklog", get(worklogs::list).post(worklogs::add))
+        .route(
+            "/issue/{key}/worklog/{id}",
+            get(worklogs::get_one).put(worklogs::update).delete(worklogs::delete),
+        )
+        .route("/worklog/updated", get(worklogs::updated))
+        .route("/worklog/deleted", get(worklogs::deleted))
+        .route("/worklog/list", post(worklogs::by_ids))
+        .route(
+            "/issue/{key}/watchers",
+            get(watchers::list).post(watchers::add).delete(watchers::remove),
+        )
         .route(
             "/issue/{key}/remotelink",
             get(links::list_links).post(links::upsert_link).delete(links::delete_link_by_global_id),
@@ -182,6 +202,33 @@ async fn statuses(ctx: Ctx) -> Json<Value> {
 async fn resolutions(ctx: Ctx) -> Json<Value> {
     let state = ctx.sb.read();
     Json((0..state.resolutions.len()).map(|r| render::resolution(&ctx, &state, r)).collect())
+}
+
+/// Every issue type, as `GET /issuetype` lists them to someone who can see every project.
+async fn issue_types(ctx: Ctx) -> Json<Value> {
+    let state = ctx.sb.read();
+    Json((0..state.issue_types.len()).map(|t| render::issue_type(&ctx, &state, t)).collect())
+}
+
+async fn issue_type(ctx: Ctx, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let state = ctx.sb.read();
+    let t = state.issue_types.iter().position(|t| t.id.to_string() == id).ok_or_else(|| {
+        ApiError::NotFound(format!("The issue type with id '{id}' does not exist."))
+    })?;
+    Ok(Json(render::issue_type(&ctx, &state, t)))
+}
+
+async fn priorities(ctx: Ctx) -> Json<Value> {
+    let state = ctx.sb.read();
+    Json((0..state.priorities.len()).map(|p| render::priority(&ctx, &state, p)).collect())
+}
+
+async fn priority(ctx: Ctx, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let state = ctx.sb.read();
+    let p = state.priorities.iter().position(|p| p.id.to_string() == id).ok_or_else(|| {
+        ApiError::NotFound(format!("The priority with id '{id}' does not exist."))
+    })?;
+    Ok(Json(render::priority(&ctx, &state, p)))
 }
 
 /// An issue the caller may see; one in a project they cannot browse does not exist for them.

@@ -91,3 +91,12 @@ pub(crate) fn collect<T>(errors: &mut Vec<(String, String)>, r: Result<T, ApiErr
         Err(_) => None,
     }
 }
+
+/// A priority as `{"name"}` or `{"id"}`.
+pub(crate) fn read_priority(state: &World, v: &Value) -> Result<usize, ApiError> {
+    v.get("id")
+        .or_else(|| v.get("name"))
+        .and_then(Value::as_str)
+        .and_then(|p| state.priority_by_name_or_id(p))
+        .ok_or_else(|| ApiError::field("priority", "The priority selected is invalid."))
+}

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
-use crate::state::{ChangeItem, Comment, History, Issue, State, UserIdx};
+use crate::state::{ChangeItem, Comment, History, Issue, State, UserIdx, Worklog, format_duration};
 use crate::text::Body;
 use crate::time::format_jira;
 
@@ -86,6 +86,55 @@ pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
     })
 }
 
+pub(crate) fn priority(ctx: &Ctx, state: &State, p: usize) -> Value {
+    let pr = &state.priorities[p];
+    json!({
+        "self": format!("{}/priority/{}", ctx.api, pr.id),
+        "statusColor": pr.color,
+        "description": pr.description,
+        "iconUrl": format!("{}/images/icons/priorities/{}", ctx.base, pr.icon),
+        "name": pr.name,
+        "id": pr.id.to_string(),
+    })
+}
+
+/// A `Worklog`; the comment (ADF on v3, a string on v2) only when there is one.
+pub(crate) fn worklog(ctx: &Ctx, state: &State, issue: &Issue, w: &Worklog) -> Value {
+    let mut v = json!({
+        "self": format!("{}/issue/{}/worklog/{}", ctx.api, issue.id, w.id),
+        "author": user_details(ctx, state, w.author),
+        "updateAuthor": user_details(ctx, state, w.update_author),
+        "created": format_jira(w.created),
+        "updated": format_jira(w.updated),
+        "started": format_jira(w.started),
+        "timeSpent": format_duration(w.time_spent),
+        "timeSpentSeconds": w.time_spent,
+        "id": w.id.to_string(),
+        "issueId": issue.id.to_string(),
+    });
+    if let Some(c) = &w.comment {
+        v["comment"] = body(ctx, c);
+    }
+    v
+}
+
+/// The `timetracking` field: only the parts that are set.
+fn time_tracking(i: &Issue, spent: u64) -> Value {
+    let mut v = Map::new();
+    let parts = [
+        ("originalEstimate", i.original_estimate),
+        ("remainingEstimate", i.remaining_estimate),
+        ("timeSpent", (spent > 0).then_some(spent)),
+    ];
+    for (name, secs) in parts {
+        if let Some(secs) = secs {
+            v.insert(name.into(), json!(format_duration(secs)));
+            v.insert(format!("{name}Seconds"), json!(secs));
+        }
+    }
+    Value::Object(v)
+}
+
 pub(crate) fn resolution(ctx: &Ctx, state: &State, r: usize) -> Value {
     let res = &state.resolutions[r];
     json!({
@@ -139,7 +188,7 @@ pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> V
         "id": c.id.to_string(),
         "author": user_details(ctx, state, c.author),
         "body": body(ctx, &c.body),
-        "updateAuthor": user_details(ctx, state, c.author),
+        "updateAuthor": user_details(ctx, state, c.update_author),
         "created": format_jira(c.created),
         "updated": format_jira(c.updated),
     });
@@ -213,6 +262,11 @@ const NAVIGABLE: &[&str] = &[
     "issuelinks",
     "subtasks",
     "security",
+    "priority",
+    "watches",
+    "timespent",
+    "timeestimate",
+    "timeoriginalestimate",
     SPRINT_FIELD,
 ];
 
@@ -359,6 +413,26 @@ pub(crate) fn issue(
     put("updated", &|| json!(format_jira(i.updated)));
     put("project", &|| project_ref(ctx, state, i.project));
     put("issuetype", &|| issue_type(ctx, state, i.issue_type));
+    put("priority", &|| i.priority.map_or(Value::Null, |p| priority(ctx, state, p)));
+    let spent: u64 = i.worklogs.iter().map(|w| w.time_spent).sum();
+    let secs = |s: Option<u64>| s.map_or(Value::Null, |s| json!(s));
+    put("timespent", &|| secs((spent > 0).then_some(spent)));
+    put("timeestimate", &|| secs(i.remaining_estimate));
+    put("timeoriginalestimate", &|| secs(i.original_estimate));
+    put("timetracking", &|| time_tracking(i, spent));
+    put("worklog", &|| {
+        // Jira embeds the first 20 and says how many there are.
+        let shown: Vec<Value> =
+            i.worklogs.iter().take(20).map(|w| worklog(ctx, state, i, w)).collect();
+        json!({"startAt": 0, "maxResults": 20, "total": i.worklogs.len(), "worklogs": shown})
+    });
+    put("watches", &|| {
+        json!({
+            "self": format!("{}/issue/{}/watchers", ctx.api, i.key),
+            "watchCount": i.watchers.len(),
+            "isWatching": i.watchers.contains(&ctx.user),
+        })
+    });
     put("issuelinks", &|| json!([]));
     put("subtasks", &|| json!([]));
     put(SPRINT_FIELD, &|| {

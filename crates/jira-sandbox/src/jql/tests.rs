@@ -70,6 +70,7 @@ fn world() -> State {
                 labels: labels.iter().map(|l| (*l).to_owned()).collect(),
                 reporter: Some(0),
                 assignee: *assignee,
+                priority: None,
             },
             0,
             *created,

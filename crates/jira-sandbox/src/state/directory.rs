@@ -3,7 +3,9 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{IssueType, Project, Resolution, SecurityLevel, State, Status, User, UserIdx};
+use super::{
+    IssueType, Priority, Project, Resolution, SecurityLevel, State, Status, User, UserIdx,
+};
 use crate::ConfigError;
 use crate::config::{PermissionDenial, ProjectSpec, ProjectType, StatusCategory, UserSpec};
 
@@ -60,6 +62,14 @@ impl State {
                     return Err(ConfigError::UnknownStatus {
                         project: spec.key.clone(),
                         status: name.clone(),
+                    });
+                }
+            }
+            for f in t.screen.iter().flatten() {
+                if !crate::config::SCREEN_FIELDS.contains(&f.field.as_str()) {
+                    return Err(ConfigError::UnknownScreenField {
+                        transition: t.id.clone(),
+                        field: f.field.clone(),
                     });
                 }
             }
@@ -227,6 +237,36 @@ pub(super) fn builtin_resolutions() -> Vec<Resolution> {
     ]
 }
 
+/// Jira's five default priorities; new issues get `Medium`.
+pub(super) fn builtin_priorities() -> Vec<Priority> {
+    let p = |id, name: &str, description: &str, color: &str| Priority {
+        id,
+        name: name.to_owned(),
+        description: description.to_owned(),
+        color: color.to_owned(),
+        icon: format!("{}.svg", name.to_lowercase()),
+    };
+    vec![
+        p(1, "Highest", "This problem will block progress.", "#d04437"),
+        p(2, "High", "Serious problem that could block progress.", "#f15c75"),
+        p(3, "Medium", "Has the potential to affect progress.", "#f79232"),
+        p(4, "Low", "Minor problem or easily worked around.", "#707070"),
+        p(5, "Lowest", "Trivial problem with little or no impact on progress.", "#999999"),
+    ]
+}
+
+impl State {
+    /// The priority new issues get when none is given.
+    pub fn default_priority(&self) -> Option<usize> {
+        let medium = self.priorities.iter().position(|p| p.name == "Medium");
+        medium.or_else(|| (!self.priorities.is_empty()).then_some(0))
+    }
+
+    pub fn priority_by_name_or_id(&self, s: &str) -> Option<usize> {
+        self.priorities.iter().position(|p| p.name.eq_ignore_ascii_case(s) || p.id.to_string() == s)
+    }
+}
+
 /// One of Jira's built-in permissions.
 #[derive(Debug)]
 pub(crate) struct Permission {
@@ -258,6 +298,14 @@ pub(crate) const PERMISSIONS: &[Permission] = &[
     perm(28, "SCHEDULE_ISSUES", "Schedule Issues", false),
     perm(29, "VIEW_DEV_TOOLS", "View Development Tools", false),
     perm(34, "EDIT_ALL_COMMENTS", "Edit All Comments", false),
+    perm(35, "EDIT_OWN_COMMENTS", "Edit Own Comments", false),
+    perm(36, "DELETE_ALL_COMMENTS", "Delete All Comments", false),
+    perm(37, "DELETE_OWN_COMMENTS", "Delete Own Comments", false),
+    perm(40, "EDIT_OWN_WORKLOGS", "Edit Own Worklogs", false),
+    perm(41, "EDIT_ALL_WORKLOGS", "Edit All Worklogs", false),
+    perm(42, "DELETE_OWN_WORKLOGS", "Delete Own Worklogs", false),
+    perm(43, "DELETE_ALL_WORKLOGS", "Delete All Worklogs", false),
+    perm(31, "VIEW_VOTERS_AND_WATCHERS", "View Voters and Watchers", false),
     perm(46, "TRANSITION_ISSUES", "Transition Issues", false),
     perm(32, "MANAGE_WATCHERS", "Manage Watchers", false),
     perm(20, "WORK_ON_ISSUES", "Work On Issues", false),

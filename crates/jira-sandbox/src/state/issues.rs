@@ -15,6 +15,7 @@ impl State {
         let id = self.next_issue_id;
         self.next_issue_id += 1;
         let idx = self.issues.len();
+        let priority = new.priority.or_else(|| self.default_priority());
         self.issues.push(Issue {
             id,
             key: key.clone(),
@@ -39,6 +40,12 @@ impl State {
             sprints: Vec::new(),
             properties: BTreeMap::new(),
             security: None,
+            priority,
+            worklogs: Vec::new(),
+            // Jira's autowatch: whoever creates an issue watches it.
+            watchers: vec![by],
+            original_estimate: None,
+            remaining_estimate: None,
         });
         self.issue_by_key.insert(key, idx);
         self.issue_by_id.insert(id, idx);
@@ -79,6 +86,14 @@ impl State {
     }
 
     pub fn edit_issue(&mut self, idx: usize, edit: IssueEdit, by: UserIdx, now: i64) {
+        let items = self.apply_edit(idx, edit);
+        self.issues[idx].updated = now;
+        self.push_history(idx, Some(by), now, items);
+        self.bump();
+    }
+
+    /// Applies an edit and returns its changelog items (the caller records them).
+    pub(super) fn apply_edit(&mut self, idx: usize, edit: IssueEdit) -> Vec<ChangeItem> {
         let mut items = Vec::new();
         let text_item = |field: &str, old: Option<String>, new: Option<String>| ChangeItem {
             field: field.to_owned(),
@@ -141,9 +156,20 @@ impl State {
                 });
             }
         }
-        self.issues[idx].updated = now;
-        self.push_history(idx, Some(by), now, items);
-        self.bump();
+        if let Some(p) = edit.priority {
+            let old = self.issues[idx].priority.replace(p);
+            if old != Some(p) {
+                let r = |p: Option<usize>| p.map(|p| &self.priorities[p]);
+                items.push(ChangeItem {
+                    field: "priority".into(),
+                    from: r(old).map(|p| p.id.to_string()),
+                    from_string: r(old).map(|p| p.name.clone()),
+                    to: Some(self.priorities[p].id.to_string()),
+                    to_string: Some(self.priorities[p].name.clone()),
+                });
+            }
+        }
+        items
     }
 
     /// Removes an issue; later issues move down one index, so the key and id maps are rebuilt.

@@ -17,9 +17,12 @@ mod issues;
 mod links;
 mod model;
 mod workflow;
+mod worklogs;
 
 pub(crate) use directory::PERMISSIONS;
 pub(crate) use model::*;
+pub(crate) use workflow::screen_field_name;
+pub(crate) use worklogs::{format_duration, parse_duration};
 
 pub(crate) type UserIdx = usize;
 
@@ -32,6 +35,7 @@ pub(crate) struct State {
     pub statuses: Vec<Status>,
     pub issue_types: Vec<IssueType>,
     pub resolutions: Vec<Resolution>,
+    pub priorities: Vec<Priority>,
     pub issues: Vec<Issue>,
     pub issue_by_key: HashMap<String, usize>,
     pub issue_by_id: HashMap<u64, usize>,
@@ -39,6 +43,9 @@ pub(crate) struct State {
     pub next_comment_id: u64,
     pub next_link_id: u64,
     pub next_history_id: u64,
+    pub next_worklog_id: u64,
+    /// Deleted worklogs and when (for `/worklog/deleted`).
+    pub deleted_worklogs: Vec<(u64, i64)>,
     pub transitions_done: Vec<TransitionRecord>,
     pub flags: BTreeMap<String, StoredFlag>,
     /// Installed Atlassian Connect apps.
@@ -71,6 +78,7 @@ impl State {
             statuses: Vec::new(),
             issue_types: directory::builtin_issue_types(),
             resolutions: directory::builtin_resolutions(),
+            priorities: directory::builtin_priorities(),
             issues: Vec::new(),
             issue_by_key: HashMap::new(),
             issue_by_id: HashMap::new(),
@@ -78,6 +86,8 @@ impl State {
             next_comment_id: 10000,
             next_link_id: 10000,
             next_history_id: 10000,
+            next_worklog_id: 10000,
+            deleted_worklogs: Vec::new(),
             transitions_done: Vec::new(),
             flags: BTreeMap::new(),
             denials: Vec::new(),

@@ -116,6 +116,18 @@ pub(crate) struct Resolution {
     pub description: &'static str,
 }
 
+/// One of the site's priorities (Jira's five defaults unless loaded otherwise).
+#[derive(Debug)]
+pub(crate) struct Priority {
+    pub id: u64,
+    pub name: String,
+    pub description: String,
+    /// `statusColor`, e.g. `#d04437`.
+    pub color: String,
+    /// File name under `/images/icons/priorities/`.
+    pub icon: String,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Issue {
     pub id: u64,
@@ -145,12 +157,35 @@ pub(crate) struct Issue {
     pub properties: BTreeMap<String, Value>,
     /// Index into `State::security_levels`.
     pub security: Option<usize>,
+    /// Index into `State::priorities`.
+    pub priority: Option<usize>,
+    pub worklogs: Vec<Worklog>,
+    /// Users watching the issue, in the order they started.
+    pub watchers: Vec<UserIdx>,
+    /// Time tracking, in seconds: the original and the remaining estimate.
+    pub original_estimate: Option<u64>,
+    pub remaining_estimate: Option<u64>,
+}
+
+/// Time logged on an issue.
+#[derive(Debug, Clone)]
+pub(crate) struct Worklog {
+    pub id: u64,
+    pub author: UserIdx,
+    pub update_author: UserIdx,
+    pub comment: Option<Body>,
+    /// When the work started (the caller says), and when the entry was written.
+    pub started: i64,
+    pub time_spent: u64,
+    pub created: i64,
+    pub updated: i64,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct Comment {
     pub id: u64,
     pub author: UserIdx,
+    pub update_author: UserIdx,
     pub body: Body,
     pub created: i64,
     pub updated: i64,
@@ -214,6 +249,8 @@ pub(crate) struct NewIssue {
     pub labels: Vec<String>,
     pub reporter: Option<UserIdx>,
     pub assignee: Option<UserIdx>,
+    /// `None`: the default priority.
+    pub priority: Option<usize>,
 }
 
 /// The fields an edit may change; `None` leaves a field alone.
@@ -225,6 +262,46 @@ pub(crate) struct IssueEdit {
     pub reporter: Option<Option<UserIdx>>,
     pub assignee: Option<Option<UserIdx>>,
     pub issue_type: Option<usize>,
+    pub priority: Option<usize>,
+}
+
+/// A worklog as a write carries it once the wire format is decoded.
+#[derive(Debug, Clone)]
+pub(crate) struct WorklogInput {
+    pub time_spent: u64,
+    pub started: i64,
+    pub comment: Option<Body>,
+}
+
+/// What a worklog edit changes; `None` leaves a part alone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WorklogChange {
+    pub time_spent: Option<u64>,
+    pub started: Option<i64>,
+    pub comment: Option<Option<Body>>,
+}
+
+/// How a worklog write moves the remaining estimate (`adjustEstimate` and its companions),
+/// in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Estimate {
+    /// By the time logged (down when adding, back up when deleting).
+    Auto,
+    Leave,
+    /// To this value.
+    New(u64),
+    /// Down (adding) or up (deleting) by this amount.
+    Manual(u64),
+}
+
+/// What a transition request sets on the issue through the transition's screen.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TransitionInput {
+    /// Every field id the request set (`fields`, `update`), screen or not, for the check.
+    pub fields: Vec<String>,
+    pub resolution: Option<usize>,
+    /// The other screen fields, applied with the move.
+    pub edit: IssueEdit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Workflows: which transitions an issue is offered, performing one, and the status and
 //! resolution changes they record.
 
-use super::{ChangeItem, State, TransitionError, UserIdx};
+use super::{ChangeItem, State, TransitionError, TransitionInput, UserIdx};
 use crate::TransitionRecord;
 use crate::config::StatusCategory;
 
@@ -34,11 +34,14 @@ impl State {
         p.status_ids[pos]
     }
 
+    /// Performs transition `transition_id` with what its screen was given. Fields set that the
+    /// screen lacks, and required screen fields left empty, are refused together; otherwise
+    /// the field changes and the move are one changelog entry.
     pub fn transition(
         &mut self,
         idx: usize,
         transition_id: &str,
-        resolution: Option<usize>,
+        given: TransitionInput,
         by: UserIdx,
         now: i64,
     ) -> Result<(), TransitionError> {
@@ -49,36 +52,68 @@ impl State {
         };
         let project = self.issues[idx].project;
         let spec = self.projects[project].workflow.transitions[t_idx].clone();
-        let wants_resolution = spec.required_fields.iter().any(|f| f == "resolution");
-        match (wants_resolution, resolution) {
-            (true, None) => {
-                return Err(TransitionError::Fields(vec![(
-                    "resolution".to_owned(),
-                    "Resolution is required.".to_owned(),
-                )]));
+        let on_screen = |f: &str| spec.screen.iter().flatten().any(|s| s.field == f);
+        let mut errors = Vec::new();
+        for f in &given.fields {
+            // A comment rides along with any transition (`update.comment`).
+            if f != "comment" && !on_screen(f) {
+                errors.push((
+                    f.clone(),
+                    format!("Field '{f}' cannot be set. It is not on the appropriate screen, or unknown."),
+                ));
             }
-            (false, Some(_)) => {
-                return Err(TransitionError::Fields(vec![(
-                    "resolution".to_owned(),
-                    "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown."
-                        .to_owned(),
-                )]));
+        }
+        for s in spec.screen.iter().flatten().filter(|s| s.required) {
+            let given_it = given.fields.contains(&s.field);
+            if !given_it && self.field_is_empty(idx, &s.field) {
+                errors.push((
+                    s.field.clone(),
+                    format!("{} is required.", screen_field_name(&s.field)),
+                ));
             }
-            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(TransitionError::Fields(errors));
         }
         let to = self.status_in_project(project, &spec.to);
-        self.apply_status(idx, to, resolution, Some(by), now);
+        // Without a screen, Jira's default post function resolves the issue as Done.
+        let resolution = match &spec.screen {
+            None if self.statuses[to].category == StatusCategory::Done => self
+                .resolution_by_name_or_id("Done")
+                .or(Some(0))
+                .filter(|_| !self.resolutions.is_empty()),
+            _ => given.resolution,
+        };
+        let mut items = self.apply_edit(idx, given.edit);
+        items.extend(self.move_to(idx, to, resolution, now));
+        self.issues[idx].updated = now;
+        self.push_history(idx, Some(by), now, items);
+        self.bump();
         let issue = &self.issues[idx];
         self.transitions_done.push(TransitionRecord {
             issue_key: issue.key.clone(),
             transition_id: spec.id.clone(),
             transition_name: spec.name.clone(),
             to_status: spec.to.clone(),
-            resolution: resolution.map(|r| self.resolutions[r].name.to_owned()),
+            resolution: issue.resolution.map(|r| self.resolutions[r].name.to_owned()),
             by: self.users[by].spec.name.clone(),
             at_ms: now,
         });
         Ok(())
+    }
+
+    /// Whether a screen field has no value on the issue (a required one must then be given).
+    fn field_is_empty(&self, idx: usize, field: &str) -> bool {
+        let i = &self.issues[idx];
+        match field {
+            "assignee" => i.assignee.is_none(),
+            "priority" => i.priority.is_none(),
+            "labels" => i.labels.is_empty(),
+            "description" => i.description.is_none(),
+            "summary" => i.summary.is_empty(),
+            // Resolution and comment are asked for afresh on every transition.
+            _ => true,
+        }
     }
 
     /// Moves an issue and records the changelog; leaving a done status clears the resolution,
@@ -91,6 +126,20 @@ impl State {
         by: Option<UserIdx>,
         now: i64,
     ) {
+        let items = self.move_to(idx, to, resolution, now);
+        self.issues[idx].updated = now;
+        self.push_history(idx, by, now, items);
+        self.bump();
+    }
+
+    /// Sets status and resolution and returns the changelog items of the move.
+    fn move_to(
+        &mut self,
+        idx: usize,
+        to: usize,
+        resolution: Option<usize>,
+        now: i64,
+    ) -> Vec<ChangeItem> {
         let from = self.issues[idx].status;
         let mut items = Vec::new();
         if from != to {
@@ -122,9 +171,7 @@ impl State {
         issue.status = to;
         issue.resolution = new_resolution;
         issue.resolution_date = new_resolution.map(|_| issue.resolution_date.unwrap_or(now));
-        issue.updated = now;
-        self.push_history(idx, by, now, items);
-        self.bump();
+        items
     }
 
     /// The registry index of status `name` in `project`, adding it to the project's workflow
@@ -150,7 +197,7 @@ impl State {
             name: name.to_owned(),
             from: Vec::new(),
             to: name.to_owned(),
-            required_fields: Vec::new(),
+            screen: None,
         });
         p.status_ids.push(idx);
         idx
@@ -160,5 +207,19 @@ impl State {
         self.resolutions
             .iter()
             .position(|r| r.name.eq_ignore_ascii_case(s) || r.id.to_string() == s)
+    }
+}
+
+/// How Jira names a screen field in "… is required."
+pub(crate) fn screen_field_name(field: &str) -> &str {
+    match field {
+        "resolution" => "Resolution",
+        "assignee" => "Assignee",
+        "priority" => "Priority",
+        "labels" => "Labels",
+        "summary" => "Summary",
+        "description" => "Description",
+        "comment" => "Comment",
+        other => other,
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests: real HTTP against sandboxes bound to 127.0.0.1:0.
 
+mod activity;
 mod agile;
 mod auth;
 mod browse;
@@ -19,3 +20,4 @@ mod seed;
 mod support;
 mod webhooks;
 mod workflow;
+mod worklogs;

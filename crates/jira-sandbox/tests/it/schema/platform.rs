@@ -18,9 +18,13 @@ pub(super) fn requests() -> Vec<Req> {
         get("/myself", "myself", 200, Op("GET /rest/api/3/myself 200")).then(|v, b| {
             assert!(b["timeZone"].is_string(), "{b}");
             match b["accountId"].as_str() {
-                Some(id) if v.cloud => v.set("user_q", format!("accountId={id}")),
+                Some(id) if v.cloud => {
+                    v.set("user_q", format!("accountId={id}"));
+                    v.set("account_id", id);
+                }
                 _ => v.set("user_q", "username=admin"),
             }
+            v.set("watcher_q", v.get("user_q").to_owned());
             v.set("user_search", if v.cloud { "query" } else { "username" });
         }),
         get("/user", "user?{user_q}", 200, Op("GET /rest/api/3/user 200")),
@@ -47,6 +51,13 @@ pub(super) fn requests() -> Vec<Req> {
         get("/project/{key}", "project/NOPE", 404, ERR),
         get("/status", "status", 200, Op("GET /rest/api/3/status 200")),
         get("/resolution", "resolution", 200, Op("GET /rest/api/3/resolution 200")),
+        // The spec types `GET /issuetype` and `/priority` as arrays of the single forms.
+        get("/issuetype", "issuetype", 200, Op("GET /rest/api/3/issuetype 200")),
+        get("/issuetype/{id}", "issuetype/10001", 200, Op("GET /rest/api/3/issuetype/{id} 200")),
+        get("/issuetype/{id}", "issuetype/1", 404, ERR),
+        get("/priority", "priority", 200, Op("GET /rest/api/3/priority 200")),
+        get("/priority/{id}", "priority/3", 200, Op("GET /rest/api/3/priority/{id} 200")),
+        get("/priority/{id}", "priority/99", 404, ERR),
         get("/field", "field", 200, Op("GET /rest/api/3/field 200")).then(|_, b| {
             assert!(b.as_array().unwrap().iter().any(|f| f["id"] == "customfield_10020"), "{b}");
         }),
@@ -90,6 +101,51 @@ pub(super) fn requests() -> Vec<Req> {
             .then(|v, b| v.assert_doc(&b["comments"][0]["body"], "listed comment body")),
         get("/issue/{key}/comment", "issue/DEMO-1/comment?maxResults=2", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/comment 200")),
         get("/issue/{key}/comment/{id}", "issue/{key}/comment/{comment_id}", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/comment/{id} 200")),
+        put("/issue/{key}/comment/{id}", "issue/{key}/comment/{comment_id}", 200, Op("PUT /rest/api/3/issue/{issueIdOrKey}/comment/{id} 200"))
+            .json(|v| json!({"body": v.doc("An edited comment.")}))
+            .then(|v, b| v.assert_doc(&b["body"], "edited comment body")),
+        post("/issue/{key}/comment", "issue/{key}/comment", 201, Op("POST /rest/api/3/issue/{issueIdOrKey}/comment 201"))
+            .json(|v| json!({"body": v.doc("A comment to delete.")}))
+            .then(|v, b| v.set("doomed_comment", b["id"].as_str().unwrap())),
+        delete("/issue/{key}/comment/{id}", "issue/{key}/comment/{doomed_comment}", 204, Empty),
+        delete("/issue/{key}/comment/{id}", "issue/{key}/comment/{doomed_comment}", 404, ERR),
+        // Assigning: accountId on Cloud, name on Data Center; null unassigns.
+        put("/issue/{key}/assignee", "issue/{key}/assignee", 204, Empty).json(|v| {
+            if v.cloud { json!({"accountId": v.get("account_id")}) } else { json!({"name": "admin"}) }
+        }),
+        put("/issue/{key}/assignee", "issue/{key}/assignee", 204, Empty)
+            .json(|v| if v.cloud { json!({"accountId": null}) } else { json!({"name": null}) }),
+        put("/issue/{key}/assignee", "issue/{key}/assignee", 400, ERR).json(|_| json!({})),
+        // Worklogs: add, list, get, change, delete; then the site-wide lists.
+        post("/issue/{key}/worklog", "issue/{key}/worklog?adjustEstimate=new&newEstimate=2d", 201, Op("POST /rest/api/3/issue/{issueIdOrKey}/worklog 201"))
+            .json(|v| json!({"timeSpent": "3h 20m", "started": "2024-02-01T09:30:00.000+0000", "comment": v.doc("Worked.")}))
+            .then(|v, b| {
+                v.assert_doc(&b["comment"], "worklog comment");
+                v.set("worklog_id", b["id"].as_str().unwrap());
+            }),
+        post("/issue/{key}/worklog", "issue/{key}/worklog", 400, ERR).json(|_| json!({"timeSpent": "a while"})),
+        get("/issue/{key}/worklog", "issue/{key}/worklog", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/worklog 200")),
+        get("/issue/{key}/worklog", "issue/DEMO-1/worklog?maxResults=1", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/worklog 200")),
+        get("/issue/{key}/worklog/{id}", "issue/{key}/worklog/{worklog_id}", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/worklog/{id} 200")),
+        put("/issue/{key}/worklog/{id}", "issue/{key}/worklog/{worklog_id}", 200, Op("PUT /rest/api/3/issue/{issueIdOrKey}/worklog/{id} 200"))
+            .json(|_| json!({"timeSpentSeconds": 7200})),
+        get("/issue/{key}", "issue/{key}?fields=worklog,timetracking,timespent,timeestimate,priority,watches", 200, Op("GET /rest/api/3/issue/{issueIdOrKey} 200"))
+            .then(|_, b| assert_eq!(b["fields"]["timetracking"]["remainingEstimateSeconds"], 16 * 3600 + 12_000 - 7200, "{b}")),
+        delete("/issue/{key}/worklog/{id}", "issue/{key}/worklog/{worklog_id}?adjustEstimate=leave", 204, Empty),
+        get("/issue/{key}/worklog/{id}", "issue/{key}/worklog/{worklog_id}", 404, ERR),
+        get("/worklog/updated", "worklog/updated?since=0", 200, Op("GET /rest/api/3/worklog/updated 200"))
+            .then(|v, b| v.set("old_worklog", &b["values"][0]["worklogId"])),
+        get("/worklog/deleted", "worklog/deleted", 200, Op("GET /rest/api/3/worklog/deleted 200")),
+        post("/worklog/list", "worklog/list", 200, Op("POST /rest/api/3/worklog/list 200"))
+            .json(|v| json!({"ids": [v.get("old_worklog").parse::<u64>().unwrap()]}))
+            .then(|_, b| assert_eq!(b.as_array().map(Vec::len), Some(1), "{b}")),
+        // Watchers: the body of an add is a bare JSON string.
+        post("/issue/{key}/watchers", "issue/{key}/watchers", 204, Empty)
+            .json(|v| if v.cloud { json!(v.get("account_id")) } else { json!("admin") }),
+        get("/issue/{key}/watchers", "issue/{key}/watchers", 200, Op("GET /rest/api/3/issue/{issueIdOrKey}/watchers 200"))
+            .then(|_, b| assert_eq!(b["isWatching"], true, "{b}")),
+        delete("/issue/{key}/watchers", "issue/{key}/watchers?{watcher_q}", 204, Empty),
+        delete("/issue/{key}/watchers", "issue/{key}/watchers", 400, ERR),
         // Remote links: create, replace by globalId, list, get, put, delete.
         post("/issue/{key}/remotelink", "issue/{key}/remotelink", 201, Op("POST /rest/api/3/issue/{issueIdOrKey}/remotelink 201"))
             .json(walk_link)

@@ -191,6 +191,7 @@ pub(super) fn inspection() -> Vec<Req> {
             assert_eq!(html.contains("Walk flag"), v.cloud, "{html}");
         }),
         get("/_sandbox/comments", "/_sandbox/comments?issue=SAND-1", 200, U).then(array),
+        get("/_sandbox/worklogs", "/_sandbox/worklogs?issue=DEMO-1", 200, U).then(array),
         get("/_sandbox/remote-links", "/_sandbox/remote-links", 200, U).then(array),
         get("/_sandbox/transitions", "/_sandbox/transitions", 200, U).then(|v, b| {
             assert!(b.is_array(), "{b}");
