@@ -76,13 +76,18 @@ pub struct OAuth1ConsumerSpec {
     pub public_key_pem: String,
 }
 
-/// An OAuth 2.0 client a site admin created for a self-hosted tool; its tokens act as `user`.
+/// OAuth 2.0 credentials a site admin created for a self-hosted tool ("OAuth credentials" in
+/// Jira Cloud's admin): its tokens call the DevOps APIs its `permissions` allow, and the
+/// platform API as `user`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
-    /// Login name of the user the client's tokens act as.
+    /// Login name of the user the client's tokens act as on the platform API.
     pub user: String,
+    /// What the credential may do with the DevOps APIs; every permission by default.
+    #[serde(default = "DevOpsPermission::all")]
+    pub permissions: Vec<DevOpsPermission>,
 }
 
 impl fmt::Debug for OAuthClient {
@@ -91,17 +96,65 @@ impl fmt::Debug for OAuthClient {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("user", &self.user)
+            .field("permissions", &self.permissions)
             .finish()
     }
 }
 
 impl OAuthClient {
-    /// `sandbox-client` / `sandbox-secret`, acting as `admin`.
+    /// `sandbox-client` / `sandbox-secret`, acting as `admin`, with every permission.
     pub fn default_client() -> Self {
         OAuthClient {
             client_id: DEFAULT_OAUTH_CLIENT_ID.to_owned(),
             client_secret: DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
             user: DEFAULT_USER.to_owned(),
+            permissions: DevOpsPermission::all(),
+        }
+    }
+}
+
+/// One permission of OAuth credentials: read or write (which includes delete) access to one
+/// of Jira Software Cloud's DevOps APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevOpsPermission {
+    FeatureFlagsRead,
+    FeatureFlagsWrite,
+    DevelopmentInfoRead,
+    DevelopmentInfoWrite,
+    BuildsRead,
+    BuildsWrite,
+    DeploymentsRead,
+    DeploymentsWrite,
+}
+
+impl DevOpsPermission {
+    pub fn all() -> Vec<DevOpsPermission> {
+        use DevOpsPermission::*;
+        vec![
+            FeatureFlagsRead,
+            FeatureFlagsWrite,
+            DevelopmentInfoRead,
+            DevelopmentInfoWrite,
+            BuildsRead,
+            BuildsWrite,
+            DeploymentsRead,
+            DeploymentsWrite,
+        ]
+    }
+
+    /// The OAuth 2.0 scope a token granted this permission carries.
+    pub fn scope(self) -> &'static str {
+        use DevOpsPermission::*;
+        match self {
+            FeatureFlagsRead => "read:feature-flag:jira-software",
+            FeatureFlagsWrite => "write:feature-flag:jira-software",
+            DevelopmentInfoRead => "read:dev-info:jira",
+            DevelopmentInfoWrite => "write:dev-info:jira",
+            BuildsRead => "read:build:jira-software",
+            BuildsWrite => "write:build:jira-software",
+            DeploymentsRead => "read:deployment:jira-software",
+            DeploymentsWrite => "write:deployment:jira-software",
         }
     }
 }

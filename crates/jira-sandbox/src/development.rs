@@ -18,6 +18,36 @@ pub struct IssueDevelopment {
     pub feature_flags: Vec<FlagPanel>,
     /// In the order they were added.
     pub remote_links: Vec<LinkPanel>,
+    /// What the Builds API holds for the issue, by pipeline and build number.
+    pub builds: Vec<BuildPanel>,
+    /// What the Deployments API holds for the issue, by pipeline, environment and number.
+    pub deployments: Vec<DeploymentPanel>,
+}
+
+/// A build as Jira's Development panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BuildPanel {
+    pub pipeline_id: String,
+    pub build_number: i64,
+    pub display_name: String,
+    pub url: String,
+    /// `pending`, `in_progress`, `successful`, `failed`, `cancelled` or `unknown`.
+    pub state: String,
+    pub last_updated: String,
+}
+
+/// A deployment as Jira's Development panel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentPanel {
+    pub pipeline: String,
+    pub environment: String,
+    /// `development`, `testing`, `staging`, `production` or `unmapped`.
+    pub environment_type: String,
+    pub deployment_sequence_number: i64,
+    pub display_name: String,
+    pub url: String,
+    pub state: String,
+    pub last_updated: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +144,34 @@ pub(crate) fn development(state: &State, issue_key: &str) -> Option<IssueDevelop
         }),
         feature_flags,
         remote_links: issue.remote_links.iter().map(link_panel).collect(),
+        builds: state
+            .builds
+            .iter()
+            .filter(|(_, d)| d.issue_keys.contains(&issue.key))
+            .map(|((pipeline, number), d)| BuildPanel {
+                pipeline_id: pipeline.clone(),
+                build_number: *number,
+                display_name: string(&d.data, "displayName").unwrap_or_default(),
+                url: string(&d.data, "url").unwrap_or_default(),
+                state: string(&d.data, "state").unwrap_or_default(),
+                last_updated: string(&d.data, "lastUpdated").unwrap_or_default(),
+            })
+            .collect(),
+        deployments: state
+            .deployments
+            .iter()
+            .filter(|(_, d)| d.issue_keys.contains(&issue.key))
+            .map(|((_, _, number), d)| DeploymentPanel {
+                pipeline: string(&d.data["pipeline"], "displayName").unwrap_or_default(),
+                environment: string(&d.data["environment"], "displayName").unwrap_or_default(),
+                environment_type: string(&d.data["environment"], "type").unwrap_or_default(),
+                deployment_sequence_number: *number,
+                display_name: string(&d.data, "displayName").unwrap_or_default(),
+                url: string(&d.data, "url").unwrap_or_default(),
+                state: string(&d.data, "state").unwrap_or_default(),
+                last_updated: string(&d.data, "lastUpdated").unwrap_or_default(),
+            })
+            .collect(),
     })
 }
 

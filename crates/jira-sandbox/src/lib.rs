@@ -32,14 +32,15 @@ mod webhooks;
 
 pub use config::{
     CLOUD_ID, DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_CLIENT_ID,
-    DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, Flavour, Knobs,
-    OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType, RateLimit,
-    SCREEN_FIELDS, SandboxConfig, ScreenField, SecurityLevelSpec, StatusCategory, StatusSpec,
-    TransitionSpec, UserSpec, Workflow,
+    DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, DevOpsPermission,
+    Flavour, Knobs, OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType,
+    RateLimit, SCREEN_FIELDS, SandboxConfig, ScreenField, SecurityLevelSpec, StatusCategory,
+    StatusSpec, TransitionSpec, UserSpec, Workflow,
 };
 pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
 pub use development::{
-    EnvironmentPanel, FlagPanel, Icon, IssueDevelopment, LinkPanel, Rollout, UserRef,
+    BuildPanel, DeploymentPanel, EnvironmentPanel, FlagPanel, Icon, IssueDevelopment, LinkPanel,
+    Rollout, UserRef,
 };
 pub use jql::JqlError;
 pub use load::{LoadError, LoadReport};
@@ -98,6 +99,8 @@ pub enum ConfigError {
     DuplicateSecurityLevel(String),
     #[error("unknown security level {0:?}")]
     UnknownSecurityLevel(String),
+    #[error("unknown OAuth 2.0 client {0:?}")]
+    UnknownOAuthClient(String),
     #[error("unknown issue {0:?}")]
     UnknownIssue(String),
     #[error(
@@ -203,6 +206,14 @@ pub struct IssueSnapshot {
     pub watchers: Vec<String>,
     pub worklogs: usize,
     pub time_spent_seconds: u64,
+}
+
+/// OAuth 2.0 credentials as `/_sandbox/oauth-clients` lists them: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OAuthClientRecord {
+    pub client_id: String,
+    pub user: String,
+    pub permissions: Vec<DevOpsPermission>,
 }
 
 /// A worklog as stored. `comment` is what the writer sent: ADF (v3) or a string (v2).
@@ -537,6 +548,42 @@ impl Sandbox {
         state.issues[idx].security = level;
         state.bump();
         Ok(())
+    }
+
+    /// Creates OAuth 2.0 credentials (Cloud's "OAuth credentials"), or replaces the ones with the
+    /// same client id; tokens already issued to it keep working with the new permissions.
+    pub fn add_oauth_client(&self, client: OAuthClient) -> Result<(), ConfigError> {
+        self.write().add_oauth_client(client)
+    }
+
+    /// Sets what OAuth 2.0 credentials may do with the DevOps APIs; applies to tokens already
+    /// issued.
+    pub fn set_oauth_permissions(
+        &self,
+        client_id: &str,
+        permissions: Vec<DevOpsPermission>,
+    ) -> Result<(), ConfigError> {
+        let mut state = self.write();
+        let (client, _) = state
+            .oauth_clients
+            .iter_mut()
+            .find(|(c, _)| c.client_id == client_id)
+            .ok_or_else(|| ConfigError::UnknownOAuthClient(client_id.to_owned()))?;
+        client.permissions = permissions;
+        Ok(())
+    }
+
+    /// The OAuth 2.0 credentials, without their secrets.
+    pub fn oauth_clients(&self) -> Vec<OAuthClientRecord> {
+        self.read()
+            .oauth_clients
+            .iter()
+            .map(|(c, _)| OAuthClientRecord {
+                client_id: c.client_id.clone(),
+                user: c.user.clone(),
+                permissions: c.permissions.clone(),
+            })
+            .collect()
     }
 
     /// Registers (or replaces) an OAuth 1.0a consumer (Data Center application link).

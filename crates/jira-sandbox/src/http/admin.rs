@@ -32,6 +32,8 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/security-levels", post(add_security_level))
         .route("/issues/{key}/security", put(set_issue_security))
         .route("/oauth1/consumers", post(add_oauth1_consumer))
+        .route("/oauth-clients", get(oauth_clients).post(add_oauth_client))
+        .route("/oauth-clients/{client_id}/permissions", put(set_oauth_permissions))
         .route("/reset-logins", post(reset_logins))
 }
 
@@ -61,6 +63,9 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "PUT /_sandbox/issues/{key}/security": "{\"level\": name or null}: put an issue in a security level",
             "POST /_sandbox/oauth1/consumers": "{\"consumerKey\", \"name\", \"publicKeyPem\"}: register an OAuth 1.0a consumer (Data Center)",
             "POST /_sandbox/reset-logins": "forget failed logins (lifts a CAPTCHA demand)",
+            "GET /_sandbox/oauth-clients": "OAuth 2.0 credentials (Cloud) with their DevOps API permissions, without secrets",
+            "POST /_sandbox/oauth-clients": "{\"client_id\", \"client_secret\", \"user\", \"permissions\": [...]}: create (or replace) OAuth 2.0 credentials",
+            "PUT /_sandbox/oauth-clients/{client_id}/permissions": "[\"feature_flags_read\", \"feature_flags_write\", \"development_info_read\", ...]: set what the credentials may call",
         },
     }))
 }
@@ -234,4 +239,32 @@ async fn add_oauth1_consumer(
         serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
     sb.add_oauth1_consumer(spec).map_err(|e| ApiError::bad(e.to_string()))?;
     Ok(StatusCode::CREATED)
+}
+
+async fn oauth_clients(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.oauth_clients()))
+}
+
+async fn add_oauth_client(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let client: crate::OAuthClient =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.add_oauth_client(client).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn set_oauth_permissions(
+    State(sb): State<Sandbox>,
+    Path(client_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let permissions: Vec<crate::DevOpsPermission> =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.set_oauth_permissions(&client_id, permissions).map_err(|e| match e {
+        crate::ConfigError::UnknownOAuthClient(_) => ApiError::NotFound(e.to_string()),
+        e => ApiError::bad(e.to_string()),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -20,13 +20,16 @@ use tokio::time::Instant;
 use crate::config::Knobs;
 use crate::state::UserIdx;
 use crate::{Flavour, Sandbox};
+use devops::DevOpsApi;
 
 mod admin;
 mod agile;
 mod auth;
 mod browse;
+mod builds;
 mod comments;
 mod connect;
+mod devops;
 mod featureflags;
 mod issues;
 mod links;
@@ -58,9 +61,20 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .nest("/rest/agile/1.0", agile::routes().layer(Extension(ApiVersion(2))))
         .nest("/rest/webhooks/1.0", webhooks::admin_routes());
     if cloud {
-        rest = rest
-            .nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))))
-            .nest("/rest/featureflags/0.1", featureflags::routes());
+        rest = rest.nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))));
+        let apis = [
+            (DevOpsApi::FeatureFlags, featureflags::routes()),
+            (DevOpsApi::Builds, builds::build_routes()),
+            (DevOpsApi::Deployments, builds::deployment_routes()),
+        ];
+        for (api, routes) in apis {
+            let sb = sandbox.clone();
+            let gate = middleware::from_fn(move |req: Request, next: Next| {
+                devops::gate(sb.clone(), api, req, next)
+            });
+            rest = rest
+                .nest(&format!("/rest/{}/{}", api.segment(), api.version()), routes.layer(gate));
+        }
     }
     let mut app = rest
         .layer(middleware::from_fn_with_state(sandbox.clone(), rest_middleware))
@@ -92,8 +106,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/ex/jira/{cloud_id}/{*rest}", axum::routing::any(oauth::platform_gateway))
         .route(
-            "/jira/featureflags/0.1/cloud/{cloud_id}/{*rest}",
-            axum::routing::any(oauth::featureflags_gateway),
+            "/jira/{api}/{version}/cloud/{cloud_id}/{*rest}",
+            axum::routing::any(oauth::devops_gateway),
         )
         .with_state(inner.clone())
         .merge(inner)
@@ -103,10 +117,29 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ApiVersion(pub u8);
 
-/// The authenticated caller, set by the middleware, and whether it is an app (a Connect JWT
-/// or a Cloud OAuth 2.0 token) rather than a person.
+/// The authenticated caller, set by the middleware: the user it acts as (none for anonymous
+/// calls Jira allows) and how it authenticated.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Principal(pub Option<UserIdx>, pub bool);
+pub(crate) struct Principal(pub Option<UserIdx>, pub Via);
+
+/// How a caller authenticated. Only apps (Connect JWTs, OAuth 2.0 client credentials) may call
+/// Jira Software Cloud's DevOps APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Anonymous,
+    /// Basic, a personal access token, OAuth 1.0a: a person.
+    Person,
+    /// An installed Connect app's JWT.
+    ConnectApp,
+    /// A token of OAuth 2.0 credentials: the index of the client in `State::oauth_clients`.
+    OAuthClient(usize),
+}
+
+impl Via {
+    pub fn is_app(self) -> bool {
+        matches!(self, Via::ConnectApp | Via::OAuthClient(_))
+    }
+}
 
 /// Mutable per-request machinery kept apart from the data lock: knobs, the fault RNG, the
 /// rate-limit window and failed-login counts.
@@ -117,8 +150,9 @@ pub(crate) struct Runtime {
     window_start: Option<Instant>,
     window_count: u32,
     pub login_failures: HashMap<String, u32>,
-    /// Issued OAuth 2.0 access tokens: the user they act as and when they expire.
-    pub oauth_tokens: HashMap<String, (UserIdx, Instant)>,
+    /// Issued OAuth 2.0 access tokens: the client (index in `State::oauth_clients`) and when
+    /// they expire.
+    pub oauth_tokens: HashMap<String, (usize, Instant)>,
     pub tokens_issued: u64,
     /// OAuth 1.0a request and access tokens, and seen nonces.
     pub oauth1: crate::oauth1::Tokens,
@@ -325,7 +359,7 @@ impl FromRequestParts<Sandbox> for Ctx {
         let version = parts.extensions.get::<ApiVersion>().copied().unwrap_or(ApiVersion(2));
         let principal = parts.extensions.get::<Principal>().copied();
         let user = principal.and_then(|p| p.0).ok_or(ApiError::Unauthorized)?;
-        let app = principal.is_some_and(|p| p.1);
+        let app = principal.is_some_and(|p| p.1.is_app());
         let base = base_url(sb, &parts.headers);
         let api = format!("{base}/rest/api/{}", version.0);
         Ok(Ctx { sb: sb.clone(), user, v3: version.0 == 3, base, api, app })
@@ -343,6 +377,8 @@ pub(crate) enum ApiError {
     NotFound(String),
     Status(StatusCode, String),
     Messages(StatusCode, String),
+    /// The Development Information API's `{"errorMessages": [...]}`.
+    ErrorMessages(StatusCode, Vec<String>),
 }
 
 impl ApiError {
@@ -381,6 +417,9 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], Map::new()),
             ApiError::Status(s, m) => (s, vec![m], Map::new()),
             ApiError::Messages(s, m) => return (s, Json(json!([{"message": m}]))).into_response(),
+            ApiError::ErrorMessages(s, m) => {
+                return (s, Json(json!({"errorMessages": m}))).into_response();
+            }
         };
         (status, Json(json!({"errorMessages": messages, "errors": errors}))).into_response()
     }

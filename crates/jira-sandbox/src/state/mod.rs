@@ -48,6 +48,10 @@ pub(crate) struct State {
     pub deleted_worklogs: Vec<(u64, i64)>,
     pub transitions_done: Vec<TransitionRecord>,
     pub flags: BTreeMap<String, StoredFlag>,
+    /// The Builds API's builds by (pipelineId, buildNumber), and the Deployments API's
+    /// deployments by (pipeline id, environment id, deploymentSequenceNumber).
+    pub builds: BTreeMap<(String, i64), ProviderDoc>,
+    pub deployments: BTreeMap<(String, String, i64), ProviderDoc>,
     /// Installed Atlassian Connect apps.
     pub connect_apps: Vec<ConnectApp>,
     /// OAuth 2.0 client-credentials apps and the user each acts as.
@@ -90,6 +94,8 @@ impl State {
             deleted_worklogs: Vec::new(),
             transitions_done: Vec::new(),
             flags: BTreeMap::new(),
+            builds: BTreeMap::new(),
+            deployments: BTreeMap::new(),
             denials: Vec::new(),
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
@@ -111,10 +117,7 @@ impl State {
             state.add_project(spec)?;
         }
         for c in &config.oauth_clients {
-            let user = state
-                .user_by_name(&c.user)
-                .ok_or_else(|| ConfigError::UnknownUser(c.user.clone()))?;
-            state.oauth_clients.push((c.clone(), user));
+            state.add_oauth_client(c.clone())?;
         }
         for d in &config.denied_permissions {
             state.deny(d)?;
@@ -137,6 +140,22 @@ impl State {
             return self.issue_by_id.get(&id).copied();
         }
         self.issue_by_key.get(&s.to_ascii_uppercase()).copied()
+    }
+
+    /// Adds OAuth 2.0 credentials, or replaces those with the same client id in place (so
+    /// tokens issued to them, which name their position, stay theirs).
+    pub fn add_oauth_client(
+        &mut self,
+        client: crate::config::OAuthClient,
+    ) -> Result<(), ConfigError> {
+        let user = self
+            .user_by_name(&client.user)
+            .ok_or_else(|| ConfigError::UnknownUser(client.user.clone()))?;
+        match self.oauth_clients.iter().position(|(c, _)| c.client_id == client.client_id) {
+            Some(i) => self.oauth_clients[i] = (client, user),
+            None => self.oauth_clients.push((client, user)),
+        }
+        Ok(())
     }
 
     pub fn bump(&mut self) {

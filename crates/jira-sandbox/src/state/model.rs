@@ -228,6 +228,16 @@ pub(crate) struct StoredFlag {
     pub owner: Option<UserIdx>,
 }
 
+/// A build or deployment as the Builds or Deployments API stored it.
+#[derive(Debug, Clone)]
+pub(crate) struct ProviderDoc {
+    pub data: Value,
+    pub update_sequence: i64,
+    /// The known issue keys it is linked to.
+    pub issue_keys: Vec<String>,
+    pub properties: BTreeMap<String, String>,
+}
+
 /// An installed Connect app: requests it signs with `shared_secret` act as its app user.
 #[derive(Debug, Clone)]
 pub(crate) struct ConnectApp {

@@ -6,6 +6,7 @@ mod auth;
 mod browse;
 mod connect;
 mod connect_install;
+mod devops;
 mod featureflags;
 mod issues;
 mod knobs;

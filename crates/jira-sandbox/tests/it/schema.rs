@@ -20,6 +20,7 @@ use std::sync::OnceLock;
 
 use serde_json::json;
 
+mod devops;
 mod platform;
 mod routes;
 mod software;
@@ -33,6 +34,7 @@ use walk::{Req, WALKS, Walk};
 /// Every request of the walk, in order. Flavour differences are marked per request.
 fn requests() -> Vec<Req> {
     let mut all = platform::requests();
+    all.extend(devops::requests());
     all.extend(software::requests());
     all.extend(software::inspection());
     all

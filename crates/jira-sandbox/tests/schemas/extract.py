@@ -91,6 +91,25 @@ OPERATIONS = [
     (SOFTWARE, "post", "/featureflags/0.1/bulk", "413"),
     (SOFTWARE, "delete", "/featureflags/0.1/bulkByProperties", "400"),
     (SOFTWARE, "get", "/featureflags/0.1/flag/{featureFlagId}", "200"),
+    (SOFTWARE, "post", "/builds/0.1/bulk", "202"),
+    (SOFTWARE, "post", "/builds/0.1/bulk", "400"),
+    (SOFTWARE, "delete", "/builds/0.1/bulkByProperties", "400"),
+    (SOFTWARE, "get", "/builds/0.1/pipelines/{pipelineId}/builds/{buildNumber}", "200"),
+    (SOFTWARE, "post", "/deployments/0.1/bulk", "202"),
+    (
+        SOFTWARE,
+        "get",
+        "/deployments/0.1/pipelines/{pipelineId}/environments/{environmentId}"
+        "/deployments/{deploymentSequenceNumber}",
+        "200",
+    ),
+    (
+        SOFTWARE,
+        "get",
+        "/deployments/0.1/pipelines/{pipelineId}/environments/{environmentId}"
+        "/deployments/{deploymentSequenceNumber}/gating-status",
+        "200",
+    ),
 ]
 
 # Named schemas the test uses directly (error bodies the operations above do not spell out).

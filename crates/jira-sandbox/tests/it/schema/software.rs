@@ -1,12 +1,12 @@
-//! The rest of the walk: Jira Software's agile and Feature Flags APIs, the admin webhooks,
-//! Cloud's tenant info and gateway forms, and the sandbox's own `/_sandbox` endpoints.
+//! The rest of the walk: Jira Software's agile API, the admin webhooks, Cloud's tenant info
+//! and gateway forms, and the sandbox's own `/_sandbox` endpoints.
 
 use jira_sandbox::CLOUD_ID;
 use serde_json::{Value, json};
 
 use super::walk::{ERR, Expect, Req, Vars, Who, delete, get, post, put};
 
-/// Jira Software's APIs, the admin webhooks and Cloud's extras, in order.
+/// Jira Software's agile API, the admin webhooks and Cloud's extras, in order.
 pub(super) fn requests() -> Vec<Req> {
     use Expect::*;
     vec![
@@ -66,78 +66,6 @@ pub(super) fn requests() -> Vec<Req> {
         put("/rest/webhooks/1.0/webhook/{id}", "{admin_webhook}", 200, Unspecified)
             .json(|_| admin_webhook("walk (renamed)")),
         delete("/rest/webhooks/1.0/webhook/{id}", "{admin_webhook}", 204, Empty),
-        // Jira Software's Feature Flags API (Cloud).
-        post(
-            "/rest/featureflags/0.1/bulk",
-            "/rest/featureflags/0.1/bulk",
-            202,
-            Op("POST /featureflags/0.1/bulk 202"),
-        )
-        .json(|_| {
-            let mut bad = walk_flag("walk-2");
-            bad.as_object_mut().unwrap().remove("summary");
-            json!({"flags": [walk_flag("walk-1"), bad], "properties": {"walk": "yes"}})
-        })
-        .cloud(),
-        post(
-            "/rest/featureflags/0.1/bulk",
-            "/rest/featureflags/0.1/bulk",
-            400,
-            Op("POST /featureflags/0.1/bulk 400"),
-        )
-        .json(|_| json!({"flags": []}))
-        .cloud(),
-        put("/_sandbox/knobs", "/_sandbox/knobs", 200, Unspecified)
-            .json(|_| json!({"feature_flags_max_body_bytes": 10}))
-            .by(Who::Anonymous),
-        post(
-            "/rest/featureflags/0.1/bulk",
-            "/rest/featureflags/0.1/bulk",
-            413,
-            Op("POST /featureflags/0.1/bulk 413"),
-        )
-        .json(|_| json!({"flags": [walk_flag("walk-big")]}))
-        .cloud(),
-        put("/_sandbox/knobs", "/_sandbox/knobs", 200, Unspecified)
-            .json(|_| json!({}))
-            .by(Who::Anonymous),
-        delete(
-            "/rest/featureflags/0.1/bulkByProperties",
-            "/rest/featureflags/0.1/bulkByProperties",
-            400,
-            Op("DELETE /featureflags/0.1/bulkByProperties 400"),
-        )
-        .cloud(),
-        get(
-            "/rest/featureflags/0.1/flag/{id}",
-            "/rest/featureflags/0.1/flag/walk-1",
-            200,
-            Op("GET /featureflags/0.1/flag/{featureFlagId} 200"),
-        )
-        .cloud(),
-        delete(
-            "/rest/featureflags/0.1/flag/{id}",
-            "/rest/featureflags/0.1/flag/walk-1",
-            202,
-            Empty,
-        )
-        .cloud(),
-        delete(
-            "/rest/featureflags/0.1/bulkByProperties",
-            "/rest/featureflags/0.1/bulkByProperties?walk=yes",
-            202,
-            Empty,
-        )
-        .cloud(),
-        // One left for the inspection endpoint.
-        post(
-            "/rest/featureflags/0.1/bulk",
-            "/rest/featureflags/0.1/bulk",
-            202,
-            Op("POST /featureflags/0.1/bulk 202"),
-        )
-        .json(|_| json!({"flags": [walk_flag("walk-3")]}))
-        .cloud(),
         // Cloud's anonymous tenant info and the OAuth 2.0 gateway forms; the applinks list.
         get("/_edge/tenant_info", "/_edge/tenant_info", 200, Unspecified)
             .by(Who::Anonymous)
@@ -152,10 +80,26 @@ pub(super) fn requests() -> Vec<Req> {
         .by(Who::App)
         .cloud(),
         get(
-            "/jira/featureflags/0.1/cloud/{cloud_id}/{*rest}",
+            "/jira/{api}/{version}/cloud/{cloud_id}/{*rest}",
             format!("/jira/featureflags/0.1/cloud/{CLOUD_ID}/flag/nope"),
             404,
             Unspecified,
+        )
+        .by(Who::App)
+        .cloud(),
+        get(
+            "/jira/{api}/{version}/cloud/{cloud_id}/{*rest}",
+            format!("/jira/builds/0.1/cloud/{CLOUD_ID}/pipelines/walk/builds/1"),
+            200,
+            Op("GET /builds/0.1/pipelines/{pipelineId}/builds/{buildNumber} 200"),
+        )
+        .by(Who::App)
+        .cloud(),
+        get(
+            "/jira/{api}/{version}/cloud/{cloud_id}/{*rest}",
+            format!("/jira/nothing/0.1/cloud/{CLOUD_ID}/x"),
+            404,
+            ERR,
         )
         .by(Who::App)
         .cloud(),
@@ -211,6 +155,28 @@ pub(super) fn inspection() -> Vec<Req> {
         post("/_sandbox/connect/install", "/_sandbox/connect/install", 200, U)
             .json(|_| json!({"key": "walk-app"}))
             .cloud_else(400, ERR),
+        get("/_sandbox/oauth-clients", "/_sandbox/oauth-clients", 200, U).then(|_, b| {
+            assert_eq!(b[0]["client_id"], "sandbox-client", "{b}");
+            assert!(b[0].get("client_secret").is_none(), "{b}");
+        }),
+        post("/_sandbox/oauth-clients", "/_sandbox/oauth-clients", 201, Expect::Empty)
+            .json(|_| json!({"client_id": "walk", "client_secret": "s", "user": "admin"})),
+        post("/_sandbox/oauth-clients", "/_sandbox/oauth-clients", 400, ERR)
+            .json(|_| json!({"client_id": "walk", "client_secret": "s", "user": "nobody"})),
+        put(
+            "/_sandbox/oauth-clients/{client_id}/permissions",
+            "/_sandbox/oauth-clients/walk/permissions",
+            204,
+            Expect::Empty,
+        )
+        .json(|_| json!(["builds_read"])),
+        put(
+            "/_sandbox/oauth-clients/{client_id}/permissions",
+            "/_sandbox/oauth-clients/walk/permissions",
+            400,
+            ERR,
+        )
+        .json(|_| json!(["everything"])),
         post("/_sandbox/reset-logins", "/_sandbox/reset-logins", 204, Expect::Empty),
         // Connect apps, webhooks, issue security and OAuth 1.0a consumers.
         get("/_sandbox/connect/apps", "/_sandbox/connect/apps", 200, U).then(array),
@@ -240,15 +206,6 @@ pub(super) fn inspection() -> Vec<Req> {
         r.who = Who::Anonymous;
     }
     all
-}
-
-pub(super) fn walk_flag(id: &str) -> Value {
-    json!({
-        "schemaVersion": "1.0", "id": id, "key": "walk-flag", "updateSequenceId": 1,
-        "displayName": "Walk flag", "issueKeys": ["DEMO-1", "NOPE-1"],
-        "summary": {"url": "https://tether.test/f", "status": {"enabled": true, "defaultValue": "off", "rollout": {"percentage": 25}}, "lastUpdated": "2024-01-31T10:15:00.000Z"},
-        "details": [{"url": "https://tether.test/f/prod", "lastUpdated": "2024-01-31T10:15:00Z", "environment": {"name": "prod", "type": "production"}, "status": {"enabled": true}}],
-    })
 }
 
 pub(super) fn admin_webhook(name: &str) -> Value {
