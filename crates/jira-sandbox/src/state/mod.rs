@@ -68,6 +68,8 @@ pub(crate) struct State {
     pub next_webhook_id: u64,
     /// OAuth 1.0a consumers (Data Center application links).
     pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
+    /// See `SandboxConfig::devops_accepts_basic_auth`.
+    pub devops_accepts_basic_auth: bool,
     /// Bumped on every write; search caches are keyed on it.
     pub generation: u64,
 }
@@ -105,6 +107,7 @@ impl State {
             webhooks: Vec::new(),
             next_webhook_id: 1,
             oauth1_consumers: Vec::new(),
+            devops_accepts_basic_auth: config.devops_accepts_basic_auth,
             generation: 0,
         };
         if config.users.is_empty() {

@@ -80,7 +80,10 @@ async fn session(flavour_args: &[&str], flavour: &str, auth: &str) {
     );
     assert_eq!(snap["assignee"], Value::Null, "assigned, then unassigned: {snap}");
     assert_eq!(snap["watchers"], serde_json::json!(["admin"]), "{snap}");
-    assert_eq!((snap["worklogs"].as_u64(), snap["time_spent_seconds"].as_u64()), (Some(1), Some(7200)));
+    assert_eq!(
+        (snap["worklogs"].as_u64(), snap["time_spent_seconds"].as_u64()),
+        (Some(1), Some(7200))
+    );
 
     let comments = inspect(&format!("comments?issue={key}")).await;
     let comments = comments.as_array().unwrap();
@@ -96,7 +99,10 @@ async fn session(flavour_args: &[&str], flavour: &str, auth: &str) {
     assert_eq!(worklogs.len(), 1, "one of the two was deleted: {worklogs:?}");
     let w = &worklogs[0];
     assert_eq!(w["id"], wrote["worklog_id"]);
-    assert_eq!((w["author"].as_str(), w["time_spent_seconds"].as_u64()), (Some("admin"), Some(7200)));
+    assert_eq!(
+        (w["author"].as_str(), w["time_spent_seconds"].as_u64()),
+        (Some("admin"), Some(7200))
+    );
     assert_eq!(w["comment"], "Paired on it");
     // 2024-03-01T09:00Z, as the library sent it.
     assert_eq!(w["started_ms"], 1_709_283_600_000_i64);
