@@ -12,7 +12,10 @@ pub enum Flavour {
     Cloud,
     /// Jira Data Center / Server: API v2 only, name/key users, startAt paging.
     DataCenter {
-        /// Reported by serverInfo, e.g. `9.12.0` or `7.13.0`.
+        /// Reported by serverInfo, e.g. `9.12.0`, `7.13.0` or `6.4`: any Jira Server/Data
+        /// Center from 6.x to 11.x. What the sandbox serves follows it: personal access tokens
+        /// from 8.14, the paged create metadata from 8.4, the legacy one until 9.0, user keys
+        /// `JIRAUSER…` from 8.0 (lower-cased names before).
         version: String,
     },
 }
@@ -25,6 +28,20 @@ impl Flavour {
 
     pub fn is_cloud(&self) -> bool {
         matches!(self, Flavour::Cloud)
+    }
+
+    /// A Data Center version as `(major, minor, patch)`: `6.4` is `(6, 4, 0)`, `9.12.1-m3` is
+    /// `(9, 12, 1)`. `None` on Cloud, or for a version that does not start with a number.
+    pub fn dc_version(&self) -> Option<(u32, u32, u32)> {
+        let Flavour::DataCenter { version } = self else { return None };
+        let mut parts = version.split('.').map(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        });
+        let major = parts.next().flatten()?;
+        let minor = parts.next().flatten().unwrap_or(0);
+        let patch = parts.next().flatten().unwrap_or(0);
+        Some((major, minor, patch))
     }
 }
 

@@ -39,8 +39,8 @@ pub use config::{
 };
 pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
 pub use development::{
-    BuildPanel, DeploymentPanel, EnvironmentPanel, FlagPanel, Icon, IssueDevelopment, LinkPanel,
-    Rollout, UserRef,
+    BranchPanel, BuildPanel, CodePanel, CommitPanel, DeploymentPanel, EnvironmentPanel, FlagPanel,
+    Icon, IssueDevelopment, LinkPanel, PullRequestPanel, RepositoryPanel, Rollout, UserRef,
 };
 pub use jql::JqlError;
 pub use load::{LoadError, LoadReport};
@@ -69,6 +69,10 @@ pub async fn serve(
 /// Configuration that cannot describe a Jira.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    #[error(
+        "Data Center version {0:?} is not one the sandbox plays: give 6.x to 11.x, e.g. 6.4, 7.13.0 or 9.12.0"
+    )]
+    UnsupportedVersion(String),
     #[error("a sandbox needs at least one user")]
     NoUsers,
     #[error("user {0:?} is configured twice")]

@@ -97,10 +97,15 @@ pub(crate) fn authenticate(
         }
         Credentials::Bearer(token) => {
             let state = sb.read();
-            state
-                .users
-                .iter()
-                .position(|u| u.spec.personal_access_token.as_deref() == Some(token.as_str()))
+            // Personal access tokens came with Jira 8.14; before, a Bearer header is no login.
+            if state.dc_older_than((8, 14)) {
+                None
+            } else {
+                state
+                    .users
+                    .iter()
+                    .position(|u| u.spec.personal_access_token.as_deref() == Some(token.as_str()))
+            }
         }
         Credentials::ConnectJwt(token) if cloud => {
             via = Via::ConnectApp;

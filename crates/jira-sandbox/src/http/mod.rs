@@ -29,6 +29,9 @@ mod browse;
 mod builds;
 mod comments;
 mod connect;
+mod create_page;
+mod createmeta;
+mod devinfo;
 mod devops;
 mod featureflags;
 mod issues;
@@ -64,6 +67,7 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         rest = rest.nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))));
         let apis = [
             (DevOpsApi::FeatureFlags, featureflags::routes()),
+            (DevOpsApi::DevelopmentInfo, devinfo::routes()),
             (DevOpsApi::Builds, builds::build_routes()),
             (DevOpsApi::Deployments, builds::deployment_routes()),
         ];
@@ -97,6 +101,9 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))
         // For people, like Jira's issue URLs; unauthenticated, like `/_sandbox`.
         .route("/browse/{key}", get(browse::page))
+        // Jira's prefilled create-issue page, and the form it submits.
+        .route("/secure/CreateIssueDetails!init.jspa", get(create_page::form))
+        .route("/secure/CreateIssueDetails.jspa", axum::routing::post(create_page::submit))
         .fallback(|| async { ApiError::NotFound("Not found".into()) })
         .with_state(sandbox);
     if !cloud {
@@ -377,7 +384,7 @@ pub(crate) enum ApiError {
     NotFound(String),
     Status(StatusCode, String),
     Messages(StatusCode, String),
-    /// The Development Information API's `{"errorMessages": [...]}`.
+    /// The Development Information API's `{"errorMessages": [{"message": ...}]}`.
     ErrorMessages(StatusCode, Vec<String>),
 }
 
@@ -418,6 +425,7 @@ impl IntoResponse for ApiError {
             ApiError::Status(s, m) => (s, vec![m], Map::new()),
             ApiError::Messages(s, m) => return (s, Json(json!([{"message": m}]))).into_response(),
             ApiError::ErrorMessages(s, m) => {
+                let m: Vec<Value> = m.into_iter().map(|m| json!({"message": m})).collect();
                 return (s, Json(json!({"errorMessages": m}))).into_response();
             }
         };

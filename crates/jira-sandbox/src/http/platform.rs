@@ -75,15 +75,6 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/search/approximate-count", post(search::approximate_count))
 }
 
-fn version_numbers(v: &str) -> Vec<u64> {
-    v.split('.')
-        .take(3)
-        .map(|p| {
-            p.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0)
-        })
-        .collect()
-}
-
 async fn server_info(
     State(sb): State<Sandbox>,
     Extension(_v): Extension<ApiVersion>,
@@ -107,8 +98,9 @@ async fn server_info(
             "serverTimeZone": state.server_time_zone,
         }),
         Flavour::DataCenter { version } => {
-            let nums = version_numbers(version);
-            let build = nums.iter().fold(0, |acc, n| acc * 100 + n);
+            let (major, minor, patch) = state.flavour.dc_version().unwrap_or_default();
+            let nums = [major, minor, patch];
+            let build = nums.iter().fold(0u64, |acc, &n| acc * 100 + u64::from(n));
             json!({
                 "baseUrl": base,
                 "version": version,

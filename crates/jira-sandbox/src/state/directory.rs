@@ -30,7 +30,13 @@ impl State {
             return Err(ConfigError::DuplicateUser(spec.name));
         }
         let account_id = spec.account_id.clone().unwrap_or_else(|| derived_account_id(&spec.name));
-        let key = format!("JIRAUSER{}", 10000 + self.users.len());
+        // Jira 8 gives new users keys like JIRAUSER10000; before, the key was the lower-cased
+        // name.
+        let key = if self.dc_older_than((8, 0)) {
+            spec.name.to_lowercase()
+        } else {
+            format!("JIRAUSER{}", 10000 + self.users.len())
+        };
         self.users.push(User { spec, account_id, key });
         Ok(self.users.len() - 1)
     }

@@ -12,6 +12,7 @@ use crate::config::{Flavour, SandboxConfig};
 use crate::{ConfigError, TransitionRecord};
 
 mod comments;
+mod devinfo;
 mod directory;
 mod issues;
 mod links;
@@ -19,6 +20,7 @@ mod model;
 mod workflow;
 mod worklogs;
 
+pub(crate) use devinfo::{DevEntity, DevRepo, EntityKind, PropertyQuery};
 pub(crate) use directory::PERMISSIONS;
 pub(crate) use model::*;
 pub(crate) use workflow::screen_field_name;
@@ -52,6 +54,8 @@ pub(crate) struct State {
     /// deployments by (pipeline id, environment id, deploymentSequenceNumber).
     pub builds: BTreeMap<(String, i64), ProviderDoc>,
     pub deployments: BTreeMap<(String, String, i64), ProviderDoc>,
+    /// The Development Information API's repositories, by id.
+    pub devinfo: BTreeMap<String, DevRepo>,
     /// Installed Atlassian Connect apps.
     pub connect_apps: Vec<ConnectApp>,
     /// OAuth 2.0 client-credentials apps and the user each acts as.
@@ -98,6 +102,7 @@ impl State {
             flags: BTreeMap::new(),
             builds: BTreeMap::new(),
             deployments: BTreeMap::new(),
+            devinfo: BTreeMap::new(),
             denials: Vec::new(),
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
@@ -112,6 +117,12 @@ impl State {
         };
         if config.users.is_empty() {
             return Err(ConfigError::NoUsers);
+        }
+        if let Flavour::DataCenter { version } = &config.flavour {
+            match config.flavour.dc_version() {
+                Some((major, ..)) if (6..=11).contains(&major) => {}
+                _ => return Err(ConfigError::UnsupportedVersion(version.clone())),
+            }
         }
         for spec in &config.users {
             state.add_user(spec.clone())?;
@@ -159,6 +170,11 @@ impl State {
             None => self.oauth_clients.push((client, user)),
         }
         Ok(())
+    }
+
+    /// Whether this is a Data Center older than `major.minor` (never on Cloud).
+    pub fn dc_older_than(&self, (major, minor): (u32, u32)) -> bool {
+        self.flavour.dc_version().is_some_and(|v| (v.0, v.1) < (major, minor))
     }
 
     pub fn bump(&mut self) {

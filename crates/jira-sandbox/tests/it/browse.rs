@@ -152,6 +152,8 @@ async fn the_development_json_holds_the_same() {
                 "icon": null, "status_icon": null,
             }],
             "builds": [], "deployments": [],
+            "code": {"branches": 0, "commits": 0, "pull_requests": 0, "pull_request_status": null,
+                     "last_updated": null, "repositories": []},
         })
     );
     assert!(link_id.is_u64(), "{link_id}");

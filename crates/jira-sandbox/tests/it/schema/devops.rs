@@ -93,6 +93,49 @@ pub(super) fn requests() -> Vec<Req> {
         .json(|_| json!({"flags": [walk_flag("walk-3")]}))
         .by(Who::App)
         .cloud(),
+        // Development information.
+        post("/rest/devinfo/0.10/bulk", "/rest/devinfo/0.10/bulk", 202, Op("POST /devinfo/0.10/bulk 202"))
+            .json(|_| json!({"properties": {"walk": "yes"}, "repositories": [walk_repo(), {"id": "broken", "updateSequenceId": 1}]}))
+            .by(Who::App)
+            .cloud(),
+        post("/rest/devinfo/0.10/bulk", "/rest/devinfo/0.10/bulk", 400, Op("POST /devinfo/0.10/bulk 400"))
+            .json(|_| json!({"repositories": []}))
+            .by(Who::App)
+            .cloud(),
+        post("/rest/devinfo/0.10/bulk", "/rest/devinfo/0.10/bulk", 413, Op("POST /devinfo/0.10/bulk 413"))
+            .json(|_| {
+                let commits: Vec<Value> = (0..400).map(|i| walk_commit(&format!("{i:040}"))).collect();
+                let repo = |id: &str| json!({"id": id, "name": id, "url": "https://git.test", "updateSequenceId": 1, "commits": commits});
+                json!({"repositories": [repo("a"), repo("b"), repo("c")]})
+            })
+            .by(Who::App)
+            .cloud(),
+        get("/rest/devinfo/0.10/repository/{repo}", "/rest/devinfo/0.10/repository/walk", 200, Op("GET /devinfo/0.10/repository/{repositoryId} 200"))
+            .by(Who::App)
+            .cloud()
+            .then(|_, b| assert_eq!(b["commits"].as_array().map(Vec::len), Some(1), "{b}")),
+        get("/rest/devinfo/0.10/existsByProperties", "/rest/devinfo/0.10/existsByProperties?walk=yes", 200, Op("GET /devinfo/0.10/existsByProperties 200"))
+            .by(Who::App)
+            .cloud()
+            .then(|_, b| assert_eq!(b["hasDataMatchingProperties"], true)),
+        get("/rest/devinfo/0.10/existsByProperties", "/rest/devinfo/0.10/existsByProperties", 400, Op("GET /devinfo/0.10/existsByProperties 400"))
+            .by(Who::App)
+            .cloud(),
+        delete("/rest/devinfo/0.10/repository/{repo}/{kind}/{entity}", "/rest/devinfo/0.10/repository/walk/tag/x", 400, Op("DELETE /devinfo/0.10/repository/{repositoryId}/{entityType}/{entityId} 400"))
+            .by(Who::App)
+            .cloud(),
+        delete("/rest/devinfo/0.10/repository/{repo}/{kind}/{entity}", "/rest/devinfo/0.10/repository/walk/pull_request/1", 202, Empty)
+            .by(Who::App)
+            .cloud(),
+        delete("/rest/devinfo/0.10/bulkByProperties", "/rest/devinfo/0.10/bulkByProperties", 400, Op("DELETE /devinfo/0.10/bulkByProperties 400"))
+            .by(Who::App)
+            .cloud(),
+        delete("/rest/devinfo/0.10/bulkByProperties", "/rest/devinfo/0.10/bulkByProperties?walk=no", 202, Empty)
+            .by(Who::App)
+            .cloud(),
+        delete("/rest/devinfo/0.10/repository/{repo}", "/rest/devinfo/0.10/repository/gone", 202, Empty)
+            .by(Who::App)
+            .cloud(),
         // Builds and deployments.
         post("/rest/builds/0.1/bulk", "/rest/builds/0.1/bulk", 202, Op("POST /builds/0.1/bulk 202"))
             .json(|_| json!({"properties": {"walk": "yes"}, "builds": [walk_build(1), {"pipelineId": "walk", "buildNumber": 2}]}))
@@ -159,4 +202,22 @@ fn walk_deployment() -> Value {
            "pipeline": {"id": "walk", "displayName": "Walk", "url": "https://cd.test"},
            "environment": {"id": "prod", "displayName": "Production", "type": "production"},
            "associations": [{"associationType": "issueIdOrKeys", "values": ["DEMO-1"]}]})
+}
+
+fn walk_commit(id: &str) -> Value {
+    json!({"id": id, "issueKeys": ["DEMO-1"], "updateSequenceId": 1, "hash": id, "message": "DEMO-1 walk",
+           "author": {"name": "Walker", "email": "walker@example.com"}, "fileCount": 1,
+           "url": "https://git.test/c", "authorTimestamp": "2024-05-01T10:00:00Z", "displayId": &id[..7]})
+}
+
+fn walk_repo() -> Value {
+    json!({"id": "walk", "name": "walk", "url": "https://git.test/walk", "updateSequenceId": 1,
+           "commits": [walk_commit("0123456789abcdef0123456789abcdef01234567")],
+           "branches": [{"id": "main", "issueKeys": ["DEMO-1"], "updateSequenceId": 1, "name": "DEMO-1-walk",
+                         "url": "https://git.test/b", "lastCommit": walk_commit("0123456789abcdef0123456789abcdef01234567")}],
+           "pullRequests": [{"id": "1", "issueKeys": ["DEMO-1"], "updateSequenceId": 1, "status": "OPEN", "title": "Walk",
+                             "author": {"name": "Walker", "email": "walker@example.com"}, "commentCount": 0,
+                             "sourceBranch": "DEMO-1-walk", "destinationBranch": "main",
+                             "lastUpdate": "2024-05-01T10:00:00Z", "url": "https://git.test/pr/1", "displayId": "#1"},
+                            {"id": "2", "issueKeys": ["DEMO-1"], "updateSequenceId": 1, "status": "SOMETIMES"}]})
 }

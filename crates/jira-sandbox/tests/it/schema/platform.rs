@@ -62,6 +62,10 @@ pub(super) fn requests() -> Vec<Req> {
             assert!(b.as_array().unwrap().iter().any(|f| f["id"] == "customfield_10020"), "{b}");
         }),
         // Create metadata. Data Center pages it as `values`, a shape the Cloud spec lacks.
+        // The legacy create metadata: Cloud (deprecated) and Data Center before 9.0.
+        get("/issue/createmeta", "issue/createmeta?projectKeys=SAND&expand=projects.issuetypes.fields", 200, Op("GET /rest/api/3/issue/createmeta 200"))
+            .cloud_only()
+            .then(|_, b| assert!(b["projects"][0]["issuetypes"][0]["fields"]["summary"]["required"] == true, "{b}")),
         get("/issue/createmeta/{project}/issuetypes", "issue/createmeta/SAND/issuetypes", 200, Op("GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes 200"))
             .cloud()
             .then(|v, b| v.set("type_id", b["issueTypes"][0]["id"].as_str().expect("an issue type"))),

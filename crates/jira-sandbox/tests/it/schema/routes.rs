@@ -26,6 +26,7 @@ pub(super) fn routes_in_source() -> BTreeSet<(String, String)> {
         ("webhooks.rs::admin_routes", "/rest/webhooks/1.0"),
         ("agile.rs", "/rest/agile/1.0"),
         ("featureflags.rs", "/rest/featureflags/0.1"),
+        ("devinfo.rs", "/rest/devinfo/0.10"),
         ("builds.rs::build_routes", "/rest/builds/0.1"),
         ("builds.rs::deployment_routes", "/rest/deployments/0.1"),
         ("admin.rs", "/_sandbox"),

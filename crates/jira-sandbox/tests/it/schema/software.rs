@@ -103,6 +103,24 @@ pub(super) fn requests() -> Vec<Req> {
         )
         .by(Who::App)
         .cloud(),
+        // Jira's prefilled create-issue page and its form (the POST redirects to /browse).
+        get(
+            "/secure/CreateIssueDetails!init.jspa",
+            "/secure/CreateIssueDetails!init.jspa?pid=10000&issuetype=10001&summary=Walked",
+            200,
+            Unspecified,
+        )
+        .by(Who::Anonymous)
+        .then(|_, b| assert!(b.as_str().is_some_and(|h| h.contains("value=\"Walked\"")), "{b}")),
+        post(
+            "/secure/CreateIssueDetails.jspa",
+            "/secure/CreateIssueDetails.jspa",
+            200,
+            Unspecified,
+        )
+        .form(&[("pid", "10000"), ("issuetype", "10001"), ("summary", "Walked by form")])
+        .by(Who::Anonymous)
+        .then(|_, b| assert!(b.as_str().is_some_and(|h| h.contains("Walked by form")), "{b}")),
         get(
             "/rest/applinks/latest/listApplicationlinks",
             "/rest/applinks/latest/listApplicationlinks",
