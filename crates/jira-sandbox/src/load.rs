@@ -237,6 +237,8 @@ fn load_one(state: &mut State, issue: &Value, report: &mut LoadReport) {
             .flatten()
             .map(|i| ChangeItem {
                 field: str_at(i, "/field").unwrap_or("unknown").to_owned(),
+                field_type: None,
+                field_id: None,
                 from: str_at(i, "/from").map(str::to_owned),
                 from_string: str_at(i, "/fromString").map(str::to_owned),
                 to: str_at(i, "/to").map(str::to_owned),

@@ -201,14 +201,16 @@ pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> V
 fn change_item(state: &State, item: &ChangeItem) -> Value {
     let mut v = json!({
         "field": item.field,
-        "fieldtype": "jira",
+        "fieldtype": item.field_type.as_deref().unwrap_or("jira"),
         "from": item.from,
         "fromString": item.from_string,
         "to": item.to,
         "toString": item.to_string,
     });
-    if state.flavour.is_cloud() {
-        v["fieldId"] = json!(field_id(&item.field));
+    match &item.field_id {
+        Some(id) => v["fieldId"] = json!(id),
+        None if state.flavour.is_cloud() => v["fieldId"] = json!(field_id(&item.field)),
+        None => {}
     }
     v
 }

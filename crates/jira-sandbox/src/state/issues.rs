@@ -97,6 +97,8 @@ impl State {
         let mut items = Vec::new();
         let text_item = |field: &str, old: Option<String>, new: Option<String>| ChangeItem {
             field: field.to_owned(),
+            field_type: None,
+            field_id: None,
             from: None,
             from_string: old,
             to: None,
@@ -137,6 +139,8 @@ impl State {
                 let (to, to_string) = self.user_ref(new);
                 items.push(ChangeItem {
                     field: field.to_owned(),
+                    field_type: None,
+                    field_id: None,
                     from,
                     from_string,
                     to,
@@ -149,6 +153,8 @@ impl State {
             if old != t {
                 items.push(ChangeItem {
                     field: "issuetype".into(),
+                    field_type: None,
+                    field_id: None,
                     from: Some(self.issue_types[old].id.to_string()),
                     from_string: Some(self.issue_types[old].name.to_owned()),
                     to: Some(self.issue_types[t].id.to_string()),
@@ -162,6 +168,8 @@ impl State {
                 let r = |p: Option<usize>| p.map(|p| &self.priorities[p]);
                 items.push(ChangeItem {
                     field: "priority".into(),
+                    field_type: None,
+                    field_id: None,
                     from: r(old).map(|p| p.id.to_string()),
                     from_string: r(old).map(|p| p.name.clone()),
                     to: Some(self.priorities[p].id.to_string()),

@@ -212,6 +212,10 @@ pub(crate) struct History {
 #[derive(Debug, Clone)]
 pub(crate) struct ChangeItem {
     pub field: String,
+    /// `fieldtype` (`jira` or `custom`); `None` is `jira`.
+    pub field_type: Option<String>,
+    /// `fieldId` as an export gave it; `None` derives it from the field (Cloud).
+    pub field_id: Option<String>,
     pub from: Option<String>,
     pub from_string: Option<String>,
     pub to: Option<String>,

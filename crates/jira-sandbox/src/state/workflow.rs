@@ -145,6 +145,8 @@ impl State {
         if from != to {
             items.push(ChangeItem {
                 field: "status".into(),
+                field_type: None,
+                field_id: None,
                 from: Some(self.statuses[from].id.to_string()),
                 from_string: Some(self.statuses[from].name.clone()),
                 to: Some(self.statuses[to].id.to_string()),
@@ -161,6 +163,8 @@ impl State {
             let r = |r: Option<usize>| r.map(|r| &self.resolutions[r]);
             items.push(ChangeItem {
                 field: "resolution".into(),
+                field_type: None,
+                field_id: None,
                 from: r(old_resolution).map(|r| r.id.to_string()),
                 from_string: r(old_resolution).map(|r| r.name.to_owned()),
                 to: r(new_resolution).map(|r| r.id.to_string()),

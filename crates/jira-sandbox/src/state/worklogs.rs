@@ -89,6 +89,8 @@ impl State {
         items.push(seconds_item("timespent", Some(spent_before), Some(self.time_spent(idx))));
         items.push(ChangeItem {
             field: "WorklogId".into(),
+            field_type: None,
+            field_id: None,
             from: None,
             from_string: None,
             to: Some(id.to_string()),
@@ -163,6 +165,8 @@ impl State {
         items.push(seconds_item("timespent", Some(spent_before), Some(self.time_spent(idx))));
         items.push(ChangeItem {
             field: "WorklogId".into(),
+            field_type: None,
+            field_id: None,
             from: Some(w.id.to_string()),
             from_string: Some(w.id.to_string()),
             to: None,
@@ -172,22 +176,6 @@ impl State {
         self.issues[idx].updated = now;
         self.push_history(idx, Some(by), now, items);
         self.bump();
-    }
-
-    /// A worklog as generated data has it: no changelog, no estimate moved.
-    pub fn seed_worklog(&mut self, idx: usize, by: UserIdx, started: i64, seconds: u64, at: i64) {
-        let id = self.next_worklog_id;
-        self.next_worklog_id += 1;
-        self.issues[idx].worklogs.push(Worklog {
-            id,
-            author: by,
-            update_author: by,
-            comment: None,
-            started,
-            time_spent: seconds,
-            created: at,
-            updated: at,
-        });
     }
 
     /// Sets the remaining estimate, returning the `timeestimate` change item if it moved.
@@ -205,6 +193,8 @@ fn seconds_item(field: &str, from: Option<u64>, to: Option<u64>) -> ChangeItem {
     let s = |v: Option<u64>| v.filter(|&v| v > 0).map(|v| v.to_string());
     ChangeItem {
         field: field.to_owned(),
+        field_type: None,
+        field_id: None,
         from: s(from),
         from_string: s(from),
         to: s(to),
