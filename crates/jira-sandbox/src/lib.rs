@@ -527,6 +527,30 @@ impl Sandbox {
         development::development(&self.read(), issue_key)
     }
 
+    /// Deletes an issue (as an admin would; no webhook is sent).
+    pub fn delete_issue(&self, issue_key: &str) -> Result<(), ConfigError> {
+        let mut state = self.write();
+        let idx = state
+            .find_issue(issue_key)
+            .ok_or_else(|| ConfigError::UnknownIssue(issue_key.into()))?;
+        state.delete_issue(idx);
+        Ok(())
+    }
+
+    /// Moves an issue to another project (by key or id), as the first user; returns its new
+    /// key. The old key keeps finding it (REST answers the issue under its new key,
+    /// `/browse/OLD-1` redirects).
+    pub fn move_issue(&self, issue_key: &str, project: &str) -> Result<String, ConfigError> {
+        let mut state = self.write();
+        let idx = state
+            .find_issue(issue_key)
+            .ok_or_else(|| ConfigError::UnknownIssue(issue_key.into()))?;
+        let p = state
+            .find_project(project)
+            .ok_or_else(|| ConfigError::UnknownProject(project.into()))?;
+        Ok(state.move_issue(idx, p, 0, time::now_ms()))
+    }
+
     /// Adds an issue security level (see [`SecurityLevelSpec`]).
     pub fn add_security_level(&self, level: SecurityLevelSpec) -> Result<(), ConfigError> {
         self.write().add_security_level(&level).map(|_| ())

@@ -14,7 +14,8 @@ use crate::{Knobs, Sandbox};
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/", get(index))
-        .route("/issues/{key}", get(issue))
+        .route("/issues/{key}", get(issue).delete(delete_issue))
+        .route("/issues/{key}/move", post(move_issue))
         .route("/issues/{key}/development", get(development))
         .route("/comments", get(comments))
         .route("/worklogs", get(worklogs))
@@ -43,6 +44,8 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
         "issues": sb.issue_count(),
         "endpoints": {
             "GET /_sandbox/issues/{key}": "an issue's current state",
+            "DELETE /_sandbox/issues/{key}": "delete an issue",
+            "POST /_sandbox/issues/{key}/move": "{\"project\": KEY}: move an issue to another project (new key; the old one still finds it)",
             "GET /_sandbox/issues/{key}/development": "an issue's feature flags (from the Feature Flags API) and remote links, as /browse/{key} shows them",
             "GET /browse/{key}": "an issue as a page for people: summary, status, assignee, feature flags, remote links",
             "GET /_sandbox/comments[?issue=KEY]": "comments as written (body as sent, plus plain text)",
@@ -76,6 +79,30 @@ async fn issue(
 ) -> Result<Json<Value>, ApiError> {
     let snap = sb.issue(&key).ok_or_else(|| ApiError::NotFound(format!("No issue {key}.")))?;
     Ok(Json(json!(snap)))
+}
+
+async fn delete_issue(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    sb.delete_issue(&key).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn move_issue(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let project = body
+        .get("project")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad("'project' (a project key) is required"))?;
+    let new_key = sb.move_issue(&key, project).map_err(|e| match e {
+        crate::ConfigError::UnknownIssue(_) => ApiError::NotFound(e.to_string()),
+        e => ApiError::bad(e.to_string()),
+    })?;
+    Ok(Json(json!({"key": new_key, "previous_key": key})))
 }
 
 async fn development(

@@ -19,6 +19,12 @@ pub(crate) async fn page(State(sb): State<Sandbox>, Path(key): Path<String>) -> 
         Flavour::DataCenter { version } => format!("Data Center {version}"),
     };
     match sb.development(&key) {
+        // A moved issue's old key leads to its page under the new one, as in Jira.
+        Some(dev) if !dev.issue_key.eq_ignore_ascii_case(&key) => (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, format!("/browse/{}", dev.issue_key))],
+        )
+            .into_response(),
         Some(dev) => Html(render(&dev, &flavour)).into_response(),
         None => {
             let body = format!(

@@ -44,6 +44,7 @@ impl State {
             worklogs: Vec::new(),
             // Jira's autowatch: whoever creates an issue watches it.
             watchers: vec![by],
+            previous_keys: Vec::new(),
             original_estimate: None,
             remaining_estimate: None,
         });
@@ -183,9 +184,83 @@ impl State {
     /// Removes an issue; later issues move down one index, so the key and id maps are rebuilt.
     pub fn delete_issue(&mut self, idx: usize) {
         self.issues.remove(idx);
-        self.issue_by_key =
-            self.issues.iter().enumerate().map(|(i, issue)| (issue.key.clone(), i)).collect();
-        self.issue_by_id = self.issues.iter().enumerate().map(|(i, issue)| (issue.id, i)).collect();
+        self.reindex();
         self.bump();
+    }
+
+    /// The key and id maps from scratch; a moved issue's old keys still lead to it.
+    pub fn reindex(&mut self) {
+        self.issue_by_key = self
+            .issues
+            .iter()
+            .enumerate()
+            .flat_map(|(i, issue)| {
+                issue.previous_keys.iter().chain([&issue.key]).map(move |k| (k.clone(), i))
+            })
+            .collect();
+        self.issue_by_id = self.issues.iter().enumerate().map(|(i, issue)| (issue.id, i)).collect();
+    }
+
+    /// Moves an issue to another project, as Jira's "Move" does: it gets the project's next
+    /// key (the old one keeps finding it), keeps its type when the project has it (else the
+    /// project's first), and its status when the project's workflow has it (else the first).
+    /// The changelog records the project and the key. Returns the new key.
+    pub fn move_issue(&mut self, idx: usize, project: usize, by: UserIdx, now: i64) -> String {
+        let from = self.issues[idx].project;
+        if from == project {
+            return self.issues[idx].key.clone();
+        }
+        let p = &mut self.projects[project];
+        let number = p.next_number;
+        p.next_number += 1;
+        let new_key = format!("{}-{number}", p.key);
+        let status = self.issues[idx].status;
+        let target = &self.projects[project];
+        let new_status =
+            if target.status_ids.contains(&status) { status } else { target.status_ids[0] };
+        let issue_type = self.issues[idx].issue_type;
+        let new_type = if target.issue_types.contains(&issue_type) {
+            issue_type
+        } else {
+            target.issue_types[0]
+        };
+        let item =
+            |field: &str, id: &str, from: (String, String), to: (String, String)| ChangeItem {
+                field: field.to_owned(),
+                field_type: None,
+                field_id: Some(id.to_owned()),
+                from: Some(from.0),
+                from_string: Some(from.1),
+                to: Some(to.0),
+                to_string: Some(to.1),
+            };
+        let (old_p, new_p) = (&self.projects[from], &self.projects[project]);
+        let old_key = self.issues[idx].key.clone();
+        let items = vec![
+            item(
+                "project",
+                "project",
+                (old_p.id.to_string(), old_p.name.clone()),
+                (new_p.id.to_string(), new_p.name.clone()),
+            ),
+            item(
+                "Key",
+                "issuekey",
+                (old_key.clone(), old_key.clone()),
+                (new_key.clone(), new_key.clone()),
+            ),
+        ];
+        let issue = &mut self.issues[idx];
+        issue.previous_keys.push(old_key);
+        issue.key = new_key.clone();
+        issue.number = number;
+        issue.project = project;
+        issue.status = new_status;
+        issue.issue_type = new_type;
+        issue.updated = now;
+        self.push_history(idx, Some(by), now, items);
+        self.reindex();
+        self.bump();
+        new_key
     }
 }

@@ -162,6 +162,8 @@ pub(crate) struct Issue {
     pub worklogs: Vec<Worklog>,
     /// Users watching the issue, in the order they started.
     pub watchers: Vec<UserIdx>,
+    /// Keys the issue had before it was moved to another project; they still find it.
+    pub previous_keys: Vec<String>,
     /// Time tracking, in seconds: the original and the remaining estimate.
     pub original_estimate: Option<u64>,
     pub remaining_estimate: Option<u64>,

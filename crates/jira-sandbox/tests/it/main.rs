@@ -13,6 +13,7 @@ mod featureflags;
 mod issues;
 mod knobs;
 mod meta;
+mod moves;
 mod oauth1;
 mod platform;
 mod properties;

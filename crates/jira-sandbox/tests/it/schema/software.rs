@@ -219,6 +219,15 @@ pub(super) fn inspection() -> Vec<Req> {
         .json(|_| json!({"level": null})),
         post("/_sandbox/oauth1/consumers", "/_sandbox/oauth1/consumers", 400, ERR)
             .json(|_| json!({"consumerKey": "walk", "publicKeyPem": "not a key"})),
+        // Moving the walk's form-created issue, then deleting it under its old key.
+        post("/_sandbox/issues/{key}/move", "/_sandbox/issues/DEMO-2/move", 200, U)
+            .json(|_| json!({"project": "WEB"}))
+            .then(|v, b| {
+                assert!(b["key"].as_str().is_some_and(|k| k.starts_with("WEB-")), "{b}");
+                v.set("moved", b["key"].as_str().unwrap());
+            }),
+        delete("/_sandbox/issues/{key}", "/_sandbox/issues/DEMO-2", 204, Expect::Empty),
+        delete("/_sandbox/issues/{key}", "/_sandbox/issues/{moved}", 404, ERR),
     ];
     for r in &mut all {
         r.who = Who::Anonymous;
