@@ -43,7 +43,7 @@ pub use development::{
     Icon, IssueDevelopment, LinkPanel, PullRequestPanel, RepositoryPanel, Rollout, UserRef,
 };
 pub use jql::JqlError;
-pub use load::{LoadError, LoadReport};
+pub use load::{EXPORT_FILES, LoadError, LoadReport};
 pub use seed::SeedReport;
 pub use webhooks::{Webhook, WebhookKind};
 
@@ -366,6 +366,16 @@ impl Sandbox {
         load::load_issues(&mut self.write(), json)
     }
 
+    /// Loads an export from disk: the issues file at `path` and the files of [`EXPORT_FILES`]
+    /// beside it (users, statuses, priorities, resolutions, issue types, fields, projects,
+    /// boards, sprints), each when it is there.
+    pub fn load_export_file(&self, path: &std::path::Path) -> Result<LoadReport, LoadError> {
+        let (export, files) = load::read_export(path)?;
+        let mut report = load::load_export(&mut self.write(), &export)?;
+        report.files = files;
+        Ok(report)
+    }
+
     /// Installs an Atlassian Connect app (Cloud): JWTs it signs with the returned shared secret
     /// authenticate as its app user. Installing the same key again rotates the secret.
     pub fn install_connect_app(&self, key: &str, name: &str) -> ConnectInstallation {
@@ -574,6 +584,7 @@ impl Sandbox {
             })
             .transpose()?;
         state.issues[idx].security = level;
+        state.issues[idx].touch(&["security"]);
         state.bump();
         Ok(())
     }

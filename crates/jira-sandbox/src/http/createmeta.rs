@@ -131,7 +131,7 @@ pub(super) async fn legacy(ctx: Ctx, params: Params) -> Result<Json<Value>, ApiE
                 || type_ids.as_ref().is_some_and(|i| i.iter().any(|i| *i == it.id.to_string()))
                 || type_names
                     .as_ref()
-                    .is_some_and(|n| n.iter().any(|n| n.eq_ignore_ascii_case(it.name)));
+                    .is_some_and(|n| n.iter().any(|n| n.eq_ignore_ascii_case(&it.name)));
             if !wanted {
                 continue;
             }

@@ -242,6 +242,9 @@ async fn permissions_check(ctx: Ctx, JsonBody(body): JsonBody) -> Result<Json<Va
 use super::render::SPRINT_FIELD;
 
 async fn fields(ctx: Ctx) -> Json<Value> {
+    if let Some(loaded) = &ctx.sb.read().fields_meta {
+        return Json(Value::Array(loaded.clone()));
+    }
     let system = |id: &str, name: &str, schema: Value, orderable: bool| {
         json!({
             "id": id, "key": id, "name": name, "custom": false, "orderable": orderable,

@@ -50,6 +50,7 @@ mod webhooks;
 mod worklogs;
 
 pub(crate) use connect::query_string_hash;
+pub(crate) use render::SPRINT_FIELD;
 
 pub(crate) fn router(sandbox: Sandbox) -> Router {
     let cloud = sandbox.flavour().is_cloud();

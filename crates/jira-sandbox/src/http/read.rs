@@ -70,7 +70,9 @@ pub(crate) fn read_labels(v: &Value) -> Result<Vec<String>, ApiError> {
 pub(crate) fn read_issue_type(state: &World, project: usize, v: &Value) -> Result<usize, ApiError> {
     let wanted = |t: &crate::state::IssueType| {
         v.get("id").and_then(Value::as_str) == Some(&t.id.to_string())
-            || v.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(t.name))
+            || v.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(&t.name))
     };
     state.projects[project]
         .issue_types

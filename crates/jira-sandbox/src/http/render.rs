@@ -17,13 +17,19 @@ fn avatars(base: &str, kind: &str, id: &str) -> Value {
 /// `locale`.
 pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
     let mut v = user_details(ctx, state, u);
-    v["locale"] = json!("en_US");
+    if state.users[u].raw.is_none() {
+        v["locale"] = json!("en_US");
+    }
     v
 }
 
-/// `UserDetails`, the short form in comments, changelogs and issue fields: no `locale`.
+/// `UserDetails`, the short form in comments, changelogs and issue fields: no `locale`. A
+/// user loaded from an export is answered as the export gave it.
 pub(crate) fn user_details(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
     let user = &state.users[u];
+    if let Some(raw) = &user.raw {
+        return raw.clone();
+    }
     let s = &user.spec;
     if state.flavour.is_cloud() {
         json!({
@@ -56,6 +62,9 @@ fn opt_user(ctx: &Ctx, state: &State, u: Option<UserIdx>) -> Value {
 
 pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
     let st = &state.statuses[s];
+    if let Some(raw) = &st.raw {
+        return raw.clone();
+    }
     let cat = st.category;
     json!({
         "self": format!("{}/status/{}", ctx.api, st.id),
@@ -75,6 +84,9 @@ pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
 
 pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
     let it = &state.issue_types[t];
+    if let Some(raw) = &it.raw {
+        return raw.clone();
+    }
     json!({
         "self": format!("{}/issuetype/{}", ctx.api, it.id),
         "id": it.id.to_string(),
@@ -88,6 +100,9 @@ pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
 
 pub(crate) fn priority(ctx: &Ctx, state: &State, p: usize) -> Value {
     let pr = &state.priorities[p];
+    if let Some(raw) = &pr.raw {
+        return raw.clone();
+    }
     json!({
         "self": format!("{}/priority/{}", ctx.api, pr.id),
         "statusColor": pr.color,
@@ -137,11 +152,30 @@ fn time_tracking(i: &Issue, spent: u64) -> Value {
 
 pub(crate) fn resolution(ctx: &Ctx, state: &State, r: usize) -> Value {
     let res = &state.resolutions[r];
+    if let Some(raw) = &res.raw {
+        return raw.clone();
+    }
     json!({
         "self": format!("{}/resolution/{}", ctx.api, res.id),
         "id": res.id.to_string(),
         "description": res.description,
         "name": res.name,
+    })
+}
+
+/// A project version (fix version); one from an export as it came.
+pub(crate) fn version(ctx: &Ctx, state: &State, v: usize) -> Value {
+    let ver = &state.versions[v];
+    if let Some(raw) = &ver.raw {
+        return raw.clone();
+    }
+    json!({
+        "self": format!("{}/version/{}", ctx.api, ver.id),
+        "id": ver.id.to_string(),
+        "name": ver.name,
+        "archived": false,
+        "released": ver.released,
+        "projectId": state.projects[ver.project].id,
     })
 }
 
@@ -166,7 +200,11 @@ pub(crate) fn project_full(ctx: &Ctx, state: &State, p: usize) -> Value {
     m.insert("description".into(), json!(""));
     m.insert("lead".into(), user(ctx, state, pr.lead));
     m.insert("components".into(), json!([]));
-    m.insert("versions".into(), json!([]));
+    let versions: Vec<Value> = (0..state.versions.len())
+        .filter(|&v| state.versions[v].project == p)
+        .map(|v| version(ctx, state, v))
+        .collect();
+    m.insert("versions".into(), Value::Array(versions));
     m.insert("assigneeType".into(), json!("UNASSIGNED"));
     m.insert("archived".into(), json!(false));
     m.insert("style".into(), json!("classic"));
@@ -269,6 +307,8 @@ const NAVIGABLE: &[&str] = &[
     "timespent",
     "timeestimate",
     "timeoriginalestimate",
+    "fixVersions",
+    "parent",
     SPRINT_FIELD,
 ];
 
@@ -380,6 +420,16 @@ impl FieldSel {
         self.all || (self.navigable && NAVIGABLE.contains(&f)) || self.names.iter().any(|n| n == f)
     }
 
+    /// Whether to answer field `f` of an export: custom and other fields count as navigable,
+    /// except the few Jira leaves out of `*navigable`.
+    pub fn wants_raw(&self, f: &str) -> bool {
+        const NOT_NAVIGABLE: &[&str] = &["comment", "worklog", "timetracking", "attachment"];
+        self.wants(f)
+            || (self.navigable
+                && !NOT_NAVIGABLE.contains(&f)
+                && !self.excluded.iter().any(|x| x == f))
+    }
+
     /// Whether nothing but `id` was asked for (Cloud's search then returns bare ids).
     pub fn only_id(&self) -> bool {
         !self.all && !self.navigable && self.names.iter().all(|n| n == "id")
@@ -397,8 +447,18 @@ pub(crate) fn issue(
 ) -> Value {
     let i = &state.issues[idx];
     let mut f = Map::new();
+    // An imported issue answers its export's fields, except those changed since (and the
+    // description, comments and worklogs, which always come from the model).
+    let raw = i.raw_fields.as_ref();
+    let from_model = |name: &str| {
+        raw.is_none_or(|r| {
+            ["description", "comment", "worklog"].contains(&name)
+                || i.touched.contains(name)
+                || !r.contains_key(name)
+        })
+    };
     let mut put = |name: &str, v: &dyn Fn() -> Value| {
-        if sel.wants(name) {
+        if sel.wants(name) && from_model(name) {
             f.insert(name.to_owned(), v());
         }
     };
@@ -435,9 +495,28 @@ pub(crate) fn issue(
             "isWatching": i.watchers.contains(&ctx.user),
         })
     });
+    put("fixVersions", &|| i.fix_versions.iter().map(|&v| version(ctx, state, v)).collect());
+    if let Some(parent) = &i.parent {
+        put("parent", &|| match state.find_issue(parent) {
+            Some(p) => {
+                let pi = &state.issues[p];
+                json!({
+                    "id": pi.id.to_string(), "key": pi.key,
+                    "self": format!("{}/issue/{}", ctx.api, pi.id),
+                    "fields": {
+                        "summary": pi.summary,
+                        "status": status(ctx, state, pi.status),
+                        "priority": pi.priority.map_or(Value::Null, |x| priority(ctx, state, x)),
+                        "issuetype": issue_type(ctx, state, pi.issue_type),
+                    },
+                })
+            }
+            None => json!({"key": parent}),
+        });
+    }
     put("issuelinks", &|| json!([]));
     put("subtasks", &|| json!([]));
-    put(SPRINT_FIELD, &|| {
+    put(&state.sprint_field, &|| {
         if i.sprints.is_empty() {
             Value::Null
         } else {
@@ -456,6 +535,11 @@ pub(crate) fn issue(
             "startAt": 0,
         })
     });
+    for (name, value) in raw.into_iter().flatten() {
+        if !f.contains_key(name) && sel.wants_raw(name) && !from_model(name) {
+            f.insert(name.clone(), value.clone());
+        }
+    }
     let mut v = json!({
         "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
         "id": i.id.to_string(),

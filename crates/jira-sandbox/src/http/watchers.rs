@@ -55,6 +55,7 @@ pub(super) async fn add(
     let issue = &mut state.issues[idx];
     if !issue.watchers.contains(&user) {
         issue.watchers.push(user);
+        issue.touch(&["watches"]);
         state.bump();
     }
     Ok(StatusCode::NO_CONTENT)
@@ -77,6 +78,7 @@ pub(super) async fn remove(
         require(&state, ctx.user, idx, "MANAGE_WATCHERS", "manage the watcher list")?;
     }
     state.issues[idx].watchers.retain(|&w| w != user);
+    state.issues[idx].touch(&["watches"]);
     state.bump();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,8 +19,10 @@ impl State {
         });
         if !issue.watchers.contains(&author) {
             issue.watchers.push(author);
+            issue.touch(&["watches"]);
         }
         issue.updated = now;
+        issue.touch(&["updated"]);
         self.bump();
         id
     }
@@ -37,6 +39,7 @@ impl State {
         c.update_author = by;
         c.updated = now;
         issue.updated = now;
+        issue.touch(&["updated"]);
         self.bump();
     }
 
@@ -44,6 +47,7 @@ impl State {
         let issue = &mut self.issues[idx];
         issue.comments.remove(pos);
         issue.updated = now;
+        issue.touch(&["updated"]);
         self.bump();
     }
 }

@@ -37,7 +37,7 @@ impl State {
         } else {
             format!("JIRAUSER{}", 10000 + self.users.len())
         };
-        self.users.push(User { spec, account_id, key });
+        self.users.push(User { spec, account_id, key, raw: None });
         Ok(self.users.len() - 1)
     }
 
@@ -105,13 +105,14 @@ impl State {
 
     /// Statuses are global in Jira: the same name is the same status in every workflow.
     pub(super) fn intern_status(&mut self, name: &str, category: StatusCategory) -> usize {
-        if let Some(i) = self.statuses.iter().position(|s| s.name == name) {
+        if let Some(i) = self.statuses.iter().position(|s| s.name == name && s.category == category)
+        {
             return i;
         }
         let used: Vec<u64> = self.statuses.iter().map(|s| s.id).collect();
         let id = well_known_status_id(name)
             .unwrap_or_else(|| (10002..).find(|id| !used.contains(id)).unwrap_or(u64::MAX));
-        self.statuses.push(Status { id, name: name.to_owned(), category });
+        self.statuses.push(Status { id, name: name.to_owned(), category, raw: None });
         self.statuses.len() - 1
     }
 
@@ -215,12 +216,13 @@ impl State {
 }
 
 pub(super) fn builtin_issue_types() -> Vec<IssueType> {
-    let t = |id, name, description, subtask, hierarchy_level| IssueType {
+    let t = |id, name: &str, description: &str, subtask, hierarchy_level| IssueType {
         id,
-        name,
-        description,
+        name: name.to_owned(),
+        description: description.to_owned(),
         subtask,
         hierarchy_level,
+        raw: None,
     };
     vec![
         t(10000, "Epic", "A big user story that needs to be broken down.", false, 1),
@@ -234,7 +236,12 @@ pub(super) fn builtin_issue_types() -> Vec<IssueType> {
 }
 
 pub(super) fn builtin_resolutions() -> Vec<Resolution> {
-    let r = |id, name, description| Resolution { id, name, description };
+    let r = |id, name: &str, description: &str| Resolution {
+        id,
+        name: name.to_owned(),
+        description: description.to_owned(),
+        raw: None,
+    };
     vec![
         r(10000, "Done", "Work has been completed on this issue."),
         r(10001, "Won't Do", "This issue won't be actioned."),
@@ -251,6 +258,7 @@ pub(super) fn builtin_priorities() -> Vec<Priority> {
         description: description.to_owned(),
         color: color.to_owned(),
         icon: format!("{}.svg", name.to_lowercase()),
+        raw: None,
     };
     vec![
         p(1, "Highest", "This problem will block progress.", "#d04437"),

@@ -5,6 +5,34 @@ use std::collections::BTreeMap;
 use super::{ChangeItem, History, Issue, IssueEdit, NewIssue, State, UserIdx};
 use crate::text::Body;
 
+impl Issue {
+    /// Records that fields changed since an import, so the API answers them from the model
+    /// instead of the export (a no-op for issues that were not imported).
+    pub fn touch(&mut self, fields: &[&'static str]) {
+        if self.raw_fields.is_some() {
+            self.touched.extend(fields.iter().copied());
+        }
+    }
+}
+
+/// The issue fields a changelog item's field stands for.
+fn fields_changed_by(field: &str) -> &'static [&'static str] {
+    match field {
+        "summary" => &["summary"],
+        "labels" => &["labels"],
+        "assignee" => &["assignee"],
+        "reporter" => &["reporter"],
+        "issuetype" => &["issuetype"],
+        "priority" => &["priority"],
+        "status" => &["status", "statuscategorychangedate"],
+        "resolution" => &["resolution", "resolutiondate"],
+        "timespent" => &["timespent", "timetracking", "aggregatetimespent"],
+        "timeestimate" => &["timeestimate", "timetracking", "aggregatetimeestimate"],
+        "project" => &["project"],
+        _ => &[],
+    }
+}
+
 impl State {
     pub fn create_issue(&mut self, new: NewIssue, by: UserIdx, now: i64) -> usize {
         let project = &mut self.projects[new.project];
@@ -45,6 +73,11 @@ impl State {
             // Jira's autowatch: whoever creates an issue watches it.
             watchers: vec![by],
             previous_keys: Vec::new(),
+            fix_versions: Vec::new(),
+            parent: None,
+            epic_link: None,
+            raw_fields: None,
+            touched: Default::default(),
             original_estimate: None,
             remaining_estimate: None,
         });
@@ -82,6 +115,10 @@ impl State {
         let id = self.next_history_id;
         self.next_history_id += 1;
         let issue = &mut self.issues[issue];
+        for item in &items {
+            issue.touch(fields_changed_by(&item.field));
+        }
+        issue.touch(&["updated"]);
         issue.histories.push(History { id, author, created: at, items });
         issue.updated = issue.updated.max(at);
     }

@@ -38,6 +38,14 @@ pub(crate) struct State {
     pub issue_types: Vec<IssueType>,
     pub resolutions: Vec<Resolution>,
     pub priorities: Vec<Priority>,
+    /// Fix versions of every project.
+    pub versions: Vec<Version>,
+    /// The field id of the sprint custom field (`customfield_10020` unless an export says
+    /// otherwise), and of Data Center's "Epic Link" when an export names one.
+    pub sprint_field: String,
+    pub epic_link_field: Option<String>,
+    /// `GET /field` as an export gave it (replacing the sandbox's own list).
+    pub fields_meta: Option<Vec<serde_json::Value>>,
     pub issues: Vec<Issue>,
     pub issue_by_key: HashMap<String, usize>,
     pub issue_by_id: HashMap<u64, usize>,
@@ -89,6 +97,10 @@ impl State {
             issue_types: directory::builtin_issue_types(),
             resolutions: directory::builtin_resolutions(),
             priorities: directory::builtin_priorities(),
+            versions: Vec::new(),
+            sprint_field: crate::http::SPRINT_FIELD.to_owned(),
+            epic_link_field: None,
+            fields_meta: None,
             issues: Vec::new(),
             issue_by_key: HashMap::new(),
             issue_by_id: HashMap::new(),
@@ -175,6 +187,22 @@ impl State {
     /// Whether this is a Data Center older than `major.minor` (never on Cloud).
     pub fn dc_older_than(&self, (major, minor): (u32, u32)) -> bool {
         self.flavour.dc_version().is_some_and(|v| (v.0, v.1) < (major, minor))
+    }
+
+    /// Every id counter past the ids in use (after an import brought its own).
+    pub fn settle_counters(&mut self) {
+        let max = |it: &mut dyn Iterator<Item = u64>| it.max().map_or(0, |m| m + 1);
+        self.next_issue_id = self.next_issue_id.max(max(&mut self.issues.iter().map(|i| i.id)));
+        self.next_comment_id = self
+            .next_comment_id
+            .max(max(&mut self.issues.iter().flat_map(|i| i.comments.iter().map(|c| c.id))));
+        self.next_worklog_id = self
+            .next_worklog_id
+            .max(max(&mut self.issues.iter().flat_map(|i| i.worklogs.iter().map(|w| w.id))));
+        self.next_history_id = self
+            .next_history_id
+            .max(max(&mut self.issues.iter().flat_map(|i| i.histories.iter().map(|h| h.id))));
+        self.reindex();
     }
 
     pub fn bump(&mut self) {

@@ -77,6 +77,7 @@ pub(crate) struct User {
     pub account_id: String,
     /// Data Center user key (`JIRAUSER10000` style, as Jira 8+ assigns).
     pub key: String,
+    pub raw: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -93,27 +94,42 @@ pub(crate) struct Project {
     pub next_number: u64,
 }
 
+/// Registry entries (statuses, issue types, resolutions, priorities, users) loaded from an
+/// export keep the JSON they came as in `raw`, which is what the API then answers for them.
 #[derive(Debug)]
 pub(crate) struct Status {
     pub id: u64,
     pub name: String,
     pub category: StatusCategory,
+    pub raw: Option<Value>,
 }
 
 #[derive(Debug)]
 pub(crate) struct IssueType {
     pub id: u64,
-    pub name: &'static str,
-    pub description: &'static str,
+    pub name: String,
+    pub description: String,
     pub subtask: bool,
     pub hierarchy_level: i32,
+    pub raw: Option<Value>,
 }
 
 #[derive(Debug)]
 pub(crate) struct Resolution {
     pub id: u64,
-    pub name: &'static str,
-    pub description: &'static str,
+    pub name: String,
+    pub description: String,
+    pub raw: Option<Value>,
+}
+
+/// A version (fix version) of a project.
+#[derive(Debug, Clone)]
+pub(crate) struct Version {
+    pub id: u64,
+    pub name: String,
+    pub project: usize,
+    pub released: bool,
+    pub raw: Option<Value>,
 }
 
 /// One of the site's priorities (Jira's five defaults unless loaded otherwise).
@@ -126,6 +142,7 @@ pub(crate) struct Priority {
     pub color: String,
     /// File name under `/images/icons/priorities/`.
     pub icon: String,
+    pub raw: Option<Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +181,17 @@ pub(crate) struct Issue {
     pub watchers: Vec<UserIdx>,
     /// Keys the issue had before it was moved to another project; they still find it.
     pub previous_keys: Vec<String>,
+    /// Indices into `State::versions`.
+    pub fix_versions: Vec<usize>,
+    /// The parent's key (a sub-task's, or on Cloud a story's epic).
+    pub parent: Option<String>,
+    /// The epic's key in Data Center's "Epic Link" field.
+    pub epic_link: Option<String>,
+    /// An imported issue's `fields` as the export gave them: what the API answers for every
+    /// field not in `touched` (description, comments and worklogs always come from the model).
+    pub raw_fields: Option<serde_json::Map<String, Value>>,
+    /// Fields changed through the API since the import.
+    pub touched: std::collections::BTreeSet<&'static str>,
     /// Time tracking, in seconds: the original and the remaining estimate.
     pub original_estimate: Option<u64>,
     pub remaining_estimate: Option<u64>,

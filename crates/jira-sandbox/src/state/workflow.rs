@@ -178,14 +178,13 @@ impl State {
         items
     }
 
-    /// The registry index of status `name` in `project`, adding it to the project's workflow
-    /// (with a global transition into it) when an imported issue brings a new one.
-    pub fn ensure_status(&mut self, project: usize, name: &str, category: StatusCategory) -> usize {
-        let wf = &self.projects[project].workflow;
-        if let Some(pos) = wf.statuses.iter().position(|s| s.name == name) {
-            return self.projects[project].status_ids[pos];
+    /// Puts status `idx` (a registry index) in `project`'s workflow, with a global transition
+    /// into it, when an imported issue brings a status the workflow lacks.
+    pub fn ensure_status_in(&mut self, project: usize, idx: usize) {
+        if self.projects[project].status_ids.contains(&idx) {
+            return;
         }
-        let idx = self.intern_status(name, category);
+        let (name, category) = (self.statuses[idx].name.clone(), self.statuses[idx].category);
         let p = &mut self.projects[project];
         let next_id = p
             .workflow
@@ -195,16 +194,37 @@ impl State {
             .max()
             .unwrap_or(1)
             + 10;
-        p.workflow.statuses.push(crate::config::StatusSpec { name: name.to_owned(), category });
+        p.workflow.statuses.push(crate::config::StatusSpec { name: name.clone(), category });
         p.workflow.transitions.push(crate::config::TransitionSpec {
             id: next_id.to_string(),
-            name: name.to_owned(),
+            name: name.clone(),
             from: Vec::new(),
-            to: name.to_owned(),
+            to: name,
             screen: None,
         });
         p.status_ids.push(idx);
-        idx
+    }
+
+    /// Renames a status everywhere workflows name it (they refer to statuses by name).
+    pub fn rename_status(&mut self, idx: usize, name: &str) {
+        let old = std::mem::replace(&mut self.statuses[idx].name, name.to_owned());
+        if old == name {
+            return;
+        }
+        for p in &mut self.projects {
+            let Some(pos) = p.status_ids.iter().position(|&s| s == idx) else { continue };
+            p.workflow.statuses[pos].name = name.to_owned();
+            for t in &mut p.workflow.transitions {
+                for from in &mut t.from {
+                    if *from == old {
+                        *from = name.to_owned();
+                    }
+                }
+                if t.to == old {
+                    t.to = name.to_owned();
+                }
+            }
+        }
     }
 
     pub fn resolution_by_name_or_id(&self, s: &str) -> Option<usize> {

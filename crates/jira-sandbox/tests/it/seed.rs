@@ -101,7 +101,7 @@ async fn load_round_trips_exported_issues() {
         "reporter": {"name": "zoe", "displayName": "Zoe Z", "emailAddress": "zoe@corp.test"},
         "created": "2023-05-01T09:00:00.000+0200", "updated": "2023-05-02T09:00:00.000+0200"}});
     let r = dc.post("/_sandbox/load", one).await;
-    assert_eq!(r.body["users_added"], 1);
+    assert_eq!(r.body["users_added"], 1, "{:?}", r.body);
     let snap = dc.sandbox.issue("IMP-7").unwrap();
     assert_eq!(
         (snap.status.as_str(), snap.status_category.as_str()),
