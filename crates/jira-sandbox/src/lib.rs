@@ -45,6 +45,7 @@ pub use development::{
 pub use jql::JqlError;
 pub use load::{EXPORT_FILES, LoadError, LoadReport};
 pub use seed::SeedReport;
+pub use state::EntityPropertyError;
 pub use webhooks::{Webhook, WebhookKind};
 
 use state::State;
@@ -210,6 +211,17 @@ pub struct IssueSnapshot {
     pub watchers: Vec<String>,
     pub worklogs: usize,
     pub time_spent_seconds: u64,
+}
+
+/// An indexed issue-property value: searchable as `issue.property[<key>].<path>` (and by
+/// `alias`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexedProperty {
+    pub property_key: String,
+    pub path: String,
+    /// `number`, `string`, `text`, `date` or `user`.
+    pub kind: String,
+    pub alias: Option<String>,
 }
 
 /// OAuth 2.0 credentials as `/_sandbox/oauth-clients` lists them: never the secret.
@@ -628,6 +640,37 @@ impl Sandbox {
     /// Registers (or replaces) an OAuth 1.0a consumer (Data Center application link).
     pub fn add_oauth1_consumer(&self, consumer: OAuth1ConsumerSpec) -> Result<(), ConfigError> {
         self.write().add_oauth1_consumer(&consumer)
+    }
+
+    /// Registers (or replaces) a Forge app's `jira:entityProperty` modules (the manifest's
+    /// list: `propertyKey`, `values[]` of `path`, `type`, `searchAlias`), so JQL can search the
+    /// issue property values they index. Returns how many issue values that is.
+    pub fn register_forge_entity_properties(
+        &self,
+        app: &str,
+        modules: &Value,
+    ) -> Result<usize, EntityPropertyError> {
+        self.write().register_forge_entity_properties(app, modules)
+    }
+
+    /// Forgets a Forge app's entity property modules, as uninstalling it would.
+    pub fn unregister_forge_entity_properties(&self, app: &str) -> bool {
+        self.write().unregister_forge_entity_properties(app)
+    }
+
+    /// What JQL can search in issue properties: every extraction an installed Connect app's
+    /// descriptor (`modules.jiraEntityProperties`) or a registered Forge app declares.
+    pub fn indexed_properties(&self) -> Vec<IndexedProperty> {
+        self.read()
+            .property_extractions()
+            .into_iter()
+            .map(|e| IndexedProperty {
+                property_key: e.property_key,
+                path: e.path,
+                kind: format!("{:?}", e.kind).to_lowercase(),
+                alias: e.alias,
+            })
+            .collect()
     }
 
     /// Registered webhooks, both registries.

@@ -34,6 +34,11 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/issues/{key}/security", put(set_issue_security))
         .route("/oauth1/consumers", post(add_oauth1_consumer))
         .route("/oauth-clients", get(oauth_clients).post(add_oauth_client))
+        .route("/entity-properties", get(entity_properties))
+        .route(
+            "/forge/{app}/entity-properties",
+            post(register_forge_entity_properties).delete(unregister_forge_entity_properties),
+        )
         .route("/oauth-clients/{client_id}/permissions", put(set_oauth_permissions))
         .route("/reset-logins", post(reset_logins))
 }
@@ -66,6 +71,9 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "PUT /_sandbox/issues/{key}/security": "{\"level\": name or null}: put an issue in a security level",
             "POST /_sandbox/oauth1/consumers": "{\"consumerKey\", \"name\", \"publicKeyPem\"}: register an OAuth 1.0a consumer (Data Center)",
             "POST /_sandbox/reset-logins": "forget failed logins (lifts a CAPTCHA demand)",
+            "GET /_sandbox/entity-properties": "the issue-property values JQL can search (issue.property[key].path, aliases), from installed Connect apps' jiraEntityProperties and registered Forge modules",
+            "POST /_sandbox/forge/{app}/entity-properties": "a Forge app's jira:entityProperty modules (the manifest's list): index what they declare",
+            "DELETE /_sandbox/forge/{app}/entity-properties": "forget a Forge app's entity property modules",
             "GET /_sandbox/oauth-clients": "OAuth 2.0 credentials (Cloud) with their DevOps API permissions, without secrets",
             "POST /_sandbox/oauth-clients": "{\"client_id\", \"client_secret\", \"user\", \"permissions\": [...]}: create (or replace) OAuth 2.0 credentials",
             "PUT /_sandbox/oauth-clients/{client_id}/permissions": "[\"feature_flags_read\", \"feature_flags_write\", \"development_info_read\", ...]: set what the credentials may call",
@@ -294,4 +302,30 @@ async fn set_oauth_permissions(
         e => ApiError::bad(e.to_string()),
     })?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn entity_properties(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.indexed_properties()))
+}
+
+async fn register_forge_entity_properties(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let n = sb
+        .register_forge_entity_properties(&app, &body)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(json!({"app": app, "indexed": n}))))
+}
+
+async fn unregister_forge_entity_properties(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if sb.unregister_forge_entity_properties(&app) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("No Forge app {app} has entity property modules.")))
+    }
 }

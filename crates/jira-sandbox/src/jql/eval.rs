@@ -18,7 +18,7 @@ pub(crate) struct Caller {
     pub now: i64,
 }
 
-type Matcher = Box<dyn Fn(&State, &Issue) -> bool + Send + Sync>;
+pub(super) type Matcher = Box<dyn Fn(&State, &Issue) -> bool + Send + Sync>;
 type Comparator = Box<dyn Fn(&State, &Issue, &Issue) -> Ordering + Send + Sync>;
 
 pub(crate) struct Compiled {
@@ -131,11 +131,11 @@ fn field(name: &str) -> Result<Field, JqlError> {
     })
 }
 
-fn no_such_field(name: &str) -> JqlError {
+pub(super) fn no_such_field(name: &str) -> JqlError {
     JqlError(format!("Field '{name}' does not exist or you do not have permission to view it."))
 }
 
-fn unsupported(op: Op, name: &str) -> JqlError {
+pub(super) fn unsupported(op: Op, name: &str) -> JqlError {
     JqlError(format!("The operator '{}' is not supported by the '{name}' field.", op.symbol()))
 }
 
@@ -162,7 +162,15 @@ fn expr(e: &Expr, state: &State, caller: Caller) -> Result<Matcher, JqlError> {
 }
 
 fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError> {
-    let f = field(&c.field)?;
+    // Indexed issue properties: by path, or (after the built-in fields) by alias.
+    if c.field.starts_with("issue.property[") {
+        return super::property::clause(c, state, caller)
+            .unwrap_or_else(|| Err(no_such_field(&c.field)));
+    }
+    let f = match field(&c.field) {
+        Ok(f) => f,
+        Err(e) => return super::property::clause(c, state, caller).unwrap_or(Err(e)),
+    };
     let name = c.field.as_str();
     // `= EMPTY` and `!= EMPTY` are spellings of IS and IS NOT.
     let op = match (c.op, &c.operand) {
@@ -353,7 +361,7 @@ fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError
     }
 }
 
-fn operands(o: &Operand) -> Vec<&Operand> {
+pub(super) fn operands(o: &Operand) -> Vec<&Operand> {
     match o {
         Operand::List(items) => items.iter().collect(),
         o => vec![o],
@@ -367,9 +375,9 @@ fn single<T: Copy>(values: &[T], op: Op, name: &str) -> Result<T, JqlError> {
     }
 }
 
-type CmpFn = fn(Ordering) -> bool;
+pub(super) type CmpFn = fn(Ordering) -> bool;
 
-fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
+pub(super) fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
     Ok(Some(match op {
         Op::Lt => |o| o == Ordering::Less,
         Op::Le => |o| o != Ordering::Greater,
@@ -380,7 +388,7 @@ fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
     }))
 }
 
-fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
+pub(super) fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
     match o {
         Operand::Word(s) | Operand::Quoted(s) => Ok(s.clone()),
         Operand::Function(f, _) => Err(JqlError(format!("Unable to find JQL function '{f}()'."))),
@@ -390,7 +398,7 @@ fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
     }
 }
 
-fn date_value(o: &Operand, name: &str, caller: Caller) -> Result<i64, JqlError> {
+pub(super) fn date_value(o: &Operand, name: &str, caller: Caller) -> Result<i64, JqlError> {
     let text = match o {
         Operand::Function(f, args) => {
             let base = match f.to_ascii_lowercase().as_str() {
@@ -585,13 +593,13 @@ fn emptiness(f: Field) -> Matcher {
 
 /// Jira's text search, approximated: every term must occur as a whole word (case-insensitive),
 /// a trailing `*` makes a term a prefix, and a query wrapped in double quotes is a phrase.
-struct TextQuery {
+pub(super) struct TextQuery {
     phrase: Option<String>,
     terms: Vec<(String, bool)>,
 }
 
 impl TextQuery {
-    fn new(q: &str) -> Option<TextQuery> {
+    pub(super) fn new(q: &str) -> Option<TextQuery> {
         let trimmed = q.trim();
         if trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"') {
             let phrase = trimmed[1..trimmed.len() - 1].trim().to_lowercase();
@@ -609,7 +617,7 @@ impl TextQuery {
         (!terms.is_empty()).then_some(TextQuery { phrase: None, terms })
     }
 
-    fn matches(&self, text: &str) -> bool {
+    pub(super) fn matches(&self, text: &str) -> bool {
         let lower = text.to_lowercase();
         if let Some(p) = &self.phrase {
             return lower.contains(p.as_str());

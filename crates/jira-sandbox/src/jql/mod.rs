@@ -6,6 +6,7 @@
 //! `eval`.
 
 mod eval;
+mod property;
 #[cfg(test)]
 mod tests;
 

@@ -14,6 +14,7 @@ use crate::{ConfigError, TransitionRecord};
 mod comments;
 mod devinfo;
 mod directory;
+mod entity_index;
 mod issues;
 mod links;
 mod model;
@@ -22,6 +23,8 @@ mod worklogs;
 
 pub(crate) use devinfo::{DevEntity, DevRepo, EntityKind, PropertyQuery};
 pub(crate) use directory::PERMISSIONS;
+pub use entity_index::EntityPropertyError;
+pub(crate) use entity_index::{Extraction, IndexType, values_at};
 pub(crate) use model::*;
 pub(crate) use workflow::screen_field_name;
 pub(crate) use worklogs::{format_duration, parse_duration};
@@ -78,6 +81,8 @@ pub(crate) struct State {
     /// Registered webhooks (Cloud's dynamic app webhooks and Data Center's admin webhooks).
     pub webhooks: Vec<crate::webhooks::Webhook>,
     pub next_webhook_id: u64,
+    /// Forge apps' `jira:entityProperty` modules, by app (registered through the admin API).
+    pub forge_entity_properties: Vec<(String, Vec<Extraction>)>,
     /// OAuth 1.0a consumers (Data Center application links).
     pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
     /// See `SandboxConfig::devops_accepts_basic_auth`.
@@ -124,6 +129,7 @@ impl State {
             webhooks: Vec::new(),
             next_webhook_id: 1,
             oauth1_consumers: Vec::new(),
+            forge_entity_properties: Vec::new(),
             devops_accepts_basic_auth: config.devops_accepts_basic_auth,
             generation: 0,
         };

@@ -9,6 +9,7 @@ mod connect_install;
 mod create_page;
 mod devinfo;
 mod devops;
+mod entity_properties;
 mod export;
 mod featureflags;
 mod issues;

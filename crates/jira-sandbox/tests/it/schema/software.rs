@@ -195,6 +195,21 @@ pub(super) fn inspection() -> Vec<Req> {
             ERR,
         )
         .json(|_| json!(["everything"])),
+        post(
+            "/_sandbox/forge/{app}/entity-properties",
+            "/_sandbox/forge/walk/entity-properties",
+            201,
+            U,
+        )
+        .json(|_| json!([{"propertyKey": "walk", "values": [{"path": "a", "type": "string", "searchAlias": "walkA"}]}])),
+        get("/_sandbox/entity-properties", "/_sandbox/entity-properties", 200, U)
+            .then(|_, b| assert_eq!(b[0]["alias"], "walkA", "{b}")),
+        delete(
+            "/_sandbox/forge/{app}/entity-properties",
+            "/_sandbox/forge/walk/entity-properties",
+            204,
+            Expect::Empty,
+        ),
         post("/_sandbox/reset-logins", "/_sandbox/reset-logins", 204, Expect::Empty),
         // Connect apps, webhooks, issue security and OAuth 1.0a consumers.
         get("/_sandbox/connect/apps", "/_sandbox/connect/apps", 200, U).then(array),
