@@ -10,10 +10,12 @@ async fn main() {
     let sandbox = Sandbox::new(SandboxConfig::default()).expect("default config");
     let report = sandbox.seed_issues(n, 1);
     println!(
-        "seeded {} issues, {} comments, {} histories in {:?} ({:.0} issues/s)",
+        "seeded {} issues, {} comments, {} histories ({} items), {} worklogs in {:?} ({:.0} issues/s)",
         report.issues,
         report.comments,
         report.histories,
+        report.history_items,
+        report.worklogs,
         report.elapsed,
         report.issues as f64 / report.elapsed.as_secs_f64()
     );

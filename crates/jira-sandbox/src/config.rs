@@ -12,7 +12,10 @@ pub enum Flavour {
     Cloud,
     /// Jira Data Center / Server: API v2 only, name/key users, startAt paging.
     DataCenter {
-        /// Reported by serverInfo, e.g. `9.12.0` or `7.13.0`.
+        /// Reported by serverInfo, e.g. `9.12.0`, `7.13.0` or `6.4`: any Jira Server/Data
+        /// Center from 6.x to 11.x. What the sandbox serves follows it: personal access tokens
+        /// from 8.14, the paged create metadata from 8.4, the legacy one until 9.0, user keys
+        /// `JIRAUSER…` from 8.0 (lower-cased names before).
         version: String,
     },
 }
@@ -25,6 +28,20 @@ impl Flavour {
 
     pub fn is_cloud(&self) -> bool {
         matches!(self, Flavour::Cloud)
+    }
+
+    /// A Data Center version as `(major, minor, patch)`: `6.4` is `(6, 4, 0)`, `9.12.1-m3` is
+    /// `(9, 12, 1)`. `None` on Cloud, or for a version that does not start with a number.
+    pub fn dc_version(&self) -> Option<(u32, u32, u32)> {
+        let Flavour::DataCenter { version } = self else { return None };
+        let mut parts = version.split('.').map(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u32>().ok()
+        });
+        let major = parts.next().flatten()?;
+        let minor = parts.next().flatten().unwrap_or(0);
+        let patch = parts.next().flatten().unwrap_or(0);
+        Some((major, minor, patch))
     }
 }
 
@@ -51,6 +68,10 @@ pub struct SandboxConfig {
     pub security_levels: Vec<SecurityLevelSpec>,
     /// Data Center: OAuth 1.0a consumers (application links) allowed to sign requests.
     pub oauth1_consumers: Vec<OAuth1ConsumerSpec>,
+    /// Cloud: let people (Basic auth with an API token) call the DevOps APIs (feature flags,
+    /// development information, builds, deployments), which Jira Cloud refuses with 401.
+    /// `false` (Jira's behaviour) by default; for clients written before they followed it.
+    pub devops_accepts_basic_auth: bool,
 }
 
 /// An issue security level: issues in it are visible (and searchable) by its members only;
@@ -76,13 +97,18 @@ pub struct OAuth1ConsumerSpec {
     pub public_key_pem: String,
 }
 
-/// An OAuth 2.0 client a site admin created for a self-hosted tool; its tokens act as `user`.
+/// OAuth 2.0 credentials a site admin created for a self-hosted tool ("OAuth credentials" in
+/// Jira Cloud's admin): its tokens call the DevOps APIs its `permissions` allow, and the
+/// platform API as `user`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthClient {
     pub client_id: String,
     pub client_secret: String,
-    /// Login name of the user the client's tokens act as.
+    /// Login name of the user the client's tokens act as on the platform API.
     pub user: String,
+    /// What the credential may do with the DevOps APIs; every permission by default.
+    #[serde(default = "DevOpsPermission::all")]
+    pub permissions: Vec<DevOpsPermission>,
 }
 
 impl fmt::Debug for OAuthClient {
@@ -91,17 +117,65 @@ impl fmt::Debug for OAuthClient {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("user", &self.user)
+            .field("permissions", &self.permissions)
             .finish()
     }
 }
 
 impl OAuthClient {
-    /// `sandbox-client` / `sandbox-secret`, acting as `admin`.
+    /// `sandbox-client` / `sandbox-secret`, acting as `admin`, with every permission.
     pub fn default_client() -> Self {
         OAuthClient {
             client_id: DEFAULT_OAUTH_CLIENT_ID.to_owned(),
             client_secret: DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
             user: DEFAULT_USER.to_owned(),
+            permissions: DevOpsPermission::all(),
+        }
+    }
+}
+
+/// One permission of OAuth credentials: read or write (which includes delete) access to one
+/// of Jira Software Cloud's DevOps APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevOpsPermission {
+    FeatureFlagsRead,
+    FeatureFlagsWrite,
+    DevelopmentInfoRead,
+    DevelopmentInfoWrite,
+    BuildsRead,
+    BuildsWrite,
+    DeploymentsRead,
+    DeploymentsWrite,
+}
+
+impl DevOpsPermission {
+    pub fn all() -> Vec<DevOpsPermission> {
+        use DevOpsPermission::*;
+        vec![
+            FeatureFlagsRead,
+            FeatureFlagsWrite,
+            DevelopmentInfoRead,
+            DevelopmentInfoWrite,
+            BuildsRead,
+            BuildsWrite,
+            DeploymentsRead,
+            DeploymentsWrite,
+        ]
+    }
+
+    /// The OAuth 2.0 scope a token granted this permission carries.
+    pub fn scope(self) -> &'static str {
+        use DevOpsPermission::*;
+        match self {
+            FeatureFlagsRead => "read:feature-flag:jira-software",
+            FeatureFlagsWrite => "write:feature-flag:jira-software",
+            DevelopmentInfoRead => "read:dev-info:jira",
+            DevelopmentInfoWrite => "write:dev-info:jira",
+            BuildsRead => "read:build:jira-software",
+            BuildsWrite => "write:build:jira-software",
+            DeploymentsRead => "read:deployment:jira-software",
+            DeploymentsWrite => "write:deployment:jira-software",
         }
     }
 }
@@ -137,6 +211,7 @@ impl Default for SandboxConfig {
             oauth_clients: vec![OAuthClient::default_client()],
             security_levels: Vec::new(),
             oauth1_consumers: Vec::new(),
+            devops_accepts_basic_auth: false,
         }
     }
 }
@@ -329,22 +404,52 @@ pub struct TransitionSpec {
     /// Statuses the transition starts from; empty means global (from any status).
     pub from: Vec<String>,
     pub to: String,
-    /// Field ids the transition screen requires, e.g. `resolution`.
-    pub required_fields: Vec<String>,
+    /// The fields of the transition's screen, in order; `None` when it has no screen. A
+    /// transition without a screen into a done-category status sets the resolution `Done`
+    /// itself (the post function of Jira's default workflows); with a screen, the resolution
+    /// is whatever the caller sets there, and a required field left out is a 400.
+    pub screen: Option<Vec<ScreenField>>,
 }
 
+/// One field of a transition screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreenField {
+    /// Field id, one of [`SCREEN_FIELDS`].
+    pub field: String,
+    pub required: bool,
+}
+
+impl ScreenField {
+    pub fn required(field: &str) -> Self {
+        ScreenField { field: field.to_owned(), required: true }
+    }
+
+    pub fn optional(field: &str) -> Self {
+        ScreenField { field: field.to_owned(), required: false }
+    }
+}
+
+/// The fields a transition screen may show (what a transition can set).
+pub const SCREEN_FIELDS: &[&str] =
+    &["resolution", "assignee", "priority", "labels", "summary", "description", "comment"];
+
 impl Default for Workflow {
-    /// The simplified workflow: To Do → In Progress → Done, all transitions global, Done
-    /// requiring a resolution (as a company-managed project with a resolution screen does).
+    /// Jira's simplified workflow: To Do → In Progress → Done, all transitions global. Two
+    /// transitions lead into Done: "Done" (31) shows a screen on which the resolution is
+    /// required (and the assignee may be set), as a company-managed project with a resolve
+    /// screen does; "Close" (41) has no screen and sets the resolution `Done` itself, as the
+    /// default workflow's post function does.
     fn default() -> Self {
         let status = |name: &str, category| StatusSpec { name: name.to_owned(), category };
-        let transition = |id: &str, name: &str, to: &str, required: &[&str]| TransitionSpec {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            from: Vec::new(),
-            to: to.to_owned(),
-            required_fields: required.iter().map(|s| (*s).to_owned()).collect(),
-        };
+        let transition =
+            |id: &str, name: &str, to: &str, screen: Option<Vec<ScreenField>>| TransitionSpec {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                from: Vec::new(),
+                to: to.to_owned(),
+                screen,
+            };
+        let resolve = vec![ScreenField::required("resolution"), ScreenField::optional("assignee")];
         Workflow {
             statuses: vec![
                 status("To Do", StatusCategory::New),
@@ -352,9 +457,10 @@ impl Default for Workflow {
                 status("Done", StatusCategory::Done),
             ],
             transitions: vec![
-                transition("11", "To Do", "To Do", &[]),
-                transition("21", "In Progress", "In Progress", &[]),
-                transition("31", "Done", "Done", &["resolution"]),
+                transition("11", "To Do", "To Do", None),
+                transition("21", "In Progress", "In Progress", None),
+                transition("31", "Done", "Done", Some(resolve)),
+                transition("41", "Close", "Done", None),
             ],
         }
     }

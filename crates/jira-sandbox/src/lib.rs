@@ -33,19 +33,21 @@ mod webhooks;
 
 pub use config::{
     CLOUD_ID, DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_OAUTH_CLIENT_ID,
-    DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, Flavour, Knobs,
-    OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType, RateLimit,
-    SandboxConfig, SecurityLevelSpec, StatusCategory, StatusSpec, TransitionSpec, UserSpec,
-    Workflow,
+    DEFAULT_OAUTH_CLIENT_SECRET, DEFAULT_PASSWORD, DEFAULT_PAT, DEFAULT_USER, DevOpsPermission,
+    Flavour, Knobs, OAuth1ConsumerSpec, OAuthClient, PermissionDenial, ProjectSpec, ProjectType,
+    RateLimit, SCREEN_FIELDS, SandboxConfig, ScreenField, SecurityLevelSpec, StatusCategory,
+    StatusSpec, TransitionSpec, UserSpec, Workflow,
 };
 pub use connect_install::{ConnectAppRecord, InstallError, UninstallReport};
 pub use development::{
-    EnvironmentPanel, FlagPanel, Icon, IssueDevelopment, LinkPanel, Rollout, UserRef,
+    BranchPanel, BuildPanel, CodePanel, CommitPanel, DeploymentPanel, EnvironmentPanel, FlagPanel,
+    Icon, IssueDevelopment, LinkPanel, PullRequestPanel, RepositoryPanel, Rollout, UserRef,
 };
 pub use jql::JqlError;
-pub use load::{LoadError, LoadReport};
+pub use load::{EXPORT_FILES, LoadError, LoadReport};
 pub use seed::SeedReport;
 pub use signing::INSTALL_KEYS_PATH;
+pub use state::EntityPropertyError;
 pub use webhooks::{Webhook, WebhookKind};
 
 use state::State;
@@ -70,6 +72,10 @@ pub async fn serve(
 /// Configuration that cannot describe a Jira.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
+    #[error(
+        "Data Center version {0:?} is not one the sandbox plays: give 6.x to 11.x, e.g. 6.4, 7.13.0 or 9.12.0"
+    )]
+    UnsupportedVersion(String),
     #[error("a sandbox needs at least one user")]
     NoUsers,
     #[error("user {0:?} is configured twice")]
@@ -92,10 +98,16 @@ pub enum ConfigError {
         "a transition of project {project:?} names status {status:?}, which its workflow lacks"
     )]
     UnknownStatus { project: String, status: String },
+    #[error(
+        "the screen of transition {transition:?} shows field {field:?}, which a transition cannot set (known: resolution, assignee, priority, labels, summary, description, comment)"
+    )]
+    UnknownScreenField { transition: String, field: String },
     #[error("security level {0:?} is configured twice")]
     DuplicateSecurityLevel(String),
     #[error("unknown security level {0:?}")]
     UnknownSecurityLevel(String),
+    #[error("unknown OAuth 2.0 client {0:?}")]
+    UnknownOAuthClient(String),
     #[error("unknown issue {0:?}")]
     UnknownIssue(String),
     #[error(
@@ -196,6 +208,43 @@ pub struct IssueSnapshot {
     pub updated_ms: i64,
     pub comments: usize,
     pub histories: usize,
+    pub priority: Option<String>,
+    /// Login names, in the order they started watching.
+    pub watchers: Vec<String>,
+    pub worklogs: usize,
+    pub time_spent_seconds: u64,
+}
+
+/// An indexed issue-property value: searchable as `issue.property[<key>].<path>` (and by
+/// `alias`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexedProperty {
+    pub property_key: String,
+    pub path: String,
+    /// `number`, `string`, `text`, `date` or `user`.
+    pub kind: String,
+    pub alias: Option<String>,
+}
+
+/// OAuth 2.0 credentials as `/_sandbox/oauth-clients` lists them: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OAuthClientRecord {
+    pub client_id: String,
+    pub user: String,
+    pub permissions: Vec<DevOpsPermission>,
+}
+
+/// A worklog as stored. `comment` is what the writer sent: ADF (v3) or a string (v2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorklogRecord {
+    pub issue_key: String,
+    pub id: String,
+    /// Login name of the author.
+    pub author: String,
+    pub time_spent_seconds: u64,
+    pub started_ms: i64,
+    pub comment_text: Option<String>,
+    pub comment: Option<Value>,
 }
 
 impl Sandbox {
@@ -331,6 +380,16 @@ impl Sandbox {
         load::load_issues(&mut self.write(), json)
     }
 
+    /// Loads an export from disk: the issues file at `path` and the files of [`EXPORT_FILES`]
+    /// beside it (users, statuses, priorities, resolutions, issue types, fields, projects,
+    /// boards, sprints), each when it is there.
+    pub fn load_export_file(&self, path: &std::path::Path) -> Result<LoadReport, LoadError> {
+        let (export, files) = load::read_export(path)?;
+        let mut report = load::load_export(&mut self.write(), &export)?;
+        report.files = files;
+        Ok(report)
+    }
+
     /// Installs an Atlassian Connect app (Cloud): JWTs it signs with the returned shared secret
     /// authenticate as its app user. Installing the same key again rotates the secret.
     pub fn install_connect_app(&self, key: &str, name: &str) -> ConnectInstallation {
@@ -404,7 +463,32 @@ impl Sandbox {
             updated_ms: i.updated,
             comments: i.comments.len(),
             histories: i.histories.len(),
+            priority: i.priority.map(|p| state.priorities[p].name.clone()),
+            watchers: i.watchers.iter().map(|&u| state.users[u].spec.name.clone()).collect(),
+            worklogs: i.worklogs.len(),
+            time_spent_seconds: i.worklogs.iter().map(|w| w.time_spent).sum(),
         })
+    }
+
+    /// Worklogs on one issue, or on every issue when `issue_key` is `None`.
+    pub fn worklogs(&self, issue_key: Option<&str>) -> Vec<WorklogRecord> {
+        let state = self.read();
+        select(&state, issue_key)
+            .flat_map(|i| {
+                i.worklogs.iter().map(|w| WorklogRecord {
+                    issue_key: i.key.clone(),
+                    id: w.id.to_string(),
+                    author: state.users[w.author].spec.name.clone(),
+                    time_spent_seconds: w.time_spent,
+                    started_ms: w.started,
+                    comment_text: w.comment.as_ref().map(text::Body::plain_text),
+                    comment: w.comment.as_ref().map(|c| match c {
+                        text::Body::Adf(v) => v.clone(),
+                        text::Body::Wiki(s) => Value::String(s.clone()),
+                    }),
+                })
+            })
+            .collect()
     }
 
     /// Comments on one issue, or on every issue when `issue_key` is `None`.
@@ -467,6 +551,30 @@ impl Sandbox {
         development::development(&self.read(), issue_key)
     }
 
+    /// Deletes an issue (as an admin would; no webhook is sent).
+    pub fn delete_issue(&self, issue_key: &str) -> Result<(), ConfigError> {
+        let mut state = self.write();
+        let idx = state
+            .find_issue(issue_key)
+            .ok_or_else(|| ConfigError::UnknownIssue(issue_key.into()))?;
+        state.delete_issue(idx);
+        Ok(())
+    }
+
+    /// Moves an issue to another project (by key or id), as the first user; returns its new
+    /// key. The old key keeps finding it (REST answers the issue under its new key,
+    /// `/browse/OLD-1` redirects).
+    pub fn move_issue(&self, issue_key: &str, project: &str) -> Result<String, ConfigError> {
+        let mut state = self.write();
+        let idx = state
+            .find_issue(issue_key)
+            .ok_or_else(|| ConfigError::UnknownIssue(issue_key.into()))?;
+        let p = state
+            .find_project(project)
+            .ok_or_else(|| ConfigError::UnknownProject(project.into()))?;
+        Ok(state.move_issue(idx, p, 0, time::now_ms()))
+    }
+
     /// Adds an issue security level (see [`SecurityLevelSpec`]).
     pub fn add_security_level(&self, level: SecurityLevelSpec) -> Result<(), ConfigError> {
         self.write().add_security_level(&level).map(|_| ())
@@ -490,13 +598,81 @@ impl Sandbox {
             })
             .transpose()?;
         state.issues[idx].security = level;
+        state.issues[idx].touch(&["security"]);
         state.bump();
         Ok(())
+    }
+
+    /// Creates OAuth 2.0 credentials (Cloud's "OAuth credentials"), or replaces the ones with the
+    /// same client id; tokens already issued to it keep working with the new permissions.
+    pub fn add_oauth_client(&self, client: OAuthClient) -> Result<(), ConfigError> {
+        self.write().add_oauth_client(client)
+    }
+
+    /// Sets what OAuth 2.0 credentials may do with the DevOps APIs; applies to tokens already
+    /// issued.
+    pub fn set_oauth_permissions(
+        &self,
+        client_id: &str,
+        permissions: Vec<DevOpsPermission>,
+    ) -> Result<(), ConfigError> {
+        let mut state = self.write();
+        let (client, _) = state
+            .oauth_clients
+            .iter_mut()
+            .find(|(c, _)| c.client_id == client_id)
+            .ok_or_else(|| ConfigError::UnknownOAuthClient(client_id.to_owned()))?;
+        client.permissions = permissions;
+        Ok(())
+    }
+
+    /// The OAuth 2.0 credentials, without their secrets.
+    pub fn oauth_clients(&self) -> Vec<OAuthClientRecord> {
+        self.read()
+            .oauth_clients
+            .iter()
+            .map(|(c, _)| OAuthClientRecord {
+                client_id: c.client_id.clone(),
+                user: c.user.clone(),
+                permissions: c.permissions.clone(),
+            })
+            .collect()
     }
 
     /// Registers (or replaces) an OAuth 1.0a consumer (Data Center application link).
     pub fn add_oauth1_consumer(&self, consumer: OAuth1ConsumerSpec) -> Result<(), ConfigError> {
         self.write().add_oauth1_consumer(&consumer)
+    }
+
+    /// Registers (or replaces) a Forge app's `jira:entityProperty` modules (the manifest's
+    /// list: `propertyKey`, `values[]` of `path`, `type`, `searchAlias`), so JQL can search the
+    /// issue property values they index. Returns how many issue values that is.
+    pub fn register_forge_entity_properties(
+        &self,
+        app: &str,
+        modules: &Value,
+    ) -> Result<usize, EntityPropertyError> {
+        self.write().register_forge_entity_properties(app, modules)
+    }
+
+    /// Forgets a Forge app's entity property modules, as uninstalling it would.
+    pub fn unregister_forge_entity_properties(&self, app: &str) -> bool {
+        self.write().unregister_forge_entity_properties(app)
+    }
+
+    /// What JQL can search in issue properties: every extraction an installed Connect app's
+    /// descriptor (`modules.jiraEntityProperties`) or a registered Forge app declares.
+    pub fn indexed_properties(&self) -> Vec<IndexedProperty> {
+        self.read()
+            .property_extractions()
+            .into_iter()
+            .map(|e| IndexedProperty {
+                property_key: e.property_key,
+                path: e.path,
+                kind: format!("{:?}", e.kind).to_lowercase(),
+                alias: e.alias,
+            })
+            .collect()
     }
 
     /// Registered webhooks, both registries.

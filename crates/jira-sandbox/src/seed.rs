@@ -12,7 +12,10 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::config::{ProjectSpec, ProjectType, SecurityLevelSpec, StatusCategory, UserSpec};
-use crate::state::{Board, BoardKind, NewIssue, Sprint, SprintState, State};
+use crate::state::{
+    Board, BoardKind, ChangeItem, Estimate, IssueEdit, NewIssue, Sprint, SprintState, State,
+    WorklogInput,
+};
 use crate::text::Body;
 
 /// What a seeding run added, and how long it took.
@@ -20,7 +23,11 @@ use crate::text::Body;
 pub struct SeedReport {
     pub issues: usize,
     pub comments: usize,
+    /// Changelog entries, and the items in them (a transition, say, is one entry with a
+    /// status item and perhaps a resolution item).
     pub histories: usize,
+    pub history_items: usize,
+    pub worklogs: usize,
     pub projects_added: usize,
     pub users_added: usize,
     pub boards_added: usize,
@@ -120,10 +127,15 @@ const COMMENTS: &[&str] = &[
 pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
+    // Field edits, extra comments and worklog changelogs draw from their own generator, so the
+    // issues, keys, statuses and first comments are those the main generator always gave.
+    let mut extra = StdRng::seed_from_u64(seed ^ 0x6564_6974_735f_7632);
     let mut report = SeedReport {
         issues: 0,
         comments: 0,
         histories: 0,
+        history_items: 0,
+        worklogs: 0,
         projects_added: 0,
         users_added: 0,
         boards_added: 0,
@@ -205,6 +217,7 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
                 labels,
                 reporter: Some(reporter),
                 assignee,
+                priority: None,
             },
             reporter,
             created,
@@ -222,15 +235,34 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
             let to = state.status_in_project(project, &spec.to);
             let done = state.statuses[to].category == StatusCategory::Done;
             let resolution = done.then(|| if rng.gen_bool(0.85) { 0 } else { rng.gen_range(1..4) });
+            let before = at;
             at += rng.gen_range(10..600) * 60_000;
             let by = people[rng.gen_range(0..people.len())];
             state.apply_status(idx, to, resolution, Some(by), at);
-            report.histories += 1;
+            // Whoever moved it logged the time since the last move (at most a day's work),
+            // which Jira's changelog records too (timespent, WorklogId).
+            let minutes = ((at - before) / 60_000).clamp(15, 8 * 60) as u64;
+            let input = WorklogInput { time_spent: minutes * 60, started: before, comment: None };
+            state.add_worklog(idx, input, Estimate::Auto, by, at);
+            report.worklogs += 1;
+        }
+        // Then people edit it: reassign, reprioritise, label, rank.
+        for _ in 0..extra.gen_range(2..=5) {
+            at += extra.gen_range(5..180) * 60_000;
+            let by = people[extra.gen_range(0..people.len())];
+            edit(state, idx, &mut extra, &people, by, at);
         }
         for _ in 0..rng.gen_range(0..=3) {
             at += rng.gen_range(5..240) * 60_000;
             let author = people[rng.gen_range(0..people.len())];
             let body = Body::Wiki(pick(&mut rng, COMMENTS).to_owned());
+            state.add_comment(idx, author, body, at);
+            report.comments += 1;
+        }
+        for _ in 0..extra.gen_range(1..=2) {
+            at += extra.gen_range(5..240) * 60_000;
+            let author = people[extra.gen_range(0..people.len())];
+            let body = Body::Wiki(COMMENTS[extra.gen_range(0..COMMENTS.len())].to_owned());
             state.add_comment(idx, author, body, at);
             report.comments += 1;
         }
@@ -253,9 +285,49 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
         }
         report.issues += 1;
     }
+    for issue in &state.issues[state.issues.len() - report.issues..] {
+        report.histories += issue.histories.len();
+        report.history_items += issue.histories.iter().map(|h| h.items.len()).sum::<usize>();
+    }
     report.sprints = settle_sprints(state);
     report.elapsed = started.elapsed();
     report
+}
+
+/// One edit of a seeded issue, as people make them: a new assignee, a new priority, an added
+/// label, or a rank change (Jira Cloud's `Rank` custom field item).
+fn edit(state: &mut State, idx: usize, rng: &mut StdRng, people: &[usize], by: usize, at: i64) {
+    let mut e = IssueEdit::default();
+    match rng.gen_range(0..4) {
+        0 => e.assignee = Some(Some(people[rng.gen_range(0..people.len())])),
+        1 => e.priority = Some(rng.gen_range(0..state.priorities.len().max(1))),
+        2 => {
+            let mut labels = state.issues[idx].labels.clone();
+            let l = LABELS[rng.gen_range(0..LABELS.len())];
+            if !labels.iter().any(|x| x == l) {
+                labels.push(l.to_owned());
+            }
+            e.labels = Some(labels);
+        }
+        _ => {
+            let higher = rng.gen_bool(0.5);
+            let rank = ChangeItem {
+                field: "Rank".into(),
+                field_type: Some("custom".into()),
+                field_id: Some("customfield_10019".into()),
+                from: None,
+                from_string: Some(String::new()),
+                to: None,
+                to_string: Some(if higher { "Ranked higher" } else { "Ranked lower" }.into()),
+            };
+            state.push_history(idx, Some(by), at, vec![rank]);
+            return;
+        }
+    }
+    if state.priorities.is_empty() {
+        e.priority = None;
+    }
+    state.edit_issue(idx, e, by, at);
 }
 
 /// Seeded issues labelled `security` are at this level: `admin`, `alice`, `bob`, `carol` see

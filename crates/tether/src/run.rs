@@ -170,7 +170,10 @@ pub struct SandboxArgs {
     /// Generate this many issues (with projects, users, histories, comments).
     #[arg(long, default_value_t = 0, value_name = "N")]
     seed_issues: usize,
-    /// Load issues from a JSON file of Jira issue payloads (an array, or a search response page).
+    /// Load issues from a JSON file of Jira issue payloads (an array, or a search response
+    /// page), with users.json, statuses.json, priorities.json, resolutions.json,
+    /// issuetypes.json, fields.json, projects.json, boards.json and sprints.json beside it when
+    /// there.
     #[arg(long, value_name = "FILE")]
     seed_file: Option<std::path::PathBuf>,
     /// Seed of the deterministic generator.
@@ -193,14 +196,18 @@ pub async fn jira_sandbox(args: SandboxArgs) -> Result<()> {
     let sandbox =
         Sandbox::new(SandboxConfig::with_flavour(flavour)).context("cannot set up the sandbox")?;
     if let Some(path) = &args.seed_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError(format!("cannot read seed file {}: {e}", path.display())))?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| ConfigError(format!("seed file {} is not JSON: {e}", path.display())))?;
-        let report = sandbox
-            .load_issues(&json)
-            .map_err(|e| ConfigError(format!("seed file {}: {e}", path.display())))?;
-        eprintln!("loaded {} issues from {}", report.issues, path.display());
+        // The issues file and, beside it, the site's users, statuses, projects, boards and
+        // sprints (jira_sandbox::EXPORT_FILES).
+        let report = sandbox.load_export_file(path).map_err(|e| match e {
+            jira_sandbox::LoadError::BadFile { file, reason }
+                if file == path.display().to_string() && reason.starts_with("cannot read") =>
+            {
+                let why = reason.trim_start_matches("cannot read it: ");
+                ConfigError(format!("cannot read seed file {}: {why}", path.display()))
+            }
+            e => ConfigError(format!("seed file {}: {e}", path.display())),
+        })?;
+        eprintln!("loaded {} issues from {}", report.issues, report.files.join(", "));
     }
     if args.seed_issues > 0 {
         let started = std::time::Instant::now();

@@ -14,9 +14,11 @@ use crate::{Knobs, Sandbox};
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
         .route("/", get(index))
-        .route("/issues/{key}", get(issue))
+        .route("/issues/{key}", get(issue).delete(delete_issue))
+        .route("/issues/{key}/move", post(move_issue))
         .route("/issues/{key}/development", get(development))
         .route("/comments", get(comments))
+        .route("/worklogs", get(worklogs))
         .route("/remote-links", get(remote_links))
         .route("/transitions", get(transitions))
         .route("/feature-flags", get(flags))
@@ -31,6 +33,13 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/security-levels", post(add_security_level))
         .route("/issues/{key}/security", put(set_issue_security))
         .route("/oauth1/consumers", post(add_oauth1_consumer))
+        .route("/oauth-clients", get(oauth_clients).post(add_oauth_client))
+        .route("/entity-properties", get(entity_properties))
+        .route(
+            "/forge/{app}/entity-properties",
+            post(register_forge_entity_properties).delete(unregister_forge_entity_properties),
+        )
+        .route("/oauth-clients/{client_id}/permissions", put(set_oauth_permissions))
         .route("/reset-logins", post(reset_logins))
 }
 
@@ -40,9 +49,12 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
         "issues": sb.issue_count(),
         "endpoints": {
             "GET /_sandbox/issues/{key}": "an issue's current state",
+            "DELETE /_sandbox/issues/{key}": "delete an issue",
+            "POST /_sandbox/issues/{key}/move": "{\"project\": KEY}: move an issue to another project (new key; the old one still finds it)",
             "GET /_sandbox/issues/{key}/development": "an issue's feature flags (from the Feature Flags API) and remote links, as /browse/{key} shows them",
             "GET /browse/{key}": "an issue as a page for people: summary, status, assignee, feature flags, remote links",
             "GET /_sandbox/comments[?issue=KEY]": "comments as written (body as sent, plus plain text)",
+            "GET /_sandbox/worklogs[?issue=KEY]": "worklogs as written (time in seconds, comment as sent)",
             "GET /_sandbox/remote-links[?issue=KEY]": "remote links as stored",
             "GET /_sandbox/transitions[?issue=KEY]": "transitions performed through the REST API",
             "GET /_sandbox/feature-flags": "feature flags stored by the Feature Flags API",
@@ -59,6 +71,12 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "PUT /_sandbox/issues/{key}/security": "{\"level\": name or null}: put an issue in a security level",
             "POST /_sandbox/oauth1/consumers": "{\"consumerKey\", \"name\", \"publicKeyPem\"}: register an OAuth 1.0a consumer (Data Center)",
             "POST /_sandbox/reset-logins": "forget failed logins (lifts a CAPTCHA demand)",
+            "GET /_sandbox/entity-properties": "the issue-property values JQL can search (issue.property[key].path, aliases), from installed Connect apps' jiraEntityProperties and registered Forge modules",
+            "POST /_sandbox/forge/{app}/entity-properties": "a Forge app's jira:entityProperty modules (the manifest's list): index what they declare",
+            "DELETE /_sandbox/forge/{app}/entity-properties": "forget a Forge app's entity property modules",
+            "GET /_sandbox/oauth-clients": "OAuth 2.0 credentials (Cloud) with their DevOps API permissions, without secrets",
+            "POST /_sandbox/oauth-clients": "{\"client_id\", \"client_secret\", \"user\", \"permissions\": [...]}: create (or replace) OAuth 2.0 credentials",
+            "PUT /_sandbox/oauth-clients/{client_id}/permissions": "[\"feature_flags_read\", \"feature_flags_write\", \"development_info_read\", ...]: set what the credentials may call",
         },
     }))
 }
@@ -71,6 +89,30 @@ async fn issue(
     Ok(Json(json!(snap)))
 }
 
+async fn delete_issue(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    sb.delete_issue(&key).map_err(|e| ApiError::NotFound(e.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn move_issue(
+    State(sb): State<Sandbox>,
+    Path(key): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let project = body
+        .get("project")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad("'project' (a project key) is required"))?;
+    let new_key = sb.move_issue(&key, project).map_err(|e| match e {
+        crate::ConfigError::UnknownIssue(_) => ApiError::NotFound(e.to_string()),
+        e => ApiError::bad(e.to_string()),
+    })?;
+    Ok(Json(json!({"key": new_key, "previous_key": key})))
+}
+
 async fn development(
     State(sb): State<Sandbox>,
     Path(key): Path<String>,
@@ -81,6 +123,10 @@ async fn development(
 
 async fn comments(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
     Json(json!(sb.comments(params.get("issue"))))
+}
+
+async fn worklogs(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
+    Json(json!(sb.worklogs(params.get("issue"))))
 }
 
 async fn remote_links(State(sb): State<Sandbox>, params: Params) -> Json<Value> {
@@ -228,4 +274,58 @@ async fn add_oauth1_consumer(
         serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
     sb.add_oauth1_consumer(spec).map_err(|e| ApiError::bad(e.to_string()))?;
     Ok(StatusCode::CREATED)
+}
+
+async fn oauth_clients(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.oauth_clients()))
+}
+
+async fn add_oauth_client(
+    State(sb): State<Sandbox>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let client: crate::OAuthClient =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.add_oauth_client(client).map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(StatusCode::CREATED)
+}
+
+async fn set_oauth_permissions(
+    State(sb): State<Sandbox>,
+    Path(client_id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let permissions: Vec<crate::DevOpsPermission> =
+        serde_json::from_value(body).map_err(|e| ApiError::bad(e.to_string()))?;
+    sb.set_oauth_permissions(&client_id, permissions).map_err(|e| match e {
+        crate::ConfigError::UnknownOAuthClient(_) => ApiError::NotFound(e.to_string()),
+        e => ApiError::bad(e.to_string()),
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn entity_properties(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.indexed_properties()))
+}
+
+async fn register_forge_entity_properties(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let n = sb
+        .register_forge_entity_properties(&app, &body)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(json!({"app": app, "indexed": n}))))
+}
+
+async fn unregister_forge_entity_properties(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if sb.unregister_forge_entity_properties(&app) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("No Forge app {app} has entity property modules.")))
+    }
 }

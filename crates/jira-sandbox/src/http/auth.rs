@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 
-use super::{ApiError, Principal};
+use super::{ApiError, Principal, Via};
 use crate::Sandbox;
 use crate::state::UserIdx;
 
@@ -77,8 +77,9 @@ pub(crate) fn authenticate(
         creds = Credentials::ConnectJwt(jwt);
     }
     let cloud = sb.flavour().is_cloud();
+    let mut via = Via::Person;
     let user: Option<UserIdx> = match &creds {
-        Credentials::None if anonymous_ok(path) => return Ok(Principal(None, false)),
+        Credentials::None if anonymous_ok(path) => return Ok(Principal(None, Via::Anonymous)),
         Credentials::None => None,
         Credentials::Basic { id, secret } if cloud => {
             let state = sb.read();
@@ -88,15 +89,26 @@ pub(crate) fn authenticate(
             })
         }
         Credentials::Basic { id, secret } => return dc_basic(sb, id, secret, base),
-        Credentials::Bearer(token) if cloud => super::oauth::token_user(sb, token),
+        Credentials::Bearer(token) if cloud => {
+            super::oauth::token_client(sb, token).map(|(client, user)| {
+                via = Via::OAuthClient(client);
+                user
+            })
+        }
         Credentials::Bearer(token) => {
             let state = sb.read();
-            state
-                .users
-                .iter()
-                .position(|u| u.spec.personal_access_token.as_deref() == Some(token.as_str()))
+            // Personal access tokens came with Jira 8.14; before, a Bearer header is no login.
+            if state.dc_older_than((8, 14)) {
+                None
+            } else {
+                state
+                    .users
+                    .iter()
+                    .position(|u| u.spec.personal_access_token.as_deref() == Some(token.as_str()))
+            }
         }
         Credentials::ConnectJwt(token) if cloud => {
+            via = Via::ConnectApp;
             super::connect::verify(sb, method, uri, token).ok()
         }
         Credentials::OAuth1(params) if !cloud => {
@@ -104,10 +116,9 @@ pub(crate) fn authenticate(
         }
         Credentials::OAuth1(_) | Credentials::ConnectJwt(_) | Credentials::Malformed => None,
     };
-    let app = cloud && matches!(creds, Credentials::Bearer(_) | Credentials::ConnectJwt(_));
     match user {
-        Some(u) => Ok(Principal(Some(u), app)),
-        None if anonymous_ok(path) => Ok(Principal(None, false)),
+        Some(u) => Ok(Principal(Some(u), via)),
+        None if anonymous_ok(path) => Ok(Principal(None, Via::Anonymous)),
         None => Err(Denied { cloud, captcha_base: None }),
     }
 }
@@ -131,7 +142,7 @@ fn dc_basic(sb: &Sandbox, id: &str, secret: &str, base: &str) -> Result<Principa
     match user {
         Some(u) => {
             rt.login_failures.remove(&name);
-            Ok(Principal(Some(u), false))
+            Ok(Principal(Some(u), Via::Person))
         }
         None => {
             let count = rt.login_failures.entry(name).or_default();

@@ -1,7 +1,8 @@
 //! `GET /browse/{key}`: a small server-rendered page of one issue for people (the demo), like
-//! Jira's issue URL: key, summary, status, assignee, the feature flags the Feature Flags API
-//! holds for it, and its remote links. No script; every text is escaped, and only `http(s)`
-//! URLs become links or images.
+//! Jira's issue URL: key, summary, status, assignee, the Development panel (commits, branches
+//! and pull requests from the Development Information API, builds, deployments), the feature
+//! flags the Feature Flags API holds for it, and its remote links. No script; every text is
+//! escaped, and only `http(s)` URLs become links or images.
 
 use std::fmt::Write;
 
@@ -9,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::development::{FlagPanel, IssueDevelopment, LinkPanel, Rollout};
+use crate::development::{CodePanel, FlagPanel, IssueDevelopment, LinkPanel, Rollout};
 use crate::{Flavour, Sandbox};
 
 pub(crate) async fn page(State(sb): State<Sandbox>, Path(key): Path<String>) -> Response {
@@ -18,6 +19,12 @@ pub(crate) async fn page(State(sb): State<Sandbox>, Path(key): Path<String>) -> 
         Flavour::DataCenter { version } => format!("Data Center {version}"),
     };
     match sb.development(&key) {
+        // A moved issue's old key leads to its page under the new one, as in Jira.
+        Some(dev) if !dev.issue_key.eq_ignore_ascii_case(&key) => (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, format!("/browse/{}", dev.issue_key))],
+        )
+            .into_response(),
         Some(dev) => Html(render(&dev, &flavour)).into_response(),
         None => {
             let body = format!(
@@ -91,6 +98,7 @@ fn render(dev: &IssueDevelopment, flavour: &str) -> String {
          <dt>Assignee</dt><dd>{assignee}</dd></dl>",
         escape(&dev.status)
     );
+    development(&mut out, dev);
     out.push_str("<section id=\"feature-flags\"><h2>Feature flags</h2>");
     if dev.feature_flags.is_empty() {
         out.push_str("<p class=\"muted\">No feature flags.</p>");
@@ -191,4 +199,96 @@ fn remote_link(out: &mut String, l: &LinkPanel) {
         let _ = write!(out, " <span class=\"muted\">({})</span>", escape(r));
     }
     out.push_str("</li>");
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+/// Jira's Development panel: the summary lines, then each repository's branches, commits and
+/// pull requests; then builds and deployments.
+fn development(out: &mut String, dev: &IssueDevelopment) {
+    let code: &CodePanel = &dev.code;
+    out.push_str("<section id=\"development\"><h2>Development</h2>");
+    if code.repositories.is_empty() && dev.builds.is_empty() && dev.deployments.is_empty() {
+        out.push_str("<p class=\"muted\">No development information.</p></section>");
+        return;
+    }
+    out.push_str("<ul class=\"summary\">");
+    if code.branches > 0 {
+        let _ = write!(out, "<li>{}</li>", plural(code.branches, "branch", "branches"));
+    }
+    if code.commits > 0 {
+        let _ = write!(out, "<li>{}</li>", plural(code.commits, "commit", "commits"));
+    }
+    if code.pull_requests > 0 {
+        let _ = write!(
+            out,
+            "<li>{} <strong>{}</strong></li>",
+            plural(code.pull_requests, "pull request", "pull requests"),
+            escape(code.pull_request_status.as_deref().unwrap_or(""))
+        );
+    }
+    if !dev.builds.is_empty() {
+        let _ = write!(out, "<li>{}</li>", plural(dev.builds.len(), "build", "builds"));
+    }
+    if !dev.deployments.is_empty() {
+        let _ =
+            write!(out, "<li>{}</li>", plural(dev.deployments.len(), "deployment", "deployments"));
+    }
+    out.push_str("</ul>");
+    if let Some(t) = &code.last_updated {
+        let _ = write!(out, "<p class=\"muted\">Last updated {}</p>", escape(t));
+    }
+    for r in &code.repositories {
+        let _ = write!(out, "<h3>{}</h3><ul>", link(Some(&r.url), &escape(&r.name)));
+        for b in &r.branches {
+            let _ = write!(out, "<li>Branch {}</li>", link(Some(&b.url), &escape(&b.name)));
+        }
+        for c in &r.commits {
+            let _ = write!(
+                out,
+                "<li>Commit {} {} <span class=\"muted\">{}, {}</span></li>",
+                link(Some(&c.url), &format!("<code>{}</code>", escape(&c.display_id))),
+                escape(c.message.lines().next().unwrap_or("")),
+                escape(&c.author),
+                escape(&c.author_timestamp)
+            );
+        }
+        for p in &r.pull_requests {
+            let _ = write!(
+                out,
+                "<li>Pull request {} {} <strong>{}</strong> <span class=\"muted\">{} → {}</span></li>",
+                link(Some(&p.url), &escape(&p.display_id)),
+                escape(&p.title),
+                escape(&p.status),
+                escape(&p.source_branch),
+                escape(p.destination_branch.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("</ul>");
+    }
+    if !dev.builds.is_empty() || !dev.deployments.is_empty() {
+        out.push_str("<ul>");
+        for b in &dev.builds {
+            let _ = write!(
+                out,
+                "<li>Build {} <strong>{}</strong></li>",
+                link(Some(&b.url), &escape(&b.display_name)),
+                escape(&b.state)
+            );
+        }
+        for d in &dev.deployments {
+            let _ = write!(
+                out,
+                "<li>Deployment {} to {} ({}) <strong>{}</strong></li>",
+                link(Some(&d.url), &escape(&d.display_name)),
+                escape(&d.environment),
+                escape(&d.environment_type),
+                escape(&d.state)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</section>");
 }

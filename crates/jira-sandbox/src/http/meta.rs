@@ -1,7 +1,6 @@
-//! Users, permissions, fields, create metadata and bulk reads (`/issue/bulkfetch`,
+//! Users, permissions, fields and bulk reads (`/issue/bulkfetch`,
 //! `/changelog/bulkfetch`).
 
-use axum::extract::Path;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
@@ -23,8 +22,9 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/mypermissions", get(my_permissions))
         .route("/permissions/check", post(permissions_check))
         .route("/field", get(fields))
-        .route("/issue/createmeta/{project}/issuetypes", get(createmeta_types))
-        .route("/issue/createmeta/{project}/issuetypes/{type_id}", get(createmeta_fields))
+        .route("/issue/createmeta", get(super::createmeta::legacy))
+        .route("/issue/createmeta/{project}/issuetypes", get(super::createmeta::issue_types))
+        .route("/issue/createmeta/{project}/issuetypes/{type_id}", get(super::createmeta::fields))
         .route("/issue/bulkfetch", post(issue_bulkfetch))
         .route("/changelog/bulkfetch", post(changelog_bulkfetch))
 }
@@ -242,6 +242,9 @@ async fn permissions_check(ctx: Ctx, JsonBody(body): JsonBody) -> Result<Json<Va
 use super::render::SPRINT_FIELD;
 
 async fn fields(ctx: Ctx) -> Json<Value> {
+    if let Some(loaded) = &ctx.sb.read().fields_meta {
+        return Json(Value::Array(loaded.clone()));
+    }
     let system = |id: &str, name: &str, schema: Value, orderable: bool| {
         json!({
             "id": id, "key": id, "name": name, "custom": false, "orderable": orderable,
@@ -282,114 +285,6 @@ async fn fields(ctx: Ctx) -> Json<Value> {
     }));
     let _ = &ctx;
     Json(Value::Array(list))
-}
-
-fn createmeta_project(ctx: &Ctx, state: &World, project: &str) -> Result<usize, ApiError> {
-    state
-        .find_project(project)
-        .filter(|&p| {
-            state.can_browse(ctx.user, p) && state.allowed(ctx.user, Some(p), "CREATE_ISSUES")
-        })
-        .ok_or_else(|| {
-            ApiError::NotFound(format!("No project could be found with key '{project}'."))
-        })
-}
-
-/// Cloud names the page's list `issueTypes`/`fields`; Data Center 9 uses `values`.
-fn meta_page(
-    ctx: &Ctx,
-    cloud_key: &str,
-    items: Vec<Value>,
-    params: &Params,
-) -> Result<Json<Value>, ApiError> {
-    let start = params.int("startAt")?.unwrap_or(0).max(0) as usize;
-    let max = page_size(&ctx.sb, params.int("maxResults")?, 50, 200);
-    let total = items.len();
-    let page: Vec<Value> = items.into_iter().skip(start).take(max).collect();
-    let last = start + page.len() >= total;
-    Ok(Json(if ctx.cloud() {
-        json!({"startAt": start, "maxResults": max, "total": total, cloud_key: page})
-    } else {
-        json!({"startAt": start, "maxResults": max, "total": total, "isLast": last, "values": page})
-    }))
-}
-
-async fn createmeta_types(
-    ctx: Ctx,
-    Path(project): Path<String>,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let state = ctx.sb.read();
-    let p = createmeta_project(&ctx, &state, &project)?;
-    let items = state.projects[p]
-        .issue_types
-        .iter()
-        .map(|&t| render::issue_type(&ctx, &state, t))
-        .collect();
-    meta_page(&ctx, "issueTypes", items, &params)
-}
-
-async fn createmeta_fields(
-    ctx: Ctx,
-    Path((project, type_id)): Path<(String, String)>,
-    params: Params,
-) -> Result<Json<Value>, ApiError> {
-    let state = ctx.sb.read();
-    let p = createmeta_project(&ctx, &state, &project)?;
-    let t = state.projects[p]
-        .issue_types
-        .iter()
-        .copied()
-        .find(|&t| state.issue_types[t].id.to_string() == type_id)
-        .ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "Issue type with id '{type_id}' does not exist in the project."
-            ))
-        })?;
-    let field = |id: &str, name: &str, required: bool, schema: Value, allowed: Option<Value>| {
-        let mut v = json!({
-            "required": required, "schema": schema, "name": name, "key": id, "fieldId": id,
-            "hasDefaultValue": false, "operations": ["set"],
-        });
-        if let Some(a) = allowed {
-            v["allowedValues"] = a;
-        }
-        v
-    };
-    let items = vec![
-        field(
-            "issuetype",
-            "Issue Type",
-            true,
-            json!({"type": "issuetype", "system": "issuetype"}),
-            Some(json!([render::issue_type(&ctx, &state, t)])),
-        ),
-        field(
-            "project",
-            "Project",
-            true,
-            json!({"type": "project", "system": "project"}),
-            Some(json!([render::project_ref(&ctx, &state, p)])),
-        ),
-        field("summary", "Summary", true, json!({"type": "string", "system": "summary"}), None),
-        field(
-            "description",
-            "Description",
-            false,
-            json!({"type": "string", "system": "description"}),
-            None,
-        ),
-        field(
-            "labels",
-            "Labels",
-            false,
-            json!({"type": "array", "items": "string", "system": "labels"}),
-            None,
-        ),
-        field("assignee", "Assignee", false, json!({"type": "user", "system": "assignee"}), None),
-        field("reporter", "Reporter", true, json!({"type": "user", "system": "reporter"}), None),
-    ];
-    meta_page(&ctx, "fields", items, &params)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {

@@ -20,23 +20,37 @@ use tokio::time::Instant;
 use crate::config::Knobs;
 use crate::state::UserIdx;
 use crate::{Flavour, Sandbox};
+use devops::DevOpsApi;
 
 mod admin;
 mod agile;
 mod auth;
 mod browse;
+mod builds;
+mod comments;
 mod connect;
+mod create_page;
+mod createmeta;
+mod devinfo;
+mod devops;
 mod featureflags;
+mod issues;
+mod links;
 mod meta;
 mod oauth;
 mod oauth1;
 mod platform;
 mod properties;
+mod read;
 mod render;
 mod search;
+mod transitions;
+mod watchers;
 mod webhooks;
+mod worklogs;
 
 pub(crate) use connect::query_string_hash;
+pub(crate) use render::SPRINT_FIELD;
 
 pub(crate) fn router(sandbox: Sandbox) -> Router {
     let cloud = sandbox.flavour().is_cloud();
@@ -51,9 +65,21 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .nest("/rest/agile/1.0", agile::routes().layer(Extension(ApiVersion(2))))
         .nest("/rest/webhooks/1.0", webhooks::admin_routes());
     if cloud {
-        rest = rest
-            .nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))))
-            .nest("/rest/featureflags/0.1", featureflags::routes());
+        rest = rest.nest("/rest/api/3", platform::routes().layer(Extension(ApiVersion(3))));
+        let apis = [
+            (DevOpsApi::FeatureFlags, featureflags::routes()),
+            (DevOpsApi::DevelopmentInfo, devinfo::routes()),
+            (DevOpsApi::Builds, builds::build_routes()),
+            (DevOpsApi::Deployments, builds::deployment_routes()),
+        ];
+        for (api, routes) in apis {
+            let sb = sandbox.clone();
+            let gate = middleware::from_fn(move |req: Request, next: Next| {
+                devops::gate(sb.clone(), api, req, next)
+            });
+            rest = rest
+                .nest(&format!("/rest/{}/{}", api.segment(), api.version()), routes.layer(gate));
+        }
     }
     let mut app = rest
         .layer(middleware::from_fn_with_state(sandbox.clone(), rest_middleware))
@@ -78,6 +104,9 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))
         // For people, like Jira's issue URLs; unauthenticated, like `/_sandbox`.
         .route("/browse/{key}", get(browse::page))
+        // Jira's prefilled create-issue page, and the form it submits.
+        .route("/secure/CreateIssueDetails!init.jspa", get(create_page::form))
+        .route("/secure/CreateIssueDetails.jspa", axum::routing::post(create_page::submit))
         .fallback(|| async { ApiError::NotFound("Not found".into()) })
         .with_state(sandbox);
     if !cloud {
@@ -87,8 +116,8 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .route("/ex/jira/{cloud_id}/{*rest}", axum::routing::any(oauth::platform_gateway))
         .route(
-            "/jira/featureflags/0.1/cloud/{cloud_id}/{*rest}",
-            axum::routing::any(oauth::featureflags_gateway),
+            "/jira/{api}/{version}/cloud/{cloud_id}/{*rest}",
+            axum::routing::any(oauth::devops_gateway),
         )
         .with_state(inner.clone())
         .merge(inner)
@@ -98,10 +127,29 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ApiVersion(pub u8);
 
-/// The authenticated caller, set by the middleware, and whether it is an app (a Connect JWT
-/// or a Cloud OAuth 2.0 token) rather than a person.
+/// The authenticated caller, set by the middleware: the user it acts as (none for anonymous
+/// calls Jira allows) and how it authenticated.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Principal(pub Option<UserIdx>, pub bool);
+pub(crate) struct Principal(pub Option<UserIdx>, pub Via);
+
+/// How a caller authenticated. Only apps (Connect JWTs, OAuth 2.0 client credentials) may call
+/// Jira Software Cloud's DevOps APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Anonymous,
+    /// Basic, a personal access token, OAuth 1.0a: a person.
+    Person,
+    /// An installed Connect app's JWT.
+    ConnectApp,
+    /// A token of OAuth 2.0 credentials: the index of the client in `State::oauth_clients`.
+    OAuthClient(usize),
+}
+
+impl Via {
+    pub fn is_app(self) -> bool {
+        matches!(self, Via::ConnectApp | Via::OAuthClient(_))
+    }
+}
 
 /// Mutable per-request machinery kept apart from the data lock: knobs, the fault RNG, the
 /// rate-limit window and failed-login counts.
@@ -112,8 +160,9 @@ pub(crate) struct Runtime {
     window_start: Option<Instant>,
     window_count: u32,
     pub login_failures: HashMap<String, u32>,
-    /// Issued OAuth 2.0 access tokens: the user they act as and when they expire.
-    pub oauth_tokens: HashMap<String, (UserIdx, Instant)>,
+    /// Issued OAuth 2.0 access tokens: the client (index in `State::oauth_clients`) and when
+    /// they expire.
+    pub oauth_tokens: HashMap<String, (usize, Instant)>,
     pub tokens_issued: u64,
     /// OAuth 1.0a request and access tokens, and seen nonces.
     pub oauth1: crate::oauth1::Tokens,
@@ -320,7 +369,7 @@ impl FromRequestParts<Sandbox> for Ctx {
         let version = parts.extensions.get::<ApiVersion>().copied().unwrap_or(ApiVersion(2));
         let principal = parts.extensions.get::<Principal>().copied();
         let user = principal.and_then(|p| p.0).ok_or(ApiError::Unauthorized)?;
-        let app = principal.is_some_and(|p| p.1);
+        let app = principal.is_some_and(|p| p.1.is_app());
         let base = base_url(sb, &parts.headers);
         let api = format!("{base}/rest/api/{}", version.0);
         Ok(Ctx { sb: sb.clone(), user, v3: version.0 == 3, base, api, app })
@@ -338,6 +387,8 @@ pub(crate) enum ApiError {
     NotFound(String),
     Status(StatusCode, String),
     Messages(StatusCode, String),
+    /// The Development Information API's `{"errorMessages": [{"message": ...}]}`.
+    ErrorMessages(StatusCode, Vec<String>),
 }
 
 impl ApiError {
@@ -376,6 +427,10 @@ impl IntoResponse for ApiError {
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, vec![m], Map::new()),
             ApiError::Status(s, m) => (s, vec![m], Map::new()),
             ApiError::Messages(s, m) => return (s, Json(json!([{"message": m}]))).into_response(),
+            ApiError::ErrorMessages(s, m) => {
+                let m: Vec<Value> = m.into_iter().map(|m| json!({"message": m})).collect();
+                return (s, Json(json!({"errorMessages": m}))).into_response();
+            }
         };
         (status, Json(json!({"errorMessages": messages, "errors": errors}))).into_response()
     }

@@ -59,15 +59,15 @@ pub(crate) async fn token(State(sb): State<Sandbox>, req: Request) -> Response {
         );
     }
     let (id, secret) = (params.get("client_id"), params.get("client_secret"));
-    let user = {
+    let found = {
         let state = sb.read();
         state
             .oauth_clients
             .iter()
-            .find(|(c, _)| Some(&c.client_id) == id && Some(&c.client_secret) == secret)
-            .map(|(_, u)| *u)
+            .position(|(c, _)| Some(&c.client_id) == id && Some(&c.client_secret) == secret)
+            .map(|i| (i, state.oauth_clients[i].0.permissions.clone()))
     };
-    let Some(user) = user else {
+    let Some((client, permissions)) = found else {
         return oauth_error(StatusCode::UNAUTHORIZED, "access_denied", "Unauthorized");
     };
     let mut rt = sb.runtime();
@@ -75,21 +75,32 @@ pub(crate) async fn token(State(sb): State<Sandbox>, req: Request) -> Response {
     let seed = format!("{}:{}:{:?}", rt.tokens_issued, id.map_or("", |s| s), Instant::now());
     let token =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(seed.as_bytes()));
-    rt.oauth_tokens.insert(token.clone(), (user, Instant::now() + TOKEN_LIFETIME));
+    rt.oauth_tokens.insert(token.clone(), (client, Instant::now() + TOKEN_LIFETIME));
+    // The scopes of the permissions the credential had when the token was issued; the
+    // permissions themselves are checked on every call, so a change applies at once.
+    let scope: Vec<&str> = ["read:jira-work", "write:jira-work"]
+        .into_iter()
+        .chain(permissions.iter().map(|p| p.scope()))
+        .collect();
     Json(json!({
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": TOKEN_LIFETIME.as_secs(),
-        "scope": "read:jira-work write:jira-work read:feature-flag:jira write:feature-flag:jira delete:feature-flag:jira",
+        "scope": scope.join(" "),
     }))
     .into_response()
 }
 
-/// The user an unexpired OAuth 2.0 access token acts as.
-pub(crate) fn token_user(sb: &Sandbox, token: &str) -> Option<usize> {
-    let rt = sb.runtime();
-    let (user, expires) = rt.oauth_tokens.get(token)?;
-    (Instant::now() < *expires).then_some(*user)
+/// The client (index in `State::oauth_clients`) of an unexpired OAuth 2.0 access token, and
+/// the user it acts as.
+pub(crate) fn token_client(sb: &Sandbox, token: &str) -> Option<(usize, usize)> {
+    let client = {
+        let rt = sb.runtime();
+        let (client, expires) = rt.oauth_tokens.get(token)?;
+        (Instant::now() < *expires).then_some(*client)?
+    };
+    let state = sb.read();
+    state.oauth_clients.get(client).map(|(_, user)| (client, *user))
 }
 
 async fn rewrite(inner: Router, cloud_id: &str, target: String, req: Request) -> Response {
@@ -127,11 +138,17 @@ pub(crate) async fn platform_gateway(
     rewrite(inner, &cloud_id, format!("/{rest}"), req).await
 }
 
-/// `/jira/featureflags/0.1/cloud/{cloudId}/bulk` → `/rest/featureflags/0.1/bulk`.
-pub(crate) async fn featureflags_gateway(
+/// `/jira/featureflags/0.1/cloud/{cloudId}/bulk` → `/rest/featureflags/0.1/bulk`, and the
+/// same for the other DevOps APIs (`devinfo/0.10`, `builds/0.1`, `deployments/0.1`).
+pub(crate) async fn devops_gateway(
     State(inner): State<Router>,
-    Path((cloud_id, rest)): Path<(String, String)>,
+    Path((api, version, cloud_id, rest)): Path<(String, String, String, String)>,
     req: Request,
 ) -> Response {
-    rewrite(inner, &cloud_id, format!("/rest/featureflags/0.1/{rest}"), req).await
+    match super::devops::DevOpsApi::from_segment(&api).filter(|a| a.version() == version) {
+        Some(a) => {
+            rewrite(inner, &cloud_id, format!("/rest/{}/{version}/{rest}", a.segment()), req).await
+        }
+        None => super::ApiError::NotFound("Not found".into()).into_response(),
+    }
 }

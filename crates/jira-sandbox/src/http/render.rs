@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Ctx;
-use crate::state::{ChangeItem, Comment, History, Issue, State, UserIdx};
+use crate::state::{ChangeItem, Comment, History, Issue, State, UserIdx, Worklog, format_duration};
 use crate::text::Body;
 use crate::time::format_jira;
 
@@ -17,13 +17,19 @@ fn avatars(base: &str, kind: &str, id: &str) -> Value {
 /// `locale`.
 pub(crate) fn user(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
     let mut v = user_details(ctx, state, u);
-    v["locale"] = json!("en_US");
+    if state.users[u].raw.is_none() {
+        v["locale"] = json!("en_US");
+    }
     v
 }
 
-/// `UserDetails`, the short form in comments, changelogs and issue fields: no `locale`.
+/// `UserDetails`, the short form in comments, changelogs and issue fields: no `locale`. A
+/// user loaded from an export is answered as the export gave it.
 pub(crate) fn user_details(ctx: &Ctx, state: &State, u: UserIdx) -> Value {
     let user = &state.users[u];
+    if let Some(raw) = &user.raw {
+        return raw.clone();
+    }
     let s = &user.spec;
     if state.flavour.is_cloud() {
         json!({
@@ -56,6 +62,9 @@ fn opt_user(ctx: &Ctx, state: &State, u: Option<UserIdx>) -> Value {
 
 pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
     let st = &state.statuses[s];
+    if let Some(raw) = &st.raw {
+        return raw.clone();
+    }
     let cat = st.category;
     json!({
         "self": format!("{}/status/{}", ctx.api, st.id),
@@ -75,6 +84,9 @@ pub(crate) fn status(ctx: &Ctx, state: &State, s: usize) -> Value {
 
 pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
     let it = &state.issue_types[t];
+    if let Some(raw) = &it.raw {
+        return raw.clone();
+    }
     json!({
         "self": format!("{}/issuetype/{}", ctx.api, it.id),
         "id": it.id.to_string(),
@@ -86,13 +98,84 @@ pub(crate) fn issue_type(ctx: &Ctx, state: &State, t: usize) -> Value {
     })
 }
 
+pub(crate) fn priority(ctx: &Ctx, state: &State, p: usize) -> Value {
+    let pr = &state.priorities[p];
+    if let Some(raw) = &pr.raw {
+        return raw.clone();
+    }
+    json!({
+        "self": format!("{}/priority/{}", ctx.api, pr.id),
+        "statusColor": pr.color,
+        "description": pr.description,
+        "iconUrl": format!("{}/images/icons/priorities/{}", ctx.base, pr.icon),
+        "name": pr.name,
+        "id": pr.id.to_string(),
+    })
+}
+
+/// A `Worklog`; the comment (ADF on v3, a string on v2) only when there is one.
+pub(crate) fn worklog(ctx: &Ctx, state: &State, issue: &Issue, w: &Worklog) -> Value {
+    let mut v = json!({
+        "self": format!("{}/issue/{}/worklog/{}", ctx.api, issue.id, w.id),
+        "author": user_details(ctx, state, w.author),
+        "updateAuthor": user_details(ctx, state, w.update_author),
+        "created": format_jira(w.created),
+        "updated": format_jira(w.updated),
+        "started": format_jira(w.started),
+        "timeSpent": format_duration(w.time_spent),
+        "timeSpentSeconds": w.time_spent,
+        "id": w.id.to_string(),
+        "issueId": issue.id.to_string(),
+    });
+    if let Some(c) = &w.comment {
+        v["comment"] = body(ctx, c);
+    }
+    v
+}
+
+/// The `timetracking` field: only the parts that are set.
+fn time_tracking(i: &Issue, spent: u64) -> Value {
+    let mut v = Map::new();
+    let parts = [
+        ("originalEstimate", i.original_estimate),
+        ("remainingEstimate", i.remaining_estimate),
+        ("timeSpent", (spent > 0).then_some(spent)),
+    ];
+    for (name, secs) in parts {
+        if let Some(secs) = secs {
+            v.insert(name.into(), json!(format_duration(secs)));
+            v.insert(format!("{name}Seconds"), json!(secs));
+        }
+    }
+    Value::Object(v)
+}
+
 pub(crate) fn resolution(ctx: &Ctx, state: &State, r: usize) -> Value {
     let res = &state.resolutions[r];
+    if let Some(raw) = &res.raw {
+        return raw.clone();
+    }
     json!({
         "self": format!("{}/resolution/{}", ctx.api, res.id),
         "id": res.id.to_string(),
         "description": res.description,
         "name": res.name,
+    })
+}
+
+/// A project version (fix version); one from an export as it came.
+pub(crate) fn version(ctx: &Ctx, state: &State, v: usize) -> Value {
+    let ver = &state.versions[v];
+    if let Some(raw) = &ver.raw {
+        return raw.clone();
+    }
+    json!({
+        "self": format!("{}/version/{}", ctx.api, ver.id),
+        "id": ver.id.to_string(),
+        "name": ver.name,
+        "archived": false,
+        "released": ver.released,
+        "projectId": state.projects[ver.project].id,
     })
 }
 
@@ -117,7 +200,11 @@ pub(crate) fn project_full(ctx: &Ctx, state: &State, p: usize) -> Value {
     m.insert("description".into(), json!(""));
     m.insert("lead".into(), user(ctx, state, pr.lead));
     m.insert("components".into(), json!([]));
-    m.insert("versions".into(), json!([]));
+    let versions: Vec<Value> = (0..state.versions.len())
+        .filter(|&v| state.versions[v].project == p)
+        .map(|v| version(ctx, state, v))
+        .collect();
+    m.insert("versions".into(), Value::Array(versions));
     m.insert("assigneeType".into(), json!("UNASSIGNED"));
     m.insert("archived".into(), json!(false));
     m.insert("style".into(), json!("classic"));
@@ -139,7 +226,7 @@ pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> V
         "id": c.id.to_string(),
         "author": user_details(ctx, state, c.author),
         "body": body(ctx, &c.body),
-        "updateAuthor": user_details(ctx, state, c.author),
+        "updateAuthor": user_details(ctx, state, c.update_author),
         "created": format_jira(c.created),
         "updated": format_jira(c.updated),
     });
@@ -152,14 +239,16 @@ pub(crate) fn comment(ctx: &Ctx, state: &State, issue: &Issue, c: &Comment) -> V
 fn change_item(state: &State, item: &ChangeItem) -> Value {
     let mut v = json!({
         "field": item.field,
-        "fieldtype": "jira",
+        "fieldtype": item.field_type.as_deref().unwrap_or("jira"),
         "from": item.from,
         "fromString": item.from_string,
         "to": item.to,
         "toString": item.to_string,
     });
-    if state.flavour.is_cloud() {
-        v["fieldId"] = json!(field_id(&item.field));
+    match &item.field_id {
+        Some(id) => v["fieldId"] = json!(id),
+        None if state.flavour.is_cloud() => v["fieldId"] = json!(field_id(&item.field)),
+        None => {}
     }
     v
 }
@@ -213,6 +302,13 @@ const NAVIGABLE: &[&str] = &[
     "issuelinks",
     "subtasks",
     "security",
+    "priority",
+    "watches",
+    "timespent",
+    "timeestimate",
+    "timeoriginalestimate",
+    "fixVersions",
+    "parent",
     SPRINT_FIELD,
 ];
 
@@ -324,6 +420,16 @@ impl FieldSel {
         self.all || (self.navigable && NAVIGABLE.contains(&f)) || self.names.iter().any(|n| n == f)
     }
 
+    /// Whether to answer field `f` of an export: custom and other fields count as navigable,
+    /// except the few Jira leaves out of `*navigable`.
+    pub fn wants_raw(&self, f: &str) -> bool {
+        const NOT_NAVIGABLE: &[&str] = &["comment", "worklog", "timetracking", "attachment"];
+        self.wants(f)
+            || (self.navigable
+                && !NOT_NAVIGABLE.contains(&f)
+                && !self.excluded.iter().any(|x| x == f))
+    }
+
     /// Whether nothing but `id` was asked for (Cloud's search then returns bare ids).
     pub fn only_id(&self) -> bool {
         !self.all && !self.navigable && self.names.iter().all(|n| n == "id")
@@ -341,8 +447,18 @@ pub(crate) fn issue(
 ) -> Value {
     let i = &state.issues[idx];
     let mut f = Map::new();
+    // An imported issue answers its export's fields, except those changed since (and the
+    // description, comments and worklogs, which always come from the model).
+    let raw = i.raw_fields.as_ref();
+    let from_model = |name: &str| {
+        raw.is_none_or(|r| {
+            ["description", "comment", "worklog"].contains(&name)
+                || i.touched.contains(name)
+                || !r.contains_key(name)
+        })
+    };
     let mut put = |name: &str, v: &dyn Fn() -> Value| {
-        if sel.wants(name) {
+        if sel.wants(name) && from_model(name) {
             f.insert(name.to_owned(), v());
         }
     };
@@ -359,9 +475,48 @@ pub(crate) fn issue(
     put("updated", &|| json!(format_jira(i.updated)));
     put("project", &|| project_ref(ctx, state, i.project));
     put("issuetype", &|| issue_type(ctx, state, i.issue_type));
+    put("priority", &|| i.priority.map_or(Value::Null, |p| priority(ctx, state, p)));
+    let spent: u64 = i.worklogs.iter().map(|w| w.time_spent).sum();
+    let secs = |s: Option<u64>| s.map_or(Value::Null, |s| json!(s));
+    put("timespent", &|| secs((spent > 0).then_some(spent)));
+    put("timeestimate", &|| secs(i.remaining_estimate));
+    put("timeoriginalestimate", &|| secs(i.original_estimate));
+    put("timetracking", &|| time_tracking(i, spent));
+    put("worklog", &|| {
+        // Jira embeds the first 20 and says how many there are.
+        let shown: Vec<Value> =
+            i.worklogs.iter().take(20).map(|w| worklog(ctx, state, i, w)).collect();
+        json!({"startAt": 0, "maxResults": 20, "total": i.worklogs.len(), "worklogs": shown})
+    });
+    put("watches", &|| {
+        json!({
+            "self": format!("{}/issue/{}/watchers", ctx.api, i.key),
+            "watchCount": i.watchers.len(),
+            "isWatching": i.watchers.contains(&ctx.user),
+        })
+    });
+    put("fixVersions", &|| i.fix_versions.iter().map(|&v| version(ctx, state, v)).collect());
+    if let Some(parent) = &i.parent {
+        put("parent", &|| match state.find_issue(parent) {
+            Some(p) => {
+                let pi = &state.issues[p];
+                json!({
+                    "id": pi.id.to_string(), "key": pi.key,
+                    "self": format!("{}/issue/{}", ctx.api, pi.id),
+                    "fields": {
+                        "summary": pi.summary,
+                        "status": status(ctx, state, pi.status),
+                        "priority": pi.priority.map_or(Value::Null, |x| priority(ctx, state, x)),
+                        "issuetype": issue_type(ctx, state, pi.issue_type),
+                    },
+                })
+            }
+            None => json!({"key": parent}),
+        });
+    }
     put("issuelinks", &|| json!([]));
     put("subtasks", &|| json!([]));
-    put(SPRINT_FIELD, &|| {
+    put(&state.sprint_field, &|| {
         if i.sprints.is_empty() {
             Value::Null
         } else {
@@ -380,6 +535,11 @@ pub(crate) fn issue(
             "startAt": 0,
         })
     });
+    for (name, value) in raw.into_iter().flatten() {
+        if !f.contains_key(name) && sel.wants_raw(name) && !from_model(name) {
+            f.insert(name.clone(), value.clone());
+        }
+    }
     let mut v = json!({
         "expand": "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
         "id": i.id.to_string(),

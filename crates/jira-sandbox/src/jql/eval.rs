@@ -18,7 +18,7 @@ pub(crate) struct Caller {
     pub now: i64,
 }
 
-type Matcher = Box<dyn Fn(&State, &Issue) -> bool + Send + Sync>;
+pub(super) type Matcher = Box<dyn Fn(&State, &Issue) -> bool + Send + Sync>;
 type Comparator = Box<dyn Fn(&State, &Issue, &Issue) -> Ordering + Send + Sync>;
 
 pub(crate) struct Compiled {
@@ -99,6 +99,11 @@ enum Field {
     Summary,
     Description,
     Text,
+    Priority,
+    Sprint,
+    FixVersion,
+    Parent,
+    EpicLink,
 }
 
 fn field(name: &str) -> Result<Field, JqlError> {
@@ -117,15 +122,20 @@ fn field(name: &str) -> Result<Field, JqlError> {
         "summary" => Field::Summary,
         "description" => Field::Description,
         "text" => Field::Text,
+        "priority" => Field::Priority,
+        "sprint" => Field::Sprint,
+        "fixversion" => Field::FixVersion,
+        "parent" => Field::Parent,
+        "epic link" => Field::EpicLink,
         _ => return Err(no_such_field(name)),
     })
 }
 
-fn no_such_field(name: &str) -> JqlError {
+pub(super) fn no_such_field(name: &str) -> JqlError {
     JqlError(format!("Field '{name}' does not exist or you do not have permission to view it."))
 }
 
-fn unsupported(op: Op, name: &str) -> JqlError {
+pub(super) fn unsupported(op: Op, name: &str) -> JqlError {
     JqlError(format!("The operator '{}' is not supported by the '{name}' field.", op.symbol()))
 }
 
@@ -152,7 +162,15 @@ fn expr(e: &Expr, state: &State, caller: Caller) -> Result<Matcher, JqlError> {
 }
 
 fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError> {
-    let f = field(&c.field)?;
+    // Indexed issue properties: by path, or (after the built-in fields) by alias.
+    if c.field.starts_with("issue.property[") {
+        return super::property::clause(c, state, caller)
+            .unwrap_or_else(|| Err(no_such_field(&c.field)));
+    }
+    let f = match field(&c.field) {
+        Ok(f) => f,
+        Err(e) => return super::property::clause(c, state, caller).unwrap_or(Err(e)),
+    };
     let name = c.field.as_str();
     // `= EMPTY` and `!= EMPTY` are spellings of IS and IS NOT.
     let op = match (c.op, &c.operand) {
@@ -245,6 +263,65 @@ fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError
             let negate = matches!(op, Op::Ne | Op::NotIn);
             Ok(Box::new(move |_s, i| targets.contains(&i.id) != negate))
         }
+        Field::Sprint | Field::FixVersion => {
+            if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
+                return Err(unsupported(op, name));
+            }
+            let mut want_empty = false;
+            let mut targets: Vec<usize> = Vec::new();
+            for o in operands(&c.operand) {
+                match o {
+                    Operand::Empty => want_empty = true,
+                    o => targets.extend(multi_targets(f, o, state, name)?),
+                }
+            }
+            let negate = matches!(op, Op::Ne | Op::NotIn);
+            Ok(Box::new(move |_s, i| {
+                let values = if f == Field::Sprint { &i.sprints } else { &i.fix_versions };
+                if values.is_empty() {
+                    return want_empty && !negate;
+                }
+                values.iter().any(|v| targets.contains(v)) != negate
+            }))
+        }
+        Field::Parent | Field::EpicLink => {
+            if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
+                return Err(unsupported(op, name));
+            }
+            // Every key an operand's issue has had (a moved issue answers to its old keys).
+            let mut targets: Vec<String> = Vec::new();
+            for o in operands(&c.operand) {
+                let text = operand_text(o, name)?;
+                match state.find_issue(&text) {
+                    Some(idx) => {
+                        let issue = &state.issues[idx];
+                        targets.push(issue.key.to_ascii_uppercase());
+                        targets.extend(issue.previous_keys.iter().map(|k| k.to_ascii_uppercase()));
+                    }
+                    None => {
+                        return Err(JqlError(format!(
+                            "An issue with key '{text}' does not exist for field '{name}'."
+                        )));
+                    }
+                }
+            }
+            let negate = matches!(op, Op::Ne | Op::NotIn);
+            Ok(Box::new(move |s, i| {
+                let linked = match f {
+                    Field::Parent => i.parent.as_deref(),
+                    // On Data Center the Epic Link field; on Cloud an epic is the parent.
+                    _ => i.epic_link.as_deref().or_else(|| {
+                        let p = i.parent.as_deref()?;
+                        let pi = s.find_issue(p)?;
+                        (s.issue_types[s.issues[pi].issue_type].hierarchy_level == 1).then_some(p)
+                    }),
+                };
+                match linked {
+                    None => false,
+                    Some(k) => targets.contains(&k.to_ascii_uppercase()) != negate,
+                }
+            }))
+        }
         Field::Labels => {
             if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
                 return Err(unsupported(op, name));
@@ -270,10 +347,10 @@ fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError
             if !matches!(op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
                 return Err(unsupported(op, name));
             }
-            let targets = operands(&c.operand)
-                .iter()
-                .map(|o| discrete_target(f, o, state, caller, name))
-                .collect::<Result<Vec<Option<usize>>, _>>()?;
+            let mut targets: Vec<Option<usize>> = Vec::new();
+            for o in operands(&c.operand) {
+                targets.extend(discrete_target(f, o, state, caller, name)?);
+            }
             let negate = matches!(op, Op::Ne | Op::NotIn);
             Ok(Box::new(move |s, i| match discrete_value(f, s, i) {
                 // Negative operators never match an empty field, as in Jira.
@@ -284,7 +361,7 @@ fn clause(c: &Clause, state: &State, caller: Caller) -> Result<Matcher, JqlError
     }
 }
 
-fn operands(o: &Operand) -> Vec<&Operand> {
+pub(super) fn operands(o: &Operand) -> Vec<&Operand> {
     match o {
         Operand::List(items) => items.iter().collect(),
         o => vec![o],
@@ -298,9 +375,9 @@ fn single<T: Copy>(values: &[T], op: Op, name: &str) -> Result<T, JqlError> {
     }
 }
 
-type CmpFn = fn(Ordering) -> bool;
+pub(super) type CmpFn = fn(Ordering) -> bool;
 
-fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
+pub(super) fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
     Ok(Some(match op {
         Op::Lt => |o| o == Ordering::Less,
         Op::Le => |o| o != Ordering::Greater,
@@ -311,7 +388,7 @@ fn comparison(op: Op, name: &str) -> Result<Option<CmpFn>, JqlError> {
     }))
 }
 
-fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
+pub(super) fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
     match o {
         Operand::Word(s) | Operand::Quoted(s) => Ok(s.clone()),
         Operand::Function(f, _) => Err(JqlError(format!("Unable to find JQL function '{f}()'."))),
@@ -321,7 +398,7 @@ fn operand_text(o: &Operand, name: &str) -> Result<String, JqlError> {
     }
 }
 
-fn date_value(o: &Operand, name: &str, caller: Caller) -> Result<i64, JqlError> {
+pub(super) fn date_value(o: &Operand, name: &str, caller: Caller) -> Result<i64, JqlError> {
     let text = match o {
         Operand::Function(f, args) => {
             let base = match f.to_ascii_lowercase().as_str() {
@@ -376,8 +453,45 @@ fn discrete_value(f: Field, s: &State, i: &Issue) -> Option<usize> {
         Field::Assignee => i.assignee,
         Field::IssueType => Some(i.issue_type),
         Field::Resolution => i.resolution,
+        Field::Priority => i.priority,
         _ => None,
     }
+}
+
+/// Sprints or versions an operand names: by id or name, or a function's list
+/// (`openSprints()`, `closedSprints()`, `futureSprints()`).
+fn multi_targets(f: Field, o: &Operand, state: &State, name: &str) -> Result<Vec<usize>, JqlError> {
+    use crate::state::SprintState;
+    if let Operand::Function(func, _) = o {
+        let wanted = match (f, func.to_ascii_lowercase().as_str()) {
+            (Field::Sprint, "opensprints") => [SprintState::Active, SprintState::Future].as_slice(),
+            (Field::Sprint, "closedsprints") => [SprintState::Closed].as_slice(),
+            (Field::Sprint, "futuresprints") => [SprintState::Future].as_slice(),
+            _ => return Err(JqlError(format!("Unable to find JQL function '{func}()'."))),
+        };
+        return Ok((0..state.sprints.len())
+            .filter(|&s| wanted.contains(&state.sprints[s].state))
+            .collect());
+    }
+    let text = operand_text(o, name)?;
+    let found: Vec<usize> = match f {
+        Field::Sprint => (0..state.sprints.len())
+            .filter(|&s| {
+                state.sprints[s].id.to_string() == text
+                    || state.sprints[s].name.eq_ignore_ascii_case(&text)
+            })
+            .collect(),
+        _ => (0..state.versions.len())
+            .filter(|&v| {
+                state.versions[v].id.to_string() == text
+                    || state.versions[v].name.eq_ignore_ascii_case(&text)
+            })
+            .collect(),
+    };
+    if found.is_empty() {
+        return Err(no_such_value(&text, name));
+    }
+    Ok(found)
 }
 
 fn discrete_target(
@@ -386,28 +500,50 @@ fn discrete_target(
     state: &State,
     caller: Caller,
     name: &str,
-) -> Result<Option<usize>, JqlError> {
+) -> Result<Vec<Option<usize>>, JqlError> {
     if matches!(o, Operand::Empty) {
-        return Ok(None);
+        return Ok(vec![None]);
     }
     if let Operand::Function(func, _) = o {
-        if func.eq_ignore_ascii_case("currentUser")
-            && matches!(f, Field::Reporter | Field::Assignee)
-        {
-            return Ok(Some(caller.user));
-        }
-        return Err(JqlError(format!("Unable to find JQL function '{func}()'.")));
+        let types = |sub: bool| -> Vec<Option<usize>> {
+            (0..state.issue_types.len())
+                .filter(|&t| state.issue_types[t].subtask == sub)
+                .map(Some)
+                .collect()
+        };
+        return match (f, func.to_ascii_lowercase().as_str()) {
+            (Field::Reporter | Field::Assignee, "currentuser") => Ok(vec![Some(caller.user)]),
+            (Field::IssueType, "subtaskissuetypes") => Ok(types(true)),
+            (Field::IssueType, "standardissuetypes") => Ok(types(false)),
+            _ => Err(JqlError(format!("Unable to find JQL function '{func}()'."))),
+        };
     }
     let text = operand_text(o, name)?;
+    // Statuses, issue types and priorities that share a name are all meant by it.
+    let named =
+        |entries: &mut dyn Iterator<Item = (u64, &str)>| -> Result<Vec<Option<usize>>, JqlError> {
+            let hits: Vec<Option<usize>> = entries
+                .enumerate()
+                .filter(|(_, (id, n))| n.eq_ignore_ascii_case(&text) || id.to_string() == text)
+                .map(|(i, _)| Some(i))
+                .collect();
+            if hits.is_empty() { Err(no_such_value(&text, name)) } else { Ok(hits) }
+        };
+    match f {
+        Field::Status => return named(&mut state.statuses.iter().map(|s| (s.id, s.name.as_str()))),
+        Field::IssueType => {
+            return named(&mut state.issue_types.iter().map(|t| (t.id, t.name.as_str())));
+        }
+        Field::Priority => {
+            return named(&mut state.priorities.iter().map(|p| (p.id, p.name.as_str())));
+        }
+        _ => {}
+    }
     let found = match f {
         Field::Project => state
             .find_project(&text)
             .or_else(|| state.projects.iter().position(|p| p.name.eq_ignore_ascii_case(&text)))
             .filter(|&p| state.can_browse(caller.user, p)),
-        Field::Status => state
-            .statuses
-            .iter()
-            .position(|s| s.name.eq_ignore_ascii_case(&text) || s.id.to_string() == text),
         Field::StatusCategory => {
             use crate::config::StatusCategory as C;
             [C::New, C::Indeterminate, C::Done]
@@ -420,19 +556,15 @@ fn discrete_target(
                 .map(|c| c.id() as usize)
         }
         Field::Reporter | Field::Assignee => state.find_user(&text),
-        Field::IssueType => state
-            .issue_types
-            .iter()
-            .position(|t| t.name.eq_ignore_ascii_case(&text) || t.id.to_string() == text),
         Field::Resolution => {
             if text.eq_ignore_ascii_case("unresolved") {
-                return Ok(None);
+                return Ok(vec![None]);
             }
             state.resolution_by_name_or_id(&text)
         }
         _ => None,
     };
-    found.map(Some).ok_or_else(|| no_such_value(&text, name))
+    found.map(|f| vec![Some(f)]).ok_or_else(|| no_such_value(&text, name))
 }
 
 fn emptiness(f: Field) -> Matcher {
@@ -440,6 +572,17 @@ fn emptiness(f: Field) -> Matcher {
         Field::Labels => Box::new(|_s, i| i.labels.is_empty()),
         Field::Reporter => Box::new(|_s, i| i.reporter.is_none()),
         Field::Assignee => Box::new(|_s, i| i.assignee.is_none()),
+        Field::Priority => Box::new(|_s, i| i.priority.is_none()),
+        Field::Sprint => Box::new(|_s, i| i.sprints.is_empty()),
+        Field::FixVersion => Box::new(|_s, i| i.fix_versions.is_empty()),
+        Field::Parent => Box::new(|_s, i| i.parent.is_none()),
+        Field::EpicLink => Box::new(|s, i| {
+            i.epic_link.is_none()
+                && i.parent
+                    .as_deref()
+                    .and_then(|p| s.find_issue(p))
+                    .is_none_or(|p| s.issue_types[s.issues[p].issue_type].hierarchy_level != 1)
+        }),
         Field::Resolution => Box::new(|_s, i| i.resolution.is_none()),
         Field::Description => Box::new(|_s, i| {
             i.description.as_ref().is_none_or(|d| d.plain_text().trim().is_empty())
@@ -450,13 +593,13 @@ fn emptiness(f: Field) -> Matcher {
 
 /// Jira's text search, approximated: every term must occur as a whole word (case-insensitive),
 /// a trailing `*` makes a term a prefix, and a query wrapped in double quotes is a phrase.
-struct TextQuery {
+pub(super) struct TextQuery {
     phrase: Option<String>,
     terms: Vec<(String, bool)>,
 }
 
 impl TextQuery {
-    fn new(q: &str) -> Option<TextQuery> {
+    pub(super) fn new(q: &str) -> Option<TextQuery> {
         let trimmed = q.trim();
         if trimmed.len() >= 2 && trimmed.starts_with('"') && trimmed.ends_with('"') {
             let phrase = trimmed[1..trimmed.len() - 1].trim().to_lowercase();
@@ -474,7 +617,7 @@ impl TextQuery {
         (!terms.is_empty()).then_some(TextQuery { phrase: None, terms })
     }
 
-    fn matches(&self, text: &str) -> bool {
+    pub(super) fn matches(&self, text: &str) -> bool {
         let lower = text.to_lowercase();
         if let Some(p) = &self.phrase {
             return lower.contains(p.as_str());
@@ -505,7 +648,7 @@ fn comparator(name: &str, descending: bool) -> Result<Comparator, JqlError> {
             s.statuses[a.status].category.id().cmp(&s.statuses[b.status].category.id())
         }),
         Field::IssueType => Box::new(|s, a, b| {
-            s.issue_types[a.issue_type].name.cmp(s.issue_types[b.issue_type].name)
+            s.issue_types[a.issue_type].name.cmp(&s.issue_types[b.issue_type].name)
         }),
         Field::Summary => Box::new(|_s, a, b| a.summary.cmp(&b.summary)),
         Field::Assignee | Field::Reporter => Box::new(move |s, a, b| {
@@ -522,6 +665,17 @@ fn comparator(name: &str, descending: bool) -> Result<Comparator, JqlError> {
             }
         }),
         Field::Resolution => Box::new(|_s, a, b| a.resolution.cmp(&b.resolution)),
+        // Ascending is the lowest priority first (the registry lists the highest first).
+        Field::Priority => Box::new(|_s, a, b| b.priority.cmp(&a.priority)),
+        Field::Sprint => Box::new(|s, a, b| {
+            let id = |i: &Issue| i.sprints.last().map(|&x| s.sprints[x].id);
+            id(a).cmp(&id(b))
+        }),
+        Field::FixVersion => {
+            Box::new(|_s, a, b| a.fix_versions.first().cmp(&b.fix_versions.first()))
+        }
+        Field::Parent => Box::new(|_s, a, b| a.parent.cmp(&b.parent)),
+        Field::EpicLink => Box::new(|_s, a, b| a.epic_link.cmp(&b.epic_link)),
         Field::Labels | Field::Text | Field::Description => {
             return Err(JqlError(format!("Field '{name}' does not support sorting.")));
         }

@@ -6,6 +6,7 @@
 //! `eval`.
 
 mod eval;
+mod property;
 #[cfg(test)]
 mod tests;
 
@@ -594,8 +595,11 @@ impl Parser {
     }
 
     fn list(&mut self) -> Result<Operand, JqlError> {
+        // A function returning a list: `sprint in openSprints()`.
+        if matches!(self.peek(), Tok::Word(_)) && self.peek_at(1) == &Tok::LParen {
+            return Ok(Operand::List(vec![self.operand()?]));
+        }
         if self.peek() != &Tok::LParen {
-            // `IN currentUser()`-style functions returning lists are not supported.
             return Err(self.unexpected("Expecting '(' but got"));
         }
         self.pos += 1;

@@ -2,7 +2,7 @@
 
 use super::{Caller, compile, parse};
 use crate::config::{SandboxConfig, UserSpec};
-use crate::state::{NewIssue, State};
+use crate::state::{Board, BoardKind, NewIssue, Sprint, SprintState, State, Version};
 use crate::text::Body;
 
 /// Parses `input`; `expected` is "ok" or a fragment of the error message.
@@ -41,6 +41,8 @@ fn parses() {
         ("labels is foo", "Expecting 'EMPTY' or 'NULL'"),
         ("project in DEMO", "Expecting '(' but got 'DEMO'"),
         ("project = DEMO ORDER created", "Expecting 'by'"),
+        ("sprint in openSprints() and issuetype in subTaskIssueTypes()", "ok"),
+        ("\"Epic Link\" = DEMO-1", "ok"),
     ];
     for (input, expected) in cases {
         check_parse(input, expected);
@@ -70,6 +72,7 @@ fn world() -> State {
                 labels: labels.iter().map(|l| (*l).to_owned()).collect(),
                 reporter: Some(0),
                 assignee: *assignee,
+                priority: None,
             },
             0,
             *created,
@@ -77,6 +80,37 @@ fn world() -> State {
     }
     let done = s.status_in_project(0, "Done");
     s.apply_status(2, done, Some(0), Some(0), t + 10_800_000);
+    // SAND-3 is an epic with SAND-1 in it; SAND-2 a sub-task of SAND-1, in High.
+    s.issues[2].issue_type = 0;
+    s.issues[0].parent = Some("SAND-3".into());
+    s.issues[1].issue_type = 4;
+    s.issues[1].parent = Some("SAND-1".into());
+    s.issues[1].priority = Some(1);
+    // A closed sprint held SAND-1, which carried over into the active one with SAND-2.
+    s.boards.push(Board { id: 7, name: "SAND board".into(), kind: BoardKind::Scrum, project: 0 });
+    let sprint = |id, name: &str, state| Sprint {
+        id,
+        board: 0,
+        number: id,
+        name: name.into(),
+        state,
+        start: None,
+        end: None,
+        complete: None,
+        goal: String::new(),
+    };
+    s.sprints.push(sprint(1, "Sprint 1", SprintState::Closed));
+    s.sprints.push(sprint(2, "Sprint 2", SprintState::Active));
+    s.issues[0].sprints = vec![0, 1];
+    s.issues[1].sprints = vec![1];
+    s.versions.push(Version {
+        id: 10500,
+        name: "1.0".into(),
+        project: 0,
+        released: true,
+        raw: None,
+    });
+    s.issues[2].fix_versions = vec![0];
     s
 }
 
@@ -128,7 +162,28 @@ fn evaluates() {
         (0, "assignee is EMPTY", "SAND-2"),
         (0, "assignee in (EMPTY, bob) order by key", "SAND-2 SAND-3"),
         (0, "reporter = \"admin@sandbox.test\" order by key", "SAND-1 SAND-2 SAND-3"),
-        (0, "issuetype = Task order by key", "SAND-1 SAND-2 SAND-3"),
+        (0, "issuetype = Task order by key", "SAND-1"),
+        (0, "issuetype in subTaskIssueTypes()", "SAND-2"),
+        (0, "issuetype in standardIssueTypes() order by key", "SAND-1 SAND-3"),
+        (0, "type = Epic", "SAND-3"),
+        (0, "priority = High", "SAND-2"),
+        (0, "priority in (Medium, 1) order by key", "SAND-1 SAND-3"),
+        (0, "project = SAND order by priority desc, key", "SAND-2 SAND-1 SAND-3"),
+        (0, "sprint = 2 order by key", "SAND-1 SAND-2"),
+        (0, "sprint = \"Sprint 1\"", "SAND-1"),
+        (0, "sprint in openSprints() order by key", "SAND-1 SAND-2"),
+        (0, "sprint in closedSprints()", "SAND-1"),
+        (0, "sprint is EMPTY", "SAND-3"),
+        (0, "sprint != 1 order by key", "SAND-2"),
+        (0, "fixVersion = \"1.0\"", "SAND-3"),
+        (0, "fixVersion is empty order by key", "SAND-1 SAND-2"),
+        (0, "parent = SAND-1", "SAND-2"),
+        (0, "parent in (SAND-3, SAND-1) order by key", "SAND-1 SAND-2"),
+        (0, "\"Epic Link\" = SAND-3", "SAND-1"),
+        (0, "\"epic link\" is empty order by key", "SAND-2 SAND-3"),
+        (0, "sprint = 99", "!The value '99' does not exist for the field 'sprint'."),
+        (0, "sprint in upcomingSprints()", "!Unable to find JQL function 'upcomingSprints()'."),
+        (0, "parent = SAND-99", "!An issue with key 'SAND-99' does not exist for field 'parent'."),
         (0, "resolution = Unresolved order by key", "SAND-1 SAND-2"),
         (0, "resolution = Done", "SAND-3"),
         (0, "created >= 1706698800000 order by key", "SAND-2 SAND-3"),
@@ -159,7 +214,7 @@ fn evaluates() {
         (0, "project = NOPE", "!The value 'NOPE' does not exist for the field 'project'."),
         (0, "status = Sleeping", "!The value 'Sleeping' does not exist for the field 'status'."),
         (0, "key = SAND-99", "!An issue with key 'SAND-99' does not exist for field 'key'."),
-        (0, "priority = High", "!Field 'priority' does not exist"),
+        (0, "colour = red", "!Field 'colour' does not exist"),
         (0, "status > Done", "!The operator '>' is not supported by the 'status' field."),
         (0, "summary = login", "!The operator '=' is not supported by the 'summary' field."),
         (0, "project ~ SAND", "!The operator '~' is not supported by the 'project' field."),

@@ -44,7 +44,7 @@ async fn the_issue_page_shows_its_flags_escaped() {
     let key = srv.create(3, "<script>alert('x')</script> & co").await;
     let other = srv.create(3, "Another").await;
     let r = srv
-        .post(
+        .app_post(
             "/rest/featureflags/0.1/bulk",
             json!({"flags": [checkout_flag("checkout", &[&key]), flag("second", 1, &[&key, &other]),
                              flag("elsewhere", 1, &[&other])]}),
@@ -116,8 +116,11 @@ async fn the_development_json_holds_the_same() {
     let key = srv.create(3, "Both").await;
     srv.put(&format!("/rest/api/3/issue/{key}"), json!({"fields": {"assignee": {"accountId": srv.get("/rest/api/3/myself").await.body["accountId"]}}}))
         .await;
-    srv.post("/rest/featureflags/0.1/bulk", json!({"flags": [checkout_flag("checkout", &[&key])]}))
-        .await;
+    srv.app_post(
+        "/rest/featureflags/0.1/bulk",
+        json!({"flags": [checkout_flag("checkout", &[&key])]}),
+    )
+    .await;
     let link = json!({"globalId": "g", "object": {"url": "https://tether.test/x", "title": "x", "status": {"resolved": true}}});
     srv.post(&format!("/rest/api/3/issue/{key}/remotelink"), link).await;
 
@@ -148,6 +151,9 @@ async fn the_development_json_holds_the_same() {
                 "title": "x", "url": "https://tether.test/x", "summary": null, "resolved": true,
                 "icon": null, "status_icon": null,
             }],
+            "builds": [], "deployments": [],
+            "code": {"branches": 0, "commits": 0, "pull_requests": 0, "pull_request_status": null,
+                     "last_updated": null, "repositories": []},
         })
     );
     assert!(link_id.is_u64(), "{link_id}");

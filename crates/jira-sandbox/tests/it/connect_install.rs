@@ -190,6 +190,21 @@ async fn install_sign_uninstall() {
     let r = send_flag(secret.clone()).await.unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     assert_eq!(srv.sandbox.feature_flags().len(), 1);
+    // Its descriptor declares no build provider: the Builds API refuses it (403).
+    let token = jwt("dev.tether.app", &secret, "POST", "/rest/builds/0.1/bulk", "", 60);
+    let r = reqwest::Client::new()
+        .post(format!("{}/rest/builds/0.1/bulk", srv.base))
+        .header("Authorization", format!("JWT {token}"))
+        .json(&json!({"builds": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body[0]["message"],
+        "The app dev.tether.app does not define the jiraBuildInfoProvider module."
+    );
 
     // Reinstalling keeps the clientKey and rotates the secret.
     let r = install(&srv, &format!("{}/atlassian-connect.json", app.base)).await;

@@ -33,7 +33,7 @@ fn flags_error(r: &support::Resp) -> String {
 }
 
 async fn submit(srv: &support::Server, body: Value) -> support::Resp {
-    srv.post("/rest/featureflags/0.1/bulk", body).await
+    srv.app_post("/rest/featureflags/0.1/bulk", body).await
 }
 
 #[tokio::test]
@@ -47,15 +47,15 @@ async fn accepts_stores_and_gets() {
         r.body,
         json!({"acceptedFeatureFlags": ["f1"], "failedFeatureFlags": {}, "unknownIssueKeys": []})
     );
-    let r = srv.get("/rest/featureflags/0.1/flag/f1").await;
+    let r = srv.app_get("/rest/featureflags/0.1/flag/f1").await;
     assert_eq!(r.body["key"], "f1-key");
     let stored = srv.sandbox.feature_flag("f1").unwrap();
     assert_eq!(stored.issue_keys, std::slice::from_ref(&key));
     assert_eq!(stored.properties.get("site").map(String::as_str), Some("a"));
     assert_eq!(srv.get("/_sandbox/feature-flags").await.body[0]["id"], "f1");
 
-    assert_eq!(srv.delete("/rest/featureflags/0.1/flag/f1").await.status, StatusCode::ACCEPTED);
-    assert_eq!(srv.get("/rest/featureflags/0.1/flag/f1").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(srv.app_delete("/rest/featureflags/0.1/flag/f1").await.status, StatusCode::ACCEPTED);
+    assert_eq!(srv.app_get("/rest/featureflags/0.1/flag/f1").await.status, StatusCode::NOT_FOUND);
     // Associations are the newer way to link issues.
     let mut f = flag("f2", 1, &[]);
     f.as_object_mut().unwrap().remove("issueKeys");
@@ -96,10 +96,10 @@ async fn request_level_validation() {
     let r = submit(&srv, json!({"flags": [flag("a", 1, &[&key])]})).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(flags_error(&r).contains("Submit fewer"), "{:?}", r.body);
-    let r = srv.delete("/rest/featureflags/0.1/bulkByProperties").await;
+    let r = srv.app_delete("/rest/featureflags/0.1/bulkByProperties").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(flags_error(&r).contains("At least one property"), "{:?}", r.body);
-    let r = srv.get("/rest/featureflags/0.1/flag/nope").await;
+    let r = srv.app_get("/rest/featureflags/0.1/flag/nope").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(flags_error(&r).contains("nope"), "{:?}", r.body);
 }
@@ -219,13 +219,13 @@ async fn sequence_ids_unknown_keys_and_properties() {
         json!({"flags": [flag("p2", 1, &[k])], "properties": {"account": "a", "env": "y"}}),
     )
     .await;
-    let r = srv.delete("/rest/featureflags/0.1/bulkByProperties").await;
+    let r = srv.app_delete("/rest/featureflags/0.1/bulkByProperties").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = srv.delete("/rest/featureflags/0.1/bulkByProperties?account=a&env=x").await;
+    let r = srv.app_delete("/rest/featureflags/0.1/bulkByProperties?account=a&env=x").await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let ids: Vec<String> = srv.sandbox.feature_flags().into_iter().map(|f| f.id).collect();
     assert_eq!(ids, ["f", "p2"]);
-    srv.delete("/rest/featureflags/0.1/bulkByProperties?account=a").await;
+    srv.app_delete("/rest/featureflags/0.1/bulkByProperties?account=a").await;
     let ids: Vec<String> = srv.sandbox.feature_flags().into_iter().map(|f| f.id).collect();
     assert_eq!(ids, ["f"]);
 }
@@ -241,7 +241,7 @@ async fn feature_flags_need_auth_and_cloud() {
 
 /// What a sync engine relies on, one behaviour per test below.
 async fn stored(srv: &support::Server, id: &str) -> support::Resp {
-    srv.get(&format!("/rest/featureflags/0.1/flag/{id}")).await
+    srv.app_get(&format!("/rest/featureflags/0.1/flag/{id}")).await
 }
 
 #[tokio::test]
@@ -306,7 +306,7 @@ async fn more_than_100_flags_is_a_400() {
 async fn submit_raw(srv: &support::Server, body: String) -> StatusCode {
     reqwest::Client::new()
         .post(format!("{}/rest/featureflags/0.1/bulk", srv.base))
-        .basic_auth(jira_sandbox::DEFAULT_EMAIL, Some(jira_sandbox::DEFAULT_API_TOKEN))
+        .bearer_auth(srv.app_token().await)
         .header("Content-Type", "application/json")
         .body(body)
         .send()
@@ -362,15 +362,15 @@ async fn flags_are_deleted_by_id_and_by_properties() {
     submit(&srv, batch(&["b1"], json!({"account": "b", "site": "s"}))).await;
     submit(&srv, batch(&["c1"], json!({}))).await;
 
-    assert_eq!(srv.delete("/rest/featureflags/0.1/flag/a2").await.status, StatusCode::ACCEPTED);
+    assert_eq!(srv.app_delete("/rest/featureflags/0.1/flag/a2").await.status, StatusCode::ACCEPTED);
     assert_eq!(stored(&srv, "a2").await.status, StatusCode::NOT_FOUND);
     // Deleting what is not there is accepted too (deletion is asynchronous in Jira).
-    assert_eq!(srv.delete("/rest/featureflags/0.1/flag/a2").await.status, StatusCode::ACCEPTED);
+    assert_eq!(srv.app_delete("/rest/featureflags/0.1/flag/a2").await.status, StatusCode::ACCEPTED);
     // Properties are ANDed: account=b and site=t matches nothing.
     let by = |q: &str| format!("/rest/featureflags/0.1/bulkByProperties?{q}");
-    assert_eq!(srv.delete(&by("account=b&site=t")).await.status, StatusCode::ACCEPTED);
+    assert_eq!(srv.app_delete(&by("account=b&site=t")).await.status, StatusCode::ACCEPTED);
     assert_eq!(stored(&srv, "b1").await.status, StatusCode::OK);
-    assert_eq!(srv.delete(&by("site=s")).await.status, StatusCode::ACCEPTED);
+    assert_eq!(srv.app_delete(&by("site=s")).await.status, StatusCode::ACCEPTED);
     let ids: Vec<String> = srv.sandbox.feature_flags().into_iter().map(|f| f.id).collect();
     assert_eq!(ids, ["c1"]);
 }

@@ -103,8 +103,12 @@ async fn create_validation_errors() {
             "contains spaces",
         ),
         (
-            json!({"fields": {"project": {"key": "SAND"}, "issuetype": {"name": "Task"}, "summary": "x", "priority": {"name": "High"}}}),
-            "priority: Field 'priority' cannot be set",
+            json!({"fields": {"project": {"key": "SAND"}, "issuetype": {"name": "Task"}, "summary": "x", "priority": {"name": "Urgent"}}}),
+            "priority: The priority selected is invalid.",
+        ),
+        (
+            json!({"fields": {"project": {"key": "SAND"}, "issuetype": {"name": "Task"}, "summary": "x", "environment": "prod"}}),
+            "environment: Field 'environment' cannot be set",
         ),
         (
             json!({"fields": {"project": {"key": "SAND"}, "issuetype": {"name": "Task"}, "summary": "x", "assignee": {"accountId": "nobody"}}}),

@@ -168,7 +168,7 @@ async fn jql_over_http() {
         (
             "project = SAND AND fixVersion = 1.0".into(),
             Auth::Default,
-            Err("Field 'fixVersion' does not exist"),
+            Err("The value '1.0' does not exist for the field 'fixVersion'."),
         ),
         ("project = INT".into(), Auth::Default, Err("reserved JQL word")),
         ("project = SAND AND (labels = x".into(), Auth::Default, Err("Expecting ')'")),

@@ -101,7 +101,7 @@ async fn load_round_trips_exported_issues() {
         "reporter": {"name": "zoe", "displayName": "Zoe Z", "emailAddress": "zoe@corp.test"},
         "created": "2023-05-01T09:00:00.000+0200", "updated": "2023-05-02T09:00:00.000+0200"}});
     let r = dc.post("/_sandbox/load", one).await;
-    assert_eq!(r.body["users_added"], 1);
+    assert_eq!(r.body["users_added"], 1, "{:?}", r.body);
     let snap = dc.sandbox.issue("IMP-7").unwrap();
     assert_eq!(
         (snap.status.as_str(), snap.status_category.as_str()),
@@ -117,4 +117,28 @@ async fn load_round_trips_exported_issues() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(crate::support::jira_error(&r).contains("issue 1"));
     assert_eq!(dc.sandbox.issue_count(), before);
+}
+
+/// What ingestion benchmarks need: about ten changelog items, three comments and two worklogs
+/// per issue, the worklogs recorded in the changelog as Jira records them.
+#[tokio::test]
+async fn generated_issues_have_histories_comments_and_worklogs() {
+    let sb = Sandbox::new(SandboxConfig::default()).unwrap();
+    let r = sb.seed_issues(3000, 5);
+    let per_issue = |n: usize| n as f64 / r.issues as f64;
+    assert!((9.0..=12.0).contains(&per_issue(r.history_items)), "{r:?}");
+    assert!((2.5..=3.5).contains(&per_issue(r.comments)), "{r:?}");
+    assert!((1.5..=2.5).contains(&per_issue(r.worklogs)), "{r:?}");
+    let worklogs = sb.worklogs(None);
+    assert_eq!(worklogs.len(), r.worklogs);
+    assert!(worklogs.iter().all(|w| w.time_spent_seconds >= 15 * 60), "at least 15 minutes each");
+    let issue = sb.issue("DEMO-1").unwrap();
+    assert_eq!(
+        issue.time_spent_seconds,
+        worklogs
+            .iter()
+            .filter(|w| w.issue_key == "DEMO-1")
+            .map(|w| w.time_spent_seconds)
+            .sum::<u64>()
+    );
 }

@@ -16,6 +16,9 @@ pub enum Auth {
     None,
     Basic(&'static str, &'static str),
     Bearer(&'static str),
+    /// The default OAuth 2.0 credentials' access token (Cloud): an app, as the DevOps APIs
+    /// (feature flags, development information, builds, deployments) require.
+    App,
 }
 
 #[derive(Debug)]
@@ -24,6 +27,7 @@ pub struct Server {
     pub sandbox: Sandbox,
     cloud: bool,
     client: reqwest::Client,
+    app_token: tokio::sync::OnceCell<String>,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -49,6 +53,7 @@ pub async fn start(config: SandboxConfig) -> Server {
         sandbox,
         cloud,
         client: reqwest::Client::new(),
+        app_token: tokio::sync::OnceCell::new(),
         _shutdown: tx,
     }
 }
@@ -76,6 +81,7 @@ impl Server {
             Auth::None => req,
             Auth::Basic(id, secret) => req.basic_auth(id, Some(secret)),
             Auth::Bearer(token) => req.bearer_auth(token),
+            Auth::App => req.bearer_auth(self.app_token().await),
         };
         if let Some(b) = body {
             req = req.json(&b);
@@ -90,6 +96,40 @@ impl Server {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         Resp { status, headers, body }
+    }
+
+    /// An access token of the default OAuth 2.0 credentials, fetched once.
+    pub async fn app_token(&self) -> &str {
+        self.app_token
+            .get_or_init(|| async {
+                let r = self
+                    .client
+                    .post(format!("{}/oauth/token", self.base))
+                    .json(&serde_json::json!({
+                        "grant_type": "client_credentials",
+                        "client_id": jira_sandbox::DEFAULT_OAUTH_CLIENT_ID,
+                        "client_secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
+                    }))
+                    .send()
+                    .await
+                    .expect("token request");
+                let body: Value = r.json().await.expect("token JSON");
+                body["access_token"].as_str().expect("an access token").to_owned()
+            })
+            .await
+    }
+
+    /// As the default OAuth 2.0 credentials (an app).
+    pub async fn app_get(&self, path: &str) -> Resp {
+        self.call_as(Auth::App, Method::GET, path, None).await
+    }
+
+    pub async fn app_post(&self, path: &str, body: Value) -> Resp {
+        self.call_as(Auth::App, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn app_delete(&self, path: &str) -> Resp {
+        self.call_as(Auth::App, Method::DELETE, path, None).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -88,8 +88,13 @@ async fn transition_to_done_requires_a_resolution() {
                 )
             })
             .collect();
-        let want = [("21", "In Progress", "indeterminate"), ("31", "Done", "done")];
+        let want = [
+            ("21", "In Progress", "indeterminate"),
+            ("31", "Done", "done"),
+            ("41", "Close", "done"),
+        ];
         assert_eq!(summary, want.map(|(a, b, c)| (a.into(), b.into(), c.into())));
+        assert_eq!(ts[1]["hasScreen"], true);
         assert_eq!(ts[1]["fields"]["resolution"]["required"], true);
         assert_eq!(ts[1]["fields"]["resolution"]["allowedValues"][0]["name"], "Done");
         assert!(srv.get(&path).await.body["transitions"][1].get("fields").is_none());
@@ -137,6 +142,94 @@ async fn transition_to_done_requires_a_resolution() {
     }
 }
 
+/// Each transition has its own screen, or none: a screenless one into Done resolves the issue
+/// itself; a screen takes only its own fields, and names the required ones it lacks.
+#[tokio::test]
+async fn transition_screens_decide_what_may_and_must_be_set() {
+    for srv in [support::cloud().await, support::dc().await] {
+        let key = srv.create(2, "Screens").await;
+        let path = format!("/rest/api/2/issue/{key}/transitions");
+        let r = srv.get(&format!("{path}?expand=transitions.fields")).await;
+        let fields = |id: &str| -> Vec<(String, bool)> {
+            let t = r.body["transitions"].as_array().unwrap().iter().find(|t| t["id"] == id);
+            let f = t.unwrap()["fields"].as_object().unwrap();
+            f.iter().map(|(k, v)| (k.clone(), v["required"].as_bool().unwrap())).collect()
+        };
+        assert_eq!(fields("31"), [("assignee".into(), false), ("resolution".into(), true)]);
+        assert_eq!(fields("41"), []);
+        let close = r.body["transitions"].as_array().unwrap().iter().find(|t| t["id"] == "41");
+        assert_eq!(close.unwrap()["hasScreen"], false);
+
+        let cases = [
+            // (body, status, error)
+            (
+                json!({"transition": {"id": "41"}, "fields": {"resolution": {"name": "Won't Do"}}}),
+                400,
+                "resolution: Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown.",
+            ),
+            (
+                json!({"transition": {"id": "31"}, "fields": {"labels": ["x"]}}),
+                400,
+                "labels: Field 'labels' cannot be set. It is not on the appropriate screen, or unknown. | resolution: Resolution is required.",
+            ),
+            (
+                json!({"transition": {"id": "31"}, "fields": {"resolution": {"name": "Nope"}}}),
+                400,
+                "resolution: Could not find resolution 'Nope'.",
+            ),
+            (
+                json!({"transition": {"id": "31"}, "fields": {"assignee": null}}),
+                400,
+                "resolution: Resolution is required.",
+            ),
+        ];
+        for (body, status, want) in cases {
+            let r = srv.post(&path, body.clone()).await;
+            assert_eq!((r.status.as_u16(), jira_error(&r).as_str()), (status, want), "{body}");
+        }
+        assert_eq!(srv.sandbox.issue(&key).unwrap().status, "To Do", "refusals change nothing");
+
+        // No screen: Close resolves the issue as Done.
+        let r = srv.post(&path, json!({"transition": {"id": "41"}})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+        let snap = srv.sandbox.issue(&key).unwrap();
+        assert_eq!((snap.status.as_str(), snap.resolution.as_deref()), ("Done", Some("Done")));
+
+        // Reopened, then Done through its screen with a resolution and an assignee: one
+        // changelog entry holds the assignee, the status and the resolution.
+        srv.post(&path, json!({"transition": {"id": "11"}})).await;
+        let me = if srv.sandbox.flavour().is_cloud() {
+            json!({"accountId": srv.get("/rest/api/2/myself").await.body["accountId"]})
+        } else {
+            json!({"name": "admin"})
+        };
+        let body = json!({"transition": {"id": "31"}, "fields": {"resolution": {"name": "Won't Do"}, "assignee": me}});
+        assert_eq!(srv.post(&path, body).await.status, StatusCode::NO_CONTENT);
+        let snap = srv.sandbox.issue(&key).unwrap();
+        assert_eq!(
+            (snap.resolution.as_deref(), snap.assignee.as_deref()),
+            (Some("Won't Do"), Some("admin"))
+        );
+        let r = srv.get(&format!("/rest/api/2/issue/{key}?expand=changelog")).await;
+        let last = r.body["changelog"]["histories"].as_array().unwrap().last().unwrap().clone();
+        let items: Vec<&str> = last["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(items, ["assignee", "status", "resolution"]);
+        let done: Vec<(String, Option<String>)> = srv
+            .sandbox
+            .transitions_done(Some(&key))
+            .into_iter()
+            .map(|t| (t.transition_id, t.resolution))
+            .collect();
+        let want = [("41", Some("Done")), ("11", None), ("31", Some("Won't Do"))];
+        assert_eq!(done, want.map(|(t, r)| (t.to_owned(), r.map(str::to_owned))));
+    }
+}
+
 #[tokio::test]
 async fn custom_workflow_per_project() {
     let mut config = SandboxConfig::with_flavour(Flavour::data_center("8.20.0"));
@@ -146,7 +239,7 @@ async fn custom_workflow_per_project() {
         name: name.into(),
         from: from.iter().map(|s| (*s).into()).collect(),
         to: to.into(),
-        required_fields: vec![],
+        screen: None,
     };
     let mut ops = ProjectSpec::new("OPS", "Ops", ProjectType::Business);
     ops.workflow = Workflow {

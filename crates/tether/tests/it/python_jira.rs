@@ -1,6 +1,8 @@
 //! The Python `jira` library (PyPI, pinned in `tests/python/requirements.txt`) runs a scripted
-//! session against `tether jira-sandbox` in both flavours: connect, list projects, search,
-//! create, comment, transition, remote link (`tests/python/jira_session.py`). The sandbox's
+//! session against `tether jira-sandbox` in both flavours: connect, list projects, issue types
+//! and priorities, search, create, comment (edit, delete), assign, watch, log work (change,
+//! delete), transition (with and without a screen), remote link
+//! (`tests/python/jira_session.py`). The sandbox's
 //! `/_sandbox` inspection endpoints then show that what the library wrote was stored. Runs
 //! when `TEST_PYTHON_JIRA=1` (ignored, with the reason, otherwise); `.ci/run` installs the library.
 
@@ -68,15 +70,34 @@ async fn session(flavour_args: &[&str], flavour: &str, auth: &str) {
         (snap["status"].as_str(), snap["resolution"].as_str()),
         (Some("Done"), Some("Done"))
     );
+    assert_eq!(snap["assignee"], Value::Null, "assigned, then unassigned: {snap}");
+    assert_eq!(snap["watchers"], serde_json::json!(["admin"]), "{snap}");
+    assert_eq!(
+        (snap["worklogs"].as_u64(), snap["time_spent_seconds"].as_u64()),
+        (Some(1), Some(7200))
+    );
 
     let comments = inspect(&format!("comments?issue={key}")).await;
     let comments = comments.as_array().unwrap();
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert_eq!(comments[0]["id"], wrote["comment_id"]);
     assert_eq!(comments[0]["author"], "admin");
-    assert_eq!(comments[0]["body_text"], "Commented by the Python jira library");
+    assert_eq!(comments[0]["body_text"], "Commented by the Python jira library (edited)");
     // The library speaks REST v2, so the body is stored as the string it sent.
-    assert_eq!(comments[0]["body"], "Commented by the Python jira library");
+    assert_eq!(comments[0]["body"], "Commented by the Python jira library (edited)");
+
+    let worklogs = inspect(&format!("worklogs?issue={key}")).await;
+    let worklogs = worklogs.as_array().unwrap();
+    assert_eq!(worklogs.len(), 1, "one of the two was deleted: {worklogs:?}");
+    let w = &worklogs[0];
+    assert_eq!(w["id"], wrote["worklog_id"]);
+    assert_eq!(
+        (w["author"].as_str(), w["time_spent_seconds"].as_u64()),
+        (Some("admin"), Some(7200))
+    );
+    assert_eq!(w["comment"], "Paired on it");
+    // 2024-03-01T09:00Z, as the library sent it.
+    assert_eq!(w["started_ms"], 1_709_283_600_000_i64);
 
     let transitions = inspect(&format!("transitions?issue={key}")).await;
     let done: Vec<(&str, &str, Option<&str>)> = transitions
@@ -92,11 +113,16 @@ async fn session(flavour_args: &[&str], flavour: &str, auth: &str) {
         })
         .collect();
     let ids = &wrote["transitions"];
+    let id = |i: usize| ids[i].as_str().unwrap();
     assert_eq!(
         done,
         [
-            (ids[0].as_str().unwrap(), "In Progress", None),
-            (ids[1].as_str().unwrap(), "Done", Some("Done"))
+            (id(0), "In Progress", None),
+            // Close has no screen: Jira's post function set the resolution.
+            (id(1), "Done", Some("Done")),
+            (id(2), "To Do", None),
+            // Done's screen required the resolution; the attempt without it left no record.
+            (id(3), "Done", Some("Done")),
         ],
         "{transitions}"
     );

@@ -4,17 +4,21 @@
 
 FLAVOUR is `cloud` or `dc`; AUTH is `basic:USER:SECRET` (Cloud: email + API token; Data Center:
 user name + password) or `pat:TOKEN` (a Data Center personal access token, sent as a bearer
-token). Connects, lists projects, searches, creates an issue, comments on it, transitions it
-to Done (with the resolution Done requires) and adds a remote link, reading each back through
+token). Connects, lists projects, issue types and priorities, searches, creates an issue,
+comments on it (editing one comment and deleting another), assigns and unassigns it, watches
+and unwatches it, logs, changes and deletes work, transitions it (a transition without a
+screen into Done, which resolves the issue itself; one whose screen requires a resolution,
+refused without it and accepted with it) and adds a remote link, reading each back through
 the library. Prints progress, then one JSON line with what it wrote, which
 crates/tether/tests/it/python_jira.rs checks against the sandbox's /_sandbox inspection
 endpoints. Exits non-zero on the first failed expectation.
 """
 
+import datetime
 import json
 import sys
 
-from jira import JIRA
+from jira import JIRA, JIRAError
 
 
 def expect(cond, what):
@@ -51,6 +55,14 @@ def main():
     sand = jira.project("SAND")
     expect(sand.projectTypeKey == "software", "project SAND is a software project")
 
+    # Issue types and priorities.
+    types = {t.name: t for t in jira.issue_types()}
+    expect("Task" in types and types["Sub-task"].subtask, f"issue types listed: {sorted(types)}")
+    expect(jira.issue_type(types["Task"].id).name == "Task", "issue type Task read by id")
+    priorities = [p.name for p in jira.priorities()]
+    expect(priorities == ["Highest", "High", "Medium", "Low", "Lowest"], f"priorities {priorities}")
+    expect(jira.priority("2").name == "High", "priority 2 is High")
+
     # Search (Cloud: the library switches to /search/jql; Data Center: /search).
     before = jira.search_issues("project = SAND ORDER BY created DESC", maxResults=50)
     print(f"search found {len(before)} issues in SAND before the session", flush=True)
@@ -76,19 +88,85 @@ def main():
     expect(comment.id is not None, f"comment {comment.id} added")
     bodies = [c.body for c in jira.comments(issue.key)]
     expect("Commented by the Python jira library" in bodies, "comment read back")
+    comment.update(body="Commented by the Python jira library (edited)")
+    again = jira.comment(issue.key, comment.id)
+    expect(again.body == "Commented by the Python jira library (edited)", "comment edited")
+    doomed = jira.add_comment(issue.key, "Deleted by the Python jira library")
+    doomed.delete()
+    ids = [c.id for c in jira.comments(issue.key)]
+    expect(ids == [comment.id], f"comment {doomed.id} deleted, {comment.id} left")
 
-    # Transition: to In Progress, then to Done with the resolution it requires.
-    def transition_to(status, **fields):
+    # Assign (Cloud: by accountId, found through a user search; Data Center: by name) and
+    # unassign.
+    jira.assign_issue(issue.key, "admin")
+    assignee = jira.issue(issue.key).fields.assignee
+    expect(assignee is not None and assignee.displayName == "Sandbox Admin", "assigned to admin")
+    jira.assign_issue(issue.key, None)
+    expect(jira.issue(issue.key).fields.assignee is None, "unassigned")
+
+    # Watchers: the creator watches; remove and add again.
+    watchers = jira.watchers(issue.key)
+    expect(watchers.watchCount == 1 and watchers.isWatching, "the creator watches the issue")
+    jira.remove_watcher(issue.key, "admin")
+    expect(jira.watchers(issue.key).watchCount == 0, "watcher removed")
+    jira.add_watcher(issue.key, "admin")
+    watchers = jira.watchers(issue.key)
+    expect(
+        [w.displayName for w in watchers.watchers] == ["Sandbox Admin"],
+        "watcher added back",
+    )
+
+    # Worklogs: log, read, change, delete.
+    started_at = datetime.datetime(2024, 3, 1, 9, 0, tzinfo=datetime.timezone.utc)
+    logged = jira.add_worklog(
+        issue.key, timeSpent="1h 30m", comment="Paired on it", started=started_at
+    )
+    expect(logged.timeSpentSeconds == 5400, f"worklog {logged.id} of {logged.timeSpent}")
+    extra = jira.add_worklog(issue.key, timeSpentSeconds="1800", adjustEstimate="leave")
+    expect(extra.timeSpent == "30m", f"worklog {extra.id} of {extra.timeSpent}")
+    worklogs = jira.worklogs(issue.key)
+    expect([w.id for w in worklogs] == [logged.id, extra.id], "worklogs listed")
+    one = jira.worklog(issue.key, logged.id)
+    expect(one.comment == "Paired on it" and one.started.startswith("2024-03-01T09:00"), "worklog read")
+    one.update(timeSpent="2h")
+    expect(jira.worklog(issue.key, logged.id).timeSpentSeconds == 7200, "worklog changed to 2h")
+    extra.delete(adjustEstimate="leave")
+    expect([w.id for w in jira.worklogs(issue.key)] == [logged.id], f"worklog {extra.id} deleted")
+
+    # Transitions: to In Progress; "Close" has no screen and resolves the issue itself; back to
+    # To Do; "Done" has a screen on which the resolution is required.
+    def transition_to(name, **fields):
         for t in jira.transitions(issue.key):
-            if t["to"]["name"] == status:
+            if t["name"] == name:
                 jira.transition_issue(issue.key, t["id"], fields=fields or None)
                 return t
-        raise SystemExit(f"FAILED: no transition to {status} from {jira.issue(issue.key).fields.status}")
+        raise SystemExit(f"FAILED: no transition {name} from {jira.issue(issue.key).fields.status}")
 
     started = transition_to("In Progress")
+    closed = transition_to("Close")
+    issue = jira.issue(issue.key)
+    expect(
+        (issue.fields.status.name, issue.fields.resolution.name) == ("Done", "Done"),
+        f"closed via {closed['id']} without a screen: Done, resolution Done",
+    )
+    reopened = transition_to("To Do")
+    expect(jira.issue(issue.key).fields.resolution is None, "reopened, resolution cleared")
+    screens = {t["name"]: t for t in jira.transitions(issue.key, expand="transitions.fields")}
+    expect(
+        screens["Done"]["fields"]["resolution"]["required"] and not screens["Close"]["fields"],
+        "Done's screen requires a resolution, Close has none",
+    )
+    try:
+        jira.transition_issue(issue.key, "Done")
+        raise SystemExit("FAILED: Done without a resolution was accepted")
+    except JIRAError as e:
+        expect(
+            e.status_code == 400 and "Resolution is required" in (e.text or str(e)),
+            "Done without a resolution: 400 Resolution is required",
+        )
     done = transition_to("Done", resolution={"name": "Done"})
     issue = jira.issue(issue.key)
-    expect(issue.fields.status.name == "Done", f"transitioned via {started['id']} and {done['id']} to Done")
+    expect(issue.fields.status.name == "Done", f"transitioned via {done['id']} to Done")
     expect(issue.fields.resolution.name == "Done", "resolution Done")
 
     # Remote link, with a globalId so that a second add replaces it.
@@ -120,7 +198,10 @@ def main():
                 "projects": keys,
                 "issue": issue.key,
                 "comment_id": str(comment.id),
-                "transitions": [str(started["id"]), str(done["id"])],
+                "worklog_id": str(logged.id),
+                "transitions": [
+                    str(t["id"]) for t in (started, closed, reopened, done)
+                ],
                 "remote_link_id": link.id,
             }
         ),

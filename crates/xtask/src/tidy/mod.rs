@@ -20,14 +20,6 @@ pub const LINE_LIMIT: usize = 800;
 /// [`LINE_LIMIT`], e.g. `//! Long because: one table of Atlassian's cases.`
 pub const LONG_MARKER: &str = "//! Long because:";
 
-/// Files issue 11 splits (they are being reshaped elsewhere); tidy lets them be long
-/// until then, and asks for their removal from this list once they are short.
-const PENDING_SPLIT: [&str; 3] = [
-    "crates/jira-sandbox/src/state.rs",
-    "crates/jira-sandbox/src/http/platform.rs",
-    "crates/jira-sandbox/tests/it/schema.rs",
-];
-
 /// The only crate that may contain SQL.
 const SQL_CRATE: &str = "crates/tether-store/";
 
@@ -109,20 +101,15 @@ fn check_manifests(root: &Path) -> Vec<String> {
 /// A file over [`LINE_LIMIT`] lines needs a [`LONG_MARKER`] line in its header.
 pub fn check_length(name: &str, text: &str) -> Vec<String> {
     let lines = text.lines().count();
-    let pending = PENDING_SPLIT.contains(&name);
     if lines <= LINE_LIMIT {
-        return if pending {
-            vec![format!("{name}: {lines} lines now: take it off tidy's PENDING_SPLIT list")]
-        } else {
-            vec![]
-        };
+        return vec![];
     }
     let header =
         text.lines().skip_while(|l| l.trim().is_empty()).take_while(|l| l.starts_with("//!"));
     let says_why = header
         .into_iter()
         .any(|l| l.strip_prefix(LONG_MARKER).is_some_and(|why| !why.trim().is_empty()));
-    if says_why || pending {
+    if says_why {
         return vec![];
     }
     vec![format!(
@@ -218,8 +205,5 @@ mod tests {
             file("//! A table.\nfn f() {}\n//! Long because: not in the header.\n", LINE_LIMIT),
             1,
         );
-        // A file waiting for its split is let through while long, and named once short.
-        assert!(check_length(PENDING_SPLIT[0], &file("//! x\n", LINE_LIMIT)).is_empty());
-        assert_eq!(check_length(PENDING_SPLIT[0], &file("//! x\n", 10)).len(), 1);
     }
 }
