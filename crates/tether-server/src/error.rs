@@ -188,13 +188,4 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// `outer: inner: innermost`, as anyhow's `{:#}` prints it.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(next) = cur {
-        out.push_str(": ");
-        out.push_str(&next.to_string());
-        cur = next.source();
-    }
-    out
-}
+pub(crate) use tether_sync::error_chain;

@@ -110,8 +110,10 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state with the store's clock.
     pub fn new(store: Store, config: ServerConfig) -> AppState {
-        AppState::with_clock(store, config, tether_store::Clock::system())
+        let clock = store.clock().clone();
+        AppState::with_clock(store, config, clock)
     }
 
     /// The state with a given clock (a manual one in tests).

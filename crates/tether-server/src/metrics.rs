@@ -115,7 +115,7 @@ pub(crate) async fn render(
     metrics.outbox_pending.set(stats.pending);
     let age = stats
         .oldest_created_at
-        .map(|t| ((tether_store::now_ms() - t).max(0) as f64) / 1000.0)
+        .map(|t| ((state.clock.now_ms() - t).max(0) as f64) / 1000.0)
         .unwrap_or(0.0);
     metrics.outbox_oldest_age.set(age);
     let mut text = String::new();

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use tether_flags::{EnvConfig, Flag, Serve};
-use tether_store::{AuditEntry, EnvConfigState, FlagState, Project, now_ms};
+use tether_store::{AuditEntry, EnvConfigState, FlagState, Project};
 
 use super::targeting::{RuleForm, TargetsForm, WeightInput, blank_rule_form, stored_targets_form};
 use crate::error::ApiError;
@@ -304,7 +304,7 @@ pub(super) async fn render_page(
     edit: Edit,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let base = format!("/flags/{}/{}", p.key, f.flag.key);
     let env = match showing {
         Showing::Env(env) => Some(env),

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use serde_json::Value;
 use tether_flags::{CustomProperty, EnvConfig, Flag, FlagKind, Serve, Variation};
-use tether_store::now_ms;
 use tether_sync::jira::FlagView;
 
 use super::connect::FromJira;
@@ -96,14 +95,7 @@ fn flag_card(v: FlagView, now: i64) -> FlagCard {
 
 /// Percent-encodes a query value.
 fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    tether_jira::percent_encode(s)
 }
 
 async fn render_issue(
@@ -115,7 +107,7 @@ async fn render_issue(
     let Ok(key) = read_key(issue) else {
         return Ok(not_found_page(format!("/issues/{issue}")));
     };
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let views = issue_flag_views(state, &key, |p| can_view(user, p)).await.map_err(store)?;
     let cached = super::cached_issue_anywhere(state, &key).await.map_err(store)?;
     let headline = match views.as_slice() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tether_jira::Options;
 use tether_refs::IssueKey;
 use tether_store::{
-    CachedIssue, EnvKind, FlagState, FlagSync, JiraSite, Project, ProjectJira, StoreError, now_ms,
+    CachedIssue, EnvKind, FlagState, FlagSync, JiraSite, Project, ProjectJira, StoreError,
 };
 use tether_sync::jira::clients::ClientError;
 use tether_sync::jira::{FlagView, flag_view};
@@ -130,7 +130,7 @@ pub(crate) async fn check_issues(
                         .and_then(|s| s.status_category.as_ref())
                         .map(|c| c.key.clone())
                         .unwrap_or_default(),
-                    fetched_at: now_ms(),
+                    fetched_at: state.clock.now_ms(),
                 };
                 state.store.cache_issue(site.id, &cached).await?;
                 found.push(cached);

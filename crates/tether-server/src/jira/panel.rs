@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use tether_store::{FlagState, Project, now_ms};
+use tether_store::{FlagState, Project};
 
 use super::{FlagLinks, SyncState, flag_links};
 use crate::AppState;
@@ -107,7 +107,7 @@ pub(crate) async fn flag_panel(
     f: &FlagState,
     input: Option<PanelInput>,
 ) -> Result<String, UiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let FlagLinks { site, tracking, issues, sync } =
         flag_links(state, &p.key, f).await.map_err(store)?;
     let env_name = |k: &str| {

@@ -97,7 +97,7 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
         Ok(s) => (
             s.pending.to_string(),
             s.oldest_created_at
-                .map(|t| human_duration(((tether_store::now_ms() - t).max(0) / 1000) as u64))
+                .map(|t| human_duration(((state.clock.now_ms() - t).max(0) / 1000) as u64))
                 .unwrap_or_else(|| "none waiting".to_owned()),
         ),
         Err(_) => ("unknown".to_owned(), "unknown".to_owned()),

@@ -102,15 +102,9 @@ pub(crate) fn safe_next(next: &str) -> String {
     }
 }
 
+/// A path as a query value, its `/`s left as they are (readable, and legal there).
 fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    tether_jira::percent_encode(s).replace("%2F", "/")
 }
 
 fn page(next: String, error: Option<String>, status: StatusCode) -> Response {
