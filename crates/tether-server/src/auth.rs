@@ -11,9 +11,6 @@ use tether_store::{Store, TokenInfo};
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The web UI's session cookie: it holds the API token the person signed in with.
-pub const SESSION_COOKIE: &str = "tether_session";
-
 /// How deep a chain of tokens creating tokens may go; deeper is refused.
 const MAX_CHAIN: usize = 8;
 
@@ -64,26 +61,26 @@ impl FromRequestParts<AppState> for Caller {
             crate::throttle::refused(state, addr, "an API token", why);
             return Err(ApiError::Unauthorized(why.to_owned()));
         };
-        let principal = principal_for(&state.store, &token, 0).await?;
-        Ok(Caller { principal, token })
+        caller_for(&state.store, token).await
     }
 }
 
-/// The token in `Authorization: Bearer …`, else in the UI's session cookie.
+/// The token in `Authorization: Bearer …`. The API takes nothing else: a browser
+/// sends cookies on its own, so a cookie would let any site's page act as the
+/// person signed in to tether's UI (cross-site request forgery).
 fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let bearer = headers
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let cookie = || {
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
-    };
-    bearer.or_else(cookie).map(str::trim).filter(|s| !s.is_empty())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// The caller a token stands for: its principal, bounded by its creators.
+pub(crate) async fn caller_for(store: &Store, token: TokenInfo) -> Result<Caller, ApiError> {
+    let principal = principal_for(store, &token, 0).await?;
+    Ok(Caller { principal, token })
 }
 
 /// The token's principal: its roles, bounded by its creator (another token) or,

@@ -62,6 +62,8 @@ pub struct ServerConfig {
     /// Failed authentications allowed per client address (`auth_failure_burst`,
     /// `auth_failures_per_minute`); past it, 429 with `Retry-After`.
     pub auth_failures: FailureLimit,
+    /// How long web UI sessions last (`session_idle_minutes`, `session_absolute_hours`).
+    pub sessions: tether_store::SessionLimits,
 }
 
 /// Atlassian's Cloud domains: where Connect installs come from unless configured otherwise.
@@ -78,6 +80,7 @@ impl Default for ServerConfig {
             connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL.to_owned(),
             connect_allowed_hosts: ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             auth_failures: FailureLimit::default(),
+            sessions: tether_store::SessionLimits::default(),
         }
     }
 }
@@ -159,17 +162,25 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .nest("/api", api::router(&state))
         .nest("/ofrep", ofrep::router())
-        .merge(web::router())
-        .merge(flags::ui::router())
-        .merge(jira::ui::router())
+        .merge(pages(&state))
         .merge(jira::connect::router())
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), web::headers::secure))
         .layer(DefaultBodyLimit::max(body_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The web UI's pages, behind the one CSRF check.
+fn pages(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(web::router())
+        .merge(flags::ui::router())
+        .merge(jira::ui::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves, then stops

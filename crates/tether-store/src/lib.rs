@@ -17,6 +17,7 @@ mod jira;
 mod outbox;
 mod projects;
 mod sdk_keys;
+mod sessions;
 mod settings;
 pub mod testing;
 mod tokens;
@@ -47,6 +48,7 @@ pub use outbox::kinds::{
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
+pub use sessions::SessionLimits;
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};
 

@@ -40,7 +40,7 @@ pub struct TokenInfo {
 }
 
 #[derive(sqlx::FromRow)]
-struct TokenRow {
+pub(crate) struct TokenRow {
     id: i64,
     name: String,
     kind: String,
@@ -55,6 +55,10 @@ struct TokenRow {
 
 const TOKEN_COLUMNS: &str =
     "id, name, kind, member, created_by, roles, hint, created_at, revoked_at, last_used_at";
+
+/// [`TOKEN_COLUMNS`] of a query where `api_tokens` is `t`.
+pub(crate) const TOKEN_COLUMNS_T: &str = "t.id, t.name, t.kind, t.member, t.created_by, t.roles, \
+     t.hint, t.created_at, t.revoked_at, t.last_used_at";
 
 fn roles_json(roles: &[String]) -> String {
     serde_json::to_string(roles).expect("strings serialise")

@@ -48,6 +48,10 @@ pub struct Config {
     pub auth_failure_burst: u32,
     /// After the burst, failed authentications allowed per minute per address.
     pub auth_failures_per_minute: u32,
+    /// A web UI session unused this long ends.
+    pub session_idle_minutes: u64,
+    /// Every web UI session ends this long after sign-in.
+    pub session_absolute_hours: u64,
     /// Jira settings (`[jira]`; variables `TETHER_JIRA_<KEY>`).
     pub jira: JiraConfig,
 }
@@ -85,6 +89,8 @@ struct Defaults {
     ofrep_rate_limit: u32,
     auth_failure_burst: u32,
     auth_failures_per_minute: u32,
+    session_idle_minutes: u64,
+    session_absolute_hours: u64,
     jira: JiraDefaults,
 }
 
@@ -106,6 +112,8 @@ const DEFAULTS: Defaults = Defaults {
     ofrep_rate_limit: 0,
     auth_failure_burst: 20,
     auth_failures_per_minute: 10,
+    session_idle_minutes: 8 * 60,
+    session_absolute_hours: 7 * 24,
     jira: JiraDefaults {
         connect_app_key: "tether",
         connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL,
@@ -180,6 +188,11 @@ impl Config {
                 "jira.connect_allowed_hosts: expected host names or `*.suffix`, got {bad:?}"
             )));
         }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            return Err(ConfigError(
+                "session_idle_minutes and session_absolute_hours: expected numbers above 0".to_owned(),
+            ));
+        }
         if self.body_limit == 0 {
             return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
         }
@@ -233,6 +246,8 @@ impl Config {
         t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
         t.insert("ofrep_rate_limit".into(), i64::from(self.ofrep_rate_limit).into());
         t.insert("auth_failure_burst".into(), i64::from(self.auth_failure_burst).into());
+        t.insert("session_idle_minutes".into(), (self.session_idle_minutes as i64).into());
+        t.insert("session_absolute_hours".into(), (self.session_absolute_hours as i64).into());
         t.insert(
             "auth_failures_per_minute".into(),
             i64::from(self.auth_failures_per_minute).into(),

@@ -259,6 +259,10 @@ pub(crate) async fn run_server(
             burst: config.auth_failure_burst,
             per_minute: config.auth_failures_per_minute,
         },
+        sessions: tether_store::SessionLimits {
+            idle: Duration::from_secs(config.session_idle_minutes.saturating_mul(60)),
+            absolute: Duration::from_secs(config.session_absolute_hours.saturating_mul(3600)),
+        },
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config);

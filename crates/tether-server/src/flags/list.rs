@@ -13,7 +13,7 @@ use tether_store::{FlagState, Project};
 use crate::error::ApiError;
 use crate::web::page::{UiError, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 /// The list's search and filters; empty values mean "any".
@@ -106,7 +106,7 @@ struct ProjectSection {
 #[derive(Template)]
 #[template(path = "flags.html")]
 struct ListPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     q: String,
     filtering: bool,
@@ -173,7 +173,7 @@ pub(crate) async fn list(
     }
     let kinds = ["boolean", "string", "number", "json"].map(|k| (k.to_owned(), k.to_owned()));
     let page = ListPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", &user),
         version: VERSION,
         q: query.q.clone(),
         filtering: query.is_filtering(),

@@ -20,7 +20,7 @@ use crate::web::format::{
 };
 use crate::web::page::{UiError, html, or_404, require_visible};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 /// How many audit entries a flag page shows.
@@ -152,7 +152,7 @@ pub(super) struct Notice {
 #[derive(Template)]
 #[template(path = "flag.html")]
 struct FlagPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     project_key: String,
     project_name: String,
@@ -207,8 +207,16 @@ pub(crate) async fn page(
         let Some(tab) = state.flag_tabs.iter().find(|t| t.key == query.tab) else {
             return Err(UiError::NotFound(format!("{path}?tab={}", query.tab)));
         };
-        return render_page(&state, &p, &f, Showing::Tab(tab), Edit::default(), StatusCode::OK)
-            .await;
+        return render_page(
+            &state,
+            &user,
+            &p,
+            &f,
+            Showing::Tab(tab),
+            Edit::default(),
+            StatusCode::OK,
+        )
+        .await;
     }
     let env = if query.env.is_empty() {
         p.environments.iter().find(|e| e.primary).or(p.environments.first()).map(|e| e.key.clone())
@@ -217,7 +225,7 @@ pub(crate) async fn page(
     };
     let Some(env) = env else {
         let showing = state.flag_tabs.first().map_or(Showing::Nothing, Showing::Tab);
-        return render_page(&state, &p, &f, showing, Edit::default(), StatusCode::OK).await;
+        return render_page(&state, &user, &p, &f, showing, Edit::default(), StatusCode::OK).await;
     };
     let Some(env_name) = p.environments.iter().find(|e| e.key == env).map(|e| e.name.clone())
     else {
@@ -225,7 +233,7 @@ pub(crate) async fn page(
     };
     let notice = saved_notice(&query.saved, &f, &env, &env_name);
     let edit = Edit { notice, ..Edit::default() };
-    render_page(&state, &p, &f, Showing::Env(&env), edit, StatusCode::OK).await
+    render_page(&state, &user, &p, &f, Showing::Env(&env), edit, StatusCode::OK).await
 }
 
 /// A tab another feature adds to the flag page (`?tab=<key>`), after the
@@ -259,6 +267,7 @@ pub(super) enum Showing<'a> {
 /// (e.g. a form that came back with a refused input and its error).
 pub(crate) async fn tab_page(
     state: &AppState,
+    user: &crate::auth::Caller,
     p: &Project,
     f: &FlagState,
     tab_key: &str,
@@ -271,7 +280,7 @@ pub(crate) async fn tab_page(
         )))));
     };
     let edit = Edit { panel: Some(panel), ..Edit::default() };
-    render_page(state, p, f, Showing::Tab(tab), edit, status).await
+    render_page(state, user, p, f, Showing::Tab(tab), edit, status).await
 }
 
 fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<Notice> {
@@ -298,6 +307,7 @@ fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<
 
 pub(super) async fn render_page(
     state: &AppState,
+    user: &crate::auth::Caller,
     p: &Project,
     f: &FlagState,
     showing: Showing<'_>,
@@ -350,7 +360,7 @@ pub(super) async fn render_page(
     };
     let flag = &f.flag;
     let page = FlagPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", user),
         version: VERSION,
         project_key: p.key.clone(),
         project_name: p.name.clone(),

@@ -6,6 +6,7 @@
 
 pub(crate) mod csrf;
 pub(crate) mod format;
+pub(crate) mod headers;
 pub(crate) mod page;
 pub(crate) mod signin;
 
@@ -51,14 +52,32 @@ pub(crate) struct NavItem {
     pub(crate) current: bool,
 }
 
-pub(crate) fn nav(current: &str) -> Vec<NavItem> {
-    NAV.iter().map(|&(href, label)| NavItem { href, label, current: href == current }).collect()
+/// The top of every page: the sections, and who is signed in (with a sign-out
+/// button) when someone is.
+pub(crate) struct Nav {
+    pub(crate) items: Vec<NavItem>,
+    /// `member/token` of the signed-in person.
+    pub(crate) user: Option<String>,
+}
+
+/// The navigation with `current` marked, for a page nobody is signed in to.
+pub(crate) fn nav(current: &str) -> Nav {
+    let items = NAV
+        .iter()
+        .map(|&(href, label)| NavItem { href, label, current: href == current })
+        .collect();
+    Nav { items, user: None }
+}
+
+/// The navigation for a page `user` is signed in to.
+pub(crate) fn nav_for(current: &str, user: &crate::auth::Caller) -> Nav {
+    Nav { user: Some(user.actor()), ..nav(current) }
 }
 
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     backend: &'static str,
     ready: bool,
@@ -72,7 +91,7 @@ struct StatusPage {
 #[derive(Template)]
 #[template(path = "section.html")]
 struct SectionPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     title: &'static str,
     lead: &'static str,
@@ -82,7 +101,7 @@ struct SectionPage {
 #[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFoundPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     path: String,
 }

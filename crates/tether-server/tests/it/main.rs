@@ -15,6 +15,7 @@ mod ofrep;
 mod pages;
 mod ui_flags;
 mod ui_targeting;
+mod web_security;
 
 use tether_server::{AppState, ServerConfig};
 use tether_store::{MasterKey, Store};

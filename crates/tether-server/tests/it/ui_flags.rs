@@ -662,6 +662,15 @@ async fn a_form_posted_from_another_site_is_refused() {
 }
 
 /// A client that keeps cookies and sends no token of its own.
+/// The CSRF token of the session `client` is signed in with, read from the forms
+/// of the page at `path` (as a browser would post it back).
+pub(crate) async fn csrf_token(client: &reqwest::Client, s: &TestServer, path: &str) -> String {
+    let html = client.get(s.at(path)).send().await.unwrap().text().await.unwrap();
+    let at = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no token in {path}"));
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 pub(crate) fn browser_like() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -703,8 +712,11 @@ async fn flag_pages_ask_to_sign_in_and_a_token_signs_in_through_a_cookie() {
         "the cookie signs in"
     );
 
-    let r = anonymous.post(s.at("/signout")).send().await.unwrap();
+    let token = csrf_token(&anonymous, &s, "/flags").await;
+    let r =
+        anonymous.post(s.at("/signout")).form(&[("csrf", token.as_str())]).send().await.unwrap();
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(anonymous.get(s.at("/flags")).send().await.unwrap().status(), 303, "signed out");
 }
 
 #[tokio::test]
@@ -757,9 +769,10 @@ async fn a_reader_signed_in_to_the_ui_cannot_toggle() {
         200,
         "a reader may look"
     );
+    let token = csrf_token(&client, &s, "/flags/shop/f").await;
     let r = client
         .post(s.at("/flags/shop/f/production/toggle"))
-        .form(&[("version", "1"), ("on", "true")])
+        .form(&[("version", "1"), ("on", "true"), ("csrf", token.as_str())])
         .send()
         .await
         .unwrap();
