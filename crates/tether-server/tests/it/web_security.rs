@@ -109,7 +109,9 @@ async fn csrf_ui_forms_relied_on_sec_fetch_site_alone() {
     let toggle = s.at("/flags/shop/banner/production/toggle");
     let before = production_on(&s).await;
     let off = if before { "false" } else { "true" };
-    let cases: [(&str, Vec<(&str, &str)>, Option<&str>, u16); 4] = [
+    // (what, extra form fields, Origin, status)
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Option<&'a str>, u16);
+    let cases: [Case<'_>; 4] = [
         ("a foreign Origin", vec![("csrf", &token)], Some("https://evil.example"), 403),
         ("no token", vec![], None, 403),
         ("another session's token", vec![("csrf", "0".repeat(64).leak())], None, 403),
