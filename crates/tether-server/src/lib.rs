@@ -64,6 +64,9 @@ pub struct ServerConfig {
     pub auth_failures: FailureLimit,
     /// How long web UI sessions last (`session_idle_minutes`, `session_absolute_hours`).
     pub sessions: tether_store::SessionLimits,
+    /// Which addresses Jira sites and outgoing webhooks may reach
+    /// (`outbound_allow_loopback`, `outbound_allow_private`).
+    pub outbound: tether_jira::OutboundPolicy,
 }
 
 /// Atlassian's Cloud domains: where Connect installs come from unless configured otherwise.
@@ -81,6 +84,7 @@ impl Default for ServerConfig {
             connect_allowed_hosts: ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             auth_failures: FailureLimit::default(),
             sessions: tether_store::SessionLimits::default(),
+            outbound: tether_jira::OutboundPolicy::OPEN,
         }
     }
 }
@@ -122,7 +126,10 @@ impl AppState {
     /// The state with a given clock (a manual one in tests).
     pub fn with_clock(store: Store, config: ServerConfig, clock: tether_store::Clock) -> AppState {
         AppState {
-            jira: JiraClients::new(store.clone(), jira::interactive_options()),
+            jira: JiraClients::new(
+                store.clone(),
+                tether_jira::Options { outbound: config.outbound, ..jira::interactive_options() },
+            ),
             install_keys: Arc::new(tether_jira::ConnectInstallKeys::new(
                 &config.connect_install_keys_url,
             )),

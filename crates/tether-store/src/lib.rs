@@ -15,6 +15,7 @@ mod flag_format;
 mod flags;
 mod jira;
 mod outbox;
+mod principals;
 mod projects;
 mod sdk_keys;
 mod sessions;
@@ -46,6 +47,7 @@ pub use outbox::kinds::{
     PROPERTY_KIND, PayloadError, PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
+pub use principals::{MAX_TOKEN_CHAIN, PrincipalError};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use sessions::SessionLimits;

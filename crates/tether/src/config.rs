@@ -52,6 +52,10 @@ pub struct Config {
     pub session_idle_minutes: u64,
     /// Every web UI session ends this long after sign-in.
     pub session_absolute_hours: u64,
+    /// Whether Jira sites and outgoing webhooks may reach loopback addresses.
+    pub outbound_allow_loopback: bool,
+    /// Whether they may reach private, link-local and other internal addresses.
+    pub outbound_allow_private: bool,
     /// Jira settings (`[jira]`; variables `TETHER_JIRA_<KEY>`).
     pub jira: JiraConfig,
 }
@@ -91,6 +95,8 @@ struct Defaults {
     auth_failures_per_minute: u32,
     session_idle_minutes: u64,
     session_absolute_hours: u64,
+    outbound_allow_loopback: bool,
+    outbound_allow_private: bool,
     jira: JiraDefaults,
 }
 
@@ -114,6 +120,8 @@ const DEFAULTS: Defaults = Defaults {
     auth_failures_per_minute: 10,
     session_idle_minutes: 8 * 60,
     session_absolute_hours: 7 * 24,
+    outbound_allow_loopback: false,
+    outbound_allow_private: false,
     jira: JiraDefaults {
         connect_app_key: "tether",
         connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL,
@@ -190,7 +198,8 @@ impl Config {
         }
         if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
             return Err(ConfigError(
-                "session_idle_minutes and session_absolute_hours: expected numbers above 0".to_owned(),
+                "session_idle_minutes and session_absolute_hours: expected numbers above 0"
+                    .to_owned(),
             ));
         }
         if self.body_limit == 0 {
@@ -206,6 +215,14 @@ impl Config {
             )));
         }
         Ok(())
+    }
+
+    /// Which addresses Jira sites and outgoing webhooks may reach.
+    pub fn outbound(&self) -> tether_jira::OutboundPolicy {
+        tether_jira::OutboundPolicy {
+            allow_loopback: self.outbound_allow_loopback,
+            allow_private: self.outbound_allow_private,
+        }
     }
 
     /// The URL for links: `public_url`, else `http://<listen>`.
@@ -248,6 +265,8 @@ impl Config {
         t.insert("auth_failure_burst".into(), i64::from(self.auth_failure_burst).into());
         t.insert("session_idle_minutes".into(), (self.session_idle_minutes as i64).into());
         t.insert("session_absolute_hours".into(), (self.session_absolute_hours as i64).into());
+        t.insert("outbound_allow_loopback".into(), self.outbound_allow_loopback.into());
+        t.insert("outbound_allow_private".into(), self.outbound_allow_private.into());
         t.insert(
             "auth_failures_per_minute".into(),
             i64::from(self.auth_failures_per_minute).into(),

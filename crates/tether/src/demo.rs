@@ -85,6 +85,8 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
         config.data_dir.display(),
     );
     let jira = if args.no_jira { None } else { Some(Sandboxes::start(args.jira_port).await?) };
+    // The demo's sandboxes and the webhook receivers people try it with are local.
+    config.outbound_allow_loopback = true;
     if let Some(jira) = &jira {
         // The Cloud sandbox plays Atlassian too: it signs the Connect install with its own
         // key, published where Atlassian's key service would be, from loopback.

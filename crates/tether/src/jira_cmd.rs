@@ -28,9 +28,17 @@ pub enum JiraMaintenance {
     },
 }
 
-pub async fn run(store: &Store, public_url: String, command: JiraMaintenance) -> Result<()> {
+pub async fn run(
+    store: &Store,
+    public_url: String,
+    outbound: tether_jira::OutboundPolicy,
+    command: JiraMaintenance,
+) -> Result<()> {
     let jira = JiraContext {
-        clients: JiraClients::new(store.clone(), tether_jira::Options::default()),
+        clients: JiraClients::new(
+            store.clone(),
+            tether_jira::Options { outbound, ..tether_jira::Options::default() },
+        ),
         public_url,
     };
     match command {

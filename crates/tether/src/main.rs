@@ -162,8 +162,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Jira { command: client::jira::JiraCommand::Maintenance(command) } => {
             let public_url = config.public_url();
+            let outbound = config.outbound();
             run::runtime()?.block_on(run::with_store(config, |store| async move {
-                jira_cmd::run(&store, public_url, command).await
+                jira_cmd::run(&store, public_url, outbound, command).await
             }))
         }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),

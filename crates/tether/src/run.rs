@@ -259,6 +259,7 @@ pub(crate) async fn run_server(
             burst: config.auth_failure_burst,
             per_minute: config.auth_failures_per_minute,
         },
+        outbound: config.outbound(),
         sessions: tether_store::SessionLimits {
             idle: Duration::from_secs(config.session_idle_minutes.saturating_mul(60)),
             absolute: Duration::from_secs(config.session_absolute_hours.saturating_mul(3600)),
@@ -283,9 +284,12 @@ pub(crate) async fn run_server(
     // Background work (webhook deliveries, flag state to Jira) beside the
     // server, stopped with it.
     let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
-    let jira_clients =
-        tether_sync::jira::JiraClients::new(store.clone(), tether_jira::Options::default());
+    let jira_clients = tether_sync::jira::JiraClients::new(
+        store.clone(),
+        tether_jira::Options { outbound: config.outbound(), ..tether_jira::Options::default() },
+    );
     let worker = tether_sync::Worker::new(store.clone(), worker_name)
+        .with_outbound(config.outbound())
         .with_jira(jira_clients, config.public_url());
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;

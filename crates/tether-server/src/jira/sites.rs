@@ -301,8 +301,13 @@ pub(crate) async fn run_test(
     };
     let jira_site =
         tether_jira::Site { web_url: site.url.clone(), api_url: site.api_url.clone(), auth };
-    let options =
-        tether_sync::jira::clients::options_for_site(site, &crate::jira::interactive_options());
+    let options = tether_sync::jira::clients::options_for_site(
+        site,
+        &tether_jira::Options {
+            outbound: state.config.outbound,
+            ..crate::jira::interactive_options()
+        },
+    );
     let mut features = vec![tether_jira::Feature::ReadIssues];
     if site.deployment.as_deref() == Some("dc") {
         features.push(tether_jira::Feature::RemoteLinks);
@@ -352,4 +357,24 @@ async fn linked_jira_projects(state: &AppState, site_id: i64) -> Result<Vec<Stri
         }
     }
     Ok(out)
+}
+
+/// A site URL's literal address, checked against the outbound policy when the
+/// site is saved (names are checked when resolved, at every call).
+pub(crate) fn check_reachable(
+    policy: tether_jira::OutboundPolicy,
+    new: &NewJiraSite,
+) -> Result<(), ApiError> {
+    let options = |k: &str| new.options.get(k).and_then(Value::as_str).map(str::to_owned);
+    let fields = [
+        ("url", Some(new.url.clone())),
+        ("api_url", new.api_url.clone()),
+        ("options.token_url", options("token_url")),
+        ("options.gateway_url", options("gateway_url")),
+    ];
+    for (field, url) in fields {
+        let Some(url) = url else { continue };
+        policy.check_url_text(&url).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    }
+    Ok(())
 }

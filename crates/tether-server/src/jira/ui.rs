@@ -444,7 +444,9 @@ pub(crate) async fn add_site(
         "options": Value::Object(options),
     });
     let body: SiteBody = serde_json::from_value(body).map_err(ApiError::internal)?;
-    let new = match build_site(name.clone(), body, None) {
+    let built = build_site(name.clone(), body, None)
+        .and_then(|new| super::sites::check_reachable(state.config.outbound, &new).map(|()| new));
+    let new = match built {
         Ok(new) => new,
         Err(ApiError::Invalid { field, message }) => {
             let edit =
