@@ -352,7 +352,7 @@ async fn webhook_deliveries_followed_redirects_and_reached_internal_addresses() 
         "/x",
         axum::routing::post(move || {
             hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async { axum::http::StatusCode::OK }
+            async { StatusCode::OK }
         }),
     );
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
