@@ -74,3 +74,14 @@ async fn the_rollout_of_new_checkout_is_edited_and_a_bad_sum_refused_in_chromium
 async fn targets_and_rules_of_new_checkout_are_edited_and_a_bad_regex_refused_in_chromium() {
     run_script("flag_targeting.mjs").await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(tether_browser),
+    ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
+)]
+async fn csrf_and_sessions_hold_against_another_origin_in_chromium() {
+    // Reported: the API took the UI's cookie, forms relied on Sec-Fetch-Site alone,
+    // and the cookie was the API token, still valid after sign-out.
+    run_script("security.mjs").await;
+}
