@@ -187,6 +187,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(web::router())
         .merge(flags::ui::router())
         .merge(jira::ui::router())
+        .merge(admin::ui::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 

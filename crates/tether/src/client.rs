@@ -4,6 +4,7 @@
 //! other API call.
 
 pub mod jira;
+pub mod roles;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};

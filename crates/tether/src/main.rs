@@ -58,6 +58,13 @@ enum Command {
         #[command(subcommand)]
         command: client::ProjectsCommand,
     },
+    /// Custom roles (and which roles a token has) through a running tether's API.
+    Roles {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::roles::RolesCommand,
+    },
     /// Manage a project's environments through a running tether's API.
     Environments {
         #[command(flatten)]
@@ -156,6 +163,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Projects { remote, command } => {
             run::runtime()?.block_on(client::projects(remote, &config, command))
+        }
+        Command::Roles { remote, command } => {
+            run::runtime()?.block_on(client::roles::roles(remote, &config, command))
         }
         Command::Environments { remote, command } => {
             run::runtime()?.block_on(client::environments(remote, &config, command))

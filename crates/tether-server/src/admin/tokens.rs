@@ -79,19 +79,7 @@ pub(crate) async fn create(
     if !matches!(body.kind.as_str(), "personal" | "service") {
         return Err(ApiError::invalid("kind", "expected \"personal\" or \"service\""));
     }
-    if body.roles.is_empty() {
-        return Err(ApiError::invalid("roles", "a token needs at least one role"));
-    }
-    for (i, role) in body.roles.iter().enumerate() {
-        let known = tether_policy::Role::BUILT_IN.contains(&role.as_str())
-            || state.store.role_statements(role).await?.is_some();
-        if !known {
-            return Err(ApiError::invalid(
-                format!("roles[{i}]"),
-                format!("no role named {role:?}"),
-            ));
-        }
-    }
+    check_roles(&state, &body.roles).await?;
     let member = caller.token.member.clone();
     caller.require(Action::CreateToken, &token_resource(&member, name))?;
     let new = NewToken {
@@ -168,6 +156,59 @@ async fn may_revoke(
         }
     }
     Ok(false)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RolesBody {
+    roles: Vec<String>,
+}
+
+/// Checks that every named role exists; the refusal names the index.
+async fn check_roles(state: &AppState, roles: &[String]) -> Result<(), ApiError> {
+    if roles.is_empty() {
+        return Err(ApiError::invalid("roles", "a token needs at least one role"));
+    }
+    for (i, role) in roles.iter().enumerate() {
+        let known = tether_policy::Role::BUILT_IN.contains(&role.as_str())
+            || state.store.role_statements(role).await?.is_some();
+        if !known {
+            return Err(ApiError::invalid(
+                format!("roles[{i}]"),
+                format!("no role named {role:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `PUT /api/tokens/{id}/roles`: gives a token other roles. Like revoking, only
+/// the tokens a token created (and theirs), or any for an admin; what the token
+/// may then do stays bounded by its creator.
+pub(crate) async fn set_roles(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(body): Json<RolesBody>,
+) -> Result<Json<TokenView>, ApiError> {
+    let token = match state.store.token(id).await {
+        Ok(t) if t.revoked_at.is_none() => t,
+        Ok(_) | Err(StoreError::NotFound) => {
+            return Err(ApiError::NotFound(format!("no live token {id}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    caller.require(Action::CreateToken, &token_resource(&token.member, &token.name))?;
+    if token.id == caller.token.id || !may_revoke(&state, &caller, &token).await? {
+        return Err(ApiError::Forbidden(format!(
+            "token {:?} may change the roles of the tokens it created (and theirs) only, not \
+             its own or {:?}'s (an admin may change any)",
+            caller.token.name, token.name
+        )));
+    }
+    check_roles(&state, &body.roles).await?;
+    let saved = state.store.set_token_roles(id, &body.roles, &caller.actor()).await?;
+    Ok(Json(token_view(saved)))
 }
 
 fn env_resource(project: &str, env: &str) -> Resource {

@@ -13,6 +13,7 @@ mod jira_pages;
 mod observability;
 mod ofrep;
 mod pages;
+mod roles;
 mod ui_flags;
 mod ui_targeting;
 mod web_security;

@@ -218,3 +218,50 @@ async fn the_command_line_client_manages_environments_through_the_api() {
     server.signal("TERM");
     server.child.wait().await.unwrap();
 }
+
+#[tokio::test]
+async fn custom_roles_are_made_and_given_from_the_command_line() {
+    let t = Sandboxed::new();
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "cli", "--role", "admin"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let (code, other, err) =
+        t.run(&["tokens", "create", "--name", "app", "--role", "reader"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let _ = other;
+    let mut server = t.start(&["serve"], &[]).await;
+    let url = server.url.clone();
+    let run = |args: Vec<&'static str>| {
+        let (t, url, token) = (&t, url.clone(), token.clone());
+        async move {
+            let mut full = args.clone();
+            full.extend(["--url", url.as_str()]);
+            t.run(&full, &[("TETHER_API_TOKEN", token.as_str())]).await
+        }
+    };
+    std::fs::write(
+        t.path().join("linker.policy"),
+        "# links in shop only\nallow viewProject on proj/shop\nallow createFlagLink deleteFlagLink on proj/shop:env/*:flag/*\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(vec!["roles", "put", "linker", "--file", "linker.policy"]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("linker") && out.contains("allow viewProject on proj/shop"), "{out}");
+    std::fs::write(t.path().join("bad.policy"), "allow viewProject on proj/shop\nallow oops\n")
+        .unwrap();
+    let (code, _, err) = run(vec!["roles", "put", "bad", "--file", "bad.policy"]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("line 2"), "{err}");
+    let (code, out, err) = run(vec!["roles", "list"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("admin (built-in)") && out.contains("linker"), "{out}");
+    let (code, out, err) = run(vec!["roles", "assign", "2", "--role", "linker"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("now has: linker"), "{out}");
+    let (code, _, err) = run(vec!["roles", "delete", "linker"]).await;
+    assert_ne!(code, 0, "held roles stay");
+    assert!(err.contains("held by token app"), "{err}");
+    server.signal("TERM");
+    let _ = server.child.wait().await;
+}
