@@ -14,6 +14,7 @@ mod observability;
 mod ofrep;
 mod pages;
 mod roles;
+mod ui_flag_list;
 mod ui_flags;
 mod ui_targeting;
 mod web_security;
