@@ -191,6 +191,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(flags::ui::router())
         .merge(jira::ui::router())
         .merge(admin::ui::router())
+        .merge(admin::project_page::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 

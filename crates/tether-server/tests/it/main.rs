@@ -13,6 +13,7 @@ mod jira_pages;
 mod observability;
 mod ofrep;
 mod pages;
+mod project_page;
 mod roles;
 mod ui_flag_list;
 mod ui_flags;

@@ -225,6 +225,26 @@ async fn the_command_line_client_manages_environments_through_the_api() {
             .await,
         &["412"],
     );
+    // SDK keys: printed once on stdout (the message on stderr), then listed by hint.
+    let (code, key, err) =
+        run(vec!["sdk-keys", "create", "--project", "shop", "--env", "staging"]).await;
+    assert_eq!(code, 0, "{err}");
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("tether-sdk-"), "{key}");
+    assert!(err.contains("shown this once"), "{err}");
+    let out = ok(run(vec!["sdk-keys", "list", "--project", "shop", "--env", "staging"]).await);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("ID ") && lines[0].contains("ENDS WITH"), "{out}");
+    assert!(lines[1].contains(&format!("…{}", &key[key.len() - 4..])), "{out}");
+    assert!(lines[1].trim_end().ends_with("live") && !out.contains(&key), "{out}");
+    let id = lines[1].split_whitespace().next().unwrap().to_owned();
+    let revoke = vec!["sdk-keys", "revoke", "--project", "shop", "--env", "staging"];
+    let out = ok(run([revoke.clone(), vec![id.clone().leak()]].concat()).await);
+    assert_eq!(out.trim(), format!("revoked SDK key {id} of shop/staging"));
+    failed(run([revoke, vec![id.leak()]].concat()).await, &["404", "no live SDK key"]);
+    let out = ok(run(vec!["sdk-keys", "list", "--project", "shop", "--env", "staging"]).await);
+    assert!(out.lines().nth(1).unwrap_or_default().contains("revoked"), "{out}");
+
     let out = ok(run(vec!["environments", "delete", "--project", "shop", "production"]).await);
     assert_eq!(out.trim(), "deleted production");
     let out = ok(run(vec!["environments", "list", "--project", "shop"]).await);
