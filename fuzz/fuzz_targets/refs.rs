@@ -7,13 +7,14 @@
 
 #![no_main]
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use libfuzzer_sys::fuzz_target;
 use regex::Regex;
 use tether_refs::{
-    IssueKey, KeyRef, MatchSettings, Matcher, ProjectKey, SmartAction, TransitionMatch,
-    WorkingTime, extract, match_transition,
+    IssueKey, KeyRef, MatchSettings, Matcher, ProjectKey, SettingsError, SmartAction,
+    TransitionMatch, WorkingTime, extract, match_transition,
 };
 
 /// Built once: a matcher compiles its closing-word regex, slow under the sanitizers.
@@ -39,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     check_default(text);
     check_matcher(&DEFAULT, &[], text, &names);
     if settings != MatchSettings::default() {
-        match Matcher::new(&settings) {
+        match built(&settings) {
             Ok(m) => check_matcher(&m, &allowed(&settings), text, &names),
             Err(e) => {
                 let message = e.to_string();
@@ -77,6 +78,30 @@ fn read(input: &str) -> (MatchSettings, Vec<&str>, &str) {
         }
         rest = after;
     }
+}
+
+/// The matcher for `settings`, built once per run of the fuzzer: most mutations change the
+/// text and keep the settings, and compiling the regexes under the sanitizers costs a hundred
+/// times more than matching. A settings value built again must give the same answer.
+fn built(settings: &MatchSettings) -> Result<Matcher, SettingsError> {
+    type Cache =
+        HashMap<(Option<String>, Option<String>, Vec<String>), Result<Matcher, SettingsError>>;
+    static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(Mutex::default);
+    let key =
+        (settings.key_regex.clone(), settings.key_prefix.clone(), settings.project_keys.clone());
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = cache.get(&key) {
+        return found.clone();
+    }
+    let result = Matcher::new(settings);
+    if let Err(e) = &result {
+        assert_eq!(Matcher::new(settings).err().as_ref(), Some(e), "refused twice");
+    }
+    if cache.len() >= 4096 {
+        cache.clear();
+    }
+    cache.insert(key, result.clone());
+    result
 }
 
 /// The allow-list as the matcher reads it (entries as a person types them, blanks skipped).
