@@ -71,6 +71,8 @@ pub(crate) struct State {
     pub connect_apps: Vec<ConnectApp>,
     /// Each app key's clientKey, kept after an uninstall so a reinstall reuses it.
     pub connect_client_keys: BTreeMap<String, String>,
+    /// Forge apps installed on this site.
+    pub forge_installations: Vec<crate::forge::ForgeInstallation>,
     /// OAuth 2.0 client-credentials apps and the user each acts as.
     pub oauth_clients: Vec<(crate::config::OAuthClient, UserIdx)>,
     /// (user, project or all, permission key) the user lacks.
@@ -126,6 +128,7 @@ impl State {
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
             connect_client_keys: BTreeMap::new(),
+            forge_installations: Vec::new(),
             boards: Vec::new(),
             sprints: Vec::new(),
             security_levels: Vec::new(),
