@@ -308,7 +308,13 @@ pub(crate) async fn run_test(
             ..crate::jira::interactive_options()
         },
     );
-    let mut features = vec![tether_jira::Feature::ReadIssues];
+    // On Cloud flags go through the Feature Flags API, and code changes through the
+    // Development Information API (checked only there); Data Center takes remote links.
+    // A Connect app reaches only the APIs its descriptor declares: tether's declares flags.
+    let mut features = vec![tether_jira::Feature::ReadIssues, tether_jira::Feature::FeatureFlags];
+    if site.auth_kind != JiraAuthKind::Connect {
+        features.push(tether_jira::Feature::DevelopmentInformation);
+    }
     if site.deployment.as_deref() == Some("dc") {
         features.push(tether_jira::Feature::RemoteLinks);
     }

@@ -171,18 +171,24 @@ fn kind_forms() -> Vec<KindForm> {
     };
     vec![
         form(
-            "api_token",
-            "Jira Cloud: email and API token",
-            "An Atlassian account's email with an API token (id.atlassian.com → Security → API tokens).",
-            "Email",
-            "API token",
-        ),
-        form(
             "oauth2",
-            "Jira Cloud: OAuth 2.0 client credentials",
-            "Credentials a site admin creates for self-hosted tools; calls go through Atlassian's gateway.",
+            "Jira Cloud: OAuth credentials (recommended)",
+            "In Jira, a site admin opens Settings → Apps → OAuth credentials → Create credentials: \
+             App name tether, Server base URL this tether's address, Permissions Feature flags \
+             (flags on issues) and Development information (commits and pull requests). Paste \
+             the client id and secret here. No app install and no user account needed; Test \
+             connection checks both permissions.",
             "Client id",
             "Client secret",
+        ),
+        form(
+            "api_token",
+            "Jira Cloud: email and API token (issues only)",
+            "An Atlassian account's email with an API token (id.atlassian.com → Security → API \
+             tokens). Enough to read issues and link them, not to show flags on issues: Jira \
+             Cloud's Feature Flags API takes OAuth credentials or an installed app only.",
+            "Email",
+            "API token",
         ),
         form(
             "pat",

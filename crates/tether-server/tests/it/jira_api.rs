@@ -71,10 +71,20 @@ pub async fn send(
 
 use reqwest::Method as M;
 
-/// Registers the sandbox as site `name` (Cloud: email + API token).
+/// Registers the sandbox as site `name` (Cloud: email + API token, which reads issues but
+/// cannot send flags).
 pub async fn add_cloud_site(s: &TestServer, jira: &Jira, name: &str) {
     let body = json!({"name": name, "url": jira.url, "kind": "api_token",
         "user": "admin@sandbox.test", "secret": "sandbox-token"});
+    let (status, site) = send(s, M::POST, "/api/jira/sites", Some(body)).await;
+    assert_eq!(status, 201, "{site}");
+}
+
+/// Registers the sandbox as site `name` with its OAuth credentials (the Cloud path for flags).
+pub async fn add_oauth_site(s: &TestServer, jira: &Jira, name: &str) {
+    let body = json!({"name": name, "url": jira.url, "kind": "oauth2",
+        "user": "sandbox-client", "secret": "sandbox-secret",
+        "options": {"token_url": format!("{}/oauth/token", jira.url), "gateway_url": jira.url}});
     let (status, site) = send(s, M::POST, "/api/jira/sites", Some(body)).await;
     assert_eq!(status, 201, "{site}");
 }
@@ -147,7 +157,10 @@ async fn sites_are_registered_listed_without_secrets_updated_and_removed() {
     assert_eq!(status, 200, "{updated}");
     let (status, report) = send(&s, M::POST, "/api/jira/sites/acme/test", None).await;
     assert_eq!(status, 200);
-    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["account"].as_str().unwrap().contains("admin@sandbox.test"), "{report}");
+    // Accepted; what is left is that an API token cannot send flags on Cloud.
+    let messages = report["messages"].as_array().unwrap();
+    assert!(messages.iter().all(|m| m.as_str().unwrap().contains("OAuth credentials")), "{report}");
     // Changing the kind needs the new kind's secret.
     let update = json!({"url": jira.url, "kind": "password", "user": "admin"});
     let (status, err) = send(&s, M::PUT, "/api/jira/sites/acme", Some(update)).await;
@@ -238,7 +251,7 @@ async fn bad_sites_get_422_naming_the_field_and_nothing_is_stored() {
 async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let s = TestServer::start().await;
     let cloud = Jira::cloud().await;
-    add_cloud_site(&s, &cloud, "acme").await;
+    add_oauth_site(&s, &cloud, "acme").await;
     let (status, report) =
         send(&s, M::POST, "/api/jira/sites/acme/test", Some(json!({"projects": ["sand"]}))).await;
     assert_eq!(status, 200, "{report}");
@@ -260,6 +273,15 @@ async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let messages = report["messages"].to_string();
     assert!(messages.contains("rejected the credentials"), "{messages}");
     assert!(!report.to_string().contains("not-the-token"));
+
+    // An API token reaches Jira, but not the Feature Flags API: the test says so now.
+    add_cloud_site(&s, &cloud, "token").await;
+    let (_, report) = send(&s, M::POST, "/api/jira/sites/token/test", None).await;
+    assert_eq!(report["ok"], false, "{report}");
+    let messages = report["messages"].to_string();
+    assert!(messages.contains("Feature Flags API accepts only apps"), "{messages}");
+    assert!(messages.contains("Development Information API accepts only apps"), "{messages}");
+    assert!(messages.contains("settings → Apps → OAuth credentials"), "{messages}");
 
     let dc = Jira::start(Flavour::data_center("9.12.0")).await;
     let pat = json!({"name": "dc", "url": dc.url, "kind": "pat", "secret": "sandbox-pat"});
@@ -658,8 +680,12 @@ async fn issues_are_found_by_flag_and_state_and_show_every_flag_as_jira_does() {
     assert_eq!(checkout["key"], "checkout");
     assert_eq!(checkout["primary"]["key"], "production");
     assert_eq!(checkout["primary"]["enabled"], true);
-    assert_eq!(checkout["primary"]["rollout"], json!({"percentage": 25.0}));
-    assert_eq!(checkout["primary"]["rollout_text"], "25%");
+    assert_eq!(
+        checkout["primary"]["rollout"],
+        json!({"percentage": 25.0, "default_treatment": "Off", "shares": [
+            {"variation": "On", "percentage": 25.0}, {"variation": "Off", "percentage": 75.0}]})
+    );
+    assert_eq!(checkout["primary"]["rollout_text"], "25% On · 75% Off, default treatment Off");
     assert_eq!(checkout["primary"]["default_value"], "Off", "the off variation's name");
     assert_eq!(checkout["url"], format!("{}/flags/shop/checkout", s.state.config.public_url));
     assert_eq!(checkout["issue_keys"], json!(["SAND-1", "SAND-2"]));
