@@ -60,6 +60,9 @@ pub struct SandboxConfig {
     pub base_url: Option<String>,
     /// The time zone serverInfo reports. Stored timestamps are always rendered in UTC.
     pub server_time_zone: String,
+    /// The site's name for itself, serverInfo's `serverTitle` (an admin sets it in Jira's
+    /// general configuration; "Jira" until then).
+    pub server_title: String,
     /// Everyone holds every permission except these.
     pub denied_permissions: Vec<PermissionDenial>,
     /// Cloud: OAuth 2.0 client-credentials apps (`POST /oauth/token`).
@@ -207,6 +210,7 @@ impl Default for SandboxConfig {
             rng_seed: 0x5eed,
             base_url: None,
             server_time_zone: "UTC".to_owned(),
+            server_title: "Jira".to_owned(),
             denied_permissions: Vec::new(),
             oauth_clients: vec![OAuthClient::default_client()],
             security_levels: Vec::new(),

@@ -127,6 +127,8 @@ pub struct AppState {
     pub(crate) issue_check: flags::IssueCheck,
     /// The tabs other features add to the flag page, in order.
     pub(crate) flag_tabs: &'static [flags::ui::FlagTab],
+    /// The Integrations page's sections, one per feature that connects tether to something.
+    pub(crate) integrations: &'static [web::integrations::IntegrationSection],
 }
 
 impl AppState {
@@ -155,6 +157,7 @@ impl AppState {
             clock,
             issue_check: jira::check_property_links,
             flag_tabs: &[jira::panel::TAB],
+            integrations: &[jira::integration::SECTION],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -203,6 +206,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(flags::ui::router())
         .merge(jira::ui::router())
         .merge(admin::ui::router())
+        .merge(admin::project_page::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 

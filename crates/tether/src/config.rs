@@ -147,7 +147,8 @@ impl Config {
     /// Loads the configuration. `explicit` is the `--config` path, which must
     /// exist; without it `tether.toml` in the working folder is read if present.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        // TETHER_API_TOKEN is the command-line client's credential, not server configuration.
+        // TETHER_API_TOKEN and TETHER_URL are the command-line client's credential and
+        // server, TETHER_SDK_KEY the example apps' key: not server configuration.
         Config::load_from(explicit, env_provider())
     }
 
@@ -315,12 +316,29 @@ impl Config {
 
 /// `TETHER_*` variables; `TETHER_JIRA_<KEY>` sets `<key>` of the `[jira]` table.
 fn env_provider() -> Env {
-    Env::prefixed(ENV_PREFIX).ignore(&["api_token"]).map(|key| {
+    Env::prefixed(ENV_PREFIX).ignore(&["api_token", "url", "sdk_key"]).map(|key| {
         match key.as_str().strip_prefix("jira_").or_else(|| key.as_str().strip_prefix("JIRA_")) {
             Some(rest) => format!("jira.{rest}").into(),
             None => key.into(),
         }
     })
+}
+
+/// What is wrong with one value, naming the key only where the line does not
+/// already (figment's own text repeats it, in nested backticks).
+fn kind_text(kind: &figment::error::Kind) -> String {
+    use figment::error::Kind;
+    let list = |names: &[&str]| names.join(", ");
+    match kind {
+        Kind::UnknownField(_, expected) => format!("unknown key; the keys are {}", list(expected)),
+        Kind::UnknownVariant(found, expected) => {
+            format!("{found:?} is not one of {}", list(expected))
+        }
+        Kind::MissingField(_) => "missing".to_owned(),
+        Kind::InvalidType(found, expected) => format!("expected {expected}, found {found}"),
+        Kind::InvalidValue(found, expected) => format!("expected {expected}, found {found}"),
+        other => other.to_string(),
+    }
 }
 
 /// Turns figment's error into one line per problem naming where it came from
@@ -345,7 +363,7 @@ fn describe(err: figment::Error) -> ConfigError {
                     }
                 }
             });
-            let what = e.kind.to_string();
+            let what = kind_text(&e.kind);
             match (source, key.is_empty()) {
                 (Some(source), false) => format!("{source}: key `{key}`: {what}"),
                 (Some(source), true) => format!("{source}: {what}"),

@@ -20,6 +20,7 @@ pub enum JiraMaintenance {
     },
     /// Read back what a site holds for each flag and repair what differs.
     Reconcile {
+        /// The site's name (as `tether jira sites list` shows it).
         #[arg(long)]
         site: String,
         /// Only report; change nothing.

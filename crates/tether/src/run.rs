@@ -142,6 +142,41 @@ where
     result
 }
 
+/// Like [`with_store`], for commands that work on data that must already be there
+/// (listing tokens, backfilling a site): a missing SQLite database or master key
+/// file is an error saying where it was looked for, and nothing is created.
+pub async fn with_existing_store<F, Fut>(config: Config, f: F) -> Result<()>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    existing_data(&config)?;
+    with_store(config, f).await
+}
+
+fn existing_data(config: &Config) -> Result<(), ConfigError> {
+    let hint = "this command creates nothing; run it in the folder `tether serve` runs in, \
+                or name that configuration with --config";
+    if let Some(db) = crate::dblock::sqlite_path(config.database_url.expose_secret())
+        && !db.exists()
+    {
+        return Err(ConfigError(format!(
+            "no tether database at {} (database_url); {hint}",
+            db.display()
+        )));
+    }
+    if config.master_key.is_none() {
+        let key = config.master_key_path();
+        if !key.exists() {
+            return Err(ConfigError(format!(
+                "no master key at {} (master_key_file, or data_dir's master.key); {hint}",
+                key.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub async fn serve(config: Config) -> Result<()> {
     init_tracing(&config)?;
     let mut lock = DatabaseLock::acquire(config.database_url.expose_secret(), "tether serve")?;

@@ -35,6 +35,7 @@ pub(crate) type UserIdx = usize;
 pub(crate) struct State {
     pub flavour: Flavour,
     pub server_time_zone: String,
+    pub server_title: String,
     pub users: Vec<User>,
     pub projects: Vec<Project>,
     pub statuses: Vec<Status>,
@@ -100,6 +101,7 @@ impl State {
         let mut state = State {
             flavour: config.flavour.clone(),
             server_time_zone: config.server_time_zone.clone(),
+            server_title: config.server_title.clone(),
             users: Vec::new(),
             projects: Vec::new(),
             statuses: Vec::new(),

@@ -3,8 +3,10 @@
 
 pub(crate) mod environments;
 pub(crate) mod openapi;
+pub(crate) mod project_page;
 pub(crate) mod projects;
 pub(crate) mod roles;
+pub(crate) mod sdk_keys;
 pub(crate) mod tokens;
 pub(crate) mod ui;
 pub(crate) mod webhooks;
@@ -31,11 +33,11 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(
             "/projects/{project}/environments/{env}/sdk-keys",
-            get(tokens::list_sdk_keys).post(tokens::create_sdk_key),
+            get(sdk_keys::list_api).post(sdk_keys::create_api),
         )
         .route(
             "/projects/{project}/environments/{env}/sdk-keys/{id}",
-            axum::routing::delete(tokens::revoke_sdk_key),
+            axum::routing::delete(sdk_keys::revoke_api),
         )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))

@@ -1,11 +1,10 @@
-//! `/api/tokens` (API access tokens, shown once) and
-//! `/api/projects/{p}/environments/{e}/sdk-keys` (evaluation keys).
+//! `/api/tokens`: API access tokens, shown once.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tether_policy::{Action, Named, Resource};
-use tether_store::{NewToken, SdkKeyInfo, StoreError, TokenInfo};
+use tether_store::{NewToken, StoreError, TokenInfo};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -209,72 +208,4 @@ pub(crate) async fn set_roles(
     check_roles(&state, &body.roles).await?;
     let saved = state.store.set_token_roles(id, &body.roles, &caller.actor()).await?;
     Ok(Json(token_view(saved)))
-}
-
-fn env_resource(project: &str, env: &str) -> Resource {
-    Resource::Environment { project: Named::new(project), env: Named::new(env) }
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct SdkKeyView {
-    id: i64,
-    hint: String,
-    created_at: i64,
-    revoked_at: Option<i64>,
-}
-
-fn sdk_key_view(k: SdkKeyInfo) -> SdkKeyView {
-    SdkKeyView { id: k.id, hint: k.hint, created_at: k.created_at, revoked_at: k.revoked_at }
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct CreatedSdkKey {
-    /// The key itself: shown this once, never again.
-    key: String,
-}
-
-fn env_not_found(project: &str, env: &str, e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => {
-            ApiError::NotFound(format!("no environment {env:?} in project {project:?}"))
-        }
-        other => other.into(),
-    }
-}
-
-pub(crate) async fn create_sdk_key(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((project, env)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<CreatedSdkKey>), ApiError> {
-    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
-    let key = state
-        .store
-        .create_sdk_key(&project, &env, &caller.actor())
-        .await
-        .map_err(|e| env_not_found(&project, &env, e))?;
-    Ok((StatusCode::CREATED, Json(CreatedSdkKey { key })))
-}
-
-pub(crate) async fn list_sdk_keys(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((project, env)): Path<(String, String)>,
-) -> Result<Json<Vec<SdkKeyView>>, ApiError> {
-    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
-    let keys = state.store.list_sdk_keys(&project, &env).await?;
-    Ok(Json(keys.into_iter().map(sdk_key_view).collect()))
-}
-
-pub(crate) async fn revoke_sdk_key(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((project, env, id)): Path<(String, String, i64)>,
-) -> Result<StatusCode, ApiError> {
-    caller.require(Action::UpdateEnvironment, &env_resource(&project, &env))?;
-    if state.store.revoke_sdk_key(&project, &env, id, &caller.actor()).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("no live SDK key {id} in {project}/{env}")))
-    }
 }

@@ -102,6 +102,27 @@ async fn submit(
     let based_on: i64 = field(&fields, "version")
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| ApiError::BadRequest("the form has no config version".to_owned()))?;
+    if which == Edited::Toggle && field(&fields, "confirm") != Some("yes") {
+        let production = p
+            .environments
+            .iter()
+            .any(|e| e.key == env && e.kind == tether_store::EnvKind::Production);
+        let on = match field(&fields, "on") {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        };
+        let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
+        let resource = super::flag_resource(&project, &f.flag, Some(&env));
+        if let (true, Some(on), true) = (production, on, user.can(which.action(), &resource)) {
+            // Nothing is written until the person confirms; the form they confirm
+            // with carries the version the switch was based on.
+            let inputs = Inputs { confirm: Some((on, based_on)), ..Inputs::default() };
+            let edit = Edit { inputs, ..Edit::default() };
+            return render_page(&state, &user, &p, &f, Showing::Env(&env), edit, StatusCode::OK)
+                .await;
+        }
+    }
     let w = ConfigWrite {
         project: &project,
         key: &key,

@@ -127,6 +127,16 @@ struct EnvView {
     name: String,
     on: bool,
     version: i64,
+    /// A production-type environment: its switch asks for confirmation first.
+    production: bool,
+    /// The switch was pressed here: turn on (`true`) or off, based on this version,
+    /// once confirmed.
+    confirm: Option<(bool, i64)>,
+    /// Which edit forms are open: those that came back with the user's input.
+    open_targets: bool,
+    open_rule: bool,
+    open_default: bool,
+    open_off: bool,
     changed: Saved,
     toggle_error: Option<String>,
     targets: Vec<TargetView>,
@@ -185,6 +195,9 @@ pub(super) struct Edit {
 #[derive(Default)]
 pub(super) struct Inputs {
     pub(super) toggle_error: Option<String>,
+    /// A production toggle waiting for confirmation: the state asked for and the
+    /// version the switch was based on.
+    pub(super) confirm: Option<(bool, i64)>,
     pub(super) default_form: Option<DefaultForm>,
     /// The chosen off variation and what is wrong with it.
     pub(super) off: Option<(String, Option<String>)>,
@@ -349,7 +362,11 @@ pub(super) async fn render_page(
                 .find(|e| e.key == c.env)
                 .map_or_else(|| c.env.clone(), |e| e.name.clone());
             let history = history(state, &p.key, &f.flag.key, &c.env, now).await?;
-            Some(env_view(&f.flag, c, name, history, edit.inputs, now))
+            let production = p
+                .environments
+                .iter()
+                .any(|e| e.key == c.env && e.kind == tether_store::EnvKind::Production);
+            Some(env_view(&f.flag, c, (name, production), history, edit.inputs, now))
         }
         None => None,
     };
@@ -391,19 +408,28 @@ pub(super) async fn render_page(
 fn env_view(
     flag: &Flag,
     c: &EnvConfigState,
-    name: String,
+    (name, production): (String, bool),
     history: Vec<HistoryRow>,
     inputs: Inputs,
     now: i64,
 ) -> EnvView {
     let config = &c.config;
-    let Inputs { toggle_error, default_form, off, targets_form, rules_error, rule_form } = inputs;
+    let Inputs { toggle_error, confirm, default_form, off, targets_form, rules_error, rule_form } =
+        inputs;
+    let (open_targets, open_rule, open_default, open_off) =
+        (targets_form.is_some(), rule_form.is_some(), default_form.is_some(), off.is_some());
     let (off_selected, off_error) = off.unwrap_or_else(|| (config.off_variation.clone(), None));
     EnvView {
         key: c.env.clone(),
         name,
         on: config.on,
         version: c.version,
+        production,
+        confirm,
+        open_targets,
+        open_rule,
+        open_default,
+        open_off,
         changed: saved(c.updated_at, &c.updated_by, now),
         toggle_error,
         targets: config

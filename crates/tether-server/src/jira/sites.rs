@@ -326,6 +326,12 @@ pub(crate) async fn run_test(
     {
         state.store.set_jira_site_deployment(site.id, d).await?;
     }
+    // Jira's name for itself names the site on the Integrations page.
+    if let Some(title) = report.server.as_ref().and_then(|s| s.server_title.as_deref())
+        && site.options.get("server_title").and_then(Value::as_str) != Some(title.trim())
+    {
+        state.store.set_jira_site_server_title(site.id, title).await?;
+    }
     Ok(ReportView {
         site: site.name.clone(),
         ok: report.is_ok(),

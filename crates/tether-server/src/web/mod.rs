@@ -1,12 +1,14 @@
 //! What every page shares: the layout with navigation, page errors, the CSRF
-//! check, signing in, formatting; and the pages of no feature: the status page,
-//! the sections later work fills in, the stylesheet and the HTML 404 page.
+//! check, signing in, formatting; and the pages of no one feature: the status
+//! page, the Integrations page (`integrations.rs`, sections from the features),
+//! the stylesheet and the HTML 404 page. `/` is the flag list.
 //! Everything works without JavaScript. The features' pages live with them
 //! (`flags/ui.rs`, `jira/ui.rs`).
 
 pub(crate) mod csrf;
 pub(crate) mod format;
 pub(crate) mod headers;
+pub(crate) mod integrations;
 pub(crate) mod page;
 pub(crate) mod signin;
 
@@ -23,24 +25,19 @@ use crate::{AppState, VERSION, health};
 
 const STYLESHEET: &str = include_str!("../../static/tether.css");
 
-/// The main navigation, in order: (path, label).
-const NAV: [(&str, &str); 7] = [
+/// The main navigation, in order: (path, label). Only pages that exist.
+const NAV: [(&str, &str); 5] = [
     ("/flags", "Flags"),
     ("/jira", "Jira issues"),
     ("/integrations", "Integrations"),
-    ("/tickets", "Tickets"),
-    ("/insights", "Insights"),
     ("/roles", "Roles"),
     ("/status", "Status"),
 ];
 
 pub(crate) fn router() -> Router<AppState> {
-    let mut router = Router::new();
-    for page in PLACEHOLDERS {
-        router = router.route(page.0, get(move || async move { section(page) }));
-    }
-    router
-        .route("/", get(|| async { Redirect::to("/status") }))
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/flags") }))
+        .route("/integrations", get(integrations::page))
         .route("/status", get(status))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
@@ -90,16 +87,6 @@ struct StatusPage {
 }
 
 #[derive(Template)]
-#[template(path = "section.html")]
-struct SectionPage {
-    nav: Nav,
-    version: &'static str,
-    title: &'static str,
-    lead: &'static str,
-    empty: &'static str,
-}
-
-#[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFoundPage {
     nav: Nav,
@@ -133,34 +120,6 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
         outbox_age,
         uptime: human_duration(state.started.elapsed().as_secs()),
     })
-}
-
-/// The sections whose content later work fills in: (path, title, lead, empty state).
-const PLACEHOLDERS: [(&str, &str, &str, &str); 3] = [
-    (
-        "/integrations",
-        "Integrations",
-        "Jira sites, Git forges and outgoing webhooks.",
-        "No integrations are configured yet.",
-    ),
-    (
-        "/tickets",
-        "Tickets",
-        "Tickets ingested from Jira: issues, their history, comments and sprints.",
-        "No tickets have been imported yet.",
-    ),
-    (
-        "/insights",
-        "Insights",
-        "Delivery insight from ingested tickets: cycle time, lead time, throughput, flags per ticket.",
-        "Nothing to chart until tickets are imported.",
-    ),
-];
-
-fn section(
-    (href, title, lead, empty): (&'static str, &'static str, &'static str, &'static str),
-) -> Result<Html<String>, ApiError> {
-    render(&SectionPage { nav: nav(href), version: VERSION, title, lead, empty })
 }
 
 async fn stylesheet() -> Response {

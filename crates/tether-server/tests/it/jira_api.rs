@@ -21,7 +21,12 @@ impl Jira {
     /// A sandbox with issues SAND-1 (In Progress), SAND-2 (Done) and SAND-3,
     /// which only `auditor` may see.
     pub async fn start(flavour: Flavour) -> Jira {
-        let sandbox = Sandbox::new(SandboxConfig::with_flavour(flavour)).unwrap();
+        Jira::start_with(SandboxConfig::with_flavour(flavour)).await
+    }
+
+    /// [`Jira::start`] on `config`.
+    pub async fn start_with(config: SandboxConfig) -> Jira {
+        let sandbox = Sandbox::new(config).unwrap();
         sandbox
             .load_issues(&json!([
                 {"key": "SAND-1", "fields": {"summary": "Faster checkout",
@@ -250,13 +255,18 @@ async fn bad_sites_get_422_naming_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let s = TestServer::start().await;
-    let cloud = Jira::cloud().await;
+    let config = SandboxConfig { server_title: "Acme Jira".into(), ..SandboxConfig::default() };
+    let cloud = Jira::start_with(config).await;
     add_oauth_site(&s, &cloud, "acme").await;
     let (status, report) =
         send(&s, M::POST, "/api/jira/sites/acme/test", Some(json!({"projects": ["sand"]}))).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["deployment"], "cloud");
+    // Jira's name for itself is kept: the Integrations page names the site by it.
+    assert_eq!(report["server_title"], "Acme Jira", "{report}");
+    let site = s.store.jira_site_by_name("acme").await.unwrap();
+    assert_eq!(site.options.get("server_title"), Some(&json!("Acme Jira")), "{:?}", site.options);
     assert_eq!(report["projects_ok"], json!(["SAND"]));
     assert!(report["account"].as_str().unwrap().contains("admin@sandbox.test"), "{report}");
     assert_eq!(

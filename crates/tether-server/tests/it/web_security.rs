@@ -118,7 +118,7 @@ async fn csrf_ui_forms_relied_on_sec_fetch_site_alone() {
         ("from tether's own page", vec![("csrf", &token)], Some("http://127.0.0.1:8080"), 303),
     ];
     for (what, extra, origin, want) in cases {
-        let mut form = vec![("version", version.as_str()), ("on", off)];
+        let mut form = vec![("version", version.as_str()), ("on", off), ("confirm", "yes")];
         form.extend(extra);
         let mut req = browser.post(&toggle).form(&form);
         if let Some(o) = origin {

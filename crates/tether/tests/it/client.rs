@@ -48,8 +48,22 @@ async fn the_command_line_client_manages_flags_through_the_api() {
     ])
     .await);
     assert!(out.contains("checkout is on in production"), "{out}");
+    assert!(out.contains("(production's configuration is now version 2)"), "{out}");
     let out = ok(run(vec!["flags", "list", "--project", "shop"]).await);
+    assert!(out.starts_with("KEY "), "a header row: {out}");
     assert!(out.contains("production=on") && out.contains("staging=off"), "{out}");
+    // One version per thing saved, each named: the definition's and each environment's.
+    let out = ok(run(vec!["flags", "get", "--project", "shop", "checkout"]).await);
+    assert!(
+        out.starts_with("Checkout (checkout), boolean\ndefinition: version 1, saved "),
+        "{out}"
+    );
+    let production = out.lines().find(|l| l.starts_with("production")).unwrap();
+    let cells: Vec<&str> = production.split_whitespace().collect();
+    assert_eq!(cells[..4], ["production", "on", "on", "2"], "{out}");
+    let (code, _, err) = run(vec!["flags", "list", "--project", "nope"]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.ends_with("404 Not Found: no project \"nope\"\n"), "{err}");
 
     std::fs::write(
         t.path().join("rollout.json"),
@@ -136,8 +150,9 @@ async fn the_command_line_client_manages_environments_through_the_api() {
     ok(run(vec!["projects", "create", "--key", "shop", "--name", "Shop"]).await);
     let out = ok(run(vec!["environments", "list", "--project", "shop"]).await);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[2].starts_with("production") && lines[2].ends_with("primary"), "{out}");
+    assert_eq!(lines.len(), 4, "a header and three environments: {out}");
+    assert!(lines[0].starts_with("KEY ") && lines[0].ends_with("PRIMARY"), "{out}");
+    assert!(lines[3].starts_with("production") && lines[3].ends_with("yes"), "{out}");
 
     let out = ok(run(vec![
         "environments",
@@ -154,9 +169,9 @@ async fn the_command_line_client_manages_environments_through_the_api() {
         "production",
     ])
     .await);
-    assert!(out.starts_with("created qa") && out.contains("testing"), "{out}");
+    assert_eq!(out.trim(), "created environment qa (QA, testing) in shop");
     let out = ok(run(vec!["environments", "update", "--project", "shop", "--primary", "qa"]).await);
-    assert!(out.starts_with("saved qa") && out.trim_end().ends_with("primary"), "{out}");
+    assert_eq!(out.trim(), "saved environment qa (QA, testing, primary)");
     let out = ok(run(vec!["environments", "list", "--project", "shop", "--json"]).await);
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     let primaries: Vec<&str> = list
@@ -210,10 +225,30 @@ async fn the_command_line_client_manages_environments_through_the_api() {
             .await,
         &["412"],
     );
+    // SDK keys: printed once on stdout (the message on stderr), then listed by hint.
+    let (code, key, err) =
+        run(vec!["sdk-keys", "create", "--project", "shop", "--env", "staging"]).await;
+    assert_eq!(code, 0, "{err}");
+    let key = key.trim().to_owned();
+    assert!(key.starts_with("tether-sdk-"), "{key}");
+    assert!(err.contains("shown this once"), "{err}");
+    let out = ok(run(vec!["sdk-keys", "list", "--project", "shop", "--env", "staging"]).await);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("ID ") && lines[0].contains("ENDS WITH"), "{out}");
+    assert!(lines[1].contains(&format!("…{}", &key[key.len() - 4..])), "{out}");
+    assert!(lines[1].trim_end().ends_with("live") && !out.contains(&key), "{out}");
+    let id = lines[1].split_whitespace().next().unwrap().to_owned();
+    let revoke = vec!["sdk-keys", "revoke", "--project", "shop", "--env", "staging"];
+    let out = ok(run([revoke.clone(), vec![id.clone().leak()]].concat()).await);
+    assert_eq!(out.trim(), format!("revoked SDK key {id} of shop/staging"));
+    failed(run([revoke, vec![id.leak()]].concat()).await, &["404", "no live SDK key"]);
+    let out = ok(run(vec!["sdk-keys", "list", "--project", "shop", "--env", "staging"]).await);
+    assert!(out.lines().nth(1).unwrap_or_default().contains("revoked"), "{out}");
+
     let out = ok(run(vec!["environments", "delete", "--project", "shop", "production"]).await);
     assert_eq!(out.trim(), "deleted production");
     let out = ok(run(vec!["environments", "list", "--project", "shop"]).await);
-    let keys: Vec<&str> = out.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let keys: Vec<&str> = out.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
     assert_eq!(keys, ["development", "staging", "qa"], "{out}");
     server.signal("TERM");
     server.child.wait().await.unwrap();
