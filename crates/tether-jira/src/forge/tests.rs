@@ -91,11 +91,14 @@ fn a_token_forge_signed_is_read() {
     assert_eq!(inv.cloud_id.as_deref(), Some("5a4db0c5-0001"));
 }
 
+/// Whether a refusal is the one a case expects.
+type Expect = fn(&ForgeTokenError) -> bool;
+
 #[test]
 fn tokens_forge_did_not_sign_for_this_app_now_are_refused() {
     let (good, other) = keys();
     let other_app = "ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000";
-    let cases: Vec<(&str, String, fn(&ForgeTokenError) -> bool)> = vec![
+    let cases: Vec<(&str, String, Expect)> = vec![
         ("another key", sign(&header(), &claims(), other), |e| {
             matches!(e, ForgeTokenError::BadSignature(_))
         }),

@@ -199,10 +199,10 @@ struct CreateFlagPage {
 fn kind_choices(chosen: &str) -> Vec<Choice> {
     KINDS
         .iter()
-        .map(|(k, label, _)| Choice {
-            value: (*k).to_owned(),
-            label: (*label).to_owned(),
-            selected: *k == chosen || (chosen.is_empty() && *k == "boolean"),
+        .map(|k| Choice {
+            value: k.key.to_owned(),
+            label: k.label.to_owned(),
+            selected: k.key == chosen || (chosen.is_empty() && k.key == "boolean"),
         })
         .collect()
 }
@@ -365,18 +365,45 @@ pub(crate) async fn create_flag(
     html(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-/// The kinds a flag created from an issue may be, with the variations each starts with
-/// (edited on the flag's page afterwards): (kind, label, [(key, name, value)]); the first
-/// variation is the off variation, the second what the default rule serves.
-const KINDS: [(&str, &str, [(&str, &str, &str); 2]); 4] = [
-    ("boolean", "Boolean (on/off)", [("off", "Off", "false"), ("on", "On", "true")]),
-    (
-        "string",
-        "String",
-        [("control", "Control", "\"control\""), ("treatment", "Treatment", "\"treatment\"")],
-    ),
-    ("number", "Number", [("zero", "Zero", "0"), ("one", "One", "1")]),
-    ("json", "JSON", [("off", "Off", "{}"), ("on", "On", "{\"enabled\": true}")]),
+/// A kind a flag created from an issue may be, with the variations it starts with (edited on
+/// the flag's page afterwards): the first is the off variation, the second what the default
+/// rule serves.
+struct NewKind {
+    key: &'static str,
+    kind: FlagKind,
+    label: &'static str,
+    /// (key, name, value as JSON text)
+    variations: [(&'static str, &'static str, &'static str); 2],
+}
+
+const KINDS: [NewKind; 4] = [
+    NewKind {
+        key: "boolean",
+        kind: FlagKind::Boolean,
+        label: "Boolean (on/off)",
+        variations: [("off", "Off", "false"), ("on", "On", "true")],
+    },
+    NewKind {
+        key: "string",
+        kind: FlagKind::String,
+        label: "String",
+        variations: [
+            ("control", "Control", "\"control\""),
+            ("treatment", "Treatment", "\"treatment\""),
+        ],
+    },
+    NewKind {
+        key: "number",
+        kind: FlagKind::Number,
+        label: "Number",
+        variations: [("zero", "Zero", "0"), ("one", "One", "1")],
+    },
+    NewKind {
+        key: "json",
+        kind: FlagKind::Json,
+        label: "JSON",
+        variations: [("off", "Off", "{}"), ("on", "On", "{\"enabled\": true}")],
+    },
 ];
 
 /// A new flag of `kind` linked to `issue`, and its configuration: off everywhere, serving its
@@ -389,13 +416,7 @@ fn new_flag(
     issue: &str,
 ) -> Option<(Flag, EnvConfig)> {
     let kind = if kind.is_empty() { "boolean" } else { kind };
-    let (_, _, variations) = KINDS.iter().find(|(k, _, _)| *k == kind)?;
-    let flag_kind = match kind {
-        "string" => FlagKind::String,
-        "number" => FlagKind::Number,
-        "json" => FlagKind::Json,
-        _ => FlagKind::Boolean,
-    };
+    let NewKind { kind: flag_kind, variations, .. } = KINDS.iter().find(|k| k.key == kind)?;
     let mut custom_properties = BTreeMap::new();
     custom_properties.insert(
         tether_flags::JIRA_ISSUES_PROPERTY.to_owned(),
@@ -405,7 +426,7 @@ fn new_flag(
         key: key.to_owned(),
         name: name.to_owned(),
         description: description.to_owned(),
-        kind: flag_kind,
+        kind: *flag_kind,
         variations: variations
             .iter()
             .map(|(k, n, v)| Variation {
