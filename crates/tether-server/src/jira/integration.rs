@@ -1,7 +1,9 @@
 //! The Jira section of the Integrations page: every Jira site the caller may
 //! see, named as Jira names itself (its server title once a connection test has
 //! read it, else its host), how tether signs in to it (never a Connect
-//! clientKey), and which projects report to it.
+//! clientKey), which projects report to it, and whether tether's Forge app is
+//! installed there (an installation on a site tether does not know is listed
+//! apart, so someone adds its OAuth credentials).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,12 +36,22 @@ struct SiteRow {
     sign_in: String,
     projects: Vec<String>,
     enabled: bool,
+    /// Tether's Forge app on this site: `Some(true)` installed, `Some(false)`
+    /// uninstalled since.
+    forge: Option<bool>,
+}
+
+/// A Forge installation on a site no registered site matches.
+struct ForgeRow {
+    site: String,
+    enabled: bool,
 }
 
 #[derive(Template)]
 #[template(path = "jira_integration.html")]
 struct Section {
     sites: Vec<SiteRow>,
+    forge_only: Vec<ForgeRow>,
 }
 
 /// How a person recognises a site: Jira's own title for itself when a
@@ -93,11 +105,26 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             reporting.push((tracking.site_id, p.key));
         }
     }
+    let mut forge: Vec<(String, bool)> = super::forge::installations(state)
+        .await
+        .map_err(UiError::Other)?
+        .into_values()
+        .filter_map(|i| {
+            let site = match (i.site_url, i.cloud_id) {
+                (Some(url), _) => url.trim_end_matches('/').to_owned(),
+                (None, Some(id)) => format!("Jira Cloud site {id}"),
+                (None, None) => return None,
+            };
+            Some((site, i.enabled))
+        })
+        .collect();
+    let all_sites = state.store.list_jira_sites().await.map_err(store)?;
     let mut sites = Vec::new();
-    for site in state.store.list_jira_sites().await.map_err(store)? {
+    for site in all_sites.iter().cloned() {
         if !user.can(Action::ViewIntegration, &Resource::Integration(Named::new(&site.name))) {
             continue;
         }
+        let forge_here = forge.iter().find(|(url, _)| *url == site.url).map(|(_, on)| *on);
         let projects =
             reporting.iter().filter(|(id, _)| *id == site.id).map(|(_, p)| p.clone()).collect();
         sites.push(SiteRow {
@@ -110,9 +137,23 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             sign_in: sign_in_text(&site),
             projects,
             enabled: site.enabled,
+            forge: forge_here,
             name: site.name,
             url: site.url,
         });
     }
-    Section { sites }.render().map_err(|e| UiError::Other(crate::error::ApiError::internal(e)))
+    // Installations on sites tether has no settings for, to whoever may see
+    // integrations named as such a site would be (by its host).
+    forge.retain(|(url, _)| !all_sites.iter().any(|s| s.url == *url));
+    let forge_only = forge
+        .into_iter()
+        .filter(|(url, _)| {
+            let host = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+            user.can(Action::ViewIntegration, &Resource::Integration(Named::new(host)))
+        })
+        .map(|(site, enabled)| ForgeRow { site, enabled })
+        .collect();
+    Section { sites, forge_only }
+        .render()
+        .map_err(|e| UiError::Other(crate::error::ApiError::internal(e)))
 }

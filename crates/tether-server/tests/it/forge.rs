@@ -51,6 +51,19 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
     assert_eq!(entry["enabled"], true, "{kept}");
     assert_eq!(entry["cloud_id"], jira_sandbox::CLOUD_ID);
     assert_eq!(entry["api_base_url"], format!("{}/ex/jira/{}", jira.url, jira_sandbox::CLOUD_ID));
+    // The Integrations page names the installation: apart while tether has no settings for
+    // the site, on the site's row once its OAuth credentials are added.
+    let page = || async { crate::ui_flags::html(&s, "/integrations").await.1 };
+    let html = page().await;
+    assert!(html.contains(&format!("data-forge-site=\"{}\"", jira.url)), "{html}");
+    crate::jira_api::add_oauth_site(&s, &jira, "acme").await;
+    let row = |html: &str| {
+        let start = html.find("data-site=\"acme\"").unwrap_or_else(|| panic!("{html}"));
+        html[start..].split("</tr>").next().unwrap().to_owned()
+    };
+    let html = page().await;
+    assert!(row(&html).contains("Forge app installed"), "{html}");
+    assert!(!html.contains("data-forge-site"), "{html}");
 
     let spec = |app: &str| ForgeInvocationSpec {
         app_id: app.into(),
@@ -76,6 +89,7 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
 
     jira.sandbox.uninstall_forge_app(APP, &jira.url).await.expect("tether takes the uninstall");
     assert_eq!(installations(&s).await[&installed.installation_id]["enabled"], false);
+    assert!(row(&page().await).contains("Forge app uninstalled"));
     assert!(installations(&s).await.get("from-the-body-never-trusted").is_none());
 
     // A tether without a Forge app id refuses every Forge call, signed or not.
