@@ -30,6 +30,9 @@ fn render<'a>(
 
 struct SiteRow {
     title: String,
+    /// The host, shown under a title that is not it: every Jira is titled "Jira" until an
+    /// admin names it.
+    host: Option<String>,
     name: String,
     url: String,
     deployment: &'static str,
@@ -62,6 +65,11 @@ pub(crate) fn site_title(site: &JiraSite) -> String {
     {
         return title.trim().to_owned();
     }
+    site_host(site)
+}
+
+/// The host a site is reached at (its name when the URL has none).
+fn site_host(site: &JiraSite) -> String {
     site.url
         .parse::<axum::http::Uri>()
         .ok()
@@ -127,8 +135,10 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
         let forge_here = forge.iter().find(|(url, _)| *url == site.url).map(|(_, on)| *on);
         let projects =
             reporting.iter().filter(|(id, _)| *id == site.id).map(|(_, p)| p.clone()).collect();
+        let (title, host) = (site_title(&site), site_host(&site));
         sites.push(SiteRow {
-            title: site_title(&site),
+            host: (host != title).then_some(host),
+            title,
             deployment: match site.deployment.as_deref() {
                 Some("cloud") => "Jira Cloud",
                 Some("dc") => "Jira Data Center",
