@@ -71,10 +71,6 @@ pub struct SandboxConfig {
     pub security_levels: Vec<SecurityLevelSpec>,
     /// Data Center: OAuth 1.0a consumers (application links) allowed to sign requests.
     pub oauth1_consumers: Vec<OAuth1ConsumerSpec>,
-    /// Cloud: let people (Basic auth with an API token) call the DevOps APIs (feature flags,
-    /// development information, builds, deployments), which Jira Cloud refuses with 401.
-    /// `false` (Jira's behaviour) by default; for clients written before they followed it.
-    pub devops_accepts_basic_auth: bool,
 }
 
 /// An issue security level: issues in it are visible (and searchable) by its members only;
@@ -215,7 +211,6 @@ impl Default for SandboxConfig {
             oauth_clients: vec![OAuthClient::default_client()],
             security_levels: Vec::new(),
             oauth1_consumers: Vec::new(),
-            devops_accepts_basic_auth: false,
         }
     }
 }

@@ -90,8 +90,6 @@ pub(crate) struct State {
     pub forge_entity_properties: Vec<(String, Vec<Extraction>)>,
     /// OAuth 1.0a consumers (Data Center application links).
     pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
-    /// See `SandboxConfig::devops_accepts_basic_auth`.
-    pub devops_accepts_basic_auth: bool,
     /// Bumped on every write; search caches are keyed on it.
     pub generation: u64,
 }
@@ -138,7 +136,6 @@ impl State {
             next_webhook_id: 1,
             oauth1_consumers: Vec::new(),
             forge_entity_properties: Vec::new(),
-            devops_accepts_basic_auth: config.devops_accepts_basic_auth,
             generation: 0,
         };
         if config.users.is_empty() {
