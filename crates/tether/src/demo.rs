@@ -230,8 +230,15 @@ fn sandbox(
     project_name: &str,
     generated: usize,
 ) -> Result<Sandbox> {
-    let sandbox =
-        Sandbox::new(SandboxConfig::with_flavour(flavour)).context("cannot set up a sandbox")?;
+    // Named as a site admin would name their Jira, so the Integrations page tells them apart.
+    let title = if flavour.is_cloud() {
+        "Demo Jira Cloud sandbox"
+    } else {
+        "Demo Jira Data Center sandbox"
+    };
+    let config =
+        SandboxConfig { server_title: title.to_owned(), ..SandboxConfig::with_flavour(flavour) };
+    let sandbox = Sandbox::new(config).context("cannot set up a sandbox")?;
     let payloads: Vec<Value> = issues
         .iter()
         .map(|(key, summary, status, _)| {
@@ -290,6 +297,15 @@ async fn connect_jira(
     let body = json!({"site": DC_SITE, "environments": environments});
     api.call(reqwest::Method::PUT, &format!("/api/projects/{DC_PROJECT}/jira"), Some(body)).await?;
     link_all(&api, DC_PROJECT, DC_ISSUES).await?;
+    // A connection test each, as a person runs after adding a site: it records each Jira's
+    // title for the Integrations page (and says what is wrong, should anything be).
+    for site in [CLOUD_SITE, DC_SITE] {
+        let report =
+            api.call(reqwest::Method::POST, &format!("/api/jira/sites/{site}/test"), None).await?;
+        if report["ok"] != Value::Bool(true) {
+            tracing::warn!(site, report = %report, "a demo Jira sandbox failed its connection test");
+        }
+    }
 
     // Let the first delivery land, so the pages the banner names show it.
     let delivered = wait_until(Duration::from_secs(15), || {

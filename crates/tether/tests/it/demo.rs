@@ -84,6 +84,14 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     let kinds: Vec<&str> =
         sites.as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["oauth2", "pat"], "{sites}");
+    // Each site was tested once registered, which kept its Jira's title.
+    let titles: Vec<&str> = sites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["options"]["server_title"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(titles, ["Demo Jira Cloud sandbox", "Demo Jira Data Center sandbox"], "{sites}");
     assert!(text.contains(&format!("{}/atlassian-connect.json", demo.url)), "{text}");
     assert!(text.contains("forge install"), "{text}");
     let panel = development(&cloud, "SHOP-1").await;
