@@ -163,7 +163,8 @@ pub(crate) async fn installations(
     state: &AppState,
 ) -> Result<BTreeMap<String, Installation>, ApiError> {
     Ok(match state.store.setting(INSTALLATIONS).await? {
-        Some(text) => serde_json::from_str(&text).unwrap_or_default(),
+        // Damaged text is an error, not "none": the next event would otherwise overwrite it.
+        Some(text) => serde_json::from_str(&text).map_err(ApiError::internal)?,
         None => BTreeMap::new(),
     })
 }
