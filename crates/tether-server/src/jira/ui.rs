@@ -245,6 +245,9 @@ struct JiraPage {
     open_form: String,
     projects: Vec<ProjectRow>,
     connect_url: String,
+    /// The Forge app this tether accepts (`jira.forge_app_id`), and on how many sites it is
+    /// installed now.
+    forge: Option<(String, usize)>,
 }
 
 /// What a POST puts back on the `/jira` page.
@@ -392,7 +395,18 @@ async fn render_jira(
             error,
         });
     }
+    let forge = match &state.config.forge_app_id {
+        Some(app) => {
+            let installations = super::forge::installations(state).await.map_err(UiError::Other)?;
+            Some((
+                tether_jira::forge_app_ari(app),
+                installations.values().filter(|i| i.enabled).count(),
+            ))
+        }
+        None => None,
+    };
     let page = JiraPage {
+        forge,
         nav: nav_for("/jira", user),
         version: VERSION,
         notice: edit.notice,

@@ -63,6 +63,10 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
     };
     let html = page().await;
     assert!(row(&html).contains("Forge app installed"), "{html}");
+    let jira_page = || async { crate::ui_flags::html(&s, "/jira").await.1 };
+    let accepts = format!("this tether accepts <code>{APP}</code>, installed on");
+    let html = jira_page().await;
+    assert!(html.contains(&format!("{accepts} 1 site.")), "{html}");
     assert!(!html.contains("data-forge-site"), "{html}");
 
     let spec = |app: &str| ForgeInvocationSpec {
@@ -90,11 +94,14 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
     jira.sandbox.uninstall_forge_app(APP, &jira.url).await.expect("tether takes the uninstall");
     assert_eq!(installations(&s).await[&installed.installation_id]["enabled"], false);
     assert!(row(&page().await).contains("Forge app uninstalled"));
+    assert!(jira_page().await.contains(&format!("{accepts} 0 sites.")));
     assert!(installations(&s).await.get("from-the-body-never-trusted").is_none());
 
     // A tether without a Forge app id refuses every Forge call, signed or not.
     let unset = server_for(&jira, None).await;
     assert_eq!(event(&unset, Some(&good), "avi:forge:installed:app").await, 401);
+    let html = crate::ui_flags::html(&unset, "/jira").await.1;
+    assert!(html.contains("Forge app: none yet") && html.contains("jira.forge_app_id"), "{html}");
 }
 
 /// Writes the `tether.flags` property on SAND-1 as tether's worker would, then answers the
