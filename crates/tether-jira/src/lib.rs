@@ -18,8 +18,10 @@
 mod auth;
 mod client;
 mod connection;
+mod devops;
 mod error;
 mod featureflags;
+mod forge;
 mod install_keys;
 mod jwt;
 pub mod oauth1;
@@ -37,10 +39,15 @@ pub use auth::{
 };
 pub use client::{Client, Options, Site};
 pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use devops::{Access, DevOpsApi};
 pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
     FlagStatus, FlagSummary, MAX_FLAGS_PER_REQUEST, ProviderMetadata, Rollout,
+};
+pub use forge::{
+    ATLASSIAN_FORGE_JWKS_URL, FORGE_APP_ARI_PREFIX, FORGE_ISSUER, FORGE_LEEWAY_S, ForgeInvocation,
+    ForgeKey, ForgeKeys, ForgeTokenError, forge_app_ari, forge_token_kid, verify_forge_token,
 };
 pub use install_keys::{ATLASSIAN_INSTALL_KEYS_URL, ConnectInstallKeys, InstallKeyError};
 pub use jwt::{

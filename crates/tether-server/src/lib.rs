@@ -33,6 +33,10 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::Caller;
 pub use error::{ApiError, Json};
+pub use jira::forge::{
+    PLACEHOLDER_APP_ID as FORGE_PLACEHOLDER_APP_ID, PLACEHOLDER_URL as FORGE_PLACEHOLDER_URL,
+    entity_property_modules as forge_entity_property_modules, manifest_yaml as forge_manifest,
+};
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;
 pub use ofrep::snapshots::Snapshots;
@@ -59,6 +63,11 @@ pub struct ServerConfig {
     /// Hosts a Connect install may come from (`jira.connect_allowed_hosts`): exact
     /// names or `*.suffix`; the port is not compared.
     pub connect_allowed_hosts: Vec<String>,
+    /// The Forge app's id (`jira.forge_app_id`): Forge Invocation Tokens must be meant for it.
+    /// `None`: no Forge app, and its endpoints refuse every call.
+    pub forge_app_id: Option<String>,
+    /// Where Forge publishes the keys of its invocation tokens (`jira.forge_jwks_url`).
+    pub forge_jwks_url: String,
     /// Failed authentications allowed per client address (`auth_failure_burst`,
     /// `auth_failures_per_minute`); past it, 429 with `Retry-After`.
     pub auth_failures: FailureLimit,
@@ -82,6 +91,8 @@ impl Default for ServerConfig {
             connect_app_key: "tether".to_owned(),
             connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL.to_owned(),
             connect_allowed_hosts: ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+            forge_app_id: None,
+            forge_jwks_url: tether_jira::ATLASSIAN_FORGE_JWKS_URL.to_owned(),
             auth_failures: FailureLimit::default(),
             sessions: tether_store::SessionLimits::default(),
             outbound: tether_jira::OutboundPolicy::OPEN,
@@ -119,6 +130,8 @@ pub struct Shared {
     pub jira: JiraClients,
     /// Atlassian's keys for signed Connect installs, cached by `kid`.
     pub install_keys: Arc<tether_jira::ConnectInstallKeys>,
+    /// Forge's keys for its invocation tokens, cached by `kid`.
+    pub forge_keys: Arc<tether_jira::ForgeKeys>,
     /// Failed authentications per client address.
     pub throttle: Arc<AuthThrottle>,
     /// Holds back repeated warnings about refused credentials.
@@ -150,6 +163,7 @@ impl AppState {
             install_keys: Arc::new(tether_jira::ConnectInstallKeys::new(
                 &config.connect_install_keys_url,
             )),
+            forge_keys: Arc::new(tether_jira::ForgeKeys::new(&config.forge_jwks_url)),
             throttle: Arc::new(AuthThrottle::new(config.auth_failures, clock.clone())),
             refusal_log: Arc::new(throttle::WarnGate::new(
                 std::time::Duration::from_secs(10),
@@ -189,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/ofrep", ofrep::router())
         .merge(pages(&state))
         .merge(jira::connect::router())
+        .merge(jira::forge::router())
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))

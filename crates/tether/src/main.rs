@@ -194,6 +194,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 jira_cmd::run(&store, public_url, outbound, command).await
             }))
         }
+        Command::Jira {
+            command: client::jira::JiraCommand::ForgeManifest { public_url, app_id },
+        } => {
+            let url = public_url.unwrap_or_else(|| config.public_url());
+            let configured =
+                Some(config.jira.forge_app_id.clone()).filter(|a| !a.trim().is_empty());
+            let app = app_id
+                .or(configured)
+                .unwrap_or_else(|| tether_server::FORGE_PLACEHOLDER_APP_ID.to_owned());
+            print!("{}", tether_server::forge_manifest(&url, &app));
+            Ok(())
+        }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))

@@ -289,6 +289,8 @@ pub(crate) async fn run_server(
         ofrep_rate_limit: config.ofrep_rate_limit,
         connect_app_key: config.jira.connect_app_key.clone(),
         connect_install_keys_url: config.jira.connect_install_keys_url.clone(),
+        forge_app_id: Some(config.jira.forge_app_id.trim().to_owned()).filter(|a| !a.is_empty()),
+        forge_jwks_url: config.jira.forge_jwks_url.clone(),
         connect_allowed_hosts: config.jira.connect_allowed_hosts.clone(),
         auth_failures: tether_server::FailureLimit {
             burst: config.auth_failure_burst,

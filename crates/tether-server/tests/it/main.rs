@@ -9,6 +9,7 @@ mod connect_lifecycle;
 mod environments_api;
 mod errors;
 mod flags_api;
+mod forge;
 mod jira_api;
 mod jira_pages;
 mod numbers;
