@@ -86,6 +86,38 @@ impl AccessToken {
     }
 }
 
+/// A fresh consumer key pair for an application link: the private key (PKCS#8 PEM, which
+/// tether keeps sealed and signs with) and its public half (SubjectPublicKeyInfo PEM, which a
+/// Jira admin pastes into the link's incoming side). 2048 bits, what Jira's own guide uses.
+pub fn generate_key_pair() -> Result<(SecretString, String), Error> {
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+        .map_err(|e| Error::Other(format!("cannot generate an RSA key: {e}")))?;
+    let private = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the RSA key: {e}")))?;
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the public key: {e}")))?;
+    Ok((SecretString::from(private.to_string()), public))
+}
+
+/// The public half of a consumer's private key (PKCS#8 or PKCS#1 PEM), as
+/// [`generate_key_pair`] gives it.
+pub fn public_key_pem(private_key_pem: &SecretString) -> Result<String, Error> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
+    use secrecy::ExposeSecret;
+    let pem = private_key_pem.expose_secret().trim();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem))
+        .map_err(|e| Error::Other(format!("not an RSA private key in PEM: {e}")))?;
+    key.to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the public key: {e}")))
+}
+
 /// Step 1, `POST {jira_url}/plugins/servlet/oauth/request-token`, signed by the consumer.
 /// `callback` is where Jira sends the user after they allow access (with `oauth_token` and
 /// `oauth_verifier` in the query), or `None` for [`OUT_OF_BAND`].
