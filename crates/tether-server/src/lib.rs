@@ -14,6 +14,7 @@ mod jira;
 mod metrics;
 mod ofrep;
 mod throttle;
+mod tickets;
 mod web;
 
 use std::future::Future;
@@ -163,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .merge(flags::ui::router())
         .merge(jira::ui::router())
         .merge(jira::connect::router())
+        .merge(tickets::ui::router())
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))

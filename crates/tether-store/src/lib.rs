@@ -19,6 +19,7 @@ mod projects;
 mod sdk_keys;
 mod settings;
 pub mod testing;
+mod tickets;
 mod tokens;
 mod webhooks;
 
@@ -47,6 +48,11 @@ pub use outbox::kinds::{
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
+pub use tickets::{
+    DiscoveredProject, PROCESSABLE_TYPES, TicketAuthKind, TicketCategory, TicketCheck,
+    TicketConnection, TicketCredentials, TicketIssueType, TicketProject, TicketSecrets,
+    TypeAssignment,
+};
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};
 

@@ -116,18 +116,12 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
 }
 
 /// The sections whose content later work fills in: (path, title, lead, empty state).
-const PLACEHOLDERS: [(&str, &str, &str, &str); 3] = [
+const PLACEHOLDERS: [(&str, &str, &str, &str); 2] = [
     (
         "/integrations",
         "Integrations",
         "Jira sites, Git forges and outgoing webhooks.",
         "No integrations are configured yet.",
-    ),
-    (
-        "/tickets",
-        "Tickets",
-        "Tickets ingested from Jira: issues, their history, comments and sprints.",
-        "No tickets have been imported yet.",
     ),
     (
         "/insights",

@@ -13,6 +13,7 @@ mod jira_pages;
 mod observability;
 mod ofrep;
 mod pages;
+mod tickets_connect;
 mod ui_flags;
 mod ui_targeting;
 

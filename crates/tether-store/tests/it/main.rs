@@ -10,6 +10,7 @@ mod jira;
 mod outbox;
 mod projects;
 mod settings;
+mod tickets;
 mod tokens;
 
 use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};

@@ -1,0 +1,45 @@
+//! Ticket ingestion in the store, one module per table family: [`connections`] (a site's
+//! ingestion connection and switches), [`projects`] (discovered projects, import switches),
+//! [`types`] (issue types and ticket type assignments).
+
+mod connections;
+mod issues;
+mod projects;
+mod types;
+
+pub use connections::{
+    TicketAuthKind, TicketCheck, TicketConnection, TicketCredentials, TicketSecrets,
+};
+pub use projects::{DiscoveredProject, PROCESSABLE_TYPES, TicketProject};
+pub use types::{TicketCategory, TicketIssueType, TypeAssignment};
+
+/// The tables hanging on one ticket by its Jira issue id.
+pub(crate) const ISSUE_CHILD_TABLES: [&str; 5] = [
+    "ticket_changes",
+    "ticket_comments",
+    "ticket_worklogs",
+    "ticket_remote_links",
+    "ticket_sprint_issues",
+];
+
+/// Every table of a site's ingested data, children first, in the order turning the
+/// integration off empties them.
+pub(crate) const DATA_TABLES: [&str; 17] = [
+    "ticket_changes",
+    "ticket_comments",
+    "ticket_worklogs",
+    "ticket_remote_links",
+    "ticket_sprint_issues",
+    "tickets",
+    "ticket_users",
+    "ticket_statuses",
+    "ticket_priorities",
+    "ticket_resolutions",
+    "ticket_fields",
+    "ticket_boards",
+    "ticket_sprints",
+    "ticket_hook_events",
+    "ticket_type_assignments",
+    "ticket_issue_types",
+    "ticket_projects",
+];

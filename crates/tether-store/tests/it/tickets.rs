@@ -1,0 +1,241 @@
+//! Ticket ingestion's connection and import control: credentials sealed and opened per kind,
+//! the OAuth 1.0a flow's tokens, checks, discovery with auto-import, import switches (never
+//! for Service Management), type assignments, and turning the integration off.
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
+use tether_store::{
+    DiscoveredProject, JiraAuthKind, NewJiraSite, Store, StoreError, TicketAuthKind,
+    TicketCategory, TicketCredentials, TicketIssueType,
+};
+
+use crate::TestStore;
+
+pub(crate) async fn site(store: &Store) -> i64 {
+    let site = NewJiraSite {
+        name: "acme".into(),
+        url: "https://acme.atlassian.net".into(),
+        api_url: None,
+        deployment: None,
+        auth_kind: JiraAuthKind::ApiToken,
+        auth_user: "me@acme.test".into(),
+        secret: SecretString::from("flag-side-token"),
+        options: Default::default(),
+    };
+    store.create_jira_site(&site, "test").await.unwrap().id
+}
+
+pub(crate) fn project(id: &str, key: &str, type_key: &str) -> DiscoveredProject {
+    DiscoveredProject {
+        id: id.into(),
+        key: key.into(),
+        name: format!("Project {key}"),
+        type_key: Some(type_key.into()),
+        category: None,
+        team_managed: false,
+        can_browse: true,
+        can_create: true,
+    }
+}
+
+on_each_backend!(credentials_are_sealed_and_opened_per_kind);
+async fn credentials_are_sealed_and_opened_per_kind(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = site(&t.store).await;
+    assert!(t.store.ticket_connection(site).await.unwrap().is_none());
+    let cases = [
+        TicketCredentials::ApiToken {
+            email: "svc@acme.test".into(),
+            token: "tok-1".to_owned().into(),
+        },
+        TicketCredentials::Password { username: "svc".into(), password: "pw-2".to_owned().into() },
+        TicketCredentials::Pat { token: "pat-3".to_owned().into() },
+        TicketCredentials::OAuth1 {
+            consumer_key: "tether".into(),
+            private_key: "-----BEGIN PRIVATE KEY-----x".to_owned().into(),
+            public_key: "-----BEGIN PUBLIC KEY-----y".into(),
+        },
+    ];
+    for creds in cases {
+        let c = t.store.put_ticket_connection(site, &creds, "alice").await.unwrap();
+        assert_eq!(c.auth_kind, creds.kind(), "{}", t.label);
+        assert_eq!(c.authorised, creds.kind() != TicketAuthKind::OAuth1, "{:?}", creds.kind());
+        assert!(!format!("{c:?}").contains("tok-1") && !format!("{creds:?}").contains("pat-3"));
+        let opened = t.store.ticket_credentials(site).await.unwrap();
+        let secret = |c: &TicketCredentials| match c {
+            TicketCredentials::ApiToken { token, .. } | TicketCredentials::Pat { token } => {
+                token.expose_secret().to_owned()
+            }
+            TicketCredentials::Password { password, .. } => password.expose_secret().to_owned(),
+            TicketCredentials::OAuth1 { private_key, .. } => private_key.expose_secret().to_owned(),
+        };
+        assert_eq!(secret(&opened.credentials), secret(&creds));
+        assert!(opened.oauth1_access_token.is_none());
+    }
+    let c = t.store.ticket_connection(site).await.unwrap().unwrap();
+    assert_eq!((c.auth_user.as_str(), c.oauth1_public_key.is_some()), ("tether", true));
+
+    // The three-legged flow: request token kept until the callback, then the access token.
+    assert!(t.store.ticket_oauth1_request(site).await.unwrap().is_none());
+    t.store.begin_ticket_oauth1(site, "req-1", &"req-secret".to_owned().into()).await.unwrap();
+    let (token, secret) = t.store.ticket_oauth1_request(site).await.unwrap().unwrap();
+    assert_eq!((token.as_str(), secret.expose_secret()), ("req-1", "req-secret"));
+    let c =
+        t.store.finish_ticket_oauth1(site, &"access-1".to_owned().into(), "alice").await.unwrap();
+    assert!(c.authorised);
+    assert!(t.store.ticket_oauth1_request(site).await.unwrap().is_none(), "used once");
+    let opened = t.store.ticket_credentials(site).await.unwrap();
+    assert_eq!(opened.oauth1_access_token.unwrap().expose_secret(), "access-1");
+
+    // Another kind's credentials forget the application link's tokens.
+    let pat = TicketCredentials::Pat { token: "pat-4".to_owned().into() };
+    t.store.put_ticket_connection(site, &pat, "alice").await.unwrap();
+    assert!(t.store.ticket_credentials(site).await.unwrap().oauth1_access_token.is_none());
+    let err = t.store.begin_ticket_oauth1(site, "r", &"s".to_owned().into()).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "only an oauth1 connection takes request tokens");
+
+    t.store
+        .record_ticket_check(
+            site,
+            true,
+            &json!({"messages": []}),
+            Some("Svc"),
+            Some("Europe/Berlin"),
+        )
+        .await
+        .unwrap();
+    let c = t.store.ticket_connection(site).await.unwrap().unwrap();
+    let check = c.check.unwrap();
+    assert_eq!(
+        (check.ok, check.at, c.time_zone.as_deref()),
+        (true, crate::START_MS, Some("Europe/Berlin"))
+    );
+    let log = t.store.audit_log(Some("integration/acme"), 20).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "tickets.connection.authorise"));
+    assert!(
+        log.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("tok-1")),
+        "no secret in the audit log"
+    );
+}
+
+on_each_backend!(discovery_and_import_switches);
+async fn discovery_and_import_switches(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = site(&t.store).await;
+    let pat = TicketCredentials::Pat { token: "p".to_owned().into() };
+    t.store.put_ticket_connection(site, &pat, "alice").await.unwrap();
+    let found = [
+        project("1", "WEB", "software"),
+        project("2", "OPS", "business"),
+        project("3", "HELP", "service_desk"),
+    ];
+    let projects = t.store.record_ticket_projects(site, &found).await.unwrap();
+    assert_eq!(
+        projects.iter().map(|p| (p.key.as_str(), p.imported)).collect::<Vec<_>>(),
+        [("HELP", false), ("OPS", false), ("WEB", false)],
+        "off by default"
+    );
+    assert!(!t.store.ticket_connection(site).await.unwrap().unwrap().refresh_requested);
+
+    let web = t.store.set_ticket_import(site, "WEB", true, "alice").await.unwrap();
+    assert!(web.imported && web.next_due_at == crate::START_MS);
+    let err = t.store.set_ticket_import(site, "HELP", true, "alice").await.unwrap_err();
+    assert!(err.to_string().contains("Jira Service Management"), "{err}");
+    t.store.set_ticket_import(site, "HELP", false, "alice").await.unwrap();
+
+    // Auto-import takes every processable project now and those found later.
+    t.store.set_ticket_switches(site, None, Some(true), "alice").await.unwrap();
+    let later = [
+        project("1", "WEB", "software"),
+        project("2", "OPS", "business"),
+        project("4", "NEW", "software"),
+        project("5", "DESK", "service_desk"),
+    ];
+    let projects = t.store.record_ticket_projects(site, &later).await.unwrap();
+    let state: Vec<(&str, bool, bool)> =
+        projects.iter().map(|p| (p.key.as_str(), p.imported, p.present)).collect();
+    assert_eq!(
+        state,
+        [
+            ("DESK", false, true),
+            ("HELP", false, false),
+            ("NEW", true, true),
+            ("OPS", true, true),
+            ("WEB", true, true)
+        ]
+    );
+
+    // Import off keeps the project; pause stops and resume makes everything due.
+    t.store.set_ticket_import(site, "2", false, "alice").await.unwrap();
+    assert!(!t.store.ticket_project(site, "OPS").await.unwrap().imported);
+    let c = t.store.set_ticket_switches(site, Some(true), None, "alice").await.unwrap();
+    assert!(c.paused && c.auto_import);
+    t.clock.advance(std::time::Duration::from_secs(60));
+    t.store.set_ticket_switches(site, Some(false), None, "alice").await.unwrap();
+    assert_eq!(
+        t.store.ticket_project(site, "WEB").await.unwrap().next_due_at,
+        crate::START_MS + 60_000
+    );
+}
+
+on_each_backend!(type_assignments_default_and_stay_as_edited);
+async fn type_assignments_default_and_stay_as_edited(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = site(&t.store).await;
+    let pat = TicketCredentials::Pat { token: "p".to_owned().into() };
+    t.store.put_ticket_connection(site, &pat, "alice").await.unwrap();
+    t.store.record_ticket_projects(site, &[project("1", "WEB", "software")]).await.unwrap();
+    let ty = |id: &str, name: &str, subtask, level| TicketIssueType {
+        id: id.into(),
+        name: name.into(),
+        subtask,
+        hierarchy_level: level,
+    };
+    let types = [
+        ty("10", "Bug", false, Some(0)),
+        ty("11", "Spike", false, Some(0)),
+        ty("12", "Sub-task", true, Some(-1)),
+        ty("13", "Epic", false, Some(1)),
+    ];
+    t.store.put_ticket_issue_types(site, &types).await.unwrap();
+    t.store.default_type_assignments(site, "1", &types).await.unwrap();
+    t.store
+        .set_type_assignment(site, "1", "11", TicketCategory::StoryFeature, "alice")
+        .await
+        .unwrap();
+    // Defaults again (a later discovery) leave the edited one alone.
+    t.store.default_type_assignments(site, "1", &types).await.unwrap();
+    let got: Vec<(String, Option<String>, TicketCategory, bool)> = t
+        .store
+        .type_assignments(site, "1")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.issue_type_id, a.name, a.category, a.edited))
+        .collect();
+    let want = [
+        ("10", "Bug", TicketCategory::Bug, false),
+        ("13", "Epic", TicketCategory::Epic, false),
+        ("11", "Spike", TicketCategory::StoryFeature, true),
+        ("12", "Sub-task", TicketCategory::SubTask, false),
+    ]
+    .map(|(id, n, c, e)| (id.to_owned(), Some(n.to_owned()), c, e));
+    assert_eq!(got, want);
+}
+
+on_each_backend!(turning_the_integration_off_removes_everything);
+async fn turning_the_integration_off_removes_everything(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let site = site(&t.store).await;
+    let pat = TicketCredentials::Pat { token: "p".to_owned().into() };
+    t.store.put_ticket_connection(site, &pat, "alice").await.unwrap();
+    t.store.record_ticket_projects(site, &[project("1", "WEB", "software")]).await.unwrap();
+    assert!(t.store.delete_ticket_connection(site, "alice").await.unwrap());
+    assert!(t.store.ticket_connection(site).await.unwrap().is_none());
+    assert!(t.store.ticket_projects(site).await.unwrap().is_empty());
+    assert!(!t.store.delete_ticket_connection(site, "alice").await.unwrap());
+    // The site itself stays for the flag side.
+    assert_eq!(t.store.jira_site(site).await.unwrap().name, "acme");
+}
