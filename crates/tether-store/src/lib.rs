@@ -49,9 +49,11 @@ pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use tickets::{
-    DiscoveredProject, PROCESSABLE_TYPES, TicketAuthKind, TicketCategory, TicketCheck,
-    TicketConnection, TicketCredentials, TicketIssueType, TicketProject, TicketSecrets,
-    TypeAssignment,
+    DiscoveredProject, HistoryRow, NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket,
+    NewWorklog, NoteRow, PROCESSABLE_TYPES, PassEnd, SiteCatalogue, TicketAuthKind, TicketBoard,
+    TicketCategory, TicketCheck, TicketConnection, TicketCredentials, TicketField, TicketFilter,
+    TicketHookEvent, TicketIssueType, TicketPage, TicketProject, TicketRow, TicketSecrets,
+    TicketStats, TicketStatus, TicketUser, TypeAssignment,
 };
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};

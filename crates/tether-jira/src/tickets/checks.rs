@@ -157,12 +157,18 @@ pub async fn check_ingestion(site: &Site, options: &Options) -> IngestionCheck {
             return out;
         }
     };
-    match client.my_permissions(None, &[BROWSE_USERS, "ADMINISTER"]).await {
-        Ok(grants) => {
-            let has = |k: &str| grants.iter().any(|g| g.key == k && g.have_permission);
-            out.browse_users = Some(has(BROWSE_USERS));
-            out.administer = has("ADMINISTER");
+    // Asked one at a time: a Jira that does not know one key refuses the whole request.
+    let global = |key: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .my_permissions(None, &[key])
+                .await
+                .map(|grants| grants.iter().any(|g| g.key == key && g.have_permission))
         }
+    };
+    match global(BROWSE_USERS).await {
+        Ok(has) => out.browse_users = Some(has),
         Err(Error::BadRequest { messages, .. }) => out.notes.push(format!(
             "Could not check \"Browse users and groups\": Jira did not take the permission key \
              {BROWSE_USERS} ({}).",
@@ -170,6 +176,7 @@ pub async fn check_ingestion(site: &Site, options: &Options) -> IngestionCheck {
         )),
         Err(e) => out.notes.push(format!("Could not read the global permissions: {e}.")),
     }
+    out.administer = global("ADMINISTER").await.unwrap_or(false);
     if out.browse_users == Some(false) {
         out.gaps.push(Gap::BrowseUsers);
     }

@@ -5,12 +5,14 @@
 
 pub mod catalogue;
 pub mod checks;
+pub mod hook;
 pub mod issue;
 pub mod search;
 pub mod wire;
 
 pub use catalogue::WEBHOOK_EVENTS;
 pub use checks::{BROWSE_USERS, Gap, IngestionCheck, ProjectAccess, check_ingestion};
+pub use hook::HookEvent;
 pub use issue::{Embedded, FieldCatalog, SprintRef, Ticket, body_text, user_id};
 pub use search::{IssuePage, TICKET_PAGE_SIZE, ingest_jql, quote};
 pub use wire::{

@@ -9,6 +9,7 @@
 //! and the steps of the OAuth 1.0a flow. Ingestion itself runs in `tether-sync`.
 
 pub(crate) mod api;
+mod hooks;
 mod list;
 mod time;
 pub(crate) mod ui;

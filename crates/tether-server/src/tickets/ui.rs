@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tickets/sites/{site}/projects/{jira_project}/import", post(set_import))
         .route("/tickets/sites/{site}/projects/{jira_project}/remove-data", post(remove_data))
         .route("/tickets/sites/{site}/projects/{jira_project}/types", post(set_types))
+        .route("/hooks/jira/tickets/{site}/{token}", post(super::hooks::receive))
 }
 
 /// Where Jira sends a person back after allowing the application link.

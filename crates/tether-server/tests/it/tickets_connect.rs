@@ -257,3 +257,66 @@ async fn the_application_link_is_authorised_through_the_ui() {
     let r = no_redirects().get(s.at(path)).bearer_auth(&s.token).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 409);
 }
+
+#[tokio::test]
+async fn jira_webhook_deliveries_are_kept_only_with_the_registered_token() {
+    let s = TestServer::start().await;
+    let _jira = seeded_site(&s, Flavour::Cloud).await;
+    let conn =
+        json!({"kind": "api_token", "user": "admin@sandbox.test", "secret": "sandbox-token"});
+    let (status, body) = send(&s, M::PUT, "/api/tickets/sites/acme/connection", Some(conn)).await;
+    assert_eq!(status, 200, "{body}");
+    let site = s.store.jira_site_by_name("acme").await.unwrap();
+    s.store
+        .set_ticket_webhook(site.id, Some("7"), Some(&"s3cret-token".to_owned().into()))
+        .await
+        .unwrap();
+    let web = s.store.set_ticket_import(site.id, "WEB", true, "t").await.unwrap();
+    let ops = s.store.ticket_project(site.id, "OPS").await.unwrap();
+    let delivery = |project: &str| {
+        json!({"webhookEvent": "jira:issue_deleted", "issue": {"id": "10042", "key": "WEB-42",
+            "fields": {"project": {"id": project, "key": "X"}}}})
+    };
+    let post = |path: String, body: String| {
+        let c = reqwest::Client::new();
+        async move {
+            c.post(path)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let good = s.at(&format!("/hooks/jira/tickets/{}/s3cret-token", site.id));
+    let cases = [
+        (
+            s.at(&format!("/hooks/jira/tickets/{}/guessed", site.id)),
+            delivery(&web.id).to_string(),
+            404,
+        ),
+        (s.at("/hooks/jira/tickets/999/s3cret-token"), delivery(&web.id).to_string(), 404),
+        (good.clone(), "not json".to_owned(), 400),
+        (good.clone(), delivery(&ops.id).to_string(), 204),
+        (good.clone(), delivery(&web.id).to_string(), 204),
+    ];
+    for (url, body, want) in cases {
+        assert_eq!(post(url.clone(), body.clone()).await, want, "{url} {body}");
+    }
+    let kept = s.store.ticket_hooks(site.id, &web.id).await.unwrap();
+    assert_eq!(kept.len(), 1, "only the imported project's event: {kept:?}");
+    assert_eq!(
+        (kept[0].event.as_str(), kept[0].issue_id.as_deref()),
+        ("jira:issue_deleted", Some("10042"))
+    );
+    assert!(
+        s.store
+            .ticket_hooks(site.id, &ops.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.project_id.is_none() || e.project_id.as_deref() == Some(web.id.as_str()))
+    );
+}

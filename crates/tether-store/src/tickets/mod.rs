@@ -1,11 +1,28 @@
 //! Ticket ingestion in the store, one module per table family: [`connections`] (a site's
 //! ingestion connection and switches), [`projects`] (discovered projects, import switches),
-//! [`types`] (issue types and ticket type assignments).
+//! [`types`] (issue types and ticket type assignments), [`cursors`] (claims, passes and
+//! checkpoints), [`pages`] (tickets and what hangs on them, written a page at a time),
+//! [`catalogue`] (statuses, priorities, resolutions, fields, boards; deleting tickets),
+//! [`issues`] (counts), [`read`] (tickets read back with names), [`hooks`] (Jira's webhook events; checksums).
 
+mod catalogue;
 mod connections;
+mod cursors;
+mod hooks;
 mod issues;
+mod pages;
 mod projects;
+mod read;
 mod types;
+
+pub use catalogue::{SiteCatalogue, TicketBoard, TicketField, TicketStatus};
+pub use cursors::PassEnd;
+pub use hooks::TicketHookEvent;
+pub use issues::TicketStats;
+pub use pages::{
+    NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket, NewWorklog, TicketPage, TicketUser,
+};
+pub use read::{HistoryRow, NoteRow, TicketFilter, TicketRow};
 
 pub use connections::{
     TicketAuthKind, TicketCheck, TicketConnection, TicketCredentials, TicketSecrets,

@@ -239,3 +239,125 @@ async fn turning_the_integration_off_removes_everything(backend: TestBackend) {
     // The site itself stays for the flag side.
     assert_eq!(t.store.jira_site(site).await.unwrap().name, "acme");
 }
+
+fn page(site: i64, project: &str, keys: &[&str], checkpoint: &str) -> tether_store::TicketPage {
+    let tickets = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| tether_store::NewTicket {
+            id: format!("{project}{i}"),
+            key: (*k).to_owned(),
+            project_id: project.to_owned(),
+            summary: format!("Ticket {k}"),
+            fields: "{}".into(),
+            custom: "{}".into(),
+            labels: vec!["a".into()],
+            changes: vec![tether_store::NewChange {
+                history_id: format!("h{k}"),
+                field: "status".into(),
+                ..Default::default()
+            }],
+            comments: Some(vec![tether_store::NewComment {
+                id: format!("c{k}"),
+                body: "hi".into(),
+                ..Default::default()
+            }]),
+            sprint_ids: vec![1],
+            ..Default::default()
+        })
+        .collect();
+    tether_store::TicketPage {
+        site_id: site,
+        project_id: project.to_owned(),
+        tickets,
+        users: vec![tether_store::TicketUser {
+            id: "u1".into(),
+            email: Some("a@b.test".into()),
+            ..Default::default()
+        }],
+        sprints: vec![tether_store::NewSprint { id: 1, name: "S1".into(), ..Default::default() }],
+        checkpoint: Some(checkpoint.to_owned()),
+    }
+}
+
+on_each_backend!(claims_are_exclusive_and_a_lost_claim_writes_nothing);
+async fn claims_are_exclusive_and_a_lost_claim_writes_nothing(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let site = site(s).await;
+    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
+        .await
+        .unwrap();
+    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
+    s.record_ticket_projects(
+        site,
+        &[project("1", "WEB", "software"), project("2", "OPS", "business")],
+    )
+    .await
+    .unwrap();
+    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
+    assert!(
+        s.claim_ticket_project("a", 60_000).await.unwrap().is_none(),
+        "not before the catalogues are read"
+    );
+    assert_eq!(s.claim_ticket_site("a", 60_000, 0, 0).await.unwrap(), Some(site));
+    assert_eq!(s.claim_ticket_site("b", 60_000, 0, 0).await.unwrap(), None, "claimed");
+    s.release_ticket_site(site, "a", true, None).await.unwrap();
+    let a = s.claim_ticket_project("a", 60_000).await.unwrap().unwrap();
+    let b = s.claim_ticket_project("b", 60_000).await.unwrap().unwrap();
+    assert_ne!(a.id, b.id);
+    assert!(s.claim_ticket_project("c", 60_000).await.unwrap().is_none());
+    let started = s.start_ticket_pass(site, &a.id, "a", 5, None, Some(3)).await.unwrap().unwrap();
+    assert_eq!((started.pass_started_ms, started.pass_total), (Some(5), Some(3)));
+    assert!(
+        s.write_ticket_page(&page(site, &a.id, &["WEB-1", "WEB-2"], "WEB-2"), "a", 60_000)
+            .await
+            .unwrap()
+    );
+    let once = s.ticket_checksums(site).await.unwrap();
+    // The same page again (a resumed pass) changes nothing.
+    assert!(
+        s.write_ticket_page(&page(site, &a.id, &["WEB-1", "WEB-2"], "WEB-2"), "a", 60_000)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.ticket_checksums(site).await.unwrap(), once);
+    let p = s.ticket_project(site, &a.id).await.unwrap();
+    assert_eq!((p.checkpoint.as_deref(), p.pass_done), (Some("WEB-2"), 4));
+
+    // The lease runs out: another worker takes over and resumes; the first writes nothing.
+    t.clock.advance(std::time::Duration::from_secs(61));
+    let c = s.claim_ticket_project("c", 60_000).await.unwrap().unwrap();
+    let c =
+        if c.id == a.id { c } else { s.claim_ticket_project("c", 60_000).await.unwrap().unwrap() };
+    assert_eq!(
+        (c.id.as_str(), c.checkpoint.as_deref(), c.in_pass()),
+        (a.id.as_str(), Some("WEB-2"), true)
+    );
+    assert!(
+        !s.write_ticket_page(&page(site, &a.id, &["WEB-3"], "WEB-3"), "a", 60_000).await.unwrap()
+    );
+    assert!(s.ticket(site, "WEB-3").await.unwrap().is_none());
+    let end = tether_store::PassEnd {
+        cursor_ms: 1,
+        next_due_at: t.clock.now_ms() + 300_000,
+        reconciled: true,
+    };
+    assert!(
+        !s.finish_ticket_pass(site, &a.id, "a", end).await.unwrap(),
+        "a lost claim finishes nothing"
+    );
+    assert!(s.finish_ticket_pass(site, &a.id, "c", end).await.unwrap());
+    let p = s.ticket_project(site, &a.id).await.unwrap();
+    assert_eq!(
+        (p.cursor_ms, p.checkpoint.clone(), p.in_pass(), p.last_pass_issues),
+        (Some(1), None, false, Some(4))
+    );
+    let stats = s.ticket_stats(site).await.unwrap();
+    assert_eq!(
+        (stats.tickets, stats.changes, stats.comments, stats.sprint_memberships, stats.users),
+        (2, 2, 2, 2, 1)
+    );
+    assert_eq!(s.delete_tickets(site, &[format!("{}0", a.id)]).await.unwrap(), 1);
+    assert_eq!(s.ticket_stats(site).await.unwrap().comments, 1, "its comments went with it");
+}

@@ -1,0 +1,4 @@
+//! Ticket ingestion against the sandbox.
+
+mod passes;
+mod support;
