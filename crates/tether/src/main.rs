@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod dblock;
 mod demo;
+mod ingest_cmd;
 mod jira_cmd;
 mod run;
 
@@ -78,6 +79,12 @@ enum Command {
         remote: client::Remote,
         #[command(flatten)]
         args: client::jira::IssuesArgs,
+    },
+    /// Ticket ingestion from Jira: status, run now (with progress), pause, resume, remove
+    /// data (on the database, whether or not a server runs).
+    Ingest {
+        #[command(subcommand)]
+        command: ingest_cmd::IngestCommand,
     },
     /// Create, list and revoke API access tokens.
     Tokens {
@@ -169,6 +176,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
+        }
+        Command::Ingest { command } => {
+            let cfg = config.clone();
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                ingest_cmd::run(&cfg, &store, command).await
+            }))
         }
         Command::Tokens { command } => run::runtime()?
             .block_on(run::with_store(config, |store| async move {

@@ -93,6 +93,18 @@ pub(crate) const ROUTES: &[Route] = &[
         "A project's ticket type assignments",
     ),
     (
+        "get",
+        "/api/tickets",
+        "viewTickets",
+        "Ingested tickets, newest change first; filters site, project, status (new, indeterminate, done), category, q (text), assignee; limit, offset",
+    ),
+    (
+        "get",
+        "/api/tickets/sites/{site}/tickets/{key}",
+        "viewTickets",
+        "One ingested ticket with its complete history, comments, worklogs and sprints",
+    ),
+    (
         "put",
         "/api/tickets/sites/{site}/projects/{jira_project}/types/{issue_type}",
         "updateIngestion",
@@ -102,6 +114,8 @@ pub(crate) const ROUTES: &[Route] = &[
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/tickets", get(list_tickets))
+        .route("/tickets/sites/{site}/tickets/{key}", get(one_ticket))
         .route("/tickets/sites", get(list_sites))
         .route("/tickets/sites/{site}", get(get_site))
         .route("/tickets/sites/{site}/connection", put(put_connection).delete(delete_connection))
@@ -352,4 +366,116 @@ async fn set_type(
     let site = find_site(&state, &site).await?;
     super::set_type(&state, &caller, &site, &project, &issue_type, &body.category).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    project: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    limit: Option<i64>,
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+fn ticket_json(site: &str, t: &tether_store::TicketRow) -> serde_json::Value {
+    json!({
+        "site": site,
+        "id": t.id,
+        "key": t.key,
+        "project": t.project_key,
+        "summary": t.summary,
+        "status": t.status,
+        "status_category": t.status_category,
+        "issue_type": t.issue_type,
+        "category": t.category,
+        "priority": t.priority,
+        "resolution": t.resolution,
+        "assignee": t.assignee,
+        "reporter": t.reporter,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "resolved_at": t.resolved_at,
+        "labels": serde_json::from_str::<serde_json::Value>(&t.labels).unwrap_or_default(),
+        "story_points": t.story_points,
+        "parent": t.parent_key,
+        "epic": t.epic_key,
+    })
+}
+
+async fn list_tickets(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    if !q.site.is_empty() {
+        caller.require(Action::ViewTickets, &resource(&q.site))?;
+        find_site(&state, &q.site).await?;
+    }
+    let sites: Vec<_> = state
+        .store
+        .list_jira_sites()
+        .await?
+        .into_iter()
+        .filter(|s| caller.can(Action::ViewTickets, &resource(&s.name)))
+        .collect();
+    let filters = super::list::Filters {
+        site: q.site,
+        project: q.project,
+        status: q.status,
+        category: q.category,
+        q: q.q,
+        assignee: q.assignee,
+        page: None,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let found =
+        super::list::find(&state, &sites, &filters, limit, offset).await.map_err(|e| match e {
+            crate::web::page::UiError::Other(e) => e,
+            _ => ApiError::NotFound("not found".into()),
+        })?;
+    let name =
+        |id: i64| sites.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
+    let list: Vec<_> = found.iter().map(|(t, _)| ticket_json(&name(t.site_id), t)).collect();
+    Ok(Json(json!({"tickets": list, "limit": limit, "offset": offset})).into_response())
+}
+
+async fn one_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((site, key)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    caller.require(Action::ViewTickets, &resource(&site))?;
+    let s = find_site(&state, &site).await?;
+    let Some(t) = state.store.ticket(s.id, &key).await? else {
+        return Err(ApiError::NotFound(format!("no ticket {key:?} was ingested from {site:?}")));
+    };
+    let mut out = ticket_json(&s.name, &t);
+    out["description"] = json!(t.description);
+    out["custom_fields"] = serde_json::from_str(&t.custom).unwrap_or_default();
+    out["sprints"] = json!(state.store.ticket_sprints(s.id, &t.id).await?);
+    out["history"] = state
+        .store
+        .ticket_history(s.id, &t.id)
+        .await?
+        .into_iter()
+        .map(|h| json!({"id": h.history_id, "at": h.at, "author": h.author, "field": h.field, "from": h.from_string, "to": h.to_string}))
+        .collect();
+    let note = |n: tether_store::NoteRow| json!({"id": n.id, "author": n.author, "text": n.text, "at": n.at, "seconds": n.seconds});
+    out["comments"] =
+        state.store.ticket_comments(s.id, &t.id).await?.into_iter().map(note).collect();
+    out["worklogs"] =
+        state.store.ticket_worklogs(s.id, &t.id).await?.into_iter().map(note).collect();
+    Ok(Json(out).into_response())
 }

@@ -14,6 +14,7 @@ mod observability;
 mod ofrep;
 mod pages;
 mod tickets_connect;
+mod tickets_pages;
 mod ui_flags;
 mod ui_targeting;
 

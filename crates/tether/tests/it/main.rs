@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod client;
 mod demo;
+mod ingest_cli;
 mod jira_browser;
 mod jira_cli;
 mod jira_cmd;
