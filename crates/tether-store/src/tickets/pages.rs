@@ -136,6 +136,13 @@ pub struct TicketPage {
     pub tickets: Vec<NewTicket>,
     pub users: Vec<TicketUser>,
     pub sprints: Vec<NewSprint>,
+    /// The statuses, issue types, priorities and resolutions the tickets name, as embedded in
+    /// them: added to the site's catalogues when missing (a type also gets its default
+    /// assignment in the ticket's project), never overwriting what is known with less.
+    pub statuses: Vec<super::catalogue::TicketStatus>,
+    pub issue_types: Vec<super::types::TicketIssueType>,
+    pub priorities: Vec<(String, String)>,
+    pub resolutions: Vec<(String, String)>,
     /// The last key written, for the project's checkpoint; `None` keeps it as it is.
     pub checkpoint: Option<String>,
 }
@@ -222,6 +229,71 @@ impl Store {
                      end_at = excluded.end_at, complete_at = excluded.complete_at",
                 );
                 q.build().execute(&mut *tx).await?;
+            }
+            for s in &page.statuses {
+                sqlx::query(
+                    "INSERT INTO ticket_statuses (site_id, id, name, category_key, category_name) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (site_id, id) DO UPDATE SET name = excluded.name, \
+                     category_key = COALESCE(excluded.category_key, ticket_statuses.category_key), \
+                     category_name = COALESCE(excluded.category_name, ticket_statuses.category_name)",
+                )
+                .bind(site)
+                .bind(&s.id)
+                .bind(&s.name)
+                .bind(&s.category_key)
+                .bind(&s.category_name)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for t in &page.issue_types {
+                sqlx::query(
+                    "INSERT INTO ticket_issue_types (site_id, id, name, subtask, hierarchy_level) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (site_id, id) DO UPDATE SET name = excluded.name, subtask = excluded.subtask, \
+                     hierarchy_level = COALESCE(excluded.hierarchy_level, ticket_issue_types.hierarchy_level)",
+                )
+                .bind(site)
+                .bind(&t.id)
+                .bind(&t.name)
+                .bind(t.subtask)
+                .bind(t.hierarchy_level)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (table, list) in [("ticket_priorities", &page.priorities), ("ticket_resolutions", &page.resolutions)] {
+                for (id, name) in list {
+                    sqlx::query(&format!(
+                        "INSERT INTO {table} (site_id, id, name) VALUES ($1, $2, $3) \
+                         ON CONFLICT (site_id, id) DO UPDATE SET name = excluded.name"
+                    ))
+                    .bind(site)
+                    .bind(id)
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            let mut assigned: Vec<(&str, &str)> = Vec::new();
+            for t in &page.tickets {
+                if let Some(ty) = t.issue_type_id.as_deref()
+                    && !assigned.contains(&(t.project_id.as_str(), ty))
+                {
+                    assigned.push((t.project_id.as_str(), ty));
+                }
+            }
+            for (project, ty) in assigned {
+                let Some(known) = page.issue_types.iter().find(|x| x.id == ty) else { continue };
+                let category = super::types::TicketCategory::default_for(&known.name, known.subtask, known.hierarchy_level);
+                sqlx::query(
+                    "INSERT INTO ticket_type_assignments (site_id, project_id, issue_type_id, category, edited) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (site_id, project_id, issue_type_id) DO NOTHING",
+                )
+                .bind(site)
+                .bind(project)
+                .bind(ty)
+                .bind(category.as_str())
+                .bind(false)
+                .execute(&mut *tx)
+                .await?;
             }
             for chunk in page.tickets.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(

@@ -277,6 +277,7 @@ fn page(site: i64, project: &str, keys: &[&str], checkpoint: &str) -> tether_sto
         }],
         sprints: vec![tether_store::NewSprint { id: 1, name: "S1".into(), ..Default::default() }],
         checkpoint: Some(checkpoint.to_owned()),
+        ..Default::default()
     }
 }
 
@@ -360,4 +361,63 @@ async fn claims_are_exclusive_and_a_lost_claim_writes_nothing(backend: TestBacke
     );
     assert_eq!(s.delete_tickets(site, &[format!("{}0", a.id)]).await.unwrap(), 1);
     assert_eq!(s.ticket_stats(site).await.unwrap().comments, 1, "its comments went with it");
+}
+
+on_each_backend!(a_page_adds_the_catalogue_entries_its_tickets_name);
+/// A site whose catalogues lack what its tickets name (a hand-made export, an entry added
+/// since the catalogues were read): the page adds them, never overwriting a known category
+/// with none, and gives each new type its default assignment in the ticket's project.
+async fn a_page_adds_the_catalogue_entries_its_tickets_name(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let site = site(s).await;
+    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
+        .await
+        .unwrap();
+    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
+    s.record_ticket_projects(site, &[project("10", "WEB", "software")]).await.unwrap();
+    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
+    assert_eq!(s.claim_ticket_site("t", 60_000, 0, 0).await.unwrap(), Some(site));
+    s.release_ticket_site(site, "t", true, None).await.unwrap();
+    assert_eq!(s.claim_ticket_project("t", 60_000).await.unwrap().unwrap().id, "10");
+    let known = tether_store::TicketStatus {
+        id: "3".into(),
+        name: "In Progress".into(),
+        category_key: Some("indeterminate".into()),
+        category_name: Some("In Progress".into()),
+    };
+    let catalogue =
+        tether_store::SiteCatalogue { statuses: vec![known.clone()], ..Default::default() };
+    s.put_ticket_catalogue(site, &catalogue).await.unwrap();
+    let mut p = page(site, "10", &["WEB-1"], "WEB-1");
+    p.tickets[0].status_id = Some("3".into());
+    p.tickets[0].issue_type_id = Some("name:Sous-tâche".into());
+    p.statuses = vec![
+        tether_store::TicketStatus { category_key: None, category_name: None, ..known.clone() },
+        tether_store::TicketStatus {
+            id: "name:Erledigt".into(),
+            name: "Erledigt".into(),
+            category_key: Some("done".into()),
+            category_name: None,
+        },
+    ];
+    p.issue_types = vec![TicketIssueType {
+        id: "name:Sous-tâche".into(),
+        name: "Sous-tâche".into(),
+        subtask: true,
+        hierarchy_level: Some(-1),
+    }];
+    p.priorities = vec![("2".into(), "High".into())];
+    p.resolutions = vec![("name:Fixed".into(), "Fixed".into())];
+    assert!(s.write_ticket_page(&p, "t", 60_000).await.unwrap());
+
+    let statuses = s.ticket_statuses(site).await.unwrap();
+    let got: Vec<_> = statuses.iter().map(|x| (x.id.as_str(), x.category_key.as_deref())).collect();
+    assert_eq!(got, [("name:Erledigt", Some("done")), ("3", Some("indeterminate"))], "by name");
+    let types = s.ticket_issue_types(site).await.unwrap();
+    assert_eq!(types, p.issue_types);
+    let assigned = s.type_assignments(site, "10").await.unwrap();
+    let got: Vec<_> =
+        assigned.iter().map(|a| (a.issue_type_id.as_str(), a.category, a.edited)).collect();
+    assert_eq!(got, [("name:Sous-tâche", TicketCategory::SubTask, false)]);
 }

@@ -8,7 +8,8 @@ use tether_jira::tickets::{
 };
 use tether_jira::{RemoteLink, User, parse_timestamp};
 use tether_store::{
-    NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket, NewWorklog, TicketField, TicketUser,
+    NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket, NewWorklog, TicketField,
+    TicketIssueType, TicketStatus, TicketUser,
 };
 
 /// An issue completed by [`super::enrich`]: its own lists are whole, and its remote links read.
@@ -17,6 +18,71 @@ pub struct Complete {
     pub ticket: Ticket,
     /// `None` when they could not be read (left as stored).
     pub remote_links: Option<Vec<RemoteLink>>,
+}
+
+/// The id a ticket refers to a status, type, priority or resolution by: Jira's id, or for one
+/// that came without (a hand-made export) its name, marked as such, so it still has a name
+/// and a category in tether.
+pub fn ref_id(id: &str, name: &str) -> Option<String> {
+    match (id.trim(), name.trim()) {
+        ("", "") => None,
+        ("", name) => Some(format!("name:{name}")),
+        (id, _) => Some(id.to_owned()),
+    }
+}
+
+/// The statuses, issue types, priorities and resolutions a page's tickets name, once each.
+#[derive(Debug, Default)]
+pub struct Named {
+    pub statuses: Vec<TicketStatus>,
+    pub issue_types: Vec<TicketIssueType>,
+    pub priorities: Vec<(String, String)>,
+    pub resolutions: Vec<(String, String)>,
+}
+
+impl Named {
+    pub fn of<'a>(tickets: impl Iterator<Item = &'a Ticket>) -> Named {
+        let mut n = Named::default();
+        for t in tickets {
+            if let Some(s) = &t.status
+                && let Some(id) = ref_id(&s.id, &s.name)
+                && !n.statuses.iter().any(|x| x.id == id)
+            {
+                n.statuses.push(TicketStatus {
+                    id,
+                    name: s.name.clone(),
+                    category_key: s
+                        .status_category
+                        .as_ref()
+                        .map(|c| c.key.clone())
+                        .filter(|k| !k.is_empty()),
+                    category_name: s.status_category.as_ref().and_then(|c| c.name.clone()),
+                });
+            }
+            if let Some(it) = &t.issue_type
+                && let Some(id) = ref_id(&it.id, &it.name)
+                && !n.issue_types.iter().any(|x| x.id == id)
+            {
+                n.issue_types.push(TicketIssueType {
+                    id,
+                    name: it.name.clone(),
+                    subtask: it.subtask,
+                    hierarchy_level: it.hierarchy_level,
+                });
+            }
+            for (list, named) in
+                [(&mut n.priorities, &t.priority), (&mut n.resolutions, &t.resolution)]
+            {
+                if let Some(x) = named
+                    && let Some(id) = ref_id(&x.id, &x.name)
+                    && !list.iter().any(|(known, _)| *known == id)
+                {
+                    list.push((id, x.name.clone()));
+                }
+            }
+        }
+        n
+    }
 }
 
 /// The people a page names, once each.
@@ -143,10 +209,10 @@ pub fn ticket(
         creator_id: people.add(t.creator.as_ref()),
         project_id: t.project_id.clone().unwrap_or_else(|| fallback_project.to_owned()),
         description_raw: t.description_raw.as_ref().map(|d| d.to_string()),
-        issue_type_id: t.issue_type.as_ref().map(|x| x.id.clone()),
-        status_id: t.status.as_ref().map(|x| x.id.clone()),
-        priority_id: t.priority.as_ref().map(|x| x.id.clone()),
-        resolution_id: t.resolution.as_ref().map(|x| x.id.clone()),
+        issue_type_id: t.issue_type.as_ref().and_then(|x| ref_id(&x.id, &x.name)),
+        status_id: t.status.as_ref().and_then(|x| ref_id(&x.id, &x.name)),
+        priority_id: t.priority.as_ref().and_then(|x| ref_id(&x.id, &x.name)),
+        resolution_id: t.resolution.as_ref().and_then(|x| ref_id(&x.id, &x.name)),
         sprint_ids: t.sprints.iter().map(|s| s.id).collect(),
         fields: serde_json::Value::Object(t.fields).to_string(),
         custom: serde_json::Value::Object(t.custom).to_string(),
@@ -201,4 +267,21 @@ pub fn catalog(fields: &[TicketField]) -> FieldCatalog {
         })
         .collect();
     FieldCatalog::new(&infos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ref_id;
+
+    #[test]
+    fn references_without_an_id_keep_their_name() {
+        let cases = [
+            ("3", "In Progress", Some("3")),
+            ("", "In Progress", Some("name:In Progress")),
+            (" ", " ", None),
+        ];
+        for (id, name, want) in cases {
+            assert_eq!(ref_id(id, name).as_deref(), want, "{id:?} {name:?}");
+        }
+    }
 }

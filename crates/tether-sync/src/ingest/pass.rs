@@ -150,6 +150,7 @@ pub(crate) async fn write_page(
     lease: i64,
 ) -> Result<usize, PassError> {
     let complete = enrich::complete(client, tickets).await?;
+    let named = convert::Named::of(complete.iter().map(|c| &c.ticket));
     let mut people = People::default();
     let mut sprints = BTreeMap::new();
     let tickets: Vec<_> = complete
@@ -163,6 +164,10 @@ pub(crate) async fn write_page(
         tickets,
         users: people.into_vec(),
         sprints: sprints.into_values().collect(),
+        statuses: named.statuses,
+        issue_types: named.issue_types,
+        priorities: named.priorities,
+        resolutions: named.resolutions,
         checkpoint,
     };
     if !ing.store.write_ticket_page(&page, &ing.name, lease).await? {
