@@ -34,6 +34,7 @@ use secrecy::SecretString;
 use crate::auth::{Auth, OAuth1Request, oauth1_header_with, oauth1_nonce};
 use crate::client::{now_s, parse_base, status_error, transport_detail};
 use crate::error::Error;
+use crate::outbound::OutboundPolicy;
 
 /// The callback value for flows without a redirect: Jira shows the verifier to the user.
 pub const OUT_OF_BAND: &str = "oob";
@@ -132,10 +133,26 @@ pub async fn request_token(
     consumer: &Consumer,
     callback: Option<&str>,
 ) -> Result<RequestToken, Error> {
+    request_token_within(OutboundPolicy::OPEN, jira_url, consumer, callback).await
+}
+
+/// [`request_token`], reaching only the addresses `policy` allows.
+pub async fn request_token_within(
+    policy: OutboundPolicy,
+    jira_url: &str,
+    consumer: &Consumer,
+    callback: Option<&str>,
+) -> Result<RequestToken, Error> {
     let callback = callback.unwrap_or(OUT_OF_BAND);
-    let pairs =
-        post_signed(jira_url, "request-token", consumer, None, &[("oauth_callback", callback)])
-            .await?;
+    let pairs = post_signed(
+        policy,
+        jira_url,
+        "request-token",
+        consumer,
+        None,
+        &[("oauth_callback", callback)],
+    )
+    .await?;
     let token = field(&pairs, "oauth_token", "request-token")?;
     let secret = field(&pairs, "oauth_token_secret", "request-token")?;
     Ok(RequestToken {
@@ -166,7 +183,19 @@ pub async fn access_token(
     request_token: &RequestToken,
     verifier: &str,
 ) -> Result<AccessToken, Error> {
+    access_token_within(OutboundPolicy::OPEN, jira_url, consumer, request_token, verifier).await
+}
+
+/// [`access_token`], reaching only the addresses `policy` allows.
+pub async fn access_token_within(
+    policy: OutboundPolicy,
+    jira_url: &str,
+    consumer: &Consumer,
+    request_token: &RequestToken,
+    verifier: &str,
+) -> Result<AccessToken, Error> {
     let pairs = post_signed(
+        policy,
         jira_url,
         "access-token",
         consumer,
@@ -197,6 +226,7 @@ fn endpoint(jira_url: &str, step: &str) -> Result<Url, Error> {
 
 /// POSTs one signed step of the dance; answers the form-encoded pairs of a 2xx.
 async fn post_signed(
+    policy: OutboundPolicy,
     jira_url: &str,
     step: &str,
     consumer: &Consumer,
@@ -204,6 +234,7 @@ async fn post_signed(
     extra: &[(&str, &str)],
 ) -> Result<Vec<(String, String)>, Error> {
     let url = endpoint(jira_url, step)?;
+    policy.check_url(&url).map_err(|e| Error::Other(e.to_string()))?;
     let nonce = oauth1_nonce();
     let req = OAuth1Request {
         method: "POST",
@@ -214,9 +245,11 @@ async fn post_signed(
     };
     let header = oauth1_header_with(&consumer.key, &consumer.private_key_pem, token, extra, &req)
         .map_err(Error::Other)?;
-    let http = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")));
+    let http = policy
+        .apply(builder, true)
         .build()
         .map_err(|e| Error::Other(format!("cannot build the HTTP client: {e}")))?;
     let resp = http

@@ -15,8 +15,10 @@ mod flag_format;
 mod flags;
 mod jira;
 mod outbox;
+mod principals;
 mod projects;
 mod sdk_keys;
+mod sessions;
 mod settings;
 pub mod testing;
 mod tickets;
@@ -46,8 +48,10 @@ pub use outbox::kinds::{
     PROPERTY_KIND, PayloadError, PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
+pub use principals::{MAX_TOKEN_CHAIN, PrincipalError};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
+pub use sessions::SessionLimits;
 pub use tickets::{
     DiscoveredProject, HistoryRow, NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket,
     NewWorklog, NoteRow, PROCESSABLE_TYPES, PassEnd, SiteCatalogue, TicketAuthKind, TicketBoard,

@@ -24,6 +24,7 @@ pub enum IngestCommand {
     },
     /// Run a pass of every imported project (or one) now, here, until done.
     Run {
+        /// Only this site's projects (the name it has in tether).
         #[arg(long)]
         site: Option<String>,
         /// A Jira project key (or id); needs --site.
@@ -32,19 +33,24 @@ pub enum IngestCommand {
     },
     /// Pause all imports of a site (or of every site): no new data comes, nothing is removed.
     Pause {
+        /// Only this site (default: every site with an ingestion connection).
         #[arg(long)]
         site: Option<String>,
     },
     /// Resume imports paused with `pause`.
     Resume {
+        /// Only this site (default: every site with an ingestion connection).
         #[arg(long)]
         site: Option<String>,
     },
     /// Remove ingested data: one project's, or (without --project) turn the site's ticket
     /// integration off, removing everything it brought.
     RemoveData {
+        /// The site whose ingested data goes (the name it has in tether).
         #[arg(long)]
         site: String,
+        /// Only this Jira project's tickets (key or id); while its import is on, its next pass
+        /// brings them back in full.
         #[arg(long)]
         project: Option<String>,
         /// Confirm removing everything a site's ingestion brought.

@@ -12,6 +12,11 @@ use tether_jira::tickets::HookEvent;
 use crate::AppState;
 use crate::error::ApiError;
 
+/// Outside the web UI's CSRF check: Jira posts here with neither a session nor a form token.
+pub(crate) fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/hooks/jira/tickets/{site}/{token}", axum::routing::post(receive))
+}
+
 pub(crate) async fn receive(
     State(state): State<AppState>,
     Path((site, token)): Path<(i64, String)>,

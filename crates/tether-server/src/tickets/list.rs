@@ -14,7 +14,7 @@ use super::resource;
 use super::time::{display_zone, zoned};
 use crate::web::page::{UiError, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 /// Tickets per page.
@@ -62,7 +62,7 @@ pub(crate) struct Filters {
 #[derive(Template)]
 #[template(path = "tickets.html")]
 struct TicketsPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     sites: Vec<SiteRow>,
     rows: Vec<Row>,
@@ -200,7 +200,7 @@ pub(crate) async fn page(
         .collect();
     let query = filter_query(&f);
     let page = TicketsPage {
-        nav: nav("/tickets"),
+        nav: nav_for("/tickets", &user),
         version: VERSION,
         sites,
         rows,
@@ -249,7 +249,7 @@ struct Note {
 #[derive(Template)]
 #[template(path = "ticket.html")]
 struct TicketPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     site: String,
     site_url: String,
@@ -331,7 +331,7 @@ pub(crate) async fn ticket_page(
         })
         .collect();
     let page = TicketPage {
-        nav: nav("/tickets"),
+        nav: nav_for("/tickets", &user),
         version: VERSION,
         site: s.name.clone(),
         site_url: s.url.clone(),

@@ -9,7 +9,8 @@
 //! and the steps of the OAuth 1.0a flow. Ingestion itself runs in `tether-sync`.
 
 pub(crate) mod api;
-mod hooks;
+pub(crate) mod hooks;
+pub(crate) mod integration;
 mod list;
 mod time;
 pub(crate) mod ui;
@@ -130,8 +131,10 @@ pub(crate) async fn set_connection(
 
 /// Runs the checks (and discovery) on a site's connection, recording what they found.
 pub(crate) async fn run_check(state: &AppState, site: &JiraSite) -> Result<CheckOutcome, ApiError> {
-    let options =
-        tether_sync::jira::clients::options_for_site(site, &crate::jira::interactive_options());
+    let options = tether_jira::Options {
+        outbound: state.config.outbound,
+        ..tether_sync::jira::clients::options_for_site(site, &crate::jira::interactive_options())
+    };
     check_and_discover(&state.store, site.id, &options).await.map_err(|e| match e {
         tether_sync::ingest::ConnectionError::Store(e) => e.into(),
         other => ApiError::Conflict(other.to_string()),
@@ -154,9 +157,14 @@ pub(crate) async fn authorise(
         ));
     };
     let jira = site.api_url.as_deref().unwrap_or(&site.url);
-    let request = tether_jira::oauth1::request_token(jira, &consumer, Some(callback))
-        .await
-        .map_err(oauth_refused)?;
+    let request = tether_jira::oauth1::request_token_within(
+        state.config.outbound,
+        jira,
+        &consumer,
+        Some(callback),
+    )
+    .await
+    .map_err(oauth_refused)?;
     state.store.begin_ticket_oauth1(site.id, &request.token, &request.secret).await?;
     tether_jira::oauth1::authorize_url(&site.url, &request).map_err(ApiError::internal)
 }
@@ -192,9 +200,15 @@ pub(crate) async fn oauth1_callback(
         callback_confirmed: true,
     };
     let jira = site.api_url.as_deref().unwrap_or(&site.url);
-    let access = tether_jira::oauth1::access_token(jira, &consumer, &request, verifier)
-        .await
-        .map_err(oauth_refused)?;
+    let access = tether_jira::oauth1::access_token_within(
+        state.config.outbound,
+        jira,
+        &consumer,
+        &request,
+        verifier,
+    )
+    .await
+    .map_err(oauth_refused)?;
     state.store.finish_ticket_oauth1(site.id, &access.token, &caller.actor()).await?;
     run_check(state, site).await
 }

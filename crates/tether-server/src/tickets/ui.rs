@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -19,10 +19,9 @@ use super::views::{ConnectionView, ProjectView, SiteStatus};
 use super::{ConnectionBody, DEFAULT_CONSUMER_KEY, resource, site_status};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -40,7 +39,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tickets/sites/{site}/projects/{jira_project}/import", post(set_import))
         .route("/tickets/sites/{site}/projects/{jira_project}/remove-data", post(remove_data))
         .route("/tickets/sites/{site}/projects/{jira_project}/types", post(set_types))
-        .route("/hooks/jira/tickets/{site}/{token}", post(super::hooks::receive))
 }
 
 /// Where Jira sends a person back after allowing the application link.
@@ -71,7 +69,7 @@ struct ProjectRow {
 #[derive(Template)]
 #[template(path = "tickets_site.html")]
 struct SitePage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     notice: Option<String>,
     error: Option<String>,
@@ -207,7 +205,7 @@ async fn render(
         });
     }
     let page = SitePage {
-        nav: nav("/tickets"),
+        nav: nav_for("/tickets", user),
         version: VERSION,
         notice,
         error,
@@ -258,10 +256,8 @@ async fn set_connection(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     let kind = field(&fields, "kind").to_owned();
     let body = ConnectionBody {
@@ -281,9 +277,7 @@ async fn authorise(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     let callback = callback_url(&state, &site.name);
     match super::authorise(&state, &user, &site, &callback).await {
@@ -325,9 +319,7 @@ async fn refresh(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     match super::refresh(&state, &user, &site).await {
         Ok(_) => Ok(back(&site.name, "refreshed")),
@@ -339,10 +331,8 @@ async fn settings(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     let flag = |name: &str| match field(&fields, name) {
         "on" => Some(true),
@@ -359,9 +349,7 @@ async fn run_now(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     match super::run_now(&state, &user, &site, None).await {
         Ok(_) => Ok(back(&site.name, "run")),
@@ -373,10 +361,8 @@ async fn turn_off(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(site): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     match super::turn_off(&state, &user, &site, field(&fields, "confirm")).await {
         Ok(_) => Ok(back(&site.name, "off")),
@@ -388,10 +374,8 @@ async fn set_import(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((site, project)): Path<(String, String)>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     let on = field(&fields, "import") == "on";
     match super::set_import(&state, &user, &site, &project, on).await {
@@ -404,9 +388,7 @@ async fn remove_data(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((site, project)): Path<(String, String)>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     match super::remove_project_data(&state, &user, &site, &project).await {
         Ok(_) => Ok(back(&site.name, "removed")),
@@ -418,10 +400,8 @@ async fn set_types(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((site, project)): Path<(String, String)>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let site = visible_site(&state, &user, &site).await?;
     let current = match state.store.ticket_project(site.id, &project).await {
         Ok(p) => state.store.type_assignments(site.id, &p.id).await?,

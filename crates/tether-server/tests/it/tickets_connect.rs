@@ -98,6 +98,18 @@ async fn an_api_token_connection_is_checked_and_its_projects_controlled() {
     let (status, run) = send(&s, M::POST, "/api/tickets/sites/acme/run", None).await;
     assert_eq!((status, run["due"].as_u64().map(|n| n >= 2)), (202, Some(true)), "{run}");
 
+    // The Integrations page has a ticket section naming the connection and the import state.
+    let (status, page) = crate::ui_flags::html(&s, "/integrations").await;
+    assert_eq!(status, 200);
+    let start = page.find("data-ticket-site=\"acme\"").unwrap_or_else(|| panic!("{page}"));
+    let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+    for want in
+        ["API token of admin@sandbox.test", ">checked<", "4 of 5 projects, auto-import", ">paused<"]
+    {
+        assert!(row.contains(want), "{want}: {row}");
+    }
+    assert!(!page.contains("sandbox-token"), "the secret never shows");
+
     // Type assignments: defaults from the types, then a person's choice.
     let (status, types) =
         send(&s, M::GET, "/api/tickets/sites/acme/projects/WEB/types", None).await;

@@ -9,6 +9,7 @@ mod flags;
 mod jira;
 mod outbox;
 mod projects;
+mod sessions;
 mod settings;
 mod tickets;
 mod tokens;
