@@ -29,6 +29,32 @@ async fn link(w: &World, key: &str, n: u32) {
     w.admin.upsert_remote_link(key, &l).await.unwrap();
 }
 
+/// The first active or future sprint of a project's boards: (id, name).
+async fn open_sprint(w: &World, project: &str) -> (i64, String) {
+    for board in w.admin.boards(project).await.unwrap() {
+        for s in w.admin.sprints(board.id).await.unwrap_or_default() {
+            if s.state.as_deref() != Some("closed") {
+                return (s.id, s.name);
+            }
+        }
+    }
+    panic!("{project} has no open sprint");
+}
+
+/// `POST /rest/agile/1.0/sprint/{id}/issue`, which the client has no method for.
+async fn move_to_sprint(w: &World, sprint: i64, key: &str) {
+    let mut r = reqwest::Client::new()
+        .post(format!("{}/rest/agile/1.0/sprint/{sprint}/issue", w.base))
+        .json(&serde_json::json!({"issues": [key]}));
+    r = if w.cloud {
+        r.basic_auth(jira_sandbox::DEFAULT_EMAIL, Some(jira_sandbox::DEFAULT_API_TOKEN))
+    } else {
+        r.bearer_auth(jira_sandbox::DEFAULT_PAT)
+    };
+    let status = r.send().await.unwrap().status();
+    assert_eq!(status.as_u16(), 204, "moving {key} to sprint {sprint}");
+}
+
 async fn first_then_incremental(w: World) {
     link(&w, "DEMO-1", 1).await;
     link(&w, "DEMO-1", 2).await;
@@ -49,6 +75,7 @@ async fn first_then_incremental(w: World) {
         !w.store.ticket_counts(w.site_id).await.unwrap().contains_key(&help.id),
         "Service Management is not processed"
     );
+    let counts = w.store.ticket_counts(w.site_id).await.unwrap();
     for p in projects.iter().filter(|p| p.imported) {
         assert!(
             p.cursor_ms.is_some() && p.checkpoint.is_none() && !p.in_pass(),
@@ -56,6 +83,8 @@ async fn first_then_incremental(w: World) {
             p.key
         );
         assert_eq!(p.next_due_at, super::support::START_MS + 300_000, "{}", p.key);
+        // The progress shown per project: the last pass brought every ticket it holds.
+        assert_eq!(p.last_pass_issues, counts.get(&p.id).copied(), "{}", p.key);
     }
     let t = w.store.ticket(w.site_id, "DEMO-1").await.unwrap().unwrap();
     assert!(
@@ -77,9 +106,26 @@ async fn first_then_incremental(w: World) {
 
     // Nothing is due before the poll interval; then only what changed comes again.
     assert_eq!(w.drain(&ing).await.passes, 0);
+    let web3 = w.store.ticket(w.site_id, "WEB-3").await.unwrap().unwrap();
+    let web3_history = w.store.ticket_history(w.site_id, &web3.id).await.unwrap().len();
     let edit =
         IssueEdit { summary: Some("Changed behind tether's back".into()), ..IssueEdit::default() };
     w.admin.edit_issue("WEB-3", &edit).await.unwrap();
+    // An issue moved into a sprint through Jira Software's API: a new sprint membership and a
+    // Sprint item in its changelog.
+    let sprint = open_sprint(&w, "WEB").await;
+    let mut outside = None;
+    for n in (1..40).filter(|&n| n != 3) {
+        let Some(t) = w.store.ticket(w.site_id, &format!("WEB-{n}")).await.unwrap() else {
+            continue;
+        };
+        if !w.store.ticket_sprints(w.site_id, &t.id).await.unwrap().contains(&sprint.1) {
+            outside = Some(t);
+            break;
+        }
+    }
+    let moved = outside.expect("a WEB issue outside the open sprint");
+    move_to_sprint(&w, sprint.0, &moved.key).await;
     w.admin.add_comment("OPS-2", &Doc::text("A new comment")).await.unwrap();
     // A remote link comes with the issue's next change (adding one does not touch it).
     link(&w, "WEB-3", 1).await;
@@ -93,6 +139,21 @@ async fn first_then_incremental(w: World) {
     );
     let t = w.store.ticket(w.site_id, "WEB-3").await.unwrap().unwrap();
     assert_eq!(t.summary, "Changed behind tether's back");
+    let history = w.store.ticket_history(w.site_id, &t.id).await.unwrap();
+    assert_eq!(history.len(), web3_history + 1, "the summary changed once (then to itself)");
+    assert_eq!(history.last().map(|h| h.field.as_str()), Some("summary"), "{history:?}");
+    let sprints = w.store.ticket_sprints(w.site_id, &moved.id).await.unwrap();
+    assert!(sprints.contains(&sprint.1), "{}: {sprints:?}", moved.key);
+    let history = w.store.ticket_history(w.site_id, &moved.id).await.unwrap();
+    let last = history.last().map(|h| (h.field.as_str(), h.to_string.as_deref()));
+    assert!(
+        matches!(last, Some(("Sprint", Some(to))) if to.contains(sprint.1.as_str())),
+        "{history:?}"
+    );
+    // Progress of the incremental passes: each brought only its project's changes.
+    let projects = w.store.ticket_projects(w.site_id).await.unwrap();
+    let last = |key: &str| projects.iter().find(|p| p.key == key).unwrap().last_pass_issues;
+    assert_eq!((last("WEB"), last("OPS")), (Some(2), Some(1)), "WEB-3 and the moved; OPS-2");
     let ops2 = w.store.ticket(w.site_id, "OPS-2").await.unwrap().unwrap();
     let comments = w.store.ticket_comments(w.site_id, &ops2.id).await.unwrap();
     assert_eq!(comments.last().and_then(|c| c.text.clone()).as_deref(), Some("A new comment"));

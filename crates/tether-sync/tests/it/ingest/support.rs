@@ -36,6 +36,7 @@ pub fn fast() -> Options {
         max_retry_after: Duration::ZERO,
         timeout: Duration::from_secs(10),
         page_size: 50,
+        ..Options::default()
     }
 }
 
@@ -61,6 +62,8 @@ pub struct World {
     pub site_id: i64,
     /// The sandbox's admin, for changing Jira behind tether's back.
     pub admin: Client,
+    /// Where the sandbox listens, for calls `admin` has no method for.
+    pub base: String,
     pub clients: TicketClients,
     _dir: Option<tempfile::TempDir>,
     _shutdown: oneshot::Sender<()>,
@@ -137,6 +140,7 @@ impl World {
             traffic,
             cloud,
             site_id,
+            base: base.clone(),
             admin,
             clients,
             _dir: dir,
