@@ -174,14 +174,20 @@ pub async fn check_ingestion(site: &Site, options: &Options) -> IngestionCheck {
              {BROWSE_USERS} ({}).",
             messages.join("; ")
         )),
+        Err(e) if e.is_transient() => return incomplete(out, &e),
         Err(e) => out.notes.push(format!("Could not read the global permissions: {e}.")),
     }
-    out.administer = global("ADMINISTER").await.unwrap_or(false);
+    out.administer = match global("ADMINISTER").await {
+        Ok(has) => has,
+        Err(e) if e.is_transient() => return incomplete(out, &e),
+        Err(_) => false,
+    };
     if out.browse_users == Some(false) {
         out.gaps.push(Gap::BrowseUsers);
     }
     let projects = match client.ticket_projects().await {
         Ok(p) => p,
+        Err(e) if e.is_transient() => return incomplete(out, &e),
         Err(e) => {
             out.gaps.push(Gap::Connection(Problem::Other {
                 detail: format!("Could not list the projects: {e}"),
@@ -193,7 +199,11 @@ pub async fn check_ingestion(site: &Site, options: &Options) -> IngestionCheck {
         out.gaps.push(Gap::NoProjects);
         return out;
     }
-    out.projects = join_all(projects.into_iter().map(|p| project_access(&client, p))).await;
+    let access = join_all(projects.into_iter().map(|p| project_access(&client, p))).await;
+    match access.into_iter().collect::<Result<Vec<_>, Error>>() {
+        Ok(projects) => out.projects = projects,
+        Err(e) => return incomplete(out, &e),
+    }
     let creatable = out.projects.iter().filter(|p| p.browse).collect::<Vec<_>>();
     if !creatable.is_empty() && creatable.iter().all(|p| !p.create) {
         out.gaps.push(Gap::CreateIssuesNowhere);
@@ -218,22 +228,44 @@ pub async fn check_ingestion(site: &Site, options: &Options) -> IngestionCheck {
     out
 }
 
-async fn project_access(client: &Client, project: TicketProject) -> ProjectAccess {
-    let grants = client
-        .my_permissions(Some(&project.key), &["BROWSE_PROJECTS", "CREATE_ISSUES"])
-        .await
-        .unwrap_or_default();
+/// A permanent refusal as `None`; a failure to answer kept as the error.
+fn transient<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
+    match r {
+        Err(e) if e.is_transient() => Err(e),
+        other => Ok(other.ok()),
+    }
+}
+
+/// A check Jira failed to answer (a 5xx, a 429, no answer): nothing it found is kept, since
+/// a permission that could not be read would be recorded as missing; the checks run again.
+fn incomplete(mut out: IngestionCheck, e: &Error) -> IngestionCheck {
+    out.projects.clear();
+    out.gaps.push(Gap::Connection(Problem::Other {
+        detail: format!(
+            "Jira failed while the checks ran ({e}), so they are incomplete and nothing they              found was recorded; they run again shortly."
+        ),
+    }));
+    out
+}
+
+/// What one project grants; an error only when Jira failed to answer (see [`incomplete`]): a
+/// permanent refusal is an answer (the permission or the endpoint is missing).
+async fn project_access(client: &Client, project: TicketProject) -> Result<ProjectAccess, Error> {
+    let grants = transient(
+        client.my_permissions(Some(&project.key), &["BROWSE_PROJECTS", "CREATE_ISSUES"]).await,
+    )?
+    .unwrap_or_default();
     let has = |k: &str| grants.iter().any(|g| g.key == k && g.have_permission);
     let (browse, create) = (has("BROWSE_PROJECTS"), has("CREATE_ISSUES"));
-    let creatable_types =
-        if create { client.creatable_issue_types(&project.id).await.ok().flatten() } else { None };
-    let security_levels = client
-        .project_security_levels(&project.id)
-        .await
-        .ok()
+    let creatable_types = if create {
+        transient(client.creatable_issue_types(&project.id).await)?.flatten()
+    } else {
+        None
+    };
+    let security_levels = transient(client.project_security_levels(&project.id).await)?
         .flatten()
         .map(|l| l.into_iter().map(|x| x.name).collect());
-    ProjectAccess { project, browse, create, creatable_types, security_levels }
+    Ok(ProjectAccess { project, browse, create, creatable_types, security_levels })
 }
 
 #[cfg(test)]

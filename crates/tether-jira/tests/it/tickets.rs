@@ -149,3 +149,28 @@ async fn a_jira_older_than_7_13_is_refused() {
     assert!(!check.can_run());
     assert!(check.messages().iter().any(|m| m.contains("7.13")), "{:?}", check.messages());
 }
+
+/// A 503 while reading a project's permissions was taken for "no Browse projects, no Create
+/// issues": the check recorded gaps that were not there and dropped the type assignments.
+#[tokio::test]
+async fn a_jira_failing_during_the_checks_leaves_them_incomplete_not_wrong() {
+    let server = support::cloud().await;
+    server.sandbox.set_knobs(Knobs {
+        fault_rate: 1.0,
+        fault_statuses: vec![503],
+        fault_path_prefix: Some("/rest/api/3/mypermissions".into()),
+        ..Knobs::default()
+    });
+    let check = check_ingestion(&server.site(server.default_auth()), &fast()).await;
+    assert!(!check.can_run(), "{:?}", check.messages());
+    assert!(check.projects.is_empty(), "nothing found is kept: {:?}", check.projects);
+    assert!(
+        !check.gaps.iter().any(|g| matches!(g, Gap::BrowseUsers | Gap::CreateIssuesNowhere)),
+        "{:?}",
+        check.gaps
+    );
+    assert!(check.messages().iter().any(|m| m.contains("incomplete")), "{:?}", check.messages());
+    server.sandbox.set_knobs(Knobs::default());
+    let check = check_ingestion(&server.site(server.default_auth()), &fast()).await;
+    assert!(check.can_run() && !check.projects.is_empty(), "{:?}", check.messages());
+}
