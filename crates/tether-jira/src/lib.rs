@@ -1,6 +1,7 @@
 //! tether's Jira REST client: typed wire types, five ways to authenticate (with the OAuth 1.0a
 //! dance in [`oauth1`]), deployment detection, paging as streams, retries and rate limits, a
-//! connection test, and the check of Connect JWTs Jira sends ([`verify_connect_jwt`]).
+//! connection test, the check of Connect JWTs Jira sends ([`verify_connect_jwt`]), and what
+//! ticket ingestion reads ([`tickets`]).
 //!
 //! Only this crate knows Jira's JSON. It shares no code with `jira-sandbox`, which its tests run
 //! against, so that a misreading of Jira cannot be copied from one into the other.
@@ -29,6 +30,7 @@ mod ops;
 mod outbound;
 mod paging;
 mod text;
+pub mod tickets;
 mod version;
 mod wire;
 

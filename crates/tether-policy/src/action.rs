@@ -157,6 +157,9 @@ catalogue! {
         UpdateIntegration = "updateIntegration": "Change an integration's settings or credentials.",
         DeleteIntegration = "deleteIntegration": "Remove an integration.",
         ViewIntegration = "viewIntegration": "See an integration's settings (never its secrets).",
+        ViewTickets = "viewTickets": "See the tickets ingested from a Jira site: issues, their history, comments, worklogs, people and sprints.",
+        UpdateIngestion = "updateIngestion": "Change a Jira site's ticket ingestion: its connection, which projects are imported, type assignments, pause, resume and run now.",
+        DeleteIngestedData = "deleteIngestedData": "Remove tickets ingested from a Jira site: one project's, or all of them by turning the integration off.",
     }
     Token {
         CreateToken = "createToken": "Create an API access token (the resource names its owner).",

@@ -272,7 +272,7 @@ impl Role {
     }
 
     /// Base role: sees every project (and so its environments, flags and segments),
-    /// webhook, integration, token and role; changes nothing. It cannot reveal SDK keys,
+    /// webhook, integration (and the tickets ingested from it), token and role; changes nothing. It cannot reveal SDK keys,
     /// which are credentials rather than configuration.
     /// The names of the built-in roles, in order of increasing rights (and the integration's).
     pub const BUILT_IN: [&'static str; 4] = ["reader", "writer", "admin", "jira-integration"];
@@ -374,7 +374,7 @@ impl Role {
 fn reader_statement() -> Statement {
     Statement::trusted(
         Effect::Allow,
-        &["viewProject", "viewWebhook", "viewIntegration", "viewToken", "viewRole"],
+        &["viewProject", "viewWebhook", "viewIntegration", "viewTickets", "viewToken", "viewRole"],
         ResourceSpec::everything(),
     )
 }

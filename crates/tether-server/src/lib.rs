@@ -14,6 +14,7 @@ mod jira;
 mod metrics;
 mod ofrep;
 mod throttle;
+mod tickets;
 mod web;
 
 use std::future::Future;
@@ -172,7 +173,7 @@ impl AppState {
             clock,
             issue_check: jira::check_property_links,
             flag_tabs: &[jira::panel::TAB],
-            integrations: &[jira::integration::SECTION],
+            integrations: &[jira::integration::SECTION, tickets::integration::SECTION],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -204,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages(&state))
         .merge(jira::connect::router())
         .merge(jira::forge::router())
+        .merge(tickets::hooks::router())
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
@@ -222,6 +224,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(jira::ui::router())
         .merge(admin::ui::router())
         .merge(admin::project_page::router())
+        .merge(tickets::ui::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 

@@ -16,6 +16,8 @@
 //!   the flag. `jira.issue.property` rows keep the `tether.flags` issue property
 //!   in step. Also backfill and reconcile.
 //!
+//! - [`ingest`]: ticket ingestion, a job of its own beside the worker (see there).
+//!
 //! [`jira`] holds what every Jira job shares (a client per site) and keeps the
 //! paths `tether_sync::jira::…` that the server and binary use. Rows of unknown
 //! kinds are left for the worker that knows them (released with a delay), so
@@ -27,6 +29,7 @@
 //! once, and polls for other processes' writes and due retries.
 
 pub mod flags_to_jira;
+pub mod ingest;
 pub mod jira;
 pub mod webhooks;
 pub mod worker;

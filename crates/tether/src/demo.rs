@@ -2,8 +2,9 @@
 //! folder, a sample project, and two bundled Jira sandboxes in this process: a
 //! Cloud one tether sends to with OAuth credentials (as a self-hosted tether
 //! does with Jira Cloud), and a Data Center one it signs in to with a personal
-//! access token. The sandboxes live
-//! in memory and stop with the demo; tether's data stays for the next run.
+//! access token; and the Cloud one's projects are ingested as tickets. The
+//! sandboxes live in memory and stop with the demo; tether's data stays for the
+//! next run.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -290,6 +291,8 @@ async fn connect_jira(
     )
     .await?;
     link_all(&api, "demo", CLOUD_ISSUES).await?;
+    let site = store.jira_site_by_name(CLOUD_SITE).await?;
+    let tickets = ingest_cloud(store, &api, &site).await?;
 
     let body = json!({"name": DC_SITE, "url": dc_url, "kind": "pat",
         "secret": jira_sandbox::DEFAULT_PAT});
@@ -340,7 +343,48 @@ async fn connect_jira(
             "  (Jira has not shown the flags yet; each flag's Integrations tab says why.)\n",
         );
     }
+    out.push_str(&format!(
+        "\n  Tickets ingested from the Jira Cloud sandbox ({tickets} so far, with their history, comments and sprints):\n    \
+         {url}/tickets\n    its ingestion (connection, checks, projects): {url}/tickets/sites/{}\n",
+        site.name
+    ));
     Ok(out)
+}
+
+/// Ticket ingestion from the Cloud sandbox, set up the way a person would: the sandbox
+/// admin's API token as the service account, checked, every project auto-imported; the
+/// server's ingester brings them in. Loopback needs no pacing, so the site gets none. Waits
+/// (at most 60 s) for every imported project's first pass and answers how many tickets came.
+async fn ingest_cloud(store: &Store, api: &Api, site: &tether_store::JiraSite) -> Result<i64> {
+    let mut options = site.options.clone();
+    options.insert("requests_per_second".into(), json!(500));
+    let unpaced = tether_store::NewJiraSite {
+        name: site.name.clone(),
+        url: site.url.clone(),
+        api_url: site.api_url.clone(),
+        deployment: site.deployment.clone(),
+        auth_kind: site.auth_kind,
+        auth_user: site.auth_user.clone(),
+        secret: store.jira_site_secret(site.id).await?,
+        options,
+    };
+    store.update_jira_site(site.id, &unpaced, "demo").await?;
+    let path = format!("/api/tickets/sites/{}", site.name);
+    let connection = json!({"kind": "api_token", "user": jira_sandbox::DEFAULT_EMAIL,
+        "secret": jira_sandbox::DEFAULT_API_TOKEN});
+    api.call(reqwest::Method::PUT, &format!("{path}/connection"), Some(connection)).await?;
+    api.call(reqwest::Method::PUT, &format!("{path}/settings"), Some(json!({"auto_import": true})))
+        .await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let projects = store.ticket_projects(site.id).await?;
+        let done =
+            projects.iter().filter(|p| p.imported).all(|p| p.last_pass_finished_at.is_some());
+        if done || tokio::time::Instant::now() >= deadline {
+            return Ok(store.ticket_counts(site.id).await?.values().sum());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The sandboxes of an earlier run are gone: the demo projects' loopback sites

@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod dblock;
 mod demo;
+mod ingest_cmd;
 mod jira_cmd;
 mod output;
 mod run;
@@ -96,6 +97,12 @@ enum Command {
         remote: client::Remote,
         #[command(flatten)]
         args: client::jira::IssuesArgs,
+    },
+    /// Ticket ingestion from Jira: status, run now (with progress), pause, resume, remove
+    /// data (on the database, whether or not a server runs).
+    Ingest {
+        #[command(subcommand)]
+        command: ingest_cmd::IngestCommand,
     },
     /// Create, list and revoke API access tokens (on the database, so the first token can
     /// be made before any exists).
@@ -209,6 +216,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
+        }
+        Command::Ingest { command } => {
+            let cfg = config.clone();
+            run::runtime()?.block_on(run::with_existing_store(config, |store| async move {
+                ingest_cmd::run(&cfg, &store, command).await
+            }))
         }
         // Only `tokens create` may start a data folder: it makes the first token.
         Command::Tokens { command: command @ admin::TokensCommand::Create { .. } } => {

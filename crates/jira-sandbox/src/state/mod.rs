@@ -16,6 +16,7 @@ mod devinfo;
 mod directory;
 mod entity_index;
 mod issues;
+pub(crate) use issues::SPRINT_TOUCHED;
 mod links;
 mod model;
 mod workflow;

@@ -9,3 +9,4 @@ mod featureflags;
 mod operations;
 mod paging;
 mod support;
+mod tickets;

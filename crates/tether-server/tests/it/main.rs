@@ -18,6 +18,8 @@ mod ofrep;
 mod pages;
 mod project_page;
 mod roles;
+mod tickets_connect;
+mod tickets_pages;
 mod ui_flag_list;
 mod ui_flags;
 mod ui_targeting;

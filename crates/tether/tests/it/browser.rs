@@ -101,10 +101,11 @@ async fn csrf_and_sessions_hold_against_another_origin_in_chromium() {
 )]
 async fn every_page_fits_desktop_and_phone_widths_in_chromium() {
     // Reported: the variations table was clipped at phone width, and every edit
-    // form of the flag page was expanded (2,350 px tall).
-    // With a Forge app id, so /jira shows its ARI (one long word) as people see it.
+    // form of the flag page was expanded (2,350 px tall). With the Jira sandboxes, so the
+    // Tickets pages have tickets to show, and a Forge app id, so /jira shows its ARI (one
+    // long word) as people see it.
     let env = [("TETHER_JIRA_FORGE_APP_ID", "8f7c2d0e-4c61-4b2f-9a3e-2d1f0c9b8a77")];
-    run_against_demo("layout.mjs", &["--no-jira"], &env).await;
+    run_against_demo("layout.mjs", &["--jira-port", "0"], &env).await;
 }
 
 #[tokio::test]

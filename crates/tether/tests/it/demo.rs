@@ -110,6 +110,34 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     let page = reqwest::get(format!("{cloud}/browse/SHOP-1")).await.unwrap().text().await.unwrap();
     assert!(page.contains("New checkout"), "{page}");
 
+    // The Cloud sandbox's projects were ingested: the Tickets page lists them.
+    let tickets = url_after(&text, &format!("{}/tickets", demo.url));
+    assert_eq!(tickets, format!("{}/tickets", demo.url), "{text}");
+    let list = get_json(&format!("{}/api/tickets?project=SHOP&limit=500", demo.url), &token).await;
+    let keys: Vec<&str> =
+        list["tickets"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+    for key in ["SHOP-1", "SHOP-2", "SHOP-3", "SHOP-4"] {
+        assert!(keys.contains(&key), "{key}: {keys:?}");
+    }
+    let shop1 = get_json(
+        &format!(
+            "{}/api/tickets/sites/{}/tickets/SHOP-1",
+            demo.url,
+            list["tickets"][0]["site"].as_str().unwrap()
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (shop1["status"].as_str(), shop1["issue_type"].as_str()),
+        (Some("In Progress"), Some("Story")),
+        "{shop1}"
+    );
+    let all = get_json(&format!("{}/api/tickets?limit=500", demo.url), &token).await;
+    assert!(all["tickets"].as_array().unwrap().len() > 100, "the generated issues too");
+    let page = reqwest::Client::new().get(&tickets).bearer_auth(&token).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("data-ticket=\"SHOP-"));
+
     toggle(&demo.url, &token, "demo", "new-checkout", false).await;
     panel_until(&cloud, "SHOP-1", |p| p["feature_flags"][0]["enabled"] == false).await;
 

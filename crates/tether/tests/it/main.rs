@@ -6,6 +6,7 @@ mod cli;
 mod client;
 mod demo;
 mod examples;
+mod ingest_cli;
 mod jira_browser;
 mod jira_cli;
 mod jira_cmd;
