@@ -251,6 +251,8 @@ impl Client {
                 format!("{gw}/jira/featureflags/0.1/cloud/{id}/")
             }
             (Api::FeatureFlags, None) => format!("{api}/rest/featureflags/0.1/"),
+            (Api::DevInfo, Some((gw, id))) => format!("{gw}/jira/devinfo/0.10/cloud/{id}/"),
+            (Api::DevInfo, None) => format!("{api}/rest/devinfo/0.10/"),
         };
         let mut url = Url::parse(&format!("{base}{}", call.path))
             .map_err(|e| Error::Other(format!("bad Jira URL {base}{}: {e}", call.path)))?;
@@ -392,6 +394,8 @@ pub(crate) enum Api {
     Platform(u8),
     /// `/rest/featureflags/0.1/`.
     FeatureFlags,
+    /// `/rest/devinfo/0.10/`.
+    DevInfo,
 }
 
 /// One request, described so it can be re-sent and signed.
@@ -443,6 +447,7 @@ impl Call {
         let prefix = match self.api {
             Api::Platform(v) => format!("/rest/api/{v}/"),
             Api::FeatureFlags => "/rest/featureflags/0.1/".to_owned(),
+            Api::DevInfo => "/rest/devinfo/0.10/".to_owned(),
         };
         format!("{} {prefix}{}", self.method, self.path)
     }

@@ -19,6 +19,8 @@ pub enum Feature {
     Transition,
     CreateIssues,
     EditIssues,
+    /// Smart Commits' `#time`.
+    LogWork,
 }
 
 impl Feature {
@@ -31,6 +33,7 @@ impl Feature {
             Feature::Transition => &["BROWSE_PROJECTS", "TRANSITION_ISSUES", "RESOLVE_ISSUES"],
             Feature::CreateIssues => &["BROWSE_PROJECTS", "CREATE_ISSUES"],
             Feature::EditIssues => &["BROWSE_PROJECTS", "EDIT_ISSUES"],
+            Feature::LogWork => &["BROWSE_PROJECTS", "WORK_ON_ISSUES"],
         }
     }
 
@@ -42,6 +45,7 @@ impl Feature {
             Feature::Transition => "move issues through their workflow",
             Feature::CreateIssues => "create issues",
             Feature::EditIssues => "edit issues",
+            Feature::LogWork => "log work from Smart Commits",
         }
     }
 }

@@ -18,6 +18,8 @@
 mod auth;
 mod client;
 mod connection;
+mod dev_ops;
+mod devinfo;
 mod error;
 mod featureflags;
 mod install_keys;
@@ -36,6 +38,12 @@ pub use auth::{
 };
 pub use client::{Client, Options, Site};
 pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use dev_ops::Worklog;
+pub use devinfo::{
+    DevAuthor, DevBranch, DevCommit, DevEntityError, DevEntityIds, DevEntityKind, DevErrorMessage,
+    DevInfoRequest, DevInfoResult, DevProviderMetadata, DevPullRequest, DevRepository,
+    DevRepositoryErrors, MAX_ENTITIES, MAX_ENTITIES_PER_LIST, MAX_MESSAGE, MAX_REPOSITORIES,
+};
 pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,

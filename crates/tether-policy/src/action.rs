@@ -157,6 +157,10 @@ catalogue! {
         UpdateIntegration = "updateIntegration": "Change an integration's settings or credentials.",
         DeleteIntegration = "deleteIntegration": "Remove an integration.",
         ViewIntegration = "viewIntegration": "See an integration's settings (never its secrets).",
+        ViewRepository = "viewRepository": "See a code repository (integration/<repository>): its settings, dev event log, findings and webhook address (never its secret).",
+        CreateRepository = "createRepository": "Add a code repository (a GitHub or GitLab webhook, or a local path).",
+        UpdateRepository = "updateRepository": "Change a code repository: its settings, its webhook secret, scans, findings and the Jira issues made from them.",
+        DeleteRepository = "deleteRepository": "Remove a code repository with its dev events and findings.",
     }
     Token {
         CreateToken = "createToken": "Create an API access token (the resource names its owner).",

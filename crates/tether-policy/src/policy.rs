@@ -374,7 +374,7 @@ impl Role {
 fn reader_statement() -> Statement {
     Statement::trusted(
         Effect::Allow,
-        &["viewProject", "viewWebhook", "viewIntegration", "viewToken", "viewRole"],
+        &["viewProject", "viewWebhook", "viewIntegration", "viewRepository", "viewToken", "viewRole"],
         ResourceSpec::everything(),
     )
 }

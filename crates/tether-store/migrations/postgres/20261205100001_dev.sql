@@ -36,6 +36,7 @@ CREATE TABLE dev_events (
     received_at    BIGINT  NOT NULL,
     state          TEXT    NOT NULL DEFAULT 'pending',
     report         TEXT,
+    devinfo_report TEXT,
     processed_at   BIGINT,
     UNIQUE (repository_id, delivery_id)
 );

@@ -36,6 +36,7 @@ CREATE TABLE dev_events (
     received_at    INTEGER NOT NULL,
     state          TEXT    NOT NULL DEFAULT 'pending',
     report         TEXT,
+    devinfo_report TEXT,
     processed_at   INTEGER,
     UNIQUE (repository_id, delivery_id)
 );

@@ -88,6 +88,8 @@ pub struct StoredDevEvent {
     pub state: EventState,
     /// JSON written by the worker: what matched, what was done, what failed and why.
     pub report: Option<String>,
+    /// JSON of what the Development Information API was sent and answered (Jira Cloud).
+    pub devinfo_report: Option<String>,
     pub processed_at: Option<i64>,
 }
 
@@ -149,11 +151,12 @@ struct EventRow {
     received_at: i64,
     state: String,
     report: Option<String>,
+    devinfo_report: Option<String>,
     processed_at: Option<i64>,
 }
 
 const EVENT_COLUMNS: &str = "id, repository_id, delivery_id, source, event_name, headers, body, \
-     received_at, state, report, processed_at";
+     received_at, state, report, devinfo_report, processed_at";
 
 impl TryFrom<EventRow> for StoredDevEvent {
     type Error = StoreError;
@@ -172,6 +175,7 @@ impl TryFrom<EventRow> for StoredDevEvent {
             body: r.body,
             received_at: r.received_at,
             report: r.report,
+            devinfo_report: r.devinfo_report,
             processed_at: r.processed_at,
         })
     }
@@ -312,6 +316,17 @@ impl Store {
         .fetch_all(pool)
         .await?);
         Ok(rows.into_iter().collect())
+    }
+
+    /// Records what the Development Information API was sent for an event, and answered.
+    pub async fn set_dev_event_devinfo_report(&self, id: i64, report: &str) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("UPDATE dev_events SET devinfo_report = $1 WHERE id = $2")
+            .bind(report)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(drop)?);
+        Ok(())
     }
 
     /// Records what processing an event found and did.

@@ -95,6 +95,7 @@ pub struct DevInfoCredentials {
     pub client_id: String,
     /// `token_url`, `gateway_url` when not Atlassian's.
     pub options: serde_json::Map<String, serde_json::Value>,
+    pub updated_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -481,17 +482,17 @@ impl Store {
         &self,
         site_id: i64,
     ) -> Result<Option<(DevInfoCredentials, SecretString)>> {
-        let row: Option<(String, Vec<u8>, String)> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT client_id, secret, options FROM dev_devinfo_credentials WHERE site_id = $1"
+        let row: Option<(String, Vec<u8>, String, i64)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT client_id, secret, options, updated_at FROM dev_devinfo_credentials WHERE site_id = $1"
         )
         .bind(site_id)
         .fetch_optional(pool)
         .await?);
-        let Some((client_id, sealed, options)) = row else { return Ok(None) };
+        let Some((client_id, sealed, options, updated_at)) = row else { return Ok(None) };
         let options = serde_json::from_str(&options)
             .map_err(|e| StoreError::Damaged(format!("devinfo options: {e}")))?;
         let secret = self.key.open_secret(&devinfo_context(site_id), &sealed)?;
-        Ok(Some((DevInfoCredentials { site_id, client_id, options }, secret)))
+        Ok(Some((DevInfoCredentials { site_id, client_id, options, updated_at }, secret)))
     }
 
     pub async fn delete_devinfo_credentials(&self, site_id: i64) -> Result<bool> {

@@ -5,4 +5,4 @@ mod cloud;
 mod dc;
 mod maintenance;
 mod reliability;
-mod support;
+pub(crate) mod support;
