@@ -10,13 +10,14 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::error::Json;
-use crate::{AppState, admin, error::ApiError, flags, jira};
+use crate::{AppState, admin, dev, error::ApiError, flags, jira};
 
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(admin::routes())
         .merge(flags::api::routes())
         .merge(jira::api::routes())
+        .merge(dev::api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::project_visibility,
@@ -28,7 +29,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 /// Every documented route: (method, path, action the caller needs, summary).
 pub(crate) fn route_table()
 -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str, &'static str)> {
-    admin::ROUTES.iter().chain(flags::api::ROUTES).chain(jira::api::ROUTES)
+    admin::ROUTES.iter().chain(flags::api::ROUTES).chain(jira::api::ROUTES).chain(dev::api::ROUTES)
 }
 
 async fn openapi() -> Response {

@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod auth;
+mod dev;
 mod error;
 mod flags;
 mod health;
@@ -163,6 +164,8 @@ pub fn router(state: AppState) -> Router {
         .merge(flags::ui::router())
         .merge(jira::ui::router())
         .merge(jira::connect::router())
+        .route("/hooks/github/{id}", axum::routing::post(dev::intake::github))
+        .route("/hooks/gitlab/{id}", axum::routing::post(dev::intake::gitlab))
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))

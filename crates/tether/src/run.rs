@@ -276,13 +276,19 @@ pub(crate) async fn run_server(
         let _ = stop_tx.send(true);
         let _ = signalled_tx.send(());
     };
-    // Background work (webhook deliveries, flag state to Jira) beside the
+    // Background work (webhook deliveries, flag state and code to Jira, scans) beside the
     // server, stopped with it.
     let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
     let jira_clients =
         tether_sync::jira::JiraClients::new(store.clone(), tether_jira::Options::default());
+    let code = tether_sync::dev_to_jira::DevContext::new(
+        jira_clients.clone(),
+        tether_jira::Options::default(),
+        config.public_url(),
+    );
     let worker = tether_sync::Worker::new(store.clone(), worker_name)
-        .with_jira(jira_clients, config.public_url());
+        .with_jira(jira_clients, config.public_url())
+        .with_code(code);
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;
         let _ = stop.wait_for(|stopped| *stopped).await;

@@ -3,6 +3,7 @@
 
 mod api;
 mod auth;
+mod code_api;
 mod connect;
 mod connect_lifecycle;
 mod environments_api;
