@@ -3,6 +3,7 @@
 //! change goes through the same validation, policy checks and audit as any
 //! other API call.
 
+pub mod dev;
 pub mod jira;
 
 use anyhow::{Context, Result, bail};

@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod dblock;
 mod demo;
+mod git;
 mod jira_cmd;
 mod run;
 
@@ -79,6 +80,27 @@ enum Command {
         #[command(flatten)]
         args: client::jira::IssuesArgs,
     },
+    /// Code repositories (GitHub and GitLab webhooks, local clones) whose commits and merge
+    /// requests reach their Jira issues, through a running tether's API.
+    Repos {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::dev::ReposCommand,
+    },
+    /// What a text says about Jira issues (keys, closing words, Smart Commits); reads
+    /// standard input when no text is given, so it fits a git commit-msg hook.
+    Refs {
+        #[command(subcommand)]
+        command: RefsCommand,
+    },
+    /// Code scanners' findings (SARIF) and the Jira issues made from them.
+    Findings {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::dev::FindingsCommand,
+    },
     /// Create, list and revoke API access tokens.
     Tokens {
         #[command(subcommand)]
@@ -91,6 +113,12 @@ enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RefsCommand {
+    /// Print the keys, closing intents and Smart Commit commands of a text.
+    Extract(client::dev::RefsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,6 +167,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         clap_complete::generate(shell, &mut cmd, "tether", &mut std::io::stdout());
         return Ok(());
     }
+    if let Command::Refs { command: RefsCommand::Extract(args) } = cli.command {
+        let require = args.require();
+        let found = client::dev::refs(args)?;
+        if require && !found {
+            anyhow::bail!("the text mentions no Jira issue key");
+        }
+        return Ok(());
+    }
     if let Command::JiraSandbox(args) = cli.command {
         return run::runtime()?.block_on(run::jira_sandbox(args));
     }
@@ -170,10 +206,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
         }
+        Command::Repos { command: client::dev::ReposCommand::Scan { name, now: true }, .. } => {
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                client::dev::scan_now(&store, &name).await
+            }))
+        }
+        Command::Repos { remote, command } => {
+            run::runtime()?.block_on(client::dev::repos(remote, &config, command))
+        }
+        Command::Findings { remote, command } => {
+            run::runtime()?.block_on(client::dev::findings(remote, &config, command))
+        }
         Command::Tokens { command } => run::runtime()?
             .block_on(run::with_store(config, |store| async move {
                 admin::tokens(&store, command).await
             })),
-        Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
+        Command::Completions { .. } | Command::JiraSandbox(_) | Command::Refs { .. } => {
+            unreachable!("handled above")
+        }
     }
 }

@@ -288,7 +288,8 @@ pub(crate) async fn run_server(
     );
     let worker = tether_sync::Worker::new(store.clone(), worker_name)
         .with_jira(jira_clients, config.public_url())
-        .with_code(code);
+        .with_code(code)
+        .with_job(crate::git::ScanJob);
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;
         let _ = stop.wait_for(|stopped| *stopped).await;

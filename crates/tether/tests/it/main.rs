@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod client;
+mod code_cli;
 mod demo;
 mod jira_browser;
 mod jira_cli;
