@@ -18,6 +18,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(flags::api::routes())
         .merge(jira::api::routes())
         .merge(dev::api::routes())
+        .merge(dev::findings_api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::project_visibility,
@@ -29,7 +30,12 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
 /// Every documented route: (method, path, action the caller needs, summary).
 pub(crate) fn route_table()
 -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str, &'static str)> {
-    admin::ROUTES.iter().chain(flags::api::ROUTES).chain(jira::api::ROUTES).chain(dev::api::ROUTES)
+    admin::ROUTES
+        .iter()
+        .chain(flags::api::ROUTES)
+        .chain(jira::api::ROUTES)
+        .chain(dev::api::ROUTES)
+        .chain(dev::findings_api::ROUTES)
 }
 
 async fn openapi() -> Response {

@@ -42,9 +42,9 @@ pub use jira::{
     normalize_issue_keys, site_name_for,
 };
 pub use outbox::kinds::{
-    DELIVERY_KIND, DevEventWork, DevInfoWork, DevScanWork, EVENT_KIND, Event, JIRA_SYNC_KIND,
-    JiraSyncWork, OutboxKind, OutboxWork, PROPERTY_KIND, PayloadError, PropertyWork,
-    WebhookDelivery,
+    DELIVERY_KIND, DevEventWork, DevFindingWork, DevInfoWork, DevScanWork, EVENT_KIND, Event,
+    JIRA_SYNC_KIND, JiraSyncWork, OutboxKind, OutboxWork, PROPERTY_KIND, PayloadError,
+    PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};

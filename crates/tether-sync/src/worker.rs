@@ -117,10 +117,12 @@ impl Worker {
         self.with_job(FlagSyncJob(jira.clone())).with_job(IssuePropertyJob(jira))
     }
 
-    /// Handles `dev.event` and `dev.devinfo` rows (code ↔ Jira) with this context.
+    /// Handles `dev.event`, `dev.devinfo` and `dev.finding.issue` rows (code ↔ Jira) with
+    /// this context.
     pub fn with_code(self, ctx: crate::dev_to_jira::DevContext) -> Worker {
         self.with_job(crate::dev_to_jira::DevEventJob(ctx.clone()))
-            .with_job(crate::dev_to_jira::DevInfoJob(ctx))
+            .with_job(crate::dev_to_jira::DevInfoJob(ctx.clone()))
+            .with_job(crate::dev_to_jira::DevFindingJob(ctx))
     }
 
     /// Registers the handler of one kind, replacing any this worker had for it.

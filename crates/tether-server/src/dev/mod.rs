@@ -14,7 +14,10 @@
 
 pub(crate) mod api;
 pub(crate) mod check;
+pub(crate) mod findings;
+pub(crate) mod findings_api;
 pub(crate) mod intake;
+pub(crate) mod sarif;
 pub(crate) mod wire;
 
 use rand::RngCore;

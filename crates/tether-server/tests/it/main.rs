@@ -4,6 +4,7 @@
 mod api;
 mod auth;
 mod code_api;
+mod code_findings;
 mod connect;
 mod connect_lifecycle;
 mod environments_api;

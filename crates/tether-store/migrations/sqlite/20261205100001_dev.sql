@@ -104,6 +104,7 @@ CREATE TABLE dev_findings (
     issue_key              TEXT,
     issue_status           TEXT,
     issue_status_category  TEXT,
+    issue_request          TEXT,
     created_at             INTEGER NOT NULL,
     updated_at             INTEGER NOT NULL,
     UNIQUE (repository_id, fingerprint)

@@ -39,6 +39,8 @@ pub struct Finding {
     pub issue_key: Option<String>,
     pub issue_status: Option<String>,
     pub issue_status_category: Option<String>,
+    /// JSON of an issue asked for and not made yet (`{project, issue_type, state, error}`).
+    pub issue_request: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -52,7 +54,7 @@ pub struct ImportCounts {
 }
 
 const FINDING_COLUMNS: &str = "id, repository_id, fingerprint, tool, rule_id, rule_name, severity, \
-     message, location, help_uri, site_id, issue_key, issue_status, issue_status_category, created_at, updated_at";
+     message, location, help_uri, site_id, issue_key, issue_status, issue_status_category, issue_request, created_at, updated_at";
 
 impl Store {
     /// Adds new findings and refreshes known ones (by fingerprint); a finding keeps its
@@ -156,7 +158,7 @@ impl Store {
         let now = self.now();
         with_write_tx!(self, tx => {
             sqlx::query(
-                "UPDATE dev_findings SET site_id = $1, issue_key = $2, issue_status = $3, issue_status_category = $4, updated_at = $5 WHERE id = $6",
+                "UPDATE dev_findings SET site_id = $1, issue_key = $2, issue_status = $3, issue_status_category = $4, issue_request = NULL, updated_at = $5 WHERE id = $6",
             )
             .bind(site_id)
             .bind(issue_key)
@@ -168,6 +170,41 @@ impl Store {
             .await?;
             audit_on!(&mut *tx, now, actor, "code.finding.issue", &format!("finding/{id}"), None, Some(issue_key.to_owned()));
         });
+        Ok(())
+    }
+
+    /// Asks for a Jira issue for a finding (the worker makes it), in the transaction that
+    /// enqueues the work; `request` is what the finding shows meanwhile.
+    pub async fn request_finding_issue(
+        &self,
+        id: i64,
+        request: &str,
+        work: &crate::DevFindingWork,
+        actor: &str,
+    ) -> Result<()> {
+        use crate::outbox::kinds::OutboxWork;
+        let now = self.now();
+        with_write_tx!(self, tx => {
+            sqlx::query("UPDATE dev_findings SET issue_request = $1, updated_at = $2 WHERE id = $3")
+                .bind(request)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            crate::outbox::enqueue_on!(&mut *tx, &work.to_item(), now)?;
+            audit_on!(&mut *tx, now, actor, "code.finding.issue.request", &format!("finding/{id}"), None, Some(request.to_owned()));
+        });
+        Ok(())
+    }
+
+    /// Records how a finding's issue request stands (`None` once made).
+    pub async fn set_finding_request(&self, id: i64, request: Option<&str>) -> Result<()> {
+        with_pool!(self, pool => sqlx::query("UPDATE dev_findings SET issue_request = $1 WHERE id = $2")
+            .bind(request)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(drop)?);
         Ok(())
     }
 

@@ -29,10 +29,12 @@ pub enum OutboxKind {
     DevInfo,
     /// Scan one local repository for new commits ([`DevScanWork`]).
     DevScan,
+    /// Make the Jira issue a person asked for a finding ([`DevFindingWork`]).
+    DevFindingIssue,
 }
 
 impl OutboxKind {
-    pub const ALL: [OutboxKind; 7] = [
+    pub const ALL: [OutboxKind; 8] = [
         OutboxKind::Event,
         OutboxKind::WebhookDelivery,
         OutboxKind::JiraFlagSync,
@@ -40,6 +42,7 @@ impl OutboxKind {
         OutboxKind::DevEvent,
         OutboxKind::DevInfo,
         OutboxKind::DevScan,
+        OutboxKind::DevFindingIssue,
     ];
 
     /// The name stored in `outbox.kind`.
@@ -52,6 +55,7 @@ impl OutboxKind {
             OutboxKind::DevEvent => "dev.event",
             OutboxKind::DevInfo => "dev.devinfo",
             OutboxKind::DevScan => "dev.scan",
+            OutboxKind::DevFindingIssue => "dev.finding.issue",
         }
     }
 
@@ -205,6 +209,20 @@ pub struct DevScanWork {
 
 impl OutboxWork for DevScanWork {
     const KIND: OutboxKind = OutboxKind::DevScan;
+}
+
+/// Make a Jira issue for a finding ([`OutboxKind::DevFindingIssue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevFindingWork {
+    pub finding_id: i64,
+    pub site_id: i64,
+    pub project: String,
+    /// The issue type's name, as create metadata gives it.
+    pub issue_type: String,
+}
+
+impl OutboxWork for DevFindingWork {
+    const KIND: OutboxKind = OutboxKind::DevFindingIssue;
 }
 
 #[cfg(test)]

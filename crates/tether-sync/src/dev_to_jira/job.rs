@@ -5,7 +5,7 @@
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use tether_store::{DevEventWork, DevInfoWork, OutboxItem, OutboxKind, OutboxWork};
+use tether_store::{DevEventWork, DevFindingWork, DevInfoWork, OutboxItem, OutboxKind, OutboxWork};
 
 use super::DevContext;
 use super::event::Settled;
@@ -62,6 +62,36 @@ impl Job for DevInfoJob {
             for item in rows {
                 let settled = match DevInfoWork::from_item(&item) {
                     Ok(w) => super::devinfo::process(&worker.store, &self.0, w.event_id).await?,
+                    Err(e) => damaged(&e),
+                };
+                out.push(settle(worker, item, settled, report));
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+}
+
+/// Handles `dev.finding.issue` rows.
+#[derive(Debug)]
+pub struct DevFindingJob(pub DevContext);
+
+impl Job for DevFindingJob {
+    fn kind(&self) -> OutboxKind {
+        OutboxKind::DevFindingIssue
+    }
+
+    fn handle<'a>(
+        &'a self,
+        worker: &'a Worker,
+        rows: Vec<OutboxItem>,
+        report: &'a mut TickReport,
+    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
+        async move {
+            let mut out = Vec::new();
+            for item in rows {
+                let settled = match DevFindingWork::from_item(&item) {
+                    Ok(w) => super::finding::process(&worker.store, &self.0, &w).await?,
                     Err(e) => damaged(&e),
                 };
                 out.push(settle(worker, item, settled, report));

@@ -8,6 +8,7 @@
 //!   ledger; what was done is the event's [`report`].
 //! - [`devinfo`]: a `dev.devinfo` row: the Development panel on Jira Cloud, through the
 //!   client [`clients`] makes.
+//! - [`finding`]: a `dev.finding.issue` row: the Jira issue a person asked for a finding.
 //! - [`text`]: the links and comments written.
 //! - [`job`]: the worker's handlers.
 
@@ -15,6 +16,7 @@ pub mod actions;
 pub mod clients;
 pub mod devinfo;
 pub mod event;
+pub mod finding;
 pub mod job;
 pub mod plan;
 pub mod report;
@@ -26,7 +28,7 @@ use std::time::Duration;
 
 pub use clients::{DevInfoClients, NoDevInfo};
 pub use event::{Settled, matcher, process, summary};
-pub use job::{DevEventJob, DevInfoJob};
+pub use job::{DevEventJob, DevFindingJob, DevInfoJob};
 
 use crate::jira::JiraClients;
 
