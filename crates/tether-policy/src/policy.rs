@@ -374,7 +374,14 @@ impl Role {
 fn reader_statement() -> Statement {
     Statement::trusted(
         Effect::Allow,
-        &["viewProject", "viewWebhook", "viewIntegration", "viewRepository", "viewToken", "viewRole"],
+        &[
+            "viewProject",
+            "viewWebhook",
+            "viewIntegration",
+            "viewRepository",
+            "viewToken",
+            "viewRole",
+        ],
         ResourceSpec::everything(),
     )
 }

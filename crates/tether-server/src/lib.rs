@@ -108,6 +108,8 @@ pub struct AppState {
     pub(crate) issue_check: flags::IssueCheck,
     /// The tabs other features add to the flag page, in order.
     pub(crate) flag_tabs: &'static [flags::ui::FlagTab],
+    /// The sections other features add to an issue's page, in order.
+    pub(crate) issue_sections: &'static [jira::IssueSection],
 }
 
 impl AppState {
@@ -132,6 +134,7 @@ impl AppState {
             clock,
             issue_check: jira::check_property_links,
             flag_tabs: &[jira::panel::TAB],
+            issue_sections: &[dev::issue::SECTION],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -164,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(flags::ui::router())
         .merge(jira::ui::router())
         .merge(jira::connect::router())
+        .merge(dev::ui::router())
         .route("/hooks/github/{id}", axum::routing::post(dev::intake::github))
         .route("/hooks/gitlab/{id}", axum::routing::post(dev::intake::gitlab))
         .fallback(web::not_found)

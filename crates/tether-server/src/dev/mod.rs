@@ -1,9 +1,10 @@
 //! Code ↔ Jira, the service: repositories (a GitHub or GitLab webhook whose secret tether
 //! makes and shows once, or a local path), settings at instance, group and repository level
 //! with what each sets checked (a bad regex or prefix is a 422 naming the field), "test
-//! settings", and the adapters: the REST API (`api.rs`), the forges' webhook intake
-//! (`intake.rs`), findings from SARIF (`findings.rs`), the pages (`ui.rs`, `pages/`) and
-//! the section of the issue page (`issue.rs`).
+//! settings" (`check.rs`), and the adapters: the REST API (`api.rs`, `findings_api.rs`),
+//! the forges' webhook intake (`intake.rs`), findings from SARIF (`sarif.rs`,
+//! `findings.rs`), the pages (`ui.rs`, `ui_repo.rs`, `ui_findings.rs`) and the section of
+//! the issue page (`issue.rs`).
 //!
 //! Policy: a repository is the resource `integration/<repository>` (`viewRepository`,
 //! `createRepository`, `updateRepository`, `deleteRepository`); instance and group settings,
@@ -17,7 +18,11 @@ pub(crate) mod check;
 pub(crate) mod findings;
 pub(crate) mod findings_api;
 pub(crate) mod intake;
+pub(crate) mod issue;
 pub(crate) mod sarif;
+pub(crate) mod ui;
+pub(crate) mod ui_findings;
+pub(crate) mod ui_repo;
 pub(crate) mod wire;
 
 use rand::RngCore;

@@ -23,9 +23,10 @@ use crate::{AppState, VERSION, health};
 const STYLESHEET: &str = include_str!("../../static/tether.css");
 
 /// The main navigation, in order: (path, label).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/flags", "Flags"),
     ("/jira", "Jira issues"),
+    ("/code", "Code"),
     ("/integrations", "Integrations"),
     ("/tickets", "Tickets"),
     ("/insights", "Insights"),
