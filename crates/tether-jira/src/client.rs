@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::auth::{self, Auth};
 use crate::error::Error;
+use crate::outbound::OutboundPolicy;
 use crate::version::{Deployment, DeploymentKind, Version, is_cloud_host};
 use crate::wire::{ErrorBody, ServerInfo};
 
@@ -54,6 +55,9 @@ pub struct Options {
     pub timeout: Duration,
     /// `maxResults` asked for by the paging streams.
     pub page_size: u32,
+    /// Which addresses the site's URLs may reach (checked after resolution, and on
+    /// every redirect).
+    pub outbound: OutboundPolicy,
 }
 
 impl Default for Options {
@@ -67,6 +71,7 @@ impl Default for Options {
             max_retry_after: Duration::from_secs(120),
             timeout: Duration::from_secs(30),
             page_size: 100,
+            outbound: OutboundPolicy::OPEN,
         }
     }
 }
@@ -606,9 +611,20 @@ impl Inner {
             Some(a) => parse_base(a)?,
             None => web.clone(),
         };
-        let http = reqwest::Client::builder()
+        let mut addresses = vec![web.clone(), api.clone()];
+        if let Auth::OAuth2 { token_url, gateway_url, .. } = &site.auth {
+            addresses
+                .extend([token_url, gateway_url].into_iter().filter_map(|u| Url::parse(u).ok()));
+        }
+        for url in &addresses {
+            options.outbound.check_url(url).map_err(|e| Error::Other(e.to_string()))?;
+        }
+        let builder = reqwest::Client::builder()
             .timeout(options.timeout)
-            .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")));
+        let http = options
+            .outbound
+            .apply(builder, true)
             .build()
             .map_err(|e| Error::Other(format!("cannot build the HTTP client: {e}")))?;
         Ok(Inner {

@@ -26,6 +26,7 @@ mod install_keys;
 mod jwt;
 pub mod oauth1;
 mod ops;
+mod outbound;
 mod paging;
 mod text;
 mod version;
@@ -55,6 +56,7 @@ pub use jwt::{
     connect_jwt_header, connect_jwt_issuer, verify_connect_install_jwt, verify_connect_jwt,
 };
 pub use ops::{IssueEdit, NewIssue, Upsert};
+pub use outbound::{OutboundPolicy, Refused};
 pub use paging::Search;
 pub use text::{Block, Body, Doc, Inline, adf_to_text, escape_wiki, wiki_to_text};
 pub use version::{Deployment, DeploymentKind, MINIMUM_VERSION, Version, is_cloud_host};

@@ -187,7 +187,8 @@ fn period_precision(text: &str) -> Precision {
     let mut best: Option<Precision> = None;
     let mut i = 0;
     while i < b.len() {
-        let Some(len) = decimal_prefix(&lower[i..]) else {
+        // `get`: `i` steps through bytes, and may land inside a multi-byte character.
+        let Some(len) = lower.get(i..).and_then(decimal_prefix) else {
             i += 1;
             continue;
         };

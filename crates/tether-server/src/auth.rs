@@ -5,17 +5,11 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use tether_policy::{Action, Decision, Principal, Resource, Role};
-use tether_store::{Store, TokenInfo};
+use tether_policy::{Action, Decision, Principal, Resource};
+use tether_store::{PrincipalError, Store, TokenInfo};
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// The web UI's session cookie: it holds the API token the person signed in with.
-pub const SESSION_COOKIE: &str = "tether_session";
-
-/// How deep a chain of tokens creating tokens may go; deeper is refused.
-const MAX_CHAIN: usize = 8;
 
 /// An authenticated API caller.
 #[derive(Debug, Clone)]
@@ -64,83 +58,29 @@ impl FromRequestParts<AppState> for Caller {
             crate::throttle::refused(state, addr, "an API token", why);
             return Err(ApiError::Unauthorized(why.to_owned()));
         };
-        let principal = principal_for(&state.store, &token, 0).await?;
-        Ok(Caller { principal, token })
+        caller_for(&state.store, token).await
     }
 }
 
-/// The token in `Authorization: Bearer …`, else in the UI's session cookie.
+/// The token in `Authorization: Bearer …`. The API takes nothing else: a browser
+/// sends cookies on its own, so a cookie would let any site's page act as the
+/// person signed in to tether's UI (cross-site request forgery).
 fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let bearer = headers
+    headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let cookie = || {
-        headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
-    };
-    bearer.or_else(cookie).map(str::trim).filter(|s| !s.is_empty())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
-/// The token's principal: its roles, bounded by its creator (another token) or,
-/// at the root of the chain, by its member.
-async fn principal_for(
-    store: &Store,
-    token: &TokenInfo,
-    depth: usize,
-) -> Result<Principal, ApiError> {
-    if depth >= MAX_CHAIN {
-        return Err(ApiError::Forbidden(
-            "the chain of tokens that created this token is too long".to_owned(),
-        ));
+/// The caller a token stands for: its principal, bounded by its creators.
+pub(crate) async fn caller_for(store: &Store, token: TokenInfo) -> Result<Caller, ApiError> {
+    match store.principal_of(&token).await? {
+        Ok(principal) => Ok(Caller { principal, token }),
+        Err(e @ PrincipalError::CreatorRevoked(_)) => Err(ApiError::Unauthorized(e.to_string())),
+        Err(e @ PrincipalError::ChainTooLong) => Err(ApiError::Forbidden(e.to_string())),
     }
-    let creator = match token.created_by {
-        Some(id) => {
-            let parent = store.token(id).await?;
-            if parent.revoked_at.is_some() {
-                return Err(ApiError::Unauthorized(format!(
-                    "the token that created this one ({}) was revoked",
-                    parent.name
-                )));
-            }
-            Box::pin(principal_for(store, &parent, depth + 1)).await?
-        }
-        None => {
-            let roles = store.member_roles(&token.member).await?.unwrap_or_default();
-            Principal::member(token.member.clone(), resolve_roles(store, &roles).await?)
-        }
-    };
-    Ok(Principal::token(token.name.clone(), resolve_roles(store, &token.roles).await?, creator))
-}
-
-/// Role names to roles: the built-in ones, then custom roles from the store.
-/// An unknown or unreadable role grants nothing (and is logged).
-pub(crate) async fn resolve_roles(store: &Store, names: &[String]) -> Result<Vec<Role>, ApiError> {
-    let mut roles = Vec::new();
-    for name in names {
-        let role = match Role::built_in(name) {
-            Some(role) => role,
-            None => match store.role_statements(name).await? {
-                Some(text) => match Role::parse(name.as_str(), &text) {
-                    Ok(role) => role,
-                    Err(e) => {
-                        tracing::warn!(role = %name, error = %e, "a stored role does not parse; it grants nothing");
-                        continue;
-                    }
-                },
-                None => {
-                    tracing::warn!(role = %name, "a token names a role that does not exist; it grants nothing");
-                    continue;
-                }
-            },
-        };
-        roles.push(role);
-    }
-    Ok(roles)
 }
 
 /// Under `/api/projects/{project}/…`, a project the caller may not view answers

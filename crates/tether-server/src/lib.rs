@@ -63,6 +63,11 @@ pub struct ServerConfig {
     /// Failed authentications allowed per client address (`auth_failure_burst`,
     /// `auth_failures_per_minute`); past it, 429 with `Retry-After`.
     pub auth_failures: FailureLimit,
+    /// How long web UI sessions last (`session_idle_minutes`, `session_absolute_hours`).
+    pub sessions: tether_store::SessionLimits,
+    /// Which addresses Jira sites and outgoing webhooks may reach
+    /// (`outbound_allow_loopback`, `outbound_allow_private`).
+    pub outbound: tether_jira::OutboundPolicy,
 }
 
 /// Atlassian's Cloud domains: where Connect installs come from unless configured otherwise.
@@ -79,6 +84,8 @@ impl Default for ServerConfig {
             connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL.to_owned(),
             connect_allowed_hosts: ATLASSIAN_CLOUD_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             auth_failures: FailureLimit::default(),
+            sessions: tether_store::SessionLimits::default(),
+            outbound: tether_jira::OutboundPolicy::OPEN,
         }
     }
 }
@@ -110,6 +117,8 @@ pub struct AppState {
     pub(crate) flag_tabs: &'static [flags::ui::FlagTab],
     /// The sections other features add to an issue's page, in order.
     pub(crate) issue_sections: &'static [jira::IssueSection],
+    /// The Integrations page's sections, one per feature that connects tether to something.
+    pub(crate) integrations: &'static [web::integrations::IntegrationSection],
 }
 
 impl AppState {
@@ -122,7 +131,10 @@ impl AppState {
     /// The state with a given clock (a manual one in tests).
     pub fn with_clock(store: Store, config: ServerConfig, clock: tether_store::Clock) -> AppState {
         AppState {
-            jira: JiraClients::new(store.clone(), jira::interactive_options()),
+            jira: JiraClients::new(
+                store.clone(),
+                tether_jira::Options { outbound: config.outbound, ..jira::interactive_options() },
+            ),
             install_keys: Arc::new(tether_jira::ConnectInstallKeys::new(
                 &config.connect_install_keys_url,
             )),
@@ -135,6 +147,7 @@ impl AppState {
             issue_check: jira::check_property_links,
             flag_tabs: &[jira::panel::TAB],
             issue_sections: &[dev::issue::SECTION],
+            integrations: &[jira::integration::SECTION, dev::integration::SECTION],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -163,20 +176,30 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .nest("/api", api::router(&state))
         .nest("/ofrep", ofrep::router())
-        .merge(web::router())
-        .merge(flags::ui::router())
-        .merge(jira::ui::router())
+        .merge(pages(&state))
         .merge(jira::connect::router())
-        .merge(dev::ui::router())
         .route("/hooks/github/{id}", axum::routing::post(dev::intake::github))
         .route("/hooks/gitlab/{id}", axum::routing::post(dev::intake::gitlab))
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), limit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), web::headers::secure))
         .layer(DefaultBodyLimit::max(body_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The web UI's pages, behind the one CSRF check.
+fn pages(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .merge(web::router())
+        .merge(flags::ui::router())
+        .merge(jira::ui::router())
+        .merge(admin::ui::router())
+        .merge(admin::project_page::router())
+        .merge(dev::ui::router())
+        .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 
 /// Serves `router(state)` on `listener` until `shutdown` resolves, then stops

@@ -372,3 +372,6 @@ fn op_from(name: &str, value: Value) -> Result<f::Op, Damaged> {
         _ => return Err(damaged()),
     })
 }
+
+#[cfg(test)]
+mod tests;

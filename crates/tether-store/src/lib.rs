@@ -16,8 +16,10 @@ mod flag_format;
 mod flags;
 mod jira;
 mod outbox;
+mod principals;
 mod projects;
 mod sdk_keys;
+mod sessions;
 mod settings;
 pub mod testing;
 mod tokens;
@@ -47,8 +49,10 @@ pub use outbox::kinds::{
     PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
+pub use principals::{MAX_TOKEN_CHAIN, PrincipalError};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
+pub use sessions::SessionLimits;
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};
 

@@ -40,7 +40,7 @@ pub struct TokenInfo {
 }
 
 #[derive(sqlx::FromRow)]
-struct TokenRow {
+pub(crate) struct TokenRow {
     id: i64,
     name: String,
     kind: String,
@@ -55,6 +55,10 @@ struct TokenRow {
 
 const TOKEN_COLUMNS: &str =
     "id, name, kind, member, created_by, roles, hint, created_at, revoked_at, last_used_at";
+
+/// [`TOKEN_COLUMNS`] of a query where `api_tokens` is `t`.
+pub(crate) const TOKEN_COLUMNS_T: &str = "t.id, t.name, t.kind, t.member, t.created_by, t.roles, \
+     t.hint, t.created_at, t.revoked_at, t.last_used_at";
 
 fn roles_json(roles: &[String]) -> String {
     serde_json::to_string(roles).expect("strings serialise")
@@ -230,5 +234,88 @@ impl Store {
             audit_on!(&mut *tx, now, actor, "role.put", &format!("role/{key}"), None, Some(statements.to_owned()));
         });
         Ok(())
+    }
+
+    /// The custom roles: (key, statements text, updated_at), by key.
+    pub async fn list_roles(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = with_pool!(self, pool => sqlx::query_as(
+            "SELECT key, statements, updated_at FROM roles ORDER BY key"
+        )
+        .fetch_all(pool)
+        .await?);
+        Ok(rows)
+    }
+
+    /// Who holds a role: the live tokens (by name) and members that name it.
+    pub async fn role_holders(&self, key: &str) -> Result<Vec<String>> {
+        let mut holders = Vec::new();
+        for t in self.list_tokens().await? {
+            if t.revoked_at.is_none() && t.roles.iter().any(|r| r == key) {
+                holders.push(format!("token {}", t.name));
+            }
+        }
+        let members: Vec<(String, String)> = with_pool!(self, pool => sqlx::query_as(
+            "SELECT name, roles FROM members ORDER BY name"
+        )
+        .fetch_all(pool)
+        .await?);
+        for (name, roles) in members {
+            if roles_from(&roles)?.iter().any(|r| r == key) {
+                holders.push(format!("member {name}"));
+            }
+        }
+        Ok(holders)
+    }
+
+    /// Deletes a custom role no one holds; `Refused` naming the holders otherwise,
+    /// `NotFound` when there is no such role.
+    pub async fn delete_role(&self, key: &str, actor: &str) -> Result<()> {
+        let holders = self.role_holders(key).await?;
+        if !holders.is_empty() {
+            return Err(StoreError::Refused(format!(
+                "role {key:?} is held by {}; give them other roles first",
+                holders.join(", ")
+            )));
+        }
+        let now = self.now();
+        let done = with_write_tx!(self, tx => {
+            let n = sqlx::query("DELETE FROM roles WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                audit_on!(&mut *tx, now, actor, "role.delete", &format!("role/{key}"), None, None);
+            }
+            n
+        });
+        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Gives a live token other roles.
+    pub async fn set_token_roles(
+        &self,
+        id: i64,
+        roles: &[String],
+        actor: &str,
+    ) -> Result<TokenInfo> {
+        let now = self.now();
+        let after = roles_json(roles);
+        let done = with_write_tx!(self, tx => {
+            let n = sqlx::query("UPDATE api_tokens SET roles = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(&after)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                audit_on!(&mut *tx, now, actor, "token.roles", &format!("token/{id}"), None, Some(after.clone()));
+            }
+            n
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.token(id).await
     }
 }

@@ -44,6 +44,8 @@ pub struct NewWebhook {
     pub secret: SecretString,
     pub filter: WebhookFilter,
     pub enabled: bool,
+    /// The token creating it: its deliveries are limited to what that token may view.
+    pub created_by: Option<i64>,
 }
 
 /// A stored webhook, without its secret.
@@ -54,6 +56,8 @@ pub struct Webhook {
     pub url: String,
     pub filter: WebhookFilter,
     pub enabled: bool,
+    /// The token that created it (none for webhooks made before this was kept).
+    pub created_by: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -78,6 +82,7 @@ struct WebhookRow {
     url: String,
     filter: String,
     enabled: bool,
+    created_by: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -92,6 +97,7 @@ impl TryFrom<WebhookRow> for Webhook {
             name: r.name,
             url: r.url,
             enabled: r.enabled,
+            created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -109,8 +115,8 @@ impl Store {
         let filter = serde_json::to_string(&new.filter).expect("a filter serialises");
         let id: i64 = with_write_tx!(self, tx => {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO webhooks (name, url, secret, filter, enabled, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                "INSERT INTO webhooks (name, url, secret, filter, enabled, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $7, $6, $6) RETURNING id",
             )
             .bind(&new.name)
             .bind(&new.url)
@@ -118,6 +124,7 @@ impl Store {
             .bind(&filter)
             .bind(new.enabled)
             .bind(now)
+            .bind(new.created_by)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match StoreError::from(e) {
@@ -133,7 +140,7 @@ impl Store {
 
     pub async fn webhook(&self, id: i64) -> Result<Webhook> {
         let row: WebhookRow = with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, url, filter, enabled, created_at, updated_at FROM webhooks WHERE id = $1"
+            "SELECT id, name, url, filter, enabled, created_by, created_at, updated_at FROM webhooks WHERE id = $1"
         )
         .bind(id)
         .fetch_one(pool)
@@ -143,7 +150,7 @@ impl Store {
 
     pub async fn list_webhooks(&self) -> Result<Vec<Webhook>> {
         let rows: Vec<WebhookRow> = with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, name, url, filter, enabled, created_at, updated_at FROM webhooks ORDER BY id"
+            "SELECT id, name, url, filter, enabled, created_by, created_at, updated_at FROM webhooks ORDER BY id"
         )
         .fetch_all(pool)
         .await?);

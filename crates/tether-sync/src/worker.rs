@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use tether_jira::OutboundPolicy;
 use tether_store::{OutboxItem, OutboxKind, Store};
 
 use crate::flags_to_jira::{FlagSyncJob, IssuePropertyJob, JiraContext};
@@ -77,7 +78,9 @@ pub trait Job: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Clone)]
 pub struct Worker {
     pub(crate) store: Store,
+    /// The outgoing webhooks' client: no redirects, addresses as `outbound` allows.
     pub(crate) http: reqwest::Client,
+    pub(crate) outbound: OutboundPolicy,
     name: String,
     pub(crate) retry_base: Duration,
     pub(crate) jira_max_delay: Duration,
@@ -86,19 +89,24 @@ pub struct Worker {
     jobs: Vec<Arc<dyn Job>>,
 }
 
+/// The client outgoing webhooks are delivered with: short timeouts, redirects
+/// never followed (a receiver could point them inside), addresses as `policy` allows.
+fn webhook_client(policy: OutboundPolicy) -> reqwest::Client {
+    let builder = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(concat!("tether/", env!("CARGO_PKG_VERSION")));
+    policy.apply(builder, false).build().expect("a reqwest client with default TLS builds")
+}
+
 impl Worker {
     /// A worker with the outgoing webhook jobs; `name` identifies its claims (make
     /// it unique per process). It reads the time from the store's clock.
     pub fn new(store: Store, name: impl Into<String>) -> Worker {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("tether/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a reqwest client with default TLS builds");
         Worker {
+            http: webhook_client(OutboundPolicy::OPEN),
+            outbound: OutboundPolicy::OPEN,
             store,
-            http,
             name: name.into(),
             retry_base: Duration::from_secs(1),
             jira_max_delay: JIRA_MAX_DELAY,
@@ -107,6 +115,14 @@ impl Worker {
         }
         .with_job(FanOutJob)
         .with_job(DeliveryJob)
+    }
+
+    /// Outgoing webhooks reach only what `policy` allows (checked after DNS
+    /// resolution; redirects are never followed).
+    pub fn with_outbound(mut self, policy: OutboundPolicy) -> Worker {
+        self.http = webhook_client(policy);
+        self.outbound = policy;
+        self
     }
 
     /// Handles `jira.flag.sync` and `jira.issue.property` rows with these clients;

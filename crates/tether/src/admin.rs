@@ -32,11 +32,15 @@ pub enum TokensCommand {
     },
     /// List tokens (never their secrets).
     List {
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Revoke a token by id.
-    Revoke { id: i64 },
+    Revoke {
+        /// The token's id (`tether tokens list` shows it).
+        id: i64,
+    },
 }
 
 pub async fn tokens(store: &Store, command: TokensCommand) -> Result<()> {
@@ -46,7 +50,7 @@ pub async fn tokens(store: &Store, command: TokensCommand) -> Result<()> {
             if json {
                 let mut v = token_json(&info);
                 v["token"] = secret.into();
-                println!("{v}");
+                crate::output::print_json(&v);
             } else {
                 eprintln!(
                     "created token {} ({}), roles {}; it is shown this once:",
@@ -60,25 +64,11 @@ pub async fn tokens(store: &Store, command: TokensCommand) -> Result<()> {
         }
         TokensCommand::List { json } => {
             let tokens = store.list_tokens().await?;
+            let list = serde_json::Value::Array(tokens.iter().map(token_json).collect());
             if json {
-                println!("{}", serde_json::Value::Array(tokens.iter().map(token_json).collect()));
+                crate::output::print_json(&list);
             } else {
-                println!(
-                    "{:<5} {:<20} {:<9} {:<12} {:<28} {:<6} state",
-                    "id", "name", "kind", "member", "roles", "ends"
-                );
-                for t in &tokens {
-                    let state = if t.revoked_at.is_some() { "revoked" } else { "live" };
-                    println!(
-                        "{:<5} {:<20} {:<9} {:<12} {:<28} {:<6} {state}",
-                        t.id,
-                        t.name,
-                        t.kind,
-                        t.member,
-                        t.roles.join(","),
-                        t.hint
-                    );
-                }
+                println!("{}", tokens_table(&tokens));
             }
             Ok(())
         }
@@ -127,6 +117,38 @@ pub async fn create_token(
         roles: roles.to_vec(),
     };
     store.create_token(&new, "cli").await.context("cannot create the token")
+}
+
+fn tokens_table(tokens: &[TokenInfo]) -> String {
+    let zone = crate::output::local_zone();
+    let when = |ms: Option<i64>| ms.map(|ms| crate::output::local_time(ms, &zone));
+    let mut t = crate::output::Table::new(&[
+        "id",
+        "name",
+        "kind",
+        "member",
+        "roles",
+        "ends with",
+        "last used",
+        "state",
+    ]);
+    for token in tokens {
+        let state = match when(token.revoked_at) {
+            Some(at) => format!("revoked {at}"),
+            None => "live".to_owned(),
+        };
+        t.row([
+            token.id.to_string(),
+            token.name.clone(),
+            token.kind.clone(),
+            token.member.clone(),
+            token.roles.join(","),
+            format!("…{}", token.hint),
+            when(token.last_used_at).unwrap_or_else(|| "never".to_owned()),
+            state,
+        ]);
+    }
+    t.render("no tokens yet (create one with `tether tokens create`)")
 }
 
 fn token_json(t: &TokenInfo) -> serde_json::Value {

@@ -48,6 +48,14 @@ pub struct Config {
     pub auth_failure_burst: u32,
     /// After the burst, failed authentications allowed per minute per address.
     pub auth_failures_per_minute: u32,
+    /// A web UI session unused this long ends.
+    pub session_idle_minutes: u64,
+    /// Every web UI session ends this long after sign-in.
+    pub session_absolute_hours: u64,
+    /// Whether Jira sites and outgoing webhooks may reach loopback addresses.
+    pub outbound_allow_loopback: bool,
+    /// Whether they may reach private, link-local and other internal addresses.
+    pub outbound_allow_private: bool,
     /// Jira settings (`[jira]`; variables `TETHER_JIRA_<KEY>`).
     pub jira: JiraConfig,
 }
@@ -85,6 +93,10 @@ struct Defaults {
     ofrep_rate_limit: u32,
     auth_failure_burst: u32,
     auth_failures_per_minute: u32,
+    session_idle_minutes: u64,
+    session_absolute_hours: u64,
+    outbound_allow_loopback: bool,
+    outbound_allow_private: bool,
     jira: JiraDefaults,
 }
 
@@ -106,6 +118,10 @@ const DEFAULTS: Defaults = Defaults {
     ofrep_rate_limit: 0,
     auth_failure_burst: 20,
     auth_failures_per_minute: 10,
+    session_idle_minutes: 8 * 60,
+    session_absolute_hours: 7 * 24,
+    outbound_allow_loopback: false,
+    outbound_allow_private: false,
     jira: JiraDefaults {
         connect_app_key: "tether",
         connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL,
@@ -122,7 +138,8 @@ impl Config {
     /// Loads the configuration. `explicit` is the `--config` path, which must
     /// exist; without it `tether.toml` in the working folder is read if present.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-        // TETHER_API_TOKEN is the command-line client's credential, not server configuration.
+        // TETHER_API_TOKEN and TETHER_URL are the command-line client's credential and
+        // server, not server configuration.
         Config::load_from(explicit, env_provider())
     }
 
@@ -180,6 +197,12 @@ impl Config {
                 "jira.connect_allowed_hosts: expected host names or `*.suffix`, got {bad:?}"
             )));
         }
+        if self.session_idle_minutes == 0 || self.session_absolute_hours == 0 {
+            return Err(ConfigError(
+                "session_idle_minutes and session_absolute_hours: expected numbers above 0"
+                    .to_owned(),
+            ));
+        }
         if self.body_limit == 0 {
             return Err(ConfigError("body_limit: expected a number of bytes above 0".to_owned()));
         }
@@ -193,6 +216,14 @@ impl Config {
             )));
         }
         Ok(())
+    }
+
+    /// Which addresses Jira sites and outgoing webhooks may reach.
+    pub fn outbound(&self) -> tether_jira::OutboundPolicy {
+        tether_jira::OutboundPolicy {
+            allow_loopback: self.outbound_allow_loopback,
+            allow_private: self.outbound_allow_private,
+        }
     }
 
     /// The URL for links: `public_url`, else `http://<listen>`.
@@ -233,6 +264,10 @@ impl Config {
         t.insert("shutdown_grace_seconds".into(), (self.shutdown_grace_seconds as i64).into());
         t.insert("ofrep_rate_limit".into(), i64::from(self.ofrep_rate_limit).into());
         t.insert("auth_failure_burst".into(), i64::from(self.auth_failure_burst).into());
+        t.insert("session_idle_minutes".into(), (self.session_idle_minutes as i64).into());
+        t.insert("session_absolute_hours".into(), (self.session_absolute_hours as i64).into());
+        t.insert("outbound_allow_loopback".into(), self.outbound_allow_loopback.into());
+        t.insert("outbound_allow_private".into(), self.outbound_allow_private.into());
         t.insert(
             "auth_failures_per_minute".into(),
             i64::from(self.auth_failures_per_minute).into(),
@@ -256,12 +291,29 @@ impl Config {
 
 /// `TETHER_*` variables; `TETHER_JIRA_<KEY>` sets `<key>` of the `[jira]` table.
 fn env_provider() -> Env {
-    Env::prefixed(ENV_PREFIX).ignore(&["api_token"]).map(|key| {
+    Env::prefixed(ENV_PREFIX).ignore(&["api_token", "url"]).map(|key| {
         match key.as_str().strip_prefix("jira_").or_else(|| key.as_str().strip_prefix("JIRA_")) {
             Some(rest) => format!("jira.{rest}").into(),
             None => key.into(),
         }
     })
+}
+
+/// What is wrong with one value, naming the key only where the line does not
+/// already (figment's own text repeats it, in nested backticks).
+fn kind_text(kind: &figment::error::Kind) -> String {
+    use figment::error::Kind;
+    let list = |names: &[&str]| names.join(", ");
+    match kind {
+        Kind::UnknownField(_, expected) => format!("unknown key; the keys are {}", list(expected)),
+        Kind::UnknownVariant(found, expected) => {
+            format!("{found:?} is not one of {}", list(expected))
+        }
+        Kind::MissingField(_) => "missing".to_owned(),
+        Kind::InvalidType(found, expected) => format!("expected {expected}, found {found}"),
+        Kind::InvalidValue(found, expected) => format!("expected {expected}, found {found}"),
+        other => other.to_string(),
+    }
 }
 
 /// Turns figment's error into one line per problem naming where it came from
@@ -286,7 +338,7 @@ fn describe(err: figment::Error) -> ConfigError {
                     }
                 }
             });
-            let what = e.kind.to_string();
+            let what = kind_text(&e.kind);
             match (source, key.is_empty()) {
                 (Some(source), false) => format!("{source}: key `{key}`: {what}"),
                 (Some(source), true) => format!("{source}: {what}"),

@@ -5,6 +5,7 @@
 //! in memory and stop with the demo; tether's data stays for the next run.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -80,11 +81,17 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
          -H 'Content-Type: application/json' -d '{{\"context\":{{\"targetingKey\":\"user-1\"}}}}'\n  \
          SDK key (production): {sdk_key}\n  \
          Admin API token:      {api_token}\n  \
-         (try: curl -s {url}/api/projects/demo/flags -H 'Authorization: Bearer {api_token}')\n",
+         (try: curl -s {url}/api/projects/demo/flags -H 'Authorization: Bearer {api_token}')\n\n  \
+         The command line, from another terminal:\n    \
+         export TETHER_URL={url} TETHER_API_TOKEN={api_token}\n    \
+         {exe} flags list --project demo\n",
         tether_server::VERSION,
         config.data_dir.display(),
+        exe = invoked_as(),
     );
     let jira = if args.no_jira { None } else { Some(Sandboxes::start(args.jira_port).await?) };
+    // The demo's sandboxes and the webhook receivers people try it with are local.
+    config.outbound_allow_loopback = true;
     if let Some(jira) = &jira {
         // The Cloud sandbox plays Atlassian too: it signs the Connect install with its own
         // key, published where Atlassian's key service would be, from loopback.
@@ -116,6 +123,21 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
         jira.stop().await;
     }
     result
+}
+
+/// How this binary was started (`tether`, or `target/release/tether` under
+/// `cargo run`), so the commands the banner suggests run as printed.
+fn invoked_as() -> String {
+    let arg0 = std::env::args().next().unwrap_or_default();
+    let path = Path::new(&arg0);
+    match std::env::current_dir()
+        .ok()
+        .and_then(|dir| path.strip_prefix(&dir).ok().map(Path::to_owned))
+    {
+        Some(relative) => relative.display().to_string(),
+        None if arg0.is_empty() => "tether".to_owned(),
+        None => arg0,
+    }
 }
 
 /// Binds `wanted` (or the configured port), falling back to a free port when

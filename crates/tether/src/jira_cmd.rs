@@ -20,6 +20,7 @@ pub enum JiraMaintenance {
     },
     /// Read back what a site holds for each flag and repair what differs.
     Reconcile {
+        /// The site's name (as `tether jira sites list` shows it).
         #[arg(long)]
         site: String,
         /// Only report; change nothing.
@@ -28,9 +29,17 @@ pub enum JiraMaintenance {
     },
 }
 
-pub async fn run(store: &Store, public_url: String, command: JiraMaintenance) -> Result<()> {
+pub async fn run(
+    store: &Store,
+    public_url: String,
+    outbound: tether_jira::OutboundPolicy,
+    command: JiraMaintenance,
+) -> Result<()> {
     let jira = JiraContext {
-        clients: JiraClients::new(store.clone(), tether_jira::Options::default()),
+        clients: JiraClients::new(
+            store.clone(),
+            tether_jira::Options { outbound, ..tether_jira::Options::default() },
+        ),
         public_url,
     };
     match command {

@@ -8,11 +8,13 @@ mod dblock;
 mod demo;
 mod git;
 mod jira_cmd;
+mod output;
 mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::config::{ConfigError, LogFormat};
@@ -46,25 +48,41 @@ enum Command {
     /// bundled Jira sandboxes (Cloud and Data Center) their flags report to.
     Demo(demo::DemoArgs),
     /// Manage flags through a running tether's API.
+    #[command(after_help = client::flags::VERSIONS_HELP)]
     Flags {
         #[command(flatten)]
         remote: client::Remote,
         #[command(subcommand)]
-        command: client::FlagsCommand,
+        command: client::flags::FlagsCommand,
     },
     /// Manage projects through a running tether's API.
     Projects {
         #[command(flatten)]
         remote: client::Remote,
         #[command(subcommand)]
-        command: client::ProjectsCommand,
+        command: client::projects::ProjectsCommand,
+    },
+    /// Custom roles (and which roles a token has) through a running tether's API.
+    Roles {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::roles::RolesCommand,
     },
     /// Manage a project's environments through a running tether's API.
     Environments {
         #[command(flatten)]
         remote: client::Remote,
         #[command(subcommand)]
-        command: client::EnvironmentsCommand,
+        command: client::projects::EnvironmentsCommand,
+    },
+    /// Create, list and revoke the SDK keys applications evaluate flags with, through a
+    /// running tether's API.
+    SdkKeys {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::projects::SdkKeysCommand,
     },
     /// Jira sites, which site and environments a project reports to, and flag ↔
     /// issue links (through a running tether's API); backfill and reconcile a
@@ -101,7 +119,8 @@ enum Command {
         #[command(subcommand)]
         command: client::dev::FindingsCommand,
     },
-    /// Create, list and revoke API access tokens.
+    /// Create, list and revoke API access tokens (on the database, so the first token can
+    /// be made before any exists).
     Tokens {
         #[command(subcommand)]
         command: admin::TokensCommand,
@@ -128,6 +147,7 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
+    output::quiet_on_closed_pipe();
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,8 +184,9 @@ fn cause_chain(err: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Command::Completions { shell } = cli.command {
         let mut cmd = Cli::command();
-        clap_complete::generate(shell, &mut cmd, "tether", &mut std::io::stdout());
-        return Ok(());
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "tether", &mut script);
+        return output::write_stdout(&script).context("cannot write the completion script");
     }
     if let Command::Refs { command: RefsCommand::Extract(args) } = cli.command {
         let require = args.require();
@@ -188,18 +209,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => run::runtime()?.block_on(run::migrate(config)),
         Command::Demo(args) => run::runtime()?.block_on(demo::demo(config, args)),
         Command::Flags { remote, command } => {
-            run::runtime()?.block_on(client::flags(remote, &config, command))
+            run::runtime()?.block_on(client::flags::flags(remote, &config, command))
         }
         Command::Projects { remote, command } => {
-            run::runtime()?.block_on(client::projects(remote, &config, command))
+            run::runtime()?.block_on(client::projects::projects(remote, &config, command))
+        }
+        Command::Roles { remote, command } => {
+            run::runtime()?.block_on(client::roles::roles(remote, &config, command))
         }
         Command::Environments { remote, command } => {
-            run::runtime()?.block_on(client::environments(remote, &config, command))
+            run::runtime()?.block_on(client::projects::environments(remote, &config, command))
+        }
+        Command::SdkKeys { remote, command } => {
+            run::runtime()?.block_on(client::projects::sdk_keys(remote, &config, command))
         }
         Command::Jira { command: client::jira::JiraCommand::Maintenance(command) } => {
             let public_url = config.public_url();
-            run::runtime()?.block_on(run::with_store(config, |store| async move {
-                jira_cmd::run(&store, public_url, command).await
+            let outbound = config.outbound();
+            run::runtime()?.block_on(run::with_existing_store(config, |store| async move {
+                jira_cmd::run(&store, public_url, outbound, command).await
             }))
         }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
@@ -217,12 +245,47 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Findings { remote, command } => {
             run::runtime()?.block_on(client::dev::findings(remote, &config, command))
         }
+        // Only `tokens create` may start a data folder: it makes the first token.
+        Command::Tokens { command: command @ admin::TokensCommand::Create { .. } } => {
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                admin::tokens(&store, command).await
+            }))
+        }
         Command::Tokens { command } => run::runtime()?
-            .block_on(run::with_store(config, |store| async move {
+            .block_on(run::with_existing_store(config, |store| async move {
                 admin::tokens(&store, command).await
             })),
         Command::Completions { .. } | Command::JiraSandbox(_) | Command::Refs { .. } => {
             unreachable!("handled above")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every option and argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_option_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() {
+                missing.push(format!("{path} (the command)"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") || arg.get_help().is_some() {
+                    continue;
+                }
+                missing.push(format!("{path} {id}"));
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
     }
 }

@@ -142,6 +142,41 @@ where
     result
 }
 
+/// Like [`with_store`], for commands that work on data that must already be there
+/// (listing tokens, backfilling a site): a missing SQLite database or master key
+/// file is an error saying where it was looked for, and nothing is created.
+pub async fn with_existing_store<F, Fut>(config: Config, f: F) -> Result<()>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    existing_data(&config)?;
+    with_store(config, f).await
+}
+
+fn existing_data(config: &Config) -> Result<(), ConfigError> {
+    let hint = "this command creates nothing; run it in the folder `tether serve` runs in, \
+                or name that configuration with --config";
+    if let Some(db) = crate::dblock::sqlite_path(config.database_url.expose_secret())
+        && !db.exists()
+    {
+        return Err(ConfigError(format!(
+            "no tether database at {} (database_url); {hint}",
+            db.display()
+        )));
+    }
+    if config.master_key.is_none() {
+        let key = config.master_key_path();
+        if !key.exists() {
+            return Err(ConfigError(format!(
+                "no master key at {} (master_key_file, or data_dir's master.key); {hint}",
+                key.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub async fn serve(config: Config) -> Result<()> {
     init_tracing(&config)?;
     let mut lock = DatabaseLock::acquire(config.database_url.expose_secret(), "tether serve")?;
@@ -259,6 +294,11 @@ pub(crate) async fn run_server(
             burst: config.auth_failure_burst,
             per_minute: config.auth_failures_per_minute,
         },
+        outbound: config.outbound(),
+        sessions: tether_store::SessionLimits {
+            idle: Duration::from_secs(config.session_idle_minutes.saturating_mul(60)),
+            absolute: Duration::from_secs(config.session_absolute_hours.saturating_mul(3600)),
+        },
         ..ServerConfig::default()
     };
     let state = AppState::new(store.clone(), server_config);
@@ -279,14 +319,16 @@ pub(crate) async fn run_server(
     // Background work (webhook deliveries, flag state and code to Jira, scans) beside the
     // server, stopped with it.
     let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
-    let jira_clients =
-        tether_sync::jira::JiraClients::new(store.clone(), tether_jira::Options::default());
+    let options =
+        tether_jira::Options { outbound: config.outbound(), ..tether_jira::Options::default() };
+    let jira_clients = tether_sync::jira::JiraClients::new(store.clone(), options.clone());
     let code = tether_sync::dev_to_jira::DevContext::new(
         jira_clients.clone(),
-        tether_jira::Options::default(),
+        options,
         config.public_url(),
     );
     let worker = tether_sync::Worker::new(store.clone(), worker_name)
+        .with_outbound(config.outbound())
         .with_jira(jira_clients, config.public_url())
         .with_code(code)
         .with_job(crate::git::ScanJob);

@@ -57,6 +57,7 @@ pub fn fast() -> Options {
         max_retry_after: Duration::from_secs(5),
         timeout: Duration::from_secs(20),
         page_size: 50,
+        outbound: tether_jira::OutboundPolicy::OPEN,
     }
 }
 

@@ -129,3 +129,11 @@ fn the_span_an_equality_covers() {
     );
     assert_eq!(JqlDate::EpochMillis(NOW).range(&utc), Some((NOW, NOW)));
 }
+
+/// Found by the `jql` fuzz target: the precision scan sliced the text inside a character.
+#[test]
+fn period_with_a_multibyte_character_after_its_unit() {
+    // x = 2hours.D\uDE00   (the unpaired surrogate escape reads as U+FFFD, three bytes)
+    assert_eq!(parse_date("2hours.d\u{FFFD}"), relative(2 * HOUR, Precision::Hours));
+    assert_eq!(parse_date("1d\u{e9}"), None);
+}

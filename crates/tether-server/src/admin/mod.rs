@@ -3,8 +3,12 @@
 
 pub(crate) mod environments;
 pub(crate) mod openapi;
+pub(crate) mod project_page;
 pub(crate) mod projects;
+pub(crate) mod roles;
+pub(crate) mod sdk_keys;
 pub(crate) mod tokens;
+pub(crate) mod ui;
 pub(crate) mod webhooks;
 
 use axum::Router;
@@ -29,14 +33,17 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(
             "/projects/{project}/environments/{env}/sdk-keys",
-            get(tokens::list_sdk_keys).post(tokens::create_sdk_key),
+            get(sdk_keys::list_api).post(sdk_keys::create_api),
         )
         .route(
             "/projects/{project}/environments/{env}/sdk-keys/{id}",
-            axum::routing::delete(tokens::revoke_sdk_key),
+            axum::routing::delete(sdk_keys::revoke_api),
         )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/tokens/{id}/roles", axum::routing::put(tokens::set_roles))
+        .route("/roles", get(roles::list))
+        .route("/roles/{name}", get(roles::get).put(roles::put).delete(roles::delete))
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
@@ -44,6 +51,26 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// This feature's documented routes.
 pub(crate) const ROUTES: &[openapi::Route] = &[
+    ("get", "/api/roles", "viewRole", "List the roles (built-in and custom) the caller may see"),
+    (
+        "get",
+        "/api/roles/{name}",
+        "viewRole",
+        "A role's statements (and, for those who may change it, who holds it)",
+    ),
+    (
+        "put",
+        "/api/roles/{name}",
+        "(createRole|updateRole)",
+        "Create or replace a custom role: {statements: [{effect, actions|notActions, resources|notResources}]}; built-in roles are read-only",
+    ),
+    ("delete", "/api/roles/{name}", "deleteRole", "Delete a custom role nobody holds"),
+    (
+        "put",
+        "/api/tokens/{id}/roles",
+        "createToken",
+        "Give a token other roles (a token the caller created, or any for admins); it never exceeds its creator",
+    ),
     ("get", "/api/projects", "viewProject", "List the projects the caller may view"),
     ("post", "/api/projects", "createProject", "Create a project with its environments"),
     ("get", "/api/projects/{project}", "viewProject", "A project with its environments"),

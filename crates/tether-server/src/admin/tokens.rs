@@ -1,11 +1,10 @@
-//! `/api/tokens` (API access tokens, shown once) and
-//! `/api/projects/{p}/environments/{e}/sdk-keys` (evaluation keys).
+//! `/api/tokens`: API access tokens, shown once.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tether_policy::{Action, Named, Resource};
-use tether_store::{NewToken, SdkKeyInfo, StoreError, TokenInfo};
+use tether_store::{NewToken, StoreError, TokenInfo};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -79,19 +78,7 @@ pub(crate) async fn create(
     if !matches!(body.kind.as_str(), "personal" | "service") {
         return Err(ApiError::invalid("kind", "expected \"personal\" or \"service\""));
     }
-    if body.roles.is_empty() {
-        return Err(ApiError::invalid("roles", "a token needs at least one role"));
-    }
-    for (i, role) in body.roles.iter().enumerate() {
-        let known = tether_policy::Role::BUILT_IN.contains(&role.as_str())
-            || state.store.role_statements(role).await?.is_some();
-        if !known {
-            return Err(ApiError::invalid(
-                format!("roles[{i}]"),
-                format!("no role named {role:?}"),
-            ));
-        }
-    }
+    check_roles(&state, &body.roles).await?;
     let member = caller.token.member.clone();
     caller.require(Action::CreateToken, &token_resource(&member, name))?;
     let new = NewToken {
@@ -170,70 +157,55 @@ async fn may_revoke(
     Ok(false)
 }
 
-fn env_resource(project: &str, env: &str) -> Resource {
-    Resource::Environment { project: Named::new(project), env: Named::new(env) }
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RolesBody {
+    roles: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub(crate) struct SdkKeyView {
-    id: i64,
-    hint: String,
-    created_at: i64,
-    revoked_at: Option<i64>,
-}
-
-fn sdk_key_view(k: SdkKeyInfo) -> SdkKeyView {
-    SdkKeyView { id: k.id, hint: k.hint, created_at: k.created_at, revoked_at: k.revoked_at }
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct CreatedSdkKey {
-    /// The key itself: shown this once, never again.
-    key: String,
-}
-
-fn env_not_found(project: &str, env: &str, e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => {
-            ApiError::NotFound(format!("no environment {env:?} in project {project:?}"))
+/// Checks that every named role exists; the refusal names the index.
+async fn check_roles(state: &AppState, roles: &[String]) -> Result<(), ApiError> {
+    if roles.is_empty() {
+        return Err(ApiError::invalid("roles", "a token needs at least one role"));
+    }
+    for (i, role) in roles.iter().enumerate() {
+        let known = tether_policy::Role::BUILT_IN.contains(&role.as_str())
+            || state.store.role_statements(role).await?.is_some();
+        if !known {
+            return Err(ApiError::invalid(
+                format!("roles[{i}]"),
+                format!("no role named {role:?}"),
+            ));
         }
-        other => other.into(),
     }
+    Ok(())
 }
 
-pub(crate) async fn create_sdk_key(
+/// `PUT /api/tokens/{id}/roles`: gives a token other roles. Like revoking, only
+/// the tokens a token created (and theirs), or any for an admin; what the token
+/// may then do stays bounded by its creator.
+pub(crate) async fn set_roles(
     State(state): State<AppState>,
     caller: Caller,
-    Path((project, env)): Path<(String, String)>,
-) -> Result<(StatusCode, Json<CreatedSdkKey>), ApiError> {
-    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
-    let key = state
-        .store
-        .create_sdk_key(&project, &env, &caller.actor())
-        .await
-        .map_err(|e| env_not_found(&project, &env, e))?;
-    Ok((StatusCode::CREATED, Json(CreatedSdkKey { key })))
-}
-
-pub(crate) async fn list_sdk_keys(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((project, env)): Path<(String, String)>,
-) -> Result<Json<Vec<SdkKeyView>>, ApiError> {
-    caller.require(Action::ViewSdkKey, &env_resource(&project, &env))?;
-    let keys = state.store.list_sdk_keys(&project, &env).await?;
-    Ok(Json(keys.into_iter().map(sdk_key_view).collect()))
-}
-
-pub(crate) async fn revoke_sdk_key(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((project, env, id)): Path<(String, String, i64)>,
-) -> Result<StatusCode, ApiError> {
-    caller.require(Action::UpdateEnvironment, &env_resource(&project, &env))?;
-    if state.store.revoke_sdk_key(&project, &env, id, &caller.actor()).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("no live SDK key {id} in {project}/{env}")))
+    Path(id): Path<i64>,
+    Json(body): Json<RolesBody>,
+) -> Result<Json<TokenView>, ApiError> {
+    let token = match state.store.token(id).await {
+        Ok(t) if t.revoked_at.is_none() => t,
+        Ok(_) | Err(StoreError::NotFound) => {
+            return Err(ApiError::NotFound(format!("no live token {id}")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    caller.require(Action::CreateToken, &token_resource(&token.member, &token.name))?;
+    if token.id == caller.token.id || !may_revoke(&state, &caller, &token).await? {
+        return Err(ApiError::Forbidden(format!(
+            "token {:?} may change the roles of the tokens it created (and theirs) only, not \
+             its own or {:?}'s (an admin may change any)",
+            caller.token.name, token.name
+        )));
     }
+    check_roles(&state, &body.roles).await?;
+    let saved = state.store.set_token_roles(id, &body.roles, &caller.actor()).await?;
+    Ok(Json(token_view(saved)))
 }

@@ -169,6 +169,11 @@ pub(crate) async fn create(
     if !(body.url.starts_with("http://") || body.url.starts_with("https://")) {
         return Err(ApiError::invalid("url", "expected an http:// or https:// URL"));
     }
+    state
+        .config
+        .outbound
+        .check_url_text(&body.url)
+        .map_err(|e| ApiError::invalid("url", e.to_string()))?;
     if body.secret.chars().count() < 16 {
         return Err(ApiError::invalid("secret", "a signing secret needs at least 16 characters"));
     }
@@ -192,6 +197,7 @@ pub(crate) async fn create(
             events: f.events,
         },
         enabled: body.enabled,
+        created_by: Some(caller.token.id),
     };
     let created = state.store.create_webhook(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(view(created, &caller))))

@@ -3,8 +3,8 @@
 //! with what each sets checked (a bad regex or prefix is a 422 naming the field), "test
 //! settings" (`check.rs`), and the adapters: the REST API (`api.rs`, `findings_api.rs`),
 //! the forges' webhook intake (`intake.rs`), findings from SARIF (`sarif.rs`,
-//! `findings.rs`), the pages (`ui.rs`, `ui_repo.rs`, `ui_findings.rs`) and the section of
-//! the issue page (`issue.rs`).
+//! `findings.rs`), the pages (`ui.rs`, `ui_repo.rs`, `ui_findings.rs`), the section of the
+//! issue page (`issue.rs`) and of the Integrations page (`integration.rs`).
 //!
 //! Policy: a repository is the resource `integration/<repository>` (`viewRepository`,
 //! `createRepository`, `updateRepository`, `deleteRepository`); instance and group settings,
@@ -18,6 +18,7 @@ pub(crate) mod check;
 pub(crate) mod findings;
 pub(crate) mod findings_api;
 pub(crate) mod intake;
+pub(crate) mod integration;
 pub(crate) mod issue;
 pub(crate) mod sarif;
 pub(crate) mod ui;

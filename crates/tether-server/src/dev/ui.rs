@@ -7,7 +7,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -23,10 +23,9 @@ use super::{
     shared_resource,
 };
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -150,7 +149,7 @@ pub(crate) fn form_change(fields: &[(String, String)]) -> Result<SettingsBody, A
 #[derive(Template)]
 #[template(path = "code.html")]
 struct CodePage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     repos: Vec<RepoView>,
     groups: Vec<String>,
@@ -177,7 +176,7 @@ async fn render_list(
 ) -> Result<Response, UiError> {
     let repos = state.store.repositories().await?;
     let page = CodePage {
-        nav: nav("/code"),
+        nav: nav_for("/code", user),
         version: VERSION,
         repos: repos
             .iter()
@@ -201,10 +200,8 @@ async fn page(State(state): State<AppState>, UiUser(user): UiUser) -> Result<Res
 async fn add(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let opt = |n: &str| Some(field(&fields, n).to_owned()).filter(|v| !v.trim().is_empty());
     let input = NewRepoInput {
         name: field(&fields, "name").to_owned(),
@@ -237,10 +234,8 @@ async fn add(
 async fn add_group(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     match super::create_group(&state, &user, field(&fields, "group_name")).await {
         Ok(()) => Ok(Redirect::to("/code").into_response()),
         Err(ApiError::Invalid { message, .. }) | Err(ApiError::Conflict(message)) => {
@@ -261,7 +256,7 @@ async fn add_group(
 #[derive(Template)]
 #[template(path = "code_settings.html")]
 struct SettingsPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     title: String,
     action: String,
@@ -280,7 +275,7 @@ async fn render_instance(
 ) -> Result<Response, UiError> {
     let view = settings_of(state, user, &SettingsLevel::Instance).await?;
     let page = SettingsPage {
-        nav: nav("/code"),
+        nav: nav_for("/code", user),
         version: VERSION,
         title: "Code settings".into(),
         action: "/code/settings".into(),
@@ -302,10 +297,8 @@ async fn instance_page(
 async fn set_instance(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let result = match form_change(&fields) {
         Ok(body) => change_settings(&state, &user, &SettingsLevel::Instance, body).await.map(drop),
         Err(e) => Err(e),
@@ -331,9 +324,7 @@ async fn set_instance(
 async fn test_instance(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     user.require(Action::ViewIntegration, &shared_resource())?;
     let instance = state.store.instance_code_settings().await?;
     let resolved = tether_store::dev::resolve(&instance, None, &Default::default());

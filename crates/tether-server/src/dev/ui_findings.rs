@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,10 +15,9 @@ use tether_policy::Action;
 use super::findings::{self, FindingView};
 use super::repo_resource;
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -39,7 +38,7 @@ struct ListQuery {
 #[derive(Template)]
 #[template(path = "code_findings.html")]
 struct ListPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     repository: String,
     findings: Vec<FindingView>,
@@ -57,8 +56,12 @@ async fn list(
             out.extend(findings::list(&state, &user, &repo.name).await?);
         }
     }
-    let page =
-        ListPage { nav: nav("/code"), version: VERSION, repository: q.repository, findings: out };
+    let page = ListPage {
+        nav: nav_for("/code", &user),
+        version: VERSION,
+        repository: q.repository,
+        findings: out,
+    };
     html(StatusCode::OK, &page)
 }
 
@@ -71,7 +74,7 @@ struct OneQuery {
 #[derive(Template)]
 #[template(path = "code_finding.html")]
 struct OnePage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     f: FindingView,
     project: String,
@@ -110,7 +113,7 @@ async fn render_one(
             Err(e) => (vec![], Some(e.to_string())),
         }
     };
-    let page = OnePage { nav: nav("/code"), version: VERSION, f, project, types, error };
+    let page = OnePage { nav: nav_for("/code", user), version: VERSION, f, project, types, error };
     html(status, &page)
 }
 
@@ -127,10 +130,8 @@ async fn create(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let (project, issue_type) = (field(&fields, "project"), field(&fields, "issue_type"));
     match findings::request_issue(&state, &user, id, project, issue_type).await {
         Ok(_) => Ok(Redirect::to(&format!("/code/findings/{id}")).into_response()),
@@ -153,10 +154,8 @@ async fn open_form(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(id): Path<i64>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let (project, issue_type) = (field(&fields, "project"), field(&fields, "issue_type"));
     match findings::create_url(&state, &user, id, project, issue_type).await {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
@@ -179,9 +178,7 @@ async fn refresh(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(id): Path<i64>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     match findings::refresh(&state, &user, id).await {
         Ok(_) => Ok(Redirect::to(&format!("/code/findings/{id}")).into_response()),
         Err(e @ ApiError::Unavailable(_)) => {

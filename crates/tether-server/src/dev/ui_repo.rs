@@ -6,7 +6,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -21,11 +21,10 @@ use super::check::TestReport;
 use super::ui::{SettingRow, form_change, setting_rows};
 use super::{SettingsLevel, change_settings, find_repo, repo_resource, settings_of};
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::format::absolute_time;
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -47,7 +46,7 @@ struct EventRow {
 #[derive(Template)]
 #[template(path = "code_repo.html")]
 struct RepoPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     name: String,
     source: &'static str,
@@ -114,7 +113,7 @@ async fn render(
         None => None,
     };
     let page = RepoPage {
-        nav: nav("/code"),
+        nav: nav_for("/code", user),
         version: VERSION,
         name: repo.name.clone(),
         source: repo.source.as_str(),
@@ -157,10 +156,8 @@ async fn set(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let repo = repo_for(&state, &user, &name).await?;
     let level = SettingsLevel::Repository(Box::new(repo.clone()));
     let result = match form_change(&fields) {
@@ -188,9 +185,7 @@ async fn test(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let repo = repo_for(&state, &user, &name).await?;
     let resolved = state.store.resolved_code_settings(&repo).await?;
     let report = super::check::test_settings(&state, &resolved.settings, Some(&repo)).await?;
@@ -202,9 +197,7 @@ async fn scan(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let repo = repo_for(&state, &user, &name).await?;
     user.require(Action::UpdateRepository, &repo_resource(&repo.name))?;
     if repo.path.is_none() {
@@ -218,9 +211,7 @@ async fn secret(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let repo = repo_for(&state, &user, &name).await?;
     let secret = super::rotate_secret(&state, &user, &repo).await?;
     render(&state, &user, &repo, Extra { secret: Some(secret), ..Extra::default() }, StatusCode::OK)
@@ -231,9 +222,7 @@ async fn delete(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let repo = repo_for(&state, &user, &name).await?;
     super::delete_repo(&state, &user, &repo).await?;
     Ok(Redirect::to("/code").into_response())
@@ -242,7 +231,7 @@ async fn delete(
 #[derive(Template)]
 #[template(path = "code_commit.html")]
 struct CommitPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     repo: String,
     sha: String,
@@ -266,7 +255,7 @@ async fn commit(
         return Err(UiError::NotFound(format!("/code/repositories/{name}/commit/{sha}")));
     };
     let page = CommitPage {
-        nav: nav("/code"),
+        nav: nav_for("/code", &user),
         version: VERSION,
         repo: repo.name.clone(),
         title: first.title.clone(),

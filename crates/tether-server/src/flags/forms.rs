@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use tether_flags::{EnvConfig, Flag, Rollout, Serve, ValidationError};
 use tether_store::{FlagState, Project};
@@ -23,7 +23,6 @@ use super::targeting::{
 use super::{ConfigWrite, WriteError};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, or_404};
 use crate::web::signin::UiUser;
 
@@ -73,10 +72,9 @@ macro_rules! edit_handlers {
             state: State<AppState>,
             user: UiUser,
             path: Path<(String, String, String)>,
-            headers: HeaderMap,
             form: Form<Vec<(String, String)>>,
         ) -> Result<Response, UiError> {
-            submit(state, user, path, &headers, form, Edited::$edited).await
+            submit(state, user, path, form, Edited::$edited).await
         }
     )*};
 }
@@ -95,17 +93,36 @@ async fn submit(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((project, key, env)): Path<(String, String, String)>,
-    headers: &HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
     which: Edited,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(headers)?;
     let path = format!("/flags/{project}/{key}/{env}");
     crate::web::page::require_visible(&user, &project, &path)?;
     let p = state.store.project(&project).await.map_err(or_404(&path))?;
     let based_on: i64 = field(&fields, "version")
         .and_then(|v| v.trim().parse().ok())
         .ok_or_else(|| ApiError::BadRequest("the form has no config version".to_owned()))?;
+    if which == Edited::Toggle && field(&fields, "confirm") != Some("yes") {
+        let production = p
+            .environments
+            .iter()
+            .any(|e| e.key == env && e.kind == tether_store::EnvKind::Production);
+        let on = match field(&fields, "on") {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            _ => None,
+        };
+        let f = state.store.flag(&project, &key).await.map_err(or_404(&path))?;
+        let resource = super::flag_resource(&project, &f.flag, Some(&env));
+        if let (true, Some(on), true) = (production, on, user.can(which.action(), &resource)) {
+            // Nothing is written until the person confirms; the form they confirm
+            // with carries the version the switch was based on.
+            let inputs = Inputs { confirm: Some((on, based_on)), ..Inputs::default() };
+            let edit = Edit { inputs, ..Edit::default() };
+            return render_page(&state, &user, &p, &f, Showing::Env(&env), edit, StatusCode::OK)
+                .await;
+        }
+    }
     let w = ConfigWrite {
         project: &project,
         key: &key,
@@ -135,14 +152,14 @@ async fn submit(
     match failure {
         WriteError::Rejected(inputs) => {
             let edit = Edit { notice: None, inputs: *inputs, panel: None };
-            render_page(&state, &p, &f, Showing::Env(&env), edit, unprocessable).await
+            render_page(&state, &user, &p, &f, Showing::Env(&env), edit, unprocessable).await
         }
         WriteError::Invalid { new, errors } => {
             let edit = invalid(which, &f.flag, &current.config, &new, &fields, &errors);
-            render_page(&state, &p, &f, Showing::Env(&env), edit, unprocessable).await
+            render_page(&state, &user, &p, &f, Showing::Env(&env), edit, unprocessable).await
         }
         WriteError::Stale { current, .. } | WriteError::Raced { current } => {
-            stale(&state, &p, &f, &env, based_on, current).await
+            stale(&state, &user, &p, &f, &env, based_on, current).await
         }
         WriteError::NotFound(_) | WriteError::Forbidden(_) | WriteError::Other(_) => {
             unreachable!("answered above")
@@ -152,6 +169,7 @@ async fn submit(
 
 async fn stale(
     state: &AppState,
+    user: &crate::auth::Caller,
     p: &Project,
     f: &FlagState,
     env: &str,
@@ -164,7 +182,7 @@ async fn stale(
          The current state is shown below; make your change again if it is still wanted."
     );
     let edit = Edit { notice: Some(Notice { ok: false, text }), ..Edit::default() };
-    render_page(state, p, f, Showing::Env(env), edit, StatusCode::CONFLICT).await
+    render_page(state, user, p, f, Showing::Env(env), edit, StatusCode::CONFLICT).await
 }
 
 /// The new config a form asks for, or the form as typed with what is wrong.

@@ -8,12 +8,14 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
+use tether_flags::{EnvConfig, Flag, FlagKind, Serve};
 use tether_store::{FlagState, Project};
 
 use crate::error::ApiError;
+use crate::web::format::percent;
 use crate::web::page::{UiError, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 /// The list's search and filters; empty values mean "any".
@@ -83,6 +85,9 @@ struct EnvState {
     href: String,
     on: bool,
     env_name: String,
+    /// What it serves when that is not obvious from on/off: a rollout's split,
+    /// a variation of a non-boolean flag, how many rules and targets.
+    detail: String,
 }
 
 struct FlagRow {
@@ -91,6 +96,8 @@ struct FlagRow {
     key: String,
     kind: &'static str,
     tags: Vec<String>,
+    /// Linked Jira issue keys.
+    issues: Vec<String>,
     states: Vec<EnvState>,
 }
 
@@ -106,7 +113,7 @@ struct ProjectSection {
 #[derive(Template)]
 #[template(path = "flags.html")]
 struct ListPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     q: String,
     filtering: bool,
@@ -173,7 +180,7 @@ pub(crate) async fn list(
     }
     let kinds = ["boolean", "string", "number", "json"].map(|k| (k.to_owned(), k.to_owned()));
     let page = ListPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", &user),
         version: VERSION,
         q: query.q.clone(),
         filtering: query.is_filtering(),
@@ -202,15 +209,49 @@ fn flag_row(p: &Project, f: &FlagState) -> FlagRow {
         key: f.flag.key.clone(),
         kind: f.flag.kind.as_str(),
         tags: f.flag.tags.clone(),
+        issues: f.flag.jira_issues().to_vec(),
         states: p
             .environments
             .iter()
-            .map(|e| EnvState {
-                href: format!("{href}?env={}", e.key),
-                on: f.environments.iter().any(|c| c.env == e.key && c.config.on),
-                env_name: e.name.clone(),
+            .map(|e| {
+                let config = f.environments.iter().find(|c| c.env == e.key).map(|c| &c.config);
+                EnvState {
+                    href: format!("{href}?env={}", e.key),
+                    on: config.is_some_and(|c| c.on),
+                    env_name: e.name.clone(),
+                    detail: config.map(|c| serving(&f.flag, c)).unwrap_or_default(),
+                }
             })
             .collect(),
         href,
     }
+}
+
+/// What an environment that is on serves, in a few words; empty when a boolean
+/// flag simply serves `on` (the pill says it) or when it is off.
+fn serving(flag: &Flag, config: &EnvConfig) -> String {
+    if !config.on {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    match &config.default_rule {
+        Serve::Variation(v) if flag.kind == FlagKind::Boolean && v == "on" => {}
+        Serve::Variation(v) => parts.push(v.clone()),
+        Serve::Rollout(r) => parts.push(
+            r.variations
+                .iter()
+                .filter(|w| w.weight > 0)
+                .map(|w| format!("{}% {}", percent(w.weight), w.variation))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
+    }
+    let count = |n: usize, one: &str| match n {
+        0 => None,
+        1 => Some(format!("1 {one}")),
+        n => Some(format!("{n} {one}s")),
+    };
+    parts.extend(count(config.rules.len(), "rule"));
+    parts.extend(count(config.targets.iter().map(|t| t.keys.len()).sum(), "target"));
+    parts.join(", ")
 }

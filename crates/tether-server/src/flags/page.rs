@@ -20,7 +20,7 @@ use crate::web::format::{
 };
 use crate::web::page::{UiError, html, or_404, require_visible};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 /// How many audit entries a flag page shows.
@@ -127,6 +127,16 @@ struct EnvView {
     name: String,
     on: bool,
     version: i64,
+    /// A production-type environment: its switch asks for confirmation first.
+    production: bool,
+    /// The switch was pressed here: turn on (`true`) or off, based on this version,
+    /// once confirmed.
+    confirm: Option<(bool, i64)>,
+    /// Which edit forms are open: those that came back with the user's input.
+    open_targets: bool,
+    open_rule: bool,
+    open_default: bool,
+    open_off: bool,
     changed: Saved,
     toggle_error: Option<String>,
     targets: Vec<TargetView>,
@@ -152,7 +162,7 @@ pub(super) struct Notice {
 #[derive(Template)]
 #[template(path = "flag.html")]
 struct FlagPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     project_key: String,
     project_name: String,
@@ -185,6 +195,9 @@ pub(super) struct Edit {
 #[derive(Default)]
 pub(super) struct Inputs {
     pub(super) toggle_error: Option<String>,
+    /// A production toggle waiting for confirmation: the state asked for and the
+    /// version the switch was based on.
+    pub(super) confirm: Option<(bool, i64)>,
     pub(super) default_form: Option<DefaultForm>,
     /// The chosen off variation and what is wrong with it.
     pub(super) off: Option<(String, Option<String>)>,
@@ -207,8 +220,16 @@ pub(crate) async fn page(
         let Some(tab) = state.flag_tabs.iter().find(|t| t.key == query.tab) else {
             return Err(UiError::NotFound(format!("{path}?tab={}", query.tab)));
         };
-        return render_page(&state, &p, &f, Showing::Tab(tab), Edit::default(), StatusCode::OK)
-            .await;
+        return render_page(
+            &state,
+            &user,
+            &p,
+            &f,
+            Showing::Tab(tab),
+            Edit::default(),
+            StatusCode::OK,
+        )
+        .await;
     }
     let env = if query.env.is_empty() {
         p.environments.iter().find(|e| e.primary).or(p.environments.first()).map(|e| e.key.clone())
@@ -217,7 +238,7 @@ pub(crate) async fn page(
     };
     let Some(env) = env else {
         let showing = state.flag_tabs.first().map_or(Showing::Nothing, Showing::Tab);
-        return render_page(&state, &p, &f, showing, Edit::default(), StatusCode::OK).await;
+        return render_page(&state, &user, &p, &f, showing, Edit::default(), StatusCode::OK).await;
     };
     let Some(env_name) = p.environments.iter().find(|e| e.key == env).map(|e| e.name.clone())
     else {
@@ -225,7 +246,7 @@ pub(crate) async fn page(
     };
     let notice = saved_notice(&query.saved, &f, &env, &env_name);
     let edit = Edit { notice, ..Edit::default() };
-    render_page(&state, &p, &f, Showing::Env(&env), edit, StatusCode::OK).await
+    render_page(&state, &user, &p, &f, Showing::Env(&env), edit, StatusCode::OK).await
 }
 
 /// A tab another feature adds to the flag page (`?tab=<key>`), after the
@@ -259,6 +280,7 @@ pub(super) enum Showing<'a> {
 /// (e.g. a form that came back with a refused input and its error).
 pub(crate) async fn tab_page(
     state: &AppState,
+    user: &crate::auth::Caller,
     p: &Project,
     f: &FlagState,
     tab_key: &str,
@@ -271,7 +293,7 @@ pub(crate) async fn tab_page(
         )))));
     };
     let edit = Edit { panel: Some(panel), ..Edit::default() };
-    render_page(state, p, f, Showing::Tab(tab), edit, status).await
+    render_page(state, user, p, f, Showing::Tab(tab), edit, status).await
 }
 
 fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<Notice> {
@@ -298,6 +320,7 @@ fn saved_notice(what: &str, f: &FlagState, env: &str, env_name: &str) -> Option<
 
 pub(super) async fn render_page(
     state: &AppState,
+    user: &crate::auth::Caller,
     p: &Project,
     f: &FlagState,
     showing: Showing<'_>,
@@ -339,7 +362,11 @@ pub(super) async fn render_page(
                 .find(|e| e.key == c.env)
                 .map_or_else(|| c.env.clone(), |e| e.name.clone());
             let history = history(state, &p.key, &f.flag.key, &c.env, now).await?;
-            Some(env_view(&f.flag, c, name, history, edit.inputs, now))
+            let production = p
+                .environments
+                .iter()
+                .any(|e| e.key == c.env && e.kind == tether_store::EnvKind::Production);
+            Some(env_view(&f.flag, c, (name, production), history, edit.inputs, now))
         }
         None => None,
     };
@@ -350,7 +377,7 @@ pub(super) async fn render_page(
     };
     let flag = &f.flag;
     let page = FlagPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", user),
         version: VERSION,
         project_key: p.key.clone(),
         project_name: p.name.clone(),
@@ -381,19 +408,28 @@ pub(super) async fn render_page(
 fn env_view(
     flag: &Flag,
     c: &EnvConfigState,
-    name: String,
+    (name, production): (String, bool),
     history: Vec<HistoryRow>,
     inputs: Inputs,
     now: i64,
 ) -> EnvView {
     let config = &c.config;
-    let Inputs { toggle_error, default_form, off, targets_form, rules_error, rule_form } = inputs;
+    let Inputs { toggle_error, confirm, default_form, off, targets_form, rules_error, rule_form } =
+        inputs;
+    let (open_targets, open_rule, open_default, open_off) =
+        (targets_form.is_some(), rule_form.is_some(), default_form.is_some(), off.is_some());
     let (off_selected, off_error) = off.unwrap_or_else(|| (config.off_variation.clone(), None));
     EnvView {
         key: c.env.clone(),
         name,
         on: config.on,
         version: c.version,
+        production,
+        confirm,
+        open_targets,
+        open_rule,
+        open_default,
+        open_off,
         changed: saved(c.updated_at, &c.updated_by, now),
         toggle_error,
         targets: config

@@ -16,7 +16,9 @@ use tether_policy::{Action, Named, can_view_project};
 use tether_store::{JiraAuthKind, JiraSite, ProjectJira, StoreError};
 use tether_sync::jira::{EnvView, FlagView, RolloutView};
 
-use super::sites::{ReportView, SiteBody, build_site, find_site, integration, run_test};
+use super::sites::{
+    ReportView, SiteBody, Stored, build_site, check_reachable, find_site, integration, run_test,
+};
 use super::tracking::TrackingChange;
 use crate::AppState;
 use crate::admin::check_key;
@@ -59,7 +61,7 @@ pub(crate) const ROUTES: &[Route] = &[
     (
         "post",
         "/api/jira/sites/{name}/test",
-        "viewIntegration",
+        "updateIntegration",
         "Test the connection to a Jira site: what answered, who the credentials are, and what to fix",
     ),
     (
@@ -185,6 +187,7 @@ pub(crate) async fn create_site(
     check_key("name", &name)?;
     caller.require(Action::CreateIntegration, &integration(&name))?;
     let new = build_site(name, body, None)?;
+    check_reachable(state.config.outbound, &new)?;
     let site = state.store.create_jira_site(&new, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(site_view(&caller, site))))
 }
@@ -219,7 +222,8 @@ pub(crate) async fn update_site(
         )));
     }
     let secret = state.store.jira_site_secret(current.id).await?;
-    let mut new = build_site(name, body, Some((current.auth_kind, secret)))?;
+    let mut new = build_site(name, body, Some(Stored { site: &current, secret }))?;
+    check_reachable(state.config.outbound, &new)?;
     if new.url == current.url && new.api_url == current.api_url {
         new.deployment = current.deployment.clone();
     }
@@ -255,7 +259,9 @@ pub(crate) async fn test_site(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Json<ReportView>, ApiError> {
-    caller.require(Action::ViewIntegration, &integration(&name))?;
+    // The test sends the stored credentials where the site points: only those who
+    // may change the site may make it.
+    caller.require(Action::UpdateIntegration, &integration(&name))?;
     let body: TestBody = if body.iter().all(u8::is_ascii_whitespace) {
         TestBody::default()
     } else {

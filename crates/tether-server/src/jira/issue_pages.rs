@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use serde_json::Value;
@@ -19,10 +19,9 @@ use super::connect::FromJira;
 use super::{issue_flag_views, read_key};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav, not_found_page};
+use crate::web::{Nav, nav_for, not_found_page};
 use crate::{AppState, VERSION};
 
 use super::ui::{IssueQuery, Saved, can_view, load_flag, saved, store};
@@ -69,7 +68,7 @@ struct FlagCard {
 #[derive(Template)]
 #[template(path = "jira_issue.html")]
 struct IssuePage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     key: String,
     summary: String,
@@ -140,7 +139,7 @@ async fn render_issue(
     }
     let page = IssuePage {
         sections,
-        nav: nav("/jira"),
+        nav: nav_for("/jira", user),
         version: VERSION,
         create_href: format!(
             "/jira/create-flag?issueKey={}&issueSummary={}",
@@ -189,10 +188,8 @@ pub(crate) async fn unlink_from_issue(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(key): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let (project, flag) = (field(&fields, "project"), field(&fields, "flag"));
     let path = format!("/issues/{key}");
     let (_, f) = load_flag(&state, &user, project, flag, &path).await?;
@@ -210,7 +207,7 @@ struct Choice {
 #[derive(Template)]
 #[template(path = "jira_create_flag.html")]
 struct CreateFlagPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     issue_key: String,
     issue_summary: String,
@@ -300,7 +297,7 @@ pub(crate) async fn create_flag_form(
         );
     }
     let page = CreateFlagPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", &user),
         version: VERSION,
         projects: project_choices(&state, &user, "", jira.map(|(site, _)| site.id)).await?,
         name: q.issue_summary.trim().to_owned(),
@@ -319,10 +316,8 @@ pub(crate) async fn create_flag_form(
 pub(crate) async fn create_flag(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let issue_key = read_key(field(&fields, "issue_key")).unwrap_or_else(|typed| typed);
     let project = field(&fields, "project").trim().to_owned();
     let name = field(&fields, "name").trim().to_owned();
@@ -360,7 +355,7 @@ pub(crate) async fn create_flag(
         }
     }
     let page = CreateFlagPage {
-        nav: nav("/flags"),
+        nav: nav_for("/flags", &user),
         version: VERSION,
         projects: project_choices(&state, &user, &project, None).await?,
         issue_summary: field(&fields, "issue_summary").to_owned(),
@@ -417,7 +412,7 @@ struct FlagOption {
 #[derive(Template)]
 #[template(path = "jira_link_flag.html")]
 struct LinkFlagPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     issue_key: String,
     q: String,
@@ -469,8 +464,15 @@ async fn render_link(
                 .to_owned()
         })
     });
-    let page =
-        LinkFlagPage { nav: nav("/flags"), version: VERSION, issue_key, q, flags, total, error };
+    let page = LinkFlagPage {
+        nav: nav_for("/flags", user),
+        version: VERSION,
+        issue_key,
+        q,
+        flags,
+        total,
+        error,
+    };
     html(status, &page)
 }
 
@@ -489,10 +491,8 @@ pub(crate) async fn link_flag_form(
 pub(crate) async fn link_flag(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let issue_key = read_key(field(&fields, "issue_key")).unwrap_or_else(|typed| typed);
     let (project, flag) = (field(&fields, "project"), field(&fields, "flag"));
     let q = field(&fields, "q").to_owned();

@@ -2,13 +2,15 @@
 //! project reports to, flag ↔ issue links and issues by flag (`links.rs`), the
 //! Atlassian Connect app (`connect.rs`), and their adapters: the REST API
 //! (`api.rs`), the `/jira` page (`ui.rs`), the flag page's Jira panel
-//! (`panel.rs`) and the pages Jira opens on an issue (`issue_pages.rs`).
+//! (`panel.rs`), the Integrations page's section (`integration.rs`) and the
+//! pages Jira opens on an issue (`issue_pages.rs`).
 //!
 //! Reading Jira here is allowed (a person waits on the answer: is this issue
 //! real?); writing to Jira never happens here: the store's outbox does that.
 
 pub(crate) mod api;
 pub(crate) mod connect;
+pub(crate) mod integration;
 mod issue_pages;
 mod links;
 pub(crate) mod panel;

@@ -8,7 +8,7 @@ use std::pin::Pin;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use tether_store::{FlagState, Project};
@@ -17,7 +17,6 @@ use super::{FlagLinks, SyncState, flag_links};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::flags::ui::{FlagTab, tab_page};
-use crate::web::csrf::refuse_cross_site;
 use crate::web::page::{UiError, field};
 use crate::web::signin::UiUser;
 
@@ -158,10 +157,8 @@ pub(crate) async fn link_from_flag(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((project, key)): Path<(String, String)>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let path = format!("/flags/{project}/{key}");
     let (p, f) = load_flag(&state, &user, &project, &key, &path).await?;
     let typed = field(&fields, "issue").trim().to_owned();
@@ -184,7 +181,7 @@ pub(crate) async fn link_from_flag(
         None => Ok(Redirect::to(&format!("{path}?tab={}", TAB.key)).into_response()),
         Some((status, error)) => {
             let panel = flag_panel(&state, &p, &f, Some(PanelInput { typed, error })).await?;
-            tab_page(&state, &p, &f, TAB.key, panel, status).await
+            tab_page(&state, &user, &p, &f, TAB.key, panel, status).await
         }
     }
 }
@@ -194,10 +191,8 @@ pub(crate) async fn unlink_from_flag(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path((project, key)): Path<(String, String)>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let path = format!("/flags/{project}/{key}");
     let (_, f) = load_flag(&state, &user, &project, &key, &path).await?;
     super::unlink(&state, &user, &project, &f, field(&fields, "issue")).await?;

@@ -82,12 +82,20 @@ fn check_url(field: &str, url: &str) -> Result<String, ApiError> {
 /// The kinds a person registers (Connect sites come from the app's install).
 const KINDS: &str = "api_token, password, pat, oauth2, oauth1";
 
-/// Checks a site body in full and builds the site; `stored` is the current
-/// secret, kept when the body has none and the kind did not change.
+/// The site as stored, when a body replaces it.
+pub(crate) struct Stored<'a> {
+    pub(crate) site: &'a JiraSite,
+    pub(crate) secret: SecretString,
+}
+
+/// Checks a site body in full and builds the site. The stored secret is kept when
+/// the body has none, the kind did not change, and neither did any address the
+/// secret is sent to (`url`, `api_url`, `options.token_url`, `options.gateway_url`):
+/// a stored secret is never sent to a new address without being given again.
 pub(crate) fn build_site(
     name: String,
     body: SiteBody,
-    stored: Option<(JiraAuthKind, SecretString)>,
+    stored: Option<Stored<'_>>,
 ) -> Result<NewJiraSite, ApiError> {
     let kind = match JiraAuthKind::parse(body.kind.trim()) {
         Some(JiraAuthKind::Connect) => {
@@ -130,8 +138,34 @@ pub(crate) fn build_site(
         JiraAuthKind::OAuth1 => need_user("the OAuth 1.0a consumer key")?,
         _ => {}
     }
-    let kept = stored.filter(|(k, _)| *k == kind).map(|(_, s)| s);
+    let moved = stored.as_ref().and_then(|s| {
+        let o = &s.site.options;
+        let option = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+        let new_option =
+            |v: &Option<String>| v.as_deref().map(|u| u.trim().trim_end_matches('/').to_owned());
+        if s.site.url != url {
+            Some("url")
+        } else if s.site.api_url != api_url {
+            Some("api_url")
+        } else if option("token_url") != new_option(&body.options.token_url) {
+            Some("options.token_url")
+        } else if option("gateway_url") != new_option(&body.options.gateway_url) {
+            Some("options.gateway_url")
+        } else {
+            None
+        }
+    });
     let given = body.secret.filter(|s| !s.trim().is_empty());
+    if let (Some(field), None) = (moved, &given) {
+        return Err(ApiError::invalid(
+            "secret",
+            format!(
+                "{field} changed: give the secret again (tether never sends a stored secret \
+                 to a new address)"
+            ),
+        ));
+    }
+    let kept = stored.filter(|s| s.site.auth_kind == kind).map(|s| s.secret);
     let secret = if kind == JiraAuthKind::OAuth1 {
         let old: Value = kept
             .as_ref()
@@ -267,8 +301,13 @@ pub(crate) async fn run_test(
     };
     let jira_site =
         tether_jira::Site { web_url: site.url.clone(), api_url: site.api_url.clone(), auth };
-    let options =
-        tether_sync::jira::clients::options_for_site(site, &crate::jira::interactive_options());
+    let options = tether_sync::jira::clients::options_for_site(
+        site,
+        &tether_jira::Options {
+            outbound: state.config.outbound,
+            ..crate::jira::interactive_options()
+        },
+    );
     let mut features = vec![tether_jira::Feature::ReadIssues];
     if site.deployment.as_deref() == Some("dc") {
         features.push(tether_jira::Feature::RemoteLinks);
@@ -318,4 +357,24 @@ async fn linked_jira_projects(state: &AppState, site_id: i64) -> Result<Vec<Stri
         }
     }
     Ok(out)
+}
+
+/// A site URL's literal address, checked against the outbound policy when the
+/// site is saved (names are checked when resolved, at every call).
+pub(crate) fn check_reachable(
+    policy: tether_jira::OutboundPolicy,
+    new: &NewJiraSite,
+) -> Result<(), ApiError> {
+    let options = |k: &str| new.options.get(k).and_then(Value::as_str).map(str::to_owned);
+    let fields = [
+        ("url", Some(new.url.clone())),
+        ("api_url", new.api_url.clone()),
+        ("options.token_url", options("token_url")),
+        ("options.gateway_url", options("gateway_url")),
+    ];
+    for (field, url) in fields {
+        let Some(url) = url else { continue };
+        policy.check_url_text(&url).map_err(|e| ApiError::invalid(field, e.to_string()))?;
+    }
+    Ok(())
 }

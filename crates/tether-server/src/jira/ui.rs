@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,11 +20,10 @@ use super::tracking::TrackingChange;
 use super::{default_tracking, find_issues};
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::web::csrf::refuse_cross_site;
 use crate::web::format::{absolute_time, iso_time, relative_time};
 use crate::web::page::{UiError, field, html};
 use crate::web::signin::UiUser;
-use crate::web::{NavItem, nav};
+use crate::web::{Nav, nav_for};
 use crate::{AppState, VERSION};
 
 use super::{issue_pages, panel};
@@ -230,7 +229,7 @@ struct ProjectRow {
 #[derive(Template)]
 #[template(path = "jira.html")]
 struct JiraPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     notice: Option<String>,
     issues: Vec<FoundRow>,
@@ -388,7 +387,7 @@ async fn render_jira(
         });
     }
     let page = JiraPage {
-        nav: nav("/jira"),
+        nav: nav_for("/jira", user),
         version: VERSION,
         notice: edit.notice,
         issues,
@@ -406,10 +405,8 @@ async fn render_jira(
 pub(crate) async fn add_site(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let kind = field(&fields, "kind");
     let Some(mut form) = kind_forms().into_iter().find(|f| f.kind == kind) else {
         return Err(UiError::Other(ApiError::BadRequest(format!("unknown site kind {kind:?}"))));
@@ -447,7 +444,9 @@ pub(crate) async fn add_site(
         "options": Value::Object(options),
     });
     let body: SiteBody = serde_json::from_value(body).map_err(ApiError::internal)?;
-    let new = match build_site(name.clone(), body, None) {
+    let built = build_site(name.clone(), body, None)
+        .and_then(|new| super::sites::check_reachable(state.config.outbound, &new).map(|()| new));
+    let new = match built {
         Ok(new) => new,
         Err(ApiError::Invalid { field, message }) => {
             let edit =
@@ -479,10 +478,9 @@ pub(crate) async fn test_site(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
-    user.require(Action::ViewIntegration, &Resource::Integration(Named::new(&name)))
+    // The test sends the stored credentials: only those who may change the site.
+    user.require(Action::UpdateIntegration, &Resource::Integration(Named::new(&name)))
         .map_err(forbidden)?;
     let site = site_named(&state, &name).await?;
     let report = run_test(&state, &site, None).await?;
@@ -500,9 +498,7 @@ pub(crate) async fn delete_site(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(name): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     user.require(Action::DeleteIntegration, &Resource::Integration(Named::new(&name)))
         .map_err(forbidden)?;
     let site = site_named(&state, &name).await?;
@@ -525,10 +521,8 @@ pub(crate) async fn set_project(
     State(state): State<AppState>,
     UiUser(user): UiUser,
     Path(project): Path<String>,
-    headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
-    refuse_cross_site(&headers)?;
     let refuse = |message: String| JiraEdit {
         project_error: Some((project.clone(), message)),
         ..JiraEdit::default()

@@ -1,11 +1,14 @@
 //! What every page shares: the layout with navigation, page errors, the CSRF
-//! check, signing in, formatting; and the pages of no feature: the status page,
-//! the sections later work fills in, the stylesheet and the HTML 404 page.
+//! check, signing in, formatting; and the pages of no one feature: the status
+//! page, the Integrations page (`integrations.rs`, sections from the features),
+//! the stylesheet and the HTML 404 page. `/` is the flag list.
 //! Everything works without JavaScript. The features' pages live with them
 //! (`flags/ui.rs`, `jira/ui.rs`).
 
 pub(crate) mod csrf;
 pub(crate) mod format;
+pub(crate) mod headers;
+pub(crate) mod integrations;
 pub(crate) mod page;
 pub(crate) mod signin;
 
@@ -22,24 +25,20 @@ use crate::{AppState, VERSION, health};
 
 const STYLESHEET: &str = include_str!("../../static/tether.css");
 
-/// The main navigation, in order: (path, label).
-const NAV: [(&str, &str); 7] = [
+/// The main navigation, in order: (path, label). Only pages that exist.
+const NAV: [(&str, &str); 6] = [
     ("/flags", "Flags"),
     ("/jira", "Jira issues"),
     ("/code", "Code"),
     ("/integrations", "Integrations"),
-    ("/tickets", "Tickets"),
-    ("/insights", "Insights"),
+    ("/roles", "Roles"),
     ("/status", "Status"),
 ];
 
 pub(crate) fn router() -> Router<AppState> {
-    let mut router = Router::new();
-    for page in PLACEHOLDERS {
-        router = router.route(page.0, get(move || async move { section(page) }));
-    }
-    router
-        .route("/", get(|| async { Redirect::to("/status") }))
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/flags") }))
+        .route("/integrations", get(integrations::page))
         .route("/status", get(status))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", post(signin::sign_out))
@@ -52,14 +51,32 @@ pub(crate) struct NavItem {
     pub(crate) current: bool,
 }
 
-pub(crate) fn nav(current: &str) -> Vec<NavItem> {
-    NAV.iter().map(|&(href, label)| NavItem { href, label, current: href == current }).collect()
+/// The top of every page: the sections, and who is signed in (with a sign-out
+/// button) when someone is.
+pub(crate) struct Nav {
+    pub(crate) items: Vec<NavItem>,
+    /// `member/token` of the signed-in person.
+    pub(crate) user: Option<String>,
+}
+
+/// The navigation with `current` marked, for a page nobody is signed in to.
+pub(crate) fn nav(current: &str) -> Nav {
+    let items = NAV
+        .iter()
+        .map(|&(href, label)| NavItem { href, label, current: href == current })
+        .collect();
+    Nav { items, user: None }
+}
+
+/// The navigation for a page `user` is signed in to.
+pub(crate) fn nav_for(current: &str, user: &crate::auth::Caller) -> Nav {
+    Nav { user: Some(user.actor()), ..nav(current) }
 }
 
 #[derive(Template)]
 #[template(path = "status.html")]
 struct StatusPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     backend: &'static str,
     ready: bool,
@@ -71,19 +88,9 @@ struct StatusPage {
 }
 
 #[derive(Template)]
-#[template(path = "section.html")]
-struct SectionPage {
-    nav: Vec<NavItem>,
-    version: &'static str,
-    title: &'static str,
-    lead: &'static str,
-    empty: &'static str,
-}
-
-#[derive(Template)]
 #[template(path = "not_found.html")]
 struct NotFoundPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     path: String,
 }
@@ -114,34 +121,6 @@ async fn status(State(state): State<AppState>) -> Result<Html<String>, ApiError>
         outbox_age,
         uptime: human_duration(state.started.elapsed().as_secs()),
     })
-}
-
-/// The sections whose content later work fills in: (path, title, lead, empty state).
-const PLACEHOLDERS: [(&str, &str, &str, &str); 3] = [
-    (
-        "/integrations",
-        "Integrations",
-        "Jira sites, Git forges and outgoing webhooks.",
-        "No integrations are configured yet.",
-    ),
-    (
-        "/tickets",
-        "Tickets",
-        "Tickets ingested from Jira: issues, their history, comments and sprints.",
-        "No tickets have been imported yet.",
-    ),
-    (
-        "/insights",
-        "Insights",
-        "Delivery insight from ingested tickets: cycle time, lead time, throughput, flags per ticket.",
-        "Nothing to chart until tickets are imported.",
-    ),
-];
-
-fn section(
-    (href, title, lead, empty): (&'static str, &'static str, &'static str, &'static str),
-) -> Result<Html<String>, ApiError> {
-    render(&SectionPage { nav: nav(href), version: VERSION, title, lead, empty })
 }
 
 async fn stylesheet() -> Response {

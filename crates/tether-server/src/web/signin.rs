@@ -1,6 +1,9 @@
-//! Signing in to the web UI with an API token. The token goes into an HttpOnly,
-//! SameSite=Strict session cookie; every page that shows or changes flags needs
-//! it (or an `Authorization: Bearer` header), and acts with that token's rights.
+//! Signing in to the web UI with an API token. Signing in starts a server-side
+//! session (`tether_store` keeps its id hashed; idle and absolute expiry; a new id
+//! at every sign-in; revoked at sign-out) whose id goes into an HttpOnly,
+//! SameSite=Strict cookie, `Secure` when `public_url` is https. Every page that
+//! shows or changes flags needs it (or an `Authorization: Bearer` header) and acts
+//! with the rights of the token signed in with.
 
 use askama::Template;
 use axum::Form;
@@ -11,11 +14,25 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{NavItem, nav};
-use crate::auth::{Caller, SESSION_COOKIE};
+use super::{Nav, nav};
+use crate::auth::{Caller, caller_for};
 use crate::error::ApiError;
 use crate::throttle::ClientAddr;
 use crate::{AppState, VERSION};
+
+/// The web UI's session cookie: the session's random id.
+pub(crate) const SESSION_COOKIE: &str = "tether_session";
+
+/// The session id the request's cookie carries.
+pub(crate) fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+        .filter(|id| !id.is_empty())
+}
 
 /// A signed-in person (or an API client with a Bearer token).
 #[derive(Debug)]
@@ -25,7 +42,17 @@ impl FromRequestParts<AppState> for UiUser {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<UiUser, Response> {
-        match Caller::from_request_parts(parts, state).await {
+        let found = match session_cookie(&parts.headers) {
+            Some(id) if !parts.headers.contains_key(axum::http::header::AUTHORIZATION) => {
+                match state.store.session_token(id, state.config.sessions).await {
+                    Ok(Some(token)) => caller_for(&state.store, token).await,
+                    Ok(None) => Err(ApiError::Unauthorized("the session ended".to_owned())),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            _ => Caller::from_request_parts(parts, state).await,
+        };
+        match found {
             Ok(caller) => Ok(UiUser(caller)),
             Err(ApiError::Unauthorized(_)) => {
                 let next = parts
@@ -70,7 +97,7 @@ fn reload(path: &str) -> Response {
 #[derive(Template)]
 #[template(path = "signin.html")]
 struct SignInPage {
-    nav: Vec<NavItem>,
+    nav: Nav,
     version: &'static str,
     next: String,
     error: Option<String>,
@@ -122,41 +149,57 @@ pub(crate) async fn form(Query(q): Query<Next>) -> Response {
 pub(crate) async fn submit(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    headers: axum::http::HeaderMap,
     Form(f): Form<SignInForm>,
 ) -> Response {
     if let Err(wait) = state.throttle.check(addr) {
         return crate::throttle::too_many(wait).into_response();
     }
-    let token = f.token.trim();
-    match state.store.token_by_secret(token).await {
-        Ok(Some(_)) => {
-            let secure =
-                if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
-            let cookie =
-                format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{secure}");
-            let mut r = Redirect::to(&safe_next(&f.next)).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().insert(SET_COOKIE, v);
-            }
-            r
-        }
+    let token = match state.store.token_by_secret(f.token.trim()).await {
+        Ok(Some(token)) => token,
         Ok(None) => {
             crate::throttle::refused(&state, addr, "a sign-in", "unknown or revoked token");
-            page(
-                f.next,
-                Some("That token is unknown or revoked.".to_owned()),
-                StatusCode::UNAUTHORIZED,
-            )
+            let error = Some("That token is unknown or revoked.".to_owned());
+            return page(f.next, error, StatusCode::UNAUTHORIZED);
         }
-        Err(e) => ApiError::from(e).into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    // A new session id at every sign-in; the one the browser had ends here.
+    if let Some(old) = session_cookie(&headers)
+        && let Err(e) = state.store.revoke_session(old).await
+    {
+        return ApiError::from(e).into_response();
     }
+    let id = match state.store.create_session(token.id, state.config.sessions).await {
+        Ok(id) => id,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut r = Redirect::to(&safe_next(&f.next)).into_response();
+    let max_age = state.config.sessions.absolute.as_secs();
+    set_cookie(&mut r, &state, &format!("{id}; Max-Age={max_age}"));
+    r
 }
 
-pub(crate) async fn sign_out() -> Response {
+/// `POST /signout`: ends the session (it no longer works, whoever holds its id).
+pub(crate) async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(id) = session_cookie(&headers)
+        && let Err(e) = state.store.revoke_session(id).await
+    {
+        return ApiError::from(e).into_response();
+    }
     let mut r = Redirect::to("/signin").into_response();
-    let clear = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    if let Ok(v) = HeaderValue::from_str(&clear) {
+    set_cookie(&mut r, &state, "; Max-Age=0");
+    r
+}
+
+fn set_cookie(r: &mut Response, state: &AppState, value_and_age: &str) {
+    let secure = if state.config.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie =
+        format!("{SESSION_COOKIE}={value_and_age}; HttpOnly; SameSite=Strict; Path=/{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(SET_COOKIE, v);
     }
-    r
 }

@@ -30,8 +30,20 @@ async fn post_form(s: &TestServer, path: &str, form: &[(&str, &str)]) -> (u16, S
 
 /// The settings row of `field`, tags stripped, spaces squeezed.
 fn row(page: &str, field: &str) -> String {
-    let at =
-        page.find(&format!("data-setting=\"{field}\"")).unwrap_or_else(|| panic!("no row {field}"));
+    text_of_row(page, &format!("data-setting=\"{field}\""))
+}
+
+/// The Integrations page's row of repository `name`, without the time it ends with.
+fn integration_row(page: &str, name: &str) -> String {
+    let section = &page[page.find("id=\"code\"").expect("the code section")..];
+    let text = text_of_row(section, &format!("data-repo=\"{name}\""));
+    let words: Vec<&str> = text.split(' ').collect();
+    assert_eq!(words.last(), Some(&"UTC"), "{text}");
+    words[..words.len() - 3].join(" ")
+}
+
+fn text_of_row(page: &str, marker: &str) -> String {
+    let at = page.find(marker).unwrap_or_else(|| panic!("no row {marker}"));
     let start = at + page[at..].find('>').unwrap() + 1;
     let end = start + page[start..].find("</tr>").unwrap();
     let mut out = String::new();
@@ -64,6 +76,9 @@ async fn repositories_settings_log_and_the_issue_page() {
         + "id=\"hook-secret\">".len();
     let secret = &page[secret_at..secret_at + 64];
     assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()), "{secret}");
+    let url_at =
+        page.find("id=\"hook-url\">").expect("the URL is shown") + "id=\"hook-url\">".len();
+    let hook_url = page[url_at..url_at + page[url_at..].find('<').unwrap()].to_owned();
     let (_, page) = html(&s, "/code/repositories/shop").await;
     assert!(!page.contains(secret), "the secret is not shown again");
     // Settings: instance sets the site; the repository a prefix, refused when bad, then reset.
@@ -105,6 +120,7 @@ async fn repositories_settings_log_and_the_issue_page() {
     );
     // A delivery, processed: the log says what was done; the issue page lists the commit.
     let id = s.store.repository_by_name("shop").await.unwrap().id;
+    assert!(hook_url.ends_with(&format!("/hooks/github/{id}")), "{hook_url}");
     let body = json!({"ref": "refs/heads/main", "before": "0000000000000000000000000000000000000000",
         "after": "1111111111111111111111111111111111111111",
         "commits": [{"id": "1111111111111111111111111111111111111111", "message": "SAND-1 faster cart",
@@ -123,6 +139,11 @@ async fn repositories_settings_log_and_the_issue_page() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 202);
+    let (_, page) = html(&s, "/integrations").await;
+    assert_eq!(
+        integration_row(&page, "shop"),
+        format!("shop github {hook_url} push: waiting to be processed")
+    );
     let clients = JiraClients::new(
         s.store.clone(),
         tether_jira::Options { requests_per_second: None, ..Default::default() },
@@ -140,6 +161,9 @@ async fn repositories_settings_log_and_the_issue_page() {
         "{page}"
     );
     assert!(page.contains("<td>SAND-1</td><td>comment</td><td class=\"ok\">done</td>"));
+    let (_, page) = html(&s, "/integrations").await;
+    let row = integration_row(&page, "shop");
+    assert!(row.ends_with("push to main (1 commits): done"), "{row}");
     let (status, page) = html(&s, "/issues/SAND-1").await;
     assert_eq!(status, 200);
     assert!(page.contains("data-section=\"code\""));

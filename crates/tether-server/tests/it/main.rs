@@ -1,5 +1,6 @@
 //! The server over real HTTP on loopback: health, metrics, errors, the API and
-//! the UI pages. Each test starts its own server on port 0 with its own SQLite.
+//! the UI pages. Each test starts its own server on port 0 with its own SQLite
+//! (or, for the tests run on each backend, its own PostgreSQL database).
 
 mod api;
 mod auth;
@@ -13,13 +14,19 @@ mod errors;
 mod flags_api;
 mod jira_api;
 mod jira_pages;
+mod numbers;
 mod observability;
 mod ofrep;
 mod pages;
+mod project_page;
+mod roles;
+mod ui_flag_list;
 mod ui_flags;
 mod ui_targeting;
+mod web_security;
 
 use tether_server::{AppState, ServerConfig};
+use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};
 use tether_store::{MasterKey, Store};
 use tokio::sync::oneshot;
 
@@ -43,8 +50,20 @@ impl TestServer {
     }
 
     pub async fn start_with(config: ServerConfig) -> TestServer {
+        TestServer::start_on(TestBackend::Sqlite, config).await
+    }
+
+    /// A server on a fresh database of `backend` (PostgreSQL: on the `TEST_PG_URL` server).
+    pub async fn start_on(backend: TestBackend, config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}/tether.db", dir.path().display());
+        let url = match backend {
+            TestBackend::Sqlite => format!("sqlite://{}/tether.db", dir.path().display()),
+            TestBackend::Postgres => {
+                let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
+                let admin = admin.unwrap_or_else(|| panic!("this test {NEEDS_PG}"));
+                create_scratch_database(&admin).await.expect("TEST_PG_URL cannot be used")
+            }
+        };
         let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
         store.migrate().await.unwrap();
         store.put_member("admin", &["admin".to_owned()], "test").await.unwrap();

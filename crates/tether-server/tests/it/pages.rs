@@ -5,9 +5,8 @@ use crate::TestServer;
 #[tokio::test]
 async fn the_status_page_shows_version_backend_health_and_outbox() {
     let s = TestServer::start().await;
-    let r = s.get("/").await;
-    assert_eq!(r.url().path(), "/status", "the start page redirects to the status page");
-    let html = r.text().await.unwrap();
+    assert_eq!(s.get("/").await.url().path(), "/flags", "the start page is the flag list");
+    let html = s.get("/status").await.text().await.unwrap();
     let field = |name: &str| {
         let start = html
             .find(&format!("data-field=\"{name}\""))
@@ -34,7 +33,7 @@ async fn every_navigation_entry_renders_with_itself_marked_current() {
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
-    assert_eq!(links, ["/flags", "/jira", "/integrations", "/tickets", "/insights", "/status"]);
+    assert_eq!(links, ["/flags", "/jira", "/code", "/integrations", "/roles", "/status"]);
     for link in links {
         let r = s.get(link).await;
         assert_eq!(r.status(), 200, "{link}");
@@ -60,4 +59,75 @@ async fn the_flags_page_lists_projects_escaped() {
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "{html}");
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("Production (primary)"), "{html}");
+}
+
+/// The Integrations page once said "No integrations are configured yet" while two
+/// Jira sites were, and named a Connect site by its clientKey.
+#[tokio::test]
+async fn the_integrations_page_lists_jira_sites_by_title_or_host_without_client_keys() {
+    use tether_store::{JiraAuthKind, NewJiraSite};
+    let s = TestServer::start().await;
+    crate::ui_flags::setup(&s).await;
+    let (_, empty) = crate::ui_flags::html(&s, "/integrations").await;
+    assert!(empty.contains("No Jira site yet"), "{empty}");
+    let site = |name: &str, url: &str, kind, user: &str, title: Option<&str>| NewJiraSite {
+        name: name.into(),
+        url: url.into(),
+        api_url: None,
+        deployment: Some("cloud".into()),
+        auth_kind: kind,
+        auth_user: user.into(),
+        secret: "s3cret".to_owned().into(),
+        options: title
+            .map(|t| serde_json::json!({"server_title": t}).as_object().unwrap().clone())
+            .unwrap_or_default(),
+    };
+    let connect = s
+        .store
+        .create_jira_site(
+            &site(
+                "127.0.0.1-18301",
+                "http://127.0.0.1:18301",
+                JiraAuthKind::Connect,
+                "jira:OsBnTZ",
+                None,
+            ),
+            "t",
+        )
+        .await
+        .unwrap();
+    s.store
+        .create_jira_site(
+            &site(
+                "acme",
+                "https://acme.example",
+                JiraAuthKind::ApiToken,
+                "ops@acme.example",
+                Some("Acme Jira"),
+            ),
+            "t",
+        )
+        .await
+        .unwrap();
+    s.store.set_project_jira("shop", connect.id, None, None, None, "t").await.unwrap();
+    let (status, html) = crate::ui_flags::html(&s, "/integrations").await;
+    assert_eq!(status, 200);
+    let row = |name: &str| {
+        let start = html.find(&format!("data-site=\"{name}\"")).unwrap_or_else(|| panic!("{html}"));
+        let rest = &html[start..];
+        rest[..rest.find("</tr>").unwrap()].to_owned()
+    };
+    let cloud = row("127.0.0.1-18301");
+    assert!(
+        cloud.contains(">127.0.0.1:18301</a>") && cloud.contains("Atlassian Connect app"),
+        "{cloud}"
+    );
+    assert!(cloud.contains(">shop</a>"), "shop reports there: {cloud}");
+    let acme = row("acme");
+    assert!(
+        acme.contains(">Acme Jira</a>") && acme.contains("API token of ops@acme.example"),
+        "{acme}"
+    );
+    assert!(!html.contains("OsBnTZ") && !html.contains("s3cret"), "{html}");
+    assert!(!html.contains("No Jira site yet"), "{html}");
 }

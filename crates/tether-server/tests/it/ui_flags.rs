@@ -1,5 +1,5 @@
-//! The flag pages of the web UI over HTTP: the list and its filters, a flag's
-//! environment tabs, and the forms (on/off, default rule, off variation) with
+//! One flag's page in the web UI over HTTP: its environment tabs, and the forms
+//! (on/off with production's confirmation, default rule, off variation) with
 //! their validation, optimistic concurrency and effect on OFREP.
 
 use serde_json::{Value, json};
@@ -99,14 +99,6 @@ pub(crate) async fn html(s: &TestServer, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-/// The keys of the flags a list page shows, in order.
-fn listed(html: &str) -> Vec<String> {
-    html.split("data-flag=\"")
-        .skip(1)
-        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
-        .collect()
-}
-
 /// Posts a form without following the redirect: (status, Location, body).
 pub(crate) async fn post_form(
     s: &TestServer,
@@ -131,64 +123,6 @@ pub(crate) async fn env_config(
     let f = s.store.flag(project, key).await.unwrap();
     let c = f.environments.into_iter().find(|c| c.env == env).unwrap();
     (c.config, c.version)
-}
-
-#[tokio::test]
-async fn the_list_shows_every_flag_and_filters_by_text_project_tag_kind_and_state() {
-    let s = TestServer::start().await;
-    setup(&s).await;
-    let (status, page) = html(&s, "/flags").await;
-    assert_eq!(status, 200);
-    assert_eq!(listed(&page), ["dark-mode", "banner", "new-checkout", "page-size"], "{page}");
-    assert!(page.contains("<a href=\"/flags/shop/new-checkout\">New checkout</a>"), "{page}");
-    assert!(page.contains("<span class=\"kind\">boolean</span>"), "{page}");
-    assert!(page.contains("<span class=\"tag\">checkout</span>"), "{page}");
-    assert!(page.contains("4 flags."), "{page}");
-    // The banner: off in development and staging, on in production.
-    let row = &page[page.find("data-flag=\"banner\"").unwrap()..];
-    let row = &row[..row.find("</tr>").unwrap()];
-    let states: Vec<&str> =
-        row.split("class=\"pill ").skip(1).map(|r| &r[..r.find('"').unwrap()]).collect();
-    assert_eq!(states, ["off", "off", "on"], "{row}");
-    assert!(row.contains("href=\"/flags/shop/banner?env=production\""), "{row}");
-
-    let check = |query: &'static str, expect: &'static [&'static str]| {
-        let s = &s;
-        async move {
-            let (status, page) = html(s, &format!("/flags?{query}")).await;
-            assert_eq!(status, 200, "{query}");
-            assert_eq!(listed(&page), expect, "{query}");
-        }
-    };
-    check("q=checkout", &["new-checkout"]).await;
-    check("q=BANNER+TEXT", &["banner"]).await;
-    check("q=about+page", &["page-size"]).await; // the description
-    check("project=blog", &["dark-mode"]).await;
-    check("tag=beta", &["dark-mode", "new-checkout"]).await;
-    check("kind=string", &["banner"]).await;
-    check("state=on&env=production", &["banner", "new-checkout", "page-size"]).await;
-    check("state=on&env=staging", &["new-checkout", "page-size"]).await;
-    check("state=off&env=production", &["dark-mode"]).await;
-    check("state=off", &["dark-mode", "banner"]).await; // off in any environment
-    check("tag=beta&project=shop&kind=boolean", &["new-checkout"]).await;
-    check("q=nothing-like-this", &[]).await;
-    check(
-        "q=&project=&tag=&kind=&state=&env=",
-        &["dark-mode", "banner", "new-checkout", "page-size"],
-    )
-    .await;
-
-    // The form shows the filters as chosen, and a way to clear them.
-    let (_, page) = html(&s, "/flags?q=%3Cb%3E&tag=beta&state=on&env=production").await;
-    assert!(
-        page.contains("value=\"&#60;b&#62;\"") || page.contains("value=\"&lt;b&gt;\""),
-        "{page}"
-    );
-    assert!(page.contains("<option value=\"beta\" selected>beta</option>"), "{page}");
-    assert!(page.contains("<option value=\"production\" selected>Production</option>"), "{page}");
-    assert!(page.contains("<a href=\"/flags\">Clear</a>"), "{page}");
-    assert!(page.contains("0 of 4 flags match."), "{page}");
-    assert!(page.contains("No flags in this project match."), "{page}");
 }
 
 #[tokio::test]
@@ -301,10 +235,28 @@ async fn toggling_writes_the_store_and_ofrep_answers_the_new_state_at_once() {
     };
     assert_eq!(evaluate().await, (json!(true), json!("TARGETING_MATCH")));
 
-    let (status, location, _) = post_form(
+    // Production asks first: the switch's post shows a confirmation and writes nothing.
+    let (status, _, page) = post_form(
         &s,
         "/flags/shop/new-checkout/production/toggle",
         &[("version", "1"), ("on", "false")],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Turn New checkout off in Production?"), "{page}");
+    let confirm = &page[page.find("id=\"confirm\"").expect("a confirmation")..];
+    for hidden in [
+        "name=\"version\" value=\"1\"",
+        "name=\"on\" value=\"false\"",
+        "name=\"confirm\" value=\"yes\"",
+    ] {
+        assert!(confirm.contains(hidden), "the confirmation carries {hidden}: {confirm}");
+    }
+    assert_eq!(env_config(&s, "shop", "new-checkout", "production").await.1, 1, "nothing written");
+    let (status, location, _) = post_form(
+        &s,
+        "/flags/shop/new-checkout/production/toggle",
+        &[("version", "1"), ("on", "false"), ("confirm", "yes")],
     )
     .await;
     assert_eq!(
@@ -337,7 +289,7 @@ async fn toggling_writes_the_store_and_ofrep_answers_the_new_state_at_once() {
     let (status, _, _) = post_form(
         &s,
         "/flags/shop/new-checkout/production/toggle",
-        &[("version", "2"), ("on", "true")],
+        &[("version", "2"), ("on", "true"), ("confirm", "yes")],
     )
     .await;
     assert_eq!(status, 303);
@@ -559,7 +511,7 @@ async fn a_form_based_on_an_old_version_is_refused_with_the_current_state() {
         .unwrap();
 
     for (path, form) in [
-        ("toggle", vec![("version", "1"), ("on", "false")]),
+        ("toggle", vec![("version", "1"), ("on", "false"), ("confirm", "yes")]),
         (
             "default-rule",
             vec![("version", "1"), ("mode", "rollout"), ("weight.on", "40"), ("weight.off", "60")],
@@ -647,7 +599,7 @@ async fn a_form_posted_from_another_site_is_refused() {
                 .post(s.at("/flags/shop/new-checkout/production/toggle"))
                 .bearer_auth(&s.token)
                 .header("sec-fetch-site", site)
-                .form(&[("version", "1"), ("on", "false")])
+                .form(&[("version", "1"), ("on", "false"), ("confirm", "yes")])
                 .send()
                 .await
                 .unwrap();
@@ -662,6 +614,15 @@ async fn a_form_posted_from_another_site_is_refused() {
 }
 
 /// A client that keeps cookies and sends no token of its own.
+/// The CSRF token of the session `client` is signed in with, read from the forms
+/// of the page at `path` (as a browser would post it back).
+pub(crate) async fn csrf_token(client: &reqwest::Client, s: &TestServer, path: &str) -> String {
+    let html = client.get(s.at(path)).send().await.unwrap().text().await.unwrap();
+    let at = html.find(r#"name="csrf" value=""#).unwrap_or_else(|| panic!("no token in {path}"));
+    let rest = &html[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
 pub(crate) fn browser_like() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
@@ -703,8 +664,11 @@ async fn flag_pages_ask_to_sign_in_and_a_token_signs_in_through_a_cookie() {
         "the cookie signs in"
     );
 
-    let r = anonymous.post(s.at("/signout")).send().await.unwrap();
+    let token = csrf_token(&anonymous, &s, "/flags").await;
+    let r =
+        anonymous.post(s.at("/signout")).form(&[("csrf", token.as_str())]).send().await.unwrap();
     assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(anonymous.get(s.at("/flags")).send().await.unwrap().status(), 303, "signed out");
 }
 
 #[tokio::test]
@@ -757,9 +721,10 @@ async fn a_reader_signed_in_to_the_ui_cannot_toggle() {
         200,
         "a reader may look"
     );
+    let token = csrf_token(&client, &s, "/flags/shop/f").await;
     let r = client
         .post(s.at("/flags/shop/f/production/toggle"))
-        .form(&[("version", "1"), ("on", "true")])
+        .form(&[("version", "1"), ("on", "true"), ("csrf", token.as_str())])
         .send()
         .await
         .unwrap();

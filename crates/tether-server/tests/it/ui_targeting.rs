@@ -292,6 +292,9 @@ async fn targeting_forms_need_their_actions_and_the_current_version() {
             "updateRules",
         ),
     ] {
+        let token = crate::ui_flags::csrf_token(&client, &s, "/flags/shop/new-checkout").await;
+        let mut form = form;
+        form.push(("csrf", token.as_str()));
         let r = client.post(s.at(&format!("{FORMS}/{path}"))).form(&form).send().await.unwrap();
         assert_eq!(r.status(), 403, "{path}");
         let why = r.text().await.unwrap();

@@ -15,8 +15,11 @@ use futures_util::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
+use tether_jira::OutboundPolicy;
+use tether_policy::{Named, can_view_project};
 use tether_store::{
-    DeliveryRecord, Event, OutboxItem, OutboxKind, OutboxWork, Store, StoreError, WebhookDelivery,
+    DeliveryRecord, Event, OutboxItem, OutboxKind, OutboxWork, Store, StoreError, Webhook,
+    WebhookDelivery,
 };
 
 use crate::worker::{Job, Settle, TickReport, Worker};
@@ -79,7 +82,9 @@ impl Job for DeliveryJob {
         async move {
             let mut out = Vec::with_capacity(rows.len());
             for item in rows {
-                let settle = match deliver(&worker.store, &worker.http, &item).await? {
+                let settle = match deliver(&worker.store, &worker.http, worker.outbound, &item)
+                    .await?
+                {
                     Outcome::Delivered => {
                         report.delivered += 1;
                         Settle::Done
@@ -92,6 +97,11 @@ impl Job for DeliveryJob {
                     Outcome::Failed(error) => {
                         report.retried += 1;
                         Settle::Retry { error, delay: backoff(worker.retry_base, item.attempts) }
+                    }
+                    Outcome::Refused(error) => {
+                        tracing::warn!(outbox = item.id, %error, "webhook delivery refused");
+                        report.given_up += 1;
+                        Settle::Done
                     }
                     Outcome::Gone => Settle::Done,
                 };
@@ -106,6 +116,8 @@ impl Job for DeliveryJob {
 enum Outcome {
     Delivered,
     Failed(String),
+    /// The address is not one tether may reach: given up at once.
+    Refused(String),
     /// The webhook was deleted or disabled meanwhile.
     Gone,
 }
@@ -125,6 +137,9 @@ async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, SyncError> {
         if !hook.enabled || !hook.filter.matches(&event) {
             continue;
         }
+        if !creator_may_view(store, &hook, &event.project).await? {
+            continue;
+        }
         let delivery =
             WebhookDelivery { webhook_id: hook.id, event_id: item.id, event: event.clone() };
         store.enqueue_work(&delivery).await?;
@@ -133,9 +148,27 @@ async fn fan_out(store: &Store, item: &OutboxItem) -> Result<usize, SyncError> {
     Ok(n)
 }
 
+/// Whether the token that created `hook` may view `project` (a webhook carries
+/// only what its creator may see, whatever its filter says). Webhooks made before
+/// their creator was kept have none and see every project; a revoked creator sees
+/// nothing.
+async fn creator_may_view(store: &Store, hook: &Webhook, project: &str) -> Result<bool, SyncError> {
+    let Some(id) = hook.created_by else { return Ok(true) };
+    let token = match store.token(id).await {
+        Ok(t) if t.revoked_at.is_none() => t,
+        Ok(_) | Err(StoreError::NotFound) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(match store.principal_of(&token).await? {
+        Ok(principal) => can_view_project(&principal, &Named::new(project)),
+        Err(_) => false,
+    })
+}
+
 async fn deliver(
     store: &Store,
     http: &reqwest::Client,
+    outbound: OutboundPolicy,
     item: &OutboxItem,
 ) -> Result<Outcome, SyncError> {
     let delivery = match WebhookDelivery::from_item(item) {
@@ -151,6 +184,15 @@ async fn deliver(
         Ok(_) | Err(StoreError::NotFound) => return Ok(Outcome::Gone),
         Err(e) => return Err(e.into()),
     };
+    let refused = match reqwest::Url::parse(&hook.url) {
+        Ok(url) => outbound.check_url(&url).err().map(|e| format!("refused to deliver: {e}")),
+        Err(e) => Some(format!("refused to deliver: the URL does not parse: {e}")),
+    };
+    if let Some(error) = refused {
+        // The address will not change by retrying: recorded once, not retried.
+        record(store, &hook, &delivery, item, None, Some(error.clone()), 0).await?;
+        return Ok(Outcome::Refused(error));
+    }
     let secret = store.webhook_secret(hook.id).await?;
     let mut body = serde_json::to_value(&delivery.event).expect("an event serialises");
     body["id"] = delivery.event_id.into();
@@ -183,6 +225,19 @@ async fn deliver(
             (None, Some(message.clone()), Outcome::Failed(message))
         }
     };
+    record(store, &hook, &delivery, item, status_code, error, duration_ms).await?;
+    Ok(outcome)
+}
+
+async fn record(
+    store: &Store,
+    hook: &Webhook,
+    delivery: &WebhookDelivery,
+    item: &OutboxItem,
+    status_code: Option<i64>,
+    error: Option<String>,
+    duration_ms: i64,
+) -> Result<(), SyncError> {
     store
         .record_delivery(&DeliveryRecord {
             id: 0,
@@ -195,5 +250,5 @@ async fn deliver(
             at: store.clock().now_ms(),
         })
         .await?;
-    Ok(outcome)
+    Ok(())
 }

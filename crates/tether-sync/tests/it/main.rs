@@ -99,6 +99,7 @@ async fn hook(store: &Store, url: &str, filter: WebhookFilter) -> i64 {
         secret: "s3cret".to_owned().into(),
         filter,
         enabled: true,
+        created_by: None,
     };
     store.create_webhook(&new, "t").await.unwrap().id
 }
@@ -207,6 +208,7 @@ async fn filters_deleted_webhooks_and_unreachable_receivers() {
         secret: "x".to_owned().into(),
         filter: WebhookFilter::default(),
         enabled: true,
+        created_by: None,
     };
     let down = s.store.create_webhook(&new, "t").await.unwrap().id;
     let mut on = off();
@@ -249,4 +251,141 @@ fn jira_waits_back_off_honour_retry_after_and_stop_at_the_cap() {
     check(6, Some(s(2)), s(32));
     check(20, None, s(300));
     check(1, Some(s(3600)), s(300));
+}
+
+#[tokio::test]
+async fn a_webhook_with_an_empty_filter_received_events_of_projects_its_creator_cannot_view() {
+    // Reported: a webhook with no filter got the events of every project, including
+    // projects the token that created it may not view.
+    let s = setup().await;
+    let blog = NewProject {
+        key: "blog".into(),
+        name: "Blog".into(),
+        description: String::new(),
+        environments: vec![],
+    };
+    s.store.create_project(&blog, "t").await.unwrap();
+    s.store.put_member("ann", &["reader".to_owned()], "t").await.unwrap();
+    s.store.put_role("shop-only", "allow * on proj/shop\nallow * on proj/shop:env/*:flag/*\nallow createWebhook on webhook/*", "t").await.unwrap();
+    let creator = tether_store::NewToken {
+        name: "ann-hooks".into(),
+        kind: "service".into(),
+        member: "ann".into(),
+        created_by: None,
+        roles: vec!["shop-only".into()],
+    };
+    let (creator, _) = s.store.create_token(&creator, "t").await.unwrap();
+    let (url, seen) = receiver(0).await;
+    let new = NewWebhook {
+        name: "ann".into(),
+        url,
+        secret: "s3cret".to_owned().into(),
+        filter: WebhookFilter::default(),
+        enabled: true,
+        created_by: Some(creator.id),
+    };
+    s.store.create_webhook(&new, "ann").await.unwrap();
+    s.store.create_flag("shop", &flag(), &off(), "alice").await.unwrap();
+    s.store.create_flag("blog", &flag(), &off(), "alice").await.unwrap();
+    let worker = Worker::new(s.store.clone(), "w1");
+    let report = drain(&worker).await;
+    assert_eq!(report.fanned_out, 1, "{report:?}");
+    let seen = seen.lock().unwrap().clone();
+    let projects: Vec<Value> = seen
+        .iter()
+        .map(|(_, b)| serde_json::from_slice::<Value>(b).unwrap()["project"].clone())
+        .collect();
+    assert_eq!(projects, [json!("shop")], "blog is not the creator's to see");
+    // A revoked creator's webhook carries nothing.
+    s.store.revoke_token(creator.id, "t").await.unwrap();
+    s.store
+        .update_flag_config("shop", "checkout", "production", &off(), None, "alice")
+        .await
+        .unwrap();
+    assert_eq!(drain(&worker).await.fanned_out, 0);
+}
+
+#[tokio::test]
+async fn webhook_deliveries_followed_redirects_and_reached_internal_addresses() {
+    // Reported: deliveries followed redirects and reached loopback and private
+    // addresses. Under the product's policy a name resolving to loopback is refused
+    // after resolution, and given up at once with the reason logged.
+    let s = setup().await;
+    let (url, seen) = receiver(0).await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let id = hook(&s.store, &by_name, WebhookFilter::default()).await;
+    s.store.create_flag("shop", &flag(), &off(), "alice").await.unwrap();
+    let worker = Worker::new(s.store.clone(), "w1")
+        .with_outbound(tether_jira::OutboundPolicy::PUBLIC_ONLY)
+        .with_retry_base(Duration::ZERO);
+    let report = drain(&worker).await;
+    assert_eq!(report.delivered, 0, "{report:?}");
+    assert!(seen.lock().unwrap().is_empty(), "nothing reached the loopback receiver");
+    let log = s.store.deliveries(id, 10).await.unwrap();
+    assert!(log[0].error.as_deref().unwrap_or("").contains("loopback"), "{log:?}");
+
+    // A literal address is refused before any request, without retries.
+    let (url, _) = receiver(0).await;
+    let id = {
+        let new = NewWebhook {
+            name: "literal".into(),
+            url,
+            secret: "s3cret".to_owned().into(),
+            filter: WebhookFilter::default(),
+            enabled: true,
+            created_by: None,
+        };
+        s.store.create_webhook(&new, "t").await.unwrap().id
+    };
+    s.store
+        .update_flag_config("shop", "checkout", "production", &off(), None, "alice")
+        .await
+        .unwrap();
+    let report = drain(&worker).await;
+    let log = s.store.deliveries(id, 10).await.unwrap();
+    assert_eq!(log.len(), 1, "refused once, not retried: {log:?} {report:?}");
+    assert!(log[0].error.as_deref().unwrap().starts_with("refused to deliver"), "{log:?}");
+
+    // Redirects are never followed, even where loopback is allowed.
+    let target_hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let hits = target_hits.clone();
+    let target = axum::Router::new().route(
+        "/x",
+        axum::routing::post(move || {
+            hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { StatusCode::OK }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target_url = format!("http://{}/x", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, target).await });
+    let redirect = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let to = target_url.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirecting = format!("http://{}/hook", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, redirect).await });
+    let new = NewWebhook {
+        name: "redirects".into(),
+        url: redirecting,
+        secret: "s3cret".to_owned().into(),
+        filter: WebhookFilter::default(),
+        enabled: true,
+        created_by: None,
+    };
+    let id = s.store.create_webhook(&new, "t").await.unwrap().id;
+    s.store.update_flag_config("shop", "checkout", "staging", &off(), None, "alice").await.unwrap();
+    let open = Worker::new(s.store.clone(), "w2").with_retry_base(Duration::from_secs(3600));
+    drain(&open).await;
+    assert_eq!(
+        target_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect was not followed"
+    );
+    let log = s.store.deliveries(id, 10).await.unwrap();
+    assert_eq!(log[0].status_code, Some(307), "{log:?}");
 }

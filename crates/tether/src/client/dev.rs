@@ -12,12 +12,19 @@ use tether_refs::{MatchSettings, Matcher, SmartAction, extract};
 
 use super::{Api, Remote, print};
 use crate::config::Config;
+use crate::output::Table;
+
+/// A JSON string field, or nothing.
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ReposCommand {
     /// Add a repository: a GitHub or GitLab webhook (prints the address and the secret to
     /// paste into the forge, shown once) or a local clone to scan.
     Add {
+        /// The repository's name in tether (lower case, digits, `.`, `_`, `-`).
         name: String,
         /// github, gitlab or local.
         #[arg(long)]
@@ -29,6 +36,7 @@ pub enum ReposCommand {
         /// The repository's web page, for links (local repositories).
         #[arg(long)]
         web_url: Option<String>,
+        /// The group whose settings it inherits (field by field) before the instance's.
         #[arg(long)]
         group: Option<String>,
         /// The Jira site mentions go to (else the group's or instance's).
@@ -40,18 +48,25 @@ pub enum ReposCommand {
     /// Scan a repository's local clone for new commits: queued on the server, or `--now`
     /// here on the database (run where tether's database is).
     Scan {
+        /// The repository to scan.
         name: String,
+        /// Scan here and now on the database instead of queueing it on the server.
         #[arg(long)]
         now: bool,
     },
     /// A repository's dev events: what matched, what was done, what failed and why.
     Events {
+        /// The repository whose events to show.
         name: String,
+        /// How many of the newest events to show.
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
     /// Remove a repository with its events and findings.
-    Remove { name: String },
+    Remove {
+        /// The repository to remove.
+        name: String,
+    },
 }
 
 pub async fn repos(remote: Remote, config: &Config, command: ReposCommand) -> Result<()> {
@@ -83,15 +98,12 @@ pub async fn repos(remote: Remote, config: &Config, command: ReposCommand) -> Re
         ReposCommand::List => {
             let list = api.call(Method::GET, "/api/code/repositories", None).await?;
             print(remote.json, &list, |l| {
+                let mut t = Table::new(&["name", "source", "group", "webhook URL or path"]);
                 for r in l.as_array().into_iter().flatten() {
                     let place = r["hook_url"].as_str().or(r["path"].as_str()).unwrap_or("");
-                    println!(
-                        "{:<24} {:<7} {}",
-                        r["name"].as_str().unwrap_or(""),
-                        r["source"].as_str().unwrap_or(""),
-                        place
-                    );
+                    t.row([s(&r["name"]), s(&r["source"]), s(&r["group"]), place]);
                 }
+                println!("{}", t.render("no repositories yet (add one with `tether repos add`)"));
             });
         }
         ReposCommand::Scan { name, now: false } => {
@@ -122,8 +134,12 @@ pub async fn repos(remote: Remote, config: &Config, command: ReposCommand) -> Re
 
 fn event_lines(e: &Value) {
     let report = &e["report"];
+    let at = e["received_at"]
+        .as_i64()
+        .map(|ms| crate::output::local_time(ms, &crate::output::local_zone()))
+        .unwrap_or_default();
     println!(
-        "#{} {} {} [{}] {}",
+        "#{} {at} {} {} [{}] {}",
         e["id"],
         e["source"].as_str().unwrap_or(""),
         e["delivery_id"].as_str().unwrap_or(""),
@@ -279,12 +295,15 @@ pub enum FindingsCommand {
     /// Import the findings of a SARIF file (Semgrep, Trivy, CodeQL, clippy-sarif, …) into a
     /// repository; `-` reads standard input.
     Import {
+        /// The repository the findings belong to.
         #[arg(long)]
         repo: String,
+        /// The SARIF file, or `-` for standard input.
         file: String,
     },
     /// A repository's findings, with the Jira issue made for each.
     List {
+        /// The repository whose findings to list.
         #[arg(long)]
         repo: String,
     },
@@ -319,20 +338,22 @@ pub async fn findings(remote: Remote, config: &Config, command: FindingsCommand)
             let path = format!("/api/code/repositories/{}/findings", percent_encode(&repo));
             let list = api.call(Method::GET, &path, None).await?;
             print(remote.json, &list, |l| {
+                let mut t = Table::new(&["id", "severity", "rule", "location", "jira issue"]);
                 for f in l.as_array().into_iter().flatten() {
                     let issue = match f["issue_key"].as_str() {
                         Some(k) => format!("{k} ({})", f["issue_status"].as_str().unwrap_or("?")),
-                        None => "-".into(),
+                        None => String::new(),
                     };
-                    println!(
-                        "#{:<5} {:<8} {:<32} {:<28} {}",
-                        f["id"],
-                        f["severity"].as_str().unwrap_or(""),
-                        f["rule_id"].as_str().unwrap_or(""),
-                        f["location"].as_str().unwrap_or(""),
-                        issue
-                    );
+                    let id = f["id"].to_string();
+                    t.row([
+                        id.as_str(),
+                        s(&f["severity"]),
+                        s(&f["rule_id"]),
+                        s(&f["location"]),
+                        &issue,
+                    ]);
                 }
+                println!("{}", t.render(&format!("no findings in {repo}")));
             });
         }
     }

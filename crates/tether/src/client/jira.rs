@@ -10,8 +10,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tether_jira::percent_encode;
 
-use super::{Api, Remote, print};
+use super::{Api, Remote, print, s};
 use crate::config::{Config, ConfigError};
+use crate::output::Table;
 
 /// `tether jira …` (the commands that go through a running tether's API).
 #[derive(Debug, clap::Subcommand)]
@@ -27,8 +28,10 @@ pub enum JiraCommand {
     Track {
         #[command(flatten)]
         remote: Remote,
+        /// The project's key.
         #[arg(long)]
         project: String,
+        /// The Jira site's name in tether (`tether jira sites list`).
         #[arg(long)]
         site: String,
         /// An environment to show in Jira (repeatable; default: the production ones).
@@ -42,6 +45,7 @@ pub enum JiraCommand {
     Untrack {
         #[command(flatten)]
         remote: Remote,
+        /// The project's key.
         #[arg(long)]
         project: String,
     },
@@ -49,26 +53,34 @@ pub enum JiraCommand {
     Link {
         #[command(flatten)]
         remote: Remote,
+        /// The project's key.
         #[arg(long)]
         project: String,
+        /// The flag's key.
         flag: String,
+        /// The Jira issue's key, e.g. SHOP-12.
         issue: String,
     },
     /// Remove a flag's link to a Jira issue.
     Unlink {
         #[command(flatten)]
         remote: Remote,
+        /// The project's key.
         #[arg(long)]
         project: String,
+        /// The flag's key.
         flag: String,
+        /// The Jira issue's key, e.g. SHOP-12.
         issue: String,
     },
     /// A flag's linked issues and its delivery state in Jira.
     Links {
         #[command(flatten)]
         remote: Remote,
+        /// The project's key.
         #[arg(long)]
         project: String,
+        /// The flag's key.
         flag: String,
     },
     /// Re-send or check what a site holds (directly on the database, not the API).
@@ -84,6 +96,7 @@ pub enum SitesCommand {
     /// client secret, or the RSA private key for oauth1) is read from
     /// --secret-env, --secret-file, or else standard input.
     Add {
+        /// The name tether calls the site by, e.g. acme.
         name: String,
         /// The Jira URL people open, e.g. https://acme.atlassian.net.
         #[arg(long, value_name = "URL")]
@@ -115,13 +128,17 @@ pub enum SitesCommand {
     },
     /// Test the connection to a site; exits 1 when it found problems.
     Test {
+        /// The site's name.
         name: String,
         /// A Jira project key to check permissions in (repeatable).
         #[arg(long = "jira-project", value_name = "KEY")]
         projects: Vec<String>,
     },
     /// Remove a site (refused while a project reports to it).
-    Remove { name: String },
+    Remove {
+        /// The site's name.
+        name: String,
+    },
 }
 
 /// `tether issues`'s options.
@@ -163,24 +180,21 @@ fn read_secret(env: Option<&str>, file: Option<&std::path::Path>) -> Result<Stri
     Ok(text)
 }
 
-fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
-
-fn site_line(site: &Value) -> String {
-    let deployment = match s(&site["deployment"]) {
+fn deployment(site: &Value) -> &'static str {
+    match s(&site["deployment"]) {
         "cloud" => "Cloud",
         "dc" => "Data Center",
         _ => "not yet detected",
-    };
-    let disabled =
-        if site["enabled"] == false { "  (disabled: Connect app uninstalled)" } else { "" };
-    format!(
-        "{:<20} {:<10} {:<40} {deployment}{disabled}",
-        s(&site["name"]),
-        s(&site["kind"]),
-        s(&site["url"])
-    )
+    }
+}
+
+fn sites_table(sites: &[&Value]) -> String {
+    let mut t = Table::new(&["name", "kind", "jira url", "deployment", "state"]);
+    for site in sites {
+        let state = if site["enabled"] == false { "disabled: Connect app uninstalled" } else { "" };
+        t.row([s(&site["name"]), s(&site["kind"]), s(&site["url"]), deployment(site), state]);
+    }
+    t.render("no Jira sites yet (add one with `tether jira sites add`)")
 }
 
 fn tracking_line(t: &Value) -> String {
@@ -296,9 +310,7 @@ async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
         SitesCommand::List => {
             let v = api.call(Method::GET, "/api/jira/sites", None).await?;
             print(json, &v, |v| {
-                for site in v.as_array().into_iter().flatten() {
-                    println!("{}", site_line(site));
-                }
+                println!("{}", sites_table(&v.as_array().into_iter().flatten().collect::<Vec<_>>()))
             });
         }
         SitesCommand::Add {
@@ -330,7 +342,15 @@ async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
             }
             body["options"] = Value::Object(options);
             let v = api.call(Method::POST, "/api/jira/sites", Some(body)).await?;
-            print(json, &v, |v| println!("added {}", site_line(v)));
+            print(json, &v, |v| {
+                println!(
+                    "added {} ({}, {}, deployment {})",
+                    s(&v["name"]),
+                    s(&v["kind"]),
+                    s(&v["url"]),
+                    deployment(v)
+                )
+            });
         }
         SitesCommand::Test { name, projects } => {
             let body = if projects.is_empty() { None } else { Some(json!({"projects": projects})) };
@@ -382,6 +402,7 @@ pub async fn issues(remote: Remote, config: &Config, args: IssuesArgs) -> Result
     };
     let v = api.call(Method::GET, &path, None).await?;
     print(remote.json, &v, |v| {
+        let mut t = Table::new(&["issue", "status", "summary", "flags"]);
         for i in v.as_array().into_iter().flatten() {
             let flags: Vec<String> = i["flags"]
                 .as_array()
@@ -392,14 +413,12 @@ pub async fn issues(remote: Remote, config: &Config, args: IssuesArgs) -> Result
                     format!("{}/{}={state}", s(&f["project"]), s(&f["flag"]))
                 })
                 .collect();
-            println!(
-                "{:<12} {:<14} {:<40} {}",
-                s(&i["issue"]),
-                s(&i["status"]),
-                s(&i["summary"]),
-                flags.join(" ")
-            );
+            t.row([s(&i["issue"]), s(&i["status"]), s(&i["summary"]), &flags.join(" ")]);
         }
+        println!(
+            "{}",
+            t.render("no issues are linked to flags (link one with `tether jira link`)")
+        );
     });
     Ok(())
 }

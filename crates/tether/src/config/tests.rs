@@ -95,6 +95,20 @@ fn bad_input_names_its_source_key_and_expectation() {
     check(None, &[("TETHER_PUBLIC_URL", "example.com")], &["public_url", "http://"]);
 }
 
+/// Each line names the key once, with no nested or doubled backticks
+/// (`found `bogus`, expected `one of `listen`, …``).
+#[test]
+fn config_errors_name_the_key_once_without_doubled_backticks() {
+    let check = |file: &str, expect: &str| {
+        let err = load(Some(file), &[]).unwrap_err();
+        assert_eq!(err.matches('`').count(), 2, "{err}");
+        assert_eq!(err.matches("bogus").count(), 1, "{err}");
+        assert!(err.contains(expect), "{err:?} lacks {expect:?}");
+    };
+    check("bogus = 1", "unknown key; the keys are listen, public_url");
+    check("[jira]\nbogus = 1", "key `jira.bogus`: unknown key; the keys are connect_app_key");
+}
+
 #[test]
 fn a_missing_explicit_file_is_an_error() {
     Jail::expect_with(|_| {

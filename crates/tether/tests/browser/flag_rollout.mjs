@@ -1,7 +1,7 @@
 // Edits the default rule's rollout of demo flag new-checkout in production from
 // 25/75 to 40/60, then checks that a sum other than 100 is refused inline.
 // Usage: node flag_rollout.mjs http://127.0.0.1:PORT API_TOKEN
-import { launch, check, signIn } from './harness.mjs';
+import { launch, check, signIn, openForm } from './harness.mjs';
 
 const base = process.argv[2];
 const { browser, page } = await launch();
@@ -13,6 +13,7 @@ try {
   check((await shown()) === 'on 25% / off 75%', `starts at 25/75: ${await shown()}`);
   check((await page.inputValue('#weight-on')) === '25', 'the form holds the stored percentage');
 
+  await openForm(page, '#edit-default-rule');
   await page.getByLabel('on', { exact: true }).fill('40');
   await page.getByLabel('off', { exact: true }).fill('60');
   await Promise.all([page.waitForURL(/saved=default-rule/), page.click('button:text-is("Save default rule")')]);
@@ -22,6 +23,7 @@ try {
   check((await page.$('#default-rule-error')) === null, 'no error after a good save');
 
   // A sum of 90: refused inline, the input kept, nothing saved.
+  await openForm(page, '#edit-default-rule');
   await page.fill('#weight-on', '40');
   await page.fill('#weight-off', '50');
   await Promise.all([page.waitForLoadState('domcontentloaded'), page.click('button:text-is("Save default rule")')]);

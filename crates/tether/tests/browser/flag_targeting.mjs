@@ -3,7 +3,7 @@
 // rule with one clause (listed in words, served over OFREP, moved up, deleted),
 // and a rule with an invalid regular expression refused inline as typed.
 // Usage: node flag_targeting.mjs http://127.0.0.1:PORT API_TOKEN
-import { launch, check, signIn } from './harness.mjs';
+import { launch, check, signIn, openForm } from './harness.mjs';
 
 const base = process.argv[2];
 const token = process.argv[3];
@@ -34,6 +34,10 @@ try {
   await page.goto(`${base}/flags/demo/new-checkout?env=production`);
   check((await text('#targets-heading + p.hint')) === 'No individual targets.', 'no targets at first');
 
+  // The edit forms start collapsed (the page stays short); a click opens one.
+  check(!(await page.isVisible('#targets-on')), 'the targets form starts collapsed');
+  check(await openForm(page, '#edit-targets'), 'the targets form opens');
+
   // Individual targets: typed one per line or separated by commas.
   await page.fill('#targets-on', 'tester-7');
   await page.getByLabel('Serve off to').fill('vip-1, vip-2\nvip-3');
@@ -47,6 +51,7 @@ try {
 
   // A rule with one clause, listed in words and served.
   check(JSON.stringify(await rules()) === '["staff"]', `rules at first: ${await rules()}`);
+  await openForm(page, '#edit-rule');
   await page.fill('#rule-description', 'Benelux pilot');
   await page.fill('#rule-attribute', 'country');
   await page.selectOption('#rule-op', 'in');
@@ -63,11 +68,13 @@ try {
   check((await evaluate({ targetingKey: 'someone', country: 'NL' })) === 'true TARGETING_MATCH rule-1', `NL: ${await evaluate({ targetingKey: 'someone', country: 'NL' })}`);
 
   // An invalid regular expression: refused next to the values, as typed, nothing saved.
+  await openForm(page, '#edit-rule');
   await page.fill('#rule-attribute', 'email');
   await page.selectOption('#rule-op', 'matches');
   await page.fill('#rule-values', '([a-z');
   await Promise.all([page.waitForLoadState('domcontentloaded'), page.click('button:text-is("Add rule")')]);
   await page.waitForSelector('#rule-values-error');
+  check(await page.$eval('#edit-rule', (d) => d.open), 'a form that came back with an error is open');
   const error = await text('#rule-values-error');
   check(error.startsWith('invalid regular expression'), `inline error: ${error}`);
   check((await page.getAttribute('#rule-values', 'aria-invalid')) === 'true', 'the values are marked invalid');

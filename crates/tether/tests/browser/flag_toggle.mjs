@@ -18,8 +18,18 @@ try {
   check(/^Last saved .* by demo$/.test(savedBefore), `last saved by the demo: ${savedBefore}`);
   const version = await text('[data-field="config-version"]');
 
-  // The mouse: off.
-  await Promise.all([page.waitForURL(/saved=toggle/), page.click('#switch')]);
+  // The mouse: off. Production asks first; nothing changes until confirmed.
+  await Promise.all([page.waitForLoadState('domcontentloaded'), page.click('#switch')]);
+  await page.waitForSelector('#confirm');
+  check((await text('#confirm-question')) === 'Turn Banner text off in Production?', `question: ${await text('#confirm-question')}`);
+  check((await page.getAttribute('#switch', 'aria-checked')) === 'true', 'still on while asking');
+  // Cancel leaves it on; the second time it is confirmed.
+  await Promise.all([page.waitForLoadState('domcontentloaded'), page.click('#confirm-cancel')]);
+  check((await page.$('#confirm')) === null, 'cancelled');
+  check(Number(await text('[data-field="config-version"]')) === Number(version), 'nothing was saved');
+  await Promise.all([page.waitForLoadState('domcontentloaded'), page.click('#switch')]);
+  await page.waitForSelector('#confirm');
+  await Promise.all([page.waitForURL(/saved=toggle/), page.click('#confirm-toggle')]);
   check((await page.getAttribute('#switch', 'aria-checked')) === 'false', 'the switch shows off');
   check((await text('#switch-state')).startsWith('Banner text is off in Production'), `state line: ${await text('#switch-state')}`);
   check((await text('#notice')) === 'Saved: Banner text is now off in Production.', `notice: ${await text('#notice')}`);
@@ -36,9 +46,13 @@ try {
   const pills = await page.$$eval('tr[data-flag="banner-text"] .pill', (ps) => ps.map((p) => p.textContent.trim()));
   check(JSON.stringify(pills) === JSON.stringify(['On', 'On', 'Off']), `banner-text per environment: ${pills}`);
 
-  // The keyboard: back on.
+  // The keyboard: back on (Enter on the switch, Enter on the confirmation).
   await page.goto(`${base}/flags/demo/banner-text?env=production`);
   await page.focus('#switch');
+  await Promise.all([page.waitForLoadState('domcontentloaded'), page.keyboard.press('Enter')]);
+  await page.waitForSelector('#confirm');
+  check((await text('#confirm-question')) === 'Turn Banner text on in Production?', 'asks to turn it on');
+  await page.focus('#confirm-toggle');
   await Promise.all([page.waitForURL(/saved=toggle/), page.keyboard.press('Enter')]);
   check((await page.getAttribute('#switch', 'aria-checked')) === 'true', 'the switch shows on again');
   check((await text('#notice')) === 'Saved: Banner text is now on in Production.', 'notice after turning on');

@@ -30,3 +30,13 @@ export async function signIn(page, base, token) {
   await page.waitForLoadState('domcontentloaded');
   check(!new URL(page.url()).pathname.startsWith('/signin'), `signed in (now at ${page.url()})`);
 }
+
+// Opens a collapsed edit form (a <details> element) unless it is open already,
+// as a person clicks its summary; returns whether it was closed.
+export async function openForm(page, id) {
+  const wasOpen = await page.$eval(id, (d) => d.open);
+  if (!wasOpen) {
+    await page.click(`${id} > summary`);
+  }
+  return !wasOpen;
+}

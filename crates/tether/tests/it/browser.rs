@@ -3,6 +3,11 @@
 
 use crate::{Sandboxed, browser_dir};
 
+/// Where the scripts write their screenshots: `target/tmp/screenshots`.
+fn screenshots() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
+}
+
 /// Runs one Playwright script from `tests/browser` against a fresh tether.
 async fn run_script(script: &str) {
     let dir = browser_dir();
@@ -27,6 +32,7 @@ async fn run_script(script: &str) {
         .arg(dir.join(script))
         .arg(&server.url)
         .arg(&token)
+        .env("SCREENSHOTS", screenshots())
         .current_dir(&dir)
         .output()
         .await
@@ -35,6 +41,7 @@ async fn run_script(script: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{script} failed\n{stdout}\n{stderr}");
     assert!(stdout.contains("ok:"), "{script} reported nothing\n{stdout}");
+    print!("{stdout}");
     server.signal("TERM");
     server.child.wait().await.unwrap();
 }
@@ -44,7 +51,7 @@ async fn run_script(script: &str) {
     not(tether_browser),
     ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
 )]
-async fn the_status_page_loads_and_the_navigation_works_in_chromium() {
+async fn the_flag_list_is_home_and_the_navigation_works_in_chromium() {
     run_script("navigation.mjs").await;
 }
 
@@ -73,4 +80,26 @@ async fn the_rollout_of_new_checkout_is_edited_and_a_bad_sum_refused_in_chromium
 )]
 async fn targets_and_rules_of_new_checkout_are_edited_and_a_bad_regex_refused_in_chromium() {
     run_script("flag_targeting.mjs").await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(tether_browser),
+    ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
+)]
+async fn csrf_and_sessions_hold_against_another_origin_in_chromium() {
+    // Reported: the API took the UI's cookie, forms relied on Sec-Fetch-Site alone,
+    // and the cookie was the API token, still valid after sign-out.
+    run_script("security.mjs").await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(tether_browser),
+    ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
+)]
+async fn every_page_fits_desktop_and_phone_widths_in_chromium() {
+    // Reported: the variations table was clipped at phone width, and every edit
+    // form of the flag page was expanded (2,350 px tall).
+    run_script("layout.mjs").await;
 }

@@ -126,7 +126,56 @@ async fn tokens_are_created_listed_and_revoked_from_the_command_line() {
     assert_eq!(t.run(&["tokens", "revoke", &id], &[]).await.0, 0);
     let (code, _, err) = t.run(&["tokens", "revoke", &id], &[]).await;
     assert_eq!(code, 1, "{err}");
-    let (_, out, _) = t.run(&["tokens", "list", "--json"], &[]).await;
+    // Times are ISO 8601 with the local offset (here TZ makes it +05:30).
+    let (_, out, _) = t.run(&["tokens", "list", "--json"], &[("TZ", "Asia/Kolkata")]).await;
     let listed: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert!(listed[0]["revoked_at"].is_i64(), "{listed}");
+    let revoked = listed[0]["revoked_at"].as_str().unwrap_or_default();
+    assert!(revoked.contains('T') && revoked.ends_with("+05:30"), "{listed}");
+}
+
+/// `tether completions bash | head -1` once panicked (BrokenPipe, exit 101).
+#[tokio::test]
+async fn a_closed_pipe_ends_quietly() {
+    let t = Sandboxed::new();
+    for args in [&["completions", "bash"][..], &["--help"], &["config", "check"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        // Not `output()`: tokio's pipes standard output whatever it was set to.
+        let child = t
+            .command(args)
+            .stdout(std::process::Stdio::from(writer))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?} printed {err:?}");
+    }
+}
+
+/// `tether tokens list` in the wrong folder once created ./tether-data with a new
+/// master key.
+#[tokio::test]
+async fn read_only_commands_create_nothing_and_say_where_they_looked() {
+    let t = Sandboxed::new();
+    for args in [
+        &["tokens", "list"][..],
+        &["tokens", "revoke", "1"],
+        &["jira", "backfill", "--site", "x"],
+        &["jira", "reconcile", "--site", "x"],
+    ] {
+        let (code, _, err) = t.run(args, &[]).await;
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("no tether database at ./tether-data/tether.db"), "{args:?}: {err}");
+        assert!(err.contains("creates nothing"), "{err}");
+    }
+    assert_eq!(std::fs::read_dir(t.path()).unwrap().count(), 0, "nothing was created");
+    // With the database there but its key elsewhere, the key is named.
+    assert_eq!(t.run(&["migrate"], &[]).await.0, 0);
+    std::fs::remove_file(t.path().join("tether-data/master.key")).unwrap();
+    let (code, _, err) = t.run(&["tokens", "list"], &[]).await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no master key at ./tether-data/master.key"), "{err}");
+    assert!(!t.path().join("tether-data/master.key").exists());
 }

@@ -138,6 +138,23 @@ async fn the_demo_without_jira_starts_no_sandbox() {
     assert!(!text.contains("sandbox"), "{text}");
     let sites = get_json(&format!("{}/api/jira/sites", demo.url), &admin_token(&text)).await;
     assert_eq!(sites, json!([]));
+
+    // The banner's `export` line is all the command line needs next.
+    let export = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("export "))
+        .unwrap_or_else(|| panic!("no export line in {text}"));
+    let vars: Vec<(&str, &str)> = export.split(' ').filter_map(|kv| kv.split_once('=')).collect();
+    assert_eq!(
+        vars.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        ["TETHER_URL", "TETHER_API_TOKEN"]
+    );
+    assert_eq!(vars[0].1, demo.url);
+    let (code, out, err) = t.run(&["flags", "list", "--project", "demo"], &vars).await;
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap_or_default().starts_with("KEY  "), "a header row: {out}");
+    assert!(lines.any(|l| l.starts_with("new-checkout ")), "{out}");
     demo.signal("TERM");
     assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
 }

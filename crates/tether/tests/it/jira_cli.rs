@@ -63,9 +63,11 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
         "JIRA_SECRET",
     ])
     .await);
-    assert!(out.starts_with("added acme") && out.contains("api_token"), "{out}");
+    assert!(out.starts_with("added acme (api_token, ") && out.contains(&jira.url), "{out}");
     let out = ok(run(vec!["jira", "sites", "list"]).await);
-    assert!(out.contains("acme") && out.contains(&jira.url), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("NAME ") && lines[0].contains("JIRA URL"), "{out}");
+    assert!(lines[1].starts_with("acme ") && lines[1].contains(&jira.url), "{out}");
     let out = ok(run(vec!["jira", "sites", "list", "--json"]).await);
     assert!(!out.contains("sandbox-token"), "secrets never come back: {out}");
     let out = ok(run(vec!["jira", "sites", "test", "acme"]).await);
@@ -104,9 +106,11 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
     assert!(out.contains("delivery: "), "{out}");
 
     let out = ok(run(vec!["issues", "--flag", "checkout", "--enabled", "false"]).await);
-    assert!(out.starts_with("SAND-1") && out.contains("shop/checkout=off"), "{out}");
+    let row = out.lines().nth(1).unwrap_or_default();
+    assert!(out.starts_with("ISSUE ") && row.starts_with("SAND-1"), "{out}");
+    assert!(row.contains("shop/checkout=off"), "{out}");
     let out = ok(run(vec!["issues", "--enabled", "true"]).await);
-    assert_eq!(out.trim(), "", "checkout is off");
+    assert!(out.starts_with("no issues are linked"), "checkout is off: {out}");
     let out = ok(run(vec!["issues", "--json"]).await);
     let found: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(found[0]["issue"], "SAND-1", "{found}");

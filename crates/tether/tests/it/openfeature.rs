@@ -15,7 +15,7 @@ fn openfeature_dir() -> std::path::PathBuf {
 }
 
 /// Runs one of the evaluation scripts on the cases; returns its JSON answer.
-async fn run_script(
+pub(crate) async fn run_script(
     program: &str,
     script: &str,
     url: &str,

@@ -65,3 +65,37 @@ async fn a_toggle_through_the_api_is_delivered_to_a_webhook() {
     server.signal("TERM");
     assert_eq!(server.child.wait().await.unwrap().code(), Some(0));
 }
+
+#[tokio::test]
+async fn outbound_requests_to_internal_addresses_are_refused_by_default() {
+    // Reported: webhooks and Jira site URLs accepted loopback, link-local
+    // (169.254.169.254) and private addresses.
+    let t = Sandboxed::new();
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "ops", "--role", "admin"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    // The product's defaults, not the tests' loopback allowance.
+    let server = t.start(&["serve"], &[("TETHER_OUTBOUND_ALLOW_LOOPBACK", "false")]).await;
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        client.post(format!("{}{path}", server.url)).bearer_auth(&token).json(&body).send()
+    };
+    for url in
+        ["http://127.0.0.1:9/hook", "http://169.254.169.254/latest/meta-data", "http://10.0.0.8/x"]
+    {
+        let r =
+            post("/api/webhooks", json!({"name": "w", "url": url, "secret": "0123456789abcdef"}))
+                .await
+                .unwrap();
+        assert_eq!(r.status(), 422, "{url}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["field"], "url", "{body}");
+        assert!(body["message"].as_str().unwrap().contains("not allowed"), "{body}");
+    }
+    let site = json!({"name": "inside", "url": "http://192.168.1.10/jira", "kind": "pat",
+        "user": "", "secret": "x"});
+    let r = post("/api/jira/sites", site).await.unwrap();
+    assert_eq!(r.status(), 422);
+    server.signal("TERM");
+}

@@ -54,6 +54,7 @@ pub fn fast() -> Options {
         max_retry_after: Duration::ZERO,
         timeout: Duration::from_secs(5),
         page_size: 50,
+        outbound: tether_jira::OutboundPolicy::OPEN,
     }
 }
 

@@ -1,0 +1,110 @@
+//! The Jira section of the Integrations page: every Jira site the caller may
+//! see, named as Jira names itself (its server title once a connection test has
+//! read it, else its host), how tether signs in to it (never a Connect
+//! clientKey), and which projects report to it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use askama::Template;
+use tether_policy::{Action, Named, Resource};
+use tether_store::{JiraAuthKind, JiraSite};
+
+use super::ui::{can_view, store};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::web::integrations::IntegrationSection;
+use crate::web::page::UiError;
+
+pub(crate) const SECTION: IntegrationSection =
+    IntegrationSection { key: "jira", title: "Jira sites", render };
+
+fn render<'a>(
+    state: &'a AppState,
+    user: &'a Caller,
+) -> Pin<Box<dyn Future<Output = Result<String, UiError>> + Send + 'a>> {
+    Box::pin(section(state, user))
+}
+
+struct SiteRow {
+    title: String,
+    name: String,
+    url: String,
+    deployment: &'static str,
+    sign_in: String,
+    projects: Vec<String>,
+    enabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "jira_integration.html")]
+struct Section {
+    sites: Vec<SiteRow>,
+}
+
+/// How a person recognises a site: Jira's own title for itself when a
+/// connection test has read it, else the host it is reached at.
+pub(crate) fn site_title(site: &JiraSite) -> String {
+    if let Some(title) = site.options.get("server_title").and_then(|v| v.as_str())
+        && !title.trim().is_empty()
+    {
+        return title.trim().to_owned();
+    }
+    site.url
+        .parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|u| u.authority().map(|a| a.as_str().rsplit('@').next().unwrap_or("").to_owned()))
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| site.name.clone())
+}
+
+/// How tether signs in to a site, in words; a Connect site's clientKey is an
+/// identifier Atlassian issues, not something people recognise, so it is not shown.
+pub(crate) fn sign_in_text(site: &JiraSite) -> String {
+    let user = site.auth_user.trim();
+    let who = |what: &str| {
+        if user.is_empty() { what.to_owned() } else { format!("{what} of {user}") }
+    };
+    match site.auth_kind {
+        JiraAuthKind::ApiToken => who("API token"),
+        JiraAuthKind::Password => who("username and password"),
+        JiraAuthKind::Pat => "personal access token".to_owned(),
+        JiraAuthKind::OAuth2 => "OAuth 2.0 credentials".to_owned(),
+        JiraAuthKind::Connect => "Atlassian Connect app".to_owned(),
+        JiraAuthKind::OAuth1 => "application link (OAuth 1.0a)".to_owned(),
+    }
+}
+
+async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
+    // Which visible project reports to which site.
+    let mut reporting: Vec<(i64, String)> = Vec::new();
+    for p in state.store.list_projects().await.map_err(store)? {
+        if can_view(user, &p.key)
+            && let Some(tracking) = state.store.project_jira(&p.key).await.map_err(store)?
+        {
+            reporting.push((tracking.site_id, p.key));
+        }
+    }
+    let mut sites = Vec::new();
+    for site in state.store.list_jira_sites().await.map_err(store)? {
+        if !user.can(Action::ViewIntegration, &Resource::Integration(Named::new(&site.name))) {
+            continue;
+        }
+        let projects =
+            reporting.iter().filter(|(id, _)| *id == site.id).map(|(_, p)| p.clone()).collect();
+        sites.push(SiteRow {
+            title: site_title(&site),
+            deployment: match site.deployment.as_deref() {
+                Some("cloud") => "Jira Cloud",
+                Some("dc") => "Jira Data Center",
+                _ => "not yet connected",
+            },
+            sign_in: sign_in_text(&site),
+            projects,
+            enabled: site.enabled,
+            name: site.name,
+            url: site.url,
+        });
+    }
+    Section { sites }.render().map_err(|e| UiError::Other(crate::error::ApiError::internal(e)))
+}

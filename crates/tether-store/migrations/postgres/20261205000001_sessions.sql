@@ -1,0 +1,15 @@
+-- Web UI sessions (postgres): the browser holds a random id, the database its SHA-256.
+-- A session belongs to the API token it was signed in with and ends when that
+-- token is revoked, at sign-out, after idling, or at its absolute expiry.
+
+CREATE TABLE ui_sessions (
+    id           BIGSERIAL PRIMARY KEY,
+    id_hash      TEXT    NOT NULL UNIQUE,
+    token_id     BIGINT  NOT NULL REFERENCES api_tokens (id),
+    created_at   BIGINT  NOT NULL,
+    last_seen_at BIGINT  NOT NULL,
+    expires_at   BIGINT  NOT NULL,
+    revoked_at   BIGINT
+);
+
+CREATE INDEX ui_sessions_token ON ui_sessions (token_id);
