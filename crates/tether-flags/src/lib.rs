@@ -9,6 +9,8 @@
 //! - [`Snapshot::build`] compiles one environment's flags and segments once; evaluation
 //!   ([`Snapshot::evaluate`], [`evaluate`], [`Snapshot::evaluate_all`]) borrows it and returns
 //!   an [`Evaluation`] borrowing from it.
+//! - [`request_context`] reads an OFREP request body into the [`Context`]'s attributes, or
+//!   refuses it with OFREP's error code ([`ContextError`]).
 //! - Bucketing for rollouts is specified in the [`bucket`] module and must never change.
 //!
 //! # Evaluation order and reasons
@@ -49,6 +51,7 @@ mod context;
 mod eval;
 mod model;
 mod ops;
+mod request;
 mod snapshot;
 mod validate;
 
@@ -59,6 +62,7 @@ pub use model::{
     Rollout, Rule, Segment, SegmentRule, Serve, TOTAL_WEIGHT, Target, Test, Variation,
     WeightedVariation,
 };
+pub use request::{ContextError, request_context};
 pub use snapshot::{BuildIssue, Snapshot, Subject};
 pub use validate::{
     Problem, ValidationError, validate_env_config, validate_flag, validate_segment,

@@ -139,7 +139,7 @@ impl Config {
     /// exist; without it `tether.toml` in the working folder is read if present.
     pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         // TETHER_API_TOKEN and TETHER_URL are the command-line client's credential and
-        // server, not server configuration.
+        // server, TETHER_SDK_KEY the example apps' key: not server configuration.
         Config::load_from(explicit, env_provider())
     }
 
@@ -291,7 +291,7 @@ impl Config {
 
 /// `TETHER_*` variables; `TETHER_JIRA_<KEY>` sets `<key>` of the `[jira]` table.
 fn env_provider() -> Env {
-    Env::prefixed(ENV_PREFIX).ignore(&["api_token", "url"]).map(|key| {
+    Env::prefixed(ENV_PREFIX).ignore(&["api_token", "url", "sdk_key"]).map(|key| {
         match key.as_str().strip_prefix("jira_").or_else(|| key.as_str().strip_prefix("JIRA_")) {
             Some(rest) => format!("jira.{rest}").into(),
             None => key.into(),

@@ -73,7 +73,8 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
         lock.announce(&url)?;
     }
     let mut banner = format!(
-        "\ntether {} demo is running\n\n  web UI:   {url}/\n  status:   {url}/status\n  \
+        "\ntether {} demo is running\n\n  web UI:   {url}/  (sign in with the admin API token below)\n  \
+         SDK keys: {url}/projects/demo\n  status:   {url}/status\n  \
          API:      {url}/api/projects\n  data:     {}\n\n  \
          Evaluate flags with any OpenFeature OFREP provider, or:\n    \
          curl -s -X POST {url}/ofrep/v1/evaluate/flags/new-checkout \\\n      \
@@ -82,9 +83,10 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
          SDK key (production): {sdk_key}\n  \
          Admin API token:      {api_token}\n  \
          (try: curl -s {url}/api/projects/demo/flags -H 'Authorization: Bearer {api_token}')\n\n  \
-         The command line, from another terminal:\n    \
-         export TETHER_URL={url} TETHER_API_TOKEN={api_token}\n    \
-         {exe} flags list --project demo\n",
+         The command line and the example apps (examples/README.md), from another terminal:\n    \
+         export TETHER_URL={url} TETHER_API_TOKEN={api_token} TETHER_SDK_KEY={sdk_key}\n    \
+         {exe} flags list --project demo\n    \
+         (cd examples/node && npm ci && node app.mjs)\n",
         tether_server::VERSION,
         config.data_dir.display(),
         exe = invoked_as(),

@@ -4,5 +4,6 @@ mod bucketing;
 mod operators;
 mod props;
 mod reasons;
+mod request;
 mod support;
 mod validation;

@@ -222,27 +222,15 @@ async fn authorise(
     }
 }
 
-/// The request's context object: `{}` for an empty body or a body without one.
+/// The request's context object (`{}` for an empty body or a body without one), as
+/// tether-flags reads it; a refusal is a 400 naming the flag's key when there is one.
 fn context_of(body: &Bytes, key: Option<&str>) -> Result<Map<String, Value>, Refusal> {
-    let refuse = |code, details: String| Refusal::Evaluation {
+    tether_flags::request_context(body).map_err(|e| Refusal::Evaluation {
         status: StatusCode::BAD_REQUEST,
         key: key.map(str::to_owned),
-        code,
-        details,
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    let request: Value = serde_json::from_slice(body)
-        .map_err(|e| refuse("PARSE_ERROR", format!("the body is not JSON: {e}")))?;
-    let Value::Object(mut request) = request else {
-        return Err(refuse("PARSE_ERROR", "the body must be a JSON object".to_owned()));
-    };
-    match request.remove("context") {
-        None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(ctx)) => Ok(ctx),
-        Some(_) => Err(refuse("INVALID_CONTEXT", "\"context\" must be a JSON object".to_owned())),
-    }
+        code: e.code(),
+        details: e.to_string(),
+    })
 }
 
 /// An evaluation as OFREP's success or failure object. Serialised straight from

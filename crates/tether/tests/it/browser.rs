@@ -8,8 +8,15 @@ fn screenshots() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")
 }
 
-/// Runs one Playwright script from `tests/browser` against a fresh tether.
+/// Runs one Playwright script from `tests/browser` against a fresh `tether demo --no-jira`.
 async fn run_script(script: &str) {
+    run_against_demo(script, &["--no-jira"]).await;
+}
+
+/// Runs one Playwright script against a fresh `tether demo` started with `extra`
+/// arguments; the script gets the server's URL and admin token as arguments and the
+/// whole banner in `BANNER`.
+async fn run_against_demo(script: &str, extra: &[&str]) {
     let dir = browser_dir();
     assert!(
         dir.join("node_modules/playwright-core").exists(),
@@ -17,22 +24,16 @@ async fn run_script(script: &str) {
         dir.display()
     );
     let t = Sandboxed::new();
-    let mut server = t.start(&["demo", "--port", "0", "--no-jira"], &[]).await;
-    let mut token = None;
-    while let Some(line) = server.stdout.recv().await {
-        if let Some(t) = line.trim().strip_prefix("Admin API token:") {
-            token = Some(t.trim().to_owned());
-        }
-        if line.contains("Ctrl-C") {
-            break;
-        }
-    }
-    let token = token.expect("the demo prints an admin API token");
+    let args: Vec<&str> = ["demo", "--port", "0"].iter().chain(extra).copied().collect();
+    let mut server = t.start(&args, &[]).await;
+    let banner = server.banner().await;
+    let token = crate::admin_token(&banner);
     let out = tokio::process::Command::new("node")
         .arg(dir.join(script))
         .arg(&server.url)
         .arg(&token)
         .env("SCREENSHOTS", screenshots())
+        .env("BANNER", &banner)
         .current_dir(&dir)
         .output()
         .await
@@ -102,4 +103,15 @@ async fn every_page_fits_desktop_and_phone_widths_in_chromium() {
     // Reported: the variations table was clipped at phone width, and every edit
     // form of the flag page was expanded (2,350 px tall).
     run_script("layout.mjs").await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(tether_browser),
+    ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
+)]
+async fn a_newcomer_walks_the_first_hour_from_the_demo_banner_in_chromium() {
+    // The README's first hour: sign in with the banner's token, toggle with confirmation,
+    // and watch both Jira sandboxes' issues follow.
+    run_against_demo("first_hour.mjs", &["--jira-port", "0"]).await;
 }

@@ -147,9 +147,10 @@ async fn the_demo_without_jira_starts_no_sandbox() {
     let vars: Vec<(&str, &str)> = export.split(' ').filter_map(|kv| kv.split_once('=')).collect();
     assert_eq!(
         vars.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-        ["TETHER_URL", "TETHER_API_TOKEN"]
+        ["TETHER_URL", "TETHER_API_TOKEN", "TETHER_SDK_KEY"]
     );
     assert_eq!(vars[0].1, demo.url);
+    assert!(text.contains(&format!("SDK key (production): {}\n", vars[2].1)), "{text}");
     let (code, out, err) = t.run(&["flags", "list", "--project", "demo"], &vars).await;
     assert_eq!(code, 0, "{err}");
     let mut lines = out.lines();

@@ -85,11 +85,14 @@ impl Sandboxed {
             .unwrap();
         let stdout = lines(child.stdout.take().unwrap());
         let stderr = lines(child.stderr.take().unwrap());
-        let mut running = Running { child, url: String::new(), stdout, stderr };
-        let line = running
-            .next_stdout_matching(|l| l.contains("http://"))
-            .await
-            .expect("tether exited before printing its URL");
+        let mut running = Running { child, url: String::new(), stdout, stderr, read: Vec::new() };
+        let line = loop {
+            let line = running.stdout.recv().await.expect("tether exited before printing its URL");
+            running.read.push(line.clone());
+            if line.contains("http://") {
+                break line;
+            }
+        };
         let start = line.find("http://").unwrap();
         running.url =
             line[start..].split_whitespace().next().unwrap().trim_end_matches('/').to_owned();
@@ -104,6 +107,8 @@ pub struct Running {
     pub url: String,
     pub stdout: mpsc::UnboundedReceiver<String>,
     pub stderr: mpsc::UnboundedReceiver<String>,
+    /// The stdout lines `start` read while looking for the URL.
+    read: Vec<String>,
 }
 
 impl Running {
@@ -131,7 +136,7 @@ impl Running {
 
     /// The demo's banner, line by line, up to "Press Ctrl-C".
     pub async fn banner(&mut self) -> String {
-        let mut lines = Vec::new();
+        let mut lines = std::mem::take(&mut self.read);
         while let Some(line) = self.stdout.recv().await {
             if line.contains("Ctrl-C") {
                 return lines.join("\n");
