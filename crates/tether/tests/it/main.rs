@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod client;
 mod code_cli;
+mod code_e2e;
 mod demo;
 mod examples;
 mod jira_browser;
