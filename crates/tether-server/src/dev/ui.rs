@@ -1,12 +1,13 @@
 //! The code pages, every form working without JavaScript: `/code` (the repositories, adding
 //! a GitHub or GitLab webhook, whose address and secret are shown once, or a local path;
-//! groups), `/code/settings` (the instance's settings), and what the other code pages share:
+//! groups), `/code/settings` and `/code/groups/{group}` (the instance's and a group's
+//! settings), and what the other code pages share:
 //! the settings table (each field's value, where it comes from, a form to set it and one to
 //! reset it) and reading one field from a form. The repository page is `ui_repo.rs`, the
 //! findings pages `ui_findings.rs`.
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -35,6 +36,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/code/groups", post(add_group))
         .route("/code/settings", get(instance_page).post(set_instance))
         .route("/code/settings/test", post(test_instance))
+        .route("/code/groups/{group}", get(group_page).post(set_group))
+        .route("/code/groups/{group}/test", post(test_group))
         .merge(super::ui_repo::router())
         .merge(super::ui_findings::router())
 }
@@ -259,6 +262,8 @@ struct SettingsPage {
     nav: Nav,
     version: &'static str,
     title: String,
+    /// The group's name, on a group's page.
+    group: Option<String>,
     action: String,
     test_action: String,
     rows: Vec<SettingRow>,
@@ -266,20 +271,29 @@ struct SettingsPage {
     report: Option<TestReport>,
 }
 
-async fn render_instance(
+/// The settings page of the instance or of a group.
+async fn render_level(
     state: &AppState,
     user: &crate::auth::Caller,
+    level: &SettingsLevel,
     error: Option<(&str, String)>,
     report: Option<TestReport>,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let view = settings_of(state, user, &SettingsLevel::Instance).await?;
+    let view = settings_of(state, user, level).await?;
+    let (title, group, base) = match level {
+        SettingsLevel::Group(g) => {
+            (format!("Group {g}"), Some(g.clone()), format!("/code/groups/{g}"))
+        }
+        _ => ("Code settings".to_owned(), None, "/code/settings".to_owned()),
+    };
     let page = SettingsPage {
         nav: nav_for("/code", user),
         version: VERSION,
-        title: "Code settings".into(),
-        action: "/code/settings".into(),
-        test_action: "/code/settings/test".into(),
+        title,
+        group,
+        test_action: format!("{base}/test"),
+        action: base,
         rows: setting_rows(&view, error),
         can_change: user.can(Action::UpdateIntegration, &shared_resource()),
         report,
@@ -287,11 +301,31 @@ async fn render_instance(
     html(status, &page)
 }
 
+/// A group named in a path: 404 when there is none.
+async fn group_level(state: &AppState, name: &str) -> Result<SettingsLevel, UiError> {
+    match state.store.repo_group(name).await {
+        Ok(g) => Ok(SettingsLevel::Group(g.name)),
+        Err(tether_store::StoreError::NotFound) => {
+            Err(UiError::NotFound(format!("/code/groups/{name}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn instance_page(
     State(state): State<AppState>,
     UiUser(user): UiUser,
 ) -> Result<Response, UiError> {
-    render_instance(&state, &user, None, None, StatusCode::OK).await
+    render_level(&state, &user, &SettingsLevel::Instance, None, None, StatusCode::OK).await
+}
+
+async fn group_page(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    Path(name): Path<String>,
+) -> Result<Response, UiError> {
+    let level = group_level(&state, &name).await?;
+    render_level(&state, &user, &level, None, None, StatusCode::OK).await
 }
 
 async fn set_instance(
@@ -299,23 +333,37 @@ async fn set_instance(
     UiUser(user): UiUser,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    set_level(&state, &user, SettingsLevel::Instance, "/code/settings".into(), fields).await
+}
+
+async fn set_group(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    Path(name): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, UiError> {
+    let level = group_level(&state, &name).await?;
+    set_level(&state, &user, level, format!("/code/groups/{name}"), fields).await
+}
+
+async fn set_level(
+    state: &AppState,
+    user: &crate::auth::Caller,
+    level: SettingsLevel,
+    back: String,
+    fields: Vec<(String, String)>,
+) -> Result<Response, UiError> {
     let result = match form_change(&fields) {
-        Ok(body) => change_settings(&state, &user, &SettingsLevel::Instance, body).await.map(drop),
+        Ok(body) => change_settings(state, user, &level, body).await.map(drop),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/code/settings").into_response()),
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
         Err(ApiError::Invalid { field: f, message }) => {
             let name = field(&fields, "field").to_owned();
             let at = if SettingField::parse(&f).is_some() { f } else { name };
-            render_instance(
-                &state,
-                &user,
-                Some((at.as_str(), message)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = Some((at.as_str(), message));
+            render_level(state, user, &level, error, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),
     }
@@ -329,5 +377,25 @@ async fn test_instance(
     let instance = state.store.instance_code_settings().await?;
     let resolved = tether_store::dev::resolve(&instance, None, &Default::default());
     let report = super::check::test_settings(&state, &resolved.settings, None).await?;
-    render_instance(&state, &user, None, Some(report), StatusCode::OK).await
+    let level = SettingsLevel::Instance;
+    render_level(&state, &user, &level, None, Some(report), StatusCode::OK).await
+}
+
+/// "Test settings" on a group's page: what its repositories would use, before their own.
+async fn test_group(
+    State(state): State<AppState>,
+    UiUser(user): UiUser,
+    Path(name): Path<String>,
+) -> Result<Response, UiError> {
+    user.require(Action::ViewIntegration, &shared_resource())?;
+    let level = group_level(&state, &name).await?;
+    let group = state.store.repo_group(&name).await?;
+    let instance = state.store.instance_code_settings().await?;
+    let resolved = tether_store::dev::resolve(
+        &instance,
+        Some((group.name.as_str(), &group.settings)),
+        &Default::default(),
+    );
+    let report = super::check::test_settings(&state, &resolved.settings, None).await?;
+    render_level(&state, &user, &level, None, Some(report), StatusCode::OK).await
 }

@@ -199,3 +199,45 @@ async fn repositories_settings_log_and_the_issue_page() {
         "{location}"
     );
 }
+
+#[tokio::test]
+async fn a_group_page_sets_what_its_repositories_inherit() {
+    let s = TestServer::start().await;
+    let (status, location, _) = post_form(&s, "/code/groups", &[("group_name", "web")]).await;
+    assert_eq!((status, location.as_str()), (303, "/code"));
+    let (_, page) = html(&s, "/code").await;
+    assert!(page.contains("<a href=\"/code/groups/web\">web</a>"), "{page}");
+    let (status, _, _) = post_form(
+        &s,
+        "/code/repositories",
+        &[("name", "shop"), ("source", "gitlab"), ("group", "web")],
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (status, location, _) =
+        post_form(&s, "/code/groups/web", &[("field", "transitions"), ("value", "21, 31")]).await;
+    assert_eq!((status, location.as_str()), (303, "/code/groups/web"));
+    let (status, page) = html(&s, "/code/groups/web").await;
+    assert_eq!(status, 200);
+    assert!(
+        row(&page, "transitions").starts_with("Transitions transitions 21, 31 group web"),
+        "{}",
+        row(&page, "transitions")
+    );
+    assert!(page.contains("value=\"21, 31\""), "the form shows what the group sets");
+    let (_, page) = html(&s, "/code/repositories/shop").await;
+    assert!(
+        row(&page, "transitions").starts_with("Transitions transitions 21, 31 group web"),
+        "{}",
+        row(&page, "transitions")
+    );
+    // A bad value is refused on the group's page, naming the field; a reset inherits again.
+    let (status, _, page) =
+        post_form(&s, "/code/groups/web", &[("field", "comments"), ("value", "maybe")]).await;
+    assert_eq!(status, 422);
+    assert!(row(&page, "comments").contains("expected on or off"), "{}", row(&page, "comments"));
+    post_form(&s, "/code/groups/web", &[("field", "transitions"), ("reset", "1")]).await;
+    let (_, page) = html(&s, "/code/repositories/shop").await;
+    assert!(row(&page, "transitions").starts_with("Transitions transitions off default"));
+    assert_eq!(html(&s, "/code/groups/nope").await.0, 404);
+}
