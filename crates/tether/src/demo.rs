@@ -108,12 +108,14 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
     let setup = {
         let jira = jira.as_ref().map(Sandboxes::handles);
         let store = store.clone();
+        let data_dir = config.data_dir.clone();
         async move {
             if let Some((cloud, dc)) = jira {
-                let part = connect_jira(&store, &url, &api_token, cloud, dc).await.context(
-                    "cannot connect the demo to its Jira sandboxes \
+                let part =
+                    connect_jira(&store, &url, &api_token, cloud, dc, &data_dir).await.context(
+                        "cannot connect the demo to its Jira sandboxes \
                      (`tether demo --no-jira` runs the flag platform alone)",
-                )?;
+                    )?;
                 banner.push_str(&part);
             }
             banner.push_str("\nPress Ctrl-C to stop.\n");
@@ -259,6 +261,7 @@ async fn connect_jira(
     token: &str,
     (cloud, cloud_url): (Sandbox, String),
     (dc, dc_url): (Sandbox, String),
+    data_dir: &Path,
 ) -> Result<String> {
     forget_earlier_sandboxes(store).await?;
     let api = Api::at(url, token);
@@ -313,6 +316,11 @@ async fn connect_jira(
             "  (Jira has not shown the flags yet; each flag's Integrations tab says why.)\n",
         );
     }
+    let code =
+        crate::demo_code::connect(store, &api, url, &site.name, (&cloud, &cloud_url), data_dir)
+            .await
+            .context("cannot set up the demo's code repositories")?;
+    out.push_str(&code);
     Ok(out)
 }
 
@@ -353,7 +361,7 @@ async fn link_all(api: &Api, project: &str, issues: &[(&str, &str, &str, &[&str]
     Ok(())
 }
 
-async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
+pub(crate) async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + limit;
     while !done() {
         if tokio::time::Instant::now() >= deadline {

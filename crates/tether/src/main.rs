@@ -6,6 +6,7 @@ mod client;
 mod config;
 mod dblock;
 mod demo;
+mod demo_code;
 mod git;
 mod jira_cmd;
 mod output;

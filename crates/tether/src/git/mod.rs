@@ -5,8 +5,6 @@
 //! [`scan_repository`] directly.
 
 pub mod scan;
-// Used by the tests for now; `tether demo` writes its sample repository with it.
-#[cfg(test)]
 pub mod write;
 
 #[cfg(test)]

@@ -85,6 +85,7 @@ impl Writer {
     }
 
     /// Moves `branch` to `to` whatever it pointed at (a force-push).
+    #[cfg(test)]
     pub fn force_branch(&self, branch: &str, to: ObjectId) -> Result<()> {
         use gix::refs::transaction::{Change, LogChange, PreviousValue, RefEdit};
         self.repo
@@ -105,6 +106,7 @@ impl Writer {
     }
 
     /// Deletes `branch`.
+    #[cfg(test)]
     pub fn delete_branch(&self, branch: &str) -> Result<()> {
         let r = self
             .repo

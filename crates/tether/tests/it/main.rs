@@ -7,6 +7,7 @@ mod client;
 mod code_cli;
 mod code_e2e;
 mod demo;
+mod demo_code;
 mod examples;
 mod jira_browser;
 mod jira_cli;
