@@ -163,7 +163,9 @@ impl Run<'_> {
                                 });
                             }
                         }
-                        Err(err) => return self.refused(k, label, err).await,
+                        // The claim stays: releasing it would let the next try act
+                        // without looking, after an attempt that may have applied.
+                        Err(err) => return self.unsure(k, label, err).await,
                     }
                 }
                 LedgerState::Failed | LedgerState::Skipped | LedgerState::Unknown => {
@@ -195,6 +197,18 @@ impl Run<'_> {
         let detail = err.to_string();
         self.store.ledger_settle(k, LedgerState::Failed, &detail).await?;
         Ok(ActionReport::new(label, Outcome::Failed, detail))
+    }
+
+    /// Looking for what an interrupted attempt wrote failed: tried again later (the claim
+    /// kept, so the next try looks again) when waiting may help, else settled as unknown,
+    /// never attempted again.
+    async fn unsure(&self, k: LedgerKey<'_>, label: &str, err: Error) -> Step {
+        if let Some(halt) = transient(&err) {
+            return Err(halt);
+        }
+        let detail = format!("cannot tell whether an interrupted attempt applied: {err}");
+        self.store.ledger_settle(k, LedgerState::Unknown, &detail).await?;
+        Ok(ActionReport::new(label, Outcome::Unknown, detail))
     }
 
     /// How the author of `e` is named in what tether writes for them: the Jira user with

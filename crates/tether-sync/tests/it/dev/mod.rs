@@ -4,5 +4,6 @@
 
 mod devinfo;
 mod flows;
+mod reliability;
 mod smart;
 mod support;
