@@ -4,6 +4,7 @@
 
 mod devinfo;
 mod flows;
+mod gitlab;
 mod reliability;
 mod smart;
 mod support;
