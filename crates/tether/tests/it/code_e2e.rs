@@ -174,4 +174,29 @@ async fn a_signed_github_push_reaches_its_jira_issues() {
     assert_eq!(count(get("/remote-links?issue=SAND-1").await), 1);
     assert_eq!(count(get("/comments?issue=SAND-1").await), 1);
     assert_eq!(count(get("/transitions?issue=SAND-2").await), 1);
+
+    // The rest of the command line: the list, findings from a SARIF file, removal.
+    let out = run(&["repos", "list"]).await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("NAME") && lines[0].contains("WEBHOOK URL OR PATH"), "{out}");
+    assert!(lines[1].starts_with("shop") && lines[1].contains(&hook_url), "{out}");
+    let sarif = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "clippy"}},
+        "results": [{"ruleId": "clippy::unwrap_used", "level": "warning",
+            "message": {"text": "used unwrap"},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/cart.rs"},
+                "region": {"startLine": 7}}}]}]}]});
+    std::fs::write(t.path().join("clippy.sarif"), sarif.to_string()).unwrap();
+    let file = t.path().join("clippy.sarif").display().to_string();
+    let out = run(&["findings", "import", "--repo", "shop", &file]).await;
+    assert_eq!(out.trim(), "imported into shop: 1 new, 0 updated, 0 unchanged");
+    let out = run(&["findings", "import", "--repo", "shop", &file]).await;
+    assert_eq!(out.trim(), "imported into shop: 0 new, 0 updated, 1 unchanged", "by fingerprint");
+    let out = run(&["findings", "list", "--repo", "shop"]).await;
+    let row = out.lines().nth(1).unwrap_or_default();
+    assert!(row.contains("clippy::unwrap_used") && row.contains("src/cart.rs:7"), "{out}");
+    assert_eq!(run(&["repos", "remove", "shop"]).await.trim(), "removed repository shop");
+    assert_eq!(
+        run(&["repos", "list"]).await.trim(),
+        "no repositories yet (add one with `tether repos add`)"
+    );
 }
