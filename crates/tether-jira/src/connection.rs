@@ -304,7 +304,9 @@ pub async fn test_connection(
         }
     };
     report.deployment = Some(deployment.clone());
-    if let Err(detail) = deployment.check_supported() {
+    if options.refuse_old_data_center
+        && let Err(detail) = deployment.check_supported()
+    {
         report.problems.push(Problem::VersionTooOld { detail });
         return report;
     }

@@ -131,7 +131,11 @@ pub(crate) async fn test_settings(
     };
     let jira_site =
         tether_jira::Site { web_url: site.url.clone(), api_url: site.api_url.clone(), auth };
-    let options = crate::jira::interactive_options();
+    // Code ↔ Jira works with Jira Server 6 and later (see `DevContext::new`).
+    let options = tether_jira::Options {
+        refuse_old_data_center: false,
+        ..crate::jira::interactive_options()
+    };
     let keys: Vec<&str> = projects.iter().map(String::as_str).collect();
     let found = tether_jira::test_connection(&jira_site, &options, &keys, &features).await;
     let deployment = found.deployment.as_ref().map(|d| if d.is_cloud() { "cloud" } else { "dc" });

@@ -46,12 +46,17 @@ pub struct DevContext {
 
 impl DevContext {
     /// A context whose clients use `options`; the hold is the client timeout plus a minute.
+    /// Its site clients are `clients`' own but take Jira Server 6 and later (code ↔ Jira
+    /// needs nothing newer), where the others refuse a Data Center older than 7.13.
     pub fn new(
         clients: JiraClients,
         options: tether_jira::Options,
         public_url: impl Into<String>,
     ) -> DevContext {
         let hold = options.timeout + Duration::from_secs(60);
+        let any_version =
+            tether_jira::Options { refuse_old_data_center: false, ..clients.options().clone() };
+        let clients = JiraClients::new(clients.store().clone(), any_version);
         let devinfo = DevInfoClients::new(clients.store().clone(), clients.clone(), options);
         DevContext { clients, devinfo, public_url: public_url.into(), hold }
     }

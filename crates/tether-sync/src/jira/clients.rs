@@ -106,6 +106,11 @@ impl JiraClients {
         JiraClients { store, options, cache: Arc::default() }
     }
 
+    /// The defaults every site's client starts from.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
     /// The store the clients read sites from.
     pub fn store(&self) -> &Store {
         &self.store

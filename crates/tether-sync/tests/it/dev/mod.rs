@@ -5,6 +5,7 @@
 mod devinfo;
 mod flows;
 mod gitlab;
+mod old_jira;
 mod reliability;
 mod smart;
 mod support;

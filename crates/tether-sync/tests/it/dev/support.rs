@@ -34,7 +34,11 @@ pub const HOLD: Duration = Duration::from_millis(200);
 
 impl DevWorld {
     pub async fn new(backend: TestBackend, cloud: bool, settings: CodeSettings) -> DevWorld {
-        let w = World::new(backend, cloud).await;
+        DevWorld::on(World::new(backend, cloud).await, settings).await
+    }
+
+    /// The repository and worker on a world made otherwise.
+    pub async fn on(w: World, settings: CodeSettings) -> DevWorld {
         let repo = NewRepository {
             name: "shop".into(),
             source: RepoSource::GitHub,
