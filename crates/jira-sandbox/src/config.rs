@@ -60,6 +60,9 @@ pub struct SandboxConfig {
     pub base_url: Option<String>,
     /// The time zone serverInfo reports. Stored timestamps are always rendered in UTC.
     pub server_time_zone: String,
+    /// The site's name for itself, serverInfo's `serverTitle` (an admin sets it in Jira's
+    /// general configuration; "Jira" until then).
+    pub server_title: String,
     /// Everyone holds every permission except these.
     pub denied_permissions: Vec<PermissionDenial>,
     /// Cloud: OAuth 2.0 client-credentials apps (`POST /oauth/token`).
@@ -68,10 +71,6 @@ pub struct SandboxConfig {
     pub security_levels: Vec<SecurityLevelSpec>,
     /// Data Center: OAuth 1.0a consumers (application links) allowed to sign requests.
     pub oauth1_consumers: Vec<OAuth1ConsumerSpec>,
-    /// Cloud: let people (Basic auth with an API token) call the DevOps APIs (feature flags,
-    /// development information, builds, deployments), which Jira Cloud refuses with 401.
-    /// `false` (Jira's behaviour) by default; for clients written before they followed it.
-    pub devops_accepts_basic_auth: bool,
 }
 
 /// An issue security level: issues in it are visible (and searchable) by its members only;
@@ -207,11 +206,11 @@ impl Default for SandboxConfig {
             rng_seed: 0x5eed,
             base_url: None,
             server_time_zone: "UTC".to_owned(),
+            server_title: "Jira".to_owned(),
             denied_permissions: Vec::new(),
             oauth_clients: vec![OAuthClient::default_client()],
             security_levels: Vec::new(),
             oauth1_consumers: Vec::new(),
-            devops_accepts_basic_auth: false,
         }
     }
 }

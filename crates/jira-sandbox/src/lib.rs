@@ -20,6 +20,7 @@ use serde_json::Value;
 mod config;
 mod connect_install;
 mod development;
+mod forge;
 mod http;
 mod jql;
 mod load;
@@ -43,10 +44,11 @@ pub use development::{
     BranchPanel, BuildPanel, CodePanel, CommitPanel, DeploymentPanel, EnvironmentPanel, FlagPanel,
     Icon, IssueDevelopment, LinkPanel, PullRequestPanel, RepositoryPanel, Rollout, UserRef,
 };
+pub use forge::{ForgeError, ForgeInstallation, ForgeInvocationSpec};
 pub use jql::JqlError;
 pub use load::{EXPORT_FILES, LoadError, LoadReport};
 pub use seed::SeedReport;
-pub use signing::INSTALL_KEYS_PATH;
+pub use signing::{FORGE_JWKS_PATH, INSTALL_KEYS_PATH};
 pub use state::EntityPropertyError;
 pub use webhooks::{Webhook, WebhookKind};
 
@@ -392,6 +394,18 @@ impl Sandbox {
 
     /// Installs an Atlassian Connect app (Cloud): JWTs it signs with the returned shared secret
     /// authenticate as its app user. Installing the same key again rotates the secret.
+    /// Registers a Connect app with its descriptor, as an install would leave it but without
+    /// the handshake (for what the descriptor declares: modules, scopes, entity properties).
+    pub fn install_connect_app_described(&self, descriptor: Value) -> Option<ConnectInstallation> {
+        let key = descriptor.get("key")?.as_str()?.to_owned();
+        let name = descriptor.get("name").and_then(Value::as_str).unwrap_or(&key).to_owned();
+        let installed = self.install_connect_app(&key, &name);
+        let mut state = self.write();
+        let app = state.connect_apps.iter_mut().find(|a| a.key == key)?;
+        app.descriptor = Some(descriptor);
+        Some(installed)
+    }
+
     pub fn install_connect_app(&self, key: &str, name: &str) -> ConnectInstallation {
         let mut state = self.write();
         let login = format!("addon_{key}");

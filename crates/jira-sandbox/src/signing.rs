@@ -48,6 +48,20 @@ pub fn public_key_pem(kid: &str) -> Option<&'static str> {
     (key.kid == kid).then_some(key.public_pem.as_str())
 }
 
+/// The path of the sandbox's JSON Web Key Set, playing Forge's
+/// `https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json` (Forge Invocation Tokens).
+pub const FORGE_JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// The current key as a JSON Web Key Set: `{"keys": [{kty, kid, alg, use, n, e}]}`.
+pub fn jwks() -> Value {
+    use rsa::traits::PublicKeyParts;
+    let key = key();
+    let public = key.private.to_public_key();
+    let b64 = |n: &rsa::BigUint| URL_SAFE_NO_PAD.encode(n.to_bytes_be());
+    json!({"keys": [{"kty": "RSA", "kid": key.kid, "alg": "RS256", "use": "sig",
+        "n": b64(public.n()), "e": b64(public.e())}]})
+}
+
 /// An RS256 JWT over `claims`, with the current key's `kid` in its header.
 pub fn rs256_jwt(claims: &Value) -> String {
     let key = key();

@@ -266,6 +266,10 @@ impl Client {
             (Api::FeatureFlags, None) => format!("{api}/rest/featureflags/0.1/"),
             (Api::DevInfo, Some((gw, id))) => format!("{gw}/jira/devinfo/0.10/cloud/{id}/"),
             (Api::DevInfo, None) => format!("{api}/rest/devinfo/0.10/"),
+            (Api::Agile, Some((gw, id))) => format!("{gw}/ex/jira/{id}/rest/agile/1.0/"),
+            (Api::Agile, None) => format!("{api}/rest/agile/1.0/"),
+            (Api::Webhooks, Some((gw, id))) => format!("{gw}/ex/jira/{id}/rest/webhooks/1.0/"),
+            (Api::Webhooks, None) => format!("{api}/rest/webhooks/1.0/"),
         };
         let mut url = Url::parse(&format!("{base}{}", call.path))
             .map_err(|e| Error::Other(format!("bad Jira URL {base}{}: {e}", call.path)))?;
@@ -409,6 +413,10 @@ pub(crate) enum Api {
     FeatureFlags,
     /// `/rest/devinfo/0.10/`.
     DevInfo,
+    /// Jira Software's `/rest/agile/1.0/` (boards and sprints).
+    Agile,
+    /// The admin webhooks of `/rest/webhooks/1.0/` (both deployments).
+    Webhooks,
 }
 
 /// One request, described so it can be re-sent and signed.
@@ -461,6 +469,8 @@ impl Call {
             Api::Platform(v) => format!("/rest/api/{v}/"),
             Api::FeatureFlags => "/rest/featureflags/0.1/".to_owned(),
             Api::DevInfo => "/rest/devinfo/0.10/".to_owned(),
+            Api::Agile => "/rest/agile/1.0/".to_owned(),
+            Api::Webhooks => "/rest/webhooks/1.0/".to_owned(),
         };
         format!("{} {prefix}{}", self.method, self.path)
     }

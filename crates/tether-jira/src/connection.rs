@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::auth::Auth;
 use crate::client::{Client, Options, Site, deployment_of, parse_base};
+use crate::devops::{Access, DevOpsApi};
 use crate::error::Error;
 use crate::version::{Deployment, DeploymentKind, is_cloud_host};
 use crate::wire::{ServerInfo, User};
@@ -21,9 +22,22 @@ pub enum Feature {
     EditIssues,
     /// Smart Commits' `#time`.
     LogWork,
+    /// Cloud: flags on issues through the Feature Flags API (OAuth credentials or an app).
+    FeatureFlags,
+    /// Cloud: commits and pull requests on issues through the Development Information API.
+    DevelopmentInformation,
 }
 
 impl Feature {
+    /// The DevOps API the feature sends through, on Cloud.
+    pub fn devops_api(self) -> Option<DevOpsApi> {
+        match self {
+            Feature::FeatureFlags => Some(DevOpsApi::FeatureFlags),
+            Feature::DevelopmentInformation => Some(DevOpsApi::DevelopmentInformation),
+            _ => None,
+        }
+    }
+
     /// Jira permission keys the feature needs in each project.
     pub fn permissions(self) -> &'static [&'static str] {
         match self {
@@ -34,6 +48,8 @@ impl Feature {
             Feature::CreateIssues => &["BROWSE_PROJECTS", "CREATE_ISSUES"],
             Feature::EditIssues => &["BROWSE_PROJECTS", "EDIT_ISSUES"],
             Feature::LogWork => &["BROWSE_PROJECTS", "WORK_ON_ISSUES"],
+            // Granted to the credential itself, not per project: see `devops_api`.
+            Feature::FeatureFlags | Feature::DevelopmentInformation => &[],
         }
     }
 
@@ -46,6 +62,8 @@ impl Feature {
             Feature::CreateIssues => "create issues",
             Feature::EditIssues => "edit issues",
             Feature::LogWork => "log work from Smart Commits",
+            Feature::FeatureFlags => DevOpsApi::FeatureFlags.used_for(),
+            Feature::DevelopmentInformation => DevOpsApi::DevelopmentInformation.used_for(),
         }
     }
 }
@@ -104,6 +122,18 @@ pub enum Problem {
         key: String,
         name: String,
         needed_to: Vec<&'static str>,
+    },
+    /// Cloud: the credentials are a person's login, which the DevOps APIs never take.
+    DevOpsNeedsApp {
+        api: DevOpsApi,
+    },
+    /// Cloud: OAuth credentials or an app that Jira refused on a DevOps API.
+    DevOpsRefused {
+        api: DevOpsApi,
+        access: Access,
+        /// Whether the credentials are an installed Connect app (else OAuth credentials).
+        app: bool,
+        detail: String,
     },
     Other {
         detail: String,
@@ -179,6 +209,31 @@ impl Problem {
                  tether needs to {}. Ask a Jira admin to grant it in the project's permission \
                  scheme.",
                 needed_to.join(", ")
+            ),
+            Problem::DevOpsNeedsApp { api } => format!(
+                "Jira Cloud's {api} accepts only apps, never a person's API token, so tether \
+                 cannot {} with these credentials. Create OAuth credentials for tether (Jira \
+                 settings → Apps → OAuth credentials → Create credentials, with the '{}' \
+                 permission) and register the site with them: kind oauth2, the client id as \
+                 user, the client secret as secret. (A site with tether's Connect app \
+                 installed works too, until Atlassian ends Connect in December 2026.)",
+                api.used_for(),
+                api.permission()
+            ),
+            Problem::DevOpsRefused { api, access, app: false, detail } => format!(
+                "These OAuth credentials may not {} through Jira's {api} ({detail}), which \
+                 tether needs to {}. In Jira settings → Apps → OAuth credentials, edit tether's \
+                 credentials and grant the '{}' permission.",
+                access.describe(),
+                api.used_for(),
+                api.permission()
+            ),
+            Problem::DevOpsRefused { api, access, app: true, detail } => format!(
+                "The installed app may not {} through Jira's {api} ({detail}), which tether \
+                 needs to {}. Reinstall the app from tether's current descriptor or manifest, \
+                 which declares the module and scopes.",
+                access.describe(),
+                api.used_for()
             ),
             Problem::Other { detail } => detail.clone(),
         }
@@ -342,6 +397,10 @@ pub async fn test_connection(
     }
     report.account = Some(account);
 
+    if deployment.is_cloud() {
+        check_devops(&client, &site.auth, features, &mut report).await;
+    }
+
     let mut needed: Vec<&'static str> = Vec::new();
     for f in features {
         for p in f.permissions() {
@@ -389,6 +448,48 @@ pub async fn test_connection(
         }
     }
     report
+}
+
+/// Whether the credentials may read and write through every DevOps API `features` send
+/// through: a person's login never may; OAuth credentials and apps are probed.
+async fn check_devops(
+    client: &Client,
+    auth: &Auth,
+    features: &[Feature],
+    report: &mut ConnectionReport,
+) {
+    let mut apis: Vec<DevOpsApi> = Vec::new();
+    for api in features.iter().filter_map(|f| f.devops_api()) {
+        if !apis.contains(&api) {
+            apis.push(api);
+        }
+    }
+    for api in apis {
+        if !auth.reaches_devops_apis() {
+            report.problems.push(Problem::DevOpsNeedsApp { api });
+            continue;
+        }
+        for access in [Access::Read, Access::Write] {
+            match client.probe_devops(api, access).await {
+                Ok(()) => {}
+                Err(e @ (Error::Unauthorized { .. } | Error::Forbidden { .. })) => {
+                    let detail = match e.messages() {
+                        [] => e.to_string(),
+                        m => m.join("; "),
+                    };
+                    let app = matches!(auth, Auth::Connect { .. });
+                    report.problems.push(Problem::DevOpsRefused { api, access, app, detail });
+                    break;
+                }
+                Err(e) => {
+                    report.problems.push(Problem::Other {
+                        detail: format!("Could not check access to Jira's {api}: {e}"),
+                    });
+                    break;
+                }
+            }
+        }
+    }
 }
 
 async fn connect_with(

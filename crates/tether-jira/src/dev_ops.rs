@@ -70,7 +70,7 @@ impl Client {
     }
 
     /// Every worklog of an issue, paging `GET /issue/{key}/worklog`.
-    pub async fn worklogs(&self, key: &str) -> Result<Vec<Worklog>, Error> {
+    pub async fn issue_worklogs(&self, key: &str) -> Result<Vec<Worklog>, Error> {
         let mut out = Vec::new();
         loop {
             let call =
@@ -107,7 +107,7 @@ impl Client {
     /// `GET /issue/createmeta/{project}/issuetypes` (Cloud, Data Center 8.4 and later), else
     /// the legacy `GET /issue/createmeta?projectKeys=` (Data Center before 8.4; 9.0 removed
     /// it).
-    pub async fn creatable_issue_types(&self, project: &str) -> Result<Vec<IssueTypeRef>, Error> {
+    pub async fn issue_types_to_create(&self, project: &str) -> Result<Vec<IssueTypeRef>, Error> {
         let platform = Api::Platform(self.api_version());
         let mut out: Vec<IssueTypeRef> = Vec::new();
         loop {

@@ -1,6 +1,7 @@
 //! tether's Jira REST client: typed wire types, five ways to authenticate (with the OAuth 1.0a
 //! dance in [`oauth1`]), deployment detection, paging as streams, retries and rate limits, a
-//! connection test, and the check of Connect JWTs Jira sends ([`verify_connect_jwt`]).
+//! connection test, the check of Connect JWTs Jira sends ([`verify_connect_jwt`]), and what
+//! ticket ingestion reads ([`tickets`]).
 //!
 //! Only this crate knows Jira's JSON. It shares no code with `jira-sandbox`, which its tests run
 //! against, so that a misreading of Jira cannot be copied from one into the other.
@@ -20,8 +21,10 @@ mod client;
 mod connection;
 mod dev_ops;
 mod devinfo;
+mod devops;
 mod error;
 mod featureflags;
+mod forge;
 mod install_keys;
 mod jwt;
 pub mod oauth1;
@@ -29,6 +32,7 @@ mod ops;
 mod outbound;
 mod paging;
 mod text;
+pub mod tickets;
 mod version;
 mod wire;
 
@@ -45,10 +49,15 @@ pub use devinfo::{
     DevInfoRequest, DevInfoResult, DevProviderMetadata, DevPullRequest, DevRepository,
     DevRepositoryErrors, MAX_ENTITIES, MAX_ENTITIES_PER_LIST, MAX_MESSAGE, MAX_REPOSITORIES,
 };
+pub use devops::{Access, DevOpsApi};
 pub use error::Error;
 pub use featureflags::{
     FeatureFlag, FlagBulkRequest, FlagBulkResponse, FlagDetails, FlagEnvironment, FlagError,
     FlagStatus, FlagSummary, MAX_FLAGS_PER_REQUEST, ProviderMetadata, Rollout,
+};
+pub use forge::{
+    ATLASSIAN_FORGE_JWKS_URL, FORGE_APP_ARI_PREFIX, FORGE_ISSUER, FORGE_LEEWAY_S, ForgeInvocation,
+    ForgeKey, ForgeKeys, ForgeTokenError, forge_app_ari, forge_token_kid, verify_forge_token,
 };
 pub use install_keys::{ATLASSIAN_INSTALL_KEYS_URL, ConnectInstallKeys, InstallKeyError};
 pub use jwt::{

@@ -34,6 +34,7 @@ use secrecy::SecretString;
 use crate::auth::{Auth, OAuth1Request, oauth1_header_with, oauth1_nonce};
 use crate::client::{now_s, parse_base, status_error, transport_detail};
 use crate::error::Error;
+use crate::outbound::OutboundPolicy;
 
 /// The callback value for flows without a redirect: Jira shows the verifier to the user.
 pub const OUT_OF_BAND: &str = "oob";
@@ -86,6 +87,38 @@ impl AccessToken {
     }
 }
 
+/// A fresh consumer key pair for an application link: the private key (PKCS#8 PEM, which
+/// tether keeps sealed and signs with) and its public half (SubjectPublicKeyInfo PEM, which a
+/// Jira admin pastes into the link's incoming side). 2048 bits, what Jira's own guide uses.
+pub fn generate_key_pair() -> Result<(SecretString, String), Error> {
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+        .map_err(|e| Error::Other(format!("cannot generate an RSA key: {e}")))?;
+    let private = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the RSA key: {e}")))?;
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the public key: {e}")))?;
+    Ok((SecretString::from(private.to_string()), public))
+}
+
+/// The public half of a consumer's private key (PKCS#8 or PKCS#1 PEM), as
+/// [`generate_key_pair`] gives it.
+pub fn public_key_pem(private_key_pem: &SecretString) -> Result<String, Error> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
+    use secrecy::ExposeSecret;
+    let pem = private_key_pem.expose_secret().trim();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(pem)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_pem(pem))
+        .map_err(|e| Error::Other(format!("not an RSA private key in PEM: {e}")))?;
+    key.to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::Other(format!("cannot encode the public key: {e}")))
+}
+
 /// Step 1, `POST {jira_url}/plugins/servlet/oauth/request-token`, signed by the consumer.
 /// `callback` is where Jira sends the user after they allow access (with `oauth_token` and
 /// `oauth_verifier` in the query), or `None` for [`OUT_OF_BAND`].
@@ -100,10 +133,26 @@ pub async fn request_token(
     consumer: &Consumer,
     callback: Option<&str>,
 ) -> Result<RequestToken, Error> {
+    request_token_within(OutboundPolicy::OPEN, jira_url, consumer, callback).await
+}
+
+/// [`request_token`], reaching only the addresses `policy` allows.
+pub async fn request_token_within(
+    policy: OutboundPolicy,
+    jira_url: &str,
+    consumer: &Consumer,
+    callback: Option<&str>,
+) -> Result<RequestToken, Error> {
     let callback = callback.unwrap_or(OUT_OF_BAND);
-    let pairs =
-        post_signed(jira_url, "request-token", consumer, None, &[("oauth_callback", callback)])
-            .await?;
+    let pairs = post_signed(
+        policy,
+        jira_url,
+        "request-token",
+        consumer,
+        None,
+        &[("oauth_callback", callback)],
+    )
+    .await?;
     let token = field(&pairs, "oauth_token", "request-token")?;
     let secret = field(&pairs, "oauth_token_secret", "request-token")?;
     Ok(RequestToken {
@@ -134,7 +183,19 @@ pub async fn access_token(
     request_token: &RequestToken,
     verifier: &str,
 ) -> Result<AccessToken, Error> {
+    access_token_within(OutboundPolicy::OPEN, jira_url, consumer, request_token, verifier).await
+}
+
+/// [`access_token`], reaching only the addresses `policy` allows.
+pub async fn access_token_within(
+    policy: OutboundPolicy,
+    jira_url: &str,
+    consumer: &Consumer,
+    request_token: &RequestToken,
+    verifier: &str,
+) -> Result<AccessToken, Error> {
     let pairs = post_signed(
+        policy,
         jira_url,
         "access-token",
         consumer,
@@ -165,6 +226,7 @@ fn endpoint(jira_url: &str, step: &str) -> Result<Url, Error> {
 
 /// POSTs one signed step of the dance; answers the form-encoded pairs of a 2xx.
 async fn post_signed(
+    policy: OutboundPolicy,
     jira_url: &str,
     step: &str,
     consumer: &Consumer,
@@ -172,6 +234,7 @@ async fn post_signed(
     extra: &[(&str, &str)],
 ) -> Result<Vec<(String, String)>, Error> {
     let url = endpoint(jira_url, step)?;
+    policy.check_url(&url).map_err(|e| Error::Other(e.to_string()))?;
     let nonce = oauth1_nonce();
     let req = OAuth1Request {
         method: "POST",
@@ -182,9 +245,11 @@ async fn post_signed(
     };
     let header = oauth1_header_with(&consumer.key, &consumer.private_key_pem, token, extra, &req)
         .map_err(Error::Other)?;
-    let http = reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
-        .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("tether-jira/", env!("CARGO_PKG_VERSION")));
+    let http = policy
+        .apply(builder, true)
         .build()
         .map_err(|e| Error::Other(format!("cannot build the HTTP client: {e}")))?;
     let resp = http

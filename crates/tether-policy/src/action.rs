@@ -161,6 +161,9 @@ catalogue! {
         CreateRepository = "createRepository": "Add a code repository (a GitHub or GitLab webhook, or a local path).",
         UpdateRepository = "updateRepository": "Change a code repository: its settings, its webhook secret, scans, findings and the Jira issues made from them.",
         DeleteRepository = "deleteRepository": "Remove a code repository with its dev events and findings.",
+        ViewTickets = "viewTickets": "See the tickets ingested from a Jira site: issues, their history, comments, worklogs, people and sprints.",
+        UpdateIngestion = "updateIngestion": "Change a Jira site's ticket ingestion: its connection, which projects are imported, type assignments, pause, resume and run now.",
+        DeleteIngestedData = "deleteIngestedData": "Remove tickets ingested from a Jira site: one project's, or all of them by turning the integration off.",
     }
     Token {
         CreateToken = "createToken": "Create an API access token (the resource names its owner).",

@@ -272,7 +272,7 @@ impl Role {
     }
 
     /// Base role: sees every project (and so its environments, flags and segments),
-    /// webhook, integration, token and role; changes nothing. It cannot reveal SDK keys,
+    /// webhook, integration (and the tickets ingested from it), token and role; changes nothing. It cannot reveal SDK keys,
     /// which are credentials rather than configuration.
     /// The names of the built-in roles, in order of increasing rights (and the integration's).
     pub const BUILT_IN: [&'static str; 4] = ["reader", "writer", "admin", "jira-integration"];
@@ -379,6 +379,7 @@ fn reader_statement() -> Statement {
             "viewWebhook",
             "viewIntegration",
             "viewRepository",
+            "viewTickets",
             "viewToken",
             "viewRole",
         ],

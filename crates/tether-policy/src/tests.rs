@@ -382,6 +382,8 @@ fn built_in_roles() {
     check("reader", "viewProject", "proj/checkout", true);
     check("reader", "viewWebhook", "webhook/slack", true);
     check("reader", "viewIntegration", "integration/jira", true);
+    check("reader", "viewTickets", "integration/jira", true);
+    check("reader", "updateIngestion", "integration/jira", false);
     check("reader", "viewToken", "member/bob:token/ci", true);
     check("reader", "viewRole", "role/qa", true);
     check("reader", "viewSdkKey", "proj/checkout:env/production", false);
@@ -406,6 +408,8 @@ fn built_in_roles() {
     check("writer", "viewIntegration", "integration/jira", true);
     check("writer", "createIntegration", "integration/jira", false);
     check("writer", "updateIntegration", "integration/jira", false);
+    check("writer", "updateIngestion", "integration/jira", false);
+    check("writer", "deleteIngestedData", "integration/jira", false);
     check("writer", "createRole", "role/qa", false);
     check("writer", "updateRole", "role/writer", false);
     check("admin", "updateRole", "role/writer", true);
@@ -558,6 +562,9 @@ fn catalogue() {
         "updateIntegration",
         "deleteIntegration",
         "viewIntegration",
+        "viewTickets",
+        "updateIngestion",
+        "deleteIngestedData",
         "createToken",
         "revokeToken",
         "viewToken",
@@ -604,7 +611,7 @@ fn action_patterns() {
     check("updateOn", "updateOn");
     check("*Webhook", "createWebhook updateWebhook deleteWebhook viewWebhook");
     check("*FlagLink", "createFlagLink updateFlagLink deleteFlagLink");
-    check("view*", "viewProject viewSdkKey viewWebhook viewIntegration viewRepository viewToken viewRole");
+    check("view*", "viewProject viewSdkKey viewWebhook viewIntegration viewRepository viewTickets viewToken viewRole");
     check("update?n", "updateOn");
     check("UpdateOn", "error: `UpdateOn` matches no known action (at byte 0)");
     check("", "error: empty key, pattern or tag (at byte 0)");
@@ -621,7 +628,7 @@ fn built_in_roles_print_as_parseable_text() {
     assert_eq!(
         Role::writer().statements.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
-            "allow viewProject viewWebhook viewIntegration viewRepository viewToken viewRole on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/* integration/* token/* role/*",
+            "allow viewProject viewWebhook viewIntegration viewRepository viewTickets viewToken viewRole on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/* integration/* token/* role/*",
             "allow * on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/*",
             "allow createToken revokeToken on member/$self:token/*",
         ]

@@ -10,7 +10,7 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::error::Json;
-use crate::{AppState, admin, dev, error::ApiError, flags, jira};
+use crate::{AppState, admin, dev, error::ApiError, flags, jira, tickets};
 
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -19,6 +19,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(jira::api::routes())
         .merge(dev::api::routes())
         .merge(dev::findings_api::routes())
+        .merge(tickets::api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::project_visibility,
@@ -36,6 +37,7 @@ pub(crate) fn route_table()
         .chain(jira::api::ROUTES)
         .chain(dev::api::ROUTES)
         .chain(dev::findings_api::ROUTES)
+        .chain(tickets::api::ROUTES)
 }
 
 async fn openapi() -> Response {

@@ -22,6 +22,7 @@ mod sdk_keys;
 mod sessions;
 mod settings;
 pub mod testing;
+mod tickets;
 mod tokens;
 mod webhooks;
 
@@ -53,6 +54,13 @@ pub use principals::{MAX_TOKEN_CHAIN, PrincipalError};
 pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use sessions::SessionLimits;
+pub use tickets::{
+    DiscoveredProject, HistoryRow, NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket,
+    NewWorklog, NoteRow, PROCESSABLE_TYPES, PassEnd, SiteCatalogue, TicketAuthKind, TicketBoard,
+    TicketCategory, TicketCheck, TicketConnection, TicketCredentials, TicketField, TicketFilter,
+    TicketHookEvent, TicketIssueType, TicketPage, TicketProject, TicketRow, TicketSecrets,
+    TicketStats, TicketStatus, TicketUser, TypeAssignment,
+};
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};
 

@@ -20,6 +20,7 @@
 //!   issues a stored dev event mentions (remote links, comments, transitions, Smart
 //!   Commits, each once through the ledger), `dev.devinfo` rows fill Jira Cloud's
 //!   Development panel.
+//! - [`ingest`]: ticket ingestion, a job of its own beside the worker (see there).
 //!
 //! [`jira`] holds what every Jira job shares (a client per site) and keeps the
 //! paths `tether_sync::jira::…` that the server and binary use. Rows of unknown
@@ -33,6 +34,7 @@
 
 pub mod dev_to_jira;
 pub mod flags_to_jira;
+pub mod ingest;
 pub mod jira;
 pub mod webhooks;
 pub mod worker;

@@ -71,6 +71,11 @@ pub struct JiraConfig {
     pub connect_install_keys_url: String,
     /// Hosts Connect installs may come from: exact names or `*.suffix`.
     pub connect_allowed_hosts: Vec<String>,
+    /// The Forge app's id (`ari:cloud:ecosystem::app/<uuid>` or the uuid, from `forge
+    /// register`); empty: no Forge app, and Forge calls are refused.
+    pub forge_app_id: String,
+    /// Where Forge publishes the keys of its invocation tokens (a JWKS).
+    pub forge_jwks_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -105,6 +110,8 @@ struct JiraDefaults {
     connect_app_key: &'static str,
     connect_install_keys_url: &'static str,
     connect_allowed_hosts: &'static [&'static str],
+    forge_app_id: &'static str,
+    forge_jwks_url: &'static str,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -126,6 +133,8 @@ const DEFAULTS: Defaults = Defaults {
         connect_app_key: "tether",
         connect_install_keys_url: tether_jira::ATLASSIAN_INSTALL_KEYS_URL,
         connect_allowed_hosts: tether_server::ATLASSIAN_CLOUD_HOSTS,
+        forge_app_id: "",
+        forge_jwks_url: tether_jira::ATLASSIAN_FORGE_JWKS_URL,
     },
 };
 
@@ -180,6 +189,20 @@ impl Config {
         {
             return Err(ConfigError(format!(
                 "jira.connect_app_key: expected 1 to 64 letters, digits, '-', '_' or '.', got {app_key:?}"
+            )));
+        }
+        let jwks = &self.jira.forge_jwks_url;
+        if !(jwks.starts_with("https://") || jwks.starts_with("http://")) {
+            return Err(ConfigError(format!(
+                "jira.forge_jwks_url: expected an http:// or https:// URL, got {jwks:?}"
+            )));
+        }
+        let app = self.jira.forge_app_id.trim();
+        let uuid = app.strip_prefix(tether_jira::FORGE_APP_ARI_PREFIX).unwrap_or(app);
+        if !uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-') || uuid.len() > 64 {
+            return Err(ConfigError(format!(
+                "jira.forge_app_id: expected the app id from forge register \
+                 (ari:cloud:ecosystem::app/<uuid> or the uuid), got {app:?}"
             )));
         }
         let keys = &self.jira.connect_install_keys_url;
@@ -278,6 +301,8 @@ impl Config {
             "connect_install_keys_url".into(),
             self.jira.connect_install_keys_url.clone().into(),
         );
+        jira.insert("forge_app_id".into(), self.jira.forge_app_id.clone().into());
+        jira.insert("forge_jwks_url".into(), self.jira.forge_jwks_url.clone().into());
         jira.insert(
             "connect_allowed_hosts".into(),
             toml::Value::Array(

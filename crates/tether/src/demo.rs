@@ -1,8 +1,10 @@
 //! `tether demo`: the product on its embedded defaults. SQLite in the data
 //! folder, a sample project, and two bundled Jira sandboxes in this process: a
-//! Cloud one into which tether installs itself as a Connect app, and a Data
-//! Center one it signs in to with a personal access token. The sandboxes live
-//! in memory and stop with the demo; tether's data stays for the next run.
+//! Cloud one tether sends to with OAuth credentials (as a self-hosted tether
+//! does with Jira Cloud), and a Data Center one it signs in to with a personal
+//! access token; and the Cloud one's projects are ingested as tickets. The
+//! sandboxes live in memory and stop with the demo; tether's data stays for the
+//! next run.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -59,6 +61,7 @@ const DC_ISSUES: &[(&str, &str, &str, &[&str])] =
 const DC_PROJECT: &str = "warehouse";
 /// The name of the Data Center sandbox's site in tether.
 const DC_SITE: &str = "demo-dc-sandbox";
+const CLOUD_SITE: &str = "demo-cloud-sandbox";
 
 pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
     init_tracing(&config)?;
@@ -105,14 +108,18 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
             }
         }
     }
+    // The demo calls its own API where it listens: the public URL may name a proxy or a host
+    // this machine does not reach.
+    let local = local_url(config.listen);
     let setup = {
         let jira = jira.as_ref().map(Sandboxes::handles);
         let store = store.clone();
         let data_dir = config.data_dir.clone();
         async move {
             if let Some((cloud, dc)) = jira {
-                let part =
-                    connect_jira(&store, &url, &api_token, cloud, dc, &data_dir).await.context(
+                let part = connect_jira(&store, (&local, &url), &api_token, cloud, dc, &data_dir)
+                    .await
+                    .context(
                         "cannot connect the demo to its Jira sandboxes \
                      (`tether demo --no-jira` runs the flag platform alone)",
                     )?;
@@ -226,8 +233,15 @@ fn sandbox(
     project_name: &str,
     generated: usize,
 ) -> Result<Sandbox> {
-    let sandbox =
-        Sandbox::new(SandboxConfig::with_flavour(flavour)).context("cannot set up a sandbox")?;
+    // Named as a site admin would name their Jira, so the Integrations page tells them apart.
+    let title = if flavour.is_cloud() {
+        "Demo Jira Cloud sandbox"
+    } else {
+        "Demo Jira Data Center sandbox"
+    };
+    let config =
+        SandboxConfig { server_title: title.to_owned(), ..SandboxConfig::with_flavour(flavour) };
+    let sandbox = Sandbox::new(config).context("cannot set up a sandbox")?;
     let payloads: Vec<Value> = issues
         .iter()
         .map(|(key, summary, status, _)| {
@@ -250,38 +264,38 @@ fn sandbox(
     Ok(sandbox)
 }
 
-/// Ties the demo projects to the sandboxes, the way a user would: tether is
-/// installed into the Cloud sandbox as a Connect app (Jira fetches the
-/// descriptor and posts `installed`), the Data Center sandbox is registered
+/// Ties the demo projects to the sandboxes, the way a user would: the Cloud
+/// sandbox is registered with OAuth credentials, the Data Center sandbox
 /// with a personal access token, and flags are linked to issues through the
 /// API (which checks each issue against Jira). Returns the banner's Jira part.
 async fn connect_jira(
     store: &Store,
-    url: &str,
+    (local, url): (&str, &str),
     token: &str,
     (cloud, cloud_url): (Sandbox, String),
     (dc, dc_url): (Sandbox, String),
     data_dir: &Path,
 ) -> Result<String> {
     forget_earlier_sandboxes(store).await?;
-    let api = Api::at(url, token);
+    let api = Api::at(local, token);
 
-    let installed = cloud
-        .install_connect_app_from(&format!("{url}/atlassian-connect.json"), &cloud_url)
-        .await
-        .context("cannot install tether into the Jira Cloud sandbox as a Connect app")?;
-    let site = store
-        .jira_site_by_client_key(&installed.client_key)
-        .await
-        .context("the Connect install did not register a Jira site")?;
+    // What a site admin creates in Jira (Settings → Apps → OAuth credentials) and pastes
+    // into tether; the sandbox plays Atlassian's token endpoint and gateway too.
+    let body = json!({"name": CLOUD_SITE, "url": cloud_url, "kind": "oauth2",
+        "user": jira_sandbox::DEFAULT_OAUTH_CLIENT_ID,
+        "secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
+        "options": {"token_url": format!("{cloud_url}/oauth/token"), "gateway_url": cloud_url}});
+    api.call(reqwest::Method::POST, "/api/jira/sites", Some(body)).await?;
     let environments = ["staging", "production"];
     api.call(
         reqwest::Method::PUT,
         "/api/projects/demo/jira",
-        Some(json!({"site": site.name, "environments": environments})),
+        Some(json!({"site": CLOUD_SITE, "environments": environments})),
     )
     .await?;
     link_all(&api, "demo", CLOUD_ISSUES).await?;
+    let site = store.jira_site_by_name(CLOUD_SITE).await?;
+    let tickets = ingest_cloud(store, &api, &site).await?;
 
     let body = json!({"name": DC_SITE, "url": dc_url, "kind": "pat",
         "secret": jira_sandbox::DEFAULT_PAT});
@@ -289,6 +303,15 @@ async fn connect_jira(
     let body = json!({"site": DC_SITE, "environments": environments});
     api.call(reqwest::Method::PUT, &format!("/api/projects/{DC_PROJECT}/jira"), Some(body)).await?;
     link_all(&api, DC_PROJECT, DC_ISSUES).await?;
+    // A connection test each, as a person runs after adding a site: it records each Jira's
+    // title for the Integrations page (and says what is wrong, should anything be).
+    for site in [CLOUD_SITE, DC_SITE] {
+        let report =
+            api.call(reqwest::Method::POST, &format!("/api/jira/sites/{site}/test"), None).await?;
+        if report["ok"] != Value::Bool(true) {
+            tracing::warn!(site, report = %report, "a demo Jira sandbox failed its connection test");
+        }
+    }
 
     // Let the first delivery land, so the pages the banner names show it.
     let delivered = wait_until(Duration::from_secs(15), || {
@@ -297,14 +320,21 @@ async fn connect_jira(
     .await;
     let mut out = format!(
         "\n  Flags on Jira issues, with two bundled Jira sandboxes (in memory; they stop with the demo):\n  \
-         Jira Cloud sandbox:       {cloud_url}  (tether is installed there as a Connect app)\n    \
+         Jira Cloud sandbox:       {cloud_url}  (tether sends with OAuth credentials: client id {client_id})\n    \
          toggle \"New checkout\" in production:  {url}/flags/demo/new-checkout?env=production\n    \
          and watch SHOP-1's feature flags:     {cloud_url}/browse/SHOP-1\n  \
          Jira Data Center sandbox: {dc_url}  (tether signs in with the personal access token {pat})\n    \
          toggle \"Bulk picking\" in production:  {url}/flags/{DC_PROJECT}/bulk-picking?env=production\n    \
          and watch WH-1's remote link:         {dc_url}/browse/WH-1\n  \
          The sandboxes' REST APIs: Cloud as {email} with API token {api_token}, \
-         Data Center as {user} with password {password}.\n",
+         Data Center as {user} with password {password}.\n  \
+         Instead of OAuth credentials, Jira Cloud can take tether as an app, which also puts \
+         \"Create feature flag\" and \"Connect feature flag\" on each issue:\n    \
+         Forge:   cd forge && npx forge register && npx forge deploy && npx forge install \
+         (forge/README.md)\n    \
+         Connect: Jira → Apps → Manage apps → Upload app: {url}/atlassian-connect.json \
+         (existing installs only; Atlassian ends Connect support in December 2026)\n",
+        client_id = jira_sandbox::DEFAULT_OAUTH_CLIENT_ID,
         pat = jira_sandbox::DEFAULT_PAT,
         email = jira_sandbox::DEFAULT_EMAIL,
         api_token = jira_sandbox::DEFAULT_API_TOKEN,
@@ -316,12 +346,53 @@ async fn connect_jira(
             "  (Jira has not shown the flags yet; each flag's Integrations tab says why.)\n",
         );
     }
+    out.push_str(&format!(
+        "\n  Tickets ingested from the Jira Cloud sandbox ({tickets} so far, with their history, comments and sprints):\n    \
+         {url}/tickets\n    its ingestion (connection, checks, projects): {url}/tickets/sites/{}\n",
+        site.name
+    ));
     let code =
         crate::demo_code::connect(store, &api, url, &site.name, (&cloud, &cloud_url), data_dir)
             .await
             .context("cannot set up the demo's code repositories")?;
     out.push_str(&code);
     Ok(out)
+}
+
+/// Ticket ingestion from the Cloud sandbox, set up the way a person would: the sandbox
+/// admin's API token as the service account, checked, every project auto-imported; the
+/// server's ingester brings them in. Loopback needs no pacing, so the site gets none. Waits
+/// (at most 60 s) for every imported project's first pass and answers how many tickets came.
+async fn ingest_cloud(store: &Store, api: &Api, site: &tether_store::JiraSite) -> Result<i64> {
+    let mut options = site.options.clone();
+    options.insert("requests_per_second".into(), json!(500));
+    let unpaced = tether_store::NewJiraSite {
+        name: site.name.clone(),
+        url: site.url.clone(),
+        api_url: site.api_url.clone(),
+        deployment: site.deployment.clone(),
+        auth_kind: site.auth_kind,
+        auth_user: site.auth_user.clone(),
+        secret: store.jira_site_secret(site.id).await?,
+        options,
+    };
+    store.update_jira_site(site.id, &unpaced, "demo").await?;
+    let path = format!("/api/tickets/sites/{}", site.name);
+    let connection = json!({"kind": "api_token", "user": jira_sandbox::DEFAULT_EMAIL,
+        "secret": jira_sandbox::DEFAULT_API_TOKEN});
+    api.call(reqwest::Method::PUT, &format!("{path}/connection"), Some(connection)).await?;
+    api.call(reqwest::Method::PUT, &format!("{path}/settings"), Some(json!({"auto_import": true})))
+        .await?;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let projects = store.ticket_projects(site.id).await?;
+        let done =
+            projects.iter().filter(|p| p.imported).all(|p| p.last_pass_finished_at.is_some());
+        if done || tokio::time::Instant::now() >= deadline {
+            return Ok(store.ticket_counts(site.id).await?.values().sum());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The sandboxes of an earlier run are gone: the demo projects' loopback sites
@@ -336,10 +407,23 @@ async fn forget_earlier_sandboxes(store: &Store) -> Result<()> {
         store.clear_project_jira(project, "demo").await?;
         store.delete_jira_site(site.id, "demo").await?;
     }
-    if let Ok(site) = store.jira_site_by_name(DC_SITE).await {
-        store.delete_jira_site(site.id, "demo").await?;
+    for name in [CLOUD_SITE, DC_SITE] {
+        if let Ok(site) = store.jira_site_by_name(name).await {
+            store.delete_jira_site(site.id, "demo").await?;
+        }
     }
     Ok(())
+}
+
+/// Where this process answers, from the address it listens on (an unspecified address is
+/// answered on loopback).
+fn local_url(listen: SocketAddr) -> String {
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, listen.port()))
 }
 
 fn is_loopback(url: &str) -> bool {

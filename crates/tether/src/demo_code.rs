@@ -68,10 +68,7 @@ pub(crate) async fn connect(
     write_repository(&path)?;
     let path_text = path.canonicalize().unwrap_or(path.clone()).display().to_string();
 
-    let devinfo = json!({"client_id": jira_sandbox::DEFAULT_OAUTH_CLIENT_ID,
-        "secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
-        "token_url": format!("{cloud_url}/oauth/token"), "gateway_url": cloud_url});
-    api.call(Method::PUT, &format!("/api/code/sites/{site}/devinfo"), Some(devinfo)).await?;
+    // The site signs in with OAuth 2.0 credentials, which the Development panel takes.
     let settings = json!({"site": site, "transitions": "automatic"});
     let body = json!({"name": LOCAL, "source": "local", "path": path_text, "settings": settings});
     api.call(Method::POST, "/api/code/repositories", Some(body)).await?;

@@ -8,6 +8,7 @@ mod dblock;
 mod demo;
 mod demo_code;
 mod git;
+mod ingest_cmd;
 mod jira_cmd;
 mod output;
 mod run;
@@ -120,6 +121,12 @@ enum Command {
         #[command(subcommand)]
         command: client::dev::FindingsCommand,
     },
+    /// Ticket ingestion from Jira: status, run now (with progress), pause, resume, remove
+    /// data (on the database, whether or not a server runs).
+    Ingest {
+        #[command(subcommand)]
+        command: ingest_cmd::IngestCommand,
+    },
     /// Create, list and revoke API access tokens (on the database, so the first token can
     /// be made before any exists).
     Tokens {
@@ -231,6 +238,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 jira_cmd::run(&store, public_url, outbound, command).await
             }))
         }
+        Command::Jira {
+            command: client::jira::JiraCommand::ForgeManifest { public_url, app_id },
+        } => {
+            let url = public_url.unwrap_or_else(|| config.public_url());
+            let configured =
+                Some(config.jira.forge_app_id.clone()).filter(|a| !a.trim().is_empty());
+            let app = app_id
+                .or(configured)
+                .unwrap_or_else(|| tether_server::FORGE_PLACEHOLDER_APP_ID.to_owned());
+            print!("{}", tether_server::forge_manifest(&url, &app));
+            Ok(())
+        }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
@@ -245,6 +264,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Findings { remote, command } => {
             run::runtime()?.block_on(client::dev::findings(remote, &config, command))
+        }
+        Command::Ingest { command } => {
+            let cfg = config.clone();
+            run::runtime()?.block_on(run::with_existing_store(config, |store| async move {
+                ingest_cmd::run(&cfg, &store, command).await
+            }))
         }
         // Only `tokens create` may start a data folder: it makes the first token.
         Command::Tokens { command: command @ admin::TokensCommand::Create { .. } } => {

@@ -295,6 +295,8 @@ pub(crate) async fn run_server(
         ofrep_rate_limit: config.ofrep_rate_limit,
         connect_app_key: config.jira.connect_app_key.clone(),
         connect_install_keys_url: config.jira.connect_install_keys_url.clone(),
+        forge_app_id: Some(config.jira.forge_app_id.trim().to_owned()).filter(|a| !a.is_empty()),
+        forge_jwks_url: config.jira.forge_jwks_url.clone(),
         connect_allowed_hosts: config.jira.connect_allowed_hosts.clone(),
         auth_failures: tether_server::FailureLimit {
             burst: config.auth_failure_burst,
@@ -338,8 +340,15 @@ pub(crate) async fn run_server(
         .with_jira(jira_clients, public_url)
         .with_code(code)
         .with_job(crate::git::ScanJob);
+    let ingest_stop = stop_rx.clone();
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    }));
+    // Ticket ingestion beside it: its own claims, its own loop (see tether_sync::ingest).
+    let ingester = ingester(config, &store);
+    let ingester = tokio::spawn(ingester.run(INGEST_IDLE, async move {
+        let mut stop = ingest_stop;
         let _ = stop.wait_for(|stopped| *stopped).await;
     }));
     tracing::info!(%addr, backend = store.backend_kind().as_str(), "tether is listening");
@@ -385,6 +394,9 @@ pub(crate) async fn run_server(
     if tokio::time::timeout(grace, worker).await.is_err() {
         tracing::warn!("background work still running after the grace period; stopping anyway");
     }
+    if tokio::time::timeout(grace, ingester).await.is_err() {
+        tracing::warn!("ticket ingestion still running after the grace period; stopping anyway");
+    }
     store.close().await;
     tracing::info!("stopped");
     match setup_error {
@@ -395,6 +407,21 @@ pub(crate) async fn run_server(
 
 /// How long the background worker waits when it found nothing to do.
 const WORKER_IDLE: Duration = Duration::from_millis(500);
+/// How long the ingester waits when nothing was due.
+const INGEST_IDLE: Duration = Duration::from_secs(1);
+
+/// The ticket ingester of this process: Jira reaches it at the public URL for webhooks.
+pub(crate) fn ingester(config: &Config, store: &Store) -> tether_sync::ingest::Ingester {
+    use tether_sync::ingest::{IngestOptions, Ingester, TicketClients};
+    let name = format!("tether-ingest-{}-{:x}", std::process::id(), rand::random::<u32>());
+    let options =
+        IngestOptions { public_url: Some(config.public_url()), ..IngestOptions::default() };
+    let clients = TicketClients::new(
+        store.clone(),
+        tether_jira::Options { outbound: config.outbound(), ..tether_jira::Options::default() },
+    );
+    Ingester::new(store.clone(), clients, name, options)
+}
 
 /// SIGINT (Ctrl-C) and SIGTERM handlers, installed before the server says it is
 /// listening so that a signal sent right after that line is never missed.

@@ -1,5 +1,9 @@
 //! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback.
 //!
+//! The `floor` phase first runs the same single-evaluation load against a minimal hyper
+//! server answering one of tether's answers verbatim (`floor.rs`), so every run prints
+//! tether's server CPU per request as a multiple of what any Rust HTTP server here costs.
+//!
 //! It builds `tether` in release, seeds a fresh SQLite database in a temporary folder with
 //! `tether-store` (a project, 350 flags of every kind, two segments, an SDK key for
 //! production), starts `tether serve` on `127.0.0.1:0`, checks its answers against local
@@ -16,6 +20,7 @@
 //! the release `xtask` with the same arguments.
 
 mod check;
+mod floor;
 mod load;
 mod report;
 mod seed;
@@ -42,6 +47,9 @@ const TETHER_BIN_ENV: &str = "XTASK_BENCH_TETHER_BIN";
 pub enum Bench {
     /// Load-tests OFREP single and bulk evaluation of a release `tether serve` over loopback.
     Ofrep(OfrepArgs),
+    /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
+    #[command(hide = true)]
+    FloorServer(floor::FloorArgs),
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -55,8 +63,8 @@ pub struct OfrepArgs {
     /// Unmeasured seconds of load before each phase.
     #[arg(long, default_value_t = 3, value_name = "SECS")]
     warmup: u64,
-    /// Which phases to run.
-    #[arg(long, value_enum, default_value_t = PhaseChoice::Both)]
+    /// Which phases to run: `all` is floor, single and bulk; `both` single and bulk.
+    #[arg(long, value_enum, default_value_t = PhaseChoice::All)]
     phase: PhaseChoice,
     /// The load generator's HTTP client.
     #[arg(long, value_enum, default_value_t = ClientKind::Raw)]
@@ -68,14 +76,31 @@ pub struct OfrepArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum PhaseChoice {
+    Floor,
     Single,
     Bulk,
     Both,
+    All,
+}
+
+impl PhaseChoice {
+    fn includes(self, phase: &str) -> bool {
+        match self {
+            PhaseChoice::All => true,
+            PhaseChoice::Both => phase != "floor",
+            PhaseChoice::Floor => phase == "floor",
+            PhaseChoice::Single => phase == "single",
+            PhaseChoice::Bulk => phase == "bulk",
+        }
+    }
 }
 
 /// Runs a benchmark; the exit code is a failure when any request failed.
 pub fn run(bench: Bench) -> Result<ExitCode> {
-    let Bench::Ofrep(args) = bench;
+    let args = match bench {
+        Bench::Ofrep(args) => args,
+        Bench::FloorServer(args) => return floor::serve(args).map(|()| ExitCode::SUCCESS),
+    };
     anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
     anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
     let root = crate::tidy::workspace_root();
@@ -86,7 +111,9 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             .ok_or_else(|| anyhow!("cargo built no `{name}` binary"))
     };
     let tether = match std::env::var_os(TETHER_BIN_ENV) {
-        Some(path) => PathBuf::from(path),
+        // The server runs in a temporary folder: a relative path would not find it there.
+        Some(path) => std::path::absolute(&path)
+            .with_context(|| format!("cannot find {}", PathBuf::from(&path).display()))?,
         None if cfg!(debug_assertions) => {
             let bins = server::cargo_build_release(&root, &["tether", "xtask"])?;
             let (tether, xtask) = (find(&bins, "tether")?, find(&bins, "xtask")?);
@@ -150,24 +177,20 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
     // (151k mod 350) with context (k mod 64), distinct for k below lcm(350, 64); each
     // connection starts at its own point of the cycle.
     let keys: Vec<&str> = snapshot.flag_keys().collect();
-    let single: Vec<Req> = (0..keys.len() * contexts.len() / 2)
-        .map(|k| {
-            let key = keys[(k * 151) % keys.len()];
-            let ctx = &contexts[k % contexts.len()];
-            Req::post(addr, &check::single_path(key), &sdk_key, check::body(ctx))
-        })
-        .collect();
+    let single = |addr| -> Vec<Req> {
+        (0..keys.len() * contexts.len() / 2)
+            .map(|k| {
+                let key = keys[(k * 151) % keys.len()];
+                let ctx = &contexts[k % contexts.len()];
+                Req::post(addr, &check::single_path(key), &sdk_key, check::body(ctx))
+            })
+            .collect()
+    };
     let bulk: Vec<Req> = contexts
         .iter()
         .map(|ctx| Req::post(addr, check::BULK_PATH, &sdk_key, check::body(ctx)))
         .collect();
     let reasons = report::reason_mix(&snapshot, &contexts);
-
-    let phases: Vec<(&'static str, Vec<Req>)> = match args.phase {
-        PhaseChoice::Single => vec![("single", single)],
-        PhaseChoice::Bulk => vec![("bulk", bulk)],
-        PhaseChoice::Both => vec![("single", single), ("bulk", bulk)],
-    };
     let plan = load::Plan {
         client: args.client,
         addr,
@@ -177,19 +200,31 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         server_pid: server.pid,
     };
     let mut results = Vec::new();
+
+    if args.phase.includes("floor") {
+        // The floor answers what tether answers to the first single request, byte for byte.
+        let first = &single(addr)[0];
+        let mut conn = load::Conn::connect(ClientKind::Raw, addr).await?;
+        let answer = conn.send(first, true).await?;
+        anyhow::ensure!(
+            answer.status == 200,
+            "tether answered {} to a single evaluation",
+            answer.status
+        );
+        let body_file = dir.join("floor-body.json");
+        std::fs::write(&body_file, answer.body.unwrap_or_default())?;
+        let mut floor = Server::floor(&body_file)?;
+        eprintln!("bench: the floor server (pid {}) is listening on {}", floor.pid, floor.addr);
+        let plan = load::Plan { addr: floor.addr, server_pid: floor.pid, ..plan };
+        results.push(run_phase(args, &plan, "floor", single(floor.addr)).await?);
+        floor.stop()?;
+    }
+    let phases: Vec<(&'static str, Vec<Req>)> = [("single", single(addr)), ("bulk", bulk)]
+        .into_iter()
+        .filter(|(name, _)| args.phase.includes(name))
+        .collect();
     for (name, reqs) in phases {
-        eprintln!(
-            "bench: phase {name}: {} connections, {} s warm-up, {} s measured",
-            args.connections, args.warmup, args.duration
-        );
-        let result = load::run_phase(&plan, name, Arc::new(reqs)).await?;
-        eprintln!(
-            "bench: phase {name}: {:.0} requests/s, p99 {:.2} ms, {} errors",
-            result.per_second(),
-            result.latency.value_at_quantile(0.99) as f64 / 1e6,
-            result.errors
-        );
-        results.push(result);
+        results.push(run_phase(args, &plan, name, reqs).await?);
     }
     let samples = memory.stop();
     let status = server.stop()?;
@@ -207,6 +242,27 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         eprintln!("bench: tether exited with {status} after SIGTERM");
     }
     Ok(if errors == 0 && status.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// One phase of load, announced and summed up on stderr.
+async fn run_phase(
+    args: &OfrepArgs,
+    plan: &load::Plan,
+    name: &'static str,
+    reqs: Vec<Req>,
+) -> Result<load::PhaseResult> {
+    eprintln!(
+        "bench: phase {name}: {} connections, {} s warm-up, {} s measured",
+        args.connections, args.warmup, args.duration
+    );
+    let result = load::run_phase(plan, name, Arc::new(reqs)).await?;
+    eprintln!(
+        "bench: phase {name}: {:.0} requests/s, p99 {:.2} ms, {} errors",
+        result.per_second(),
+        result.latency.value_at_quantile(0.99) as f64 / 1e6,
+        result.errors
+    );
+    Ok(result)
 }
 
 /// The server's RSS, sampled every second on a thread of its own.

@@ -41,6 +41,10 @@ pub(crate) fn routes() -> Router<Sandbox> {
         )
         .route("/oauth-clients/{client_id}/permissions", put(set_oauth_permissions))
         .route("/reset-logins", post(reset_logins))
+        .route("/forge/apps", get(forge_apps))
+        .route("/forge/{app}/install", post(forge_install))
+        .route("/forge/{app}/uninstall", post(forge_uninstall))
+        .route("/forge/{app}/token", post(forge_token))
 }
 
 async fn index(State(sb): State<Sandbox>) -> Json<Value> {
@@ -74,6 +78,10 @@ async fn index(State(sb): State<Sandbox>) -> Json<Value> {
             "GET /_sandbox/entity-properties": "the issue-property values JQL can search (issue.property[key].path, aliases), from installed Connect apps' jiraEntityProperties and registered Forge modules",
             "POST /_sandbox/forge/{app}/entity-properties": "a Forge app's jira:entityProperty modules (the manifest's list): index what they declare",
             "DELETE /_sandbox/forge/{app}/entity-properties": "forget a Forge app's entity property modules",
+            "GET /_sandbox/forge/apps": "installed Forge apps (app id, installation id, the remote's lifecycle endpoint)",
+            "POST /_sandbox/forge/{app}/install": "{\"eventsUrl\": U}: install a Forge app: post avi:forge:installed:app to its remote (loopback) with a Forge Invocation Token",
+            "POST /_sandbox/forge/{app}/uninstall": "post avi:forge:uninstalled:app to the app's remote, forget the app and its entity property modules",
+            "POST /_sandbox/forge/{app}/token": "{\"moduleKey\", \"installationId\", \"principal\"}: a Forge Invocation Token as Forge would sign a call to the app's remote (keys at /.well-known/jwks.json)",
             "GET /_sandbox/oauth-clients": "OAuth 2.0 credentials (Cloud) with their DevOps API permissions, without secrets",
             "POST /_sandbox/oauth-clients": "{\"client_id\", \"client_secret\", \"user\", \"permissions\": [...]}: create (or replace) OAuth 2.0 credentials",
             "PUT /_sandbox/oauth-clients/{client_id}/permissions": "[\"feature_flags_read\", \"feature_flags_write\", \"development_info_read\", ...]: set what the credentials may call",
@@ -207,6 +215,53 @@ async fn connect_install(
         .ok_or_else(|| ApiError::bad("'key' is required"))?;
     let name = body.get("name").and_then(Value::as_str).unwrap_or(key);
     Ok(Json(json!(sb.install_connect_app(key, name))))
+}
+
+async fn forge_apps(State(sb): State<Sandbox>) -> Json<Value> {
+    Json(json!(sb.forge_installations()))
+}
+
+async fn forge_install(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let url = body
+        .get("eventsUrl")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad("'eventsUrl' is required: the remote's lifecycle endpoint"))?;
+    let base = super::base_url(&sb, &headers);
+    let installed =
+        sb.install_forge_app(&app, url, &base).await.map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(Json(json!(installed)))
+}
+
+async fn forge_uninstall(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let base = super::base_url(&sb, &headers);
+    match sb.uninstall_forge_app(&app, &base).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(e @ crate::forge::ForgeError::UnknownApp(_)) => Err(ApiError::NotFound(e.to_string())),
+        Err(e) => Err(ApiError::bad(e.to_string())),
+    }
+}
+
+async fn forge_token(
+    State(sb): State<Sandbox>,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    if !sb.flavour().is_cloud() {
+        return Err(ApiError::bad("Forge apps exist on Cloud only."));
+    }
+    let base = super::base_url(&sb, &headers);
+    let spec = crate::forge::token_request(&app, &body, &base);
+    Ok(Json(json!({"token": sb.forge_invocation_token(&spec)})))
 }
 
 async fn reset_logins(State(sb): State<Sandbox>) -> StatusCode {

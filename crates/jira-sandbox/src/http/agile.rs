@@ -1,7 +1,8 @@
 //! Jira Software's agile API (`/rest/agile/1.0`), both flavours: boards, a board's sprints
-//! (a Kanban board answers 400: it has none) and a sprint's issues.
+//! (a Kanban board answers 400: it has none), a sprint's issues, and moving issues to a sprint.
 
 use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -19,7 +20,75 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/board/{id}", get(board))
         .route("/board/{id}/sprint", get(board_sprints))
         .route("/sprint/{id}", get(sprint))
-        .route("/sprint/{id}/issue", get(sprint_issues))
+        .route("/sprint/{id}/issue", get(sprint_issues).post(move_to_sprint))
+}
+
+/// `POST /sprint/{id}/issue` with `{"issues": [keys or ids]}`: moves up to 50 issues to an
+/// active or future sprint (a closed one answers 400), each leaving the open sprint it was in
+/// and keeping its closed ones; each move is a `Sprint` changelog item (a custom field, sprint
+/// ids in `from`/`to`, names in the strings) and updates the issue. 204.
+async fn move_to_sprint(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    super::JsonBody(body): super::JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let mut state = ctx.sb.write();
+    let s = find_sprint(&ctx, &state, &id)?;
+    if state.sprints[s].state == SprintState::Closed {
+        return Err(ApiError::bad("Cannot move issues to a closed sprint."));
+    }
+    let keys: Vec<String> = match body.get("issues").and_then(Value::as_array) {
+        Some(list) if !list.is_empty() => list
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| ApiError::bad("'issues' must be a list of issue keys or ids."))?,
+        _ => return Err(ApiError::bad("'issues' must name at least one issue.")),
+    };
+    if keys.len() > 50 {
+        return Err(ApiError::bad("At most 50 issues can be moved in one operation."));
+    }
+    let mut found = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let idx = super::platform::find_issue(&state, ctx.user, key)?;
+        super::platform::require(&state, ctx.user, idx, "SCHEDULE_ISSUES", "schedule issues")?;
+        found.push(idx);
+    }
+    let now = now_ms();
+    let field_id = state.sprint_field.clone();
+    for idx in found {
+        let before = state.issues[idx].sprints.clone();
+        if before.contains(&s) {
+            continue;
+        }
+        let after: Vec<usize> = before
+            .iter()
+            .copied()
+            .filter(|&x| state.sprints[x].state == SprintState::Closed)
+            .chain([s])
+            .collect();
+        let ids = |list: &[usize]| {
+            list.iter().map(|&x| state.sprints[x].id.to_string()).collect::<Vec<_>>().join(", ")
+        };
+        let names = |list: &[usize]| {
+            list.iter().map(|&x| state.sprints[x].name.clone()).collect::<Vec<_>>()
+        };
+        let item = crate::state::ChangeItem {
+            field: "Sprint".into(),
+            field_type: Some("custom".into()),
+            field_id: Some(field_id.clone()),
+            from: Some(ids(&before)).filter(|x| !x.is_empty()),
+            from_string: Some(names(&before).join(", ")).filter(|x| !x.is_empty()),
+            to: Some(ids(&after)),
+            to_string: Some(names(&after).join(", ")),
+        };
+        state.issues[idx].sprints = after;
+        state.issues[idx].updated = now;
+        state.push_history(idx, Some(ctx.user), now, vec![item]);
+        super::webhooks::issue_event(&ctx, &state, idx, "jira:issue_updated", &["Sprint"]);
+    }
+    state.bump();
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The agile API's page: `maxResults`, `startAt`, `total`, `isLast`, `values`.

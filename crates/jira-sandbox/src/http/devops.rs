@@ -111,7 +111,6 @@ fn check(
         return Err(refused_person(api));
     };
     match via {
-        Via::Person if sb.read().devops_accepts_basic_auth => Ok(()),
         Via::Anonymous | Via::Person => Err(refused_person(api)),
         Via::OAuthClient(client) => {
             let wanted = api.permission(method);

@@ -99,6 +99,9 @@ pub(crate) fn router(sandbox: Sandbox) -> Router {
         app = app.route("/oauth/token", axum::routing::post(oauth::token));
         // Atlassian's key service for signed Connect installs, played by the sandbox.
         app = app.route("/connect-install-keys/{kid}", get(connect::install_key));
+        // Forge's key set for Forge Invocation Tokens, played by the sandbox (the path is
+        // `signing::FORGE_JWKS_PATH`, written out so the schema walk's route list finds it).
+        app = app.route("/.well-known/jwks.json", get(|| async { Json(crate::signing::jwks()) }));
     }
     let inner: Router = app
         .route("/", get(|| async { Json(json!({"sandbox": "jira", "inspect": "/_sandbox"})) }))

@@ -94,7 +94,7 @@ async fn server_info(
             "buildDate": "2025-06-02T00:00:00.000+0000",
             "serverTime": now,
             "scmInfo": "jira-sandbox",
-            "serverTitle": "Jira",
+            "serverTitle": state.server_title,
             "serverTimeZone": state.server_time_zone,
         }),
         Flavour::DataCenter { version } => {
@@ -110,7 +110,7 @@ async fn server_info(
                 "buildDate": "2024-01-01T00:00:00.000+0000",
                 "serverTime": now,
                 "scmInfo": "jira-sandbox",
-                "serverTitle": "Jira",
+                "serverTitle": state.server_title,
             })
         }
     })

@@ -454,6 +454,7 @@ pub(crate) fn issue(
         raw.is_none_or(|r| {
             ["description", "comment", "worklog"].contains(&name)
                 || i.touched.contains(name)
+                || (name == state.sprint_field && i.touched.contains(crate::state::SPRINT_TOUCHED))
                 || !r.contains_key(name)
         })
     };

@@ -15,6 +15,9 @@ impl Issue {
     }
 }
 
+/// Marks an imported issue whose sprints changed since the export (see [`Issue::touch`]).
+pub(crate) const SPRINT_TOUCHED: &str = "Sprint";
+
 /// The issue fields a changelog item's field stands for.
 fn fields_changed_by(field: &str) -> &'static [&'static str] {
     match field {
@@ -29,6 +32,9 @@ fn fields_changed_by(field: &str) -> &'static [&'static str] {
         "timespent" => &["timespent", "timetracking", "aggregatetimespent"],
         "timeestimate" => &["timeestimate", "timetracking", "aggregatetimeestimate"],
         "project" => &["project"],
+        // The sprint field's id is the site's own (`State::sprint_field`); rendering looks
+        // for this mark.
+        "Sprint" => &[SPRINT_TOUCHED],
         _ => &[],
     }
 }

@@ -16,6 +16,7 @@ mod devinfo;
 mod directory;
 mod entity_index;
 mod issues;
+pub(crate) use issues::SPRINT_TOUCHED;
 mod links;
 mod model;
 mod workflow;
@@ -35,6 +36,7 @@ pub(crate) type UserIdx = usize;
 pub(crate) struct State {
     pub flavour: Flavour,
     pub server_time_zone: String,
+    pub server_title: String,
     pub users: Vec<User>,
     pub projects: Vec<Project>,
     pub statuses: Vec<Status>,
@@ -71,6 +73,8 @@ pub(crate) struct State {
     pub connect_apps: Vec<ConnectApp>,
     /// Each app key's clientKey, kept after an uninstall so a reinstall reuses it.
     pub connect_client_keys: BTreeMap<String, String>,
+    /// Forge apps installed on this site.
+    pub forge_installations: Vec<crate::forge::ForgeInstallation>,
     /// OAuth 2.0 client-credentials apps and the user each acts as.
     pub oauth_clients: Vec<(crate::config::OAuthClient, UserIdx)>,
     /// (user, project or all, permission key) the user lacks.
@@ -87,8 +91,6 @@ pub(crate) struct State {
     pub forge_entity_properties: Vec<(String, Vec<Extraction>)>,
     /// OAuth 1.0a consumers (Data Center application links).
     pub oauth1_consumers: Vec<crate::oauth1::Consumer>,
-    /// See `SandboxConfig::devops_accepts_basic_auth`.
-    pub devops_accepts_basic_auth: bool,
     /// Bumped on every write; search caches are keyed on it.
     pub generation: u64,
 }
@@ -98,6 +100,7 @@ impl State {
         let mut state = State {
             flavour: config.flavour.clone(),
             server_time_zone: config.server_time_zone.clone(),
+            server_title: config.server_title.clone(),
             users: Vec::new(),
             projects: Vec::new(),
             statuses: Vec::new(),
@@ -126,6 +129,7 @@ impl State {
             oauth_clients: Vec::new(),
             connect_apps: Vec::new(),
             connect_client_keys: BTreeMap::new(),
+            forge_installations: Vec::new(),
             boards: Vec::new(),
             sprints: Vec::new(),
             security_levels: Vec::new(),
@@ -133,7 +137,6 @@ impl State {
             next_webhook_id: 1,
             oauth1_consumers: Vec::new(),
             forge_entity_properties: Vec::new(),
-            devops_accepts_basic_auth: config.devops_accepts_basic_auth,
             generation: 0,
         };
         if config.users.is_empty() {

@@ -183,3 +183,53 @@ async fn sprint_issues_and_the_sprint_field() {
         assert!(r.body["fields"]["customfield_10020"].is_null(), "{flavour}");
     }
 }
+
+#[tokio::test]
+async fn issues_are_moved_to_an_open_sprint_with_a_sprint_changelog_item() {
+    for (flavour, srv) in seeded().await {
+        let boards = srv.get("/rest/agile/1.0/board").await.body;
+        let demo = board_id(&boards, "DEMO board");
+        let sprints = srv.get(&format!("/rest/agile/1.0/board/{demo}/sprint?maxResults=50")).await;
+        let of = |state: &str| {
+            sprints.body["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["state"] == state)
+                .map(|s| (s["id"].as_u64().unwrap(), s["name"].as_str().unwrap().to_owned()))
+                .unwrap_or_else(|| panic!("{flavour}: no {state} sprint"))
+        };
+        let (closed, _) = of("closed");
+        let (future, future_name) = of("future");
+        let key = srv.create(2, "Into the next sprint").await;
+        let path = |id: u64| format!("/rest/agile/1.0/sprint/{id}/issue");
+        // (sprint, body, status)
+        let many: Vec<String> = (0..51).map(|_| key.clone()).collect();
+        let cases = [
+            (closed, serde_json::json!({"issues": [key]}), StatusCode::BAD_REQUEST),
+            (future, serde_json::json!({"issues": []}), StatusCode::BAD_REQUEST),
+            (future, serde_json::json!({"issues": many}), StatusCode::BAD_REQUEST),
+            (future, serde_json::json!({"issues": ["DEMO-99999"]}), StatusCode::NOT_FOUND),
+            (99_999, serde_json::json!({"issues": [key]}), StatusCode::NOT_FOUND),
+            (future, serde_json::json!({"issues": [key]}), StatusCode::NO_CONTENT),
+        ];
+        for (sprint, body, want) in cases {
+            let r = srv.post(&path(sprint), body.clone()).await;
+            assert_eq!(r.status, want, "{flavour} {sprint} {body}: {:?}", r.body);
+        }
+        let r = srv.get(&format!("{}?maxResults=100", path(future))).await;
+        let keys: Vec<&str> = r.body["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["key"].as_str().unwrap())
+            .collect();
+        assert!(keys.contains(&key.as_str()), "{flavour}: {keys:?}");
+        let r = srv.get(&format!("/rest/api/2/issue/{key}?expand=changelog")).await;
+        let items = &r.body["changelog"]["histories"].as_array().unwrap().last().unwrap()["items"];
+        assert_eq!(items[0]["field"], "Sprint", "{flavour}: {items}");
+        assert_eq!(items[0]["fieldtype"], "custom", "{flavour}: {items}");
+        assert_eq!(items[0]["to"], future.to_string(), "{flavour}: {items}");
+        assert_eq!(items[0]["toString"], future_name.as_str(), "{flavour}: {items}");
+    }
+}

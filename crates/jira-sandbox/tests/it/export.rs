@@ -270,3 +270,25 @@ fn a_missing_or_broken_file_is_named() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(sb.issue_count(), 0, "all or nothing");
 }
+
+/// An imported issue moved into a sprint answered its export's sprint field, without the new
+/// sprint; its untouched neighbour still answers the export's value as given.
+#[tokio::test]
+async fn an_imported_issue_moved_into_a_sprint_answers_its_new_sprints() {
+    let dir = write_export("sprint-move");
+    let srv = support::cloud().await;
+    srv.sandbox.load_export_file(&dir.join("issues.json")).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let r = srv.post("/rest/agile/1.0/sprint/6/issue", json!({"issues": ["KI-3"]})).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+    let field = &srv.get("/rest/api/3/issue/KI-3").await.body["fields"]["customfield_10007"];
+    let names: Vec<&str> =
+        field.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["KI Sprint 4, mit Komma", "KI Sprint 6"], "{field}");
+    let given = issues();
+    let ki2 = srv.get("/rest/api/3/issue/KI-2").await.body;
+    assert_eq!(
+        ki2["fields"]["customfield_10007"],
+        given["issues"][1]["fields"]["customfield_10007"]
+    );
+}

@@ -12,6 +12,7 @@ mod devops;
 mod entity_properties;
 mod export;
 mod featureflags;
+mod forge;
 mod issues;
 mod knobs;
 mod meta;

@@ -136,7 +136,7 @@ async fn worklogs_users_and_create_metadata_on_both_flavours() {
         let admin = with_issue(&server).await;
         let comment = Doc::text("Logged from commit abc1234");
         let w = admin.add_worklog("SAND-1", "1d 2h", Some(&comment)).await.unwrap();
-        let logs = admin.worklogs("SAND-1").await.unwrap();
+        let logs = admin.issue_worklogs("SAND-1").await.unwrap();
         assert_eq!(logs.len(), 1, "cloud={}", server.cloud);
         assert_eq!(logs[0].id, w.id);
         assert_eq!(logs[0].time_spent_seconds, Some(10 * 3600));
@@ -144,7 +144,7 @@ async fn worklogs_users_and_create_metadata_on_both_flavours() {
         let found = admin.users_with_email("ADMIN@sandbox.test").await.unwrap();
         assert_eq!(found.len(), 1, "cloud={}", server.cloud);
         assert!(admin.users_with_email("nobody@example.com").await.unwrap().is_empty());
-        let types = admin.creatable_issue_types("SAND").await.unwrap();
+        let types = admin.issue_types_to_create("SAND").await.unwrap();
         assert!(types.iter().any(|t| t.name == "Task"), "{types:?}");
         assert!(types.iter().all(|t| !t.subtask));
     }
@@ -155,7 +155,7 @@ async fn create_metadata_on_data_center_before_the_paged_resources() {
     for version in ["7.13.0", "8.4.0", "10.3.0"] {
         let dc = support::start(SandboxConfig::with_flavour(Flavour::data_center(version))).await;
         let admin = dc.client().await;
-        let types = admin.creatable_issue_types("SAND").await.unwrap();
+        let types = admin.issue_types_to_create("SAND").await.unwrap();
         assert!(types.iter().any(|t| t.name == "Task"), "{version}: {types:?}");
     }
 }

@@ -1,7 +1,8 @@
 //! The connection test's report: one case a line, each with the problems a person would see.
 
 use jira_sandbox::{
-    DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_USER, Flavour, Knobs, PermissionDenial, SandboxConfig,
+    DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_USER, DevOpsPermission, Flavour, Knobs, OAuthClient,
+    PermissionDenial, SandboxConfig,
 };
 use tether_jira::{Auth, ConnectionReport, Feature, Problem, Site, test_connection};
 
@@ -32,6 +33,8 @@ fn kinds(report: &ConnectionReport) -> Vec<&'static str> {
             Problem::CaptchaRequired { .. } => "CaptchaRequired",
             Problem::ProjectNotFound { .. } => "ProjectNotFound",
             Problem::MissingPermission { .. } => "MissingPermission",
+            Problem::DevOpsNeedsApp { .. } => "DevOpsNeedsApp",
+            Problem::DevOpsRefused { .. } => "DevOpsRefused",
             Problem::Other { .. } => "Other",
         })
         .collect()
@@ -39,6 +42,75 @@ fn kinds(report: &ConnectionReport) -> Vec<&'static str> {
 
 /// (name, site, projects to check, problems expected, text one of the messages contains)
 type Case<'a> = (&'a str, Site, &'a [&'a str], &'a [&'a str], &'a str);
+
+/// OAuth credentials of the sandbox with only these DevOps permissions.
+fn credentials(id: &str, permissions: &[DevOpsPermission]) -> OAuthClient {
+    OAuthClient {
+        client_id: id.into(),
+        client_secret: format!("{id}-secret"),
+        user: DEFAULT_USER.into(),
+        permissions: permissions.to_vec(),
+    }
+}
+
+#[tokio::test]
+async fn devops_access_is_checked_per_api_on_cloud_only() {
+    use DevOpsPermission::*;
+    let config = SandboxConfig {
+        oauth_clients: vec![
+            OAuthClient::default_client(),
+            credentials("flags-only", &[FeatureFlagsRead, FeatureFlagsWrite]),
+            credentials(
+                "flags-read",
+                &[FeatureFlagsRead, DevelopmentInfoRead, DevelopmentInfoWrite],
+            ),
+            credentials("nothing", &[]),
+        ],
+        ..SandboxConfig::default()
+    };
+    let cloud = support::start(config).await;
+    let dc = support::dc().await;
+    let oauth = |id: &str| Auth::OAuth2 {
+        client_id: id.into(),
+        client_secret: format!("{id}-secret").into(),
+        token_url: format!("{}/oauth/token", cloud.base),
+        gateway_url: cloud.base.clone(),
+    };
+    let app = cloud.sandbox.install_connect_app("tether", "tether");
+    let features = [Feature::ReadIssues, Feature::FeatureFlags, Feature::DevelopmentInformation];
+    let cases: Vec<Case<'_>> = vec![
+        ("all permissions", cloud.site(cloud.oauth2()), &["SAND"], &[], ""),
+        ("connect app", cloud.site(Auth::connect("tether", app.shared_secret)), &[], &[], ""),
+        (
+            "api token",
+            cloud.site(cloud.default_auth()),
+            &["SAND"],
+            &["DevOpsNeedsApp", "DevOpsNeedsApp"],
+            "Jira Cloud's Feature Flags API accepts only apps, never a person's API token",
+        ),
+        (
+            "no devinfo",
+            cloud.site(oauth("flags-only")),
+            &[],
+            &["DevOpsRefused"],
+            "may not read through Jira's Development Information API",
+        ),
+        (
+            "flags read only",
+            cloud.site(oauth("flags-read")),
+            &[],
+            &["DevOpsRefused"],
+            "grant the 'Feature flags' permission",
+        ),
+        ("nothing", cloud.site(oauth("nothing")), &[], &["DevOpsRefused", "DevOpsRefused"], ""),
+        ("data center", dc.site(dc.default_auth()), &["SAND"], &[], ""),
+    ];
+    for (name, site, projects, want, message) in cases {
+        let report = test_connection(&site, &fast(), projects, &features).await;
+        assert_eq!(kinds(&report), want.to_vec(), "{name}: {:?}", report.messages());
+        assert!(report.messages().join(" ").contains(message), "{name}: {:?}", report.messages());
+    }
+}
 
 #[tokio::test]
 async fn reports_name_each_problem() {

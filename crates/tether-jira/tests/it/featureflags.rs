@@ -2,8 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use jira_sandbox::{DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Knobs};
-use secrecy::SecretString;
+use jira_sandbox::Knobs;
 use tether_jira::{
     Auth, Error, FeatureFlag, FlagBulkRequest, FlagDetails, FlagEnvironment, FlagStatus,
     FlagSummary, Rollout,
@@ -44,13 +43,9 @@ fn flag(id: &str, seq: i64, keys: &[&str]) -> FeatureFlag {
 #[tokio::test]
 async fn flags_are_submitted_read_and_deleted() {
     let server = support::cloud().await;
-    let oauth2 = Auth::OAuth2 {
-        client_id: DEFAULT_OAUTH_CLIENT_ID.into(),
-        client_secret: SecretString::from(DEFAULT_OAUTH_CLIENT_SECRET.to_owned()),
-        token_url: format!("{}/oauth/token", server.base),
-        gateway_url: server.base.clone(),
-    };
-    for auth in [server.default_auth(), oauth2] {
+    let sandbox = server.sandbox.install_connect_app("tether", "tether");
+    let connect = Auth::connect("tether", sandbox.shared_secret);
+    for auth in [server.oauth2(), connect] {
         let client = server.client_with(auth, fast()).await;
         let key = server.new_issue(&client, "flagged").await;
         let request = FlagBulkRequest {
@@ -87,7 +82,7 @@ async fn flags_are_submitted_read_and_deleted() {
 #[tokio::test]
 async fn invalid_flags_fail_per_flag_and_oversize_batches_get_413() {
     let server = support::cloud().await;
-    let client = server.client().await;
+    let client = server.devops_client().await;
     let key = server.new_issue(&client, "flagged").await;
     let mut bad = flag("bad", 1, &[&key]);
     bad.details.clear();
@@ -126,7 +121,7 @@ fn many(count: usize, key: &str) -> Vec<FeatureFlag> {
 #[tokio::test]
 async fn any_number_of_flags_go_in_requests_of_at_most_100() {
     let server = support::cloud().await;
-    let client = server.client().await;
+    let client = server.devops_client().await;
     let key = server.new_issue(&client, "flagged").await;
     let props = BTreeMap::from([("site".to_owned(), "one".to_owned())]);
     // The sandbox refuses more than 100 flags a request with a 400, so this passes only in chunks.
@@ -145,7 +140,7 @@ async fn any_number_of_flags_go_in_requests_of_at_most_100() {
 #[tokio::test]
 async fn a_413_halves_the_request_until_it_fits() {
     let server = support::cloud().await;
-    let client = server.client().await;
+    let client = server.devops_client().await;
     let key = server.new_issue(&client, "flagged").await;
     let flags = many(40, &key);
     // A cap that three flags fit under and four do not.

@@ -10,3 +10,4 @@ mod featureflags;
 mod operations;
 mod paging;
 mod support;
+mod tickets;

@@ -32,9 +32,7 @@ pub async fn start(config: SandboxConfig) -> Server {
 }
 
 pub async fn cloud() -> Server {
-    // tether still sends feature flags with Basic auth on Cloud, which Jira Cloud (and so the
-    // sandbox) refuses; until the client moves to OAuth credentials (issue 12 §1), allow it.
-    start(SandboxConfig { devops_accepts_basic_auth: true, ..SandboxConfig::default() }).await
+    start(SandboxConfig::default()).await
 }
 
 pub async fn dc() -> Server {
@@ -70,6 +68,22 @@ impl Server {
         } else {
             Auth::password(DEFAULT_USER, DEFAULT_PASSWORD)
         }
+    }
+
+    /// The sandbox's default OAuth credentials (every DevOps permission), through its own token
+    /// endpoint and gateway: what Jira Cloud's DevOps APIs take.
+    pub fn oauth2(&self) -> Auth {
+        Auth::OAuth2 {
+            client_id: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
+            client_secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
+            token_url: format!("{}/oauth/token", self.base),
+            gateway_url: self.base.clone(),
+        }
+    }
+
+    /// A client that may call the DevOps APIs: OAuth credentials on Cloud.
+    pub async fn devops_client(&self) -> Client {
+        self.client_with(self.oauth2(), fast()).await
     }
 
     pub fn site(&self, auth: Auth) -> Site {

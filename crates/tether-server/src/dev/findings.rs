@@ -151,7 +151,7 @@ pub(crate) async fn issue_types(
 ) -> Result<Vec<Value>, ApiError> {
     let (_, repo) = find(state, caller, id, Action::ViewRepository).await?;
     let (_, client) = site_client(state, &repo).await?;
-    let types = client.creatable_issue_types(project.trim()).await.map_err(jira_error)?;
+    let types = client.issue_types_to_create(project.trim()).await.map_err(jira_error)?;
     Ok(types.into_iter().map(|t| json!({"id": t.id, "name": t.name})).collect())
 }
 
@@ -171,7 +171,7 @@ pub(crate) async fn request_issue(
         )));
     }
     let (site, client) = site_client(state, &repo).await?;
-    let types = client.creatable_issue_types(project.trim()).await.map_err(jira_error)?;
+    let types = client.issue_types_to_create(project.trim()).await.map_err(jira_error)?;
     let chosen = types
         .iter()
         .find(|t| t.name == issue_type || t.id.as_deref() == Some(issue_type))
@@ -206,7 +206,7 @@ pub(crate) async fn create_url(
     let (f, repo) = find(state, caller, id, Action::UpdateRepository).await?;
     let (site, client) = site_client(state, &repo).await?;
     let p = client.project(project.trim()).await.map_err(jira_error)?;
-    let types = client.creatable_issue_types(project.trim()).await.map_err(jira_error)?;
+    let types = client.issue_types_to_create(project.trim()).await.map_err(jira_error)?;
     let t = types
         .iter()
         .find(|t| t.name == issue_type || t.id.as_deref() == Some(issue_type))

@@ -628,7 +628,8 @@ struct EnvWire {
     default_value: String,
     /// `{"percentage": 25}` or `{"rules": 2}`.
     rollout: Value,
-    /// The rollout in words: `25%`, `2 rules`.
+    /// The rollout in words: `30% true · 70% false, default treatment false`, `2 rules`,
+    /// `1 rule + 25% rollout`.
     rollout_text: String,
     url: String,
     last_saved: i64,
@@ -637,7 +638,15 @@ struct EnvWire {
 fn env_wire(e: EnvView) -> EnvWire {
     let rollout = match &e.rollout {
         RolloutView::Percentage(p) => json!({"percentage": p}),
+        RolloutView::Split { shares, percentage, default_treatment } => json!({
+            "percentage": percentage,
+            "shares": shares.iter().map(|(v, p)| json!({"variation": v, "percentage": p})).collect::<Vec<_>>(),
+            "default_treatment": default_treatment,
+        }),
         RolloutView::Rules(n) => json!({"rules": n}),
+        RolloutView::RulesAndRollout { rules, percentage } => {
+            json!({"rules": rules, "percentage": percentage})
+        }
     };
     EnvWire {
         rollout_text: e.rollout.describe(),

@@ -98,7 +98,19 @@ pub(crate) fn descriptor_json(public_url: &str, key: &str) -> Value {
                 "url": format!("{base}/code"),
                 "logoUrl": format!("{base}/static/tether-logo.svg"),
                 "capabilities": ["commit", "branch", "pull_request"]
-            }
+            },
+            // The `tether.flags` issue property, searchable in Jira's JQL.
+            "jiraEntityProperties": [{
+                "key": "tether-flags-index",
+                "name": {"value": "tether flags"},
+                "entityType": "issue",
+                "keyConfigurations": [{
+                    "propertyKey": super::forge::PROPERTY_KEY,
+                    "extractions": super::forge::INDEXED.iter().map(|i| json!({
+                        "objectName": i.path, "type": i.kind, "alias": i.alias,
+                    })).collect::<Vec<_>>(),
+                }],
+            }]
         }
     })
 }

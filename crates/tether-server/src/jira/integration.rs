@@ -1,7 +1,9 @@
 //! The Jira section of the Integrations page: every Jira site the caller may
 //! see, named as Jira names itself (its server title once a connection test has
 //! read it, else its host), how tether signs in to it (never a Connect
-//! clientKey), and which projects report to it.
+//! clientKey), which projects report to it, and whether tether's Forge app is
+//! installed there (an installation on a site tether does not know is listed
+//! apart, so someone adds its OAuth credentials).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,11 +30,23 @@ fn render<'a>(
 
 struct SiteRow {
     title: String,
+    /// The host, shown under a title that is not it: every Jira is titled "Jira" until an
+    /// admin names it.
+    host: Option<String>,
     name: String,
     url: String,
     deployment: &'static str,
     sign_in: String,
     projects: Vec<String>,
+    enabled: bool,
+    /// Tether's Forge app on this site: `Some(true)` installed, `Some(false)`
+    /// uninstalled since.
+    forge: Option<bool>,
+}
+
+/// A Forge installation on a site no registered site matches.
+struct ForgeRow {
+    site: String,
     enabled: bool,
 }
 
@@ -40,6 +54,7 @@ struct SiteRow {
 #[template(path = "jira_integration.html")]
 struct Section {
     sites: Vec<SiteRow>,
+    forge_only: Vec<ForgeRow>,
 }
 
 /// How a person recognises a site: Jira's own title for itself when a
@@ -50,6 +65,11 @@ pub(crate) fn site_title(site: &JiraSite) -> String {
     {
         return title.trim().to_owned();
     }
+    site_host(site)
+}
+
+/// The host a site is reached at (its name when the URL has none).
+fn site_host(site: &JiraSite) -> String {
     site.url
         .parse::<axum::http::Uri>()
         .ok()
@@ -65,9 +85,17 @@ pub(crate) fn sign_in_text(site: &JiraSite) -> String {
     let who = |what: &str| {
         if user.is_empty() { what.to_owned() } else { format!("{what} of {user}") }
     };
+    // Jira Cloud's Feature Flags and Development Information APIs take apps only.
+    let cloud_login = |what: String| {
+        if site.deployment.as_deref() == Some("dc") {
+            what
+        } else {
+            format!("{what} (reads issues only; flags on Jira Cloud need OAuth credentials)")
+        }
+    };
     match site.auth_kind {
-        JiraAuthKind::ApiToken => who("API token"),
-        JiraAuthKind::Password => who("username and password"),
+        JiraAuthKind::ApiToken => cloud_login(who("API token")),
+        JiraAuthKind::Password => cloud_login(who("username and password")),
         JiraAuthKind::Pat => "personal access token".to_owned(),
         JiraAuthKind::OAuth2 => "OAuth 2.0 credentials".to_owned(),
         JiraAuthKind::Connect => "Atlassian Connect app".to_owned(),
@@ -85,15 +113,32 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             reporting.push((tracking.site_id, p.key));
         }
     }
+    let mut forge: Vec<(String, bool)> = super::forge::installations(state)
+        .await
+        .map_err(UiError::Other)?
+        .into_values()
+        .filter_map(|i| {
+            let site = match (i.site_url, i.cloud_id) {
+                (Some(url), _) => url.trim_end_matches('/').to_owned(),
+                (None, Some(id)) => format!("Jira Cloud site {id}"),
+                (None, None) => return None,
+            };
+            Some((site, i.enabled))
+        })
+        .collect();
+    let all_sites = state.store.list_jira_sites().await.map_err(store)?;
     let mut sites = Vec::new();
-    for site in state.store.list_jira_sites().await.map_err(store)? {
+    for site in all_sites.iter().cloned() {
         if !user.can(Action::ViewIntegration, &Resource::Integration(Named::new(&site.name))) {
             continue;
         }
+        let forge_here = forge.iter().find(|(url, _)| *url == site.url).map(|(_, on)| *on);
         let projects =
             reporting.iter().filter(|(id, _)| *id == site.id).map(|(_, p)| p.clone()).collect();
+        let (title, host) = (site_title(&site), site_host(&site));
         sites.push(SiteRow {
-            title: site_title(&site),
+            host: (host != title).then_some(host),
+            title,
             deployment: match site.deployment.as_deref() {
                 Some("cloud") => "Jira Cloud",
                 Some("dc") => "Jira Data Center",
@@ -102,9 +147,23 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             sign_in: sign_in_text(&site),
             projects,
             enabled: site.enabled,
+            forge: forge_here,
             name: site.name,
             url: site.url,
         });
     }
-    Section { sites }.render().map_err(|e| UiError::Other(crate::error::ApiError::internal(e)))
+    // Installations on sites tether has no settings for, to whoever may see
+    // integrations named as such a site would be (by its host).
+    forge.retain(|(url, _)| !all_sites.iter().any(|s| s.url == *url));
+    let forge_only = forge
+        .into_iter()
+        .filter(|(url, _)| {
+            let host = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
+            user.can(Action::ViewIntegration, &Resource::Integration(Named::new(host)))
+        })
+        .map(|(site, enabled)| ForgeRow { site, enabled })
+        .collect();
+    Section { sites, forge_only }
+        .render()
+        .map_err(|e| UiError::Other(crate::error::ApiError::internal(e)))
 }

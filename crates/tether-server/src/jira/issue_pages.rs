@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use serde_json::Value;
 use tether_flags::{CustomProperty, EnvConfig, Flag, FlagKind, Serve, Variation};
 use tether_sync::jira::FlagView;
 
@@ -215,7 +214,20 @@ struct CreateFlagPage {
     name: String,
     key: String,
     description: String,
+    kinds: Vec<Choice>,
     errors: BTreeMap<&'static str, String>,
+}
+
+/// The kind choices, `chosen` selected (boolean when none is).
+fn kind_choices(chosen: &str) -> Vec<Choice> {
+    KINDS
+        .iter()
+        .map(|k| Choice {
+            value: k.key.to_owned(),
+            label: k.label.to_owned(),
+            selected: k.key == chosen || (chosen.is_empty() && k.key == "boolean"),
+        })
+        .collect()
 }
 
 impl CreateFlagPage {
@@ -303,6 +315,7 @@ pub(crate) async fn create_flag_form(
         name: q.issue_summary.trim().to_owned(),
         key: slug(&q.issue_summary),
         description: String::new(),
+        kinds: kind_choices(""),
         issue_summary: q.issue_summary.trim().to_owned(),
         issue_key,
         errors,
@@ -312,7 +325,7 @@ pub(crate) async fn create_flag_form(
     html(status, &page)
 }
 
-/// `POST /jira/create-flag`: creates a boolean flag linked to the issue.
+/// `POST /jira/create-flag`: creates a flag of the chosen kind linked to the issue.
 pub(crate) async fn create_flag(
     State(state): State<AppState>,
     UiUser(user): UiUser,
@@ -334,9 +347,15 @@ pub(crate) async fn create_flag(
     if !(1..=200).contains(&chars) {
         errors.insert("name", "A name must have 1 to 200 characters.".into());
     }
-    let flag = boolean_flag(&key, &name, &description, &issue_key);
+    let kind = field(&fields, "kind").trim().to_owned();
+    let Some((flag, config)) = new_flag(&kind, &key, &name, &description, &issue_key) else {
+        return Err(UiError::Other(ApiError::invalid(
+            "kind",
+            "expected boolean, string, number or json",
+        )));
+    };
     if errors.is_empty() {
-        match crate::flags::create(&state, &user, &project, &flag, Some(boolean_config())).await {
+        match crate::flags::create(&state, &user, &project, &flag, Some(config)).await {
             Ok(_) => {
                 let to = format!("/flags/{project}/{key}?tab={}", super::panel::TAB.key);
                 return Ok(Redirect::to(&to).into_response());
@@ -363,42 +382,93 @@ pub(crate) async fn create_flag(
         name,
         key,
         description,
+        kinds: kind_choices(&kind),
         errors,
     };
     html(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-fn boolean_flag(key: &str, name: &str, description: &str, issue: &str) -> Flag {
-    let variation = |key: &str, name: &str, value: bool| Variation {
-        key: key.to_owned(),
-        name: name.to_owned(),
-        value: Value::Bool(value),
-    };
+/// A kind a flag created from an issue may be, with the variations it starts with (edited on
+/// the flag's page afterwards): the first is the off variation, the second what the default
+/// rule serves.
+struct NewKind {
+    key: &'static str,
+    kind: FlagKind,
+    label: &'static str,
+    /// (key, name, value as JSON text)
+    variations: [(&'static str, &'static str, &'static str); 2],
+}
+
+const KINDS: [NewKind; 4] = [
+    NewKind {
+        key: "boolean",
+        kind: FlagKind::Boolean,
+        label: "Boolean (on/off)",
+        variations: [("off", "Off", "false"), ("on", "On", "true")],
+    },
+    NewKind {
+        key: "string",
+        kind: FlagKind::String,
+        label: "String",
+        variations: [
+            ("control", "Control", "\"control\""),
+            ("treatment", "Treatment", "\"treatment\""),
+        ],
+    },
+    NewKind {
+        key: "number",
+        kind: FlagKind::Number,
+        label: "Number",
+        variations: [("zero", "Zero", "0"), ("one", "One", "1")],
+    },
+    NewKind {
+        key: "json",
+        kind: FlagKind::Json,
+        label: "JSON",
+        variations: [("off", "Off", "{}"), ("on", "On", "{\"enabled\": true}")],
+    },
+];
+
+/// A new flag of `kind` linked to `issue`, and its configuration: off everywhere, serving its
+/// second variation once turned on. `None` for a kind there is not.
+fn new_flag(
+    kind: &str,
+    key: &str,
+    name: &str,
+    description: &str,
+    issue: &str,
+) -> Option<(Flag, EnvConfig)> {
+    let kind = if kind.is_empty() { "boolean" } else { kind };
+    let NewKind { kind: flag_kind, variations, .. } = KINDS.iter().find(|k| k.key == kind)?;
     let mut custom_properties = BTreeMap::new();
     custom_properties.insert(
         tether_flags::JIRA_ISSUES_PROPERTY.to_owned(),
         CustomProperty { name: "Jira issues".to_owned(), values: vec![issue.to_owned()] },
     );
-    Flag {
+    let flag = Flag {
         key: key.to_owned(),
         name: name.to_owned(),
         description: description.to_owned(),
-        kind: FlagKind::Boolean,
-        variations: vec![variation("on", "On", true), variation("off", "Off", false)],
+        kind: *flag_kind,
+        variations: variations
+            .iter()
+            .map(|(k, n, v)| Variation {
+                key: (*k).to_owned(),
+                name: (*n).to_owned(),
+                value: serde_json::from_str(v).expect("the table's values are JSON"),
+            })
+            .collect(),
         tags: vec![],
         custom_properties,
-    }
-}
-
-/// Off everywhere, serving `on` once turned on: what every new flag starts as.
-fn boolean_config() -> EnvConfig {
-    EnvConfig {
+    };
+    let config = EnvConfig {
         on: false,
-        off_variation: "off".to_owned(),
+        off_variation: variations[0].0.to_owned(),
         targets: vec![],
         rules: vec![],
-        default_rule: Serve::Variation("on".to_owned()),
-    }
+        default_rule: Serve::Variation(variations[1].0.to_owned()),
+    };
+    Some((flag, config))
 }
 
 struct FlagOption {
@@ -424,6 +494,27 @@ struct LinkFlagPage {
 /// How many flags the chooser lists at most.
 const CHOICES: usize = 50;
 
+/// The Jira sites the issue belongs to: the one whose Connect JWT opened the page, else the
+/// sites tether has seen the issue on; `None` when neither says.
+async fn issue_sites(
+    state: &AppState,
+    opened_from: Option<i64>,
+    issue_key: &str,
+) -> Result<Option<Vec<i64>>, UiError> {
+    if let Some(site) = opened_from {
+        return Ok(Some(vec![site]));
+    }
+    let mut seen = Vec::new();
+    for site in state.store.list_jira_sites().await.map_err(store)? {
+        if state.store.cached_issue(site.id, issue_key).await.map_err(store)?.is_some() {
+            seen.push(site.id);
+        }
+    }
+    Ok((!seen.is_empty()).then_some(seen))
+}
+
+/// The chooser: flags of the projects reporting to the issue's site (all the caller may view
+/// when the site is not known), matching `q`.
 async fn render_link(
     state: &AppState,
     user: &Caller,
@@ -431,13 +522,21 @@ async fn render_link(
     q: String,
     error: Option<String>,
     status: StatusCode,
+    opened_from: Option<i64>,
 ) -> Result<Response, UiError> {
     let needle = q.trim().to_lowercase();
+    let sites = issue_sites(state, opened_from, &issue_key).await?;
     let mut flags = Vec::new();
     let mut total = 0;
     for p in state.store.list_projects().await.map_err(store)? {
         if !can_view(user, &p.key) {
             continue;
+        }
+        if let Some(sites) = &sites {
+            let reports_to = state.store.project_jira(&p.key).await.map_err(store)?;
+            if !reports_to.is_some_and(|t| sites.contains(&t.site_id)) {
+                continue;
+            }
         }
         for f in state.store.list_flags(&p.key).await.map_err(store)? {
             let matches = needle.is_empty()
@@ -479,12 +578,13 @@ async fn render_link(
 /// `GET /jira/link-flag?issueKey=&q=`: Jira's "Connect feature flag".
 pub(crate) async fn link_flag_form(
     State(state): State<AppState>,
-    _jira: FromJira,
+    FromJira(jira): FromJira,
     UiUser(user): UiUser,
     Query(q): Query<IssueQuery>,
 ) -> Result<Response, UiError> {
     let issue_key = read_key(&q.issue_key).unwrap_or_else(|typed| typed);
-    render_link(&state, &user, issue_key, q.q, None, StatusCode::OK).await
+    let site = jira.map(|(site, _)| site.id);
+    render_link(&state, &user, issue_key, q.q, None, StatusCode::OK, site).await
 }
 
 /// `POST /jira/link-flag`: links the chosen flag, then shows the issue's flags.
@@ -510,7 +610,7 @@ pub(crate) async fn link_flag(
         Err(ApiError::Forbidden(why)) => Err(UiError::Forbidden(why)),
         Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_) | ApiError::Unavailable(_))) => {
             let status = e.status_and_code().0;
-            render_link(&state, &user, issue_key, q, Some(e.to_string()), status).await
+            render_link(&state, &user, issue_key, q, Some(e.to_string()), status, None).await
         }
         Err(e) => Err(UiError::Other(e)),
     }

@@ -70,6 +70,18 @@ pub(crate) fn read_key(typed: &str) -> Result<String, String> {
     IssueKey::parse_user_input(typed).map(|k| k.to_string()).map_err(|_| typed.trim().to_owned())
 }
 
+/// The most issues one flag may be linked to: one Feature Flags API document holds at most 100
+/// issue keys, and a link Jira would not show is refused rather than dropped.
+pub(crate) const MAX_ISSUES_PER_FLAG: usize = 100;
+
+/// Why the 101st link is refused.
+pub(crate) fn too_many_issues() -> String {
+    format!(
+        "a flag can be linked to at most {MAX_ISSUES_PER_FLAG} Jira issues: Jira's Feature Flags \
+         API shows a flag on no more. Unlink an issue first, or link the others to another flag"
+    )
+}
+
 /// Keys a flag definition adds to its `jira.issues` property are checked against
 /// Jira like links made one by one; nothing is written when one is refused. The
 /// flags service calls it through `AppState::issue_check`.
@@ -85,6 +97,9 @@ pub(crate) fn check_property_links<'a>(
             return Ok(());
         }
         let field = format!("custom_properties[\"{}\"].values", tether_flags::JIRA_ISSUES_PROPERTY);
+        if tether_store::normalize_issue_keys(after.jira_issues()).len() > MAX_ISSUES_PER_FLAG {
+            return Err(ApiError::invalid(field, too_many_issues()));
+        }
         check_issues(state, project, &added).await.map(|_| ()).map_err(|e| e.into_api(&field))
     })
 }

@@ -1,6 +1,7 @@
 //! The Jira side of tether: sites (`sites.rs`), which site and environments a
 //! project reports to, flag ↔ issue links and issues by flag (`links.rs`), the
-//! Atlassian Connect app (`connect.rs`), and their adapters: the REST API
+//! Atlassian Connect app (`connect.rs`), the Forge app's manifest and remote
+//! (`forge.rs`), and their adapters: the REST API
 //! (`api.rs`), the `/jira` page (`ui.rs`), the flag page's Jira panel
 //! (`panel.rs`), the Integrations page's section (`integration.rs`) and the
 //! pages Jira opens on an issue (`issue_pages.rs`).
@@ -10,6 +11,7 @@
 
 pub(crate) mod api;
 pub(crate) mod connect;
+pub(crate) mod forge;
 pub(crate) mod integration;
 mod issue_pages;
 mod links;
@@ -41,6 +43,10 @@ pub(crate) async fn link(
 ) -> Result<(CachedIssue, bool), ApiError> {
     caller.require(Action::CreateFlagLink, &flag_resource(project, &flag.flag, None))?;
     let key = read_key(issue).unwrap_or_else(|typed| typed);
+    let linked = flag.flag.jira_issues();
+    if linked.len() >= MAX_ISSUES_PER_FLAG && !linked.contains(&key) {
+        return Err(ApiError::invalid("issue", too_many_issues()));
+    }
     let mut found = check_issues(state, project, std::slice::from_ref(&key))
         .await
         .map_err(|e| e.into_api("issue"))?;

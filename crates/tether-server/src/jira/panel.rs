@@ -55,6 +55,9 @@ struct FlagPanel {
     typed: String,
     error: Option<String>,
     sync: Option<SyncRow>,
+    /// Linked to as many issues as Jira shows a flag on: another link is refused.
+    full: bool,
+    max_issues: usize,
 }
 
 /// What a failed "Connect Jira issue" puts back: the key as typed and why.
@@ -148,7 +151,10 @@ pub(crate) async fn flag_panel(
         typed,
         error,
         sync: sync.map(|s| sync_row(s, now)),
+        full: false,
+        max_issues: super::MAX_ISSUES_PER_FLAG,
     };
+    let panel = FlagPanel { full: panel.issues.len() >= panel.max_issues, ..panel };
     panel.render().map_err(|e| UiError::Other(ApiError::internal(e)))
 }
 

@@ -308,7 +308,13 @@ pub(crate) async fn run_test(
             ..crate::jira::interactive_options()
         },
     );
-    let mut features = vec![tether_jira::Feature::ReadIssues];
+    // On Cloud flags go through the Feature Flags API, and code changes through the
+    // Development Information API (checked only there); Data Center takes remote links.
+    // A Connect app reaches only the APIs its descriptor declares: tether's declares flags.
+    let mut features = vec![tether_jira::Feature::ReadIssues, tether_jira::Feature::FeatureFlags];
+    if site.auth_kind != JiraAuthKind::Connect {
+        features.push(tether_jira::Feature::DevelopmentInformation);
+    }
     if site.deployment.as_deref() == Some("dc") {
         features.push(tether_jira::Feature::RemoteLinks);
     }
@@ -319,6 +325,12 @@ pub(crate) async fn run_test(
         && site.deployment.as_deref() != Some(d)
     {
         state.store.set_jira_site_deployment(site.id, d).await?;
+    }
+    // Jira's name for itself names the site on the Integrations page.
+    if let Some(title) = report.server.as_ref().and_then(|s| s.server_title.as_deref())
+        && site.options.get("server_title").and_then(Value::as_str) != Some(title.trim())
+    {
+        state.store.set_jira_site_server_title(site.id, title).await?;
     }
     Ok(ReportView {
         site: site.name.clone(),

@@ -171,18 +171,24 @@ fn kind_forms() -> Vec<KindForm> {
     };
     vec![
         form(
-            "api_token",
-            "Jira Cloud: email and API token",
-            "An Atlassian account's email with an API token (id.atlassian.com → Security → API tokens).",
-            "Email",
-            "API token",
-        ),
-        form(
             "oauth2",
-            "Jira Cloud: OAuth 2.0 client credentials",
-            "Credentials a site admin creates for self-hosted tools; calls go through Atlassian's gateway.",
+            "Jira Cloud: OAuth credentials (recommended)",
+            "In Jira, a site admin opens Settings → Apps → OAuth credentials → Create credentials: \
+             App name tether, Server base URL this tether's address, Permissions Feature flags \
+             (flags on issues) and Development information (commits and pull requests). Paste \
+             the client id and secret here. No app install and no user account needed; Test \
+             connection checks both permissions.",
             "Client id",
             "Client secret",
+        ),
+        form(
+            "api_token",
+            "Jira Cloud: email and API token (issues only)",
+            "An Atlassian account's email with an API token (id.atlassian.com → Security → API \
+             tokens). Enough to read issues and link them, not to show flags on issues: Jira \
+             Cloud's Feature Flags API takes OAuth credentials or an installed app only.",
+            "Email",
+            "API token",
         ),
         form(
             "pat",
@@ -239,6 +245,9 @@ struct JiraPage {
     open_form: String,
     projects: Vec<ProjectRow>,
     connect_url: String,
+    /// The Forge app this tether accepts (`jira.forge_app_id`), and on how many sites it is
+    /// installed now.
+    forge: Option<(String, usize)>,
 }
 
 /// What a POST puts back on the `/jira` page.
@@ -386,7 +395,18 @@ async fn render_jira(
             error,
         });
     }
+    let forge = match &state.config.forge_app_id {
+        Some(app) => {
+            let installations = super::forge::installations(state).await.map_err(UiError::Other)?;
+            Some((
+                tether_jira::forge_app_ari(app),
+                installations.values().filter(|i| i.enabled).count(),
+            ))
+        }
+        None => None,
+    };
     let page = JiraPage {
+        forge,
         nav: nav_for("/jira", user),
         version: VERSION,
         notice: edit.notice,

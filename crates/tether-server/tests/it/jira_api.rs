@@ -21,7 +21,12 @@ impl Jira {
     /// A sandbox with issues SAND-1 (In Progress), SAND-2 (Done) and SAND-3,
     /// which only `auditor` may see.
     pub async fn start(flavour: Flavour) -> Jira {
-        let sandbox = Sandbox::new(SandboxConfig::with_flavour(flavour)).unwrap();
+        Jira::start_with(SandboxConfig::with_flavour(flavour)).await
+    }
+
+    /// [`Jira::start`] on `config`.
+    pub async fn start_with(config: SandboxConfig) -> Jira {
+        let sandbox = Sandbox::new(config).unwrap();
         sandbox
             .load_issues(&json!([
                 {"key": "SAND-1", "fields": {"summary": "Faster checkout",
@@ -71,10 +76,20 @@ pub async fn send(
 
 use reqwest::Method as M;
 
-/// Registers the sandbox as site `name` (Cloud: email + API token).
+/// Registers the sandbox as site `name` (Cloud: email + API token, which reads issues but
+/// cannot send flags).
 pub async fn add_cloud_site(s: &TestServer, jira: &Jira, name: &str) {
     let body = json!({"name": name, "url": jira.url, "kind": "api_token",
         "user": "admin@sandbox.test", "secret": "sandbox-token"});
+    let (status, site) = send(s, M::POST, "/api/jira/sites", Some(body)).await;
+    assert_eq!(status, 201, "{site}");
+}
+
+/// Registers the sandbox as site `name` with its OAuth credentials (the Cloud path for flags).
+pub async fn add_oauth_site(s: &TestServer, jira: &Jira, name: &str) {
+    let body = json!({"name": name, "url": jira.url, "kind": "oauth2",
+        "user": "sandbox-client", "secret": "sandbox-secret",
+        "options": {"token_url": format!("{}/oauth/token", jira.url), "gateway_url": jira.url}});
     let (status, site) = send(s, M::POST, "/api/jira/sites", Some(body)).await;
     assert_eq!(status, 201, "{site}");
 }
@@ -147,7 +162,10 @@ async fn sites_are_registered_listed_without_secrets_updated_and_removed() {
     assert_eq!(status, 200, "{updated}");
     let (status, report) = send(&s, M::POST, "/api/jira/sites/acme/test", None).await;
     assert_eq!(status, 200);
-    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["account"].as_str().unwrap().contains("admin@sandbox.test"), "{report}");
+    // Accepted; what is left is that an API token cannot send flags on Cloud.
+    let messages = report["messages"].as_array().unwrap();
+    assert!(messages.iter().all(|m| m.as_str().unwrap().contains("OAuth credentials")), "{report}");
     // Changing the kind needs the new kind's secret.
     let update = json!({"url": jira.url, "kind": "password", "user": "admin"});
     let (status, err) = send(&s, M::PUT, "/api/jira/sites/acme", Some(update)).await;
@@ -237,13 +255,18 @@ async fn bad_sites_get_422_naming_the_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let s = TestServer::start().await;
-    let cloud = Jira::cloud().await;
-    add_cloud_site(&s, &cloud, "acme").await;
+    let config = SandboxConfig { server_title: "Acme Jira".into(), ..SandboxConfig::default() };
+    let cloud = Jira::start_with(config).await;
+    add_oauth_site(&s, &cloud, "acme").await;
     let (status, report) =
         send(&s, M::POST, "/api/jira/sites/acme/test", Some(json!({"projects": ["sand"]}))).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["ok"], true, "{report}");
     assert_eq!(report["deployment"], "cloud");
+    // Jira's name for itself is kept: the Integrations page names the site by it.
+    assert_eq!(report["server_title"], "Acme Jira", "{report}");
+    let site = s.store.jira_site_by_name("acme").await.unwrap();
+    assert_eq!(site.options.get("server_title"), Some(&json!("Acme Jira")), "{:?}", site.options);
     assert_eq!(report["projects_ok"], json!(["SAND"]));
     assert!(report["account"].as_str().unwrap().contains("admin@sandbox.test"), "{report}");
     assert_eq!(
@@ -260,6 +283,15 @@ async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let messages = report["messages"].to_string();
     assert!(messages.contains("rejected the credentials"), "{messages}");
     assert!(!report.to_string().contains("not-the-token"));
+
+    // An API token reaches Jira, but not the Feature Flags API: the test says so now.
+    add_cloud_site(&s, &cloud, "token").await;
+    let (_, report) = send(&s, M::POST, "/api/jira/sites/token/test", None).await;
+    assert_eq!(report["ok"], false, "{report}");
+    let messages = report["messages"].to_string();
+    assert!(messages.contains("Feature Flags API accepts only apps"), "{messages}");
+    assert!(messages.contains("Development Information API accepts only apps"), "{messages}");
+    assert!(messages.contains("settings → Apps → OAuth credentials"), "{messages}");
 
     let dc = Jira::start(Flavour::data_center("9.12.0")).await;
     let pat = json!({"name": "dc", "url": dc.url, "kind": "pat", "secret": "sandbox-pat"});
@@ -658,8 +690,12 @@ async fn issues_are_found_by_flag_and_state_and_show_every_flag_as_jira_does() {
     assert_eq!(checkout["key"], "checkout");
     assert_eq!(checkout["primary"]["key"], "production");
     assert_eq!(checkout["primary"]["enabled"], true);
-    assert_eq!(checkout["primary"]["rollout"], json!({"percentage": 25.0}));
-    assert_eq!(checkout["primary"]["rollout_text"], "25%");
+    assert_eq!(
+        checkout["primary"]["rollout"],
+        json!({"percentage": 25.0, "default_treatment": "Off", "shares": [
+            {"variation": "On", "percentage": 25.0}, {"variation": "Off", "percentage": 75.0}]})
+    );
+    assert_eq!(checkout["primary"]["rollout_text"], "25% On · 75% Off, default treatment Off");
     assert_eq!(checkout["primary"]["default_value"], "Off", "the off variation's name");
     assert_eq!(checkout["url"], format!("{}/flags/shop/checkout", s.state.config.public_url));
     assert_eq!(checkout["issue_keys"], json!(["SAND-1", "SAND-2"]));

@@ -107,6 +107,10 @@ async fn sites_are_added_tested_and_removed_on_the_jira_page() {
         assert!(page.contains(&format!("id=\"add-{kind}\"")), "a form for {kind}");
     }
     assert!(page.contains("/atlassian-connect.json"), "the Connect install is explained");
+    let oauth = page.find("id=\"add-oauth2\"").unwrap();
+    assert!(oauth < page.find("id=\"add-api_token\"").unwrap(), "OAuth credentials lead");
+    assert!(page.contains("Settings → Apps → OAuth credentials → Create credentials"), "{page}");
+    assert!(page.contains("December 2026"), "Connect's end of support is said");
 
     // A refusal comes back inline, as typed, without the secret.
     let form = [
@@ -145,8 +149,9 @@ async fn sites_are_added_tested_and_removed_on_the_jira_page() {
     let (status, _, page) = post_form(&s, "/jira/sites/acme/test", &[]).await;
     assert_eq!(status, 200);
     let report = text_of(&page, "report");
-    assert!(report.starts_with("Connected. Jira Cloud"), "{report}");
+    assert!(report.starts_with("The connection test found problems. Jira Cloud"), "{report}");
     assert!(report.contains("admin@sandbox.test"), "{report}");
+    assert!(report.contains("accepts only apps"), "an API token cannot send flags: {report}");
 
     let bad = [("kind", "pat"), ("name", "wrong"), ("url", url.as_str()), ("secret", "nope")];
     assert_eq!(post_form(&s, "/jira/sites", &bad).await.0, 303);
@@ -320,11 +325,15 @@ async fn an_issue_shows_its_flags_as_jira_does() {
     assert_eq!(text_of(&page, "issue-summary"), "Faster checkout");
     let card = text_of(&page, "flag-shop-checkout");
     assert_eq!(card, "New checkout checkout");
+    // Both shares and the default treatment, never "rollout 1 rule" (issue 12 §5).
+    let words = "12.5% On · 87.5% Off, default treatment Off";
     assert!(
-        page.contains("<span class=\"pill on\">On</span> in Production (primary) · rollout 12.5%"),
+        page.contains(&format!(
+            "<span class=\"pill on\">On</span> in Production (primary) · {words}"
+        )),
         "{page}"
     );
-    assert!(page.contains("<td>12.5%</td><td><code>Off</code></td>"), "{page}");
+    assert!(page.contains(&format!("<td>{words}</td><td><code>Off</code></td>")), "{page}");
     assert!(page.contains("Last saved <time"), "{page}");
 
     let flag = json!({"key": "banner", "name": "Banner", "kind": "boolean",
@@ -485,4 +494,92 @@ async fn forms_posted_from_other_sites_are_refused() {
         assert_eq!(r.status().as_u16(), 403, "{path}");
     }
     assert!(s.store.flag("shop", "checkout").await.unwrap().flag.jira_issues().is_empty());
+}
+
+#[tokio::test]
+async fn create_from_an_issue_offers_every_flag_kind() {
+    let s = TestServer::start().await;
+    let _jira = tracked_shop(&s).await;
+    let (_, page) = html(&s, "/jira/create-flag?issueKey=SAND-2&issueSummary=Cart").await;
+    for kind in ["boolean\" selected", "string\"", "number\"", "json\""] {
+        assert!(page.contains(&format!("<option value=\"{kind}")), "{kind}: {page}");
+    }
+    // (kind, the variations' values, the off variation)
+    let cases = [
+        ("string", json!(["control", "treatment"]), "control"),
+        ("number", json!([0, 1]), "zero"),
+        ("json", json!([{}, {"enabled": true}]), "off"),
+        ("boolean", json!([false, true]), "off"),
+    ];
+    for (kind, values, off) in cases {
+        let key = format!("cart-{kind}");
+        let form = [
+            ("issue_key", "SAND-2"),
+            ("project", "shop"),
+            ("name", "Cart"),
+            ("key", key.as_str()),
+            ("kind", kind),
+        ];
+        let (status, _, page) = post_form(&s, "/jira/create-flag", &form).await;
+        assert_eq!(status, 303, "{kind}: {page}");
+        let f = s.store.flag("shop", &key).await.unwrap();
+        assert_eq!(f.flag.kind.as_str(), kind);
+        let got: Vec<&serde_json::Value> = f.flag.variations.iter().map(|v| &v.value).collect();
+        assert_eq!(serde_json::to_value(got).unwrap(), values, "{kind}");
+        assert!(f.environments.iter().all(|e| !e.config.on && e.config.off_variation == off));
+        assert_eq!(f.flag.jira_issues(), ["SAND-2"]);
+    }
+}
+
+#[tokio::test]
+async fn the_chooser_lists_only_flags_of_projects_reporting_to_the_issues_site() {
+    let s = TestServer::start().await;
+    let _acme = tracked_shop(&s).await;
+    let beta = Jira::cloud().await;
+    add_cloud_site(&s, &beta, "beta").await;
+    let project = json!({"key": "ops", "name": "Ops"});
+    assert_eq!(send(&s, reqwest::Method::POST, "/api/projects", Some(project)).await.0, 201);
+    let flag = json!({"key": "maintenance", "name": "Maintenance", "kind": "boolean",
+        "variations": [{"key": "on", "value": true}, {"key": "off", "value": false}]});
+    assert_eq!(send(&s, reqwest::Method::POST, "/api/projects/ops/flags", Some(flag)).await.0, 201);
+    let site = json!({"site": "beta"});
+    assert_eq!(send(&s, reqwest::Method::PUT, "/api/projects/ops/jira", Some(site)).await.0, 200);
+
+    // SAND-2 is seen on acme once a flag of shop is linked to it: only shop's flags are offered.
+    let link = json!({"issue": "SAND-2"});
+    let path = "/api/projects/shop/flags/checkout/issues";
+    assert_eq!(send(&s, reqwest::Method::POST, path, Some(link)).await.0, 201);
+    let (_, page) = html(&s, "/jira/link-flag?issueKey=SAND-2").await;
+    assert!(page.contains("data-flag=\"shop/checkout\""), "{page}");
+    assert!(!page.contains("data-flag=\"ops/maintenance\""), "another site's project: {page}");
+    // An issue tether has not seen on any site: every flag, the site cannot be told.
+    let (_, page) = html(&s, "/jira/link-flag?issueKey=SAND-1").await;
+    assert!(
+        page.contains("data-flag=\"shop/checkout\"")
+            && page.contains("data-flag=\"ops/maintenance\"")
+    );
+}
+
+#[tokio::test]
+async fn the_101st_issue_link_is_refused_and_the_flag_page_says_so() {
+    let s = TestServer::start().await;
+    let _jira = tracked_shop(&s).await;
+    for n in 1..=100 {
+        s.store.link_flag_issue("shop", "checkout", &format!("BULK-{n}"), "t").await.unwrap();
+    }
+    let (status, _, page) =
+        post_form(&s, "/flags/shop/checkout/jira/link", &[("issue", "SAND-1")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(text_of(&page, "issue-error").contains("at most 100 Jira issues"), "{page}");
+    assert!(text_of(&page, "issues-full").contains("linked to 100 issues"), "{page}");
+    let link = json!({"issue": "SAND-1"});
+    let path = "/api/projects/shop/flags/checkout/issues";
+    let (status, err) = send(&s, reqwest::Method::POST, path, Some(link)).await;
+    assert_eq!((status, err["field"].as_str()), (422, Some("issue")), "{err}");
+    assert_eq!(s.store.flag("shop", "checkout").await.unwrap().flag.jira_issues().len(), 100);
+    // Below the limit the note is gone and a link goes through.
+    s.store.unlink_flag_issue("shop", "checkout", "BULK-100", "t").await.unwrap();
+    let (status, _, _) =
+        post_form(&s, "/flags/shop/checkout/jira/link", &[("issue", "SAND-1")]).await;
+    assert_eq!(status, 303);
 }

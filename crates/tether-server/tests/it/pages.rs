@@ -33,7 +33,10 @@ async fn every_navigation_entry_renders_with_itself_marked_current() {
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
-    assert_eq!(links, ["/flags", "/jira", "/code", "/integrations", "/roles", "/status"]);
+    assert_eq!(
+        links,
+        ["/flags", "/jira", "/code", "/tickets", "/integrations", "/roles", "/status"]
+    );
     for link in links {
         let r = s.get(link).await;
         assert_eq!(r.status(), 200, "{link}");
@@ -128,6 +131,12 @@ async fn the_integrations_page_lists_jira_sites_by_title_or_host_without_client_
         acme.contains(">Acme Jira</a>") && acme.contains("API token of ops@acme.example"),
         "{acme}"
     );
+    // A title is not the host (every Jira is "Jira" until named): the host is shown under it,
+    // once; a site named by its host shows it once.
+    assert!(acme.contains("<span class=\"muted\">acme.example</span>"), "{acme}");
+    assert_eq!(cloud.matches("127.0.0.1:18301").count(), 2, "the link and its text: {cloud}");
+    // On Cloud an API token reads issues only.
+    assert!(acme.contains("flags on Jira Cloud need OAuth credentials"), "{acme}");
     assert!(!html.contains("OsBnTZ") && !html.contains("s3cret"), "{html}");
     assert!(!html.contains("No Jira site yet"), "{html}");
 }

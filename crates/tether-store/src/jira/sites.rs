@@ -239,6 +239,37 @@ impl Store {
         Ok(())
     }
 
+    /// Records the title Jira gives itself (serverInfo's `serverTitle`), as a connection test
+    /// read it, in the site's options under `server_title`; an empty title removes it. The
+    /// options are read and written in one transaction, so a concurrent edit is not undone.
+    pub async fn set_jira_site_server_title(&self, id: i64, title: &str) -> Result<()> {
+        let title = title.trim();
+        with_write_tx!(self, tx => {
+            let current: Option<(String,)> =
+                sqlx::query_as("SELECT options FROM jira_sites WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((text,)) = current else {
+                return Err(StoreError::NotFound);
+            };
+            let mut options: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Damaged(format!("jira site options: {e}")))?;
+            if title.is_empty() {
+                options.remove("server_title");
+            } else {
+                options.insert("server_title".into(), title.into());
+            }
+            sqlx::query("UPDATE jira_sites SET options = $1 WHERE id = $2")
+                .bind(serde_json::Value::Object(options).to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(())
+    }
+
     pub async fn jira_site(&self, id: i64) -> Result<JiraSite> {
         let row: SiteRow = with_pool!(self, pool => sqlx::query_as(&format!(
             "SELECT {SITE_COLUMNS} FROM jira_sites WHERE id = $1"

@@ -107,6 +107,23 @@ async fn site_secrets_are_sealed_and_names_unique(backend: TestBackend) {
     assert_eq!(t.store.list_jira_sites().await.unwrap().len(), 1);
 }
 
+on_each_backend!(a_server_title_is_kept_beside_the_other_options);
+async fn a_server_title_is_kept_beside_the_other_options(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let id = setup(&t.store).await;
+    let title = |site: &tether_store::JiraSite| site.options.get("server_title").cloned();
+    // (title recorded, what the options then hold)
+    let cases =
+        [("  Acme Jira ", Some(json!("Acme Jira"))), ("Acme", Some(json!("Acme"))), ("", None)];
+    for (recorded, expect) in cases {
+        t.store.set_jira_site_server_title(id, recorded).await.unwrap();
+        let site = t.store.jira_site(id).await.unwrap();
+        assert_eq!(title(&site), expect, "{}: {recorded:?}", t.label);
+    }
+    let err = t.store.set_jira_site_server_title(id + 1000, "x").await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{}: {err:?}", t.label);
+}
+
 on_each_backend!(tracking_defaults_to_production_environments);
 async fn tracking_defaults_to_production_environments(backend: TestBackend) {
     let t = TestStore::new(backend).await;

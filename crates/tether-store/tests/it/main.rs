@@ -12,6 +12,7 @@ mod outbox;
 mod projects;
 mod sessions;
 mod settings;
+mod tickets;
 mod tokens;
 
 use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};

@@ -254,7 +254,7 @@ pub(crate) async fn find_worklog(
     key: &str,
     url: &str,
 ) -> Result<Option<String>, Error> {
-    let logs = client.worklogs(key).await?;
+    let logs = client.issue_worklogs(key).await?;
     Ok(logs
         .into_iter()
         .find(|w| w.comment.as_ref().is_some_and(|b| text::links_to(b, url)))

@@ -53,19 +53,47 @@ pub struct EnvView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RolloutView {
-    /// Percent (0–100, up to 3 decimals) served something other than the off variation.
+    /// Only the default rule, serving one variation: 100 when it is not the off variation,
+    /// else 0.
     Percentage(f64),
-    /// Targeting rules in use (individual targets count as one).
+    /// Only the default rule, a percentage rollout: each variation's share in the rollout's
+    /// order, the percent (0–100, up to 3 decimals) served something other than the off
+    /// variation, and the off variation's name (Split's "default treatment").
+    Split { shares: Vec<(String, f64)>, percentage: f64, default_treatment: String },
+    /// Targeting rules (individual targets count as one), the default rule serving one
+    /// variation.
     Rules(usize),
+    /// Targeting rules, and a percentage rollout in the default rule (the percent served
+    /// something other than the off variation).
+    RulesAndRollout { rules: usize, percentage: f64 },
 }
 
 impl RolloutView {
-    /// In words, for remote-link titles and tether's pages.
+    /// In words, the same on every surface: the Feature Flags API's text, remote-link titles
+    /// and tether's pages. `30% true · 70% false, default treatment false`, `3 rules`,
+    /// `1 rule + 25% rollout`.
     pub fn describe(&self) -> String {
+        let rules = |n: usize| if n == 1 { "1 rule".to_owned() } else { format!("{n} rules") };
         match self {
             RolloutView::Percentage(p) => format!("{}%", trim_number(*p)),
-            RolloutView::Rules(1) => "1 rule".into(),
-            RolloutView::Rules(n) => format!("{n} rules"),
+            RolloutView::Split { shares, default_treatment, .. } => {
+                let shares: Vec<String> =
+                    shares.iter().map(|(name, p)| format!("{}% {name}", trim_number(*p))).collect();
+                format!("{}, default treatment {default_treatment}", shares.join(" · "))
+            }
+            RolloutView::Rules(n) => rules(*n),
+            RolloutView::RulesAndRollout { rules: n, percentage } => {
+                format!("{} + {}% rollout", rules(*n), trim_number(*percentage))
+            }
+        }
+    }
+
+    /// The percent served something other than the off variation, when only the default rule
+    /// is in use.
+    pub fn percentage(&self) -> Option<f64> {
+        match self {
+            RolloutView::Percentage(p) | RolloutView::Split { percentage: p, .. } => Some(*p),
+            RolloutView::Rules(_) | RolloutView::RulesAndRollout { .. } => None,
         }
     }
 }
@@ -75,13 +103,14 @@ fn trim_number(p: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-/// The rollout of one environment's configuration.
-pub fn rollout(config: &EnvConfig) -> RolloutView {
+fn percent(weight: u32) -> f64 {
+    f64::from(weight) * 100.0 / f64::from(TOTAL_WEIGHT)
+}
+
+/// The rollout of one environment's configuration; `name` gives a variation's name by key.
+pub fn rollout(config: &EnvConfig, name: &dyn Fn(&str) -> String) -> RolloutView {
     let rules = config.rules.len() + usize::from(!config.targets.is_empty());
-    if rules > 0 {
-        return RolloutView::Rules(rules);
-    }
-    let share = match &config.default_rule {
+    let not_off: u32 = match &config.default_rule {
         Serve::Variation(v) if *v == config.off_variation => 0,
         Serve::Variation(_) => TOTAL_WEIGHT,
         Serve::Rollout(r) => r
@@ -91,7 +120,23 @@ pub fn rollout(config: &EnvConfig) -> RolloutView {
             .map(|w| w.weight)
             .sum(),
     };
-    RolloutView::Percentage(f64::from(share) * 100.0 / f64::from(TOTAL_WEIGHT))
+    match (&config.default_rule, rules) {
+        (Serve::Rollout(_), n) if n > 0 => {
+            RolloutView::RulesAndRollout { rules: n, percentage: percent(not_off) }
+        }
+        (_, n) if n > 0 => RolloutView::Rules(n),
+        (Serve::Rollout(r), _) => RolloutView::Split {
+            shares: r
+                .variations
+                .iter()
+                .filter(|w| w.weight > 0)
+                .map(|w| (name(&w.variation), percent(w.weight)))
+                .collect(),
+            percentage: percent(not_off),
+            default_treatment: name(&config.off_variation),
+        },
+        (Serve::Variation(_), _) => RolloutView::Percentage(percent(not_off)),
+    }
 }
 
 /// Where a flag's page is in tether's UI.
@@ -118,19 +163,22 @@ pub fn flag_view(
             continue;
         }
         let Some(cfg) = state.environments.iter().find(|c| c.env == env.key) else { continue };
-        let off_name = state
-            .flag
-            .variations
-            .iter()
-            .find(|v| v.key == cfg.config.off_variation)
-            .map_or_else(|| cfg.config.off_variation.clone(), |v| v.name.clone());
+        let name = |key: &str| {
+            state
+                .flag
+                .variations
+                .iter()
+                .find(|v| v.key == key)
+                .map_or_else(|| key.to_owned(), |v| v.name.clone())
+        };
+        let off_name = name(&cfg.config.off_variation);
         environments.push(EnvView {
             key: env.key.clone(),
             name: env.name.clone(),
             kind: env.kind.as_str().to_owned(),
             enabled: cfg.config.on,
             default_value: off_name,
-            rollout: rollout(&cfg.config),
+            rollout: rollout(&cfg.config, &name),
             url: format!("{url}?env={}", env.key),
             last_saved: cfg.updated_at,
         });
@@ -142,7 +190,7 @@ pub fn flag_view(
         .clone();
     let last_saved =
         environments.iter().map(|e| e.last_saved).chain([state.updated_at]).max().unwrap_or(0);
-    let fully_rolled_out = primary.enabled && primary.rollout == RolloutView::Percentage(100.0);
+    let fully_rolled_out = primary.enabled && primary.rollout.percentage() == Some(100.0);
     Some(FlagView {
         project: project.key.clone(),
         key: state.flag.key.clone(),
@@ -184,34 +232,71 @@ mod tests {
         })
     }
 
-    #[test]
-    fn rollout_is_the_share_not_served_the_off_variation() {
-        assert_eq!(rollout(&config(Serve::variation("on"))), RolloutView::Percentage(100.0));
-        assert_eq!(rollout(&config(Serve::variation("off"))), RolloutView::Percentage(0.0));
-        assert_eq!(rollout(&config(split(30_000))), RolloutView::Percentage(30.0));
-        assert_eq!(rollout(&config(split(12_345))), RolloutView::Percentage(12.345));
-        assert_eq!(RolloutView::Percentage(12.345).describe(), "12.345%");
-        assert_eq!(RolloutView::Percentage(30.0).describe(), "30%");
+    fn names(key: &str) -> String {
+        key.replace("on", "true").replace("off", "false")
     }
 
     #[test]
-    fn rules_and_targets_count_as_rules() {
-        let mut c = config(split(50_000));
-        c.targets.push(Target { variation: "on".into(), keys: vec!["u1".into()] });
-        assert_eq!(rollout(&c), RolloutView::Rules(1));
-        c.rules.push(Rule {
-            id: "a".into(),
+    fn the_default_rule_alone_shows_each_share_and_the_default_treatment() {
+        // (default rule, rollout, words)
+        let cases = [
+            (Serve::variation("on"), RolloutView::Percentage(100.0), "100%"),
+            (Serve::variation("off"), RolloutView::Percentage(0.0), "0%"),
+            (
+                split(30_000),
+                split_view(30.0, 70.0),
+                "30% true · 70% false, default treatment false",
+            ),
+            (
+                split(12_345),
+                split_view(12.345, 87.655),
+                "12.345% true · 87.655% false, default treatment false",
+            ),
+        ];
+        for (serve, want, words) in cases {
+            let got = rollout(&config(serve), &names);
+            assert_eq!(got, want);
+            assert_eq!(got.describe(), words);
+        }
+    }
+
+    fn split_view(on: f64, off: f64) -> RolloutView {
+        RolloutView::Split {
+            shares: vec![("true".into(), on), ("false".into(), off)],
+            percentage: on,
+            default_treatment: "false".into(),
+        }
+    }
+
+    fn rule(id: &str) -> Rule {
+        Rule {
+            id: id.into(),
             description: String::new(),
             clauses: vec![],
             serve: Serve::variation("on"),
-        });
-        c.rules.push(Rule {
-            id: "b".into(),
-            description: String::new(),
-            clauses: vec![],
-            serve: Serve::variation("on"),
-        });
-        assert_eq!(rollout(&c), RolloutView::Rules(3));
-        assert_eq!(RolloutView::Rules(3).describe(), "3 rules");
+        }
+    }
+
+    #[test]
+    fn rules_and_targets_count_as_rules_and_a_rollout_beside_them_is_named() {
+        let target = Target { variation: "on".into(), keys: vec!["u1".into()] };
+        // (targets, rules, default rule, words)
+        let cases: Vec<(bool, usize, Serve, &str)> = vec![
+            (true, 0, Serve::variation("on"), "1 rule"),
+            (true, 2, Serve::variation("off"), "3 rules"),
+            (false, 1, split(25_000), "1 rule + 25% rollout"),
+            (true, 2, split(50_000), "3 rules + 50% rollout"),
+        ];
+        for (targets, rules, serve, words) in cases {
+            let mut c = config(serve);
+            if targets {
+                c.targets.push(target.clone());
+            }
+            c.rules = (0..rules).map(|i| rule(&i.to_string())).collect();
+            let got = rollout(&c, &names).describe();
+            // Regression: a rule beside a rollout once read "rollout 1 rule".
+            assert_eq!(got, words);
+            assert!(!got.contains("rollout 1"), "{got}");
+        }
     }
 }

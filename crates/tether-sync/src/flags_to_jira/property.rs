@@ -109,13 +109,40 @@ pub struct PropertyFlag {
     /// On in the project's primary tracked environment.
     pub enabled: bool,
     pub url: String,
+    /// The keys of the tracked environments it is on in.
+    #[serde(rename = "environmentsOn")]
+    pub environments_on: Vec<String>,
 }
 
-/// The property's value: `{"flags": [...], "count": n}`.
+/// The property's value: `{"flags": [...], "count": n, "keys": [...], "on": [...],
+/// "environmentsOn": [...]}`. The three lists of strings are what Jira's search indexes (the
+/// Connect descriptor's `jiraEntityProperties` and the Forge manifest's `jira:entityProperty`
+/// declare them): every flag key, the keys of the flags on in their primary environment, and
+/// the tracked environments some flag is on in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IssueProperty {
     pub flags: Vec<PropertyFlag>,
     pub count: usize,
+    pub keys: Vec<String>,
+    pub on: Vec<String>,
+    #[serde(rename = "environmentsOn")]
+    pub environments_on: Vec<String>,
+}
+
+impl IssueProperty {
+    /// The property of an issue showing `flags`.
+    pub fn of(flags: Vec<PropertyFlag>) -> IssueProperty {
+        let mut keys: Vec<String> = flags.iter().map(|f| f.key.clone()).collect();
+        let mut on: Vec<String> =
+            flags.iter().filter(|f| f.enabled).map(|f| f.key.clone()).collect();
+        let mut environments_on: Vec<String> =
+            flags.iter().flat_map(|f| f.environments_on.iter().cloned()).collect();
+        for list in [&mut keys, &mut on, &mut environments_on] {
+            list.sort();
+            list.dedup();
+        }
+        IssueProperty { count: flags.len(), flags, keys, on, environments_on }
+    }
 }
 
 /// What the property of each issue should hold on a site: the flags Jira was
@@ -154,10 +181,7 @@ pub async fn issue_properties(
                 flags.push(f.clone());
             }
         }
-        out.insert(
-            issue,
-            (!flags.is_empty()).then_some(IssueProperty { count: flags.len(), flags }),
-        );
+        out.insert(issue, (!flags.is_empty()).then(|| IssueProperty::of(flags)));
     }
     Ok(out)
 }
@@ -186,6 +210,12 @@ async fn property_flag(
         key: view.key,
         name: view.name,
         enabled: view.primary.enabled,
+        environments_on: view
+            .environments
+            .iter()
+            .filter(|e| e.enabled)
+            .map(|e| e.key.clone())
+            .collect(),
         url: view.url,
     }))
 }

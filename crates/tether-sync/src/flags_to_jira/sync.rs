@@ -237,9 +237,13 @@ fn status(e: &EnvView) -> FlagStatus {
     FlagStatus {
         enabled: e.enabled,
         default_value: Some(truncate(&e.default_value, 255)),
-        rollout: Some(match e.rollout {
-            RolloutView::Percentage(p) => Rollout::Percentage(p),
-            RolloutView::Rules(n) => Rollout::Rules(n as i64),
+        // Jira shows a percentage or a number of rules by itself; anything more is words.
+        rollout: Some(match &e.rollout {
+            RolloutView::Percentage(p) => Rollout::Percentage(*p),
+            RolloutView::Rules(n) => Rollout::Rules(*n as i64),
+            words @ (RolloutView::Split { .. } | RolloutView::RulesAndRollout { .. }) => {
+                Rollout::Text(truncate(&words.describe(), 255))
+            }
         }),
     }
 }
@@ -466,7 +470,21 @@ pub async fn send_plans(
             return Ok((run.outcomes, run.stats));
         }
     };
-    if client.deployment().is_cloud() {
+    if client.deployment().is_cloud() && !client.site().auth.reaches_devops_apis() {
+        // Jira Cloud's Feature Flags API refuses a person's login whatever it may do: say so
+        // on each flag once instead of sending what can only be refused.
+        let message =
+            tether_jira::Problem::DevOpsNeedsApp { api: tether_jira::DevOpsApi::FeatureFlags }
+                .message();
+        for (f, plan) in plans {
+            match plan {
+                Plan::Push { .. } => run.refused(&f, &message).await?,
+                Plan::Remove { .. } => {
+                    run.outcomes.insert(f, Outcome::Done);
+                }
+            }
+        }
+    } else if client.deployment().is_cloud() {
         run.cloud(&client, plans).await?;
     } else {
         run.data_center(&client, plans).await?;

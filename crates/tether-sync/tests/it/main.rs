@@ -3,6 +3,7 @@
 //! and (`jira`) flag state delivered to the Jira sandbox in both flavours.
 
 mod dev;
+mod ingest;
 mod jira;
 
 use std::sync::{Arc, Mutex};

@@ -86,25 +86,45 @@ pub enum JiraCommand {
     /// Re-send or check what a site holds (directly on the database, not the API).
     #[command(flatten)]
     Maintenance(crate::jira_cmd::JiraMaintenance),
+    /// Print tether's Forge app manifest (forge/manifest.yml) for this tether's address.
+    ForgeManifest {
+        /// tether's address as Jira's users and Forge reach it (default: public_url).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+        /// The app id `forge register` gave (default: jira.forge_app_id, else a placeholder).
+        #[arg(long, value_name = "ID")]
+        app_id: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
 pub enum SitesCommand {
     /// List the Jira sites (never their secrets).
     List,
-    /// Register a site. The secret (API token, password, personal access token,
-    /// client secret, or the RSA private key for oauth1) is read from
-    /// --secret-env, --secret-file, or else standard input.
+    /// Register a site; for Jira Cloud, with OAuth credentials (--kind oauth2).
+    ///
+    /// Jira Cloud: a site admin creates OAuth credentials in Jira (Settings → Apps →
+    /// OAuth credentials → Create credentials) with the permissions "Feature flags"
+    /// (flags on issues) and "Development information" (commits and pull requests),
+    /// then: --kind oauth2 --user <client id>, the client secret as the secret. An
+    /// API token (--kind api_token) reads and links issues but cannot show flags:
+    /// Jira Cloud's Feature Flags API takes OAuth credentials or an installed app
+    /// only. Jira Data Center: --kind pat (or password, oauth1).
+    ///
+    /// The secret (client secret, API token, password, personal access token, or
+    /// the RSA private key for oauth1) is read from --secret-env, --secret-file, or
+    /// else standard input. Run `tether jira sites test NAME` afterwards: it says
+    /// what is missing.
     Add {
         /// The name tether calls the site by, e.g. acme.
         name: String,
         /// The Jira URL people open, e.g. https://acme.atlassian.net.
         #[arg(long, value_name = "URL")]
         jira_url: String,
-        /// api_token, password, pat, oauth2 or oauth1.
+        /// oauth2 (Jira Cloud's OAuth credentials), api_token, pat, password or oauth1.
         #[arg(long)]
         kind: String,
-        /// The email (api_token), username (password), client id (oauth2) or consumer key (oauth1).
+        /// The client id (oauth2), email (api_token), username (password) or consumer key (oauth1).
         #[arg(long, default_value = "")]
         user: String,
         /// Read the secret from this environment variable.
@@ -225,7 +245,9 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
         | JiraCommand::Link { remote, .. }
         | JiraCommand::Unlink { remote, .. }
         | JiraCommand::Links { remote, .. } => remote,
-        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
+        JiraCommand::Maintenance(_) | JiraCommand::ForgeManifest { .. } => {
+            unreachable!("main runs these without the API")
+        }
     };
     let api = Api::new(remote, config)?;
     let json = remote.json;
@@ -300,7 +322,9 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
                 }
             });
         }
-        JiraCommand::Maintenance(_) => unreachable!("main runs these on the database"),
+        JiraCommand::Maintenance(_) | JiraCommand::ForgeManifest { .. } => {
+            unreachable!("main runs these without the API")
+        }
     }
     Ok(())
 }

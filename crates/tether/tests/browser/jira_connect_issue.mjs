@@ -40,7 +40,8 @@ try {
   // The issue's own page shows the flag as Jira does.
   await page.goto(`${base}/issues/SAND-1`);
   check((await text('#headline')) === 'New checkout', `headline: ${await text('#headline')}`);
-  check((await text('.primary-state')).startsWith('On in Production (primary) · rollout'), `primary state: ${await text('.primary-state')}`);
+  // A rule and a rollout read as both (issue 12 §5), never "rollout 1 rule".
+  check((await text('.primary-state')) === 'On in Production (primary) · 1 rule + 25% rollout', `primary state: ${await text('.primary-state')}`);
 
   // Disconnect.
   await page.goto(`${base}/flags/demo/new-checkout?tab=integrations`);

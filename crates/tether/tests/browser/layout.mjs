@@ -19,9 +19,18 @@ const pages = [
   ['code-settings', '/code/settings'],
   ['findings', '/code/findings'],
   ['integrations', '/integrations'],
+  ['tickets', '/tickets'],
   ['roles', '/roles'],
   ['status', '/status'],
 ];
+// A ticket's page and its site's Jira ingestion page, found from the Tickets page (the
+// demo's sites are named after the sandboxes' ports).
+await page.goto(`${base}/tickets`);
+const ticket = await page.evaluate(() => [...document.querySelectorAll('a')]
+  .map((a) => a.getAttribute('href'))
+  .find((h) => /^\/tickets\/sites\/[^/]+\/tickets\/[^/]+$/.test(h || '')) || null);
+check(ticket !== null, 'the Tickets page lists a ticket');
+pages.push(['ticket', ticket], ['ticket-ingestion', ticket.replace(/\/tickets\/[^/]+$/, '')]);
 try {
   for (const [width, height, name] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
     await page.setViewportSize({ width, height });

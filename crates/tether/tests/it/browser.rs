@@ -10,13 +10,13 @@ fn screenshots() -> std::path::PathBuf {
 
 /// Runs one Playwright script from `tests/browser` against a fresh `tether demo --no-jira`.
 async fn run_script(script: &str) {
-    run_against_demo(script, &["--no-jira"]).await;
+    run_against_demo(script, &["--no-jira"], &[]).await;
 }
 
 /// Runs one Playwright script against a fresh `tether demo` started with `extra`
 /// arguments; the script gets the server's URL and admin token as arguments and the
 /// whole banner in `BANNER`.
-async fn run_against_demo(script: &str, extra: &[&str]) {
+async fn run_against_demo(script: &str, extra: &[&str], env: &[(&str, &str)]) {
     let dir = browser_dir();
     assert!(
         dir.join("node_modules/playwright-core").exists(),
@@ -25,7 +25,7 @@ async fn run_against_demo(script: &str, extra: &[&str]) {
     );
     let t = Sandboxed::new();
     let args: Vec<&str> = ["demo", "--port", "0"].iter().chain(extra).copied().collect();
-    let mut server = t.start(&args, &[]).await;
+    let mut server = t.start(&args, env).await;
     let banner = server.banner().await;
     let token = crate::admin_token(&banner);
     let out = tokio::process::Command::new("node")
@@ -101,8 +101,11 @@ async fn csrf_and_sessions_hold_against_another_origin_in_chromium() {
 )]
 async fn every_page_fits_desktop_and_phone_widths_in_chromium() {
     // Reported: the variations table was clipped at phone width, and every edit
-    // form of the flag page was expanded (2,350 px tall).
-    run_script("layout.mjs").await;
+    // form of the flag page was expanded (2,350 px tall). With the Jira sandboxes, so the
+    // Tickets pages have tickets to show, and a Forge app id, so /jira shows its ARI (one
+    // long word) as people see it.
+    let env = [("TETHER_JIRA_FORGE_APP_ID", "8f7c2d0e-4c61-4b2f-9a3e-2d1f0c9b8a77")];
+    run_against_demo("layout.mjs", &["--jira-port", "0"], &env).await;
 }
 
 #[tokio::test]
@@ -113,5 +116,5 @@ async fn every_page_fits_desktop_and_phone_widths_in_chromium() {
 async fn a_newcomer_walks_the_first_hour_from_the_demo_banner_in_chromium() {
     // The README's first hour: sign in with the banner's token, toggle with confirmation,
     // and watch both Jira sandboxes' issues follow.
-    run_against_demo("first_hour.mjs", &["--jira-port", "0"]).await;
+    run_against_demo("first_hour.mjs", &["--jira-port", "0"], &[]).await;
 }

@@ -1,6 +1,6 @@
 //! `tether demo` with its bundled Jira sandboxes, as a newcomer runs it: the
 //! banner's addresses work, a toggle in tether shows on the Cloud sandbox's
-//! issue (Connect app, Feature Flags API) and on the Data Center sandbox's
+//! issue (OAuth credentials, Feature Flags API) and on the Data Center sandbox's
 //! issue (remote link), Ctrl-C leaves nothing listening, and a second run
 //! starts over with fresh sandboxes on the same data.
 
@@ -76,10 +76,24 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     assert_eq!(flag_page, format!("{}/flags/demo/new-checkout?env=production", demo.url));
     assert!(!text.contains("has not shown the flags yet"), "{text}");
 
-    // Cloud: tether is a Connect app there, and SHOP-1 shows the flag.
+    // Cloud: tether sends with OAuth credentials (no app installed), and SHOP-1 shows the flag.
     let apps: Value =
         reqwest::get(format!("{cloud}/_sandbox/connect/apps")).await.unwrap().json().await.unwrap();
-    assert_eq!(apps[0]["key"], "tether", "{apps}");
+    assert_eq!(apps, json!([]), "{apps}");
+    let sites = get_json(&format!("{}/api/jira/sites", demo.url), &token).await;
+    let kinds: Vec<&str> =
+        sites.as_array().unwrap().iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["oauth2", "pat"], "{sites}");
+    // Each site was tested once registered, which kept its Jira's title.
+    let titles: Vec<&str> = sites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["options"]["server_title"].as_str().unwrap_or("none"))
+        .collect();
+    assert_eq!(titles, ["Demo Jira Cloud sandbox", "Demo Jira Data Center sandbox"], "{sites}");
+    assert!(text.contains(&format!("{}/atlassian-connect.json", demo.url)), "{text}");
+    assert!(text.contains("forge install"), "{text}");
     let panel = development(&cloud, "SHOP-1").await;
     let flag = &panel["feature_flags"][0];
     assert_eq!(flag["display_name"], "New checkout", "{panel}");
@@ -95,6 +109,34 @@ async fn the_demo_shows_flag_state_on_issues_in_both_jira_sandboxes() {
     assert_eq!(shop4["feature_flags"].as_array().unwrap().len(), 2, "two flags: {shop4}");
     let page = reqwest::get(format!("{cloud}/browse/SHOP-1")).await.unwrap().text().await.unwrap();
     assert!(page.contains("New checkout"), "{page}");
+
+    // The Cloud sandbox's projects were ingested: the Tickets page lists them.
+    let tickets = url_after(&text, &format!("{}/tickets", demo.url));
+    assert_eq!(tickets, format!("{}/tickets", demo.url), "{text}");
+    let list = get_json(&format!("{}/api/tickets?project=SHOP&limit=500", demo.url), &token).await;
+    let keys: Vec<&str> =
+        list["tickets"].as_array().unwrap().iter().map(|t| t["key"].as_str().unwrap()).collect();
+    for key in ["SHOP-1", "SHOP-2", "SHOP-3", "SHOP-4"] {
+        assert!(keys.contains(&key), "{key}: {keys:?}");
+    }
+    let shop1 = get_json(
+        &format!(
+            "{}/api/tickets/sites/{}/tickets/SHOP-1",
+            demo.url,
+            list["tickets"][0]["site"].as_str().unwrap()
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(
+        (shop1["status"].as_str(), shop1["issue_type"].as_str()),
+        (Some("In Progress"), Some("Story")),
+        "{shop1}"
+    );
+    let all = get_json(&format!("{}/api/tickets?limit=500", demo.url), &token).await;
+    assert!(all["tickets"].as_array().unwrap().len() > 100, "the generated issues too");
+    let page = reqwest::Client::new().get(&tickets).bearer_auth(&token).send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("data-ticket=\"SHOP-"));
 
     toggle(&demo.url, &token, "demo", "new-checkout", false).await;
     panel_until(&cloud, "SHOP-1", |p| p["feature_flags"][0]["enabled"] == false).await;
@@ -161,13 +203,19 @@ async fn the_demo_without_jira_starts_no_sandbox() {
 }
 
 #[tokio::test]
-async fn a_demo_whose_jira_cannot_reach_it_stops_saying_why() {
+async fn a_demo_behind_a_public_url_still_shows_flags_on_the_cloud_sandbox() {
+    // With OAuth credentials Jira never calls tether back, so an address the sandbox cannot
+    // reach (it calls only loopback) no longer stops the demo, as a Connect install did.
     let t = Sandboxed::new();
-    // The sandbox only calls loopback URLs, so it cannot fetch this descriptor.
     let env = [("TETHER_PUBLIC_URL", "https://tether.example.com")];
-    let (code, _, stderr) = t.run(&["demo", "--port", "0", "--jira-port", "0"], &env).await;
-    assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("cannot connect the demo to its Jira sandboxes"), "{stderr}");
-    assert!(stderr.contains("--no-jira"), "{stderr}");
-    assert!(stderr.contains("not a loopback"), "{stderr}");
+    let mut demo = t.start(&["demo", "--port", "0", "--jira-port", "0"], &env).await;
+    // tether's own addresses are https here, so the first http:// one is the Cloud sandbox's.
+    let cloud = demo.url.clone();
+    let rest = demo.banner().await;
+    let flag_page = "https://tether.example.com/flags/demo/new-checkout?env=production";
+    assert!(rest.contains(flag_page), "{rest}");
+    let panel = development(&cloud, "SHOP-1").await;
+    assert_eq!(panel["feature_flags"][0]["display_name"], "New checkout", "{panel}");
+    demo.signal("TERM");
+    assert_eq!(demo.child.wait().await.unwrap().code(), Some(0));
 }

@@ -27,7 +27,7 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
         async move {
             let mut full: Vec<&str> = args.iter().map(String::as_str).collect();
             full.extend(["--url", url.as_str()]);
-            t.run(&full, &[("TETHER_API_TOKEN", token.as_str()), ("JIRA_SECRET", "sandbox-token")])
+            t.run(&full, &[("TETHER_API_TOKEN", token.as_str()), ("JIRA_SECRET", "sandbox-secret")])
                 .await
         }
     };
@@ -48,6 +48,8 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
     ])
     .await);
 
+    // Jira Cloud's OAuth credentials, the sandbox playing Atlassian's token endpoint and gateway.
+    let token_url = format!("{}/oauth/token", jira.url);
     let out = ok(run(vec![
         "jira",
         "sites",
@@ -56,23 +58,36 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
         "--jira-url",
         &jira.url,
         "--kind",
-        "api_token",
+        "oauth2",
         "--user",
-        "admin@sandbox.test",
+        "sandbox-client",
         "--secret-env",
         "JIRA_SECRET",
+        "--token-url",
+        &token_url,
+        "--gateway-url",
+        &jira.url,
     ])
     .await);
-    assert!(out.starts_with("added acme (api_token, ") && out.contains(&jira.url), "{out}");
+    assert!(out.starts_with("added acme (oauth2, ") && out.contains(&jira.url), "{out}");
     let out = ok(run(vec!["jira", "sites", "list"]).await);
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("NAME ") && lines[0].contains("JIRA URL"), "{out}");
     assert!(lines[1].starts_with("acme ") && lines[1].contains(&jira.url), "{out}");
     let out = ok(run(vec!["jira", "sites", "list", "--json"]).await);
-    assert!(!out.contains("sandbox-token"), "secrets never come back: {out}");
+    assert!(!out.contains("sandbox-secret"), "secrets never come back: {out}");
     let out = ok(run(vec!["jira", "sites", "test", "acme"]).await);
     assert!(out.starts_with("acme: ok: Jira Cloud"), "{out}");
     assert!(out.contains("admin@sandbox.test"), "{out}");
+
+    let (code, manifest, err) = t
+        .run(&["jira", "forge-manifest", "--public-url", tether_server::FORGE_PLACEHOLDER_URL], &[])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../forge/manifest.yml"))
+            .unwrap();
+    assert_eq!(manifest, committed, "the repository's manifest is the command's");
 
     let out = ok(run(vec![
         "jira",

@@ -23,14 +23,17 @@ async fn prepare(t: &Sandboxed, base: &str) -> Store {
     let store = Store::connect(&url, MasterKey::from_encoded(key.trim()).unwrap()).await.unwrap();
     let mut options = serde_json::Map::new();
     options.insert("requests_per_second".into(), serde_json::Value::Null);
+    options.insert("token_url".into(), format!("{base}/oauth/token").into());
+    options.insert("gateway_url".into(), base.to_string().into());
     let site = NewJiraSite {
         name: "sandbox".into(),
         url: base.into(),
         api_url: None,
         deployment: None,
-        auth_kind: JiraAuthKind::ApiToken,
-        auth_user: DEFAULT_EMAIL.into(),
-        secret: DEFAULT_API_TOKEN.to_owned().into(),
+        // OAuth credentials, as Jira Cloud's Feature Flags API requires.
+        auth_kind: JiraAuthKind::OAuth2,
+        auth_user: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
+        secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
         options,
     };
     let site = store.create_jira_site(&site, "t").await.unwrap();
@@ -70,10 +73,7 @@ async fn prepare(t: &Sandboxed, base: &str) -> Store {
 
 #[tokio::test]
 async fn backfill_sends_everything_and_reconcile_repairs_what_jira_lost() {
-    // tether still sends feature flags with Basic auth on Cloud, which Jira Cloud (and so the
-    // sandbox) refuses; until it moves to OAuth credentials (issue 12 §1), allow it.
-    let config = SandboxConfig { devops_accepts_basic_auth: true, ..SandboxConfig::default() };
-    let sandbox = Sandbox::new(config).unwrap();
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (_stop, rx) = oneshot::channel::<()>();
@@ -110,7 +110,20 @@ async fn backfill_sends_everything_and_reconcile_repairs_what_jira_lost() {
     assert_eq!(sent.data["summary"]["url"], "https://tether.test/flags/shop/f0");
     assert_eq!(sandbox.feature_flags().len(), 2);
 
-    admin.delete_feature_flag("shop~f1", None).await.unwrap();
+    // Jira Cloud's Feature Flags API takes apps only: delete as the OAuth credentials.
+    let oauth2 = Auth::OAuth2 {
+        client_id: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
+        client_secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
+        token_url: format!("{base}/oauth/token"),
+        gateway_url: base.clone(),
+    };
+    let devops = Client::connect(
+        Site::new(base.clone(), oauth2),
+        Options { requests_per_second: None, ..Options::default() },
+    )
+    .await
+    .unwrap();
+    devops.delete_feature_flag("shop~f1", None).await.unwrap();
     let (code, out, err) =
         t.run(&["jira", "reconcile", "--site", "sandbox", "--dry-run"], &[PUBLIC]).await;
     assert_eq!(code, 0, "{err}");

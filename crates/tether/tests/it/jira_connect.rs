@@ -26,6 +26,34 @@ async fn flags_until(jira: &str, done: impl Fn(&Value) -> bool) -> Value {
     }
 }
 
+/// Waits (at most 30 s) for the sandbox's JQL search to find issues `done` accepts.
+async fn jql_until(jira: &str, jql: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let body: Value = reqwest::Client::new()
+            .get(format!("{jira}/rest/api/3/search/jql"))
+            .basic_auth(jira_sandbox::DEFAULT_EMAIL, Some(jira_sandbox::DEFAULT_API_TOKEN))
+            .query(&[("jql", jql), ("fields", "key")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let keys: Vec<String> = body["issues"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["key"].as_str().map(str::to_owned))
+            .collect();
+        if done(&keys) {
+            return keys;
+        }
+        assert!(Instant::now() < deadline, "Jira's search never found it: {jql}: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn tether_installed_as_a_connect_app_shows_its_flags_on_issues() {
     let t = Sandboxed::new();
@@ -86,6 +114,17 @@ async fn tether_installed_as_a_connect_app_shows_its_flags_on_issues() {
     let flag = &flags[0];
     assert_eq!(flag["data"]["displayName"], "New checkout", "{flag}");
     assert_eq!(flag["data"]["summary"]["status"]["enabled"], true, "{flag}");
+
+    // The descriptor's jiraEntityProperties make the tether.flags property searchable in
+    // Jira's own JQL (issue 12 §4).
+    for jql in [
+        "tetherFlag = \"new-checkout\"",
+        "issue.property[tether.flags].keys = \"new-checkout\"",
+        "tetherFlagOn = \"new-checkout\"",
+    ] {
+        let found = jql_until(&jira.url, jql, |keys| keys == ["SAND-1"]).await;
+        assert_eq!(found, ["SAND-1"], "{jql}");
+    }
 
     // A toggle reaches the issue.
     let path = "/api/projects/demo/flags/new-checkout/environments/production/toggle";

@@ -120,10 +120,7 @@ async fn differences(store: &Store, sandbox: &Sandbox, site_id: i64) -> Vec<Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flag_changes_reach_jira_through_sigkills_and_faults() {
-    // tether still sends feature flags with Basic auth on Cloud, which Jira Cloud (and so the
-    // sandbox) refuses; until it moves to OAuth credentials (issue 12 §1), allow it.
-    let config = SandboxConfig { devops_accepts_basic_auth: true, ..SandboxConfig::default() };
-    let sandbox = Sandbox::new(config).unwrap();
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (_stop, rx) = oneshot::channel::<()>();
@@ -154,14 +151,17 @@ async fn flag_changes_reach_jira_through_sigkills_and_faults() {
     let store = Store::connect(&url, MasterKey::from_encoded(key.trim()).unwrap()).await.unwrap();
     let mut options = serde_json::Map::new();
     options.insert("requests_per_second".into(), Value::Null);
+    options.insert("token_url".into(), format!("{base}/oauth/token").into());
+    options.insert("gateway_url".into(), base.to_string().into());
     let site = NewJiraSite {
         name: "sandbox".into(),
         url: base.clone(),
         api_url: None,
         deployment: None,
-        auth_kind: JiraAuthKind::ApiToken,
-        auth_user: DEFAULT_EMAIL.into(),
-        secret: DEFAULT_API_TOKEN.to_owned().into(),
+        // OAuth credentials, as Jira Cloud's Feature Flags API requires.
+        auth_kind: JiraAuthKind::OAuth2,
+        auth_user: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
+        secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
         options,
     };
     let site_id = store.create_jira_site(&site, "t").await.unwrap().id;

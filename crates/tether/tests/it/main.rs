@@ -9,6 +9,7 @@ mod code_e2e;
 mod demo;
 mod demo_code;
 mod examples;
+mod ingest_cli;
 mod jira_browser;
 mod jira_cli;
 mod jira_cmd;

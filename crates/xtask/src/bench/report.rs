@@ -97,10 +97,7 @@ impl Report<'_> {
         let mut s = String::new();
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let _ = writeln!(s, "\n### OFREP load benchmark\n");
-        let phase = match (self.results.len(), self.results.first()) {
-            (1, Some(r)) => r.name,
-            _ => "both",
-        };
+        let phase = format!("{:?}", a.phase).to_lowercase();
         let _ = writeln!(
             s,
             "`cargo xtask bench ofrep --connections {} --duration {} --warmup {} --phase {phase} \
@@ -144,6 +141,8 @@ impl Report<'_> {
              response | CPU: server | generator | other | CPU per request: server | generator |"
         );
         let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        let cpu_per_request = |r: &PhaseResult| r.cpu.server / r.per_second().max(1e-9) * 1e6;
+
         for r in self.results {
             let h = &r.latency;
             let per_request = if r.name == "bulk" { seed::FLAGS as f64 } else { 1.0 };
@@ -169,11 +168,39 @@ impl Report<'_> {
                 r.cpu.server,
                 r.cpu.generator,
                 r.cpu.other,
-                r.cpu.server / r.per_second().max(1e-9) * 1e6,
+                cpu_per_request(r),
                 r.cpu.generator / r.per_second().max(1e-9) * 1e6,
             );
         }
         let _ = writeln!(s);
+        let floor = self.results.iter().find(|r| r.name == "floor");
+        if let Some(floor) = floor {
+            let _ = writeln!(
+                s,
+                "- floor: a minimal hyper server answering one of tether's single answers \
+                 verbatim, under the single phase's load: {:.1} µs of server CPU per request.",
+                cpu_per_request(floor)
+            );
+        }
+        for r in self.results.iter().filter(|r| r.name != "floor") {
+            if let Some(floor) = floor {
+                let times = cpu_per_request(r) / cpu_per_request(floor).max(1e-9);
+                let _ = writeln!(
+                    s,
+                    "- {}: {:.1} µs of server CPU per request, {times:.2}× the floor{}",
+                    r.name,
+                    cpu_per_request(r),
+                    if r.name == "single" {
+                        format!(
+                            " (goal: at most 1.5×, {})",
+                            if times <= 1.5 { "met" } else { "**missed**" }
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
         for r in self.results {
             let Some((_, target)) = TARGETS.iter().find(|(n, _)| *n == r.name) else { continue };
             let p99 = r.latency.value_at_quantile(0.99) as f64 / 1e6;
@@ -204,7 +231,8 @@ impl Report<'_> {
             writeln!(s, "| server memory (VmRSS) | start | max | end | slope | slope, 2nd half |");
         let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|");
         let _ = writeln!(s, "| idle, after the answer check | {} | | | | |", mib(self.idle_rss));
-        for r in self.results {
+        // The floor ran in a process of its own; the samples are tether's.
+        for r in self.results.iter().filter(|r| r.name != "floor") {
             if let Some(row) = memory_row(self.samples, r.started, r.ended) {
                 let _ =
                     writeln!(s, "| {} ({} s) | {} |", r.name, r.window.as_secs(), row.join(" | "));

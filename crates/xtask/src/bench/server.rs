@@ -1,6 +1,7 @@
-//! Building the release `tether` binary and running `tether serve` under the benchmark:
-//! started on `127.0.0.1:0`, its address read from its "listening" line, stopped with
-//! SIGTERM (then SIGKILL if it lingers) when the guard is stopped or dropped.
+//! Building the release `tether` binary and running servers under the benchmark (`tether
+//! serve`, or the floor server): started on `127.0.0.1:0`, the address read from their
+//! "listening" line, stopped with SIGTERM (then SIGKILL if they linger) when the guard is
+//! stopped or dropped.
 
 use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -47,12 +48,13 @@ pub fn cargo_build_release(root: &Path, packages: &[&str]) -> Result<Vec<(String
     Ok(bins)
 }
 
-/// A running `tether serve`; stopped when dropped.
+/// A running server (`tether serve` or the floor); stopped when dropped.
 #[derive(Debug)]
 pub struct Server {
     child: Option<Child>,
     pub addr: SocketAddr,
     pub pid: u32,
+    name: &'static str,
 }
 
 impl Server {
@@ -72,17 +74,28 @@ impl Server {
             .env("TETHER_DATA_DIR", dir)
             .env("TETHER_LISTEN", "127.0.0.1:0")
             .env("TETHER_LOG", "warn")
-            .env("TETHER_SHUTDOWN_GRACE_SECONDS", "5")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        let mut child =
-            cmd.spawn().with_context(|| format!("cannot start {} serve", bin.display()))?;
+            .env("TETHER_SHUTDOWN_GRACE_SECONDS", "5");
+        Server::spawn(cmd, "tether", LISTENING)
+    }
+
+    /// Starts the floor server (`xtask bench floor-server`, this very binary) answering
+    /// `body_file`'s bytes.
+    pub fn floor(body_file: &Path) -> Result<Server> {
+        let exe = std::env::current_exe().context("cannot find this xtask binary")?;
+        let mut cmd = Command::new(exe);
+        cmd.args(["bench", "floor-server", "--body"]).arg(body_file);
+        Server::spawn(cmd, "the floor server", super::floor::LISTENING)
+    }
+
+    /// Spawns `cmd` and waits for its line `listening` + address.
+    fn spawn(mut cmd: Command, name: &'static str, listening: &'static str) -> Result<Server> {
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        let mut child = cmd.spawn().with_context(|| format!("cannot start {name}"))?;
         let pid = child.id();
         let stdout = child.stdout.take().expect("stdout is piped");
         // From here on the guard stops the server whatever happens.
         let mut server =
-            Server { child: Some(child), addr: SocketAddr::from(([0, 0, 0, 0], 0)), pid };
+            Server { child: Some(child), addr: SocketAddr::from(([0, 0, 0, 0], 0)), pid, name };
 
         // Read its stdout on a thread: the first "listening" line gives the address; later
         // lines (there should be none) are passed on so that the server never blocks on a
@@ -92,29 +105,29 @@ impl Server {
             let mut tx = Some(tx);
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                match (line.strip_prefix(LISTENING), tx.take()) {
+                match (line.strip_prefix(listening), tx.take()) {
                     (Some(addr), Some(tx)) => {
                         let _ = tx.send(Ok(addr.trim().to_owned()));
                     }
                     (_, t) => {
                         tx = t;
-                        eprintln!("tether: {line}");
+                        eprintln!("{name}: {line}");
                     }
                 }
             }
             if let Some(tx) = tx {
-                let _ = tx.send(Err("tether exited before it was listening".to_owned()));
+                let _ = tx.send(Err(format!("{name} exited before it was listening")));
             }
         });
         let addr = match rx.recv_timeout(START_TIMEOUT) {
             Ok(Ok(addr)) => addr,
             Ok(Err(e)) => bail!("{e} (see its messages above)"),
-            Err(_) => bail!("tether did not say it was listening within {START_TIMEOUT:?}"),
+            Err(_) => bail!("{name} did not say it was listening within {START_TIMEOUT:?}"),
         };
         let addr: SocketAddr =
-            addr.parse().with_context(|| format!("tether announced an odd address {addr:?}"))?;
+            addr.parse().with_context(|| format!("{name} announced an odd address {addr:?}"))?;
         if addr.ip() != IpAddr::V4(Ipv4Addr::LOCALHOST) {
-            bail!("tether listens on {addr}, not on 127.0.0.1");
+            bail!("{name} listens on {addr}, not on 127.0.0.1");
         }
         server.addr = addr;
         Ok(server)
@@ -123,16 +136,16 @@ impl Server {
     /// Sends SIGTERM and waits for the server to exit (SIGKILL after a while); its status.
     pub fn stop(&mut self) -> Result<ExitStatus> {
         let Some(mut child) = self.child.take() else { bail!("the server was already stopped") };
-        stop_child(&mut child)
+        stop_child(&mut child, self.name)
     }
 }
 
-fn stop_child(child: &mut Child) -> Result<ExitStatus> {
+fn stop_child(child: &mut Child, name: &str) -> Result<ExitStatus> {
     if let Some(status) = child.try_wait()? {
         return Ok(status);
     }
     let pid = Pid::from_child(child);
-    kill_process(pid, Signal::TERM).context("cannot send SIGTERM to tether")?;
+    kill_process(pid, Signal::TERM).with_context(|| format!("cannot send SIGTERM to {name}"))?;
     let deadline = Instant::now() + STOP_TIMEOUT;
     while Instant::now() < deadline {
         if let Some(status) = child.try_wait()? {
@@ -140,7 +153,7 @@ fn stop_child(child: &mut Child) -> Result<ExitStatus> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    eprintln!("bench: tether did not stop within {STOP_TIMEOUT:?} of SIGTERM; killing it");
+    eprintln!("bench: {name} did not stop within {STOP_TIMEOUT:?} of SIGTERM; killing it");
     child.kill()?;
     Ok(child.wait()?)
 }
@@ -148,9 +161,9 @@ fn stop_child(child: &mut Child) -> Result<ExitStatus> {
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take()
-            && let Err(e) = stop_child(&mut child)
+            && let Err(e) = stop_child(&mut child, self.name)
         {
-            eprintln!("bench: cannot stop tether (pid {}): {e:#}", self.pid);
+            eprintln!("bench: cannot stop {} (pid {}): {e:#}", self.name, self.pid);
         }
     }
 }

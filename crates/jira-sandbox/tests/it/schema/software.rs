@@ -70,6 +70,11 @@ pub(super) fn requests() -> Vec<Req> {
         get("/connect-install-keys/{kid}", "/connect-install-keys/no-such-kid", 404, Unspecified)
             .by(Who::Anonymous)
             .cloud(),
+        // Forge's key set for Forge Invocation Tokens, played by the sandbox.
+        get("/.well-known/jwks.json", "/.well-known/jwks.json", 200, Unspecified)
+            .by(Who::Anonymous)
+            .cloud()
+            .then(|_, b| assert_eq!(b["keys"][0]["alg"], "RS256", "{b}")),
         // Cloud's anonymous tenant info and the OAuth 2.0 gateway forms; the applinks list.
         get("/_edge/tenant_info", "/_edge/tenant_info", 200, Unspecified)
             .by(Who::Anonymous)
@@ -214,6 +219,14 @@ pub(super) fn inspection() -> Vec<Req> {
             204,
             Expect::Empty,
         ),
+        // Forge apps: a token (Cloud only); installs need a remote the walk does not run.
+        post("/_sandbox/forge/{app}/token", "/_sandbox/forge/walk/token", 200, U)
+            .json(|_| json!({"moduleKey": "walk"}))
+            .cloud_else(400, ERR),
+        post("/_sandbox/forge/{app}/install", "/_sandbox/forge/walk/install", 400, ERR)
+            .json(|_| json!({})),
+        get("/_sandbox/forge/apps", "/_sandbox/forge/apps", 200, U).then(array),
+        post("/_sandbox/forge/{app}/uninstall", "/_sandbox/forge/walk/uninstall", 404, ERR),
         post("/_sandbox/reset-logins", "/_sandbox/reset-logins", 204, Expect::Empty),
         // Connect apps, webhooks, issue security and OAuth 1.0a consumers.
         get("/_sandbox/connect/apps", "/_sandbox/connect/apps", 200, U).then(array),

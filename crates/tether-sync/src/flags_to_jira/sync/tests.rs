@@ -60,6 +60,21 @@ fn remote_link_titles_carry_name_state_and_rollout() {
         "Flag \"New checkout\": off in Production",
     );
     check(env("EU", true, Rules(2)), true, "Flag \"New checkout\" (archived): on in EU, 2 rules");
+    let split = RolloutView::Split {
+        shares: vec![("true".into(), 30.0), ("false".into(), 70.0)],
+        percentage: 30.0,
+        default_treatment: "false".into(),
+    };
+    check(
+        env("Production", true, split),
+        false,
+        "Flag \"New checkout\": on in Production, 30% true · 70% false, default treatment false",
+    );
+    check(
+        env("Production", true, RolloutView::RulesAndRollout { rules: 1, percentage: 25.0 }),
+        false,
+        "Flag \"New checkout\": on in Production, 1 rule + 25% rollout",
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ use tether_sync::dev_to_jira::DevContext;
 use tether_sync::dev_to_jira::report::EventReport;
 use tether_sync::jira::JiraClients;
 
-use crate::jira::support::{MAX_DELAY, PUBLIC_URL, World, fast};
+use crate::jira::support::{Login, MAX_DELAY, PUBLIC_URL, World, fast};
 
 pub const SHA1: &str = "1111111111111111111111111111111111111111";
 pub const SHA2: &str = "2222222222222222222222222222222222222222";
@@ -34,7 +34,10 @@ pub const HOLD: Duration = Duration::from_millis(200);
 
 impl DevWorld {
     pub async fn new(backend: TestBackend, cloud: bool, settings: CodeSettings) -> DevWorld {
-        DevWorld::on(World::new(backend, cloud).await, settings).await
+        // A person's API token on Cloud: the Development panel then needs its own OAuth 2.0
+        // credentials, as the devinfo tests set up.
+        let login = if cloud { Login::ApiToken } else { Login::Plain };
+        DevWorld::on(World::with_login(backend, cloud, login).await, settings).await
     }
 
     /// The repository and worker on a world made otherwise.

@@ -92,6 +92,21 @@ async fn oauth2_client_credentials_deliver_through_the_gateway(backend: TestBack
     assert!(w.jira_flag("checkout").is_none(), "{}", w.label);
 }
 
+on_each_backend!(an_api_token_site_records_that_flags_need_oauth_credentials_once);
+async fn an_api_token_site_records_that_flags_need_oauth_credentials_once(backend: TestBackend) {
+    let w = World::with_login(backend, true, Login::ApiToken).await;
+    w.flag("checkout", "New checkout").await;
+    w.link("checkout", "SAND-1").await;
+    let report = w.drain().await;
+    // Refused once and recorded, not retried: Jira Cloud never takes a person's login there.
+    assert_eq!((report.jira_failed, report.jira_retried), (1, 0), "{}: {report:?}", w.label);
+    assert!(w.jira_flag("checkout").is_none(), "{}", w.label);
+    let error = w.sync_row("checkout").await.last_error.unwrap_or_default();
+    assert!(error.contains("accepts only apps, never a person's API token"), "{error}");
+    assert!(error.contains("Apps → OAuth credentials"), "{error}");
+    assert_eq!(w.store.outbox_stats().await.unwrap().pending, 0, "{}", w.label);
+}
+
 on_each_backend!(toggles_rollouts_and_rules_arrive_with_growing_sequence_numbers);
 async fn toggles_rollouts_and_rules_arrive_with_growing_sequence_numbers(backend: TestBackend) {
     let w = World::new(backend, true).await;
@@ -113,12 +128,17 @@ async fn toggles_rollouts_and_rules_arrive_with_growing_sequence_numbers(backend
     w.drain().await;
     let doc = w.jira_flag("checkout").unwrap();
     assert!(doc["updateSequenceId"].as_i64().unwrap() > second);
-    assert_eq!(doc["summary"]["status"]["rollout"], json!({"percentage": 30.0}));
+    // A split reads as both shares and the default treatment (issue 12 §5).
+    assert_eq!(
+        doc["summary"]["status"]["rollout"],
+        json!({"text": "30% On · 70% Off, default treatment Off"})
+    );
 
     w.rules("checkout", "production", 2).await;
     w.drain().await;
     let doc = w.jira_flag("checkout").unwrap();
-    assert_eq!(doc["summary"]["status"]["rollout"], json!({"rules": 2}));
+    // Rules beside the default rule's rollout: both, never "rollout 2 rules".
+    assert_eq!(doc["summary"]["status"]["rollout"], json!({"text": "2 rules + 30% rollout"}));
     assert_eq!(doc["details"][0]["status"]["rollout"], json!({"percentage": 100.0}));
 }
 
@@ -215,14 +235,14 @@ async fn jira_being_down_delays_changes_and_bad_credentials_are_recorded(backend
     w.drain().await;
     assert_eq!(w.jira_flag("checkout").unwrap()["updateSequenceId"], w.seq("checkout").await);
 
-    // A wrong token is not something waiting fixes: recorded, row done.
+    // A wrong client secret is not something waiting fixes: recorded, row done.
     let site = w.store.jira_site(w.site_id).await.unwrap();
     let wrong = NewJiraSite {
         name: site.name.clone(),
         url: site.url.clone(),
         api_url: None,
         deployment: site.deployment.clone(),
-        auth_kind: JiraAuthKind::ApiToken,
+        auth_kind: JiraAuthKind::OAuth2,
         auth_user: site.auth_user.clone(),
         secret: "wrong".to_owned().into(),
         options: site.options.clone(),
@@ -282,7 +302,8 @@ async fn a_property_row_claimed_during_a_send_is_followed_by_a_fresh_one(backend
     // Connected before Jira is held up: only the sends wait.
     let jira = w.jira();
     let (_, client) = jira.clients.get(w.site_id).await.unwrap();
-    w.traffic.hold("/rest/featureflags");
+    // OAuth credentials reach the Feature Flags API through the gateway.
+    w.traffic.hold("/jira/featureflags");
 
     let store = w.store.clone();
     let site_id = w.site_id;
@@ -331,10 +352,11 @@ async fn the_issue_property_lists_the_flags_linked_to_each_issue(backend: TestBa
         property("SAND-1"),
         Some(json!({"flags": [
             {"project": "shop", "key": "banner", "name": "Banner", "enabled": true,
-             "url": "https://tether.test/flags/shop/banner"},
+             "url": "https://tether.test/flags/shop/banner", "environmentsOn": ["production"]},
             {"project": "shop", "key": "checkout", "name": "New checkout", "enabled": false,
-             "url": "https://tether.test/flags/shop/checkout"},
-        ], "count": 2})),
+             "url": "https://tether.test/flags/shop/checkout", "environmentsOn": []},
+        ], "count": 2, "keys": ["banner", "checkout"], "on": ["banner"],
+            "environmentsOn": ["production"]})),
         "{}",
         w.label
     );

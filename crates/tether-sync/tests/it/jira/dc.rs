@@ -47,8 +47,18 @@ async fn remote_links_are_created_updated_resolved_and_removed(backend: TestBack
     assert_eq!(
         titles(&w.links("checkout")),
         [
-            ("SAND-1".into(), "Flag \"New checkout\": on in Production, 30%".into(), false),
-            ("SAND-2".into(), "Flag \"New checkout\": on in Production, 30%".into(), false),
+            (
+                "SAND-1".into(),
+                "Flag \"New checkout\": on in Production, 30% On · 70% Off, default treatment Off"
+                    .into(),
+                false
+            ),
+            (
+                "SAND-2".into(),
+                "Flag \"New checkout\": on in Production, 30% On · 70% Off, default treatment Off"
+                    .into(),
+                false
+            ),
         ],
         "{}",
         w.label
@@ -57,19 +67,19 @@ async fn remote_links_are_created_updated_resolved_and_removed(backend: TestBack
     // Fully rolled out: struck through.
     w.rollout("checkout", "production", 100).await;
     w.drain().await;
-    assert!(
-        titles(&w.links("checkout"))
-            .iter()
-            .all(|(_, t, resolved)| *resolved
-                && t == "Flag \"New checkout\": on in Production, 100%")
-    );
+    assert!(titles(&w.links("checkout")).iter().all(|(_, t, resolved)| *resolved
+        && t == "Flag \"New checkout\": on in Production, 100% On, default treatment Off"));
 
     w.rules("checkout", "production", 3).await;
     w.unlink("checkout", "SAND-1").await;
     w.drain().await;
     assert_eq!(
         titles(&w.links("checkout")),
-        [("SAND-2".into(), "Flag \"New checkout\": on in Production, 3 rules".into(), false)],
+        [(
+            "SAND-2".into(),
+            "Flag \"New checkout\": on in Production, 3 rules + 100% rollout".into(),
+            false
+        )],
         "{}: removed from the unlinked issue",
         w.label
     );
@@ -86,7 +96,7 @@ async fn remote_links_are_created_updated_resolved_and_removed(backend: TestBack
         titles(&w.links("checkout")),
         [(
             "SAND-2".into(),
-            "Flag \"New checkout\" (archived): on in Production, 3 rules".into(),
+            "Flag \"New checkout\" (archived): on in Production, 3 rules + 100% rollout".into(),
             true
         )]
     );

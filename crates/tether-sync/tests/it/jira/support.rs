@@ -81,8 +81,10 @@ pub struct World {
 /// How tether logs in to the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Login {
-    /// Cloud with an API token, or Data Center with a password.
+    /// Cloud with OAuth credentials (what its DevOps APIs take), or Data Center with a password.
     Plain,
+    /// Cloud with a person's API token, which Jira Cloud's DevOps APIs refuse.
+    ApiToken,
     /// Cloud, as an installed Connect app (key `tether`).
     Connect,
     /// Cloud, with OAuth 2.0 client credentials through the gateway-style prefix.
@@ -112,12 +114,8 @@ impl World {
         let store =
             Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
         store.migrate().await.unwrap();
-        // tether still sends feature flags with Basic auth on Cloud, which Jira Cloud (and so
-        // the sandbox) refuses; until it moves to OAuth credentials (issue 12 §1), allow it.
-        let config = SandboxConfig {
-            devops_accepts_basic_auth: true,
-            ..SandboxConfig::with_flavour(flavour)
-        };
+        let config = SandboxConfig::with_flavour(flavour);
+        let login = if cloud && login == Login::Plain { Login::OAuth2 } else { login };
         let sandbox = Sandbox::new(config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -137,7 +135,17 @@ impl World {
         } else {
             (JiraAuthKind::Password, DEFAULT_USER, DEFAULT_PASSWORD)
         };
-        let auth = if cloud { Auth::api_token(user, secret) } else { Auth::password(user, secret) };
+        // On Cloud the admin sends flags too (tampering), which takes OAuth credentials.
+        let auth = if cloud {
+            Auth::OAuth2 {
+                client_id: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
+                client_secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
+                token_url: format!("{base}/oauth/token"),
+                gateway_url: base.clone(),
+            }
+        } else {
+            Auth::password(user, secret)
+        };
         // The admin makes issues on any version the sandbox plays.
         let any = Options { refuse_old_data_center: false, ..fast() };
         let admin = Client::connect(Site::new(base.clone(), auth), any).await.unwrap();
@@ -153,7 +161,7 @@ impl World {
         let mut options = serde_json::Map::new();
         options.insert("requests_per_second".into(), Value::Null);
         let (auth_kind, user, secret) = match login {
-            Login::Plain => (auth_kind, user.to_owned(), secret.to_owned()),
+            Login::Plain | Login::ApiToken => (auth_kind, user.to_owned(), secret.to_owned()),
             Login::Connect => {
                 let app = sandbox.install_connect_app("tether", "tether");
                 options.insert("app_key".into(), "tether".into());

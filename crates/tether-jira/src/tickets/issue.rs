@@ -1,0 +1,342 @@
+//! An issue read for ingestion: the typed parts tether indexes (type, status, people, sprint,
+//! story points, …), every field as Jira returned it, custom fields named from the site's field
+//! catalogue, and the embedded comments, worklogs and changelog with whether they are whole.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::wire::{
+    CommentList, FieldInfo, IssueTypeInfo, NamedInfo, RawComment, RawIssue, StatusInfo, Worklog,
+    WorklogList,
+};
+use crate::text::{adf_to_text, wiki_to_text};
+use crate::wire::{History, User, parse_timestamp};
+
+/// The custom field type of Jira Software's sprint field.
+pub const SPRINT_FIELD_TYPE: &str = "com.pyxis.greenhopper.jira:gh-sprint";
+/// The custom field type of Data Center's Epic Link.
+pub const EPIC_LINK_FIELD_TYPE: &str = "com.pyxis.greenhopper.jira:gh-epic-link";
+/// Cloud's "Story point estimate" (team-managed projects).
+pub const STORY_POINTS_FIELD_TYPE: &str =
+    "com.atlassian.jira.plugin.system.customfieldtypes:jsw-story-points";
+
+/// What the site's `GET /field` says, indexed for reading issues.
+#[derive(Debug, Clone, Default)]
+pub struct FieldCatalog {
+    names: BTreeMap<String, String>,
+    custom: BTreeMap<String, String>,
+    sprint: Option<String>,
+    epic_link: Option<String>,
+    story_points: Vec<String>,
+}
+
+impl FieldCatalog {
+    pub fn new(fields: &[FieldInfo]) -> FieldCatalog {
+        let mut c = FieldCatalog::default();
+        for f in fields {
+            c.names.insert(f.id.clone(), f.name.clone());
+            let kind = f.schema.as_ref().and_then(|s| s.custom.as_deref());
+            if f.custom || f.id.starts_with("customfield_") {
+                c.custom.insert(f.id.clone(), f.name.clone());
+            }
+            match kind {
+                Some(SPRINT_FIELD_TYPE) if c.sprint.is_none() => c.sprint = Some(f.id.clone()),
+                Some(EPIC_LINK_FIELD_TYPE) if c.epic_link.is_none() => {
+                    c.epic_link = Some(f.id.clone())
+                }
+                Some(STORY_POINTS_FIELD_TYPE) => c.story_points.push(f.id.clone()),
+                _ => {}
+            }
+        }
+        // Company-managed projects keep story points in a number field named "Story Points"
+        // (Data Center and Cloud alike); it comes after Cloud's own estimate field.
+        for f in fields {
+            let number = f.schema.as_ref().and_then(|s| s.kind.as_deref()) == Some("number");
+            let named = f.name.eq_ignore_ascii_case("story points")
+                || f.name.eq_ignore_ascii_case("story point estimate");
+            if f.custom && number && named && !c.story_points.contains(&f.id) {
+                c.story_points.push(f.id.clone());
+            }
+        }
+        c
+    }
+
+    /// A field's name, by id.
+    pub fn name(&self, id: &str) -> Option<&str> {
+        self.names.get(id).map(String::as_str)
+    }
+
+    pub fn sprint_field(&self) -> Option<&str> {
+        self.sprint.as_deref()
+    }
+}
+
+/// A sprint an issue names in its sprint field: Cloud's object, or Data Center's
+/// `…Sprint@1f2e[id=1,rapidViewId=1,state=CLOSED,name=…,…]` string.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SprintRef {
+    pub id: i64,
+    pub name: String,
+    pub state: Option<String>,
+    pub board_id: Option<i64>,
+    pub goal: Option<String>,
+    pub start_ms: Option<i64>,
+    pub end_ms: Option<i64>,
+    pub complete_ms: Option<i64>,
+}
+
+impl SprintRef {
+    /// Reads one value of the sprint field; `None` for anything unrecognisable.
+    pub fn read(v: &Value) -> Option<SprintRef> {
+        match v {
+            Value::Object(o) => {
+                let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+                let t = |k: &str| o.get(k).and_then(Value::as_str).and_then(parse_timestamp);
+                Some(SprintRef {
+                    id: o.get("id").and_then(int)?,
+                    name: s("name").unwrap_or_default(),
+                    state: s("state").map(|x| x.to_ascii_lowercase()),
+                    board_id: o.get("boardId").or(o.get("originBoardId")).and_then(int),
+                    goal: s("goal").filter(|g| !g.is_empty()),
+                    start_ms: t("startDate"),
+                    end_ms: t("endDate"),
+                    complete_ms: t("completeDate"),
+                })
+            }
+            Value::String(text) => read_sprint_string(text),
+            _ => None,
+        }
+    }
+}
+
+/// Data Center's `toString` of a sprint: `name=value` pairs in brackets, where a name may hold
+/// commas, so a pair starts only at a known key.
+fn read_sprint_string(text: &str) -> Option<SprintRef> {
+    const KEYS: [&str; 13] = [
+        "id",
+        "rapidViewId",
+        "state",
+        "name",
+        "goal",
+        "startDate",
+        "endDate",
+        "completeDate",
+        "activatedDate",
+        "sequence",
+        "autoStartStop",
+        "synced",
+        "incompleteIssuesDestinationId",
+    ];
+    let inner = text.split_once('[')?.1.strip_suffix(']')?;
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    for part in inner.split(',') {
+        match part.split_once('=').filter(|(k, _)| KEYS.contains(k)) {
+            Some((k, v)) => pairs.push((k, v.to_owned())),
+            None => {
+                let (_, v) = pairs.last_mut()?;
+                v.push(',');
+                v.push_str(part);
+            }
+        }
+    }
+    let get = |k: &str| {
+        pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str()).filter(|v| *v != "<null>")
+    };
+    Some(SprintRef {
+        id: get("id")?.parse().ok()?,
+        name: get("name").unwrap_or_default().to_owned(),
+        state: get("state").map(str::to_ascii_lowercase),
+        board_id: get("rapidViewId").and_then(|v| v.parse().ok()),
+        goal: get("goal").filter(|g| !g.is_empty()).map(str::to_owned),
+        start_ms: get("startDate").and_then(parse_timestamp),
+        end_ms: get("endDate").and_then(parse_timestamp),
+        complete_ms: get("completeDate").and_then(parse_timestamp),
+    })
+}
+
+/// A field read as a wire type; `None` when absent, null or of another shape.
+fn typed<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, k: &str) -> Option<T> {
+    fields.get(k).filter(|v| !v.is_null()).and_then(|v| T::deserialize(v).ok())
+}
+
+fn int(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str()?.parse().ok())
+}
+
+/// An embedded list and whether it holds everything (`total` said no more).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Embedded<T> {
+    pub items: Vec<T>,
+    /// False when Jira left some out (page the issue's own endpoint), or did not embed the
+    /// list at all.
+    pub complete: bool,
+}
+
+/// An issue, read.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ticket {
+    pub id: String,
+    pub key: String,
+    pub project_id: Option<String>,
+    pub project_key: Option<String>,
+    pub summary: String,
+    /// The description as plain text, and as given (ADF on v3, wiki markup on v2).
+    pub description_text: Option<String>,
+    pub description_raw: Option<Value>,
+    pub issue_type: Option<IssueTypeInfo>,
+    pub status: Option<StatusInfo>,
+    pub priority: Option<NamedInfo>,
+    pub resolution: Option<NamedInfo>,
+    pub resolved_ms: Option<i64>,
+    pub created_ms: Option<i64>,
+    pub updated_ms: Option<i64>,
+    pub due_date: Option<String>,
+    pub assignee: Option<User>,
+    pub reporter: Option<User>,
+    pub creator: Option<User>,
+    pub labels: Vec<String>,
+    pub components: Vec<String>,
+    pub fix_versions: Vec<String>,
+    pub parent_id: Option<String>,
+    pub parent_key: Option<String>,
+    /// Data Center's Epic Link (an issue key); Cloud puts epics in `parent`.
+    pub epic_key: Option<String>,
+    pub sprints: Vec<SprintRef>,
+    pub story_points: Option<f64>,
+    /// Every field as Jira returned it, except `comment` and `worklog` (kept below).
+    pub fields: Map<String, Value>,
+    /// Custom fields with a value: id → `{"name": …, "value": …}`.
+    pub custom: Map<String, Value>,
+    pub comments: Embedded<RawComment>,
+    pub worklogs: Embedded<Worklog>,
+    pub changelog: Embedded<History>,
+}
+
+impl Ticket {
+    /// Reads a search result (or `GET issue`) with the site's field catalogue.
+    pub fn read(raw: RawIssue, catalog: &FieldCatalog) -> Ticket {
+        let RawIssue { id, key, mut fields, changelog } = raw;
+        let comments = match fields.remove("comment") {
+            Some(v) => {
+                let list: CommentList = serde_json::from_value(v).unwrap_or_default();
+                let complete = list.total.is_some_and(|t| t <= list.comments.len() as u64);
+                Embedded { items: list.comments, complete }
+            }
+            None => Embedded::default(),
+        };
+        let worklogs = match fields.remove("worklog") {
+            Some(v) => {
+                let list: WorklogList = serde_json::from_value(v).unwrap_or_default();
+                let complete = list.total.is_some_and(|t| t <= list.worklogs.len() as u64);
+                Embedded { items: list.worklogs, complete }
+            }
+            None => Embedded::default(),
+        };
+        let changelog = match changelog {
+            Some(c) => Embedded { complete: !c.is_truncated(), items: c.histories },
+            None => Embedded::default(),
+        };
+        let get = |k: &str| fields.get(k).filter(|v| !v.is_null());
+        let text = |k: &str| get(k).and_then(Value::as_str).map(str::to_owned);
+        let time = |k: &str| get(k).and_then(Value::as_str).and_then(parse_timestamp);
+        let names = |k: &str| -> Vec<String> {
+            get(k)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| {
+                            x.as_str()
+                                .map(str::to_owned)
+                                .or_else(|| x.get("name")?.as_str().map(str::to_owned))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let description_raw = get("description").cloned();
+        let description_text = description_raw.as_ref().map(|d| match d {
+            Value::String(s) => wiki_to_text(s),
+            adf => adf_to_text(adf),
+        });
+        let sprints = catalog
+            .sprint
+            .as_deref()
+            .and_then(&get)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(SprintRef::read).collect())
+            .unwrap_or_default();
+        let story_points = catalog.story_points.iter().find_map(|f| get(f).and_then(Value::as_f64));
+        let epic_key = catalog.epic_link.as_deref().and_then(&text);
+        let custom: Map<String, Value> = fields
+            .iter()
+            .filter(|(k, v)| !v.is_null() && catalog.custom.contains_key(k.as_str()))
+            .map(|(k, v)| {
+                let name = catalog.custom.get(k).cloned().unwrap_or_default();
+                (k.clone(), serde_json::json!({"name": name, "value": v}))
+            })
+            .collect();
+        Ticket {
+            project_id: get("project")
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            project_key: get("project")
+                .and_then(|p| p.get("key"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            summary: text("summary").unwrap_or_default(),
+            description_text,
+            description_raw,
+            issue_type: typed(&fields, "issuetype"),
+            status: typed(&fields, "status"),
+            priority: typed(&fields, "priority"),
+            resolution: typed(&fields, "resolution"),
+            resolved_ms: time("resolutiondate"),
+            created_ms: time("created"),
+            updated_ms: time("updated"),
+            due_date: text("duedate"),
+            assignee: typed(&fields, "assignee"),
+            reporter: typed(&fields, "reporter"),
+            creator: typed(&fields, "creator"),
+            labels: names("labels"),
+            components: names("components"),
+            fix_versions: names("fixVersions"),
+            parent_id: get("parent")
+                .and_then(|p| p.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            parent_key: get("parent")
+                .and_then(|p| p.get("key"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            epic_key,
+            sprints,
+            story_points,
+            custom,
+            comments,
+            worklogs,
+            changelog,
+            id,
+            key,
+            fields,
+        }
+    }
+}
+
+/// The stable id of a user: Cloud's accountId, else Data Center's user key, else the name.
+pub fn user_id(u: &User) -> Option<&str> {
+    u.account_id.as_deref().or(u.key.as_deref()).or(u.name.as_deref()).filter(|s| !s.is_empty())
+}
+
+/// A body as plain text: ADF on v3, wiki markup on v2.
+pub fn body_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => wiki_to_text(s),
+        Value::Null => String::new(),
+        adf => adf_to_text(adf),
+    }
+}
+
+#[cfg(test)]
+mod tests;

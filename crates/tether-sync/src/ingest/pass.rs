@@ -1,0 +1,215 @@
+//! One pass over a claimed project: issues updated since its cursor (all of them the first
+//! time), page by page in key order, each page completed, converted and written with the
+//! checkpoint in one transaction while the next page is already being fetched; then its boards
+//! and sprints, deleted and moved issues when a reconciliation is due, and the cursor moved to
+//! the pass's start (Jira's clock) less the look-back.
+
+use std::collections::BTreeMap;
+
+use tether_jira::Client;
+use tether_jira::tickets::{FieldCatalog, IssuePage, Ticket, ingest_jql};
+use tether_store::{PassEnd, StoreError, TicketPage, TicketProject};
+
+use super::connection::ConnectionError;
+use super::convert::{self, People};
+use super::engine::{Ingester, millis};
+use super::{enrich, reconcile};
+
+/// Why a pass stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum PassError {
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
+    #[error("Jira failed")]
+    Jira(#[from] tether_jira::Error),
+    /// The lease ran out and another worker holds the project now.
+    #[error("the project's claim was lost")]
+    LostClaim,
+}
+
+/// What a finished pass did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PassStats {
+    pub issues: usize,
+    pub removed: usize,
+}
+
+pub(crate) async fn run_pass(
+    ing: &Ingester,
+    project: TicketProject,
+) -> Result<PassStats, PassError> {
+    let client = ing.clients.get(project.site_id).await?;
+    let catalog = convert::catalog(&ing.store.ticket_fields(project.site_id).await?);
+    let mut stats = PassStats::default();
+    stats.removed += reconcile::webhook_deletions(ing, &client, &project).await?;
+    let project = match project.in_pass() {
+        true => project,
+        false => start(ing, &client, project).await?,
+    };
+    let lease = millis(ing.options.lease);
+    let from = project.pass_from_ms;
+    let site = project.site_id;
+    let mut after = project.checkpoint.clone();
+    let mut restarted = false;
+    let mut next = client
+        .issue_page(&ingest_jql(&project.id, from, after.as_deref()), ing.options.page_size)
+        .await?;
+    loop {
+        if next.issues.is_empty() {
+            // A checkpoint Jira can no longer place (its issue moved away or went) makes the
+            // rest look empty: start the search over once, rather than end the pass early.
+            if let Some(key) = after.as_deref()
+                && !restarted
+                && !still_here(&client, key, &project.id).await?
+            {
+                restarted = true;
+                after = None;
+                if !ing.store.restart_ticket_pass(site, &project.id, &ing.name).await? {
+                    return Err(PassError::LostClaim);
+                }
+                next = client
+                    .issue_page(&ingest_jql(&project.id, from, None), ing.options.page_size)
+                    .await?;
+                continue;
+            }
+            break;
+        }
+        let IssuePage { issues, more, .. } = next;
+        let last = issues.last().map(|i| i.key.clone());
+        let tickets: Vec<Ticket> = issues.into_iter().map(|r| Ticket::read(r, &catalog)).collect();
+        let fetch_next = async {
+            match (more, &last) {
+                (true, Some(k)) => Some(
+                    client
+                        .issue_page(&ingest_jql(&project.id, from, Some(k)), ing.options.page_size)
+                        .await,
+                ),
+                _ => None,
+            }
+        };
+        let write = write_page(ing, &client, &project, tickets, last.clone(), lease);
+        let (written, fetched) = tokio::join!(write, fetch_next);
+        stats.issues += written?;
+        after = last;
+        match fetched {
+            Some(page) => next = page?,
+            None => break,
+        }
+    }
+    boards(ing, &client, &project).await?;
+    let due = project.cursor_ms.is_some()
+        && project.reconciled_at.is_none_or(|at| {
+            ing.store.clock().now_ms() - at >= millis(ing.options.reconcile_interval)
+        });
+    if due {
+        stats.removed += reconcile::project(ing, &client, &catalog, &project).await?;
+    }
+    let started = project.pass_started_ms.unwrap_or_else(|| ing.store.clock().now_ms());
+    let end = PassEnd {
+        cursor_ms: started - millis(ing.options.look_back),
+        next_due_at: ing.store.clock().now_ms() + millis(ing.options.poll_interval),
+        // A full pass read everything there is: nothing older than it to find.
+        reconciled: due || project.cursor_ms.is_none(),
+    };
+    if !ing.store.finish_ticket_pass(site, &project.id, &ing.name, end).await? {
+        return Err(PassError::LostClaim);
+    }
+    Ok(stats)
+}
+
+/// Starts a pass: its start by Jira's own clock (so tether's clock can be wrong without losing
+/// updates), its floor (the cursor; none for the first, full pass) and how many issues it
+/// expects (for progress).
+async fn start(
+    ing: &Ingester,
+    client: &Client,
+    project: TicketProject,
+) -> Result<TicketProject, PassError> {
+    let jira_now = match client.server_time_ms().await {
+        Ok(Some(t)) => t,
+        Ok(None) | Err(_) => ing.store.clock().now_ms(),
+    };
+    let from = project.cursor_ms;
+    let total = client.count_issues(&ingest_jql(&project.id, from, None)).await.ok().flatten();
+    let total = total.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    ing.store
+        .start_ticket_pass(project.site_id, &project.id, &ing.name, jira_now, from, total)
+        .await?
+        .ok_or(PassError::LostClaim)
+}
+
+/// Completes, converts and writes one page with its checkpoint; answers how many issues.
+pub(crate) async fn write_page(
+    ing: &Ingester,
+    client: &Client,
+    project: &TicketProject,
+    tickets: Vec<Ticket>,
+    checkpoint: Option<String>,
+    lease: i64,
+) -> Result<usize, PassError> {
+    let complete = enrich::complete(client, tickets).await?;
+    let named = convert::Named::of(complete.iter().map(|c| &c.ticket));
+    let mut people = People::default();
+    let mut sprints = BTreeMap::new();
+    let tickets: Vec<_> = complete
+        .into_iter()
+        .map(|c| convert::ticket(c, &project.id, &mut people, &mut sprints))
+        .collect();
+    let n = tickets.len();
+    let page = TicketPage {
+        site_id: project.site_id,
+        project_id: project.id.clone(),
+        tickets,
+        users: people.into_vec(),
+        sprints: sprints.into_values().collect(),
+        statuses: named.statuses,
+        issue_types: named.issue_types,
+        priorities: named.priorities,
+        resolutions: named.resolutions,
+        checkpoint,
+    };
+    if !ing.store.write_ticket_page(&page, &ing.name, lease).await? {
+        return Err(PassError::LostClaim);
+    }
+    Ok(n)
+}
+
+/// Whether the issue a checkpoint names is still in the project.
+async fn still_here(client: &Client, key: &str, project_id: &str) -> Result<bool, PassError> {
+    let catalog = FieldCatalog::default();
+    Ok(match client.raw_issue(key).await? {
+        Some(raw) => Ticket::read(raw, &catalog).project_id.as_deref() == Some(project_id),
+        None => false,
+    })
+}
+
+/// A project's boards and their sprints (Kanban boards have none).
+async fn boards(ing: &Ingester, client: &Client, project: &TicketProject) -> Result<(), PassError> {
+    if project.type_key.as_deref() != Some("software") {
+        return Ok(());
+    }
+    let boards = client.boards(&project.id).await?;
+    let mut sprints = Vec::new();
+    for b in &boards {
+        for s in client.sprints(b.id).await? {
+            sprints.push(tether_store::NewSprint {
+                id: s.id,
+                board_id: s.origin_board_id.or(Some(b.id)),
+                name: s.name,
+                state: s.state,
+                goal: s.goal.filter(|g| !g.is_empty()),
+                start_at: s.start_date.as_deref().and_then(tether_jira::parse_timestamp),
+                end_at: s.end_date.as_deref().and_then(tether_jira::parse_timestamp),
+                complete_at: s.complete_date.as_deref().and_then(tether_jira::parse_timestamp),
+            });
+        }
+    }
+    let boards: Vec<_> = boards
+        .into_iter()
+        .map(|b| tether_store::TicketBoard { id: b.id, name: b.name, kind: b.kind })
+        .collect();
+    ing.store.put_ticket_boards(project.site_id, &project.id, &boards, &sprints).await?;
+    Ok(())
+}

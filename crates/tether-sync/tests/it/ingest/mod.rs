@@ -1,0 +1,5 @@
+//! Ticket ingestion against the sandbox.
+
+mod passes;
+mod reliability;
+mod support;
