@@ -218,8 +218,7 @@ pub fn router(state: AppState) -> Router {
         .merge(tickets::hooks::router())
         .fallback(web::not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
-        .layer(middleware::from_fn_with_state(state.clone(), web::headers::secure))
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
         .layer(DefaultBodyLimit::max(body_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())
@@ -269,22 +268,30 @@ async fn refresh_snapshots(state: AppState) {
     }
 }
 
-/// Refuses a declared body over the limit before anything reads it. Bodies
-/// without a length are cut off by `DefaultBodyLimit` as they are read.
-async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// What every answer passes through, in one layer (each layer costs a clone of the
+/// router's service per request): a declared body over the limit is refused before
+/// anything reads it (bodies without a length are cut off by `DefaultBodyLimit` as they
+/// are read), and the security headers are set (`web::headers`).
+async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limit = state.config.body_limit;
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return ApiError::PayloadTooLarge(format!(
-            "request body is larger than the limit of {limit} bytes"
-        ))
-        .into_response();
-    }
-    next.run(req).await
+    let response = if declared.is_some_and(|n| n > limit as u64) {
+        ApiError::PayloadTooLarge(format!("request body is larger than the limit of {limit} bytes"))
+            .into_response()
+    } else {
+        let path = web::headers::FRAMED_BY_JIRA
+            .iter()
+            .find(|p| **p == req.uri().path())
+            .copied()
+            .unwrap_or_default();
+        let response = next.run(req).await;
+        return web::headers::secure(&state, path, response).await;
+    };
+    web::headers::secure(&state, "", response).await
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {

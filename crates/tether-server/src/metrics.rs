@@ -4,9 +4,12 @@
 //! their template (`/api/projects/{key}`), never the raw path, so label
 //! cardinality stays bounded.
 
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::http::header::CONTENT_TYPE;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -32,11 +35,16 @@ struct RouteLabels {
     route: String,
 }
 
+type Counter = prometheus_client::metrics::counter::Counter;
+
 /// The server's metrics and the registry that renders them.
 pub struct Metrics {
     registry: Registry,
-    requests: Family<RequestLabels, prometheus_client::metrics::counter::Counter>,
+    requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    /// Each route's metrics, found by borrowed method and route: the families' own lookup
+    /// wants owned labels, whose allocating and hashing cost more than a flag evaluation.
+    routes: RwLock<HashMap<Method, HashMap<String, Arc<RouteMetrics>>>>,
     outbox_pending: Gauge,
     outbox_oldest_age: Gauge<f64, std::sync::atomic::AtomicU64>,
 }
@@ -77,29 +85,80 @@ impl Default for Metrics {
             "Age of the oldest outbox row waiting for delivery (0 when none)",
             outbox_oldest_age.clone(),
         );
-        Metrics { registry, requests, latency, outbox_pending, outbox_oldest_age }
+        Metrics {
+            registry,
+            requests,
+            latency,
+            routes: RwLock::default(),
+            outbox_pending,
+            outbox_oldest_age,
+        }
+    }
+}
+
+/// One route's latency histogram and its request counters by status (handles into the
+/// families: the same series).
+struct RouteMetrics {
+    latency: Histogram,
+    statuses: RwLock<Vec<(u16, Counter)>>,
+}
+
+impl Metrics {
+    fn route(&self, method: &Method, route: &str) -> Arc<RouteMetrics> {
+        if let Some(found) = self
+            .routes
+            .read()
+            .ok()
+            .and_then(|m| m.get(method).and_then(|routes| routes.get(route)).cloned())
+        {
+            return found;
+        }
+        let labels = RouteLabels { method: method.as_str().to_owned(), route: route.to_owned() };
+        let made = Arc::new(RouteMetrics {
+            latency: self.latency.get_or_create(&labels).clone(),
+            statuses: RwLock::default(),
+        });
+        let Ok(mut m) = self.routes.write() else { return made };
+        m.entry(method.clone()).or_default().entry(route.to_owned()).or_insert(made).clone()
+    }
+
+    fn count(&self, method: &Method, route: &str, metrics: &RouteMetrics, status: u16) {
+        let known = metrics
+            .statuses
+            .read()
+            .ok()
+            .and_then(|s| s.iter().find(|(code, _)| *code == status).map(|(_, c)| c.clone()));
+        let counter = known.unwrap_or_else(|| {
+            let counter = self
+                .requests
+                .get_or_create(&RequestLabels {
+                    method: method.as_str().to_owned(),
+                    route: route.to_owned(),
+                    status,
+                })
+                .clone();
+            if let Ok(mut s) = metrics.statuses.write()
+                && !s.iter().any(|(code, _)| *code == status)
+            {
+                s.push((status, counter.clone()));
+            }
+            counter
+        });
+        counter.inc();
     }
 }
 
 /// Middleware: counts and times every request.
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().clone();
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let response = next.run(req).await;
     let metrics = &state.metrics;
-    metrics
-        .latency
-        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
-        .observe(start.elapsed().as_secs_f64());
-    metrics
-        .requests
-        .get_or_create(&RequestLabels { method, route, status: response.status().as_u16() })
-        .inc();
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let handles = metrics.route(&method, route);
+    handles.latency.observe(start.elapsed().as_secs_f64());
+    metrics.count(&method, route, &handles, response.status().as_u16());
     response
 }
 

@@ -45,7 +45,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// Verified SDK keys, briefly cached, and the per-key rate limiter.
 pub struct SdkKeyGate {
-    verified: RwLock<HashMap<String, (SdkKeyScope, Instant)>>,
+    verified: RwLock<HashMap<String, (Arc<SdkKeyScope>, Instant)>>,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
 }
 
@@ -151,7 +151,7 @@ async fn authorise(
     state: &AppState,
     addr: std::net::IpAddr,
     headers: &HeaderMap,
-) -> Result<(SdkKeyScope, Arc<Snapshot>), Refusal> {
+) -> Result<(Arc<SdkKeyScope>, Arc<Snapshot>), Refusal> {
     let Some(key) = presented_key(headers).filter(|k| !k.is_empty()) else {
         return Err(Refusal::Unauthorized(
             "an SDK key is required: Authorization: Bearer <key> or X-API-Key: <key>",
@@ -171,7 +171,7 @@ async fn authorise(
                 tracing::error!(error = %crate::error::error_chain(&e), "cannot check an SDK key");
                 Refusal::Internal
             })?;
-            let Some(scope) = found else {
+            let Some(scope) = found.map(Arc::new) else {
                 if let Ok(mut m) = gate.verified.write() {
                     m.remove(key);
                 }

@@ -4,12 +4,10 @@
 //! framed, except the ones Jira opens in its issue view, which the registered
 //! Jira sites alone may frame.
 
-use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
@@ -21,10 +19,9 @@ pub(crate) const FRAMED_BY_JIRA: [&str; 3] =
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
                       script-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
-/// The layer.
-pub(crate) async fn secure(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let framed = FRAMED_BY_JIRA.contains(&req.uri().path());
-    let mut response = next.run(req).await;
+/// The headers of `response` to the request for `path`.
+pub(crate) async fn secure(state: &AppState, path: &str, mut response: Response) -> Response {
+    let framed = FRAMED_BY_JIRA.contains(&path);
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -35,7 +32,7 @@ pub(crate) async fn secure(State(state): State<AppState>, req: Request, next: Ne
     if !html {
         return response;
     }
-    let ancestors = if framed { jira_origins(&state).await } else { "'none'".to_owned() };
+    let ancestors = if framed { jira_origins(state).await } else { "'none'".to_owned() };
     let policy = format!("{POLICY}; frame-ancestors {ancestors}");
     if let Ok(v) = HeaderValue::from_str(&policy) {
         response.headers_mut().insert(CONTENT_SECURITY_POLICY, v);
