@@ -52,6 +52,15 @@ pub(super) fn requests() -> Vec<Req> {
             200,
             Items("/issues", "GET /rest/api/3/issue/{issueIdOrKey} 200"),
         ),
+        // Moving issues into a sprint: an empty list is refused (so is a closed sprint); the
+        // moves themselves are tested in tests/it/agile.rs.
+        post(
+            "/rest/agile/1.0/sprint/{id}/issue",
+            "/rest/agile/1.0/sprint/{sprint}/issue",
+            400,
+            ERR,
+        )
+        .json(|_| json!({"issues": []})),
         // The admin webhooks of `/rest/webhooks/1.0` (not in the Cloud specs).
         post("/rest/webhooks/1.0/webhook", "/rest/webhooks/1.0/webhook", 201, Unspecified)
             .json(|_| admin_webhook("walk"))
