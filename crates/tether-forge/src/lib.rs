@@ -52,5 +52,8 @@ pub fn parse(
     match forge {
         Forge::GitHub => github::parse(headers, body),
         Forge::GitLab => gitlab::parse(headers, body),
+        Forge::Local => Err(ForgeError::Malformed {
+            detail: "local repositories are scanned; they send no webhooks".into(),
+        }),
     }
 }

@@ -3,11 +3,14 @@
 
 use std::fmt;
 
-/// The forges whose webhooks tether reads.
+/// Where tether's dev events come from: the forges whose webhooks it reads, and local
+/// clones it scans (which send no webhooks: [`crate::parse`] and [`crate::verify`] refuse
+/// them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Forge {
     GitHub,
     GitLab,
+    Local,
 }
 
 impl fmt::Display for Forge {
@@ -15,6 +18,7 @@ impl fmt::Display for Forge {
         f.write_str(match self {
             Forge::GitHub => "GitHub",
             Forge::GitLab => "GitLab",
+            Forge::Local => "git",
         })
     }
 }

@@ -23,6 +23,7 @@ pub fn verify(
     match forge {
         Forge::GitHub => verify_github(secret, headers, body),
         Forge::GitLab => verify_gitlab(secret, headers),
+        Forge::Local => Err(ForgeError::BadSignature(SignatureProblem::Mismatch)),
     }
 }
 

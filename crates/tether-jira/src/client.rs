@@ -58,6 +58,10 @@ pub struct Options {
     /// Which addresses the site's URLs may reach (checked after resolution, and on
     /// every redirect).
     pub outbound: OutboundPolicy,
+    /// Refuse, at connect, a Data Center/Server older than 7.13 (what reading tickets in
+    /// bulk needs). Code ↔ Jira turns it off: the REST v2 calls it makes (remote links,
+    /// comments, transitions, worklogs) are in Jira Server 6 already.
+    pub refuse_old_data_center: bool,
 }
 
 impl Default for Options {
@@ -72,6 +76,7 @@ impl Default for Options {
             timeout: Duration::from_secs(30),
             page_size: 100,
             outbound: OutboundPolicy::OPEN,
+            refuse_old_data_center: true,
         }
     }
 }
@@ -85,7 +90,8 @@ pub struct Client {
 
 impl Client {
     /// Detects the deployment (serverInfo, falling back to the host name for Cloud), refuses a
-    /// Data Center older than 7.13, and resolves the cloudId for OAuth 2.0.
+    /// Data Center older than 7.13 (unless `refuse_old_data_center` is off), and resolves
+    /// the cloudId for OAuth 2.0.
     pub async fn connect(site: Site, options: Options) -> Result<Client, Error> {
         let mut inner = Inner::new(site, options, None)?;
         if matches!(inner.site.auth, Auth::OAuth2 { .. }) {
@@ -93,7 +99,9 @@ impl Client {
         }
         let client = Client { inner: Arc::new(inner) };
         let deployment = client.detect().await?;
-        deployment.check_supported().map_err(Error::Other)?;
+        if client.inner.options.refuse_old_data_center {
+            deployment.check_supported().map_err(Error::Other)?;
+        }
         let mut inner = Arc::try_unwrap(client.inner).expect("not shared yet");
         inner.deployment = Some(deployment);
         Ok(Client { inner: Arc::new(inner) })

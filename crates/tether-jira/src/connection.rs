@@ -20,6 +20,8 @@ pub enum Feature {
     Transition,
     CreateIssues,
     EditIssues,
+    /// Smart Commits' `#time`.
+    LogWork,
     /// Cloud: flags on issues through the Feature Flags API (OAuth credentials or an app).
     FeatureFlags,
     /// Cloud: commits and pull requests on issues through the Development Information API.
@@ -45,6 +47,7 @@ impl Feature {
             Feature::Transition => &["BROWSE_PROJECTS", "TRANSITION_ISSUES", "RESOLVE_ISSUES"],
             Feature::CreateIssues => &["BROWSE_PROJECTS", "CREATE_ISSUES"],
             Feature::EditIssues => &["BROWSE_PROJECTS", "EDIT_ISSUES"],
+            Feature::LogWork => &["BROWSE_PROJECTS", "WORK_ON_ISSUES"],
             // Granted to the credential itself, not per project: see `devops_api`.
             Feature::FeatureFlags | Feature::DevelopmentInformation => &[],
         }
@@ -58,6 +61,7 @@ impl Feature {
             Feature::Transition => "move issues through their workflow",
             Feature::CreateIssues => "create issues",
             Feature::EditIssues => "edit issues",
+            Feature::LogWork => "log work from Smart Commits",
             Feature::FeatureFlags => DevOpsApi::FeatureFlags.used_for(),
             Feature::DevelopmentInformation => DevOpsApi::DevelopmentInformation.used_for(),
         }
@@ -355,7 +359,9 @@ pub async fn test_connection(
         }
     };
     report.deployment = Some(deployment.clone());
-    if let Err(detail) = deployment.check_supported() {
+    if options.refuse_old_data_center
+        && let Err(detail) = deployment.check_supported()
+    {
         report.problems.push(Problem::VersionTooOld { detail });
         return report;
     }

@@ -58,6 +58,24 @@ impl Error {
         }
     }
 
+    /// Whether Jira may have acted on a request that failed this way: `false` when it
+    /// refused before acting (a 4xx answer, 429, or 503, which Jira sends before
+    /// processing), `true` when it may have applied it (another 5xx, or no answer at all).
+    /// A write that must not happen twice is never repeated after a `true`.
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            Error::Unavailable { status, .. } => *status != 503,
+            // A 2xx whose body did not read: it was applied.
+            Error::Transport(_) | Error::Decode { .. } => true,
+            Error::RateLimited { .. }
+            | Error::Unauthorized { .. }
+            | Error::Forbidden { .. }
+            | Error::NotFound { .. }
+            | Error::BadRequest { .. }
+            | Error::Other(_) => false,
+        }
+    }
+
     /// How long Jira asked the client to wait (its `Retry-After`, on a 429 or a 5xx), so a
     /// worker can schedule the next attempt no earlier. `None` when Jira did not say; pick a
     /// backoff of your own then.

@@ -19,6 +19,8 @@
 mod auth;
 mod client;
 mod connection;
+mod dev_ops;
+mod devinfo;
 mod devops;
 mod error;
 mod featureflags;
@@ -41,6 +43,12 @@ pub use auth::{
 };
 pub use client::{Client, Options, Site};
 pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use dev_ops::Worklog;
+pub use devinfo::{
+    DevAuthor, DevBranch, DevCommit, DevEntityError, DevEntityIds, DevEntityKind, DevErrorMessage,
+    DevInfoRequest, DevInfoResult, DevProviderMetadata, DevPullRequest, DevRepository,
+    DevRepositoryErrors, MAX_ENTITIES, MAX_ENTITIES_PER_LIST, MAX_MESSAGE, MAX_REPOSITORIES,
+};
 pub use devops::{Access, DevOpsApi};
 pub use error::Error;
 pub use featureflags::{

@@ -60,7 +60,8 @@
 //!
 //! # Built-in roles
 //!
-//! * `reader`: `viewProject viewWebhook viewIntegration viewTickets viewToken viewRole` on
+//! * `reader`: `viewProject viewWebhook viewIntegration viewRepository viewTickets viewToken
+//!   viewRole` on
 //!   everything;
 //!   not `viewSdkKey` (a credential).
 //! * `writer`: reader, plus `*` on projects, environments, flags, segments and webhooks, plus

@@ -374,7 +374,15 @@ impl Role {
 fn reader_statement() -> Statement {
     Statement::trusted(
         Effect::Allow,
-        &["viewProject", "viewWebhook", "viewIntegration", "viewTickets", "viewToken", "viewRole"],
+        &[
+            "viewProject",
+            "viewWebhook",
+            "viewIntegration",
+            "viewRepository",
+            "viewTickets",
+            "viewToken",
+            "viewRole",
+        ],
         ResourceSpec::everything(),
     )
 }

@@ -415,6 +415,10 @@ fn built_in_roles() {
     check("admin", "updateRole", "role/writer", true);
     check("admin", "revokeToken", "member/bob:token/ci", true);
     check("admin", "deleteIntegration", "integration/jira", true);
+    check("reader", "viewRepository", "integration/shop", true);
+    check("reader", "updateRepository", "integration/shop", false);
+    check("writer", "createRepository", "integration/shop", false);
+    check("admin", "deleteRepository", "integration/shop", true);
     check("admin", "deleteFlag", all_envs, true);
     check("admin", "viewSdkKey", "proj/checkout:env/production", true);
     check("jira", "createFlagLink", all_envs, true);
@@ -607,7 +611,7 @@ fn action_patterns() {
     check("updateOn", "updateOn");
     check("*Webhook", "createWebhook updateWebhook deleteWebhook viewWebhook");
     check("*FlagLink", "createFlagLink updateFlagLink deleteFlagLink");
-    check("view*", "viewProject viewSdkKey viewWebhook viewIntegration viewTickets viewToken viewRole");
+    check("view*", "viewProject viewSdkKey viewWebhook viewIntegration viewRepository viewTickets viewToken viewRole");
     check("update?n", "updateOn");
     check("UpdateOn", "error: `UpdateOn` matches no known action (at byte 0)");
     check("", "error: empty key, pattern or tag (at byte 0)");
@@ -624,7 +628,7 @@ fn built_in_roles_print_as_parseable_text() {
     assert_eq!(
         Role::writer().statements.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
-            "allow viewProject viewWebhook viewIntegration viewTickets viewToken viewRole on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/* integration/* token/* role/*",
+            "allow viewProject viewWebhook viewIntegration viewRepository viewTickets viewToken viewRole on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/* integration/* token/* role/*",
             "allow * on proj/* proj/*:env/* proj/*:env/*:flag/* proj/*:segment/* webhook/*",
             "allow createToken revokeToken on member/$self:token/*",
         ]

@@ -10,13 +10,15 @@ use axum::routing::get;
 use serde::Serialize;
 
 use crate::error::Json;
-use crate::{AppState, admin, error::ApiError, flags, jira, tickets};
+use crate::{AppState, admin, dev, error::ApiError, flags, jira, tickets};
 
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(admin::routes())
         .merge(flags::api::routes())
         .merge(jira::api::routes())
+        .merge(dev::api::routes())
+        .merge(dev::findings_api::routes())
         .merge(tickets::api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -33,6 +35,8 @@ pub(crate) fn route_table()
         .iter()
         .chain(flags::api::ROUTES)
         .chain(jira::api::ROUTES)
+        .chain(dev::api::ROUTES)
+        .chain(dev::findings_api::ROUTES)
         .chain(tickets::api::ROUTES)
 }
 

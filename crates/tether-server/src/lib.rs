@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 mod auth;
+mod dev;
 mod error;
 mod flags;
 mod health;
@@ -143,6 +144,8 @@ pub struct Shared {
     pub(crate) issue_check: flags::IssueCheck,
     /// The tabs other features add to the flag page, in order.
     pub(crate) flag_tabs: &'static [flags::ui::FlagTab],
+    /// The sections other features add to an issue's page, in order.
+    pub(crate) issue_sections: &'static [jira::IssueSection],
     /// The Integrations page's sections, one per feature that connects tether to something.
     pub(crate) integrations: &'static [web::integrations::IntegrationSection],
 }
@@ -173,7 +176,12 @@ impl AppState {
             clock,
             issue_check: jira::check_property_links,
             flag_tabs: &[jira::panel::TAB],
-            integrations: &[jira::integration::SECTION, tickets::integration::SECTION],
+            issue_sections: &[dev::issue::SECTION],
+            integrations: &[
+                jira::integration::SECTION,
+                dev::integration::SECTION,
+                tickets::integration::SECTION,
+            ],
             store,
             sdk_keys: Arc::new(SdkKeyGate::new(config.ofrep_rate_limit)),
             config: Arc::new(config),
@@ -204,6 +212,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/ofrep", ofrep::router())
         .merge(pages(&state))
         .merge(jira::connect::router())
+        .route("/hooks/github/{id}", axum::routing::post(dev::intake::github))
+        .route("/hooks/gitlab/{id}", axum::routing::post(dev::intake::gitlab))
         .merge(jira::forge::router())
         .merge(tickets::hooks::router())
         .fallback(web::not_found)
@@ -223,6 +233,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(jira::ui::router())
         .merge(admin::ui::router())
         .merge(admin::project_page::router())
+        .merge(dev::ui::router())
         .merge(tickets::ui::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }

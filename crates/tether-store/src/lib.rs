@@ -10,6 +10,7 @@
 mod audit;
 mod clock;
 mod crypto;
+pub mod dev;
 mod environments;
 mod flag_format;
 mod flags;
@@ -44,8 +45,9 @@ pub use jira::{
     normalize_issue_keys, site_name_for,
 };
 pub use outbox::kinds::{
-    DELIVERY_KIND, EVENT_KIND, Event, JIRA_SYNC_KIND, JiraSyncWork, OutboxKind, OutboxWork,
-    PROPERTY_KIND, PayloadError, PropertyWork, WebhookDelivery,
+    DELIVERY_KIND, DevEventWork, DevFindingWork, DevInfoWork, DevScanWork, EVENT_KIND, Event,
+    JIRA_SYNC_KIND, JiraSyncWork, OutboxKind, OutboxWork, PROPERTY_KIND, PayloadError,
+    PropertyWork, WebhookDelivery,
 };
 pub use outbox::{NewOutboxItem, OutboxItem, OutboxStats};
 pub use principals::{MAX_TOKEN_CHAIN, PrincipalError};

@@ -16,6 +16,10 @@
 //!   the flag. `jira.issue.property` rows keep the `tether.flags` issue property
 //!   in step. Also backfill and reconcile.
 //!
+//! - [`dev_to_jira`] (given [`Worker::with_code`]): `dev.event` rows act on the Jira
+//!   issues a stored dev event mentions (remote links, comments, transitions, Smart
+//!   Commits, each once through the ledger), `dev.devinfo` rows fill Jira Cloud's
+//!   Development panel.
 //! - [`ingest`]: ticket ingestion, a job of its own beside the worker (see there).
 //!
 //! [`jira`] holds what every Jira job shares (a client per site) and keeps the
@@ -28,6 +32,7 @@
 //! ([`tether_store::Store::subscribe_changes`]), so a toggle reaches Jira at
 //! once, and polls for other processes' writes and due retries.
 
+pub mod dev_to_jira;
 pub mod flags_to_jira;
 pub mod ingest;
 pub mod jira;

@@ -43,6 +43,10 @@ pub struct TickReport {
     pub jira_retried: usize,
     /// Issue property rows done (Cloud).
     pub jira_properties: usize,
+    /// Dev event and Development panel rows done.
+    pub dev_done: usize,
+    /// Dev event and Development panel rows put back for a later attempt.
+    pub dev_retried: usize,
 }
 
 /// How a claimed row ends this attempt.
@@ -127,6 +131,14 @@ impl Worker {
     pub fn with_jira(self, clients: JiraClients, public_url: impl Into<String>) -> Worker {
         let jira = JiraContext { clients, public_url: public_url.into() };
         self.with_job(FlagSyncJob(jira.clone())).with_job(IssuePropertyJob(jira))
+    }
+
+    /// Handles `dev.event`, `dev.devinfo` and `dev.finding.issue` rows (code ↔ Jira) with
+    /// this context.
+    pub fn with_code(self, ctx: crate::dev_to_jira::DevContext) -> Worker {
+        self.with_job(crate::dev_to_jira::DevEventJob(ctx.clone()))
+            .with_job(crate::dev_to_jira::DevInfoJob(ctx.clone()))
+            .with_job(crate::dev_to_jira::DevFindingJob(ctx))
     }
 
     /// Registers the handler of one kind, replacing any this worker had for it.

@@ -3,6 +3,7 @@
 //! every change goes through the same validation, policy checks and audit as any
 //! other API call. Here: where the API is, who calls, and how answers print.
 
+pub mod dev;
 pub mod flags;
 pub mod jira;
 pub mod projects;

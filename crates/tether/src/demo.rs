@@ -114,10 +114,12 @@ pub async fn demo(mut config: Config, args: DemoArgs) -> Result<()> {
     let setup = {
         let jira = jira.as_ref().map(Sandboxes::handles);
         let store = store.clone();
+        let data_dir = config.data_dir.clone();
         async move {
             if let Some((cloud, dc)) = jira {
-                let part =
-                    connect_jira(&store, (&local, &url), &api_token, cloud, dc).await.context(
+                let part = connect_jira(&store, (&local, &url), &api_token, cloud, dc, &data_dir)
+                    .await
+                    .context(
                         "cannot connect the demo to its Jira sandboxes \
                      (`tether demo --no-jira` runs the flag platform alone)",
                     )?;
@@ -272,6 +274,7 @@ async fn connect_jira(
     token: &str,
     (cloud, cloud_url): (Sandbox, String),
     (dc, dc_url): (Sandbox, String),
+    data_dir: &Path,
 ) -> Result<String> {
     forget_earlier_sandboxes(store).await?;
     let api = Api::at(local, token);
@@ -348,6 +351,11 @@ async fn connect_jira(
          {url}/tickets\n    its ingestion (connection, checks, projects): {url}/tickets/sites/{}\n",
         site.name
     ));
+    let code =
+        crate::demo_code::connect(store, &api, url, &site.name, (&cloud, &cloud_url), data_dir)
+            .await
+            .context("cannot set up the demo's code repositories")?;
+    out.push_str(&code);
     Ok(out)
 }
 
@@ -437,7 +445,7 @@ async fn link_all(api: &Api, project: &str, issues: &[(&str, &str, &str, &[&str]
     Ok(())
 }
 
-async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
+pub(crate) async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + limit;
     while !done() {
         if tokio::time::Instant::now() >= deadline {

@@ -12,6 +12,8 @@ mod client;
 mod config;
 mod dblock;
 mod demo;
+mod demo_code;
+mod git;
 mod ingest_cmd;
 mod jira_cmd;
 mod output;
@@ -104,6 +106,27 @@ enum Command {
         #[command(flatten)]
         args: client::jira::IssuesArgs,
     },
+    /// Code repositories (GitHub and GitLab webhooks, local clones) whose commits and merge
+    /// requests reach their Jira issues, through a running tether's API.
+    Repos {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::dev::ReposCommand,
+    },
+    /// What a text says about Jira issues (keys, closing words, Smart Commits); reads
+    /// standard input when no text is given, so it fits a git commit-msg hook.
+    Refs {
+        #[command(subcommand)]
+        command: RefsCommand,
+    },
+    /// Code scanners' findings (SARIF) and the Jira issues made from them.
+    Findings {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(subcommand)]
+        command: client::dev::FindingsCommand,
+    },
     /// Ticket ingestion from Jira: status, run now (with progress), pause, resume, remove
     /// data (on the database, whether or not a server runs).
     Ingest {
@@ -123,6 +146,12 @@ enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum RefsCommand {
+    /// Print the keys, closing intents and Smart Commit commands of a text.
+    Extract(client::dev::RefsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +201,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         let mut script = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tether", &mut script);
         return output::write_stdout(&script).context("cannot write the completion script");
+    }
+    if let Command::Refs { command: RefsCommand::Extract(args) } = cli.command {
+        let require = args.require();
+        let found = client::dev::refs(args)?;
+        if require && !found {
+            anyhow::bail!("the text mentions no Jira issue key");
+        }
+        return Ok(());
     }
     if let Command::JiraSandbox(args) = cli.command {
         return run::runtime()?.block_on(run::jira_sandbox(args));
@@ -223,6 +260,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
         }
+        Command::Repos { command: client::dev::ReposCommand::Scan { name, now: true }, .. } => {
+            run::runtime()?.block_on(run::with_store(config, |store| async move {
+                client::dev::scan_now(&store, &name).await
+            }))
+        }
+        Command::Repos { remote, command } => {
+            run::runtime()?.block_on(client::dev::repos(remote, &config, command))
+        }
+        Command::Findings { remote, command } => {
+            run::runtime()?.block_on(client::dev::findings(remote, &config, command))
+        }
         Command::Ingest { command } => {
             let cfg = config.clone();
             run::runtime()?.block_on(run::with_existing_store(config, |store| async move {
@@ -239,7 +287,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             .block_on(run::with_existing_store(config, |store| async move {
                 admin::tokens(&store, command).await
             })),
-        Command::Completions { .. } | Command::JiraSandbox(_) => unreachable!("handled above"),
+        Command::Completions { .. } | Command::JiraSandbox(_) | Command::Refs { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

@@ -283,9 +283,15 @@ pub(crate) async fn run_server(
     setup: Option<Setup>,
 ) -> Result<()> {
     let addr = listener.local_addr()?;
+    // Unless configured, links (and the webhook URLs people paste into forges) name the
+    // address actually bound, which for `listen = "…:0"` is not the configured one.
+    let public_url = match &config.public_url {
+        Some(_) => config.public_url(),
+        None => format!("http://{addr}"),
+    };
     let server_config = ServerConfig {
         body_limit: config.body_limit,
-        public_url: config.public_url(),
+        public_url: public_url.clone(),
         ofrep_rate_limit: config.ofrep_rate_limit,
         connect_app_key: config.jira.connect_app_key.clone(),
         connect_install_keys_url: config.jira.connect_install_keys_url.clone(),
@@ -318,16 +324,22 @@ pub(crate) async fn run_server(
         let _ = stop_tx.send(true);
         let _ = signalled_tx.send(());
     };
-    // Background work (webhook deliveries, flag state to Jira) beside the
+    // Background work (webhook deliveries, flag state and code to Jira, scans) beside the
     // server, stopped with it.
     let worker_name = format!("tether-{}-{:x}", std::process::id(), rand::random::<u32>());
-    let jira_clients = tether_sync::jira::JiraClients::new(
-        store.clone(),
-        tether_jira::Options { outbound: config.outbound(), ..tether_jira::Options::default() },
+    let options =
+        tether_jira::Options { outbound: config.outbound(), ..tether_jira::Options::default() };
+    let jira_clients = tether_sync::jira::JiraClients::new(store.clone(), options.clone());
+    let code = tether_sync::dev_to_jira::DevContext::new(
+        jira_clients.clone(),
+        options,
+        public_url.clone(),
     );
     let worker = tether_sync::Worker::new(store.clone(), worker_name)
         .with_outbound(config.outbound())
-        .with_jira(jira_clients, config.public_url());
+        .with_jira(jira_clients, public_url)
+        .with_code(code)
+        .with_job(crate::git::ScanJob);
     let ingest_stop = stop_rx.clone();
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;

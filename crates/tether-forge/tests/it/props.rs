@@ -19,7 +19,7 @@ const EVENTS: &[(Forge, &str)] = &[
 fn headers(forge: Forge, event: &str) -> Vec<(String, String)> {
     match forge {
         Forge::GitHub => github_headers(event),
-        Forge::GitLab => gitlab_headers(event),
+        Forge::GitLab | Forge::Local => gitlab_headers(event),
     }
 }
 

@@ -38,7 +38,7 @@ pub fn gitlab_headers(event: &str) -> Vec<(String, String)> {
 pub fn parse(forge: Forge, event: &str, body: &[u8]) -> Result<Incoming, ForgeError> {
     let headers = match forge {
         Forge::GitHub => github_headers(event),
-        Forge::GitLab => gitlab_headers(event),
+        Forge::GitLab | Forge::Local => gitlab_headers(event),
     };
     tether_forge::parse(forge, &headers, body)
 }

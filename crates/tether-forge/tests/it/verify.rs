@@ -88,3 +88,17 @@ fn refusals_say_what_to_do() {
     check(SignatureProblem::Mismatch, "the webhook request is not authentic: it does not match the secret tether holds for this repository");
     check(SignatureProblem::EmptySecret, "the webhook request is not authentic: tether holds an empty secret for this repository; set a new one on both sides");
 }
+
+/// Local repositories are scanned: nothing a webhook sends is taken as theirs.
+#[test]
+fn local_repositories_take_no_webhooks() {
+    let headers = [("X-Gitlab-Token", "s3cr3t"), ("X-Gitlab-Event", "Push Hook")];
+    assert!(matches!(
+        verify(Forge::Local, &secret("s3cr3t"), &headers, b"{}"),
+        Err(ForgeError::BadSignature(_))
+    ));
+    assert!(matches!(
+        tether_forge::parse(Forge::Local, &headers, b"{}"),
+        Err(ForgeError::Malformed { .. })
+    ));
+}

@@ -1,6 +1,7 @@
 //! Integration tests of tether-jira over real HTTP against jira-sandbox on loopback.
 
 mod auth;
+mod code;
 mod connect;
 mod connection;
 mod detection;

@@ -56,6 +56,7 @@ pub fn fast() -> Options {
         timeout: Duration::from_secs(20),
         page_size: 50,
         outbound: tether_jira::OutboundPolicy::OPEN,
+        refuse_old_data_center: true,
     }
 }
 

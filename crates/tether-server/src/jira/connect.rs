@@ -62,8 +62,9 @@ pub(crate) fn descriptor_json(public_url: &str, key: &str) -> Value {
     json!({
         "key": key,
         "name": "tether",
-        "description": "Feature flags from tether on Jira issues: each issue shows its flags, \
-                        whether they are on, and their rollout.",
+        "description": "Feature flags and code from tether on Jira issues: each issue shows its \
+                        flags, whether they are on, and their rollout, and the commits, branches \
+                        and pull requests that mention it.",
         "vendor": {"name": "tether", "url": base},
         "baseUrl": base,
         "links": {"self": format!("{base}/atlassian-connect.json"), "homepage": base},
@@ -87,6 +88,16 @@ pub(crate) fn descriptor_json(public_url: &str, key: &str) -> Value {
                     "linkFlag": {"templateUrl": format!("{base}/jira/link-flag?issueKey={{issue.key}}")},
                     "listFlags": {"templateUrl": format!("{base}/jira/issue-flags?issueKey={{issue.key}}")}
                 }
+            },
+            // Lets the Development Information API take commits, branches and pull
+            // requests from tether's code repositories (Connect apps need the module).
+            "jiraDevelopmentTool": {
+                "key": "tether-development",
+                "name": {"value": "tether"},
+                "application": {"value": "tether"},
+                "url": format!("{base}/code"),
+                "logoUrl": format!("{base}/static/tether-logo.svg"),
+                "capabilities": ["commit", "branch", "pull_request"]
             },
             // The `tether.flags` issue property, searchable in Jira's JQL.
             "jiraEntityProperties": [{

@@ -25,6 +25,22 @@ use crate::{AppState, VERSION};
 
 use super::ui::{IssueQuery, Saved, can_view, load_flag, saved, store};
 
+/// A section another feature adds to an issue's page, after its flags: the features'
+/// sections are data (`AppState::issue_sections`), so adding one edits no other feature.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IssueSection {
+    pub(crate) key: &'static str,
+    pub(crate) render: RenderSection,
+}
+
+/// Renders an [`IssueSection`] for an issue key, as the caller may see it.
+pub(crate) type RenderSection =
+    for<'a> fn(
+        &'a AppState,
+        &'a Caller,
+        &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<String, UiError>> + Send + 'a>>;
+
 struct EnvRow {
     name: String,
     kind: String,
@@ -62,6 +78,8 @@ struct IssuePage {
     notice: Option<String>,
     create_href: String,
     link_href: String,
+    /// What other features show of the issue: (section key, its HTML).
+    sections: Vec<(&'static str, String)>,
 }
 
 fn flag_card(v: FlagView, now: i64) -> FlagCard {
@@ -114,7 +132,12 @@ async fn render_issue(
         many => format!("{} flags", many.len()),
     };
     let summary = cached.as_ref().map(|(c, _)| c.summary.clone()).unwrap_or_default();
+    let mut sections = Vec::new();
+    for s in state.issue_sections {
+        sections.push((s.key, (s.render)(state, user, &key).await?));
+    }
     let page = IssuePage {
+        sections,
         nav: nav_for("/jira", user),
         version: VERSION,
         create_href: format!(

@@ -20,6 +20,7 @@ pub(crate) mod sites;
 mod tracking;
 pub(crate) mod ui;
 
+pub(crate) use issue_pages::IssueSection;
 pub(crate) use links::*;
 
 use tether_policy::Action;

@@ -26,9 +26,10 @@ use crate::{AppState, VERSION, health};
 const STYLESHEET: &str = include_str!("../../static/tether.css");
 
 /// The main navigation, in order: (path, label). Only pages that exist.
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/flags", "Flags"),
     ("/jira", "Jira issues"),
+    ("/code", "Code"),
     ("/tickets", "Tickets"),
     ("/integrations", "Integrations"),
     ("/roles", "Roles"),

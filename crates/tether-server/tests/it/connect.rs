@@ -47,6 +47,11 @@ async fn the_descriptor_names_the_app_its_lifecycle_and_the_issue_side_pages() {
         module["actions"]["listFlags"]["templateUrl"],
         "https://flags.example.com/jira/issue-flags?issueKey={issue.key}"
     );
+    // The Development Information API takes Connect apps with this module only.
+    let tool = &d["modules"]["jiraDevelopmentTool"];
+    assert_eq!(tool["application"], json!({"value": "tether"}));
+    assert_eq!(tool["url"], "https://flags.example.com/code");
+    assert_eq!(tool["capabilities"], json!(["commit", "branch", "pull_request"]));
     let logo = reqwest::get(s.at("/static/tether-logo.svg")).await.unwrap();
     assert_eq!(logo.headers()["content-type"], "image/svg+xml");
 }

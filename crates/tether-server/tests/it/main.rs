@@ -4,6 +4,9 @@
 
 mod api;
 mod auth;
+mod code_api;
+mod code_findings;
+mod code_pages;
 mod connect;
 mod connect_lifecycle;
 mod environments_api;

@@ -33,7 +33,10 @@ async fn every_navigation_entry_renders_with_itself_marked_current() {
         .skip(1)
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
-    assert_eq!(links, ["/flags", "/jira", "/tickets", "/integrations", "/roles", "/status"]);
+    assert_eq!(
+        links,
+        ["/flags", "/jira", "/code", "/tickets", "/integrations", "/roles", "/status"]
+    );
     for link in links {
         let r = s.get(link).await;
         assert_eq!(r.status(), 200, "{link}");

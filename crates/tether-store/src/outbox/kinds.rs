@@ -23,14 +23,26 @@ pub enum OutboxKind {
     JiraFlagSync,
     /// Rewrite one issue's `tether.flags` property on one Jira site ([`PropertyWork`]).
     JiraIssueProperty,
+    /// Act on the issues one stored dev event mentions ([`DevEventWork`]).
+    DevEvent,
+    /// Send one stored dev event to Jira Cloud's Development panel ([`DevInfoWork`]).
+    DevInfo,
+    /// Scan one local repository for new commits ([`DevScanWork`]).
+    DevScan,
+    /// Make the Jira issue a person asked for a finding ([`DevFindingWork`]).
+    DevFindingIssue,
 }
 
 impl OutboxKind {
-    pub const ALL: [OutboxKind; 4] = [
+    pub const ALL: [OutboxKind; 8] = [
         OutboxKind::Event,
         OutboxKind::WebhookDelivery,
         OutboxKind::JiraFlagSync,
         OutboxKind::JiraIssueProperty,
+        OutboxKind::DevEvent,
+        OutboxKind::DevInfo,
+        OutboxKind::DevScan,
+        OutboxKind::DevFindingIssue,
     ];
 
     /// The name stored in `outbox.kind`.
@@ -40,6 +52,10 @@ impl OutboxKind {
             OutboxKind::WebhookDelivery => "webhook.delivery",
             OutboxKind::JiraFlagSync => "jira.flag.sync",
             OutboxKind::JiraIssueProperty => "jira.issue.property",
+            OutboxKind::DevEvent => "dev.event",
+            OutboxKind::DevInfo => "dev.devinfo",
+            OutboxKind::DevScan => "dev.scan",
+            OutboxKind::DevFindingIssue => "dev.finding.issue",
         }
     }
 
@@ -165,6 +181,50 @@ impl OutboxWork for PropertyWork {
     const KIND: OutboxKind = OutboxKind::JiraIssueProperty;
 }
 
+/// Act on the issues one stored dev event mentions ([`OutboxKind::DevEvent`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevEventWork {
+    pub event_id: i64,
+}
+
+impl OutboxWork for DevEventWork {
+    const KIND: OutboxKind = OutboxKind::DevEvent;
+}
+
+/// Send one stored dev event to the Development Information API ([`OutboxKind::DevInfo`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevInfoWork {
+    pub event_id: i64,
+}
+
+impl OutboxWork for DevInfoWork {
+    const KIND: OutboxKind = OutboxKind::DevInfo;
+}
+
+/// Scan one local repository ([`OutboxKind::DevScan`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevScanWork {
+    pub repository_id: i64,
+}
+
+impl OutboxWork for DevScanWork {
+    const KIND: OutboxKind = OutboxKind::DevScan;
+}
+
+/// Make a Jira issue for a finding ([`OutboxKind::DevFindingIssue`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevFindingWork {
+    pub finding_id: i64,
+    pub site_id: i64,
+    pub project: String,
+    /// The issue type's name, as create metadata gives it.
+    pub issue_type: String,
+}
+
+impl OutboxWork for DevFindingWork {
+    const KIND: OutboxKind = OutboxKind::DevFindingIssue;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +272,9 @@ mod tests {
         );
         let property = PropertyWork { site_id: 1, issue: "SAND-1".into() };
         check(property.to_item(), "jira.issue.property", r#"{"site_id":1,"issue":"SAND-1"}"#);
+        check(DevEventWork { event_id: 3 }.to_item(), "dev.event", r#"{"event_id":3}"#);
+        check(DevInfoWork { event_id: 3 }.to_item(), "dev.devinfo", r#"{"event_id":3}"#);
+        check(DevScanWork { repository_id: 2 }.to_item(), "dev.scan", r#"{"repository_id":2}"#);
     }
 
     #[test]

@@ -106,6 +106,16 @@ impl JiraClients {
         JiraClients { store, options, cache: Arc::default() }
     }
 
+    /// The defaults every site's client starts from.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The store the clients read sites from.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The site's client, connecting (and detecting its deployment) on first use.
     pub async fn get(&self, site_id: i64) -> Result<(JiraSite, Client), ClientError> {
         let site = self.store.jira_site(site_id).await?;

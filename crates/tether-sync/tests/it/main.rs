@@ -2,6 +2,7 @@
 //! signed deliveries, retries with backoff, giving up, and the delivery log;
 //! and (`jira`) flag state delivered to the Jira sandbox in both flavours.
 
+mod dev;
 mod ingest;
 mod jira;
 

@@ -4,7 +4,10 @@
 mod browser;
 mod cli;
 mod client;
+mod code_cli;
+mod code_e2e;
 mod demo;
+mod demo_code;
 mod examples;
 mod ingest_cli;
 mod jira_browser;

@@ -4,5 +4,5 @@
 mod cloud;
 mod dc;
 mod maintenance;
-mod reliability;
-mod support;
+pub(crate) mod reliability;
+pub(crate) mod support;

@@ -31,7 +31,7 @@ const FLAGS: usize = 20;
 const CHANGES: usize = 1_000;
 const ISSUES: [&str; 5] = ["SAND-1", "SAND-2", "SAND-3", "SAND-4", "SAND-5"];
 
-fn faulty() -> Knobs {
+pub(crate) fn faulty() -> Knobs {
     Knobs {
         fault_rate: 0.3,
         fault_statuses: vec![429, 503],
@@ -123,10 +123,11 @@ fn worker(store: &tether_store::Store, clients: &JiraClients, n: usize) -> Worke
         .with_lease(LEASE)
 }
 
-/// A tick dropped after `polls` polls if it has not finished by then.
-struct Cut<F> {
-    tick: Pin<Box<F>>,
-    polls: usize,
+/// A tick dropped after `polls` polls if it has not finished by then (the code ↔ Jira
+/// reliability run kills its workers with it too).
+pub(crate) struct Cut<F> {
+    pub(crate) tick: Pin<Box<F>>,
+    pub(crate) polls: usize,
 }
 
 impl<F: Future> Future for Cut<F> {

@@ -55,6 +55,7 @@ pub fn fast() -> Options {
         timeout: Duration::from_secs(5),
         page_size: 50,
         outbound: tether_jira::OutboundPolicy::OPEN,
+        refuse_old_data_center: true,
     }
 }
 
@@ -97,12 +98,22 @@ impl World {
     }
 
     pub async fn with_login(backend: TestBackend, cloud: bool, login: Login) -> World {
+        let flavour = if cloud { Flavour::Cloud } else { Flavour::data_center("9.12.0") };
+        World::with_flavour(backend, flavour, login).await
+    }
+
+    /// A Data Center world playing Jira `version`, logging in plainly.
+    pub async fn data_center(backend: TestBackend, version: &str) -> World {
+        World::with_flavour(backend, Flavour::data_center(version), Login::Plain).await
+    }
+
+    async fn with_flavour(backend: TestBackend, flavour: Flavour, login: Login) -> World {
+        let cloud = matches!(flavour, Flavour::Cloud);
         let (url, dir) = database(backend).await;
         let clock = Clock::manual(START_MS);
         let store =
             Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
         store.migrate().await.unwrap();
-        let flavour = if cloud { Flavour::Cloud } else { Flavour::data_center("9.12.0") };
         let config = SandboxConfig::with_flavour(flavour);
         let login = if cloud && login == Login::Plain { Login::OAuth2 } else { login };
         let sandbox = Sandbox::new(config).unwrap();
@@ -135,7 +146,9 @@ impl World {
         } else {
             Auth::password(user, secret)
         };
-        let admin = Client::connect(Site::new(base.clone(), auth), fast()).await.unwrap();
+        // The admin makes issues on any version the sandbox plays.
+        let any = Options { refuse_old_data_center: false, ..fast() };
+        let admin = Client::connect(Site::new(base.clone(), auth), any).await.unwrap();
         for n in 1..=5 {
             let new = NewIssue {
                 project_key: "SAND".into(),

@@ -1,0 +1,254 @@
+//! Code ↔ Jira in the store: settings inherited per field with where each comes from,
+//! repositories with sealed secrets, dev events stored once with their outbox rows, the
+//! ledger's claims, a scan's heads moved with its events, findings imported by fingerprint.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tether_store::dev::{
+    Claim, CodeSettings, CommentDetail, EventSource, LedgerKey, LedgerState, Level, NewDevEvent,
+    NewFinding, NewRepository, Recorded, RepoSource, SettingField, Transitions, Triggers, resolve,
+};
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
+use tether_store::{JiraAuthKind, NewJiraSite, Store, StoreError};
+
+use crate::TestStore;
+
+fn repo(name: &str, source: RepoSource, secret: Option<&str>) -> NewRepository {
+    NewRepository {
+        name: name.into(),
+        source,
+        group: None,
+        secret: secret.map(|s| SecretString::from(s.to_owned())),
+        path: None,
+        web_url: None,
+        settings: CodeSettings::default(),
+    }
+}
+
+/// `check(instance, group, repository, field) -> (value, source)` for one field.
+#[test]
+fn each_field_comes_from_the_nearest_level_that_sets_it() {
+    let with = |f: &dyn Fn(&mut CodeSettings)| {
+        let mut s = CodeSettings::default();
+        f(&mut s);
+        s
+    };
+    let instance = with(&|s| {
+        s.comments = Some(false);
+        s.key_regex = Some("[A-Z]+-[0-9]+".into());
+        s.triggers = Some(Triggers::Commits);
+    });
+    let group = with(&|s| {
+        s.comments = Some(true);
+        s.transitions = Some(Transitions::Automatic);
+    });
+    let repository = with(&|s| {
+        s.key_regex = Some(String::new());
+        s.comment_detail = Some(CommentDetail::LinkOnly);
+    });
+    let r = resolve(&instance, Some(("payments", &group)), &repository);
+    let check =
+        |field: SettingField, source: Level| assert_eq!(r.source(field), &source, "{field}");
+    check(SettingField::Comments, Level::Group("payments".into()));
+    check(SettingField::Transitions, Level::Group("payments".into()));
+    check(SettingField::KeyRegex, Level::Repository);
+    check(SettingField::CommentDetail, Level::Repository);
+    check(SettingField::Triggers, Level::Instance);
+    check(SettingField::KeyPrefix, Level::Default);
+    assert!(r.settings.comments);
+    assert_eq!(r.settings.transitions, Transitions::Automatic);
+    // The repository's "" restores the default pattern over the instance's regex.
+    assert_eq!(r.settings.key_regex, None);
+    assert_eq!(r.settings.comment_detail, CommentDetail::LinkOnly);
+    assert_eq!(r.settings.triggers, Triggers::Commits);
+    assert!(r.settings.smart_commits);
+    // Without the group, its fields fall to the instance or the default.
+    let r = resolve(&instance, None, &repository);
+    assert!(!r.settings.comments);
+    assert_eq!(r.source(SettingField::Comments), &Level::Instance);
+    assert_eq!(r.settings.transitions, Transitions::Off);
+    assert_eq!(r.source(SettingField::Transitions), &Level::Default);
+}
+
+#[test]
+fn resetting_a_field_inherits_it_again_and_leaves_the_others() {
+    let mut s = CodeSettings {
+        comments: Some(false),
+        key_prefix: Some("JIRA#".into()),
+        ..CodeSettings::default()
+    };
+    s.reset(SettingField::Comments);
+    assert_eq!(s, CodeSettings { key_prefix: Some("JIRA#".into()), ..CodeSettings::default() });
+    for field in SettingField::ALL {
+        assert_eq!(SettingField::parse(field.name()), Some(field));
+    }
+}
+
+on_each_backend!(repositories_keep_their_secret_sealed);
+async fn repositories_keep_their_secret_sealed(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let created =
+        s.create_repository(&repo("shop", RepoSource::GitHub, Some("whsec-1")), "t").await.unwrap();
+    assert!(created.has_secret);
+    assert_eq!(
+        s.repository_secret(created.id).await.unwrap().unwrap().expose_secret(),
+        "whsec-1",
+        "{}",
+        t.label
+    );
+    assert!(!format!("{created:?}").contains("whsec"));
+    let again = s.create_repository(&repo("shop", RepoSource::GitLab, None), "t").await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    s.set_repository_secret(created.id, &SecretString::from("whsec-2"), "t").await.unwrap();
+    assert_eq!(s.repository_secret(created.id).await.unwrap().unwrap().expose_secret(), "whsec-2");
+    let local = s.create_repository(&repo("tools", RepoSource::Local, None), "t").await.unwrap();
+    assert!(!local.has_secret);
+    assert!(s.repository_secret(local.id).await.unwrap().is_none());
+    let names: Vec<String> = s.repositories().await.unwrap().into_iter().map(|r| r.name).collect();
+    assert_eq!(names, ["shop", "tools"]);
+    // Settings per level, resolved with their sources.
+    s.create_repo_group("web", "t").await.unwrap();
+    let moved = s.update_repository(created.id, Some("web"), None, None, "t").await.unwrap();
+    assert_eq!(moved.group.as_deref(), Some("web"));
+    let group = CodeSettings { comments: Some(false), ..CodeSettings::default() };
+    s.set_repo_group_settings("web", &group, "t").await.unwrap();
+    let instance = CodeSettings { smart_commits: Some(false), ..CodeSettings::default() };
+    s.set_instance_code_settings(&instance, "t").await.unwrap();
+    let r = s.resolved_code_settings(&moved).await.unwrap();
+    assert!(!r.settings.comments && !r.settings.smart_commits, "{}", t.label);
+    assert_eq!(r.source(SettingField::SmartCommits), &Level::Instance);
+    assert!(s.delete_repo_group("web", "t").await.unwrap());
+    let orphan = s.repository(created.id).await.unwrap();
+    assert_eq!(orphan.group, None);
+    assert!(s.delete_repository(created.id, "t").await.unwrap());
+    assert!(matches!(s.repository(created.id).await, Err(StoreError::NotFound)));
+}
+
+fn event(repository_id: i64, delivery: &str) -> NewDevEvent {
+    NewDevEvent {
+        repository_id,
+        delivery_id: delivery.into(),
+        source: EventSource::GitHub,
+        event_name: "push".into(),
+        headers: vec![("X-GitHub-Event".into(), "push".into())],
+        body: b"{}".to_vec(),
+    }
+}
+
+async fn outbox_kinds(s: &Store) -> Vec<String> {
+    let rows = s.claim_outbox("t", 100, Duration::from_secs(60)).await.unwrap();
+    rows.into_iter().map(|r| format!("{} {}", r.kind, r.payload)).collect()
+}
+
+on_each_backend!(a_delivery_is_stored_once_with_its_outbox_rows);
+async fn a_delivery_is_stored_once_with_its_outbox_rows(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let first = s.record_dev_event(&event(r.id, "d-1")).await.unwrap();
+    let Recorded::Stored(id) = first else { panic!("{first:?}") };
+    assert_eq!(s.record_dev_event(&event(r.id, "d-1")).await.unwrap(), Recorded::Duplicate(id));
+    assert_eq!(
+        outbox_kinds(s).await,
+        [format!("dev.event {{\"event_id\":{id}}}"), format!("dev.devinfo {{\"event_id\":{id}}}")],
+        "{}",
+        t.label
+    );
+    let stored = s.dev_event(id).await.unwrap();
+    assert_eq!(stored.headers, [("X-GitHub-Event".to_owned(), "push".to_owned())]);
+    assert_eq!(stored.body, b"{}");
+    s.set_dev_event_report(id, tether_store::dev::EventState::Done, "{\"ok\":true}").await.unwrap();
+    let listed = s.dev_events(r.id, None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].report.as_deref(), Some("{\"ok\":true}"));
+}
+
+on_each_backend!(a_scan_moves_its_heads_with_its_events);
+async fn a_scan_moves_its_heads_with_its_events(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("tools", RepoSource::Local, None), "t").await.unwrap();
+    let heads = BTreeMap::from([("main".to_owned(), "aaa".to_owned())]);
+    let mut e = event(r.id, "scan:main:0..aaa");
+    e.source = EventSource::Scan;
+    let stored = s.record_scan(r.id, &[e.clone()], &heads).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(s.branch_heads(r.id).await.unwrap(), heads);
+    // The same range again stores nothing; a deleted branch goes from the heads.
+    assert!(s.record_scan(r.id, &[e], &BTreeMap::new()).await.unwrap().is_empty());
+    assert!(s.branch_heads(r.id).await.unwrap().is_empty(), "{}", t.label);
+}
+
+async fn site(s: &Store) -> i64 {
+    let new = NewJiraSite {
+        name: "acme".into(),
+        url: "https://acme.atlassian.net".into(),
+        api_url: None,
+        deployment: None,
+        auth_kind: JiraAuthKind::ApiToken,
+        auth_user: "me@acme.test".into(),
+        secret: SecretString::from("t"),
+        options: Default::default(),
+    };
+    s.create_jira_site(&new, "t").await.unwrap().id
+}
+
+on_each_backend!(a_side_effect_is_claimed_once);
+async fn a_side_effect_is_claimed_once(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let site_id = site(s).await;
+    let k = LedgerKey { site_id, issue_key: "SHOP-1", entity: "1:commit:abc", action: "comment" };
+    assert_eq!(s.ledger_claim(k).await.unwrap(), Claim::Won);
+    let Claim::Held(held) = s.ledger_claim(k).await.unwrap() else { panic!("claimed twice") };
+    assert_eq!(held.state, LedgerState::Started, "{}", t.label);
+    // A stale claim is taken over once: the second taker finds it moved.
+    t.clock.advance(Duration::from_secs(120));
+    assert!(s.ledger_reclaim(k, held.updated_at).await.unwrap());
+    assert!(!s.ledger_reclaim(k, held.updated_at).await.unwrap());
+    s.ledger_settle(k, LedgerState::Done, "10001").await.unwrap();
+    let Claim::Held(done) = s.ledger_claim(k).await.unwrap() else { panic!() };
+    assert_eq!((done.state, done.detail.as_str()), (LedgerState::Done, "10001"));
+    // A released claim (Jira refused before acting) is claimed afresh; a settled one is not
+    // released.
+    let t2 = LedgerKey { action: "transition", ..k };
+    assert_eq!(s.ledger_claim(t2).await.unwrap(), Claim::Won);
+    s.ledger_release(t2).await.unwrap();
+    assert_eq!(s.ledger_claim(t2).await.unwrap(), Claim::Won);
+    s.ledger_release(k).await.unwrap();
+    assert_eq!(s.ledger_entry(k).await.unwrap().unwrap().state, LedgerState::Done);
+    assert_eq!(s.set_ledger_issue_id(site_id, "SHOP-1", "10042").await.unwrap(), 2);
+    assert_eq!(s.ledger_for_issue(site_id, "SHOP-1").await.unwrap().len(), 2);
+}
+
+on_each_backend!(findings_are_imported_by_fingerprint);
+async fn findings_are_imported_by_fingerprint(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let f = |fp: &str, msg: &str| NewFinding {
+        fingerprint: fp.into(),
+        tool: "semgrep".into(),
+        rule_id: "sql-injection".into(),
+        rule_name: String::new(),
+        severity: "error".into(),
+        message: msg.into(),
+        location: "src/db.rs:12".into(),
+        help_uri: None,
+    };
+    let counts = s.import_findings(r.id, &[f("a", "one"), f("b", "two")], "t").await.unwrap();
+    assert_eq!((counts.added, counts.updated, counts.unchanged), (2, 0, 0));
+    let counts = s.import_findings(r.id, &[f("a", "one"), f("b", "changed")], "t").await.unwrap();
+    assert_eq!((counts.added, counts.updated, counts.unchanged), (0, 1, 1), "{}", t.label);
+    let site_id = site(s).await;
+    let id = s.findings(Some(r.id)).await.unwrap()[0].id;
+    s.set_finding_issue(id, site_id, "SHOP-9", Some(("To Do", "new")), "t").await.unwrap();
+    s.import_findings(r.id, &[f("a", "again"), f("b", "changed")], "t").await.unwrap();
+    let kept = s.finding(id).await.unwrap();
+    assert_eq!(kept.issue_key.as_deref(), Some("SHOP-9"));
+    assert_eq!(kept.issue_status.as_deref(), Some("To Do"));
+}
