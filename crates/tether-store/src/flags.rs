@@ -139,12 +139,18 @@ macro_rules! project_id {
     }};
 }
 
-/// Marks every environment of a project as changed.
+/// Marks every environment of a project as changed. On PostgreSQL the rows are locked in
+/// id order first (with the lock the update itself takes, which does not wait for the
+/// key-share locks the new configurations' foreign keys hold): two flags created at once
+/// each update every environment of the project, and rows locked in whatever order each
+/// scan met them deadlocked (`40P01`, seen in `flags_and_environments_created_at_once_all_meet`).
 macro_rules! bump_project {
-    ($conn:expr, $project_id:expr) => {{
-        sqlx::query(
-            "UPDATE environments SET config_version = config_version + 1 WHERE project_id = $1",
-        )
+    ($conn:expr, $project_id:expr, $lock:expr) => {{
+        sqlx::query(&format!(
+            "UPDATE environments SET config_version = config_version + 1 WHERE id IN \
+             (SELECT id FROM environments WHERE project_id = $1 ORDER BY id{})",
+            $lock
+        ))
         .bind($project_id)
         .execute($conn)
         .await?;
@@ -219,7 +225,7 @@ impl Store {
             .bind(project_id)
             .execute(&mut *tx)
             .await?;
-            bump_project!(&mut *tx, project_id);
+            bump_project!(&mut *tx, project_id, self.for_no_key_update());
             index_links_on!(&mut *tx, project_id, &flag.key, flag.jira_issues());
             jira_touch_on!(&mut *tx, project_id, project, &flag.key, now);
             let after = format!("{{\"flag\":{body},\"initial\":{config}}}");
@@ -257,7 +263,7 @@ impl Store {
                 .bind(row.id)
                 .execute(&mut *tx)
                 .await?;
-            bump_project!(&mut *tx, project_id);
+            bump_project!(&mut *tx, project_id, self.for_no_key_update());
             index_links_on!(&mut *tx, project_id, &flag.key, flag.jira_issues());
             jira_touch_on!(&mut *tx, project_id, project, &flag.key, now);
             audit_on!(&mut *tx, now, actor, "flag.update", &flag_resource(project, &flag.key), Some(row.body), Some(body));
@@ -287,7 +293,7 @@ impl Store {
             .await?;
             check_version(expected, row.version)?;
             sqlx::query("DELETE FROM flags WHERE id = $1").bind(row.id).execute(&mut *tx).await?;
-            bump_project!(&mut *tx, project_id);
+            bump_project!(&mut *tx, project_id, self.for_no_key_update());
             index_links_on!(&mut *tx, project_id, key, &[]);
             jira_touch_on!(&mut *tx, project_id, project, key, now);
             audit_on!(&mut *tx, now, actor, "flag.delete", &flag_resource(project, key), Some(row.body), None);
@@ -425,7 +431,7 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(conflict_as(format!("a segment with key {:?} exists in project {project:?}", segment.key)))?;
-            bump_project!(&mut *tx, project_id);
+            bump_project!(&mut *tx, project_id, self.for_no_key_update());
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.create", &resource, None, Some(body));
             emit!(&mut *tx, Event { segment: Some(segment.key.clone()), ..event("segment.created", project, actor, now) });
@@ -461,7 +467,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            bump_project!(&mut *tx, project_id);
+            bump_project!(&mut *tx, project_id, self.for_no_key_update());
             let resource = format!("proj/{project}:segment/{}", segment.key);
             audit_on!(&mut *tx, now, actor, "segment.update", &resource, Some(old), Some(body));
             emit!(&mut *tx, Event { segment: Some(segment.key.clone()), ..event("segment.updated", project, actor, now) });

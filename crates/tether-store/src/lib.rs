@@ -375,6 +375,15 @@ impl Store {
 
     /// The clause that holds a row read before a write against changes (but
     /// not against other holders): PostgreSQL needs it, SQLite does not.
+    /// `FOR NO KEY UPDATE` on PostgreSQL (what an `UPDATE` of non-key columns takes: it
+    /// does not wait for the key-share locks foreign keys hold), nothing on SQLite.
+    pub(crate) fn for_no_key_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "",
+            Backend::Postgres(_) => " FOR NO KEY UPDATE",
+        }
+    }
+
     pub(crate) fn for_share(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite(_) => "",
