@@ -12,6 +12,9 @@
 //!                                      `"$qsh"` becomes the request's query string hash
 //! ```
 //!
+//! The same tokens go through `forge_token_kid` and `verify_forge_token` (the Forge Invocation
+//! Tokens tether's Forge remote verifies), with the RSA key as Forge's JWKS would publish it.
+//!
 //! A verified token must be what it claims; a changed signature, another secret or another
 //! key must refuse it; a token tether signs for a request must verify for that request.
 
@@ -26,17 +29,21 @@ use libfuzzer_sys::fuzz_target;
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
+use rsa::traits::PublicKeyParts;
 use rsa::signature::{SignatureEncoding, Signer};
 use secrecy::SecretString;
 use sha2::Sha256;
 use tether_jira::{
-    InstallKey, JwtError, connect_jwt, connect_jwt_header, connect_jwt_issuer, query_string_hash,
+    ForgeKey, ForgeTokenError, InstallKey, JwtError, connect_jwt, forge_app_ari, forge_token_kid,
+    verify_forge_token, connect_jwt_header, connect_jwt_issuer, query_string_hash,
     verify_connect_install_jwt, verify_connect_jwt,
 };
 
 const NOW: i64 = 1_700_000_000;
 const SECRET: &str = "fuzz-shared-secret";
 const APP_BASE_URL: &str = "https://tether.example/jira";
+/// The Forge app whose tokens the target verifies.
+const FORGE_APP: &str = "8f7c2d0e-4c61-4b2f-9a3e-2d1f0c9b8a77";
 /// 512-bit keys made for this target alone (`openssl genpkey -algorithm RSA -pkeyopt
 /// rsa_keygen_bits:512`): weak on purpose, since signing every input with an instrumented
 /// bignum library costs milliseconds per input at 1024 bits and more at 2048.
@@ -47,6 +54,16 @@ struct Keys {
     signing: SigningKey<Sha256>,
     public: InstallKey,
     other_public: InstallKey,
+    forge: ForgeKey,
+    other_forge: ForgeKey,
+}
+
+/// The key as a JWKS publishes it.
+fn jwk(key: &RsaPrivateKey) -> ForgeKey {
+    let b64 = |n: &rsa::BigUint| URL_SAFE_NO_PAD.encode(n.to_bytes_be());
+    let public = key.to_public_key();
+    let jwk = serde_json::json!({"kty": "RSA", "n": b64(public.n()), "e": b64(public.e())});
+    ForgeKey::from_jwk(&jwk).expect("an RSA JWK")
 }
 
 fn keys() -> &'static Keys {
@@ -59,6 +76,8 @@ fn keys() -> &'static Keys {
         Keys {
             public: InstallKey::from_pem(&pem(&private)).expect("an SPKI key"),
             other_public: InstallKey::from_pem(&pem(&other)).expect("an SPKI key"),
+            forge: jwk(&private),
+            other_forge: jwk(&other),
             signing: SigningKey::new(private),
         }
     })
@@ -167,6 +186,24 @@ fn check_token(token: &str, method: &str, path: &str, query: &[(String, String)]
         assert!(changed.is_err(), "a changed signature verified");
     }
     if let Err(e) = &install {
+        assert!(!e.to_string().is_empty());
+    }
+
+    let kid = forge_token_kid(token);
+    let forge = verify_forge_token(token, &keys.forge, FORGE_APP, NOW);
+    if let Ok(invocation) = &forge {
+        assert!(kid.is_ok(), "a verified Forge token names its key: {kid:?}");
+        assert_eq!(forge_app_ari(&invocation.app_id), forge_app_ari(FORGE_APP));
+        let other = verify_forge_token(token, &keys.other_forge, FORGE_APP, NOW);
+        assert!(
+            matches!(other, Err(ForgeTokenError::BadSignature(_))),
+            "verified under another key: {other:?}"
+        );
+        assert!(verify_forge_token(&tampered(token), &keys.forge, FORGE_APP, NOW).is_err());
+        let elsewhere = verify_forge_token(token, &keys.forge, "another-app", NOW);
+        assert!(elsewhere.is_err(), "verified for another app");
+    }
+    if let Err(e) = &forge {
         assert!(!e.to_string().is_empty());
     }
 }
