@@ -29,14 +29,14 @@ use libfuzzer_sys::fuzz_target;
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15::SigningKey;
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::traits::PublicKeyParts;
 use rsa::signature::{SignatureEncoding, Signer};
+use rsa::traits::PublicKeyParts;
 use secrecy::SecretString;
 use sha2::Sha256;
 use tether_jira::{
-    ForgeKey, ForgeTokenError, InstallKey, JwtError, connect_jwt, forge_app_ari, forge_token_kid,
-    verify_forge_token, connect_jwt_header, connect_jwt_issuer, query_string_hash,
-    verify_connect_install_jwt, verify_connect_jwt,
+    ForgeKey, ForgeTokenError, InstallKey, JwtError, connect_jwt, connect_jwt_header,
+    connect_jwt_issuer, forge_app_ari, forge_token_kid, query_string_hash,
+    verify_connect_install_jwt, verify_connect_jwt, verify_forge_token,
 };
 
 const NOW: i64 = 1_700_000_000;
