@@ -279,19 +279,16 @@ async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let response = if declared.is_some_and(|n| n > limit as u64) {
-        ApiError::PayloadTooLarge(format!("request body is larger than the limit of {limit} bytes"))
-            .into_response()
-    } else {
-        let path = web::headers::FRAMED_BY_JIRA
-            .iter()
-            .find(|p| **p == req.uri().path())
-            .copied()
-            .unwrap_or_default();
-        let response = next.run(req).await;
-        return web::headers::secure(&state, path, response).await;
-    };
-    web::headers::secure(&state, "", response).await
+    if declared.is_some_and(|n| n > limit as u64) {
+        let refused = ApiError::PayloadTooLarge(format!(
+            "request body is larger than the limit of {limit} bytes"
+        ))
+        .into_response();
+        return web::headers::secure(&state, false, refused).await;
+    }
+    let framed = web::headers::FRAMED_BY_JIRA.contains(&req.uri().path());
+    let response = next.run(req).await;
+    web::headers::secure(&state, framed, response).await
 }
 
 async fn method_not_allowed(req: Request) -> ApiError {

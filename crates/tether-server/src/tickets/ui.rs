@@ -247,6 +247,21 @@ async fn refused(
     render(state, user, site, None, Some(e.to_string()), open_form.to_owned(), status).await
 }
 
+/// Back to the site's page saying what was saved, or the page again with what was refused.
+async fn settled<T>(
+    state: &AppState,
+    user: &Caller,
+    site: &JiraSite,
+    done: Result<T, ApiError>,
+    saved: &str,
+    open_form: &str,
+) -> Result<Response, UiError> {
+    match done {
+        Ok(_) => Ok(back(&site.name, saved)),
+        Err(e) => refused(state, user, site, e, open_form).await,
+    }
+}
+
 fn back(site: &str, saved: &str) -> Response {
     Redirect::to(&format!("/tickets/sites/{}?saved={saved}", tether_jira::percent_encode(site)))
         .into_response()
@@ -309,10 +324,9 @@ async fn callback(
         );
         return refused(&state, &user, &site, e, "").await;
     }
-    match super::oauth1_callback(&state, &user, &site, &q.oauth_token, &q.oauth_verifier).await {
-        Ok(_) => Ok(back(&site.name, "authorised")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done =
+        super::oauth1_callback(&state, &user, &site, &q.oauth_token, &q.oauth_verifier).await;
+    settled(&state, &user, &site, done, "authorised", "").await
 }
 
 async fn refresh(
@@ -321,10 +335,8 @@ async fn refresh(
     Path(site): Path<String>,
 ) -> Result<Response, UiError> {
     let site = visible_site(&state, &user, &site).await?;
-    match super::refresh(&state, &user, &site).await {
-        Ok(_) => Ok(back(&site.name, "refreshed")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done = super::refresh(&state, &user, &site).await;
+    settled(&state, &user, &site, done, "refreshed", "").await
 }
 
 async fn settings(
@@ -339,10 +351,8 @@ async fn settings(
         "off" => Some(false),
         _ => None,
     };
-    match super::set_switches(&state, &user, &site, flag("paused"), flag("auto_import")).await {
-        Ok(()) => Ok(back(&site.name, "settings")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done = super::set_switches(&state, &user, &site, flag("paused"), flag("auto_import")).await;
+    settled(&state, &user, &site, done, "settings", "").await
 }
 
 async fn run_now(
@@ -351,10 +361,8 @@ async fn run_now(
     Path(site): Path<String>,
 ) -> Result<Response, UiError> {
     let site = visible_site(&state, &user, &site).await?;
-    match super::run_now(&state, &user, &site, None).await {
-        Ok(_) => Ok(back(&site.name, "run")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done = super::run_now(&state, &user, &site, None).await;
+    settled(&state, &user, &site, done, "run", "").await
 }
 
 async fn turn_off(
@@ -364,10 +372,8 @@ async fn turn_off(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
     let site = visible_site(&state, &user, &site).await?;
-    match super::turn_off(&state, &user, &site, field(&fields, "confirm")).await {
-        Ok(_) => Ok(back(&site.name, "off")),
-        Err(e) => refused(&state, &user, &site, e, "off").await,
-    }
+    let done = super::turn_off(&state, &user, &site, field(&fields, "confirm")).await;
+    settled(&state, &user, &site, done, "off", "off").await
 }
 
 async fn set_import(
@@ -378,10 +384,8 @@ async fn set_import(
 ) -> Result<Response, UiError> {
     let site = visible_site(&state, &user, &site).await?;
     let on = field(&fields, "import") == "on";
-    match super::set_import(&state, &user, &site, &project, on).await {
-        Ok(()) => Ok(back(&site.name, "import")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done = super::set_import(&state, &user, &site, &project, on).await;
+    settled(&state, &user, &site, done, "import", "").await
 }
 
 async fn remove_data(
@@ -390,10 +394,8 @@ async fn remove_data(
     Path((site, project)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
     let site = visible_site(&state, &user, &site).await?;
-    match super::remove_project_data(&state, &user, &site, &project).await {
-        Ok(_) => Ok(back(&site.name, "removed")),
-        Err(e) => refused(&state, &user, &site, e, "").await,
-    }
+    let done = super::remove_project_data(&state, &user, &site, &project).await;
+    settled(&state, &user, &site, done, "removed", "").await
 }
 
 async fn set_types(

@@ -19,9 +19,9 @@ pub(crate) const FRAMED_BY_JIRA: [&str; 3] =
 const POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
                       script-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
-/// The headers of `response` to the request for `path`.
-pub(crate) async fn secure(state: &AppState, path: &str, mut response: Response) -> Response {
-    let framed = FRAMED_BY_JIRA.contains(&path);
+/// Sets the security headers of `response`; `framed` when it answers one of the pages Jira
+/// frames ([`FRAMED_BY_JIRA`]).
+pub(crate) async fn secure(state: &AppState, framed: bool, mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));

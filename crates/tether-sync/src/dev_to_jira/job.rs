@@ -31,17 +31,9 @@ impl Job for DevEventJob {
         rows: Vec<OutboxItem>,
         report: &'a mut TickReport,
     ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        async move {
-            let mut out = Vec::new();
-            for item in rows {
-                let settled = match DevEventWork::from_item(&item) {
-                    Ok(w) => super::event::process(&worker.store, &self.0, w.event_id).await?,
-                    Err(e) => damaged(&e),
-                };
-                out.push(settle(worker, item, settled, report));
-            }
-            Ok(out)
-        }
+        one_by_one(worker, rows, report, move |w: DevEventWork| {
+            super::event::process(&worker.store, &self.0, w.event_id).boxed()
+        })
         .boxed()
     }
 }
@@ -57,17 +49,9 @@ impl Job for DevInfoJob {
         rows: Vec<OutboxItem>,
         report: &'a mut TickReport,
     ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        async move {
-            let mut out = Vec::new();
-            for item in rows {
-                let settled = match DevInfoWork::from_item(&item) {
-                    Ok(w) => super::devinfo::process(&worker.store, &self.0, w.event_id).await?,
-                    Err(e) => damaged(&e),
-                };
-                out.push(settle(worker, item, settled, report));
-            }
-            Ok(out)
-        }
+        one_by_one(worker, rows, report, move |w: DevInfoWork| {
+            super::devinfo::process(&worker.store, &self.0, w.event_id).boxed()
+        })
         .boxed()
     }
 }
@@ -87,19 +71,30 @@ impl Job for DevFindingJob {
         rows: Vec<OutboxItem>,
         report: &'a mut TickReport,
     ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        async move {
-            let mut out = Vec::new();
-            for item in rows {
-                let settled = match DevFindingWork::from_item(&item) {
-                    Ok(w) => super::finding::process(&worker.store, &self.0, &w).await?,
-                    Err(e) => damaged(&e),
-                };
-                out.push(settle(worker, item, settled, report));
-            }
-            Ok(out)
-        }
+        one_by_one(worker, rows, report, move |w: DevFindingWork| {
+            async move { super::finding::process(&worker.store, &self.0, &w).await }.boxed()
+        })
         .boxed()
     }
+}
+
+/// Reads each row as `W` and hands it to `process`, one row at a time; a row that does not
+/// read is logged and dropped.
+async fn one_by_one<'a, W: OutboxWork>(
+    worker: &'a Worker,
+    rows: Vec<OutboxItem>,
+    report: &'a mut TickReport,
+    process: impl Fn(W) -> BoxFuture<'a, Result<Settled, SyncError>>,
+) -> Result<Vec<(OutboxItem, Settle)>, SyncError> {
+    let mut out = Vec::new();
+    for item in rows {
+        let settled = match W::from_item(&item) {
+            Ok(w) => process(w).await?,
+            Err(e) => damaged(&e),
+        };
+        out.push(settle(worker, item, settled, report));
+    }
+    Ok(out)
 }
 
 fn damaged(e: &tether_store::PayloadError) -> Settled {
