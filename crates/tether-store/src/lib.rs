@@ -255,6 +255,15 @@ impl Store {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
+                    // A write whose future is dropped at the wrong moment (a client hanging
+                    // up mid-request, a task cancelled) can hand its connection back with the
+                    // transaction still open, `BEGIN IMMEDIATE` run but no `Transaction` left
+                    // to roll it back; the next user of that connection then nests in it and
+                    // nothing ever commits, so every other writer waits out the busy timeout.
+                    // Such a connection is closed instead (SQLite rolls back on close). Without
+                    // this, tether-sync's `ingest::reliability` test (ticks dropped at random
+                    // moments) hung on SQLite for as long as anyone waited.
+                    .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
                     .connect_with(options)
                     .await
                     .map_err(connect_err)?;

@@ -69,9 +69,9 @@ async fn run_with(w: &World, trouble: Trouble, seed: u64) -> (usize, usize) {
         }
         let report = match ing.tick().await {
             Ok(r) => r,
-            // SQLite: the killed tick's transaction is rolled back when its connection is
-            // next used, and may hold the write lock until then (a killed process's goes with
-            // it); the ingester's loop tries again after its idle wait, so does this.
+            // SQLite: a killed tick's connection is closed, its transaction rolled back,
+            // when it returns to the pool; a write racing that may find the database locked
+            // once. The ingester's loop tries again after its idle wait, so does this.
             Err(e)
                 if trouble == Trouble::Kills && format!("{e:?}").contains("database is locked") =>
             {
