@@ -200,10 +200,11 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         server_pid: server.pid,
     };
     let mut results = Vec::new();
+    let tether_single = single(addr);
 
     if args.phase.includes("floor") {
         // The floor answers what tether answers to the first single request, byte for byte.
-        let first = &single(addr)[0];
+        let first = &tether_single[0];
         let mut conn = load::Conn::connect(ClientKind::Raw, addr).await?;
         let answer = conn.send(first, true).await?;
         anyhow::ensure!(
@@ -219,7 +220,7 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         results.push(run_phase(args, &plan, "floor", single(floor.addr)).await?);
         floor.stop()?;
     }
-    let phases: Vec<(&'static str, Vec<Req>)> = [("single", single(addr)), ("bulk", bulk)]
+    let phases: Vec<(&'static str, Vec<Req>)> = [("single", tether_single), ("bulk", bulk)]
         .into_iter()
         .filter(|(name, _)| args.phase.includes(name))
         .collect();
