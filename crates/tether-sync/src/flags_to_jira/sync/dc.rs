@@ -30,6 +30,25 @@ impl Run<'_> {
             let mut unknown: Vec<String> = Vec::new();
             let mut problems: Vec<String> = Vec::new();
             let mut retry: Option<Error> = None;
+            let before: Vec<String> =
+                prev.as_ref().map(|p| p.issue_keys.clone()).unwrap_or_default();
+            let envs: Vec<String> = view
+                .as_deref()
+                .map(|v| v.environments.iter().map(|e| e.key.clone()).collect())
+                .unwrap_or_default();
+            let mut stored = prev.clone();
+            let gained: Vec<&String> = wanted.iter().filter(|k| !before.contains(k)).collect();
+            if !gained.is_empty() {
+                // Intent before effect: should this stop between Jira making a
+                // link and the record below (a kill, a crash), the issue must
+                // already be remembered as perhaps holding one, or a later
+                // unlink would leave it there for good.
+                let mut maybe = before.clone();
+                maybe.extend(gained.into_iter().cloned());
+                let intent = Pushed { issue_keys: maybe, environments: envs.clone(), seq };
+                self.record(&f, seq, Some(&intent), None).await?;
+                stored = Some(intent);
+            }
             if let Some(view) = &view {
                 let link = remote_link(view);
                 for key in &wanted {
@@ -46,8 +65,6 @@ impl Run<'_> {
                     }
                 }
             }
-            let before: Vec<String> =
-                prev.as_ref().map(|p| p.issue_keys.clone()).unwrap_or_default();
             for key in before.iter().filter(|k| !wanted.contains(k)) {
                 if retry.is_some() {
                     held.push(key.clone());
@@ -75,10 +92,6 @@ impl Run<'_> {
                 }
             }
             self.stats.unknown_issue_keys.extend(unknown.iter().cloned());
-            let envs = view
-                .as_deref()
-                .map(|v| v.environments.iter().map(|e| e.key.clone()).collect())
-                .unwrap_or_default();
             let pushed =
                 (!held.is_empty()).then_some(Pushed { issue_keys: held, environments: envs, seq });
             let mut result = PushResult { unknown_issue_keys: unknown, failed: BTreeMap::new() };
@@ -86,7 +99,7 @@ impl Run<'_> {
                 result.failed.insert(global_id.clone(), problems.clone());
             }
             if let Some(e) = retry {
-                if pushed != prev {
+                if pushed != stored {
                     self.record(&f, seq, pushed.as_ref(), Some(&result)).await?;
                 }
                 self.failed(&f, &e).await?;

@@ -125,3 +125,39 @@ async fn unknown_issues_are_recorded_and_outages_retried(backend: TestBackend) {
     let result: Value = serde_json::from_str(row.result.as_deref().unwrap()).unwrap();
     assert_eq!(result["unknown_issue_keys"], json!(["NOPE-4"]), "{}", w.label);
 }
+
+on_each_backend!(a_link_jira_made_as_the_worker_died_is_removed_when_the_issue_is_unlinked);
+async fn a_link_jira_made_as_the_worker_died_is_removed_when_the_issue_is_unlinked(
+    backend: TestBackend,
+) {
+    let w = World::new(backend, false).await;
+    w.flag("checkout", "New checkout").await;
+    w.link("checkout", "SAND-1").await;
+    w.drain().await;
+    // Moved to SAND-2: the link request reaches Jira, and the worker dies
+    // (SIGKILL) before it hears back; Jira makes the link all the same.
+    w.unlink("checkout", "SAND-1").await;
+    w.link("checkout", "SAND-2").await;
+    w.traffic.hold("/rest/api/2/issue/SAND-2/");
+    {
+        let tick = w.worker.tick();
+        tokio::select! {
+            r = tick => panic!("{}: the tick ended while Jira held its request: {r:?}", w.label),
+            () = w.traffic.in_flight(1) => {}
+        }
+    }
+    w.traffic.release();
+    w.traffic.quiet().await;
+    let issues = |w: &World| -> Vec<String> {
+        let mut keys: Vec<String> = w.links("checkout").into_iter().map(|(k, _)| k).collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(issues(&w), ["SAND-1", "SAND-2"], "{}: Jira made the link", w.label);
+
+    // Unlinked before any worker finished the move: the link Jira made must go too.
+    w.unlink("checkout", "SAND-2").await;
+    w.drain().await;
+    assert_eq!(issues(&w), Vec::<String>::new(), "{}: no link left behind", w.label);
+    assert_eq!(w.sync_row("checkout").await.pushed, None, "{}", w.label);
+}
