@@ -8,6 +8,7 @@ pub mod flags;
 pub mod jira;
 pub mod projects;
 pub mod roles;
+pub mod search;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -117,8 +118,18 @@ impl Api {
         if status.is_success() {
             return Ok(value);
         }
-        let message =
-            value["message"].as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+        // Jira-shaped answers (`/api/search`) carry their messages in `errorMessages`.
+        let jira_messages: Vec<&str> = value["errorMessages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let message = match value["message"].as_str() {
+            Some(m) => m.to_owned(),
+            None if !jira_messages.is_empty() => jira_messages.join(" "),
+            None => value.to_string(),
+        };
         match value["field"].as_str() {
             Some(field) if !field.is_empty() => {
                 bail!("{method} {path}: {status}: {field}: {message}")

@@ -106,6 +106,15 @@ enum Command {
         #[command(flatten)]
         args: client::jira::IssuesArgs,
     },
+    /// JQL over the ingested tickets (Jira's fields and tether's: flag, flagEnabled,
+    /// flagState[env], "commit", repository, pullRequest, development[…]), through a running
+    /// tether's API.
+    Search {
+        #[command(flatten)]
+        remote: client::Remote,
+        #[command(flatten)]
+        args: client::search::SearchArgs,
+    },
     /// Code repositories (GitHub and GitLab webhooks, local clones) whose commits and merge
     /// requests reach their Jira issues, through a running tether's API.
     Repos {
@@ -257,6 +266,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Jira { command } => run::runtime()?.block_on(client::jira::jira(&config, command)),
+        Command::Search { remote, args } => {
+            run::runtime()?.block_on(client::search::search(remote, &config, args))
+        }
         Command::Issues { remote, args } => {
             run::runtime()?.block_on(client::jira::issues(remote, &config, args))
         }

@@ -100,6 +100,18 @@ pub(crate) const ROUTES: &[Route] = &[
     ),
     (
         "get",
+        "/api/search",
+        "viewTickets",
+        "JQL over the ingested tickets, answered in Jira's search shape: jql, maxResults (default 50, at most 100), nextPageToken, fields (comma-separated; *navigable by default, *all adds the description)",
+    ),
+    (
+        "post",
+        "/api/search",
+        "viewTickets",
+        "The same search with a JSON body {jql, maxResults, nextPageToken, fields: [..]}; a refused query answers 400 {errorMessages, errors}",
+    ),
+    (
+        "get",
         "/api/tickets/sites/{site}/tickets/{key}",
         "viewTickets",
         "One ingested ticket with its complete history, comments, worklogs and sprints",
@@ -115,6 +127,7 @@ pub(crate) const ROUTES: &[Route] = &[
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/tickets", get(list_tickets))
+        .route("/search", get(super::search::get_search).post(super::search::post_search))
         .route("/tickets/sites/{site}/tickets/{key}", get(one_ticket))
         .route("/tickets/sites", get(list_sites))
         .route("/tickets/sites/{site}", get(get_site))
@@ -436,6 +449,7 @@ async fn list_tickets(
         category: q.category,
         q: q.q,
         assignee: q.assignee,
+        jql: String::new(),
         page: None,
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);

@@ -1,5 +1,5 @@
-//! The Tickets page (the sites' ingestion, and the ingested tickets with simple filters; the
-//! full query language comes with JQL) and one ticket's page (its fields, description,
+//! The Tickets page (the sites' ingestion, and the ingested tickets with simple filters or a
+//! JQL query, whose errors show beside its box) and one ticket's page (its fields, description,
 //! complete history, comments and worklogs). Times are in the site's service account's zone.
 
 use askama::Template;
@@ -55,6 +55,9 @@ pub(crate) struct Filters {
     pub(crate) q: String,
     #[serde(default)]
     pub(crate) assignee: String,
+    /// A JQL query; when given, it decides the list instead of the filters.
+    #[serde(default)]
+    pub(crate) jql: String,
     #[serde(default)]
     pub(crate) page: Option<i64>,
 }
@@ -72,11 +75,14 @@ struct TicketsPage {
     page: i64,
     more: bool,
     query: String,
+    /// Jira's messages for a JQL query it would refuse.
+    jql_errors: Vec<String>,
 }
 
 impl TicketsPage {
     fn filtered(&self) -> bool {
-        !(self.f.site.is_empty()
+        !(self.f.jql.trim().is_empty()
+            && self.f.site.is_empty()
             && self.f.project.is_empty()
             && self.f.status.is_empty()
             && self.f.category.is_empty()
@@ -173,8 +179,24 @@ pub(crate) async fn page(
     }
     let page = f.page.unwrap_or(1).max(1);
     let visible = visible_sites(&state, &user).await?;
-    let found = find(&state, &visible, &f, PAGE + 1, (page - 1) * PAGE).await?;
-    let more = found.len() as i64 > PAGE;
+    let mut jql_errors = Vec::new();
+    let (found, more) = if f.jql.trim().is_empty() {
+        let found = find(&state, &visible, &f, PAGE + 1, (page - 1) * PAGE).await?;
+        let more = found.len() as i64 > PAGE;
+        (found, more)
+    } else {
+        match super::search::search(&state, &user, &f.jql, PAGE, (page - 1) * PAGE).await {
+            Ok(s) => {
+                let more = !s.page.is_last;
+                (s.page.tickets.into_iter().map(|t| (t, s.zone.clone())).collect(), more)
+            }
+            Err(super::search::Failure::Invalid(messages)) => {
+                jql_errors = messages;
+                (Vec::new(), false)
+            }
+            Err(super::search::Failure::Other(e)) => return Err(UiError::Other(e)),
+        }
+    };
     let site_of = |t: &TicketRow| {
         visible.iter().find(|s| s.id == t.site_id).map(|s| s.name.clone()).unwrap_or_default()
     };
@@ -209,6 +231,7 @@ pub(crate) async fn page(
         page,
         more,
         query,
+        jql_errors,
         f,
     };
     html(StatusCode::OK, &page)
@@ -223,6 +246,7 @@ fn filter_query(f: &Filters) -> String {
         ("category", &f.category),
         ("q", &f.q),
         ("assignee", &f.assignee),
+        ("jql", &f.jql),
     ]
     .iter()
     .filter(|(_, v)| !v.is_empty())

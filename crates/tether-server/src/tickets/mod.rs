@@ -12,6 +12,7 @@ pub(crate) mod api;
 pub(crate) mod hooks;
 pub(crate) mod integration;
 mod list;
+pub(crate) mod search;
 mod time;
 pub(crate) mod ui;
 mod views;

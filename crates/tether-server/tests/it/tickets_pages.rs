@@ -112,3 +112,90 @@ async fn tickets_are_listed_filtered_and_shown_with_their_history() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["tickets"], json!([]), "nothing from sites it may not see");
 }
+
+#[tokio::test]
+async fn jql_searches_answer_in_jiras_shape_and_the_page_shows_refusals_inline() {
+    let s = TestServer::start().await;
+    let jira = ingested(&s).await;
+    let q = |jql: &str| tether_jira::percent_encode(jql);
+
+    // Every done DEMO ticket, page by page, in key order: the same set the filters find.
+    let (_, listed) =
+        send(&s, M::GET, "/api/tickets?project=DEMO&status=done&limit=500", None).await;
+    let mut want: Vec<String> = listed["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(want.len() >= 3, "{listed}");
+    let number = |k: &str| k.rsplit('-').next().unwrap().parse::<u32>().unwrap();
+    want.sort_by_key(|k| number(k));
+    let mut got = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let path = format!(
+            "/api/search?jql={}&maxResults=2&nextPageToken={token}",
+            q("project = DEMO AND statusCategory = Done ORDER BY key")
+        );
+        let (status, page) = send(&s, M::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        pages += 1;
+        for issue in page["issues"].as_array().unwrap() {
+            assert_eq!(issue["fields"]["status"]["statusCategory"]["key"], "done", "{issue}");
+            assert!(issue["fields"]["created"].as_str().unwrap().ends_with("+0000"), "{issue}");
+            assert_eq!(issue["tether"]["site"], "acme");
+            got.push(issue["key"].as_str().unwrap().to_owned());
+        }
+        if page["isLast"] == true {
+            assert!(page.get("nextPageToken").is_none(), "{page}");
+            break;
+        }
+        token = page["nextPageToken"].as_str().unwrap().to_owned();
+    }
+    assert_eq!(got, want);
+    assert_eq!(pages, want.len().div_ceil(2));
+
+    // A word of DEMO-1's summary, by POST, with only the summary asked for.
+    let summary = jira.sandbox.issue("DEMO-1").unwrap().summary;
+    let word = summary.split_whitespace().max_by_key(|w| w.len()).unwrap().to_owned();
+    let body =
+        json!({"jql": format!("text ~ \"{word}\""), "fields": ["summary"], "maxResults": 100});
+    let (status, found) = send(&s, M::POST, "/api/search", Some(body)).await;
+    assert_eq!(status, 200, "{found}");
+    let demo1 = found["issues"].as_array().unwrap().iter().find(|i| i["key"] == "DEMO-1");
+    let demo1 = demo1.unwrap_or_else(|| panic!("{word}: {found}"));
+    assert_eq!(demo1["fields"], json!({"summary": summary}));
+
+    // Refused as Jira refuses it.
+    let (status, body) =
+        send(&s, M::POST, "/api/search", Some(json!({"jql": "status = Nope"}))).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        json!({"errorMessages": ["The value 'Nope' does not exist for the field 'status'."], "errors": {}})
+    );
+    let (status, body) = send(&s, M::GET, "/api/search?jql=project%20%3D", None).await;
+    assert_eq!(status, 400);
+    assert!(body["errorMessages"][0].as_str().unwrap().starts_with("Error in JQL Query"), "{body}");
+    let (status, _) = send(&s, M::GET, "/api/search?nextPageToken=garbage", None).await;
+    assert_eq!(status, 400);
+
+    // The page: the query's tickets, or its refusal beside the box.
+    let page = s.get(&format!("/tickets?jql={}", q("key = DEMO-1"))).await.text().await.unwrap();
+    assert!(page.contains("data-ticket=\"DEMO-1\"") && !page.contains("data-ticket=\"DEMO-2\""));
+    let page = s.get(&format!("/tickets?jql={}", q("status = Nope"))).await.text().await.unwrap();
+    assert!(
+        page.contains("id=\"jql-errors\" role=\"alert\"")
+            && page.contains("does not exist for the field")
+            && page.contains("aria-invalid=\"true\""),
+        "{page}"
+    );
+
+    // Only sites the caller may see.
+    let writer_only = token_with(&s, "flags", &["jira-integration"]).await;
+    let r = writer_only.get(s.at("/api/search?jql=")).send().await.unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body, json!({"issues": [], "isLast": true}));
+}

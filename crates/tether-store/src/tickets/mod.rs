@@ -3,7 +3,7 @@
 //! [`types`] (issue types and ticket type assignments), [`cursors`] (claims, passes and
 //! checkpoints), [`pages`] (tickets and what hangs on them, written a page at a time),
 //! [`catalogue`] (statuses, priorities, resolutions, fields, boards; deleting tickets),
-//! [`issues`] (counts), [`read`] (tickets read back with names), [`hooks`] (Jira's webhook events; checksums).
+//! [`issues`] (counts), [`read`] (tickets read back with names), [`search`] (JQL over them), [`hooks`] (Jira's webhook events; checksums).
 
 mod catalogue;
 mod connections;
@@ -13,6 +13,7 @@ mod issues;
 mod pages;
 mod projects;
 mod read;
+mod search;
 mod types;
 
 pub use catalogue::{SiteCatalogue, TicketBoard, TicketField, TicketStatus};
@@ -23,6 +24,7 @@ pub use pages::{
     NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket, NewWorklog, TicketPage, TicketUser,
 };
 pub use read::{HistoryRow, NoteRow, TicketFilter, TicketRow};
+pub use search::{SearchError, SearchPage, SearchScope, check_jql};
 
 pub use connections::{
     TicketAuthKind, TicketCheck, TicketConnection, TicketCredentials, TicketSecrets,

@@ -80,7 +80,7 @@ pub struct NoteRow {
     pub seconds: Option<i64>,
 }
 
-const SELECT: &str = "SELECT t.site_id, t.id, t.key, t.project_id, p.key AS project_key, t.summary, \
+pub(crate) const SELECT: &str = "SELECT t.site_id, t.id, t.key, t.project_id, p.key AS project_key, t.summary, \
     t.description, s.name AS status, s.category_key AS status_category, it.name AS issue_type, \
     a.category, pr.name AS priority, r.name AS resolution, ua.display_name AS assignee, \
     ur.display_name AS reporter, t.created_at, t.updated_at, t.resolved_at, t.labels, \

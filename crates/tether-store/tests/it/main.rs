@@ -10,6 +10,7 @@ mod flags;
 mod jira;
 mod outbox;
 mod projects;
+mod search;
 mod sessions;
 mod settings;
 mod tickets;

@@ -99,3 +99,41 @@ async fn the_ingest_commands_run_report_pause_and_remove() {
     assert!(err.contains("no Jira site named \"nope\"; known: sandbox"), "{err}");
     store.close().await;
 }
+
+#[tokio::test]
+async fn tether_search_runs_jql_over_the_ingested_tickets() {
+    let (_sandbox, base, _stop) = sandbox(30).await;
+    let t = Sandboxed::new();
+    let (store, site) = prepare(&t, &base).await;
+    let (code, _, err) = t.run(&["ingest", "run"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let web = store.ticket_project(site, "WEB").await.unwrap();
+    let n = store.ticket_counts(site).await.unwrap().get(&web.id).copied().unwrap_or(0);
+    assert!(n > 3, "{n}");
+    let (code, token, err) =
+        t.run(&["tokens", "create", "--name", "cli", "--role", "reader"], &[]).await;
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let server = t.start(&["serve"], &[]).await;
+    let env = [("TETHER_API_TOKEN", token.as_str()), ("TETHER_URL", server.url.as_str())];
+
+    let (code, out, err) =
+        t.run(&["search", "project = WEB ORDER BY key", "--limit", "3"], &env).await;
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("KEY") && lines[0].contains("SUMMARY"), "{out}");
+    let keys: Vec<&str> = lines[1..].iter().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(keys, ["WEB-1", "WEB-2", "WEB-3"], "{out}");
+    assert!(err.contains("more tickets match"), "{err}");
+
+    let (code, out, err) = t.run(&["search", "project = WEB", "--all", "--json"], &env).await;
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["issues"].as_array().unwrap().len() as i64, n);
+    assert_eq!(v["isLast"], true);
+
+    let (code, _, err) = t.run(&["search", "status = Nope"], &env).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("The value 'Nope' does not exist for the field 'status'."), "{err}");
+    store.close().await;
+}

@@ -1,0 +1,174 @@
+//! JQL over the ingested tickets: a query is parsed and validated as Jira would
+//! ([`tether_jql`]), compiled to one parameterised SQL query ([`compile`]) on SQLite or
+//! PostgreSQL, and run over the sites the caller may see. Unknown values are refused with
+//! Jira's message before anything is searched.
+
+mod compile;
+
+use tether_jql::catalogue::FieldCatalogue;
+use tether_jql::dates::Clock;
+use tether_jql::functions::FunctionCatalogue;
+
+use self::compile::{Bind, Context, Dialect, compile};
+use super::read::{SELECT, TicketRow};
+use crate::{Backend, Store, StoreError, with_pool};
+
+/// Who searches, where and when.
+#[derive(Debug, Clone)]
+pub struct SearchScope {
+    /// The sites whose tickets the caller may see; nothing else is searched.
+    pub site_ids: Vec<i64>,
+    /// Now and the searcher's zone, for dates and date functions.
+    pub clock: Clock,
+    /// Who `currentUser()` is (emails or Jira account ids); empty matches no one, as an
+    /// anonymous searcher in Jira.
+    pub current_user: Vec<String>,
+}
+
+/// One page of results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub tickets: Vec<TicketRow>,
+    /// No tickets after these.
+    pub is_last: bool,
+}
+
+/// Why a search did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// The query is not valid JQL, or names what does not exist: Jira's messages.
+    #[error("{}", .0.join(" "))]
+    Invalid(Vec<String>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for SearchError {
+    fn from(e: sqlx::Error) -> SearchError {
+        SearchError::Store(StoreError::from(e))
+    }
+}
+
+/// Parses and validates a query as Jira would, with tether's fields beside Jira's; the
+/// messages are Jira's.
+pub fn check_jql(jql: &str) -> Result<tether_jql::Query, Vec<String>> {
+    let query = tether_jql::parse(jql).map_err(|e| vec![e.to_string()])?;
+    let errors = tether_jql::validate::validate(
+        &query,
+        &FieldCatalogue::tether(),
+        &FunctionCatalogue::jira(),
+    );
+    if errors.is_empty() {
+        Ok(query)
+    } else {
+        Err(errors.iter().map(ToString::to_string).collect())
+    }
+}
+
+impl Store {
+    /// The tickets matching `jql` on the scope's sites, `limit` (1–500) from `offset`, in the
+    /// query's order (newest created first without one).
+    pub async fn search_tickets(
+        &self,
+        jql: &str,
+        scope: &SearchScope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<SearchPage, SearchError> {
+        let query = check_jql(jql).map_err(SearchError::Invalid)?;
+        let dialect = match self.backend {
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
+        };
+        let primary_env_ids = self.primary_environment_ids().await?;
+        let fields = FieldCatalogue::tether();
+        let functions = FunctionCatalogue::jira();
+        let cx = Context {
+            dialect,
+            clock: scope.clock,
+            fields: &fields,
+            functions: &functions,
+            site_ids: &scope.site_ids,
+            current_user: &scope.current_user,
+            primary_env_ids: &primary_env_ids,
+        };
+        let compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
+        if scope.site_ids.is_empty() {
+            return Ok(SearchPage { tickets: Vec::new(), is_last: true });
+        }
+        let mut unknown = Vec::new();
+        for check in &compiled.checks {
+            let sql = format!("SELECT 1 WHERE EXISTS ({})", check.sql);
+            let found: Option<i32> = with_pool!(self, pool => sqlx::query_scalar(&sql)
+                .bind(&check.value)
+                .fetch_optional(pool)
+                .await?);
+            if found.is_none() {
+                unknown.push(format!(
+                    "The value '{}' does not exist for the field '{}'.",
+                    check.value, check.field
+                ));
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(SearchError::Invalid(unknown));
+        }
+        let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
+        let limit = limit.clamp(1, 500);
+        let sql = format!(
+            "{SELECT} WHERE t.site_id IN ({}) AND {} ORDER BY {} LIMIT {} OFFSET {}",
+            sites.join(", "),
+            compiled.condition,
+            compiled.order_by,
+            limit + 1,
+            offset.max(0)
+        );
+        let mut tickets: Vec<TicketRow> = with_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, TicketRow>(&sql);
+            for b in &compiled.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        let is_last = tickets.len() as i64 <= limit;
+        tickets.truncate(limit as usize);
+        Ok(SearchPage { tickets, is_last })
+    }
+
+    /// The environment each flag project tracking a Jira site treats as primary.
+    async fn primary_environment_ids(&self) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::new();
+        for project in self.list_projects().await? {
+            let Some(tracking) = self.project_jira(&project.key).await? else { continue };
+            let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
+                "SELECT e.id FROM environments e JOIN projects p ON p.id = e.project_id WHERE p.key = $1 AND e.key = $2"
+            )
+            .bind(&project.key)
+            .bind(&tracking.primary_env)
+            .fetch_optional(pool)
+            .await?);
+            ids.extend(id);
+        }
+        Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jira_messages_for_bad_queries() {
+        let e = check_jql("project = ").unwrap_err();
+        assert!(e[0].starts_with("Error in JQL Query: Expecting either a value"), "{e:?}");
+        let e = check_jql("nosuchfield = 1").unwrap_err();
+        assert_eq!(
+            e,
+            ["Field 'nosuchfield' does not exist or you do not have permission to view it."]
+        );
+        assert!(check_jql("flag = checkout AND development[commits].all > 0").is_ok());
+    }
+}

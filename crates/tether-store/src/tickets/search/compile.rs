@@ -1,0 +1,745 @@
+//! A validated JQL query as one parameterised SQL `WHERE` and `ORDER BY` over the ingested
+//! tickets (aliases of [`super::super::read`]'s `SELECT`: `t` the ticket, `p` its project,
+//! `s` its status, `it` its type, `pr` its priority, `ua`/`ur` its assignee and reporter).
+//!
+//! Each clause compiles to a condition that is never SQL `NULL` (wrapped in `COALESCE(…,
+//! FALSE)`), so `NOT` means what it says in Jira. Values are resolved against the site's own
+//! catalogues by name or id without regard to case, as Jira does; what a value must name
+//! (a project, a status, a user …) is collected as a [`Check`] the caller runs before the
+//! search, so an unknown value is refused with Jira's message instead of matching nothing.
+//! `WAS` and `CHANGED` are answered from the changelog rows; tether's own fields from the
+//! flag links, the flags' configurations and the code mentions.
+
+mod history;
+mod pieces;
+mod values;
+
+use self::pieces::{
+    atom_kind, boolean, development_count, flag_on, invalid_date, key_dash, key_number,
+    like_pattern, local_day, multi_rows, on_ticket, text_terms, unknown_value, unsupported_history,
+};
+
+use tether_jql::catalogue::FieldCatalogue;
+use tether_jql::dates::{Clock, date_of};
+use tether_jql::functions::{FunctionCatalogue, evaluate_date_function};
+use tether_jql::{
+    Clause, Condition, Field, HistoryOperator, Operand, OperandKind, Query, SortOrder,
+    TerminalClause, ValueOperator,
+};
+
+/// Which SQL the query is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A value a query names that must exist on one of the searched sites.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Check {
+    /// `SELECT 1 …` with the value as `$1` (sites are inlined: they are ids, not input).
+    pub(crate) sql: String,
+    pub(crate) value: String,
+    /// The field as the query wrote it, for the message.
+    pub(crate) field: String,
+}
+
+/// What a query compiles to.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Compiled {
+    /// A condition over the `t` alias (and its joins); `TRUE` without a clause.
+    pub(crate) condition: String,
+    pub(crate) order_by: String,
+    pub(crate) binds: Vec<Bind>,
+    pub(crate) checks: Vec<Check>,
+}
+
+/// What compiling needs beyond the query.
+#[derive(Debug, Clone)]
+pub(crate) struct Context<'a> {
+    pub(crate) dialect: Dialect,
+    pub(crate) clock: Clock,
+    pub(crate) fields: &'a FieldCatalogue,
+    pub(crate) functions: &'a FunctionCatalogue,
+    /// The searched sites (ids, inlined).
+    pub(crate) site_ids: &'a [i64],
+    /// Who `currentUser()` is: emails (or Jira ids) of the searcher.
+    pub(crate) current_user: &'a [String],
+    /// The environments `flagEnabled` looks at: each flag project's primary tracked one.
+    pub(crate) primary_env_ids: &'a [i64],
+}
+
+/// One operand flattened: lists opened, functions kept for the field to evaluate.
+#[derive(Debug, Clone)]
+enum Atom<'q> {
+    Empty,
+    Text(&'q str),
+    Number(i64),
+    Function(&'q str, &'q [String]),
+}
+
+impl Atom<'_> {
+    fn text(&self) -> Option<String> {
+        match self {
+            Atom::Text(s) => Some((*s).to_owned()),
+            Atom::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+}
+
+fn atoms(operand: &Operand) -> Vec<Atom<'_>> {
+    match &operand.kind {
+        OperandKind::Empty => vec![Atom::Empty],
+        OperandKind::String(s) => vec![Atom::Text(s)],
+        OperandKind::Number(n) => vec![Atom::Number(*n)],
+        OperandKind::Function { name, args } => vec![Atom::Function(name.as_str(), args)],
+        OperandKind::List(list) => list.items().iter().flat_map(atoms).collect(),
+    }
+}
+
+/// A single-valued field whose values are rows of a catalogue table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reference {
+    Project,
+    Status,
+    IssueType,
+    Priority,
+    Resolution,
+    User(&'static str),
+}
+
+impl Reference {
+    /// The ticket's column holding the id.
+    fn column(self) -> &'static str {
+        match self {
+            Reference::Project => "t.project_id",
+            Reference::Status => "t.status_id",
+            Reference::IssueType => "t.issue_type_id",
+            Reference::Priority => "t.priority_id",
+            Reference::Resolution => "t.resolution_id",
+            Reference::User(column) => column,
+        }
+    }
+
+    /// `SELECT id FROM … WHERE` the row is named `$n`, without the site condition.
+    fn lookup(self, n: &str) -> String {
+        match self {
+            Reference::Project => format!(
+                "SELECT id FROM ticket_projects WHERE (lower(key) = lower({n}) OR id = {n} OR lower(name) = lower({n}))"
+            ),
+            Reference::Status => format!(
+                "SELECT id FROM ticket_statuses WHERE (lower(name) = lower({n}) OR id = {n})"
+            ),
+            Reference::IssueType => format!(
+                "SELECT id FROM ticket_issue_types WHERE (lower(name) = lower({n}) OR id = {n})"
+            ),
+            Reference::Priority => format!(
+                "SELECT id FROM ticket_priorities WHERE (lower(name) = lower({n}) OR id = {n})"
+            ),
+            Reference::Resolution => format!(
+                "SELECT id FROM ticket_resolutions WHERE (lower(name) = lower({n}) OR id = {n})"
+            ),
+            Reference::User(_) => format!(
+                "SELECT id FROM ticket_users WHERE (id = {n} OR lower(name) = lower({n}) OR lower(email) = lower({n}) OR lower(display_name) = lower({n}))"
+            ),
+        }
+    }
+
+    /// The changelog's name for the field.
+    fn history_field(self) -> Option<&'static str> {
+        match self {
+            Reference::Status => Some("status"),
+            Reference::Priority => Some("priority"),
+            Reference::Resolution => Some("resolution"),
+            Reference::User("t.assignee_id") => Some("assignee"),
+            Reference::User("t.reporter_id") => Some("reporter"),
+            _ => None,
+        }
+    }
+}
+
+/// A field holding several values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Multi {
+    /// A JSON list of names in a ticket column.
+    List(&'static str),
+    Sprint,
+    Flag,
+    Commit,
+    Repository,
+    PullRequest,
+}
+
+/// How tether answers a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Reference(Reference),
+    Key,
+    Parent,
+    StatusCategory,
+    /// Text columns `~` searches (`comment` and `text` look into comments too).
+    Text {
+        columns: &'static [&'static str],
+        comments: bool,
+        empty: bool,
+    },
+    Date(&'static str),
+    Due,
+    Multi(Multi),
+    FlagEnabled,
+    FlagState(String),
+    Development {
+        kind: &'static str,
+        open: bool,
+    },
+}
+
+/// Jira's status categories: key, name, id.
+const STATUS_CATEGORIES: [(&str, &str, &str); 4] = [
+    ("undefined", "No Category", "1"),
+    ("new", "To Do", "2"),
+    ("indeterminate", "In Progress", "4"),
+    ("done", "Done", "3"),
+];
+
+/// The largest moment SQL compares with (beyond any ticket).
+const FOREVER: i64 = i64::MAX / 4;
+
+pub(crate) struct Compiler<'a> {
+    cx: &'a Context<'a>,
+    binds: Vec<Bind>,
+    checks: Vec<Check>,
+}
+
+/// Compiles a query that [`tether_jql::validate::validate`] passed; `Err` holds Jira-style
+/// messages for what tether cannot answer over its own data.
+pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<String>> {
+    let mut c = Compiler { cx, binds: Vec::new(), checks: Vec::new() };
+    let mut errors = Vec::new();
+    let condition = match &query.clause {
+        Some(clause) => c.clause(clause, &mut errors),
+        None => "TRUE".to_owned(),
+    };
+    let mut order = Vec::new();
+    for key in &query.order_by {
+        match c.sort_columns(&key.field) {
+            Ok(columns) => {
+                let desc = key.order == Some(SortOrder::Desc);
+                for column in columns {
+                    order.push(format!("CASE WHEN {column} IS NULL THEN 1 ELSE 0 END"));
+                    order.push(format!("{column} {}", if desc { "DESC" } else { "ASC" }));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if query.order_by.is_empty() {
+        order.push("t.created_at DESC".to_owned());
+    }
+    order.push("t.site_id ASC".to_owned());
+    order.push("t.id DESC".to_owned());
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Compiled { condition, order_by: order.join(", "), binds: c.binds, checks: c.checks })
+}
+
+impl Compiler<'_> {
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    fn text(&mut self, value: impl Into<String>) -> String {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    fn int(&mut self, value: i64) -> String {
+        self.bind(Bind::Int(value))
+    }
+
+    fn sites(&self) -> String {
+        let ids: Vec<String> = self.cx.site_ids.iter().map(i64::to_string).collect();
+        if ids.is_empty() { "(NULL)".to_owned() } else { format!("({})", ids.join(", ")) }
+    }
+
+    fn check(&mut self, sql: String, value: &str, field: &Field) {
+        let check = Check { sql, value: value.to_owned(), field: field.display_name() };
+        if !self.checks.contains(&check) {
+            self.checks.push(check);
+        }
+    }
+
+    fn clause(&mut self, clause: &Clause, errors: &mut Vec<String>) -> String {
+        match clause {
+            Clause::And(j) | Clause::Or(j) => {
+                let joiner = if matches!(clause, Clause::And(_)) { " AND " } else { " OR " };
+                let parts: Vec<String> =
+                    j.clauses().iter().map(|c| self.clause(c, errors)).collect();
+                format!("({})", parts.join(joiner))
+            }
+            Clause::Not(inner) => format!("(NOT {})", self.clause(inner, errors)),
+            Clause::Terminal(t) => match self.terminal(t) {
+                Ok(sql) => format!("COALESCE(({sql}), FALSE)"),
+                Err(e) => {
+                    errors.push(e);
+                    "FALSE".to_owned()
+                }
+            },
+        }
+    }
+
+    fn kind(&self, field: &Field) -> Result<Kind, String> {
+        let def = self.cx.fields.get(field).ok_or_else(|| {
+            format!(
+                "Field '{}' does not exist or you do not have permission to view it.",
+                field.display_name()
+            )
+        })?;
+        let property = field.properties.first();
+        Ok(match def.name.as_str() {
+            "project" => Kind::Reference(Reference::Project),
+            "status" => Kind::Reference(Reference::Status),
+            "issuetype" => Kind::Reference(Reference::IssueType),
+            "priority" => Kind::Reference(Reference::Priority),
+            "resolution" => Kind::Reference(Reference::Resolution),
+            "assignee" => Kind::Reference(Reference::User("t.assignee_id")),
+            "reporter" => Kind::Reference(Reference::User("t.reporter_id")),
+            "creator" => Kind::Reference(Reference::User("t.creator_id")),
+            "issueKey" => Kind::Key,
+            "parent" => Kind::Parent,
+            "statusCategory" => Kind::StatusCategory,
+            "summary" => Kind::Text { columns: &["t.summary"], comments: false, empty: false },
+            "description" => {
+                Kind::Text { columns: &["t.description"], comments: false, empty: true }
+            }
+            "comment" => Kind::Text { columns: &[], comments: true, empty: false },
+            "text" => Kind::Text {
+                columns: &["t.summary", "t.description"],
+                comments: true,
+                empty: false,
+            },
+            "created" => Kind::Date("t.created_at"),
+            "updated" => Kind::Date("t.updated_at"),
+            "resolved" => Kind::Date("t.resolved_at"),
+            "due" => Kind::Due,
+            "labels" => Kind::Multi(Multi::List("t.labels")),
+            "component" => Kind::Multi(Multi::List("t.components")),
+            "fixVersion" => Kind::Multi(Multi::List("t.fix_versions")),
+            "sprint" => Kind::Multi(Multi::Sprint),
+            "flag" => Kind::Multi(Multi::Flag),
+            "commit" => Kind::Multi(Multi::Commit),
+            "repository" => Kind::Multi(Multi::Repository),
+            "pullRequest" => Kind::Multi(Multi::PullRequest),
+            "flagEnabled" => Kind::FlagEnabled,
+            "flagState" => Kind::FlagState(property.map(|p| p.key.clone()).unwrap_or_default()),
+            "development" => {
+                let key = property.map(|p| p.key.to_lowercase()).unwrap_or_default();
+                let path = property
+                    .and_then(|p| p.path.as_ref())
+                    .map(|p| p.as_str().to_lowercase())
+                    .unwrap_or_else(|| "all".to_owned());
+                let kind = match key.as_str() {
+                    "commits" => "commit",
+                    "pullrequests" => "pull_request",
+                    "branches" => "branch",
+                    other => {
+                        return Err(format!(
+                            "tether records commits, pull requests and branches, not {other}: 'development[{other}]' cannot be searched here."
+                        ));
+                    }
+                };
+                Kind::Development { kind, open: path == "open" }
+            }
+            other => {
+                return Err(format!(
+                    "The field '{}' is not searchable over tether's ingested tickets (it keeps no {other} data); search it in Jira.",
+                    field.display_name()
+                ));
+            }
+        })
+    }
+
+    fn terminal(&mut self, t: &TerminalClause) -> Result<String, String> {
+        let kind = self.kind(&t.field)?;
+        match &t.condition {
+            Condition::Value { operator, operand } => {
+                self.value(&kind, &t.field, *operator, operand)
+            }
+            Condition::History { operator, operand, predicates } => {
+                let reference = match kind {
+                    Kind::Reference(r) if r.history_field().is_some() => r,
+                    _ => return Err(unsupported_history(&t.field)),
+                };
+                let window = self.window(predicates)?;
+                let by = self.by(predicates, &t.field)?;
+                let mut was = Vec::new();
+                for atom in atoms(operand) {
+                    was.push(self.was(reference, &t.field, &atom, window, by.as_deref())?);
+                }
+                let any = format!("({})", was.join(" OR "));
+                Ok(match operator {
+                    HistoryOperator::Was | HistoryOperator::WasIn => any,
+                    HistoryOperator::WasNot | HistoryOperator::WasNotIn => format!("NOT {any}"),
+                })
+            }
+            Condition::Changed { predicates } => {
+                let reference = match kind {
+                    Kind::Reference(r) if r.history_field().is_some() => r,
+                    _ => return Err(unsupported_history(&t.field)),
+                };
+                self.changed(reference, &t.field, predicates)
+            }
+        }
+    }
+
+    fn value(
+        &mut self,
+        kind: &Kind,
+        field: &Field,
+        operator: ValueOperator,
+        operand: &Operand,
+    ) -> Result<String, String> {
+        use ValueOperator::*;
+        let list = atoms(operand);
+        match operator {
+            Is | IsNot => {
+                let empty = self.empty(kind)?;
+                Ok(if operator == Is { empty } else { format!("NOT {empty}") })
+            }
+            Equals | In | NotEquals | NotIn => {
+                let mut any = Vec::new();
+                let mut wants_empty = false;
+                for atom in &list {
+                    match atom {
+                        Atom::Empty => wants_empty = true,
+                        atom => any.push(self.matches(kind, field, atom)?),
+                    }
+                }
+                let empty = self.empty(kind)?;
+                let matched = if any.is_empty() {
+                    "FALSE".to_owned()
+                } else {
+                    format!("({})", any.join(" OR "))
+                };
+                Ok(if matches!(operator, Equals | In) {
+                    if wants_empty { format!("({matched} OR {empty})") } else { matched }
+                } else {
+                    // Jira's negative operators leave out tickets with no value.
+                    format!("(NOT {empty} AND NOT {matched})")
+                })
+            }
+            Like | NotLike => {
+                let Kind::Text { .. } = kind else {
+                    return Err(format!(
+                        "The operator '{}' is not supported by the '{}' field.",
+                        tether_jql::Operator::Value(operator).display(),
+                        field.display_name()
+                    ));
+                };
+                let [Atom::Text(text)] = list.as_slice() else {
+                    return Err(format!(
+                        "The field '{}' searches text: give one text value.",
+                        field.display_name()
+                    ));
+                };
+                let found = self.text_search(kind, text)?;
+                Ok(if operator == Like { found } else { format!("NOT {found}") })
+            }
+            GreaterThan | GreaterThanEquals | LessThan | LessThanEquals => {
+                let [atom] = list.as_slice() else {
+                    return Err(format!(
+                        "The operator '{}' takes one value for field '{}'.",
+                        tether_jql::Operator::Value(operator).display(),
+                        field.display_name()
+                    ));
+                };
+                self.compare(kind, field, operator, atom)
+            }
+        }
+    }
+
+    /// True when the ticket has no value in the field.
+    fn empty(&mut self, kind: &Kind) -> Result<String, String> {
+        let d = self.cx.dialect;
+        Ok(match kind {
+            Kind::Reference(r) => format!("{} IS NULL", r.column()),
+            Kind::Key => "FALSE".to_owned(),
+            Kind::Parent => {
+                "(t.parent_key IS NULL AND t.parent_id IS NULL AND t.epic_key IS NULL)".to_owned()
+            }
+            Kind::StatusCategory => "s.category_key IS NULL".to_owned(),
+            Kind::Text { columns, comments, .. } => {
+                let mut parts: Vec<String> =
+                    columns.iter().map(|c| format!("({c} IS NULL OR {c} = '')")).collect();
+                if *comments {
+                    parts.push(format!(
+                        "NOT EXISTS (SELECT 1 FROM ticket_comments c WHERE {})",
+                        on_ticket("c")
+                    ));
+                }
+                format!("({})", parts.join(" AND "))
+            }
+            Kind::Date(column) => format!("{column} IS NULL"),
+            Kind::Due => "t.due_date IS NULL".to_owned(),
+            Kind::Multi(m) => format!("NOT EXISTS ({})", multi_rows(*m, d)),
+            Kind::FlagEnabled | Kind::FlagState(_) => {
+                format!("NOT EXISTS ({})", multi_rows(Multi::Flag, d))
+            }
+            // A count: never empty.
+            Kind::Development { .. } => "FALSE".to_owned(),
+        })
+    }
+
+    /// True when the ticket's value in the field is `atom`.
+    fn matches(&mut self, kind: &Kind, field: &Field, atom: &Atom<'_>) -> Result<String, String> {
+        let d = self.cx.dialect;
+        if let Atom::Function(name, args) = atom {
+            return self.function_matches(kind, field, name, args);
+        }
+        let value = atom.text().unwrap_or_default();
+        Ok(match kind {
+            Kind::Reference(Reference::Resolution) if value.eq_ignore_ascii_case("unresolved") => {
+                "t.resolution_id IS NULL".to_owned()
+            }
+            Kind::Reference(r) => {
+                let n = self.text(value.clone());
+                let lookup = r.lookup(&n);
+                let check = r.lookup("$1");
+                self.check(
+                    format!("{check} AND site_id IN {} LIMIT 1", self.sites()),
+                    &value,
+                    field,
+                );
+                format!("{} IN ({lookup} AND site_id = t.site_id)", r.column())
+            }
+            Kind::Key => {
+                let n = self.text(value);
+                format!("(lower(t.key) = lower({n}) OR t.id = {n})")
+            }
+            Kind::Parent => {
+                let n = self.text(value);
+                format!(
+                    "(lower(t.parent_key) = lower({n}) OR t.parent_id = {n} OR lower(t.epic_key) = lower({n}))"
+                )
+            }
+            Kind::StatusCategory => {
+                let key = STATUS_CATEGORIES
+                    .iter()
+                    .find(|(k, name, id)| {
+                        value.eq_ignore_ascii_case(k)
+                            || value.eq_ignore_ascii_case(name)
+                            || value == *id
+                    })
+                    .map(|(k, ..)| *k)
+                    .ok_or_else(|| unknown_value(&value, field))?;
+                let n = self.text(key);
+                format!("s.category_key = {n}")
+            }
+            Kind::Text { .. } => {
+                return Err(format!(
+                    "The operator '=' is not supported by the '{}' field.",
+                    field.display_name()
+                ));
+            }
+            Kind::Date(_) | Kind::Due => {
+                let date = date_of(&atom_kind(atom)).ok_or_else(|| invalid_date(&value, field))?;
+                let (lo, hi) =
+                    date.range(&self.cx.clock).ok_or_else(|| invalid_date(&value, field))?;
+                self.between(kind, lo, hi)
+            }
+            Kind::Multi(m) => {
+                let condition = self.multi_value(*m, field, &value)?;
+                format!("EXISTS ({} AND {condition})", multi_rows(*m, d))
+            }
+            Kind::FlagEnabled => {
+                let on = boolean(&value).ok_or_else(|| unknown_value(&value, field))?;
+                let envs = self.cx.primary_env_ids.iter().map(i64::to_string).collect::<Vec<_>>();
+                if envs.is_empty() {
+                    return Ok("FALSE".to_owned());
+                }
+                flag_on(d, &format!("e.id IN ({})", envs.join(", ")), on)
+            }
+            Kind::FlagState(env) => {
+                let on = boolean(&value).ok_or_else(|| unknown_value(&value, field))?;
+                let n = self.text(env.clone());
+                flag_on(d, &format!("lower(e.key) = lower({n})"), on)
+            }
+            Kind::Development { kind, open } => {
+                let Atom::Number(count) = atom else {
+                    return Err(format!(
+                        "The field '{}' is compared with a number: '> 0', '= 0' ….",
+                        field.display_name()
+                    ));
+                };
+                let n = self.int(*count);
+                format!("{} = {n}", development_count(kind, *open))
+            }
+        })
+    }
+
+    fn compare(
+        &mut self,
+        kind: &Kind,
+        field: &Field,
+        operator: ValueOperator,
+        atom: &Atom<'_>,
+    ) -> Result<String, String> {
+        use ValueOperator::*;
+        let op = match operator {
+            GreaterThan => ">",
+            GreaterThanEquals => ">=",
+            LessThan => "<",
+            _ => "<=",
+        };
+        match kind {
+            Kind::Date(_) | Kind::Due => {
+                let at = match atom {
+                    Atom::Function(name, args) => {
+                        let def = self.cx.functions.get(name).ok_or_else(|| {
+                            format!("Unable to find JQL function '{name}({})'.", args.join(", "))
+                        })?;
+                        evaluate_date_function(def, args, &self.cx.clock).ok_or_else(|| {
+                            format!(
+                                "The function '{}' is not supported over tether's ingested tickets for the field '{}' yet; search it in Jira.",
+                                def.name,
+                                field.display_name()
+                            )
+                        })?
+                    }
+                    atom => {
+                        let value = atom.text().unwrap_or_default();
+                        date_of(&atom_kind(atom))
+                            .and_then(|d| d.resolve(&self.cx.clock))
+                            .ok_or_else(|| invalid_date(&value, field))?
+                    }
+                };
+                match kind {
+                    Kind::Date(column) => {
+                        let n = self.int(at);
+                        Ok(format!("{column} {op} {n}"))
+                    }
+                    _ => {
+                        // A due date is a calendar day: its moment is its local midnight.
+                        let (day, midnight) = local_day(at, self.cx.clock.utc_offset_seconds);
+                        let n = self.text(day);
+                        let op = match (operator, midnight) {
+                            (GreaterThanEquals, false) => ">",
+                            (LessThan, false) => "<=",
+                            _ => op,
+                        };
+                        Ok(format!("t.due_date {op} {n}"))
+                    }
+                }
+            }
+            Kind::Key => {
+                let value = atom.text().unwrap_or_default();
+                let Some((project, number)) = value
+                    .rsplit_once('-')
+                    .and_then(|(p, n)| Some((p.to_owned(), n.parse::<i64>().ok()?)))
+                else {
+                    return Err(format!(
+                        "The issue key '{value}' for field '{}' is invalid.",
+                        field.display_name()
+                    ));
+                };
+                let p = self.text(format!("{}-", project.to_uppercase()));
+                let n = self.int(number);
+                let num = key_number(self.cx.dialect);
+                Ok(format!("(upper(substr(t.key, 1, length({p}))) = {p} AND {num} {op} {n})"))
+            }
+            Kind::Development { kind, open } => {
+                let Atom::Number(count) = atom else {
+                    return Err(format!(
+                        "The field '{}' is compared with a number.",
+                        field.display_name()
+                    ));
+                };
+                let n = self.int(*count);
+                Ok(format!("{} {op} {n}", development_count(kind, *open)))
+            }
+            _ => Err(format!(
+                "The operator '{}' is not supported over tether's ingested tickets for the field '{}' yet; search it in Jira.",
+                tether_jql::Operator::Value(operator).display(),
+                field.display_name()
+            )),
+        }
+    }
+
+    /// Dates between two moments, both included.
+    fn between(&mut self, kind: &Kind, lo: i64, hi: i64) -> String {
+        match kind {
+            Kind::Due => {
+                let (a, _) = local_day(lo, self.cx.clock.utc_offset_seconds);
+                let (b, _) = local_day(hi, self.cx.clock.utc_offset_seconds);
+                let (a, b) = (self.text(a), self.text(b));
+                format!("t.due_date BETWEEN {a} AND {b}")
+            }
+            Kind::Date(column) => {
+                let (a, b) = (self.int(lo), self.int(hi));
+                format!("{column} BETWEEN {a} AND {b}")
+            }
+            _ => "FALSE".to_owned(),
+        }
+    }
+
+    /// `~`: every word (or quoted phrase) of the value appears; `*` and `?` are wildcards.
+    /// Matching is on letters as written, case-insensitive, without stemming.
+    fn text_search(&mut self, kind: &Kind, value: &str) -> Result<String, String> {
+        let Kind::Text { columns, comments, .. } = kind else { return Ok("FALSE".to_owned()) };
+        let terms = text_terms(value);
+        if terms.is_empty() {
+            return Ok("FALSE".to_owned());
+        }
+        let mut all = Vec::new();
+        for term in terms {
+            let n = self.text(format!("%{}%", like_pattern(&term)));
+            let mut any: Vec<String> =
+                columns.iter().map(|c| format!("lower({c}) LIKE lower({n}) ESCAPE '\\'")).collect();
+            if *comments {
+                any.push(format!(
+                    "EXISTS (SELECT 1 FROM ticket_comments c WHERE {} AND lower(c.body) LIKE lower({n}) ESCAPE '\\')",
+                    on_ticket("c")
+                ));
+            }
+            all.push(format!("({})", any.join(" OR ")));
+        }
+        Ok(format!("({})", all.join(" AND ")))
+    }
+
+    fn sort_columns(&self, field: &Field) -> Result<Vec<String>, String> {
+        let kind = self.kind(field)?;
+        let column = match kind {
+            Kind::Reference(Reference::Project) => "p.key",
+            Kind::Reference(Reference::Status) => "s.name",
+            Kind::Reference(Reference::IssueType) => "it.name",
+            Kind::Reference(Reference::Priority) => "pr.name",
+            Kind::Reference(Reference::Resolution) => "r.name",
+            Kind::Reference(Reference::User("t.assignee_id")) => "ua.display_name",
+            Kind::Reference(Reference::User("t.reporter_id")) => "ur.display_name",
+            // By project key, then by number: WEB-2 before WEB-10.
+            Kind::Key => {
+                let d = self.cx.dialect;
+                return Ok(vec![format!("substr(t.key, 1, {})", key_dash(d)), key_number(d)]);
+            }
+            Kind::Text { columns: ["t.summary"], .. } => "lower(t.summary)",
+            Kind::Date(column) => column,
+            Kind::Due => "t.due_date",
+            _ => {
+                return Err(format!(
+                    "Not able to sort using field '{}' over tether's ingested tickets.",
+                    field.display_name()
+                ));
+            }
+        };
+        Ok(vec![column.to_owned()])
+    }
+}
