@@ -47,7 +47,7 @@ pub use development::{
 pub use forge::{ForgeError, ForgeInstallation, ForgeInvocationSpec};
 pub use jql::JqlError;
 pub use load::{EXPORT_FILES, LoadError, LoadReport};
-pub use seed::SeedReport;
+pub use seed::{Layout, SeedReport};
 pub use signing::{FORGE_JWKS_PATH, INSTALL_KEYS_PATH};
 pub use state::EntityPropertyError;
 pub use webhooks::{Webhook, WebhookKind};
@@ -374,6 +374,12 @@ impl Sandbox {
     /// Adds `n` deterministic issues (and the projects and users they need) from `seed`.
     pub fn seed_issues(&self, n: usize, seed: u64) -> SeedReport {
         seed::seed_issues(&mut self.write(), n, seed)
+    }
+
+    /// The same issues as [`Sandbox::seed_issues`], laid out in time as `layout` says (for
+    /// example [`Layout::recent`]: weeks of history ending before now).
+    pub fn seed_issues_laid_out(&self, n: usize, seed: u64, layout: Layout) -> SeedReport {
+        seed::seed_issues_laid_out(&mut self.write(), n, seed, layout)
     }
 
     /// Loads real issue JSON: an array of issues as `GET /issue/{key}?expand=changelog`

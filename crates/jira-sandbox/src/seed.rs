@@ -124,7 +124,47 @@ const COMMENTS: &[&str] = &[
     "Verified the fix, closing soon.",
 ];
 
+/// Where seeded issues fall in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The first issue's creation (before jitter).
+    pub base_ms: i64,
+    /// Creations spread over this long.
+    pub span_ms: i64,
+    /// Each workflow step takes 10 minutes to 10 hours times this.
+    pub stretch: i64,
+}
+
+impl Layout {
+    /// A year from the fixed epoch, steps of minutes to hours: what benchmarks and tests name.
+    pub fn fixed(existing: usize) -> Layout {
+        Layout {
+            base_ms: SEED_EPOCH_MS + existing as i64 * 60_000,
+            span_ms: 365 * 86_400_000,
+            stretch: 1,
+        }
+    }
+
+    /// Issues created over the twelve weeks that end two weeks before `end_ms`, each step of
+    /// their workflow taking hours to days, so their history reads as weeks of work that is
+    /// over by `end_ms` (the demo's tickets, for its delivery insight).
+    pub fn recent(end_ms: i64) -> Layout {
+        let week = 7 * 86_400_000;
+        Layout { base_ms: end_ms - 14 * week, span_ms: 12 * week, stretch: 8 }
+    }
+}
+
 pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport {
+    let layout = Layout::fixed(state.issues.len());
+    seed_issues_laid_out(state, n, seed, layout)
+}
+
+pub(crate) fn seed_issues_laid_out(
+    state: &mut State,
+    n: usize,
+    seed: u64,
+    layout: Layout,
+) -> SeedReport {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     // Field edits, extra comments and worklog changelogs draw from their own generator, so the
@@ -179,9 +219,9 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
     let security = state.security_level_by_name(SECURITY_LEVEL);
     let people: Vec<usize> = (0..state.users.len()).collect();
     let projects = state.projects.len();
-    // Spread issues over about a year, at least a minute apart.
-    let step = (365 * 86_400_000 / n.max(1) as i64).max(60_000);
-    let base = SEED_EPOCH_MS + state.issues.len() as i64 * 60_000;
+    // Spread issues over the layout's span (a year by default), at least a minute apart.
+    let step = (layout.span_ms / n.max(1) as i64).max(60_000);
+    let base = layout.base_ms;
     for i in 0..n {
         let project = rng.gen_range(0..projects);
         let types = &state.projects[project].issue_types;
@@ -236,7 +276,7 @@ pub(crate) fn seed_issues(state: &mut State, n: usize, seed: u64) -> SeedReport 
             let done = state.statuses[to].category == StatusCategory::Done;
             let resolution = done.then(|| if rng.gen_bool(0.85) { 0 } else { rng.gen_range(1..4) });
             let before = at;
-            at += rng.gen_range(10..600) * 60_000;
+            at += rng.gen_range(10..600) * 60_000 * layout.stretch.max(1);
             let by = people[rng.gen_range(0..people.len())];
             state.apply_status(idx, to, resolution, Some(by), at);
             // Whoever moved it logged the time since the last move (at most a day's work),

@@ -20,6 +20,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .merge(dev::api::routes())
         .merge(dev::findings_api::routes())
         .merge(tickets::api::routes())
+        .merge(crate::insights::api::routes())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::auth::project_visibility,
@@ -38,6 +39,7 @@ pub(crate) fn route_table()
         .chain(dev::api::ROUTES)
         .chain(dev::findings_api::ROUTES)
         .chain(tickets::api::ROUTES)
+        .chain(crate::insights::api::ROUTES)
 }
 
 async fn openapi() -> Response {

@@ -11,6 +11,7 @@ mod dev;
 mod error;
 mod flags;
 mod health;
+mod insights;
 mod jira;
 mod metrics;
 mod ofrep;
@@ -235,6 +236,7 @@ fn pages(state: &AppState) -> Router<AppState> {
         .merge(admin::project_page::router())
         .merge(dev::ui::router())
         .merge(tickets::ui::router())
+        .merge(insights::ui::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 

@@ -55,12 +55,12 @@ pub use projects::{EnvKind, Environment, NewEnvironment, NewProject, Project};
 pub use sdk_keys::{SDK_KEY_PREFIX, SdkKeyInfo, SdkKeyScope};
 pub use sessions::SessionLimits;
 pub use tickets::{
-    DiscoveredProject, HistoryRow, NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket,
-    NewWorklog, NoteRow, PROCESSABLE_TYPES, PassEnd, SearchError, SearchPage, SearchScope,
-    SiteCatalogue, TicketAuthKind, TicketBoard, TicketCategory, TicketCheck, TicketConnection,
-    TicketCredentials, TicketField, TicketFilter, TicketHookEvent, TicketIssueType, TicketPage,
-    TicketProject, TicketRow, TicketSecrets, TicketStats, TicketStatus, TicketUser, TypeAssignment,
-    check_jql,
+    CategoryMove, DeliveryFacts, DeliverySprint, DeliveryTicket, DiscoveredProject, HistoryRow,
+    NewChange, NewComment, NewRemoteLink, NewSprint, NewTicket, NewWorklog, NoteRow,
+    PROCESSABLE_TYPES, PassEnd, SearchError, SearchPage, SearchScope, SiteCatalogue,
+    TicketAuthKind, TicketBoard, TicketCategory, TicketCheck, TicketConnection, TicketCredentials,
+    TicketField, TicketFilter, TicketHookEvent, TicketIssueType, TicketPage, TicketProject,
+    TicketRow, TicketSecrets, TicketStats, TicketStatus, TicketUser, TypeAssignment, check_jql,
 };
 pub use tokens::{API_TOKEN_PREFIX, NewToken, TokenInfo};
 pub use webhooks::{DeliveryRecord, NewWebhook, Webhook, WebhookFilter};

@@ -259,7 +259,9 @@ fn sandbox(
         .collect();
     sandbox.load_issues(&Value::Array(payloads)).context("cannot load the demo issues")?;
     if generated > 0 {
-        sandbox.seed_issues(generated, 1);
+        // Weeks of history up to now, so the delivery insight has recent work to show.
+        let now = tether_store::now_ms();
+        sandbox.seed_issues_laid_out(generated, 1, jira_sandbox::Layout::recent(now));
     }
     Ok(sandbox)
 }
@@ -348,7 +350,9 @@ async fn connect_jira(
     }
     out.push_str(&format!(
         "\n  Tickets ingested from the Jira Cloud sandbox ({tickets} so far, with their history, comments and sprints):\n    \
-         {url}/tickets\n    its ingestion (connection, checks, projects): {url}/tickets/sites/{}\n",
+         {url}/tickets\n    its ingestion (connection, checks, projects): {url}/tickets/sites/{}\n    \
+         searched with JQL:   {url}/tickets?jql=project%20%3D%20SHOP%20ORDER%20BY%20key\n    \
+         delivery insight (cycle time, throughput, flow, first commit → flag on): {url}/insights\n",
         site.name
     ));
     let code =
@@ -356,6 +360,10 @@ async fn connect_jira(
             .await
             .context("cannot set up the demo's code repositories")?;
     out.push_str(&code);
+    // The scan closed SHOP-3 and SHOP-4 after the first ingestion pass: a pass now brings
+    // that in, so the delivery insight shows it from the start.
+    let run = format!("/api/tickets/sites/{}/run", tether_jira::percent_encode(&site.name));
+    api.call(reqwest::Method::POST, &run, None).await.context("cannot start an ingestion pass")?;
     Ok(out)
 }
 

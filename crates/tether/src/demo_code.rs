@@ -42,6 +42,12 @@ const HISTORY: &[SampleCommit] = &[
         "Grace Hopper",
     ),
     (
+        "main",
+        "Closes SHOP-4: launch the new checkout and recommendations behind their flags",
+        &[("launch.md", "new-checkout and recommendations on in production\n")],
+        "Grace Hopper",
+    ),
+    (
         "SHOP-1-express",
         "SHOP-1 express checkout button #comment ready for review",
         &[("express.rs", "fn express() {}\n")],
@@ -109,8 +115,10 @@ fn write_repository(path: &Path) -> Result<()> {
     let main = writer.default_branch()?;
     let mut files = BTreeMap::new();
     let mut heads: BTreeMap<String, gix::ObjectId> = BTreeMap::new();
-    // A fixed date, so every run writes the same commits.
-    let mut seconds = 1_764_927_000;
+    // Three days ago at 09:30 UTC, an hour apart: the same commits all day, and recent
+    // enough for the delivery insight's "first commit → flag on" to read as days.
+    let today = tether_store::now_ms() / 1000 / 86_400;
+    let mut seconds = (today - 3) * 86_400 + 34_200;
     for (branch, message, changes, author) in HISTORY {
         let branch = if *branch == "main" { main.as_str() } else { branch };
         for (name, content) in *changes {

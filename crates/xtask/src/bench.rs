@@ -23,6 +23,7 @@ mod check;
 mod floor;
 mod load;
 mod report;
+mod search;
 mod seed;
 mod server;
 mod sys;
@@ -47,6 +48,9 @@ const TETHER_BIN_ENV: &str = "XTASK_BENCH_TETHER_BIN";
 pub enum Bench {
     /// Load-tests OFREP single and bulk evaluation of a release `tether serve` over loopback.
     Ofrep(OfrepArgs),
+    /// JQL search and delivery insight over 100,000 seeded tickets, on SQLite (and PostgreSQL
+    /// with `--pg URL`).
+    Search(search::SearchArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -97,12 +101,13 @@ impl PhaseChoice {
 
 /// Runs a benchmark; the exit code is a failure when any request failed.
 pub fn run(bench: Bench) -> Result<ExitCode> {
-    let args = match bench {
-        Bench::Ofrep(args) => args,
-        Bench::FloorServer(args) => return floor::serve(args).map(|()| ExitCode::SUCCESS),
-    };
-    anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
-    anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
+    if let Bench::FloorServer(args) = bench {
+        return floor::serve(args).map(|()| ExitCode::SUCCESS);
+    }
+    if let Bench::Ofrep(args) = &bench {
+        anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
+        anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
+    }
     let root = crate::tidy::workspace_root();
     let find = |bins: &[(String, PathBuf)], name: &str| {
         bins.iter()
@@ -131,12 +136,42 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         }
         None => find(&server::cargo_build_release(&root, &["tether"])?, "tether")?,
     };
+    let threads = match &bench {
+        Bench::Ofrep(args) => args.threads.max(1),
+        _ => 2,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(args.threads.max(1))
+        .worker_threads(threads)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(ofrep(args, tether))
+    match bench {
+        Bench::Ofrep(args) => runtime.block_on(ofrep(args, tether)),
+        Bench::Search(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = search::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::FloorServer(_) => unreachable!("served above"),
+    }
+}
+
+/// Runs a benchmark in a temporary folder, deleted afterwards (also on error or Ctrl-C).
+async fn in_temp_dir<F, Fut>(bench: F) -> Result<ExitCode>
+where
+    F: FnOnce(PathBuf) -> Fut,
+    Fut: Future<Output = Result<ExitCode>>,
+{
+    let dir = tempfile::Builder::new()
+        .prefix("tether-bench-")
+        .tempdir()
+        .context("cannot create a temporary folder")?;
+    let result = tokio::select! {
+        r = bench(dir.path().to_owned()) => r,
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+    };
+    let path = dir.path().to_owned();
+    dir.close().with_context(|| format!("cannot delete {}", path.display()))?;
+    result
 }
 
 async fn ofrep(args: OfrepArgs, tether: PathBuf) -> Result<ExitCode> {

@@ -45,14 +45,15 @@ impl From<tether_store::StoreError> for Failure {
     }
 }
 
-/// Runs `jql` over the tickets the caller may see.
-pub(crate) async fn search(
-    state: &AppState,
-    caller: &Caller,
-    jql: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<Found, Failure> {
+/// Who searches where: the sites whose tickets the caller may see (with an ingestion
+/// connection), the zone query dates are read in, and the scope the store searches.
+pub(crate) struct Searcher {
+    pub(crate) sites: Vec<JiraSite>,
+    pub(crate) zone: String,
+    pub(crate) scope: SearchScope,
+}
+
+pub(crate) async fn searcher(state: &AppState, caller: &Caller) -> Result<Searcher, ApiError> {
     let mut sites = Vec::new();
     for site in state.store.list_jira_sites().await? {
         if caller.can(Action::ViewTickets, &resource(&site.name))
@@ -77,6 +78,18 @@ pub(crate) async fn search(
         },
         current_user: vec![caller.token.member.clone()],
     };
+    Ok(Searcher { sites, zone, scope })
+}
+
+/// Runs `jql` over the tickets the caller may see.
+pub(crate) async fn search(
+    state: &AppState,
+    caller: &Caller,
+    jql: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Found, Failure> {
+    let Searcher { sites, zone, scope } = searcher(state, caller).await.map_err(Failure::Other)?;
     match state.store.search_tickets(jql, &scope, limit, offset).await {
         Ok(page) => Ok(Found { page, sites, zone }),
         Err(SearchError::Invalid(messages)) => Err(Failure::Invalid(messages)),
@@ -85,7 +98,7 @@ pub(crate) async fn search(
 }
 
 /// The zone's offset from UTC at that moment, in seconds.
-fn utc_offset(zone: &str, at_ms: i64) -> i32 {
+pub(crate) fn utc_offset(zone: &str, at_ms: i64) -> i32 {
     let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
     jiff::Timestamp::from_millisecond(at_ms).map(|t| tz.to_offset(t).seconds()).unwrap_or(0)
 }

@@ -26,11 +26,12 @@ use crate::{AppState, VERSION, health};
 const STYLESHEET: &str = include_str!("../../static/tether.css");
 
 /// The main navigation, in order: (path, label). Only pages that exist.
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/flags", "Flags"),
     ("/jira", "Jira issues"),
     ("/code", "Code"),
     ("/tickets", "Tickets"),
+    ("/insights", "Insights"),
     ("/integrations", "Integrations"),
     ("/roles", "Roles"),
     ("/status", "Status"),

@@ -13,6 +13,7 @@ mod environments_api;
 mod errors;
 mod flags_api;
 mod forge;
+mod insights;
 mod jira_api;
 mod jira_pages;
 mod numbers;

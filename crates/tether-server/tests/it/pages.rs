@@ -35,7 +35,7 @@ async fn every_navigation_entry_renders_with_itself_marked_current() {
         .collect();
     assert_eq!(
         links,
-        ["/flags", "/jira", "/code", "/tickets", "/integrations", "/roles", "/status"]
+        ["/flags", "/jira", "/code", "/tickets", "/insights", "/integrations", "/roles", "/status"]
     );
     for link in links {
         let r = s.get(link).await;

@@ -13,7 +13,7 @@ use crate::TestServer;
 use crate::jira_api::{Jira, send, token_with};
 
 /// A server whose site `acme` (a Cloud sandbox of 25 issues) was ingested whole.
-async fn ingested(s: &TestServer) -> Jira {
+pub(crate) async fn ingested(s: &TestServer) -> Jira {
     let jira = Jira::start(Flavour::Cloud).await;
     jira.sandbox.seed_issues(25, 5);
     let body = json!({"name": "acme", "url": jira.url, "kind": "api_token", "user": "admin@sandbox.test",

@@ -3,11 +3,12 @@
 //! [`types`] (issue types and ticket type assignments), [`cursors`] (claims, passes and
 //! checkpoints), [`pages`] (tickets and what hangs on them, written a page at a time),
 //! [`catalogue`] (statuses, priorities, resolutions, fields, boards; deleting tickets),
-//! [`issues`] (counts), [`read`] (tickets read back with names), [`search`] (JQL over them), [`hooks`] (Jira's webhook events; checksums).
+//! [`issues`] (counts), [`read`] (tickets read back with names), [`search`] (JQL over them), [`delivery`] (the facts delivery insight is computed from), [`hooks`] (Jira's webhook events; checksums).
 
 mod catalogue;
 mod connections;
 mod cursors;
+mod delivery;
 mod hooks;
 mod issues;
 mod pages;
@@ -18,6 +19,7 @@ mod types;
 
 pub use catalogue::{SiteCatalogue, TicketBoard, TicketField, TicketStatus};
 pub use cursors::PassEnd;
+pub use delivery::{CategoryMove, DeliveryFacts, DeliverySprint, DeliveryTicket};
 pub use hooks::TicketHookEvent;
 pub use issues::TicketStats;
 pub use pages::{

@@ -80,20 +80,24 @@ pub struct NoteRow {
     pub seconds: Option<i64>,
 }
 
-pub(crate) const SELECT: &str = "SELECT t.site_id, t.id, t.key, t.project_id, p.key AS project_key, t.summary, \
+/// The ticket `t` with what it refers to: `p` its project, `s` its status, `it` its type, `a`
+/// its type assignment, `pr` its priority, `r` its resolution, `ua`/`ur` its assignee and
+/// reporter (the search compiler's conditions use these aliases).
+macro_rules! ticket_joins {
+    () => {
+        "FROM tickets t LEFT JOIN ticket_projects p ON p.site_id = t.site_id AND p.id = t.project_id LEFT JOIN ticket_statuses s ON s.site_id = t.site_id AND s.id = t.status_id LEFT JOIN ticket_issue_types it ON it.site_id = t.site_id AND it.id = t.issue_type_id LEFT JOIN ticket_type_assignments a ON a.site_id = t.site_id AND a.project_id = t.project_id AND a.issue_type_id = t.issue_type_id LEFT JOIN ticket_priorities pr ON pr.site_id = t.site_id AND pr.id = t.priority_id LEFT JOIN ticket_resolutions r ON r.site_id = t.site_id AND r.id = t.resolution_id LEFT JOIN ticket_users ua ON ua.site_id = t.site_id AND ua.id = t.assignee_id LEFT JOIN ticket_users ur ON ur.site_id = t.site_id AND ur.id = t.reporter_id"
+    };
+}
+pub(crate) use ticket_joins;
+
+pub(crate) const SELECT: &str = concat!(
+    "SELECT t.site_id, t.id, t.key, t.project_id, p.key AS project_key, t.summary, \
     t.description, s.name AS status, s.category_key AS status_category, it.name AS issue_type, \
     a.category, pr.name AS priority, r.name AS resolution, ua.display_name AS assignee, \
     ur.display_name AS reporter, t.created_at, t.updated_at, t.resolved_at, t.labels, \
-    t.story_points, t.parent_key, t.epic_key, t.custom \
-    FROM tickets t \
-    LEFT JOIN ticket_projects p ON p.site_id = t.site_id AND p.id = t.project_id \
-    LEFT JOIN ticket_statuses s ON s.site_id = t.site_id AND s.id = t.status_id \
-    LEFT JOIN ticket_issue_types it ON it.site_id = t.site_id AND it.id = t.issue_type_id \
-    LEFT JOIN ticket_type_assignments a ON a.site_id = t.site_id AND a.project_id = t.project_id AND a.issue_type_id = t.issue_type_id \
-    LEFT JOIN ticket_priorities pr ON pr.site_id = t.site_id AND pr.id = t.priority_id \
-    LEFT JOIN ticket_resolutions r ON r.site_id = t.site_id AND r.id = t.resolution_id \
-    LEFT JOIN ticket_users ua ON ua.site_id = t.site_id AND ua.id = t.assignee_id \
-    LEFT JOIN ticket_users ur ON ur.site_id = t.site_id AND ur.id = t.reporter_id";
+    t.story_points, t.parent_key, t.epic_key, t.custom ",
+    ticket_joins!()
+);
 
 impl Store {
     /// Tickets matching `f`, most recently updated first.

@@ -9,7 +9,8 @@ use tether_jql::catalogue::FieldCatalogue;
 use tether_jql::dates::Clock;
 use tether_jql::functions::FunctionCatalogue;
 
-use self::compile::{Bind, Context, Dialect, compile};
+pub(crate) use self::compile::{Bind, Compiled};
+use self::compile::{Context, Dialect, compile};
 use super::read::{SELECT, TicketRow};
 use crate::{Backend, Store, StoreError, with_pool};
 
@@ -75,6 +76,39 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<SearchPage, SearchError> {
+        let Some(compiled) = self.prepare_search(jql, scope).await? else {
+            return Ok(SearchPage { tickets: Vec::new(), is_last: true });
+        };
+        let limit = limit.clamp(1, 500);
+        let sql = format!(
+            "{SELECT} WHERE {} ORDER BY {} LIMIT {} OFFSET {}",
+            compiled.condition,
+            compiled.order_by,
+            limit + 1,
+            offset.max(0)
+        );
+        let mut tickets: Vec<TicketRow> = with_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, TicketRow>(&sql);
+            for b in &compiled.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        let is_last = tickets.len() as i64 <= limit;
+        tickets.truncate(limit as usize);
+        Ok(SearchPage { tickets, is_last })
+    }
+
+    /// A query compiled for the scope, its named values checked to exist; its condition
+    /// includes the scope's sites. `None` when the scope has no sites (nothing to search).
+    pub(crate) async fn prepare_search(
+        &self,
+        jql: &str,
+        scope: &SearchScope,
+    ) -> Result<Option<Compiled>, SearchError> {
         let query = check_jql(jql).map_err(SearchError::Invalid)?;
         let dialect = match self.backend {
             Backend::Sqlite(_) => Dialect::Sqlite,
@@ -92,9 +126,9 @@ impl Store {
             current_user: &scope.current_user,
             primary_env_ids: &primary_env_ids,
         };
-        let compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
+        let mut compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
         if scope.site_ids.is_empty() {
-            return Ok(SearchPage { tickets: Vec::new(), is_last: true });
+            return Ok(None);
         }
         let mut unknown = Vec::new();
         for check in &compiled.checks {
@@ -114,28 +148,9 @@ impl Store {
             return Err(SearchError::Invalid(unknown));
         }
         let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
-        let limit = limit.clamp(1, 500);
-        let sql = format!(
-            "{SELECT} WHERE t.site_id IN ({}) AND {} ORDER BY {} LIMIT {} OFFSET {}",
-            sites.join(", "),
-            compiled.condition,
-            compiled.order_by,
-            limit + 1,
-            offset.max(0)
-        );
-        let mut tickets: Vec<TicketRow> = with_pool!(self, pool => {
-            let mut q = sqlx::query_as::<_, TicketRow>(&sql);
-            for b in &compiled.binds {
-                q = match b {
-                    Bind::Text(s) => q.bind(s.clone()),
-                    Bind::Int(i) => q.bind(*i),
-                };
-            }
-            q.fetch_all(pool).await?
-        });
-        let is_last = tickets.len() as i64 <= limit;
-        tickets.truncate(limit as usize);
-        Ok(SearchPage { tickets, is_last })
+        compiled.condition =
+            format!("t.site_id IN ({}) AND {}", sites.join(", "), compiled.condition);
+        Ok(Some(compiled))
     }
 
     /// The environment each flag project tracking a Jira site treats as primary.

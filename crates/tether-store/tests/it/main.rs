@@ -4,6 +4,7 @@
 //! without it the PostgreSQL variants are reported as ignored). Stores run on a
 //! manual clock that tests move instead of sleeping.
 
+mod delivery;
 mod dev;
 mod environments;
 mod flags;

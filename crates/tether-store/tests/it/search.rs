@@ -19,10 +19,10 @@ use crate::TestStore;
 use crate::tickets::project;
 
 /// 2025-12-01T00:00Z and a day.
-const DEC_1: i64 = 1_764_547_200_000;
-const DAY: i64 = 86_400_000;
+pub(crate) const DEC_1: i64 = 1_764_547_200_000;
+pub(crate) const DAY: i64 = 86_400_000;
 
-fn at(day_of_december: i64, hour: i64) -> Option<i64> {
+pub(crate) fn at(day_of_december: i64, hour: i64) -> Option<i64> {
     Some(DEC_1 + (day_of_december - 1) * DAY + hour * 3_600_000)
 }
 
@@ -206,13 +206,13 @@ fn web() -> Vec<NewTicket> {
     ]
 }
 
-struct World {
-    t: TestStore,
-    acme: i64,
+pub(crate) struct World {
+    pub(crate) t: TestStore,
+    pub(crate) acme: i64,
     other: i64,
 }
 
-async fn world(backend: TestBackend) -> World {
+pub(crate) async fn world(backend: TestBackend) -> World {
     let t = TestStore::new(backend).await;
     let acme = ingest(&t.store, "acme", "1", "WEB", web()).await;
     let ops = NewTicket {
@@ -231,7 +231,7 @@ async fn world(backend: TestBackend) -> World {
 }
 
 impl World {
-    fn scope(&self) -> SearchScope {
+    pub(crate) fn scope(&self) -> SearchScope {
         SearchScope {
             site_ids: vec![self.acme],
             // 2026-01-01T00:00Z, searching in UTC.
@@ -478,47 +478,7 @@ on_each_backend!(tethers_own_fields_search_flags_and_code);
 async fn tethers_own_fields_search_flags_and_code(backend: TestBackend) {
     let w = world(backend).await;
     let s = &w.t.store;
-    let env = |key: &str, kind, primary| NewEnvironment {
-        key: key.into(),
-        name: key.into(),
-        kind,
-        primary,
-    };
-    s.create_project(
-        &NewProject {
-            key: "shop".into(),
-            name: "Shop".into(),
-            description: String::new(),
-            environments: vec![
-                env("staging", EnvKind::Staging, false),
-                env("production", EnvKind::Production, true),
-            ],
-        },
-        "t",
-    )
-    .await
-    .unwrap();
-    let flag = Flag {
-        key: "checkout".into(),
-        name: "Checkout".into(),
-        description: String::new(),
-        kind: FlagKind::Boolean,
-        variations: vec![
-            Variation { key: "on".into(), name: "On".into(), value: json!(true) },
-            Variation { key: "off".into(), name: "Off".into(), value: json!(false) },
-        ],
-        tags: vec![],
-        custom_properties: Default::default(),
-    };
-    let mut config = EnvConfig {
-        on: false,
-        off_variation: "off".into(),
-        targets: vec![],
-        rules: vec![],
-        default_rule: Serve::variation("on"),
-    };
-    s.create_flag("shop", &flag, &config, "t").await.unwrap();
-    s.set_project_jira("shop", w.acme, None, None, None, "t").await.unwrap();
+    let mut config = shop(s, w.acme).await;
     s.link_flag_issue("shop", "checkout", "web-2", "t").await.unwrap();
     config.on = true;
     s.update_flag_config("shop", "checkout", "staging", &config, None, "t").await.unwrap();
@@ -586,4 +546,51 @@ async fn tethers_own_fields_search_flags_and_code(backend: TestBackend) {
     );
     let builds = w.refused("development[builds].failing > 0").await;
     assert!(builds[0].contains("not builds"), "{builds:?}");
+}
+
+/// A flag project `shop` tracking `site`, with a boolean flag `checkout` off everywhere;
+/// returns that config.
+pub(crate) async fn shop(s: &Store, site: i64) -> EnvConfig {
+    let env = |key: &str, kind, primary| NewEnvironment {
+        key: key.into(),
+        name: key.into(),
+        kind,
+        primary,
+    };
+    s.create_project(
+        &NewProject {
+            key: "shop".into(),
+            name: "Shop".into(),
+            description: String::new(),
+            environments: vec![
+                env("staging", EnvKind::Staging, false),
+                env("production", EnvKind::Production, true),
+            ],
+        },
+        "t",
+    )
+    .await
+    .unwrap();
+    let flag = Flag {
+        key: "checkout".into(),
+        name: "Checkout".into(),
+        description: String::new(),
+        kind: FlagKind::Boolean,
+        variations: vec![
+            Variation { key: "on".into(), name: "On".into(), value: json!(true) },
+            Variation { key: "off".into(), name: "Off".into(), value: json!(false) },
+        ],
+        tags: vec![],
+        custom_properties: Default::default(),
+    };
+    let config = EnvConfig {
+        on: false,
+        off_variation: "off".into(),
+        targets: vec![],
+        rules: vec![],
+        default_rule: Serve::variation("on"),
+    };
+    s.create_flag("shop", &flag, &config, "t").await.unwrap();
+    s.set_project_jira("shop", site, None, None, None, "t").await.unwrap();
+    config
 }

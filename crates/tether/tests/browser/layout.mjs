@@ -20,6 +20,7 @@ const pages = [
   ['findings', '/code/findings'],
   ['integrations', '/integrations'],
   ['tickets', '/tickets'],
+  ['insights', '/insights'],
   ['roles', '/roles'],
   ['status', '/status'],
 ];

@@ -118,3 +118,12 @@ async fn a_newcomer_walks_the_first_hour_from_the_demo_banner_in_chromium() {
     // and watch both Jira sandboxes' issues follow.
     run_against_demo("first_hour.mjs", &["--jira-port", "0"], &[]).await;
 }
+
+#[tokio::test]
+#[cfg_attr(
+    not(tether_browser),
+    ignore = "needs TEST_BROWSER=1, Chromium and `npm ci` in crates/tether/tests/browser; .ci/run sets them up"
+)]
+async fn the_demos_delivery_insight_draws_every_chart_with_its_figures_in_chromium() {
+    run_against_demo("insights.mjs", &["--jira-port", "0"], &[]).await;
+}

@@ -1,0 +1,98 @@
+//! The facts delivery insight is computed from, on both backends: per ticket when it started,
+//! finished and was first committed to, its flags and when they were first on in production;
+//! the status-category moves and sprint memberships of the tickets a query selects.
+
+use tether_store::dev::{Mention, NewRepository, RepoSource};
+use tether_store::on_each_backend;
+use tether_store::testing::TestBackend;
+
+use crate::search::{at, shop, world};
+
+on_each_backend!(delivery_facts_follow_the_history_the_code_and_the_flags);
+async fn delivery_facts_follow_the_history_the_code_and_the_flags(backend: TestBackend) {
+    let w = world(backend).await;
+    let s = &w.t.store;
+    let mut config = shop(s, w.acme).await;
+    s.link_flag_issue("shop", "checkout", "WEB-1", "t").await.unwrap();
+    w.t.clock.advance(std::time::Duration::from_secs(3600));
+    let turned_on = s.clock().now_ms();
+    config.on = true;
+    s.update_flag_config("shop", "checkout", "production", &config, None, "t").await.unwrap();
+    let repo = s
+        .create_repository(
+            &NewRepository {
+                name: "acme/web".into(),
+                source: RepoSource::Local,
+                group: None,
+                secret: None,
+                path: None,
+                web_url: None,
+                settings: Default::default(),
+            },
+            "t",
+        )
+        .await
+        .unwrap();
+    let commit_at = at(3, 8).unwrap();
+    s.upsert_mention(&Mention {
+        repository_id: repo.id,
+        entity: format!("{}:commit:abc", repo.id),
+        issue_key: "WEB-1".into(),
+        kind: "commit".into(),
+        title: "t".into(),
+        url: "u".into(),
+        author: String::new(),
+        branch: String::new(),
+        state: String::new(),
+        at: commit_at,
+    })
+    .await
+    .unwrap();
+
+    let facts = s.delivery_facts("project = WEB", &w.scope()).await.unwrap();
+    let row = |key: &str| facts.tickets.iter().find(|t| t.key == key).unwrap().clone();
+    let web1 = row("WEB-1");
+    assert_eq!(
+        (web1.created_at, web1.first_progress_at, web1.done_at, web1.first_commit_at),
+        (at(1, 10), at(2, 9), at(10, 12), Some(commit_at)),
+        "{}",
+        w.t.label
+    );
+    assert_eq!(web1.flags, ["shop/checkout"]);
+    assert_eq!(web1.status_category.as_deref(), Some("done"));
+    let web2 = row("WEB-2");
+    assert_eq!((web2.first_progress_at, web2.done_at), (at(20, 10), None));
+    assert!(web2.flags.is_empty());
+    let web10 = row("WEB-10");
+    assert_eq!((web10.first_progress_at, web10.done_at, web10.first_commit_at), (None, None, None));
+    assert_eq!(facts.tickets.len(), 3);
+
+    let moves: Vec<(String, i64, Option<String>, Option<String>)> = facts
+        .moves
+        .iter()
+        .map(|m| (m.issue_id.clone(), m.at, m.from_category.clone(), m.to_category.clone()))
+        .collect();
+    let cat = |c: &str| Some(c.to_owned());
+    assert_eq!(
+        moves,
+        [
+            ("1001".into(), at(2, 9).unwrap(), cat("new"), cat("indeterminate")),
+            ("1001".into(), at(10, 12).unwrap(), cat("indeterminate"), cat("done")),
+            ("1002".into(), at(20, 10).unwrap(), cat("new"), cat("indeterminate")),
+        ]
+    );
+    let mut members = facts.sprint_members.clone();
+    members.sort();
+    assert_eq!(members, [(w.acme, "1001".into(), 1), (w.acme, "1002".into(), 2)]);
+    assert_eq!(
+        facts.sprints.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Sprint 1", "Sprint 2"]
+    );
+    assert_eq!(facts.flag_first_on.get("shop/checkout"), Some(&turned_on));
+
+    // The query narrows every part.
+    let done = s.delivery_facts("statusCategory = Done", &w.scope()).await.unwrap();
+    assert_eq!(done.tickets.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(), ["WEB-1"]);
+    assert_eq!(done.moves.len(), 2);
+    assert_eq!(done.sprint_members, [(w.acme, "1001".into(), 1)]);
+}
