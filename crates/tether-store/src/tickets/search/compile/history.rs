@@ -93,7 +93,7 @@ impl Compiler<'_> {
                         field,
                     );
                     format!(
-                        "c.author_id IN ({} AND site_id = t.site_id)",
+                        "c.author_id IN ({} AND site_id = c.site_id)",
                         Reference::User("").lookup(&n)
                     )
                 }
@@ -139,7 +139,7 @@ impl Compiler<'_> {
                     field,
                 );
                 format!(
-                    "(lower({string_col}) = lower({n}) OR {value_col} IN ({} AND site_id = t.site_id))",
+                    "(lower({string_col}) = lower({n}) OR {value_col} IN ({} AND site_id = {alias}.site_id))",
                     r.lookup(&n)
                 )
             }
@@ -157,18 +157,38 @@ impl Compiler<'_> {
         by: Option<&str>,
     ) -> Result<String, String> {
         let name = r.history_field().unwrap_or_default();
-        let (lo, hi) = window.unwrap_or((i64::MIN / 4, FOREVER));
-        let (lo, hi) = (self.int(lo), self.int(hi));
         let to = self.side(r, field, "to", atom, "c")?;
-        let of_field = |a: &str| format!("{} AND lower({a}.field) = '{name}'", on_ticket(a));
+        let of_field = |a: &str| format!("lower({a}.field) = '{name}'");
+        let by_sql = by.map(|b| format!(" AND {b}")).unwrap_or_default();
+        // Changes are looked up by themselves (no reference to the ticket), so the database
+        // runs each subquery once rather than once per ticket.
+        let changes = |alias: &str, condition: String| {
+            format!(
+                "(t.site_id, t.id) IN (SELECT {alias}.site_id, {alias}.issue_id FROM ticket_changes {alias} WHERE {condition})"
+            )
+        };
+        let Some((lo, hi)) = window else {
+            // Any moment: set to it by a change, or held before one (a "from"), or held now.
+            let set = changes("c", format!("{} AND {to}{by_sql}", of_field("c")));
+            if by.is_some() {
+                return Ok(set);
+            }
+            let from = self.side(r, field, "from", atom, "c")?;
+            let held = changes("c", format!("{} AND {from}", of_field("c")));
+            let now = match atom {
+                Atom::Empty => format!("{} IS NULL", r.column()),
+                atom => self.matches(&Kind::Reference(r), field, atom)?,
+            };
+            return Ok(format!("({set} OR {held} OR {now})"));
+        };
+        let (lo, hi) = (self.int(lo), self.int(hi));
         let next = format!(
-            "COALESCE((SELECT MIN(n.at) FROM ticket_changes n WHERE {} AND n.at > c.at), {FOREVER})",
+            "COALESCE((SELECT MIN(n.at) FROM ticket_changes n WHERE n.site_id = c.site_id AND n.issue_id = c.issue_id AND {} AND n.at > c.at), {FOREVER})",
             of_field("n")
         );
-        let by_sql = by.map(|b| format!(" AND {b}")).unwrap_or_default();
-        let set = format!(
-            "EXISTS (SELECT 1 FROM ticket_changes c WHERE {} AND {to}{by_sql} AND c.at <= {hi} AND {next} >= {lo})",
-            of_field("c")
+        let set = changes(
+            "c",
+            format!("{} AND {to}{by_sql} AND c.at <= {hi} AND {next} >= {lo}", of_field("c")),
         );
         if by.is_some() {
             return Ok(set);
@@ -180,12 +200,19 @@ impl Compiler<'_> {
             atom => self.matches(&Kind::Reference(r), field, atom)?,
         };
         let first = format!(
-            "EXISTS (SELECT 1 FROM ticket_changes f WHERE {} AND f.at = (SELECT MIN(f2.at) FROM ticket_changes f2 WHERE {}) AND {from} AND COALESCE(t.created_at, 0) <= {hi} AND f.at >= {lo})",
-            of_field("f"),
-            of_field("f2")
+            "({} AND COALESCE(t.created_at, 0) <= {hi})",
+            changes(
+                "f",
+                format!(
+                    "{} AND f.at = (SELECT MIN(f2.at) FROM ticket_changes f2 WHERE f2.site_id = f.site_id AND f2.issue_id = f.issue_id AND {}) AND {from} AND f.at >= {lo}",
+                    of_field("f"),
+                    of_field("f2")
+                )
+            )
         );
         let never = format!(
-            "(NOT EXISTS (SELECT 1 FROM ticket_changes c0 WHERE {}) AND {now} AND COALESCE(t.created_at, 0) <= {hi})",
+            "(NOT EXISTS (SELECT 1 FROM ticket_changes c0 WHERE {} AND {}) AND {now} AND COALESCE(t.created_at, 0) <= {hi})",
+            on_ticket("c0"),
             of_field("c0")
         );
         Ok(format!("({set} OR {first} OR {never})"))
@@ -198,7 +225,7 @@ impl Compiler<'_> {
         predicates: &[Predicate],
     ) -> Result<String, String> {
         let name = r.history_field().unwrap_or_default();
-        let mut conditions = vec![format!("{} AND lower(c.field) = '{name}'", on_ticket("c"))];
+        let mut conditions = vec![format!("lower(c.field) = '{name}'")];
         for p in predicates {
             let side = match p.operator {
                 PredicateOperator::From => "from",
@@ -218,6 +245,9 @@ impl Compiler<'_> {
             let (lo, hi) = (self.int(lo), self.int(hi));
             conditions.push(format!("c.at BETWEEN {lo} AND {hi}"));
         }
-        Ok(format!("EXISTS (SELECT 1 FROM ticket_changes c WHERE {})", conditions.join(" AND ")))
+        Ok(format!(
+            "(t.site_id, t.id) IN (SELECT c.site_id, c.issue_id FROM ticket_changes c WHERE {})",
+            conditions.join(" AND ")
+        ))
     }
 }

@@ -39,8 +39,11 @@ impl Compiler<'_> {
                     names.push(format!("lower({})", self.text(who.clone())));
                 }
                 let names = names.join(", ");
+                // A change row's people are on its own site (so history subqueries need not
+                // look at the ticket).
+                let site = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
                 Ok(format!(
-                    "{column} IN (SELECT id FROM ticket_users WHERE site_id = t.site_id AND (lower(email) IN ({names}) OR lower(id) IN ({names})))"
+                    "{column} IN (SELECT id FROM ticket_users WHERE site_id = {site}.site_id AND (lower(email) IN ({names}) OR lower(id) IN ({names})))"
                 ))
             }
             (Kind::Reference(Reference::IssueType), _)
