@@ -9,7 +9,7 @@ use tether_jql::catalogue::FieldCatalogue;
 use tether_jql::dates::Clock;
 use tether_jql::functions::FunctionCatalogue;
 
-use self::compile::{Bind, Context, Dialect, compile};
+use self::compile::{Bind, Compiled, Context, Dialect, compile};
 use super::read::{SELECT, TicketRow};
 use crate::{Backend, Store, StoreError, with_pool};
 
@@ -75,6 +75,58 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<SearchPage, SearchError> {
+        let Some((condition, compiled)) = self.prepare_search(jql, scope).await? else {
+            return Ok(SearchPage { tickets: Vec::new(), is_last: true });
+        };
+        let limit = limit.clamp(1, 500);
+        let sql = format!(
+            "{SELECT} WHERE {condition} ORDER BY {} LIMIT {} OFFSET {}",
+            compiled.order_by,
+            limit + 1,
+            offset.max(0)
+        );
+        let mut tickets: Vec<TicketRow> = with_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, TicketRow>(&sql);
+            for b in &compiled.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        let is_last = tickets.len() as i64 <= limit;
+        tickets.truncate(limit as usize);
+        Ok(SearchPage { tickets, is_last })
+    }
+
+    /// How many tickets match `jql` on the scope's sites (its `ORDER BY` is checked, not
+    /// used): what the Tickets page's tabs show.
+    pub async fn count_tickets(&self, jql: &str, scope: &SearchScope) -> Result<i64, SearchError> {
+        let Some((condition, compiled)) = self.prepare_search(jql, scope).await? else {
+            return Ok(0);
+        };
+        let sql = format!("SELECT COUNT(*) FROM ({SELECT} WHERE {condition}) AS found");
+        let count: i64 = with_pool!(self, pool => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for b in &compiled.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_one(pool).await?
+        });
+        Ok(count)
+    }
+
+    /// The query checked, compiled and its values found on the scope's sites: the `WHERE`
+    /// condition (sites included) and what it binds; `None` when no site is searched.
+    async fn prepare_search(
+        &self,
+        jql: &str,
+        scope: &SearchScope,
+    ) -> Result<Option<(String, Compiled)>, SearchError> {
         let query = check_jql(jql).map_err(SearchError::Invalid)?;
         let dialect = match self.backend {
             Backend::Sqlite(_) => Dialect::Sqlite,
@@ -94,7 +146,7 @@ impl Store {
         };
         let compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
         if scope.site_ids.is_empty() {
-            return Ok(SearchPage { tickets: Vec::new(), is_last: true });
+            return Ok(None);
         }
         let mut unknown = Vec::new();
         for check in &compiled.checks {
@@ -114,28 +166,8 @@ impl Store {
             return Err(SearchError::Invalid(unknown));
         }
         let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
-        let limit = limit.clamp(1, 500);
-        let sql = format!(
-            "{SELECT} WHERE t.site_id IN ({}) AND {} ORDER BY {} LIMIT {} OFFSET {}",
-            sites.join(", "),
-            compiled.condition,
-            compiled.order_by,
-            limit + 1,
-            offset.max(0)
-        );
-        let mut tickets: Vec<TicketRow> = with_pool!(self, pool => {
-            let mut q = sqlx::query_as::<_, TicketRow>(&sql);
-            for b in &compiled.binds {
-                q = match b {
-                    Bind::Text(s) => q.bind(s.clone()),
-                    Bind::Int(i) => q.bind(*i),
-                };
-            }
-            q.fetch_all(pool).await?
-        });
-        let is_last = tickets.len() as i64 <= limit;
-        tickets.truncate(limit as usize);
-        Ok(SearchPage { tickets, is_last })
+        let condition = format!("t.site_id IN ({}) AND {}", sites.join(", "), compiled.condition);
+        Ok(Some((condition, compiled)))
     }
 
     /// The environment each flag project tracking a Jira site treats as primary.
