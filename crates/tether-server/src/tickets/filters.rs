@@ -34,8 +34,13 @@ impl Tab {
         }
     }
 
+    /// Also GitLab's `opened`.
     fn parse(s: &str) -> Option<Tab> {
-        Tab::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("opened") {
+            return Some(Tab::Open);
+        }
+        Tab::ALL.into_iter().find(|t| t.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The clause the tab adds: any status other than Done is open.

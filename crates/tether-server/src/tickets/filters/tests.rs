@@ -13,6 +13,15 @@ fn filters_are_one_jql_query() {
     check("", "statusCategory != Done ORDER BY created DESC");
     check("state=closed", "statusCategory = Done ORDER BY created DESC");
     check("state=ALL", "ORDER BY created DESC");
+    check(
+        "state=opened&project=WEB",
+        "project = WEB AND statusCategory != Done ORDER BY created DESC",
+    );
+    // The README's example.
+    check(
+        "labels=backend&labels=QA&assignee=Ann+Lee&q=checkout&sort=key&order=asc",
+        "labels = backend AND labels = QA AND assignee = \"Ann Lee\" AND (summary ~ checkout OR description ~ checkout) AND statusCategory != Done ORDER BY key ASC",
+    );
     check("state=nonsense", "statusCategory != Done ORDER BY created DESC");
     check("project=WEB&state=all", "project = WEB ORDER BY created DESC");
     // Reserved words and numbers are quoted, as Jira needs them.
