@@ -55,6 +55,9 @@ pub enum ValueType {
     Repository,
     /// A pull or merge request.
     PullRequest,
+    /// What a ticket counts as in tether (`story`, `bug`, `task`, `subtask`, `epic`, `other`),
+    /// from its project's ticket type assignments.
+    TicketCategory,
 }
 
 /// A set of operators.

@@ -136,5 +136,6 @@ pub fn tether_fields() -> Vec<FieldDef> {
         f("commit", T::Commit, OPTIONAL, false),
         f("repository", T::Repository, OPTIONAL, false),
         f("pullRequest", T::PullRequest, OPTIONAL, false),
+        f("ticketCategory", T::TicketCategory, OPTIONAL, true),
     ]
 }

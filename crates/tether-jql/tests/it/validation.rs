@@ -227,6 +227,12 @@ fn tether_fields() {
     );
     check("\"commit\" = 4f2a9c1 AND repository = \"acme/shop\" AND pullRequest is empty", &[]);
     check("pullRequest > 1", &["The operator '>' is not supported by the 'pullRequest' field."]);
+    check("ticketCategory in (bug, story) AND ticketCategory is not empty", &[]);
+    check(
+        "ticketCategory ~ bug",
+        &["The operator '~' is not supported by the 'ticketCategory' field."],
+    );
+    check("order by ticketCategory", &[]);
     let jira_only = parse("flag = x").expect("parses");
     let errors = validate(&jira_only, &FieldCatalogue::jira(), &FunctionCatalogue::jira());
     assert_eq!(errors.len(), 1, "tether's fields are not Jira's");

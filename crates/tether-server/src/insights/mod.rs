@@ -17,7 +17,7 @@ use tether_store::SearchError;
 use self::metrics::{DAY_MS, Insight, Range, WEEK_MS, insight};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::tickets::search::{Failure, searcher};
+use crate::tickets::search::{Failure, Searcher};
 
 /// Weeks looked at when the filters do not say.
 pub(crate) const DEFAULT_WEEKS: i64 = 12;
@@ -97,7 +97,7 @@ pub(crate) async fn report(
     f: &Filters,
 ) -> Result<Report, Failure> {
     let query = f.query().map_err(Failure::Invalid)?;
-    let s = searcher(state, caller).await.map_err(Failure::Other)?;
+    let s = Searcher::new(state, caller, None).await.map_err(Failure::Other)?;
     let facts = match state.store.delivery_facts(&query, &s.scope).await {
         Ok(facts) => facts,
         Err(SearchError::Invalid(messages)) => return Err(Failure::Invalid(messages)),

@@ -80,6 +80,45 @@ struct IssuePage {
     link_href: String,
     /// What other features show of the issue: (section key, its HTML).
     sections: Vec<(&'static str, String)>,
+    /// The level of each flag's heading (`jira_flag_card.html`).
+    heading: u8,
+}
+
+/// An issue's flags as another page shows them (one ticket's page): the same cards as
+/// `/issues/{KEY}`, without their forms.
+#[derive(Template)]
+#[template(path = "jira_issue_flags.html")]
+struct FlagCards {
+    key: String,
+    flags: Vec<FlagCard>,
+    heading: u8,
+}
+
+/// The flags linked to `key` on `site_id`: those of projects the caller may view that report
+/// to that site, or to none (their links name only the key), as cards with each tracked
+/// environment's state.
+pub(crate) async fn issue_flags_on_site(
+    state: &AppState,
+    user: &Caller,
+    site_id: i64,
+    key: &str,
+) -> Result<String, UiError> {
+    let mut here = Vec::new();
+    for p in state.store.list_projects().await.map_err(store)? {
+        let tracking = state.store.project_jira(&p.key).await.map_err(store)?;
+        if tracking.is_none_or(|t| t.site_id == site_id) {
+            here.push(p.key);
+        }
+    }
+    let visible = |p: &str| can_view(user, p) && here.iter().any(|h| h == p);
+    let views = issue_flag_views(state, key, visible).await.map_err(store)?;
+    let now = state.clock.now_ms();
+    let cards = FlagCards {
+        key: key.to_owned(),
+        flags: views.into_iter().map(|v| flag_card(v, now)).collect(),
+        heading: 3,
+    };
+    cards.render().map_err(|e| UiError::Other(ApiError::internal(e)))
 }
 
 fn flag_card(v: FlagView, now: i64) -> FlagCard {
@@ -153,6 +192,7 @@ async fn render_issue(
         flags: views.into_iter().map(|v| flag_card(v, now)).collect(),
         notice,
         key,
+        heading: 2,
     };
     html(StatusCode::OK, &page)
 }

@@ -20,7 +20,7 @@ pub(crate) mod sites;
 mod tracking;
 pub(crate) mod ui;
 
-pub(crate) use issue_pages::IssueSection;
+pub(crate) use issue_pages::{IssueSection, issue_flags_on_site};
 pub(crate) use links::*;
 
 use tether_policy::Action;

@@ -442,27 +442,43 @@ async fn list_tickets(
         .into_iter()
         .filter(|s| caller.can(Action::ViewTickets, &resource(&s.name)))
         .collect();
-    let filters = super::list::Filters {
-        site: q.site,
-        project: q.project,
-        status: q.status,
-        category: q.category,
-        q: q.q,
-        assignee: q.assignee,
-        jql: String::new(),
-        page: None,
-    };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let offset = q.offset.unwrap_or(0).max(0);
-    let found =
-        super::list::find(&state, &sites, &filters, limit, offset).await.map_err(|e| match e {
-            crate::web::page::UiError::Other(e) => e,
-            _ => ApiError::NotFound("not found".into()),
-        })?;
-    let name =
-        |id: i64| sites.iter().find(|s| s.id == id).map(|s| s.name.clone()).unwrap_or_default();
-    let list: Vec<_> = found.iter().map(|(t, _)| ticket_json(&name(t.site_id), t)).collect();
+    let found = find(&state, &sites, &q, limit, offset).await?;
+    let list: Vec<_> = found.iter().map(|(t, site)| ticket_json(site, t)).collect();
     Ok(Json(json!({"tickets": list, "limit": limit, "offset": offset})).into_response())
+}
+
+/// Tickets matching the list's filters on the sites given, most recently updated first.
+async fn find(
+    state: &AppState,
+    sites: &[tether_store::JiraSite],
+    q: &ListQuery,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(tether_store::TicketRow, String)>, ApiError> {
+    let nonempty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut out = Vec::new();
+    for site in sites.iter().filter(|s| q.site.is_empty() || s.name == q.site) {
+        if state.store.ticket_connection(site.id).await?.is_none() {
+            continue;
+        }
+        let filter = tether_store::TicketFilter {
+            site_id: Some(site.id),
+            project: nonempty(&q.project),
+            status_category: nonempty(&q.status),
+            category: nonempty(&q.category),
+            text: nonempty(&q.q),
+            assignee: nonempty(&q.assignee),
+            limit: limit + offset,
+            offset: 0,
+        };
+        for t in state.store.list_tickets(&filter).await? {
+            out.push((t, site.name.clone()));
+        }
+    }
+    out.sort_by(|(a, _), (b, _)| b.updated_at.cmp(&a.updated_at).then(b.key.cmp(&a.key)));
+    Ok(out.into_iter().skip(offset as usize).take(limit as usize).collect())
 }
 
 async fn one_ticket(

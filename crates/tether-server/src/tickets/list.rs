@@ -1,17 +1,23 @@
-//! The Tickets page (the sites' ingestion, and the ingested tickets with simple filters or a
-//! JQL query, whose errors show beside its box) and one ticket's page (its fields, description,
-//! complete history, comments and worklogs). Times are in the site's service account's zone.
+//! The Tickets page: the sites' ingestion, and the ingested tickets as GitLab's "View Jira
+//! issues" shows them (Open / Closed / All tabs by status category, newest created first,
+//! sortable columns, filters on text, labels, status, people, project and type) or as a JQL
+//! query typed into its box. The filters are turned into JQL ([`super::filters`]) and run
+//! through the same search as the box, and the page shows that query so people learn JQL.
+//! Times are in the site's service account's zone.
+
+use std::collections::BTreeSet;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Deserialize;
 use tether_policy::Action;
-use tether_store::{JiraSite, TicketCategory, TicketFilter, TicketRow};
+use tether_store::{TicketCategory, TicketRow};
 
+use super::filters::{Column, Filters, Tab};
 use super::resource;
-use super::time::{display_zone, zoned};
+use super::search::{Failure, Searcher};
+use super::time::zoned;
 use crate::web::page::{UiError, html};
 use crate::web::signin::UiUser;
 use crate::web::{Nav, nav_for};
@@ -37,29 +43,34 @@ struct Row {
     status: String,
     status_category: String,
     assignee: String,
+    created: String,
     updated: String,
 }
 
-/// The filters as typed.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Filters {
-    #[serde(default)]
-    pub(crate) site: String,
-    #[serde(default)]
-    pub(crate) project: String,
-    #[serde(default)]
-    pub(crate) status: String,
-    #[serde(default)]
-    pub(crate) category: String,
-    #[serde(default)]
-    pub(crate) q: String,
-    #[serde(default)]
-    pub(crate) assignee: String,
-    /// A JQL query; when given, it decides the list instead of the filters.
-    #[serde(default)]
-    pub(crate) jql: String,
-    #[serde(default)]
-    pub(crate) page: Option<i64>,
+struct TabLink {
+    key: &'static str,
+    label: &'static str,
+    href: String,
+    /// `None` when the filters are refused.
+    count: Option<i64>,
+    current: bool,
+}
+
+struct Header {
+    key: &'static str,
+    label: &'static str,
+    /// `None` for a JQL query that does not parse.
+    href: Option<String>,
+    /// `aria-sort` of the column the list is sorted by.
+    sort: Option<&'static str>,
+}
+
+/// What the filters' inputs offer, from the searched sites' catalogues.
+#[derive(Default)]
+struct Choices {
+    projects: BTreeSet<String>,
+    statuses: BTreeSet<String>,
+    types: BTreeSet<String>,
 }
 
 #[derive(Template)]
@@ -70,82 +81,28 @@ struct TicketsPage {
     sites: Vec<SiteRow>,
     rows: Vec<Row>,
     f: Filters,
+    labels: String,
     site_names: Vec<String>,
     categories: Vec<(&'static str, &'static str)>,
-    page: i64,
-    more: bool,
-    query: String,
-    /// Jira's messages for a JQL query it would refuse.
-    jql_errors: Vec<String>,
-}
-
-impl TicketsPage {
-    fn filtered(&self) -> bool {
-        !(self.f.jql.trim().is_empty()
-            && self.f.site.is_empty()
-            && self.f.project.is_empty()
-            && self.f.status.is_empty()
-            && self.f.category.is_empty()
-            && self.f.q.is_empty()
-            && self.f.assignee.is_empty())
-    }
-}
-
-fn nonempty(s: &str) -> Option<String> {
-    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
-}
-
-/// The sites whose tickets the caller may see.
-pub(crate) async fn visible_sites(
-    state: &AppState,
-    user: &crate::auth::Caller,
-) -> Result<Vec<JiraSite>, UiError> {
-    Ok(state
-        .store
-        .list_jira_sites()
-        .await?
-        .into_iter()
-        .filter(|s| user.can(Action::ViewTickets, &resource(&s.name)))
-        .collect())
-}
-
-/// Tickets matching `f` on the sites given (each with its display zone), newest change first.
-pub(crate) async fn find(
-    state: &AppState,
-    sites: &[JiraSite],
-    f: &Filters,
-    limit: i64,
-    offset: i64,
-) -> Result<Vec<(TicketRow, String)>, UiError> {
-    let mut out = Vec::new();
-    for site in sites.iter().filter(|s| f.site.is_empty() || s.name == f.site) {
-        let zone = match state.store.ticket_connection(site.id).await? {
-            Some(c) => display_zone(c.time_zone.as_deref()),
-            None => continue,
-        };
-        let filter = TicketFilter {
-            site_id: Some(site.id),
-            project: nonempty(&f.project),
-            status_category: nonempty(&f.status),
-            category: nonempty(&f.category),
-            text: nonempty(&f.q),
-            assignee: nonempty(&f.assignee),
-            limit: limit + offset,
-            offset: 0,
-        };
-        for t in state.store.list_tickets(&filter).await? {
-            out.push((t, zone.clone()));
-        }
-    }
-    out.sort_by(|(a, _), (b, _)| b.updated_at.cmp(&a.updated_at).then(b.key.cmp(&a.key)));
-    Ok(out.into_iter().skip(offset as usize).take(limit as usize).collect())
+    choices: Choices,
+    tabs: Vec<TabLink>,
+    headers: Vec<Header>,
+    /// The filters' JQL and the link putting it into the box.
+    as_jql: Option<(String, String)>,
+    clear_href: String,
+    all_href: String,
+    newer: Option<String>,
+    older: Option<String>,
+    /// Jira's messages for a query (typed or built) it would refuse.
+    errors: Vec<String>,
 }
 
 pub(crate) async fn page(
     State(state): State<AppState>,
     UiUser(user): UiUser,
-    Query(f): Query<Filters>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, UiError> {
+    let f = Filters::read(&pairs);
     let mut sites = Vec::new();
     let mut site_names = Vec::new();
     for site in state.store.list_jira_sites().await? {
@@ -166,7 +123,7 @@ pub(crate) async fn page(
                 None => "not checked yet".to_owned(),
             },
         };
-        if connection.is_some() {
+        if connection.is_some() && user.can(Action::ViewTickets, &resource(&site.name)) {
             site_names.push(site.name.clone());
         }
         sites.push(SiteRow {
@@ -177,33 +134,66 @@ pub(crate) async fn page(
             tickets,
         });
     }
-    let page = f.page.unwrap_or(1).max(1);
-    let visible = visible_sites(&state, &user).await?;
-    let mut jql_errors = Vec::new();
-    let (found, more) = if f.jql.trim().is_empty() {
-        let found = find(&state, &visible, &f, PAGE + 1, (page - 1) * PAGE).await?;
-        let more = found.len() as i64 > PAGE;
-        (found, more)
-    } else {
-        match super::search::search(&state, &user, &f.jql, PAGE, (page - 1) * PAGE).await {
-            Ok(s) => {
-                let more = !s.page.is_last;
-                (s.page.tickets.into_iter().map(|t| (t, s.zone.clone())).collect(), more)
-            }
-            Err(super::search::Failure::Invalid(messages)) => {
-                jql_errors = messages;
-                (Vec::new(), false)
-            }
-            Err(super::search::Failure::Other(e)) => return Err(UiError::Other(e)),
+    let site = Some(f.site.as_str()).filter(|s| !s.is_empty());
+    let searcher = Searcher::new(&state, &user, site).await?;
+    let mut choices = Choices::default();
+    for s in searcher.sites() {
+        for p in state.store.ticket_projects(s.id).await?.into_iter().filter(|p| p.imported) {
+            choices.projects.insert(p.key);
         }
-    };
+        choices
+            .statuses
+            .extend(state.store.ticket_statuses(s.id).await?.into_iter().map(|s| s.name));
+        choices
+            .types
+            .extend(state.store.ticket_issue_types(s.id).await?.into_iter().map(|t| t.name));
+    }
+
+    let jql = if f.by_jql() { f.jql.clone() } else { f.to_jql() };
+    let mut errors = Vec::new();
+    let (found, more, sites_found, zone) =
+        match searcher.search(&state, &jql, PAGE, (f.page - 1) * PAGE).await {
+            Ok(found) => (found.page.tickets, !found.page.is_last, found.sites, found.zone),
+            Err(Failure::Invalid(messages)) => {
+                errors = messages;
+                (Vec::new(), false, Vec::new(), String::new())
+            }
+            Err(Failure::Other(e)) => return Err(UiError::Other(e)),
+        };
+    let mut tabs = Vec::new();
+    if !f.by_jql() {
+        for tab in Tab::ALL {
+            let count = match searcher.count(&state, &f.jql_with(tab)).await {
+                Ok(n) => Some(n),
+                Err(Failure::Invalid(_)) => None,
+                Err(Failure::Other(e)) => return Err(UiError::Other(e)),
+            };
+            tabs.push(TabLink {
+                key: tab.as_str(),
+                label: tab.label(),
+                href: f.tab_href(tab),
+                count,
+                current: tab == f.tab,
+            });
+        }
+    }
+    let sorted = f.sorted();
+    let headers = Column::ALL
+        .into_iter()
+        .map(|c| Header {
+            key: c.as_str(),
+            label: c.label(),
+            href: f.sort_href(c),
+            sort: sorted.filter(|(s, _)| *s == c).map(|(_, o)| o.aria()),
+        })
+        .collect();
     let site_of = |t: &TicketRow| {
-        visible.iter().find(|s| s.id == t.site_id).map(|s| s.name.clone()).unwrap_or_default()
+        sites_found.iter().find(|s| s.id == t.site_id).map(|s| s.name.clone()).unwrap_or_default()
     };
+    let when = |ms: Option<i64>| ms.map(|ms| zoned(ms, &zone)).unwrap_or_default();
     let rows = found
         .into_iter()
-        .take(PAGE as usize)
-        .map(|(t, zone)| Row {
+        .map(|t| Row {
             site: site_of(&t),
             summary: t.summary.clone(),
             issue_type: t.issue_type.clone().unwrap_or_default(),
@@ -216,166 +206,29 @@ pub(crate) async fn page(
             status: t.status.clone().unwrap_or_default(),
             status_category: t.status_category.clone().unwrap_or_else(|| "new".to_owned()),
             assignee: t.assignee.clone().unwrap_or_default(),
-            updated: t.updated_at.map(|ms| zoned(ms, &zone)).unwrap_or_default(),
+            created: when(t.created_at),
+            updated: when(t.updated_at),
             key: t.key,
         })
         .collect();
-    let query = filter_query(&f);
     let page = TicketsPage {
         nav: nav_for("/tickets", &user),
         version: VERSION,
         sites,
         rows,
+        labels: f.labels.join(", "),
         site_names,
         categories: TicketCategory::ALL.iter().map(|c| (c.as_str(), c.label())).collect(),
-        page,
-        more,
-        query,
-        jql_errors,
+        choices,
+        tabs,
+        headers,
+        as_jql: (!f.by_jql()).then(|| (jql.clone(), f.as_jql_href())),
+        clear_href: f.clear_href(),
+        all_href: f.tab_href(Tab::All),
+        newer: (f.page > 1).then(|| f.page_href(f.page - 1)),
+        older: more.then(|| f.page_href(f.page + 1)),
+        errors,
         f,
-    };
-    html(StatusCode::OK, &page)
-}
-
-/// The filters as a query string (without the page), for the paging links.
-fn filter_query(f: &Filters) -> String {
-    [
-        ("site", &f.site),
-        ("project", &f.project),
-        ("status", &f.status),
-        ("category", &f.category),
-        ("q", &f.q),
-        ("assignee", &f.assignee),
-        ("jql", &f.jql),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| format!("{k}={}", tether_jira::percent_encode(v)))
-    .collect::<Vec<_>>()
-    .join("&")
-}
-
-struct Change {
-    at: String,
-    author: String,
-    field: String,
-    from: String,
-    to: String,
-}
-
-struct Note {
-    at: String,
-    author: String,
-    text: String,
-    spent: String,
-}
-
-#[derive(Template)]
-#[template(path = "ticket.html")]
-struct TicketPage {
-    nav: Nav,
-    version: &'static str,
-    site: String,
-    site_url: String,
-    t: TicketRow,
-    zone: String,
-    created: String,
-    updated: String,
-    resolved: String,
-    labels: Vec<String>,
-    category: String,
-    sprints: Vec<String>,
-    custom: Vec<(String, String)>,
-    history: Vec<Change>,
-    comments: Vec<Note>,
-    worklogs: Vec<Note>,
-}
-
-fn spent(seconds: Option<i64>) -> String {
-    let Some(s) = seconds.filter(|s| *s > 0) else { return String::new() };
-    let (h, m) = (s / 3600, s % 3600 / 60);
-    match (h, m) {
-        (0, m) => format!("{m}m"),
-        (h, 0) => format!("{h}h"),
-        (h, m) => format!("{h}h {m}m"),
-    }
-}
-
-pub(crate) async fn ticket_page(
-    State(state): State<AppState>,
-    UiUser(user): UiUser,
-    Path((site, key)): Path<(String, String)>,
-) -> Result<Response, UiError> {
-    let path = format!("/tickets/sites/{site}/tickets/{key}");
-    if !user.can(Action::ViewTickets, &resource(&site)) {
-        return Err(UiError::NotFound(path));
-    }
-    let Ok(s) = state.store.jira_site_by_name(&site).await else {
-        return Err(UiError::NotFound(path));
-    };
-    let Some(t) = state.store.ticket(s.id, &key).await? else {
-        return Err(UiError::NotFound(path));
-    };
-    let zone = display_zone(
-        state.store.ticket_connection(s.id).await?.and_then(|c| c.time_zone).as_deref(),
-    );
-    let when = |ms: Option<i64>| ms.map(|m| zoned(m, &zone)).unwrap_or_default();
-    let history = state
-        .store
-        .ticket_history(s.id, &t.id)
-        .await?
-        .into_iter()
-        .map(|h| Change {
-            at: when(h.at),
-            author: h.author.unwrap_or_default(),
-            field: h.field,
-            from: h.from_string.unwrap_or_default(),
-            to: h.to_string.unwrap_or_default(),
-        })
-        .collect();
-    let note = |n: tether_store::NoteRow| Note {
-        at: when(n.at),
-        author: n.author.unwrap_or_default(),
-        text: n.text.unwrap_or_default(),
-        spent: spent(n.seconds),
-    };
-    let comments = state.store.ticket_comments(s.id, &t.id).await?.into_iter().map(note).collect();
-    let worklogs = state.store.ticket_worklogs(s.id, &t.id).await?.into_iter().map(note).collect();
-    let custom: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&t.custom).unwrap_or_default();
-    let custom = custom
-        .into_values()
-        .map(|v| {
-            let name = v["name"].as_str().unwrap_or_default().to_owned();
-            let value = match &v["value"] {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (name, value)
-        })
-        .collect();
-    let page = TicketPage {
-        nav: nav_for("/tickets", &user),
-        version: VERSION,
-        site: s.name.clone(),
-        site_url: s.url.clone(),
-        created: when(t.created_at),
-        updated: when(t.updated_at),
-        resolved: when(t.resolved_at),
-        labels: serde_json::from_str(&t.labels).unwrap_or_default(),
-        category: t
-            .category
-            .as_deref()
-            .and_then(TicketCategory::parse)
-            .map(|c| c.label().to_owned())
-            .unwrap_or_default(),
-        sprints: state.store.ticket_sprints(s.id, &t.id).await?,
-        custom,
-        history,
-        comments,
-        worklogs,
-        zone,
-        t,
     };
     html(StatusCode::OK, &page)
 }

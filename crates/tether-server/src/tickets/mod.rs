@@ -9,10 +9,12 @@
 //! and the steps of the OAuth 1.0a flow. Ingestion itself runs in `tether-sync`.
 
 pub(crate) mod api;
+mod filters;
 pub(crate) mod hooks;
 pub(crate) mod integration;
 mod list;
 pub(crate) mod search;
+mod ticket;
 mod time;
 pub(crate) mod ui;
 mod views;

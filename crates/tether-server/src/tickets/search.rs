@@ -45,42 +45,6 @@ impl From<tether_store::StoreError> for Failure {
     }
 }
 
-/// Who searches where: the sites whose tickets the caller may see (with an ingestion
-/// connection), the zone query dates are read in, and the scope the store searches.
-pub(crate) struct Searcher {
-    pub(crate) sites: Vec<JiraSite>,
-    pub(crate) zone: String,
-    pub(crate) scope: SearchScope,
-}
-
-pub(crate) async fn searcher(state: &AppState, caller: &Caller) -> Result<Searcher, ApiError> {
-    let mut sites = Vec::new();
-    for site in state.store.list_jira_sites().await? {
-        if caller.can(Action::ViewTickets, &resource(&site.name))
-            && state.store.ticket_connection(site.id).await?.is_some()
-        {
-            sites.push(site);
-        }
-    }
-    let zone = match sites.first() {
-        Some(s) => super::time::display_zone(
-            state.store.ticket_connection(s.id).await?.and_then(|c| c.time_zone).as_deref(),
-        ),
-        None => "UTC".to_owned(),
-    };
-    let now_ms = state.store.clock().now_ms();
-    let scope = SearchScope {
-        site_ids: sites.iter().map(|s| s.id).collect(),
-        clock: Clock {
-            now_ms,
-            utc_offset_seconds: utc_offset(&zone, now_ms),
-            week_start: WeekStart::Sunday,
-        },
-        current_user: vec![caller.token.member.clone()],
-    };
-    Ok(Searcher { sites, zone, scope })
-}
-
 /// Runs `jql` over the tickets the caller may see.
 pub(crate) async fn search(
     state: &AppState,
@@ -89,11 +53,83 @@ pub(crate) async fn search(
     limit: i64,
     offset: i64,
 ) -> Result<Found, Failure> {
-    let Searcher { sites, zone, scope } = searcher(state, caller).await.map_err(Failure::Other)?;
-    match state.store.search_tickets(jql, &scope, limit, offset).await {
-        Ok(page) => Ok(Found { page, sites, zone }),
-        Err(SearchError::Invalid(messages)) => Err(Failure::Invalid(messages)),
-        Err(SearchError::Store(e)) => Err(e.into()),
+    let searcher = Searcher::new(state, caller, None).await.map_err(Failure::Other)?;
+    searcher.search(state, jql, limit, offset).await
+}
+
+/// Where and as whom queries run: the sites the caller may view (only `site`, when given),
+/// the zone and clock dates are read with, and who `currentUser()` is.
+pub(crate) struct Searcher {
+    pub(crate) sites: Vec<JiraSite>,
+    pub(crate) zone: String,
+    pub(crate) scope: SearchScope,
+}
+
+impl Searcher {
+    pub(crate) async fn new(
+        state: &AppState,
+        caller: &Caller,
+        site: Option<&str>,
+    ) -> Result<Searcher, ApiError> {
+        let mut sites = Vec::new();
+        for s in state.store.list_jira_sites().await? {
+            if site.is_none_or(|name| name == s.name)
+                && caller.can(Action::ViewTickets, &resource(&s.name))
+                && state.store.ticket_connection(s.id).await?.is_some()
+            {
+                sites.push(s);
+            }
+        }
+        let zone = match sites.first() {
+            Some(s) => super::time::display_zone(
+                state.store.ticket_connection(s.id).await?.and_then(|c| c.time_zone).as_deref(),
+            ),
+            None => "UTC".to_owned(),
+        };
+        let now_ms = state.store.clock().now_ms();
+        let scope = SearchScope {
+            site_ids: sites.iter().map(|s| s.id).collect(),
+            clock: Clock {
+                now_ms,
+                utc_offset_seconds: utc_offset(&zone, now_ms),
+                week_start: WeekStart::Sunday,
+            },
+            current_user: vec![caller.token.member.clone()],
+        };
+        Ok(Searcher { sites, zone, scope })
+    }
+
+    /// The sites searched.
+    pub(crate) fn sites(&self) -> &[JiraSite] {
+        &self.sites
+    }
+
+    /// One page of the tickets matching `jql`.
+    pub(crate) async fn search(
+        &self,
+        state: &AppState,
+        jql: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Found, Failure> {
+        match state.store.search_tickets(jql, &self.scope, limit, offset).await {
+            Ok(page) => Ok(Found { page, sites: self.sites.clone(), zone: self.zone.clone() }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// How many tickets match `jql`.
+    pub(crate) async fn count(&self, state: &AppState, jql: &str) -> Result<i64, Failure> {
+        state.store.count_tickets(jql, &self.scope).await.map_err(Failure::from)
+    }
+}
+
+impl From<SearchError> for Failure {
+    fn from(e: SearchError) -> Failure {
+        match e {
+            SearchError::Invalid(messages) => Failure::Invalid(messages),
+            SearchError::Store(e) => e.into(),
+        }
     }
 }
 

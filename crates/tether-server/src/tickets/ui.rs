@@ -27,7 +27,7 @@ use crate::{AppState, VERSION};
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/tickets", get(super::list::page))
-        .route("/tickets/sites/{site}/tickets/{key}", get(super::list::ticket_page))
+        .route("/tickets/sites/{site}/tickets/{key}", get(super::ticket::page))
         .route("/tickets/sites/{site}", get(page))
         .route("/tickets/sites/{site}/connection", post(set_connection))
         .route("/tickets/sites/{site}/oauth1/authorise", post(authorise))

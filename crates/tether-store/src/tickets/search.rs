@@ -102,6 +102,26 @@ impl Store {
         Ok(SearchPage { tickets, is_last })
     }
 
+    /// How many tickets match `jql` on the scope's sites (its `ORDER BY` is checked, not
+    /// used): what the Tickets page's tabs show.
+    pub async fn count_tickets(&self, jql: &str, scope: &SearchScope) -> Result<i64, SearchError> {
+        let Some(compiled) = self.prepare_search(jql, scope).await? else {
+            return Ok(0);
+        };
+        let sql = format!("SELECT COUNT(*) FROM ({SELECT} WHERE {}) AS found", compiled.condition);
+        let count: i64 = with_pool!(self, pool => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for b in &compiled.binds {
+                q = match b {
+                    Bind::Text(s) => q.bind(s.clone()),
+                    Bind::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_one(pool).await?
+        });
+        Ok(count)
+    }
+
     /// A query compiled for the scope, its named values checked to exist; its condition
     /// includes the scope's sites. `None` when the scope has no sites (nothing to search).
     pub(crate) async fn prepare_search(

@@ -319,6 +319,10 @@ async fn values_lists_emptiness_and_order_as_jira_answers_them(backend: TestBack
             ),
             ("ORDER BY priority ASC, key DESC", &["WEB-1", "WEB-10", "WEB-2"]),
             ("ORDER BY summary", &["WEB-1", "WEB-2", "WEB-10"]),
+            ("ticketCategory = BUG", &["WEB-1"]),
+            ("ticketCategory in (story, subtask) ORDER BY ticketCategory", &["WEB-2", "WEB-10"]),
+            ("ticketCategory != bug ORDER BY ticketCategory DESC", &["WEB-10", "WEB-2"]),
+            ("ticketCategory IS EMPTY", &[]),
         ],
     )
     .await;
@@ -431,6 +435,10 @@ async fn unknown_values_and_unsupported_fields_are_refused_in_jiras_words(backen
         w.refused("statusCategory = Blocked").await,
         ["The value 'Blocked' does not exist for the field 'statusCategory'."]
     );
+    assert_eq!(
+        w.refused("ticketCategory = feature").await,
+        ["The value 'feature' does not exist for the field 'ticketCategory'."]
+    );
     let parse = w.refused("project = ").await;
     assert!(parse[0].starts_with("Error in JQL Query: Expecting either a value"), "{parse:?}");
     assert_eq!(
@@ -472,6 +480,22 @@ async fn only_the_callers_sites_are_searched_and_pages_follow_on(backend: TestBa
     let second = s.search_tickets("ORDER BY key", &w.scope(), 2, 2).await.unwrap();
     assert_eq!(second.tickets.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(), ["WEB-10"]);
     assert!(second.is_last);
+
+    // Counts, as the Tickets page's tabs show them: the same sites, the same refusals.
+    let count = |jql: &'static str, scope: SearchScope| async move {
+        s.count_tickets(jql, &scope).await.map_err(|e| e.to_string())
+    };
+    assert_eq!(count("", w.scope()).await, Ok(3));
+    assert_eq!(count("statusCategory != Done ORDER BY key", w.scope()).await, Ok(2));
+    assert_eq!(count("statusCategory = Done", w.scope()).await, Ok(1));
+    assert_eq!(count("summary ~ checkout", scope.clone()).await, Ok(0), "no site, nothing");
+    let mut both = w.scope();
+    both.site_ids = vec![w.acme, w.other];
+    assert_eq!(count("summary ~ checkout", both).await, Ok(3));
+    assert_eq!(
+        count("status = Nope", w.scope()).await,
+        Err("The value 'Nope' does not exist for the field 'status'.".to_owned())
+    );
 }
 
 on_each_backend!(tethers_own_fields_search_flags_and_code);

@@ -1,6 +1,7 @@
 //! A validated JQL query as one parameterised SQL `WHERE` and `ORDER BY` over the ingested
 //! tickets (aliases of [`super::super::read`]'s `SELECT`: `t` the ticket, `p` its project,
-//! `s` its status, `it` its type, `pr` its priority, `ua`/`ur` its assignee and reporter).
+//! `s` its status, `it` its type, `a` its type's ticket category assignment, `pr` its priority,
+//! `ua`/`ur` its assignee and reporter).
 //!
 //! Each clause compiles to a condition that is never SQL `NULL` (wrapped in `COALESCE(…,
 //! FALSE)`), so `NOT` means what it says in Jira. Values are resolved against the site's own
@@ -196,6 +197,8 @@ enum Kind {
     Multi(Multi),
     FlagEnabled,
     FlagState(String),
+    /// The ticket category its type is assigned in its project.
+    TicketCategory,
     Development {
         kind: &'static str,
         open: bool,
@@ -340,6 +343,7 @@ impl Compiler<'_> {
             "repository" => Kind::Multi(Multi::Repository),
             "pullRequest" => Kind::Multi(Multi::PullRequest),
             "flagEnabled" => Kind::FlagEnabled,
+            "ticketCategory" => Kind::TicketCategory,
             "flagState" => Kind::FlagState(property.map(|p| p.key.clone()).unwrap_or_default()),
             "development" => {
                 let key = property.map(|p| p.key.to_lowercase()).unwrap_or_default();
@@ -477,6 +481,7 @@ impl Compiler<'_> {
                 "(t.parent_key IS NULL AND t.parent_id IS NULL AND t.epic_key IS NULL)".to_owned()
             }
             Kind::StatusCategory => "s.category_key IS NULL".to_owned(),
+            Kind::TicketCategory => "a.category IS NULL".to_owned(),
             Kind::Text { columns, comments, .. } => {
                 let mut parts: Vec<String> =
                     columns.iter().map(|c| format!("({c} IS NULL OR {c} = '')")).collect();
@@ -543,6 +548,14 @@ impl Compiler<'_> {
                     .ok_or_else(|| unknown_value(&value, field))?;
                 let n = self.text(key);
                 format!("s.category_key = {n}")
+            }
+            Kind::TicketCategory => {
+                let category = crate::TicketCategory::ALL
+                    .into_iter()
+                    .find(|c| value.eq_ignore_ascii_case(c.as_str()))
+                    .ok_or_else(|| unknown_value(&value, field))?;
+                let n = self.text(category.as_str());
+                format!("a.category = {n}")
             }
             Kind::Text { .. } => {
                 return Err(format!(
@@ -733,6 +746,7 @@ impl Compiler<'_> {
             Kind::Text { columns: ["t.summary"], .. } => "lower(t.summary)",
             Kind::Date(column) => column,
             Kind::Due => "t.due_date",
+            Kind::TicketCategory => "a.category",
             _ => {
                 return Err(format!(
                     "Not able to sort using field '{}' over tether's ingested tickets.",
