@@ -41,10 +41,15 @@ impl Compiler<'_> {
                 let names = names.join(", ");
                 // A change row's people are on its own site (so history subqueries need not
                 // look at the ticket).
-                let site = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
-                Ok(format!(
-                    "{column} IN (SELECT id FROM ticket_users WHERE site_id = {site}.site_id AND (lower(email) IN ({names}) OR lower(id) IN ({names})))"
-                ))
+                let people = format!(
+                    "SELECT id FROM ticket_users WHERE (lower(email) IN ({names}) OR lower(id) IN ({names}))"
+                );
+                Ok(match column.split_once('.').map(|(alias, _)| alias) {
+                    Some(alias) if alias != "t" => {
+                        format!("{column} IN ({people} AND site_id = {alias}.site_id)")
+                    }
+                    _ => self.on_sites(column, &people),
+                })
             }
             (Kind::Reference(Reference::IssueType), _)
                 if lower == "standardissuetypes" || lower == "subtaskissuetypes" =>
@@ -56,8 +61,9 @@ impl Compiler<'_> {
                     (Dialect::Postgres, true) => "subtask",
                     (Dialect::Postgres, false) => "NOT subtask",
                 };
-                Ok(format!(
-                    "t.issue_type_id IN (SELECT id FROM ticket_issue_types WHERE site_id = t.site_id AND {flag})"
+                Ok(self.on_sites(
+                    "t.issue_type_id",
+                    &format!("SELECT id FROM ticket_issue_types WHERE {flag}"),
                 ))
             }
             (Kind::Multi(Multi::Sprint), _)
