@@ -372,6 +372,13 @@ async fn text_search_finds_words_phrases_and_wildcards(backend: TestBackend) {
             ("text ~ screen ORDER BY key", &["WEB-1", "WEB-2"]),
             ("description IS EMPTY ORDER BY key", &["WEB-2", "WEB-10"]),
             ("summary ~ \"100%\"", &[]),
+            // Words by their English stems, not letters anywhere: "checkouts" is "checkout",
+            // "check" is another word.
+            ("summary ~ checkouts ORDER BY key", &["WEB-1", "WEB-2"]),
+            ("summary ~ \"check\"", &[]),
+            ("text ~ \"screens\" ORDER BY key", &["WEB-1", "WEB-2"]),
+            // Other wildcards match the letters as written.
+            ("summary ~ \"ch?ckout\" ORDER BY key", &["WEB-1", "WEB-2"]),
         ],
     )
     .await;
@@ -617,4 +624,41 @@ pub(crate) async fn shop(s: &Store, site: i64) -> EnvConfig {
     s.create_flag("shop", &flag, &config, "t").await.unwrap();
     s.set_project_jira("shop", site, None, None, None, "t").await.unwrap();
     config
+}
+
+on_each_backend!(text_search_follows_tickets_and_comments_as_they_are_written_again);
+async fn text_search_follows_tickets_and_comments_as_they_are_written_again(backend: TestBackend) {
+    let w = world(backend).await;
+    table(&w, &[("comment ~ reader", &["WEB-2"]), ("summary ~ wizard", &[])]).await;
+    // WEB-2 ingested again: a new summary and its comments replaced (the ingester's claim on
+    // the project is still held).
+    let mut tickets = web();
+    let mut web2 = tickets.remove(1);
+    web2.summary = "Checkout wizard".into();
+    web2.comments = Some(vec![NewComment {
+        id: "c2".into(),
+        body: "Copy reviewed by legal".into(),
+        ..Default::default()
+    }]);
+    let page = TicketPage {
+        site_id: w.acme,
+        project_id: "1".into(),
+        tickets: vec![web2],
+        ..Default::default()
+    };
+    assert!(w.t.store.write_ticket_page(&page, "w", 60_000).await.unwrap());
+    table(
+        &w,
+        &[
+            ("summary ~ wizard", &["WEB-2"]),
+            ("summary ~ flow", &[]),
+            ("comment ~ reader", &[]),
+            ("comment ~ legal", &["WEB-2"]),
+            ("text ~ \"\\\"reviewed legal\\\"\"", &[]),
+            ("text ~ \"\\\"reviewed by legal\\\"\"", &["WEB-2"]),
+            // "by" is a word people leave out; all the same, all three words are there.
+            ("text ~ \"reviewed by legal\"", &["WEB-2"]),
+        ],
+    )
+    .await;
 }

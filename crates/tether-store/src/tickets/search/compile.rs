@@ -13,11 +13,12 @@
 
 mod history;
 mod pieces;
+mod text;
 mod values;
 
 use self::pieces::{
-    atom_kind, boolean, development_count, flag_on, invalid_date, key_dash, key_number,
-    like_pattern, local_day, multi_rows, on_ticket, text_terms, unknown_value, unsupported_history,
+    atom_kind, boolean, development_count, flag_on, invalid_date, key_dash, key_number, local_day,
+    multi_rows, on_ticket, unknown_value, unsupported_history,
 };
 
 use tether_jql::catalogue::FieldCatalogue;
@@ -730,30 +731,6 @@ impl Compiler<'_> {
             }
             _ => "FALSE".to_owned(),
         }
-    }
-
-    /// `~`: every word (or quoted phrase) of the value appears; `*` and `?` are wildcards.
-    /// Matching is on letters as written, case-insensitive, without stemming.
-    fn text_search(&mut self, kind: &Kind, value: &str) -> Result<String, String> {
-        let Kind::Text { columns, comments, .. } = kind else { return Ok("FALSE".to_owned()) };
-        let terms = text_terms(value);
-        if terms.is_empty() {
-            return Ok("FALSE".to_owned());
-        }
-        let mut all = Vec::new();
-        for term in terms {
-            let n = self.text(format!("%{}%", like_pattern(&term)));
-            let mut any: Vec<String> =
-                columns.iter().map(|c| format!("lower({c}) LIKE lower({n}) ESCAPE '\\'")).collect();
-            if *comments {
-                any.push(format!(
-                    "EXISTS (SELECT 1 FROM ticket_comments c WHERE {} AND lower(c.body) LIKE lower({n}) ESCAPE '\\')",
-                    on_ticket("c")
-                ));
-            }
-            all.push(format!("({})", any.join(" OR ")));
-        }
-        Ok(format!("({})", all.join(" AND ")))
     }
 
     fn sort_columns(&self, field: &Field) -> Result<Vec<String>, String> {

@@ -141,6 +141,48 @@ pub(super) fn text_terms(value: &str) -> Vec<String> {
     terms
 }
 
+/// A text-search term the full-text indexes can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum FullText {
+    /// Words, in order (one word is a phrase of one).
+    Phrase(String),
+    /// A word's beginning (`check*`).
+    Prefix(String),
+}
+
+impl FullText {
+    /// As an FTS5 query term.
+    pub(super) fn fts5(&self) -> String {
+        match self {
+            FullText::Phrase(p) => format!("\"{}\"", p.replace('"', "\"\"")),
+            FullText::Prefix(w) => format!("\"{w}\" *"),
+        }
+    }
+}
+
+/// The full-text form of a term, `None` when it has wildcards indexes cannot answer or no
+/// word characters.
+pub(super) fn full_text(term: &str) -> Option<FullText> {
+    let words: Vec<&str> = term
+        .split(|c: char| !c.is_alphanumeric() && c != '*' && c != '?')
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    if let [word] = words.as_slice()
+        && let Some(stem) = word.strip_suffix('*')
+        && !stem.is_empty()
+        && stem.chars().all(char::is_alphanumeric)
+    {
+        return Some(FullText::Prefix(stem.to_owned()));
+    }
+    if words.iter().any(|w| w.contains(['*', '?'])) {
+        return None;
+    }
+    Some(FullText::Phrase(words.join(" ")))
+}
+
 /// A term as a LIKE pattern body: `%` and `_` escaped, `*` and `?` as wildcards.
 pub(super) fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 4);
@@ -189,6 +231,20 @@ mod tests {
         assert_eq!(local_day(leap, 0).0, "2024-02-29");
         assert_eq!(local_day(leap, 3600).0, "2024-03-01");
         assert_eq!(local_day(-1, 0), ("1969-12-31".to_owned(), false));
+    }
+
+    #[test]
+    fn terms_the_full_text_index_answers() {
+        let phrase = |p: &str| Some(FullText::Phrase(p.to_owned()));
+        assert_eq!(full_text("checkout"), phrase("checkout"));
+        assert_eq!(full_text("full screen"), phrase("full screen"));
+        assert_eq!(full_text("100%"), phrase("100"));
+        assert_eq!(full_text("check*"), Some(FullText::Prefix("check".into())));
+        assert_eq!(full_text("ch?ck"), None);
+        assert_eq!(full_text("*out"), None);
+        assert_eq!(full_text("%%"), None);
+        assert_eq!(FullText::Phrase("say \"hi\"".into()).fts5(), "\"say \"\"hi\"\"\"");
+        assert_eq!(FullText::Prefix("check".into()).fts5(), "\"check\" *");
     }
 
     #[test]
