@@ -2,11 +2,11 @@
 //! finished and was first committed to, its flags and when they were first on in production;
 //! the status-category moves and sprint memberships of the tickets a query selects.
 
-use tether_store::dev::{Mention, NewRepository, RepoSource};
+use tether_store::dev::Mention;
 use tether_store::on_each_backend;
 use tether_store::testing::TestBackend;
 
-use crate::search::{at, shop, world};
+use crate::search::{at, repository, shop, world};
 
 on_each_backend!(delivery_facts_follow_the_history_the_code_and_the_flags);
 async fn delivery_facts_follow_the_history_the_code_and_the_flags(backend: TestBackend) {
@@ -18,21 +18,7 @@ async fn delivery_facts_follow_the_history_the_code_and_the_flags(backend: TestB
     let turned_on = s.clock().now_ms();
     config.on = true;
     s.update_flag_config("shop", "checkout", "production", &config, None, "t").await.unwrap();
-    let repo = s
-        .create_repository(
-            &NewRepository {
-                name: "acme/web".into(),
-                source: RepoSource::Local,
-                group: None,
-                secret: None,
-                path: None,
-                web_url: None,
-                settings: Default::default(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let repo = repository(s).await;
     let commit_at = at(3, 8).unwrap();
     s.upsert_mention(&Mention {
         repository_id: repo.id,

@@ -514,21 +514,7 @@ async fn tethers_own_fields_search_flags_and_code(backend: TestBackend) {
     config.on = true;
     s.update_flag_config("shop", "checkout", "staging", &config, None, "t").await.unwrap();
 
-    let repo = s
-        .create_repository(
-            &NewRepository {
-                name: "acme/web".into(),
-                source: RepoSource::GitHub,
-                group: None,
-                secret: None,
-                path: None,
-                web_url: None,
-                settings: Default::default(),
-            },
-            "t",
-        )
-        .await
-        .unwrap();
+    let repo = repository(s).await;
     let mention = |entity: &str, key: &str, kind: &str, state: &str| Mention {
         repository_id: repo.id,
         entity: entity.into(),
@@ -661,4 +647,18 @@ async fn text_search_follows_tickets_and_comments_as_they_are_written_again(back
         ],
     )
     .await;
+}
+
+/// A GitHub repository `acme/web` in tether.
+pub(crate) async fn repository(s: &Store) -> tether_store::dev::Repository {
+    let new = NewRepository {
+        name: "acme/web".into(),
+        source: RepoSource::GitHub,
+        group: None,
+        secret: None,
+        path: None,
+        web_url: None,
+        settings: Default::default(),
+    };
+    s.create_repository(&new, "t").await.unwrap()
 }

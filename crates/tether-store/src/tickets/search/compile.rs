@@ -297,6 +297,12 @@ impl Compiler<'_> {
         format!("(t.site_id, {column}) IN ({rows} AND site_id IN {})", self.sites())
     }
 
+    /// `value` must name a row of the reference's table on one of the searched sites.
+    fn check_named(&mut self, r: Reference, value: &str, field: &Field) {
+        let sql = format!("{} AND site_id IN {} LIMIT 1", r.lookup("$1"), self.sites());
+        self.check(sql, value, field);
+    }
+
     fn check(&mut self, sql: String, value: &str, field: &Field) {
         let check = Check { sql, value: value.to_owned(), field: field.display_name() };
         if !self.checks.contains(&check) {
@@ -544,12 +550,7 @@ impl Compiler<'_> {
             }
             Kind::Reference(r) => {
                 let n = self.text(value.clone());
-                let check = r.lookup("$1");
-                self.check(
-                    format!("{check} AND site_id IN {} LIMIT 1", self.sites()),
-                    &value,
-                    field,
-                );
+                self.check_named(*r, &value, field);
                 self.on_sites(r.column(), &r.lookup(&n))
             }
             Kind::Key => {

@@ -86,12 +86,7 @@ impl Compiler<'_> {
                 atom => {
                     let value = atom.text().unwrap_or_default();
                     let n = self.text(value.clone());
-                    let check = Reference::User("").lookup("$1");
-                    self.check(
-                        format!("{check} AND site_id IN {} LIMIT 1", self.sites()),
-                        &value,
-                        field,
-                    );
+                    self.check_named(Reference::User(""), &value, field);
                     format!(
                         "c.author_id IN ({} AND site_id = c.site_id)",
                         Reference::User("").lookup(&n)
@@ -132,12 +127,7 @@ impl Compiler<'_> {
             atom => {
                 let value = atom.text().unwrap_or_default();
                 let n = self.text(value.clone());
-                let check = r.lookup("$1");
-                self.check(
-                    format!("{check} AND site_id IN {} LIMIT 1", self.sites()),
-                    &value,
-                    field,
-                );
+                self.check_named(r, &value, field);
                 format!(
                     "(lower({string_col}) = lower({n}) OR {value_col} IN ({} AND site_id = {alias}.site_id))",
                     r.lookup(&n)
