@@ -407,6 +407,13 @@ impl Store {
         Ok(())
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`), as after a bulk load: JQL
+    /// searches choose their indexes by them.
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        with_pool!(self, pool => { sqlx::query("ANALYZE").execute(pool).await?; });
+        Ok(())
+    }
+
     /// Closes every pooled connection; used at shutdown.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await);

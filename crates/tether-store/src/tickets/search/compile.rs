@@ -238,15 +238,16 @@ pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<S
             Ok(columns) => {
                 let desc = key.order == Some(SortOrder::Desc);
                 for column in columns {
-                    order.push(format!("CASE WHEN {column} IS NULL THEN 1 ELSE 0 END"));
-                    order.push(format!("{column} {}", if desc { "DESC" } else { "ASC" }));
+                    // Empty values last either way; an index on the column still gives the order.
+                    let way = if desc { "DESC" } else { "ASC" };
+                    order.push(format!("{column} {way} NULLS LAST"));
                 }
             }
             Err(e) => errors.push(e),
         }
     }
     if query.order_by.is_empty() {
-        order.push("t.created_at DESC".to_owned());
+        order.push("t.created_at DESC NULLS LAST".to_owned());
     }
     order.push("t.site_id ASC".to_owned());
     order.push("t.id DESC".to_owned());
@@ -289,12 +290,13 @@ impl Compiler<'_> {
         if ids.is_empty() { "(NULL)".to_owned() } else { format!("({})", ids.join(", ")) }
     }
 
-    /// The ticket's `column` holds an id `lookup` (`SELECT id FROM … WHERE …`) finds on the
-    /// ticket's own site. Written as one uncorrelated subquery over the searched sites, so the
+    /// `column` (of the ticket `t`, or of a change row `c`) holds an id `lookup` (`SELECT id
+    /// FROM … WHERE …`) finds on that row's own site. Written as one uncorrelated subquery over the searched sites, so the
     /// database evaluates it once and can use the tickets' indexes.
     pub(super) fn on_sites(&self, column: &str, lookup: &str) -> String {
+        let alias = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
         let rows = lookup.replacen("SELECT id FROM", "SELECT site_id, id FROM", 1);
-        format!("(t.site_id, {column}) IN ({rows} AND site_id IN {})", self.sites())
+        format!("({alias}.site_id, {column}) IN ({rows} AND site_id IN {})", self.sites())
     }
 
     /// `value` must name a row of the reference's table on one of the searched sites.

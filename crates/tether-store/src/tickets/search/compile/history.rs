@@ -87,10 +87,7 @@ impl Compiler<'_> {
                     let value = atom.text().unwrap_or_default();
                     let n = self.text(value.clone());
                     self.check_named(Reference::User(""), &value, field);
-                    format!(
-                        "c.author_id IN ({} AND site_id = c.site_id)",
-                        Reference::User("").lookup(&n)
-                    )
+                    self.on_sites("c.author_id", &Reference::User("").lookup(&n))
                 }
             };
             any.push(m);
@@ -129,8 +126,8 @@ impl Compiler<'_> {
                 let n = self.text(value.clone());
                 self.check_named(r, &value, field);
                 format!(
-                    "(lower({string_col}) = lower({n}) OR {value_col} IN ({} AND site_id = {alias}.site_id))",
-                    r.lookup(&n)
+                    "(lower({string_col}) = lower({n}) OR {})",
+                    self.on_sites(&value_col, &r.lookup(&n))
                 )
             }
         })

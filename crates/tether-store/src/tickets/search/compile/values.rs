@@ -44,12 +44,7 @@ impl Compiler<'_> {
                 let people = format!(
                     "SELECT id FROM ticket_users WHERE (lower(email) IN ({names}) OR lower(id) IN ({names}))"
                 );
-                Ok(match column.split_once('.').map(|(alias, _)| alias) {
-                    Some(alias) if alias != "t" => {
-                        format!("{column} IN ({people} AND site_id = {alias}.site_id)")
-                    }
-                    _ => self.on_sites(column, &people),
-                })
+                Ok(self.on_sites(column, &people))
             }
             (Kind::Reference(Reference::IssueType), _)
                 if lower == "standardissuetypes" || lower == "subtaskissuetypes" =>
