@@ -40,10 +40,20 @@ impl Compiler<'_> {
                         };
                         let mut any: Vec<String> = columns
                             .iter()
-                            // The indexes' own expressions, so PostgreSQL uses them.
-                            .map(|c| match *c {
-                                "t.summary" => format!("to_tsvector('english', t.summary) @@ {q}"),
-                                c => format!("to_tsvector('english', coalesce({c}, '')) @@ {q}"),
+                            // The indexes' own expressions, each as a subquery of its own, so
+                            // PostgreSQL answers it from its index rather than computing every
+                            // ticket's words.
+                            .map(|c| {
+                                let words = match *c {
+                                    "t.summary" => "to_tsvector('english', summary)".to_owned(),
+                                    c => format!(
+                                        "to_tsvector('english', coalesce({}, ''))",
+                                        c.trim_start_matches("t.")
+                                    ),
+                                };
+                                format!(
+                                    "(t.site_id, t.id) IN (SELECT site_id, id FROM tickets WHERE {words} @@ {q})"
+                                )
                             })
                             .collect();
                         if *comments {
