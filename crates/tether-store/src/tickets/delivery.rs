@@ -11,7 +11,7 @@ use super::search::{Bind, SearchError, SearchScope};
 use crate::{Store, with_pool};
 
 /// One ticket's delivery facts (times in epoch ms).
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryTicket {
     pub site_id: i64,
     pub id: String,
@@ -30,7 +30,6 @@ pub struct DeliveryTicket {
     pub first_progress_at: Option<i64>,
     /// The earliest commit that mentions it.
     pub first_commit_at: Option<i64>,
-    #[sqlx(skip)]
     /// The flags linked to it, as `project/flag`.
     pub flags: Vec<String>,
 }
@@ -71,16 +70,26 @@ pub struct DeliveryFacts {
 
 const TICKETS: &str = concat!(
     "SELECT t.site_id, t.id, t.key, p.key AS project_key, a.category, s.category_key AS status_category, \
-     ua.display_name AS assignee, t.created_at, \
-     CASE WHEN s.category_key = 'done' THEN COALESCE(t.resolved_at, \
-       (SELECT MAX(c.at) FROM ticket_changes c JOIN ticket_statuses st ON st.site_id = c.site_id AND st.id = c.to_value \
-        WHERE c.site_id = t.site_id AND c.issue_id = t.id AND lower(c.field) = 'status' AND st.category_key = 'done'), \
-       t.updated_at) END AS done_at, \
-     (SELECT MIN(c.at) FROM ticket_changes c JOIN ticket_statuses st ON st.site_id = c.site_id AND st.id = c.to_value \
-      WHERE c.site_id = t.site_id AND c.issue_id = t.id AND lower(c.field) = 'status' AND st.category_key = 'indeterminate') AS first_progress_at, \
+     ua.display_name AS assignee, t.created_at, t.resolved_at, t.updated_at, \
      (SELECT MIN(m.at) FROM dev_mentions m WHERE upper(m.issue_key) = upper(t.key) AND m.kind = 'commit') AS first_commit_at ",
     ticket_joins!()
 );
+
+/// A ticket as read, before its history is folded in.
+#[derive(sqlx::FromRow)]
+struct TicketFacts {
+    site_id: i64,
+    id: String,
+    key: String,
+    project_key: Option<String>,
+    category: Option<String>,
+    status_category: Option<String>,
+    assignee: Option<String>,
+    created_at: Option<i64>,
+    resolved_at: Option<i64>,
+    updated_at: Option<i64>,
+    first_commit_at: Option<i64>,
+}
 
 /// The selected tickets' ids, as a derived table `sel (sid, iid)`.
 const SELECTED: &str = concat!("SELECT t.site_id AS sid, t.id AS iid ", ticket_joins!());
@@ -115,7 +124,7 @@ impl Store {
              WHERE site_id IN ({}) ORDER BY start_at, id",
             sites.join(", ")
         );
-        let (mut tickets, moves, sprint_members, sprints, links) = with_pool!(self, pool => {
+        let (read, moves, sprint_members, sprints, links) = with_pool!(self, pool => {
             macro_rules! bound {
                 ($q:expr) => {{
                     let mut q = $q;
@@ -128,7 +137,7 @@ impl Store {
                     q
                 }};
             }
-            let tickets: Vec<DeliveryTicket> =
+            let tickets: Vec<TicketFacts> =
                 bound!(sqlx::query_as(&tickets_sql)).fetch_all(pool).await?;
             let moves: Vec<CategoryMove> = bound!(sqlx::query_as(&moves_sql)).fetch_all(pool).await?;
             let members: Vec<(i64, String, i64)> =
@@ -141,6 +150,46 @@ impl Store {
             .await?;
             (tickets, moves, members, sprints, links)
         });
+        // From the moves (oldest first): each ticket's first move into progress and last into
+        // done.
+        let mut started: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+        let mut finished: BTreeMap<(i64, &str), i64> = BTreeMap::new();
+        for m in &moves {
+            let key = (m.site_id, m.issue_id.as_str());
+            match m.to_category.as_deref() {
+                Some("indeterminate") => {
+                    started.entry(key).or_insert(m.at);
+                }
+                Some("done") => {
+                    finished.insert(key, m.at);
+                }
+                _ => {}
+            }
+        }
+        let mut tickets: Vec<DeliveryTicket> = read
+            .into_iter()
+            .map(|t| {
+                let key = (t.site_id, t.id.as_str());
+                // Finished: resolved, else its last move into a done status, else last updated.
+                let done_at = (t.status_category.as_deref() == Some("done"))
+                    .then(|| t.resolved_at.or(finished.get(&key).copied()).or(t.updated_at))
+                    .flatten();
+                DeliveryTicket {
+                    first_progress_at: started.get(&key).copied(),
+                    done_at,
+                    site_id: t.site_id,
+                    id: t.id,
+                    key: t.key,
+                    project_key: t.project_key,
+                    category: t.category,
+                    status_category: t.status_category,
+                    assignee: t.assignee,
+                    created_at: t.created_at,
+                    first_commit_at: t.first_commit_at,
+                    flags: Vec::new(),
+                }
+            })
+            .collect();
         let mut by_key: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (issue, project, flag) in links {
             by_key.entry(issue).or_default().push(format!("{project}/{flag}"));

@@ -295,8 +295,16 @@ impl Compiler<'_> {
     /// database evaluates it once and can use the tickets' indexes.
     pub(super) fn on_sites(&self, column: &str, lookup: &str) -> String {
         let alias = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
-        let rows = lookup.replacen("SELECT id FROM", "SELECT site_id, id FROM", 1);
-        format!("({alias}.site_id, {column}) IN ({rows} AND site_id IN {})", self.sites())
+        let ids = format!("{lookup} AND site_id IN {}", self.sites());
+        let rows = ids.replacen("SELECT id FROM", "SELECT site_id, id FROM", 1);
+        let exact = format!("({alias}.site_id, {column}) IN ({rows})");
+        match self.cx.dialect {
+            // PostgreSQL plans a subquery's rows as unknown and scans; the ids as an array it
+            // computes first become an index lookup, and the exact (site, id) pairing then
+            // filters what that finds.
+            Dialect::Postgres => format!("({column} = ANY(ARRAY({ids})) AND {exact})"),
+            Dialect::Sqlite => exact,
+        }
     }
 
     /// `value` must name a row of the reference's table on one of the searched sites.
