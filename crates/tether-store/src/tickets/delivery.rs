@@ -91,8 +91,8 @@ struct TicketFacts {
     first_commit_at: Option<i64>,
 }
 
-/// The selected tickets' ids, as a derived table `sel (sid, iid)`.
-const SELECTED: &str = concat!("SELECT t.site_id AS sid, t.id AS iid ", ticket_joins!());
+/// The selected tickets' (site, id) pairs, for `IN`: the database reads them once.
+const SELECTED: &str = concat!("SELECT t.site_id, t.id ", ticket_joins!());
 
 impl Store {
     /// The delivery facts of the tickets `jql` selects on the scope's sites.
@@ -109,14 +109,15 @@ impl Store {
         let tickets_sql = format!("{TICKETS} WHERE {condition}");
         let moves_sql = format!(
             "SELECT c.site_id, c.issue_id, c.at, fs.category_key AS from_category, ts.category_key AS to_category \
-             FROM ticket_changes c JOIN ({SELECTED} WHERE {condition}) sel ON sel.sid = c.site_id AND sel.iid = c.issue_id \
+             FROM ticket_changes c \
              LEFT JOIN ticket_statuses fs ON fs.site_id = c.site_id AND fs.id = c.from_value \
              LEFT JOIN ticket_statuses ts ON ts.site_id = c.site_id AND ts.id = c.to_value \
-             WHERE lower(c.field) = 'status' AND c.at IS NOT NULL ORDER BY c.at, c.history_id, c.item"
+             WHERE (c.site_id, c.issue_id) IN ({SELECTED} WHERE {condition}) \
+             AND lower(c.field) = 'status' AND c.at IS NOT NULL ORDER BY c.at, c.history_id, c.item"
         );
         let members_sql = format!(
             "SELECT si.site_id, si.issue_id, si.sprint_id FROM ticket_sprint_issues si \
-             JOIN ({SELECTED} WHERE {condition}) sel ON sel.sid = si.site_id AND sel.iid = si.issue_id"
+             WHERE (si.site_id, si.issue_id) IN ({SELECTED} WHERE {condition})"
         );
         let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
         let sprints_sql = format!(
