@@ -16,7 +16,7 @@ try {
   check(await page.isVisible('.who button:text-is("Sign out")'), 'a sign-out button');
 
   const labels = await page.$$eval('nav[aria-label="Main"] a', (as) => as.map((a) => a.textContent.trim()));
-  check(JSON.stringify(labels) === JSON.stringify(['Flags', 'Jira issues', 'Code', 'Tickets', 'Integrations', 'Roles', 'Status']), `navigation labels: ${labels}`);
+  check(JSON.stringify(labels) === JSON.stringify(['Flags', 'Jira issues', 'Code', 'Tickets', 'Insights', 'Integrations', 'Roles', 'Status']), `navigation labels: ${labels}`);
   for (const label of labels) {
     await page.click(`nav[aria-label="Main"] >> text="${label}"`);
     await page.waitForLoadState('domcontentloaded');
