@@ -293,6 +293,16 @@ impl JqlDate {
     }
 }
 
+/// The calendar day (`YYYY-MM-DD`) a moment falls on at a UTC offset, and whether the moment
+/// is that day's midnight: how a date-only field (`due`) compares with a moment.
+pub fn calendar_day(ms: i64, utc_offset_seconds: i32) -> Option<(String, bool)> {
+    let offset = UtcOffset::from_whole_seconds(utc_offset_seconds).ok()?;
+    let at = at_offset(ms, offset)?;
+    let midnight = at.time() == Time::MIDNIGHT;
+    let (year, month, day) = (at.year(), u8::from(at.month()), at.day());
+    Some((format!("{year:04}-{month:02}-{day:02}"), midnight))
+}
+
 pub(crate) fn at_offset(ms: i64, offset: UtcOffset) -> Option<OffsetDateTime> {
     let nanos = i128::from(ms) * 1_000_000;
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?.checked_to_offset(offset)

@@ -72,20 +72,20 @@ impl Searcher {
         site: Option<&str>,
     ) -> Result<Searcher, ApiError> {
         let mut sites = Vec::new();
+        // The zone of the first site searched: its ingestion account's.
+        let mut first_zone: Option<Option<String>> = None;
         for s in state.store.list_jira_sites().await? {
-            if site.is_none_or(|name| name == s.name)
-                && caller.can(Action::ViewTickets, &resource(&s.name))
-                && state.store.ticket_connection(s.id).await?.is_some()
+            if site.is_some_and(|name| name != s.name)
+                || !caller.can(Action::ViewTickets, &resource(&s.name))
             {
+                continue;
+            }
+            if let Some(connection) = state.store.ticket_connection(s.id).await? {
+                first_zone.get_or_insert(connection.time_zone);
                 sites.push(s);
             }
         }
-        let zone = match sites.first() {
-            Some(s) => super::time::display_zone(
-                state.store.ticket_connection(s.id).await?.and_then(|c| c.time_zone).as_deref(),
-            ),
-            None => "UTC".to_owned(),
-        };
+        let zone = super::time::display_zone(first_zone.flatten().as_deref());
         let now_ms = state.store.clock().now_ms();
         let scope = SearchScope {
             site_ids: sites.iter().map(|s| s.id).collect(),
@@ -149,58 +149,36 @@ pub(crate) fn jira_time(ms: i64) -> Option<String> {
     ))
 }
 
-/// What `GET /api/search` takes (Jira's enhanced search parameters).
+/// What a search takes (Jira's enhanced search parameters): `fields` comma-separated in
+/// `GET /api/search`'s query string, a list in `POST`'s body.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct SearchQuery {
+pub(crate) struct SearchParams<F> {
     #[serde(default)]
     jql: String,
     #[serde(default)]
     max_results: Option<i64>,
     #[serde(default)]
     next_page_token: Option<String>,
-    /// Comma-separated.
-    #[serde(default)]
-    fields: Option<String>,
-}
-
-/// What `POST /api/search` takes.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(crate) struct SearchBody {
-    #[serde(default)]
-    jql: String,
-    #[serde(default)]
-    max_results: Option<i64>,
-    #[serde(default)]
-    next_page_token: Option<String>,
-    #[serde(default)]
-    fields: Option<Vec<String>>,
+    #[serde(default = "Option::default")]
+    fields: Option<F>,
 }
 
 pub(crate) async fn get_search(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Query(q): axum::extract::Query<SearchQuery>,
+    axum::extract::Query(q): axum::extract::Query<SearchParams<String>>,
 ) -> Result<Response, ApiError> {
-    let fields = q.fields.map(|f| f.split(',').map(|s| s.trim().to_owned()).collect());
-    answer(&state, &caller, &q.jql, q.max_results, q.next_page_token.as_deref(), fields).await
+    let fields = q.fields.as_ref().map(|f| f.split(',').map(|s| s.trim().to_owned()).collect());
+    answer(&state, &caller, &q, fields).await
 }
 
 pub(crate) async fn post_search(
     State(state): State<AppState>,
     caller: Caller,
-    crate::error::Json(body): crate::error::Json<SearchBody>,
+    crate::error::Json(body): crate::error::Json<SearchParams<Vec<String>>>,
 ) -> Result<Response, ApiError> {
-    answer(
-        &state,
-        &caller,
-        &body.jql,
-        body.max_results,
-        body.next_page_token.as_deref(),
-        body.fields,
-    )
-    .await
+    answer(&state, &caller, &body, body.fields.clone()).await
 }
 
 /// Jira's error shape for a query it refuses.
@@ -209,14 +187,14 @@ fn refused(messages: Vec<String>) -> Response {
         .into_response()
 }
 
-async fn answer(
+async fn answer<F>(
     state: &AppState,
     caller: &Caller,
-    jql: &str,
-    max_results: Option<i64>,
-    token: Option<&str>,
+    params: &SearchParams<F>,
     fields: Option<Vec<String>>,
 ) -> Result<Response, ApiError> {
+    let (jql, max_results, token) =
+        (params.jql.as_str(), params.max_results, params.next_page_token.as_deref());
     let limit = max_results.unwrap_or(DEFAULT_RESULTS);
     if limit < 1 {
         return Ok(refused(vec!["maxResults must be at least 1.".to_owned()]));

@@ -66,6 +66,16 @@ pub fn check_jql(jql: &str) -> Result<tether_jql::Query, Vec<String>> {
     }
 }
 
+/// Whether the clause (or one inside it) is about the field `name`.
+fn names_field(clause: &tether_jql::Clause, name: &str) -> bool {
+    use tether_jql::Clause;
+    match clause {
+        Clause::And(j) | Clause::Or(j) => j.clauses().iter().any(|c| names_field(c, name)),
+        Clause::Not(inner) => names_field(inner, name),
+        Clause::Terminal(t) => t.field.display_name().eq_ignore_ascii_case(name),
+    }
+}
+
 impl Store {
     /// The tickets matching `jql` on the scope's sites, `limit` (1–500) from `offset`, in the
     /// query's order (newest created first without one).
@@ -134,7 +144,13 @@ impl Store {
             Backend::Sqlite(_) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,
         };
-        let primary_env_ids = self.primary_environment_ids().await?;
+        // Read per project, so only when the query asks for it.
+        let primary_env_ids = match &query.clause {
+            Some(clause) if names_field(clause, "flagEnabled") => {
+                self.primary_environment_ids().await?
+            }
+            _ => Vec::new(),
+        };
         let fields = FieldCatalogue::tether();
         let functions = FunctionCatalogue::jira();
         let cx = Context {

@@ -201,22 +201,10 @@ pub(super) fn like_pattern(term: &str) -> String {
 }
 
 /// The calendar day (`YYYY-MM-DD`) of a moment at a UTC offset, and whether the moment is
-/// that day's midnight.
+/// that day's midnight (moments beyond the calendar's years read as the epoch's day).
 pub(super) fn local_day(ms: i64, offset_seconds: i32) -> (String, bool) {
-    let local = ms + i64::from(offset_seconds) * 1000;
-    let days = local.div_euclid(86_400_000);
-    let midnight = local.rem_euclid(86_400_000) == 0;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (format!("{year:04}-{month:02}-{day:02}"), midnight)
+    tether_jql::dates::calendar_day(ms, offset_seconds)
+        .unwrap_or_else(|| ("1970-01-01".to_owned(), false))
 }
 
 #[cfg(test)]
