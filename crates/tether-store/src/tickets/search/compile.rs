@@ -11,11 +11,16 @@
 //! `WAS` and `CHANGED` are answered from the changelog rows; tether's own fields from the
 //! flag links, the flags' configurations and the code mentions.
 
+mod custom;
+mod fields;
 mod history;
 mod pieces;
 mod text;
 mod values;
 
+use self::custom::Custom;
+pub(crate) use self::custom::{CustomField, catalogue, names_other_fields};
+pub(crate) use self::fields::ANSWERED;
 use self::pieces::{
     atom_kind, boolean, development_count, flag_on, invalid_date, key_dash, key_number, local_day,
     multi_rows, on_ticket, unknown_value, unsupported_history,
@@ -76,6 +81,8 @@ pub(crate) struct Context<'a> {
     pub(crate) current_user: &'a [String],
     /// The environments `flagEnabled` looks at: each flag project's primary tracked one.
     pub(crate) primary_env_ids: &'a [i64],
+    /// The searched sites' custom fields the query may name (`fields` holds them too).
+    pub(crate) custom: &'a [CustomField],
 }
 
 /// One operand flattened: lists opened, functions kept for the field to evaluate.
@@ -118,56 +125,6 @@ enum Reference {
     User(&'static str),
 }
 
-impl Reference {
-    /// The ticket's column holding the id.
-    fn column(self) -> &'static str {
-        match self {
-            Reference::Project => "t.project_id",
-            Reference::Status => "t.status_id",
-            Reference::IssueType => "t.issue_type_id",
-            Reference::Priority => "t.priority_id",
-            Reference::Resolution => "t.resolution_id",
-            Reference::User(column) => column,
-        }
-    }
-
-    /// `SELECT id FROM … WHERE` the row is named `$n`, without the site condition.
-    fn lookup(self, n: &str) -> String {
-        match self {
-            Reference::Project => format!(
-                "SELECT id FROM ticket_projects WHERE (lower(key) = lower({n}) OR id = {n} OR lower(name) = lower({n}))"
-            ),
-            Reference::Status => format!(
-                "SELECT id FROM ticket_statuses WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::IssueType => format!(
-                "SELECT id FROM ticket_issue_types WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::Priority => format!(
-                "SELECT id FROM ticket_priorities WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::Resolution => format!(
-                "SELECT id FROM ticket_resolutions WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::User(_) => format!(
-                "SELECT id FROM ticket_users WHERE (id = {n} OR lower(name) = lower({n}) OR lower(email) = lower({n}) OR lower(display_name) = lower({n}))"
-            ),
-        }
-    }
-
-    /// The changelog's name for the field.
-    fn history_field(self) -> Option<&'static str> {
-        match self {
-            Reference::Status => Some("status"),
-            Reference::Priority => Some("priority"),
-            Reference::Resolution => Some("resolution"),
-            Reference::User("t.assignee_id") => Some("assignee"),
-            Reference::User("t.reporter_id") => Some("reporter"),
-            _ => None,
-        }
-    }
-}
-
 /// A field holding several values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Multi {
@@ -193,8 +150,12 @@ enum Kind {
         comments: bool,
         empty: bool,
     },
-    Date(&'static str),
-    Due,
+    /// A moment (epoch milliseconds): an SQL expression.
+    Date(String),
+    /// A calendar day (`YYYY-MM-DD`): an SQL expression.
+    Day(String),
+    /// A custom field's text, number or values.
+    Custom(Custom),
     Multi(Multi),
     FlagEnabled,
     FlagState(String),
@@ -343,79 +304,10 @@ impl Compiler<'_> {
         }
     }
 
-    fn kind(&self, field: &Field) -> Result<Kind, String> {
-        let def = self.cx.fields.get(field).ok_or_else(|| {
-            format!(
-                "Field '{}' does not exist or you do not have permission to view it.",
-                field.display_name()
-            )
-        })?;
-        let property = field.properties.first();
-        Ok(match def.name.as_str() {
-            "project" => Kind::Reference(Reference::Project),
-            "status" => Kind::Reference(Reference::Status),
-            "issuetype" => Kind::Reference(Reference::IssueType),
-            "priority" => Kind::Reference(Reference::Priority),
-            "resolution" => Kind::Reference(Reference::Resolution),
-            "assignee" => Kind::Reference(Reference::User("t.assignee_id")),
-            "reporter" => Kind::Reference(Reference::User("t.reporter_id")),
-            "creator" => Kind::Reference(Reference::User("t.creator_id")),
-            "issueKey" => Kind::Key,
-            "parent" => Kind::Parent,
-            "statusCategory" => Kind::StatusCategory,
-            "summary" => Kind::Text { columns: &["t.summary"], comments: false, empty: false },
-            "description" => {
-                Kind::Text { columns: &["t.description"], comments: false, empty: true }
-            }
-            "comment" => Kind::Text { columns: &[], comments: true, empty: false },
-            "text" => Kind::Text {
-                columns: &["t.summary", "t.description"],
-                comments: true,
-                empty: false,
-            },
-            "created" => Kind::Date("t.created_at"),
-            "updated" => Kind::Date("t.updated_at"),
-            "resolved" => Kind::Date("t.resolved_at"),
-            "due" => Kind::Due,
-            "labels" => Kind::Multi(Multi::List("t.labels")),
-            "component" => Kind::Multi(Multi::List("t.components")),
-            "fixVersion" => Kind::Multi(Multi::List("t.fix_versions")),
-            "sprint" => Kind::Multi(Multi::Sprint),
-            "flag" => Kind::Multi(Multi::Flag),
-            "commit" => Kind::Multi(Multi::Commit),
-            "repository" => Kind::Multi(Multi::Repository),
-            "pullRequest" => Kind::Multi(Multi::PullRequest),
-            "flagEnabled" => Kind::FlagEnabled,
-            "ticketCategory" => Kind::TicketCategory,
-            "flagState" => Kind::FlagState(property.map(|p| p.key.clone()).unwrap_or_default()),
-            "development" => {
-                let key = property.map(|p| p.key.to_lowercase()).unwrap_or_default();
-                let path = property
-                    .and_then(|p| p.path.as_ref())
-                    .map(|p| p.as_str().to_lowercase())
-                    .unwrap_or_else(|| "all".to_owned());
-                let kind = match key.as_str() {
-                    "commits" => "commit",
-                    "pullrequests" => "pull_request",
-                    "branches" => "branch",
-                    other => {
-                        return Err(format!(
-                            "tether records commits, pull requests and branches, not {other}: 'development[{other}]' cannot be searched here."
-                        ));
-                    }
-                };
-                Kind::Development { kind, open: path == "open" }
-            }
-            other => {
-                return Err(format!(
-                    "The field '{}' is not searchable over tether's ingested tickets (it keeps no {other} data); search it in Jira.",
-                    field.display_name()
-                ));
-            }
-        })
-    }
-
     fn terminal(&mut self, t: &TerminalClause) -> Result<String, String> {
+        if let Some(kinds) = self.custom_kinds(&t.field) {
+            return self.custom_terminal(kinds, t);
+        }
         let kind = self.kind(&t.field)?;
         match &t.condition {
             Condition::Value { operator, operand } => {
@@ -485,6 +377,16 @@ impl Compiler<'_> {
                 })
             }
             Like | NotLike => {
+                if let (Kind::Custom(custom), [Atom::Text(text)]) = (kind, list.as_slice()) {
+                    let found = self.custom_text(custom, field, text)?;
+                    // As Jira's other negative operators, `!~` leaves out tickets with no value.
+                    let empty = self.custom_empty(custom);
+                    return Ok(if operator == Like {
+                        found
+                    } else {
+                        format!("(NOT {empty} AND NOT {found})")
+                    });
+                }
                 let Kind::Text { .. } = kind else {
                     return Err(format!(
                         "The operator '{}' is not supported by the '{}' field.",
@@ -536,8 +438,8 @@ impl Compiler<'_> {
                 }
                 format!("({})", parts.join(" AND "))
             }
-            Kind::Date(column) => format!("{column} IS NULL"),
-            Kind::Due => "t.due_date IS NULL".to_owned(),
+            Kind::Date(column) | Kind::Day(column) => format!("{column} IS NULL"),
+            Kind::Custom(custom) => self.custom_empty(custom),
             Kind::Multi(m) => format!("NOT EXISTS ({})", multi_rows(*m, d)),
             Kind::FlagEnabled | Kind::FlagState(_) => {
                 format!("NOT EXISTS ({})", multi_rows(Multi::Flag, d))
@@ -603,7 +505,8 @@ impl Compiler<'_> {
                     field.display_name()
                 ));
             }
-            Kind::Date(_) | Kind::Due => {
+            Kind::Custom(custom) => self.custom_matches(custom, field, &value)?,
+            Kind::Date(_) | Kind::Day(_) => {
                 let date = date_of(&atom_kind(atom)).ok_or_else(|| invalid_date(&value, field))?;
                 let (lo, hi) =
                     date.range(&self.cx.clock).ok_or_else(|| invalid_date(&value, field))?;
@@ -654,7 +557,10 @@ impl Compiler<'_> {
             _ => "<=",
         };
         match kind {
-            Kind::Date(_) | Kind::Due => {
+            Kind::Custom(custom) => {
+                self.custom_compare(custom, field, op, &atom.text().unwrap_or_default())
+            }
+            Kind::Date(_) | Kind::Day(_) => {
                 let at = match atom {
                     Atom::Function(name, args) => {
                         let def = self.cx.functions.get(name).ok_or_else(|| {
@@ -680,7 +586,7 @@ impl Compiler<'_> {
                         let n = self.int(at);
                         Ok(format!("{column} {op} {n}"))
                     }
-                    _ => {
+                    Kind::Day(column) => {
                         // A due date is a calendar day: its moment is its local midnight.
                         let (day, midnight) = local_day(at, self.cx.clock.utc_offset_seconds);
                         let n = self.text(day);
@@ -689,8 +595,9 @@ impl Compiler<'_> {
                             (LessThan, false) => "<=",
                             _ => op,
                         };
-                        Ok(format!("t.due_date {op} {n}"))
+                        Ok(format!("{column} {op} {n}"))
                     }
+                    _ => Ok("FALSE".to_owned()),
                 }
             }
             Kind::Key => {
@@ -730,11 +637,11 @@ impl Compiler<'_> {
     /// Dates between two moments, both included.
     fn between(&mut self, kind: &Kind, lo: i64, hi: i64) -> String {
         match kind {
-            Kind::Due => {
+            Kind::Day(column) => {
                 let (a, _) = local_day(lo, self.cx.clock.utc_offset_seconds);
                 let (b, _) = local_day(hi, self.cx.clock.utc_offset_seconds);
                 let (a, b) = (self.text(a), self.text(b));
-                format!("t.due_date BETWEEN {a} AND {b}")
+                format!("{column} BETWEEN {a} AND {b}")
             }
             Kind::Date(column) => {
                 let (a, b) = (self.int(lo), self.int(hi));
@@ -745,6 +652,18 @@ impl Compiler<'_> {
     }
 
     fn sort_columns(&self, field: &Field) -> Result<Vec<String>, String> {
+        if let Some(kinds) = self.custom_kinds(field) {
+            // A name several sites give a field sorts by the first's values.
+            return Ok(kinds
+                .into_iter()
+                .take(1)
+                .map(|(_, kind)| match kind {
+                    Kind::Custom(custom) => self.custom_sort(&custom),
+                    Kind::Date(e) | Kind::Day(e) => e,
+                    _ => "NULL".to_owned(),
+                })
+                .collect());
+        }
         let kind = self.kind(field)?;
         let column = match kind {
             Kind::Reference(Reference::Project) => "p.key",
@@ -760,8 +679,7 @@ impl Compiler<'_> {
                 return Ok(vec![format!("substr(t.key, 1, {})", key_dash(d)), key_number(d)]);
             }
             Kind::Text { columns: ["t.summary"], .. } => "lower(t.summary)",
-            Kind::Date(column) => column,
-            Kind::Due => "t.due_date",
+            Kind::Date(column) | Kind::Day(column) => return Ok(vec![column]),
             Kind::TicketCategory => "a.category",
             _ => {
                 return Err(format!(
