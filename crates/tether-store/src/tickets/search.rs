@@ -10,7 +10,9 @@ use tether_jql::dates::Clock;
 use tether_jql::functions::FunctionCatalogue;
 
 pub(crate) use self::compile::{Bind, Compiled};
-use self::compile::{Context, CustomField, Dialect, catalogue, compile, names_other_fields};
+use self::compile::{
+    Context, CustomField, Dialect, Resolved, catalogue, compile, names_other_fields,
+};
 use super::read::{SELECT, TicketRow};
 use crate::{Backend, Store, StoreError, with_pool};
 
@@ -174,12 +176,30 @@ impl Store {
             current_user: &scope.current_user,
             primary_env_ids: &primary_env_ids,
             custom: &custom,
+            resolved: None,
         };
-        let mut compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
+        let first = compile(&query, &cx).map_err(SearchError::Invalid)?;
         if scope.site_ids.is_empty() {
             return Ok(None);
         }
         let mut unknown = Vec::new();
+        // The values the query names, as ids: the query is then compiled again with them, so
+        // the database sees `site_id = … AND assignee_id IN (…)`, which its indexes answer.
+        let mut resolved = Resolved::new();
+        for lookup in &first.lookups {
+            let rows: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(&lookup.sql)
+                .bind(&lookup.value)
+                .fetch_all(pool)
+                .await?);
+            if let (true, Some(field)) = (rows.is_empty(), &lookup.field) {
+                unknown.push(format!(
+                    "The value '{}' does not exist for the field '{field}'.",
+                    lookup.value
+                ));
+            }
+            resolved.insert((lookup.sql.clone(), lookup.value.clone()), rows);
+        }
+        let compiled = first;
         for check in &compiled.checks {
             let sql = format!("SELECT 1 WHERE EXISTS ({})", check.sql);
             let found: Option<i32> = with_pool!(self, pool => sqlx::query_scalar(&sql)
@@ -196,6 +216,12 @@ impl Store {
         if !unknown.is_empty() {
             return Err(SearchError::Invalid(unknown));
         }
+        let mut compiled = if resolved.is_empty() {
+            compiled
+        } else {
+            compile(&query, &Context { resolved: Some(&resolved), ..cx })
+                .map_err(SearchError::Invalid)?
+        };
         let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
         compiled.condition =
             format!("t.site_id IN ({}) AND {}", sites.join(", "), compiled.condition);

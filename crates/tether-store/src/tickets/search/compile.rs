@@ -58,6 +58,21 @@ pub(crate) struct Check {
     pub(crate) field: String,
 }
 
+/// A value a query names in a catalogue (a project, a status, a person …), resolved to the
+/// rows it names before the query is compiled again with them, so the database sees plain
+/// ids it can look up in its indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lookup {
+    /// `SELECT site_id, id …` with the value as `$1` (sites inlined).
+    pub(crate) sql: String,
+    pub(crate) value: String,
+    /// The field as the query wrote it, when naming nothing is an error.
+    pub(crate) field: Option<String>,
+}
+
+/// What each lookup found: `(sql, value)` → `(site, id)` rows.
+pub(crate) type Resolved = std::collections::HashMap<(String, String), Vec<(i64, String)>>;
+
 /// What a query compiles to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Compiled {
@@ -66,6 +81,8 @@ pub(crate) struct Compiled {
     pub(crate) order_by: String,
     pub(crate) binds: Vec<Bind>,
     pub(crate) checks: Vec<Check>,
+    /// The values to resolve (found while compiling without [`Context::resolved`]).
+    pub(crate) lookups: Vec<Lookup>,
 }
 
 /// What compiling needs beyond the query.
@@ -83,6 +100,9 @@ pub(crate) struct Context<'a> {
     pub(crate) primary_env_ids: &'a [i64],
     /// The searched sites' custom fields the query may name (`fields` holds them too).
     pub(crate) custom: &'a [CustomField],
+    /// What the lookups found; without it, values are looked up by subqueries (and the
+    /// lookups collected).
+    pub(crate) resolved: Option<&'a Resolved>,
 }
 
 /// One operand flattened: lists opened, functions kept for the field to evaluate.
@@ -182,12 +202,13 @@ pub(crate) struct Compiler<'a> {
     cx: &'a Context<'a>,
     binds: Vec<Bind>,
     checks: Vec<Check>,
+    lookups: Vec<Lookup>,
 }
 
 /// Compiles a query that [`tether_jql::validate::validate`] passed; `Err` holds Jira-style
 /// messages for what tether cannot answer over its own data.
 pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<String>> {
-    let mut c = Compiler { cx, binds: Vec::new(), checks: Vec::new() };
+    let mut c = Compiler { cx, binds: Vec::new(), checks: Vec::new(), lookups: Vec::new() };
     let mut errors = Vec::new();
     let condition = match &query.clause {
         Some(clause) => c.clause(clause, &mut errors, false),
@@ -215,7 +236,13 @@ pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<S
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Compiled { condition, order_by: order.join(", "), binds: c.binds, checks: c.checks })
+    Ok(Compiled {
+        condition,
+        order_by: order.join(", "),
+        binds: c.binds,
+        checks: c.checks,
+        lookups: c.lookups,
+    })
 }
 
 /// Whether a clause's operator says what a ticket is not (its SQL has a NOT inside).
@@ -268,10 +295,55 @@ impl Compiler<'_> {
         }
     }
 
-    /// `value` must name a row of the reference's table on one of the searched sites.
-    fn check_named(&mut self, r: Reference, value: &str, field: &Field) {
-        let sql = format!("{} AND site_id IN {} LIMIT 1", r.lookup("$1"), self.sites());
-        self.check(sql, value, field);
+    /// `column` holds an id that `lookup` (`SELECT id FROM … WHERE …` of a placeholder)
+    /// finds for `value` on the row's site. Once resolved, the ids themselves, per site;
+    /// before, [`Compiler::on_sites`] with the lookup recorded. With `field`, naming nothing
+    /// on the searched sites is refused in Jira's words.
+    pub(super) fn named(
+        &mut self,
+        column: &str,
+        lookup: impl Fn(&str) -> String,
+        value: &str,
+        field: Option<&Field>,
+    ) -> String {
+        let sql = format!("{} AND site_id IN {}", lookup("$1"), self.sites()).replacen(
+            "SELECT id FROM",
+            "SELECT site_id, id FROM",
+            1,
+        );
+        if let Some(resolved) = self.cx.resolved {
+            let rows = resolved.get(&(sql, value.to_owned())).cloned().unwrap_or_default();
+            return self.on_rows(column, &rows);
+        }
+        let l = Lookup { sql, value: value.to_owned(), field: field.map(Field::display_name) };
+        if !self.lookups.contains(&l) {
+            self.lookups.push(l);
+        }
+        let n = self.text(value);
+        self.on_sites(column, &lookup(&n))
+    }
+
+    /// `column` holds one of these ids on the row's own site.
+    fn on_rows(&mut self, column: &str, rows: &[(i64, String)]) -> String {
+        let alias = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
+        let mut sites: Vec<(i64, Vec<String>)> = Vec::new();
+        for (site, id) in rows {
+            let n = self.text(id.clone());
+            match sites.iter_mut().find(|(s, _)| s == site) {
+                Some((_, ids)) => ids.push(n),
+                None => sites.push((*site, vec![n])),
+            }
+        }
+        if sites.is_empty() {
+            return "FALSE".to_owned();
+        }
+        let any: Vec<String> = sites
+            .into_iter()
+            .map(|(site, ids)| {
+                format!("({alias}.site_id = {site} AND {column} IN ({}))", ids.join(", "))
+            })
+            .collect();
+        format!("({})", any.join(" OR "))
     }
 
     fn check(&mut self, sql: String, value: &str, field: &Field) {
@@ -461,9 +533,8 @@ impl Compiler<'_> {
                 "t.resolution_id IS NULL".to_owned()
             }
             Kind::Reference(r) => {
-                let n = self.text(value.clone());
-                self.check_named(*r, &value, field);
-                self.on_sites(r.column(), &r.lookup(&n))
+                let r = *r;
+                self.named(r.column(), |n| r.lookup(n), &value, Some(field))
             }
             Kind::Key => {
                 let n = self.text(value);
@@ -485,10 +556,11 @@ impl Compiler<'_> {
                     })
                     .map(|(k, ..)| *k)
                     .ok_or_else(|| unknown_value(&value, field))?;
-                let n = self.text(key);
-                self.on_sites(
+                self.named(
                     "t.status_id",
-                    &format!("SELECT id FROM ticket_statuses WHERE category_key = {n}"),
+                    |n| format!("SELECT id FROM ticket_statuses WHERE category_key = {n}"),
+                    key,
+                    None,
                 )
             }
             Kind::TicketCategory => {

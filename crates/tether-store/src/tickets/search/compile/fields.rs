@@ -190,8 +190,9 @@ mod tests {
             current_user: &[],
             primary_env_ids: &[],
             custom: &[],
+            resolved: None,
         };
-        let c = Compiler { cx: &cx, binds: Vec::new(), checks: Vec::new() };
+        let c = Compiler { cx: &cx, binds: Vec::new(), checks: Vec::new(), lookups: Vec::new() };
         let mut wrong = Vec::new();
         for def in fields.iter() {
             let field = tether_jql::parse(&format!("\"{}\" is empty", def.name))
