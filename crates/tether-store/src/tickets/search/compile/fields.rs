@@ -175,6 +175,43 @@ mod tests {
     use super::super::{Compiler, Context, Dialect};
     use super::*;
 
+    /// Values are looked up first, then compiled as the ids they name (what lets the
+    /// database's indexes answer a typical filter); unresolved, as subqueries.
+    #[test]
+    fn named_values_compile_to_their_ids_once_resolved() {
+        let fields = FieldCatalogue::tether();
+        let functions = FunctionCatalogue::jira();
+        let mut cx = Context {
+            dialect: Dialect::Sqlite,
+            clock: Clock { now_ms: 0, utc_offset_seconds: 0, week_start: WeekStart::Sunday },
+            fields: &fields,
+            functions: &functions,
+            site_ids: &[1, 2],
+            current_user: &[],
+            primary_env_ids: &[],
+            custom: &[],
+            resolved: None,
+        };
+        let query = tether_jql::parse("assignee = ann AND statusCategory = Done").unwrap();
+        let first = super::super::compile(&query, &cx).unwrap();
+        assert_eq!(first.lookups.len(), 2, "{:?}", first.lookups);
+        assert!(first.condition.contains("SELECT site_id, id FROM ticket_users"));
+        assert_eq!(first.lookups[0].field.as_deref(), Some("assignee"));
+        assert_eq!(first.lookups[1].field, None, "a status category always exists");
+        let mut resolved = super::super::Resolved::new();
+        let key = |l: &super::super::Lookup| (l.sql.clone(), l.value.clone());
+        resolved.insert(key(&first.lookups[0]), vec![(1, "u-ann".into()), (2, "u-7".into())]);
+        resolved.insert(key(&first.lookups[1]), vec![(1, "5".into()), (1, "6".into())]);
+        cx.resolved = Some(&resolved);
+        let second = super::super::compile(&query, &cx).unwrap();
+        assert!(!second.condition.contains("SELECT"), "{}", second.condition);
+        assert_eq!(
+            second.condition,
+            "(((((t.site_id = 1 AND t.assignee_id IN ($1)) OR (t.site_id = 2 AND t.assignee_id IN ($2))))) \
+             AND ((((t.site_id = 1 AND t.status_id IN ($3, $4))))))"
+        );
+    }
+
     /// `ANSWERED` is what `kind` answers: a field added to one and not the other would let a
     /// custom field shadow a field tether answers, or refuse one it could.
     #[test]
