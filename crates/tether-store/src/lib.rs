@@ -193,6 +193,28 @@ enum Backend {
     Postgres(PgPool),
 }
 
+/// The PostgreSQL channel flag configuration changes are announced on (see
+/// `migrations/postgres/20261205400002_config_notify.sql`).
+const CONFIG_CHANNEL: &str = "tether_config";
+
+/// Awaits flag configuration changes any process commits (see [`Store::config_listener`]).
+pub struct ConfigListener(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for ConfigListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConfigListener")
+    }
+}
+
+impl ConfigListener {
+    /// Waits for the next change. A lost connection is made again here; what was announced
+    /// while it was down is not seen, so whoever waits should poll now and then too.
+    pub async fn changed(&mut self) -> Result<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
 /// Runs one body against whichever pool the store has. Queries written inside it
 /// are checked at run time by each driver, so the SQL must suit both dialects.
 macro_rules! with_pool {
@@ -321,6 +343,16 @@ impl Store {
     /// whoever waits on it should also poll now and then.
     pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changes.subscribe()
+    }
+
+    /// Where other processes' flag configuration changes can be awaited: PostgreSQL's
+    /// `tether_config` notifications (sent by a trigger when environments' configurations
+    /// change); `None` on SQLite, which has no such thing (poll instead).
+    pub async fn config_listener(&self) -> Result<Option<ConfigListener>> {
+        let Backend::Postgres(pool) = &self.backend else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CONFIG_CHANNEL).await?;
+        Ok(Some(ConfigListener(listener)))
     }
 
     pub fn backend_kind(&self) -> BackendKind {

@@ -45,6 +45,8 @@ pub struct TestServer {
     pub token: String,
     pub store: Store,
     pub state: AppState,
+    /// The database's URL (another process may open it too).
+    pub db_url: String,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -96,6 +98,7 @@ impl TestServer {
             token,
             store,
             state,
+            db_url: url,
             _stop: stop,
             _dir: dir,
         }
