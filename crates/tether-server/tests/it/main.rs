@@ -24,6 +24,7 @@ mod project_page;
 mod roles;
 mod tickets_connect;
 mod tickets_pages;
+mod tickets_passthrough;
 mod ui_flag_list;
 mod ui_flags;
 mod ui_targeting;

@@ -13,6 +13,7 @@ mod jira;
 mod outbox;
 mod projects;
 mod search;
+mod search_custom;
 mod sessions;
 mod settings;
 mod tickets;
