@@ -3,15 +3,14 @@
 //! ingested and other projects, are refused with the reason.
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use jira_sandbox::Flavour;
 use reqwest::Method as M;
 use serde_json::json;
-use tether_sync::ingest::{IngestOptions, Ingester, TicketClients};
 
 use crate::TestServer;
 use crate::jira_api::{Jira, send};
+use crate::tickets_pages::ingest_until_idle;
 
 /// A server whose site `acme` (a sandbox of `flavour` with DEMO, WEB, OPS and HELP) has only
 /// DEMO imported.
@@ -33,22 +32,7 @@ async fn demo_only(s: &TestServer, flavour: Flavour) -> Jira {
         send(s, M::PUT, "/api/tickets/sites/acme/projects/DEMO", Some(json!({"import": true})))
             .await;
     assert_eq!(status, 200, "{body}");
-    let options = tether_jira::Options {
-        requests_per_second: None,
-        max_retry_after: Duration::ZERO,
-        ..Default::default()
-    };
-    let ing = Ingester::new(
-        s.store.clone(),
-        TicketClients::new(s.store.clone(), options),
-        "t",
-        IngestOptions::default(),
-    );
-    for _ in 0..50 {
-        if !ing.tick().await.unwrap().busy() {
-            break;
-        }
-    }
+    ingest_until_idle(s).await;
     jira
 }
 
