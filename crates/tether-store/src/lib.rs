@@ -41,8 +41,8 @@ pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
 pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
-    CachedIssue, FlagSync, IssueLink, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira,
-    normalize_issue_keys, site_name_for,
+    CachedIssue, FlagSync, ForgeInstallEvent, ForgeInstallation, ForgeLifecycle, IssueLink,
+    JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, normalize_issue_keys, site_name_for,
 };
 pub use outbox::kinds::{
     DELIVERY_KIND, DevEventWork, DevFindingWork, DevInfoWork, DevScanWork, EVENT_KIND, Event,
@@ -372,6 +372,8 @@ impl Store {
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         self.check_master_key().await?;
+        // Data moves no SQL migration can parse: once, and a no-op after.
+        self.import_legacy_forge_installations().await?;
         Ok(self.schema_status().await?.applied.saturating_sub(before))
     }
 

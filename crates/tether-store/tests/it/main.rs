@@ -8,6 +8,7 @@ mod delivery;
 mod dev;
 mod environments;
 mod flags;
+mod forge;
 mod jira;
 mod outbox;
 mod projects;
