@@ -98,7 +98,15 @@ impl Client {
             inner.cloud_id = Some(tenant_cloud_id(&inner).await?);
         }
         let client = Client { inner: Arc::new(inner) };
-        let deployment = client.detect().await?;
+        // OAuth credentials exist on Jira Cloud only, and serverInfo is a platform call they
+        // may not make.
+        let deployment = if client.inner.site.auth.reaches_platform_apis() {
+            client.detect().await?
+        } else {
+            // A token now, so wrong credentials fail here as they would on serverInfo.
+            client.oauth2_token().await?;
+            Deployment { kind: DeploymentKind::Cloud, version: None }
+        };
         if client.inner.options.refuse_old_data_center {
             deployment.check_supported().map_err(Error::Other)?;
         }
@@ -137,6 +145,13 @@ impl Client {
     /// 3 on Cloud, 2 on Data Center.
     pub fn api_version(&self) -> u8 {
         self.deployment().api_version()
+    }
+
+    /// Whether the site's credentials may call the platform and agile REST APIs; when not
+    /// (OAuth credentials on Cloud), such calls fail with [`Error::NeedsPlatformCredential`]
+    /// without being sent.
+    pub fn reaches_platform_apis(&self) -> bool {
+        self.inner.site.auth.reaches_platform_apis()
     }
 
     /// The cloudId, for OAuth 2.0 sites.
@@ -180,6 +195,9 @@ impl Client {
 
     /// Runs a call with retries; answers the 2xx status and body.
     pub(crate) async fn execute(&self, call: &Call) -> Result<(StatusCode, Vec<u8>), Error> {
+        if !call.api.is_devops() && !self.reaches_platform_apis() {
+            return Err(Error::NeedsPlatformCredential { call: call.describe() });
+        }
         let opts = &self.inner.options;
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
@@ -423,6 +441,13 @@ pub(crate) enum Api {
     Agile,
     /// The admin webhooks of `/rest/webhooks/1.0/` (both deployments).
     Webhooks,
+}
+
+impl Api {
+    /// The Feature Flags and Development Information APIs, which OAuth credentials reach.
+    fn is_devops(self) -> bool {
+        matches!(self, Api::FeatureFlags | Api::DevInfo)
+    }
 }
 
 /// One request, described so it can be re-sent and signed.

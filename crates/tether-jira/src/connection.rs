@@ -257,8 +257,23 @@ pub struct ConnectionReport {
     pub cloud_id: Option<String>,
     /// Projects checked and found with every permission the features need.
     pub projects_ok: Vec<String>,
+    /// What was checked beyond reaching the site, in words ("Feature Flags API: read and
+    /// write"); filled for OAuth credentials, whose test checks the DevOps APIs only.
+    pub checked: Vec<String>,
+    /// What these credentials cannot do however they are set up, and what would: not problems
+    /// to fix, so [`ConnectionReport::is_ok`] ignores them.
+    pub limits: Vec<String>,
     pub problems: Vec<Problem>,
 }
+
+/// What OAuth credentials leave out, said by the connection test of every site using them.
+pub const OAUTH_CREDENTIALS_LIMIT: &str = "OAuth credentials reach only Jira's DevOps APIs \
+     (feature flags, development information): they act as no Jira user, so Jira refuses them \
+     on issues. tether therefore does not check issue keys before linking them (Jira's answer \
+     to each delivery lists the keys it does not know, shown on the flag page), does not write \
+     the tether.flags issue property that Jira's JQL on flags searches, and does not comment on \
+     or transition issues from code changes. For those, install tether's Forge app on the site \
+     or register the site with a credential for Jira's REST API (an API token).";
 
 impl ConnectionReport {
     pub fn is_ok(&self) -> bool {
@@ -387,6 +402,13 @@ pub async fn test_connection(
             None => client.tenant_cloud_id().await.ok(),
         };
     }
+    if !site.auth.reaches_platform_apis() {
+        // Neither `/myself` nor project permissions: Jira answers them 401 for these
+        // credentials, which act as no user.
+        report.limits.push(OAUTH_CREDENTIALS_LIMIT.to_owned());
+        check_devops(&client, &site.auth, features, &mut report).await;
+        return report;
+    }
     let account = match client.myself().await {
         Ok(u) => u,
         Err(e) => {
@@ -479,9 +501,13 @@ async fn check_devops(
             report.problems.push(Problem::DevOpsNeedsApp { api });
             continue;
         }
+        let mut allowed: Vec<&str> = Vec::new();
         for access in [Access::Read, Access::Write] {
             match client.probe_devops(api, access).await {
-                Ok(()) => {}
+                Ok(()) => allowed.push(match access {
+                    Access::Read => "read",
+                    Access::Write => "write",
+                }),
                 Err(e @ (Error::Unauthorized { .. } | Error::Forbidden { .. })) => {
                     let detail = match e.messages() {
                         [] => e.to_string(),
@@ -499,6 +525,10 @@ async fn check_devops(
                 }
             }
         }
+        report.checked.push(match allowed.as_slice() {
+            [] => format!("{api}: refused"),
+            a => format!("{api}: {} allowed", a.join(" and ")),
+        });
     }
 }
 

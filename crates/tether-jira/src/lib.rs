@@ -42,7 +42,9 @@ pub use auth::{
     rsa_sha1_sign,
 };
 pub use client::{Client, Options, Site};
-pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use connection::{
+    ConnectionReport, Feature, OAUTH_CREDENTIALS_LIMIT, Problem, test_connection,
+};
 pub use dev_ops::Worklog;
 pub use devinfo::{
     DevAuthor, DevBranch, DevCommit, DevEntityError, DevEntityIds, DevEntityKind, DevErrorMessage,

@@ -330,3 +330,29 @@ async fn a_cloud_site_reports_its_cloud_id() {
         assert_eq!(check(site, &[]).await.cloud_id, want, "{name}");
     }
 }
+
+/// OAuth credentials act as no Jira user: the test makes no platform call (no `/myself`, no
+/// project permissions), says which DevOps APIs it checked, and names what needs the Forge
+/// app or a platform credential; an API token's report has no such limit.
+#[tokio::test]
+async fn oauth_credentials_report_the_devops_apis_checked_and_what_they_cannot_do() {
+    let cloud = support::cloud().await;
+    let features = [Feature::ReadIssues, Feature::FeatureFlags, Feature::DevelopmentInformation];
+    let oauth = test_connection(&cloud.site(cloud.oauth2()), &fast(), &["SAND"], &features).await;
+    assert!(oauth.is_ok(), "{:?}", oauth.messages());
+    assert_eq!(oauth.account, None);
+    assert_eq!(oauth.projects_ok, Vec::<String>::new());
+    assert_eq!(
+        oauth.checked,
+        [
+            "Feature Flags API: read and write allowed",
+            "Development Information API: read and write allowed"
+        ]
+    );
+    assert_eq!(oauth.limits, [tether_jira::OAUTH_CREDENTIALS_LIMIT]);
+    for needed in ["Forge app", "tether.flags", "issue keys", "transition"] {
+        assert!(oauth.limits[0].contains(needed), "{needed}");
+    }
+    let token = test_connection(&cloud.site(cloud.default_auth()), &fast(), &["SAND"], &[]).await;
+    assert!(token.limits.is_empty() && token.account.is_some(), "{token:?}");
+}
