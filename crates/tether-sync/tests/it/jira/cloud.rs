@@ -218,7 +218,7 @@ async fn many_changes_go_in_bulk_and_a_too_large_request_is_halved(backend: Test
 
 on_each_backend!(jira_being_down_delays_changes_and_bad_credentials_are_recorded);
 async fn jira_being_down_delays_changes_and_bad_credentials_are_recorded(backend: TestBackend) {
-    let w = World::with_login(backend, true, super::support::Login::OAuth2).await;
+    let w = World::with_login(backend, true, Login::OAuth2).await;
     w.flag("checkout", "New checkout").await;
     w.link("checkout", "SAND-1").await;
     w.sandbox.set_knobs(Knobs { fault_rate: 1.0, fault_statuses: vec![503], ..Knobs::default() });
@@ -399,7 +399,7 @@ on_each_backend!(the_first_client_of_an_oauth_site_records_its_cloud_id);
 async fn the_first_client_of_an_oauth_site_records_its_cloud_id(backend: TestBackend) {
     // The OAuth client resolves the cloudId for the gateway; the store keeps it, which is what
     // matches a Forge installation that came first to this site.
-    let w = World::with_login(backend, true, super::support::Login::OAuth2).await;
+    let w = World::with_login(backend, true, Login::OAuth2).await;
     let event = tether_store::ForgeInstallEvent {
         installation_id: "inst-1".into(),
         app_id: "ari:cloud:ecosystem::app/1".into(),
