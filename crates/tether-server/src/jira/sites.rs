@@ -268,6 +268,10 @@ pub(crate) struct ReportView {
     pub account: Option<String>,
     pub projects_checked: Vec<String>,
     pub projects_ok: Vec<String>,
+    /// What the test checked beyond reaching the site (OAuth credentials: the DevOps APIs).
+    pub checked: Vec<String>,
+    /// What the credentials cannot do however they are set up, and what would.
+    pub limits: Vec<String>,
     pub messages: Vec<String>,
 }
 
@@ -295,6 +299,8 @@ pub(crate) async fn run_test(
                 account: None,
                 projects_checked: projects,
                 projects_ok: vec![],
+                checked: vec![],
+                limits: vec![],
                 messages: vec![e.to_string()],
             });
         }
@@ -357,6 +363,8 @@ pub(crate) async fn run_test(
         }),
         projects_checked: projects,
         projects_ok: report.projects_ok.clone(),
+        checked: report.checked.clone(),
+        limits: report.limits.clone(),
         messages: report.messages(),
     })
 }
