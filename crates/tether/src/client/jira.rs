@@ -275,12 +275,12 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
             let path = format!("/api/projects/{project}/flags/{flag}/issues");
             let i = api.call(Method::POST, &path, Some(json!({"issue": issue}))).await?;
             print(json, &i, |i| {
-                println!(
-                    "linked {} ({}, {}) to {flag}",
-                    s(&i["key"]),
-                    s(&i["summary"]),
-                    s(&i["status"])
-                )
+                // Empty when the site's OAuth credentials could not ask Jira about the issue.
+                let seen = match (s(&i["summary"]), s(&i["status"])) {
+                    ("", "") => String::new(),
+                    (summary, status) => format!(" ({summary}, {status})"),
+                };
+                println!("linked {}{seen} to {flag}", s(&i["key"]))
             });
         }
         JiraCommand::Unlink { project, flag, issue, .. } => {
@@ -389,8 +389,14 @@ async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
                 let account = r["account"].as_str().map(|a| format!(" as {a}")).unwrap_or_default();
                 let verdict = if r["ok"] == true { "ok" } else { "problems" };
                 println!("{name}: {verdict}: {what}{version}{account}");
+                for c in r["checked"].as_array().into_iter().flatten() {
+                    println!("  checked: {}", s(c));
+                }
                 for m in r["messages"].as_array().into_iter().flatten() {
                     println!("  - {}", s(m));
+                }
+                for l in r["limits"].as_array().into_iter().flatten() {
+                    println!("  note: {}", s(l));
                 }
             });
             if r["ok"] != true {
