@@ -147,11 +147,11 @@ impl TryFrom<SiteRow> for JiraSite {
     }
 }
 
-fn secret_context(name: &str) -> String {
+pub(super) fn secret_context(name: &str) -> String {
     format!("jira_site:{name}")
 }
 
-fn site_audit(site: &NewJiraSite) -> String {
+pub(super) fn site_audit(site: &NewJiraSite) -> String {
     serde_json::json!({
         "name": site.name,
         "url": site.url,
