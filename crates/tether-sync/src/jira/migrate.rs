@@ -20,9 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tether_jira::{Client, Error, Options, Site};
 use tether_store::dev::{LedgerEntry, LedgerState};
-use tether_store::{
-    DetailRemap, JiraSite, NewJiraSite, SiteMove, SiteMoved, Store, StoreError,
-};
+use tether_store::{DetailRemap, JiraSite, NewJiraSite, SiteMove, SiteMoved, Store, StoreError};
 
 use super::clients::{ClientError, auth_for_site, options_for_site};
 use super::document::remote_link_global_id;
@@ -44,7 +42,9 @@ pub enum MigrateError {
         #[source]
         source: Error,
     },
-    #[error("the new Jira failed while reading {what} (nothing was changed; run it again): {source}")]
+    #[error(
+        "the new Jira failed while reading {what} (nothing was changed; run it again): {source}"
+    )]
     Jira {
         what: String,
         #[source]
@@ -244,7 +244,8 @@ pub async fn migrate_site(
         }
     }
     report.flags.stale_links = stale.len();
-    report.flags.forgotten = !(old_dc && !deployment.is_cloud());
+    // Only a Data Center site staying one keeps what its links are on.
+    report.flags.forgotten = !old_dc || deployment.is_cloud();
     if dry_run {
         return Ok(report);
     }
@@ -339,10 +340,12 @@ impl OnIssue {
         rows: &[&LedgerEntry],
         flag_links: bool,
     ) -> Result<OnIssue, MigrateError> {
-        let jira = |what: &str, source| MigrateError::Jira { what: format!("{what} of {key}"), source };
+        let jira =
+            |what: &str, source| MigrateError::Jira { what: format!("{what} of {key}"), source };
         let done = |e: &&&LedgerEntry| e.state == LedgerState::Done;
         let wants_links = flag_links || rows.iter().filter(done).any(|e| e.action == "link");
-        let wants_comments = rows.iter().filter(done).any(|e| e.action != "link" && e.action != "transition");
+        let wants_comments =
+            rows.iter().filter(done).any(|e| e.action != "link" && e.action != "transition");
         let wants_worklogs = rows.iter().filter(done).any(|e| e.action.starts_with("smart:"));
         let mut out =
             OnIssue { comments: Vec::new(), worklogs: Vec::new(), links: BTreeSet::new() };

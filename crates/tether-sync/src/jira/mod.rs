@@ -11,11 +11,11 @@ pub mod migrate;
 
 pub use crate::flags_to_jira::{document, maintenance, property, sync};
 pub use clients::{JiraClients, auth_for_site};
-pub use migrate::{MigrateError, MigrationReport, migrate_site};
 pub use document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global_id};
 pub use maintenance::{
     BackfillReport, ReconcileMode, ReconcileReport, backfill, enqueue_site, reconcile,
 };
+pub use migrate::{MigrateError, MigrationReport, migrate_site};
 pub use sync::{
     FailureKind, FlagRef, JiraContext, MAX_FLAGS_PER_REQUEST, Outcome, Plan, Properties,
     PushResult, Pushed, ReadMode, SyncStats, feature_flag, feature_flag_id, remote_link,

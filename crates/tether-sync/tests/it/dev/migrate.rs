@@ -60,7 +60,10 @@ async fn a_site_moved_to_cloud_is_remapped_by_key_and_posts_nothing_twice(backen
     let moved = report.moved.expect("moved");
     assert_eq!(moved.flags_queued, 1);
     let site = d.w.store.jira_site(d.w.site_id).await.unwrap();
-    assert_eq!((site.url.as_str(), site.deployment.as_deref()), (cloud.base.as_str(), Some("cloud")));
+    assert_eq!(
+        (site.url.as_str(), site.deployment.as_deref()),
+        (cloud.base.as_str(), Some("cloud"))
+    );
     // The ledger points at the Cloud issue, comment and worklog.
     let ledger = d.w.store.ledger_for_site(d.w.site_id).await.unwrap();
     let row = |key: &str, action: &str| -> LedgerEntry {
