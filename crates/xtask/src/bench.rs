@@ -1,4 +1,5 @@
-//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback.
+//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback
+//! (`cargo xtask bench intake` loads the forges' webhook intake the same way: `intake.rs`).
 //!
 //! The `floor` phase first runs the same single-evaluation load against a minimal hyper
 //! server answering one of tether's answers verbatim (`floor.rs`), so every run prints
@@ -21,8 +22,10 @@
 
 mod check;
 mod floor;
+mod intake;
 mod load;
 mod report;
+mod scan;
 mod search;
 mod seed;
 mod server;
@@ -51,6 +54,12 @@ pub enum Bench {
     /// JQL search and delivery insight over 100,000 seeded tickets, on SQLite (and PostgreSQL
     /// with `--pg URL`).
     Search(search::SearchArgs),
+    /// Webhook intake (GitHub and GitLab push deliveries, each stored) of a release `tether
+    /// serve` over 32 connections, on SQLite (and PostgreSQL with `--pg URL`).
+    Intake(intake::IntakeArgs),
+    /// `tether repos scan --now` over a local repository of 100,000 commits made with `git
+    /// fast-import`, then rescans with nothing new.
+    Scan(scan::ScanArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -138,6 +147,8 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     };
     let threads = match &bench {
         Bench::Ofrep(args) => args.threads.max(1),
+        // Most of the two-core machines this runs on is for the server.
+        Bench::Intake(_) => 1,
         _ => 2,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -149,6 +160,14 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         Bench::Ofrep(args) => runtime.block_on(ofrep(args, tether)),
         Bench::Search(args) => runtime.block_on(in_temp_dir(|dir| async move {
             let ok = search::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::Intake(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = intake::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::Scan(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = scan::run(args, tether, &dir).await?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         })),
         Bench::FloorServer(_) => unreachable!("served above"),
@@ -233,6 +252,7 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         warmup: Duration::from_secs(args.warmup),
         duration: Duration::from_secs(args.duration),
         server_pid: server.pid,
+        ok: 200,
     };
     let mut results = Vec::new();
     let tether_single = single(addr);
