@@ -78,7 +78,7 @@ pub async fn run(args: ScanArgs, tether: PathBuf, dir: &Path) -> Result<bool> {
 
 /// Whether commit `n` (from 1) mentions an issue: two in three do.
 fn mentions(n: usize) -> bool {
-    n % 3 != 0
+    !n.is_multiple_of(3)
 }
 
 /// Writes the repository at `path` with `git init` and `git fast-import`.
