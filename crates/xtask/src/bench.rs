@@ -1,4 +1,5 @@
-//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback.
+//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback
+//! (`search` and `ingest` are in modules of their own).
 //!
 //! The `floor` phase first runs the same single-evaluation load against a minimal hyper
 //! server answering one of tether's answers verbatim (`floor.rs`), so every run prints
@@ -21,6 +22,7 @@
 
 mod check;
 mod floor;
+mod ingest;
 mod load;
 mod report;
 mod search;
@@ -51,6 +53,14 @@ pub enum Bench {
     /// JQL search and delivery insight over 100,000 seeded tickets, on SQLite (and PostgreSQL
     /// with `--pg URL`).
     Search(search::SearchArgs),
+    /// Jira ticket ingestion of 100,000 sandbox issues through `tether ingest run`: time and
+    /// peak memory against a bare fetch loop and the Python `jira` library, an incremental
+    /// pass, and with `--kill` SIGKILLs at random moments (and faults) ending identical; on
+    /// SQLite (and PostgreSQL with `--pg URL`).
+    Ingest(ingest::IngestArgs),
+    /// The bare fetch loop of `ingest`, in a process of its own (not for people).
+    #[command(hide = true)]
+    IngestBare(ingest::BareArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -104,6 +114,9 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     if let Bench::FloorServer(args) = bench {
         return floor::serve(args).map(|()| ExitCode::SUCCESS);
     }
+    if let Bench::IngestBare(args) = bench {
+        return ingest::bare(args).map(|()| ExitCode::SUCCESS);
+    }
     if let Bench::Ofrep(args) = &bench {
         anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
         anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
@@ -151,7 +164,11 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             let ok = search::run(args, tether, &dir).await?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         })),
-        Bench::FloorServer(_) => unreachable!("served above"),
+        Bench::Ingest(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = ingest::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::FloorServer(_) | Bench::IngestBare(_) => unreachable!("run above"),
     }
 }
 
