@@ -4,6 +4,7 @@
 //! resumes from the checkpoint. `cargo xtask bench ingest --kill` does the same at 100,000
 //! issues and under faults.
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
@@ -23,7 +24,10 @@ async fn prepared(base: &str) -> (Sandboxed, Store, i64) {
 
 async fn settled(store: &Store, site: i64) -> bool {
     let projects = store.ticket_projects(site).await.unwrap();
-    projects.iter().filter(|p| p.imported).all(|p| !p.in_pass() && p.last_pass_finished_at.is_some())
+    projects
+        .iter()
+        .filter(|p| p.imported)
+        .all(|p| !p.in_pass() && p.last_pass_finished_at.is_some())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +47,12 @@ async fn ingest_run_killed_at_random_and_restarted_ends_identical() {
     while !settled(&store, site).await {
         runs += 1;
         assert!(runs < 200, "not settled after {runs} runs ({kills} kills)");
-        let mut child = t.command(&["ingest", "run"]).spawn().unwrap();
+        let mut child = t
+            .command(&["ingest", "run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         // Anywhere in what an uninterrupted run takes, but the first runs die early.
         let life = took.mul_f64(rng.gen_range(0.05..1.0)).min(Duration::from_millis(50 * runs));
         match tokio::time::timeout(life, child.wait()).await {

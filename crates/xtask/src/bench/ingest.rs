@@ -108,7 +108,8 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
             peak_kib: Some(bare_kib),
             note: format!("{} issues, {} requests", bare.issues, bare.requests),
         });
-        let mut backends = vec![("SQLite", format!("sqlite://{}", dir.join(format!("full-{n}.db")).display()))];
+        let mut backends =
+            vec![("SQLite", format!("sqlite://{}", dir.join(format!("full-{n}.db")).display()))];
         if let Some(pg) = &args.pg {
             backends.push(("PostgreSQL", scratch(pg).await?));
         }
@@ -123,7 +124,10 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
                 r.peak_kib / 1024
             );
             if r.issues != bare.issues {
-                eprintln!("bench: tether ingested {} issues, the bare loop fetched {}", r.issues, bare.issues);
+                eprintln!(
+                    "bench: tether ingested {} issues, the bare loop fetched {}",
+                    r.issues, bare.issues
+                );
                 ok = false;
             }
             rows.push(row(n, &format!("`tether ingest run`, {name}"), r, bare.seconds));
@@ -153,7 +157,9 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
                     target.ingest_killed(&tether, args.seed, args.max_life, args.kills).await?;
                 let same = target.checksums().await? == reference.checksums().await?;
                 ok &= same;
-                eprintln!("bench: killed {kills} times ({runs} runs) on {name}: checksums equal: {same}");
+                eprintln!(
+                    "bench: killed {kills} times ({runs} runs) on {name}: checksums equal: {same}"
+                );
                 rows.push(Row {
                     issues: n,
                     what: format!("SIGKILLed at random and restarted, {name}"),
@@ -243,7 +249,8 @@ async fn scratch(url: &str) -> Result<String> {
 
 /// Runs the Python script; answers the issues it fetched and its seconds.
 fn python(url: &str, projects: &[String]) -> Result<(usize, f64)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/ingest/python_jira_fetch.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bench/ingest/python_jira_fetch.py");
     let out = std::process::Command::new("python3")
         .arg(&script)
         .args([url, jira::EMAIL, jira::TOKEN])

@@ -109,7 +109,8 @@ impl Sandbox {
             async move {
                 let _permit = sem.acquire().await?;
                 let issue = format!("{}/rest/api/2/issue/{key}", self.url);
-                let edit = json!({"fields": {"summary": format!("Changed for the benchmark ({n})")}});
+                let edit =
+                    json!({"fields": {"summary": format!("Changed for the benchmark ({n})")}});
                 let r = self.http.put(&issue).basic_auth(EMAIL, Some(TOKEN)).json(&edit);
                 r.send().await?.error_for_status()?;
                 let comment = json!({"body": "Changed for the incremental pass."});
@@ -230,7 +231,8 @@ impl Bare {
             jql.push_str(&format!(" AND key > \"{k}\""));
         }
         jql.push_str(" ORDER BY key ASC");
-        let body = json!({"jql": jql, "maxResults": PAGE, "fields": ["*all"], "expand": "changelog"});
+        let body =
+            json!({"jql": jql, "maxResults": PAGE, "fields": ["*all"], "expand": "changelog"});
         let bytes =
             self.call(self.http.post(format!("{}/rest/api/3/search/jql", self.url)).json(&body));
         Ok(serde_json::from_slice(&bytes.await?)?)
@@ -275,7 +277,9 @@ impl Bare {
     async fn complete(&self, issues: &[Issue]) -> Result<()> {
         let truncated: Vec<&str> = issues
             .iter()
-            .filter(|i| i.changelog.as_ref().is_some_and(|c| c.total > Some(c.histories.len() as u64)))
+            .filter(|i| {
+                i.changelog.as_ref().is_some_and(|c| c.total > Some(c.histories.len() as u64))
+            })
             .map(|i| i.id.as_str())
             .collect();
         if !truncated.is_empty() {
