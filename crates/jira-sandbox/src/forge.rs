@@ -67,8 +67,15 @@ pub fn app_ari(app_id: &str) -> String {
 }
 
 impl Sandbox {
-    /// A Forge Invocation Token for `spec`, valid for five minutes from now.
+    /// A Forge Invocation Token for `spec`, valid for five minutes from now, as a module calling
+    /// the remote carries it (its context names the site's URL).
     pub fn forge_invocation_token(&self, spec: &ForgeInvocationSpec) -> String {
+        self.invocation_token(spec, true)
+    }
+
+    /// A token whose context has only the cloudId and module key, as Forge's published
+    /// invocation context has for events and triggers: no site URL.
+    fn invocation_token(&self, spec: &ForgeInvocationSpec, with_site_url: bool) -> String {
         let now = crate::time::now_ms() / 1000;
         let app = app_ari(&spec.app_id);
         let mut claims = json!({
@@ -87,9 +94,11 @@ impl Sandbox {
                     "id": format!("ari:cloud:ecosystem::environment/{}", crate::oauth1::random_token(8))},
                 "module": {"type": "core:endpoint", "key": spec.module_key},
             },
-            "context": {"cloudId": CLOUD_ID, "moduleKey": spec.module_key,
-                "siteUrl": spec.site_url.trim_end_matches('/')},
+            "context": {"cloudId": CLOUD_ID, "moduleKey": spec.module_key},
         });
+        if with_site_url {
+            claims["context"]["siteUrl"] = json!(spec.site_url.trim_end_matches('/'));
+        }
         if let Some(p) = &spec.principal {
             claims["principal"] = json!(p);
         }
@@ -172,7 +181,7 @@ impl Sandbox {
             module_key: "tether-lifecycle".to_owned(),
             principal: None,
         };
-        let token = self.forge_invocation_token(&spec);
+        let token = self.invocation_token(&spec, false);
         let body = json!({
             "eventType": event,
             "id": installation.installation_id,

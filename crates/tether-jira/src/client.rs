@@ -144,6 +144,12 @@ impl Client {
         self.inner.cloud_id.as_deref()
     }
 
+    /// `GET {site}/_edge/tenant_info`: the cloudId of a Jira Cloud site (asked without
+    /// credentials, as Jira answers it to anyone).
+    pub async fn tenant_cloud_id(&self) -> Result<String, Error> {
+        tenant_cloud_id(&self.inner).await
+    }
+
     /// `GET /rest/api/2/serverInfo`.
     pub async fn server_info(&self) -> Result<ServerInfo, Error> {
         self.json(&Call::get(Api::Platform(2), "serverInfo")).await

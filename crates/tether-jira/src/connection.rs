@@ -252,6 +252,9 @@ pub struct ConnectionReport {
     pub server: Option<ServerInfo>,
     pub deployment: Option<Deployment>,
     pub account: Option<User>,
+    /// The site's cloudId (`/_edge/tenant_info`) when it is Jira Cloud and answered it: what
+    /// tells which Forge installations belong to the site.
+    pub cloud_id: Option<String>,
     /// Projects checked and found with every permission the features need.
     pub projects_ok: Vec<String>,
     pub problems: Vec<Problem>,
@@ -377,6 +380,13 @@ pub async fn test_connection(
             return report;
         }
     };
+    if deployment.is_cloud() {
+        // Anonymous and harmless; a site that does not answer it is no problem of the test's.
+        report.cloud_id = match client.cloud_id() {
+            Some(id) => Some(id.to_owned()),
+            None => client.tenant_cloud_id().await.ok(),
+        };
+    }
     let account = match client.myself().await {
         Ok(u) => u,
         Err(e) => {

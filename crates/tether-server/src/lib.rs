@@ -256,13 +256,38 @@ pub async fn serve(
 }
 
 /// The thin loop around [`Snapshots::tick`]: picks up what other processes
-/// sharing the database changed (flags, new and deleted environments).
+/// sharing the database changed (flags, new and deleted environments), every
+/// `snapshot_refresh` and, on PostgreSQL, whenever one announces a change.
 async fn refresh_snapshots(state: AppState) {
     let mut every = tokio::time::interval(state.config.snapshot_refresh);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     every.tick().await;
+    // On PostgreSQL, changes other processes commit are announced: brought in at once.
+    let mut listener = match state.store.config_listener().await {
+        Ok(listener) => listener,
+        Err(e) => {
+            let error = error::error_chain(&e);
+            tracing::warn!(%error, "cannot listen for configuration changes; polling only");
+            None
+        }
+    };
     loop {
-        every.tick().await;
+        let announced = async {
+            match listener.as_mut() {
+                Some(l) => l.changed().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = every.tick() => {}
+            heard = announced => {
+                if let Err(e) = heard {
+                    let error = error::error_chain(&e);
+                    tracing::warn!(%error, "lost the configuration change notifications; polling only");
+                    listener = None;
+                }
+            }
+        }
         if let Err(e) = state.snapshots.tick(&state.store).await {
             let error = error::error_chain(&e);
             tracing::warn!(%error, "cannot refresh the evaluation snapshots");

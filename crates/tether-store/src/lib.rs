@@ -41,8 +41,8 @@ pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
 pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
-    CachedIssue, FlagSync, IssueLink, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira,
-    normalize_issue_keys, site_name_for,
+    CachedIssue, FlagSync, ForgeInstallEvent, ForgeInstallation, ForgeLifecycle, IssueLink,
+    JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, normalize_issue_keys, site_name_for,
 };
 pub use outbox::kinds::{
     DELIVERY_KIND, DevEventWork, DevFindingWork, DevInfoWork, DevScanWork, EVENT_KIND, Event,
@@ -193,6 +193,28 @@ enum Backend {
     Postgres(PgPool),
 }
 
+/// The PostgreSQL channel flag configuration changes are announced on (see
+/// `migrations/postgres/20261205400002_config_notify.sql`).
+const CONFIG_CHANNEL: &str = "tether_config";
+
+/// Awaits flag configuration changes any process commits (see [`Store::config_listener`]).
+pub struct ConfigListener(sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for ConfigListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConfigListener")
+    }
+}
+
+impl ConfigListener {
+    /// Waits for the next change. A lost connection is made again here; what was announced
+    /// while it was down is not seen, so whoever waits should poll now and then too.
+    pub async fn changed(&mut self) -> Result<()> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
 /// Runs one body against whichever pool the store has. Queries written inside it
 /// are checked at run time by each driver, so the SQL must suit both dialects.
 macro_rules! with_pool {
@@ -323,6 +345,16 @@ impl Store {
         self.changes.subscribe()
     }
 
+    /// Where other processes' flag configuration changes can be awaited: PostgreSQL's
+    /// `tether_config` notifications (sent by a trigger when environments' configurations
+    /// change); `None` on SQLite, which has no such thing (poll instead).
+    pub async fn config_listener(&self) -> Result<Option<ConfigListener>> {
+        let Backend::Postgres(pool) = &self.backend else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CONFIG_CHANNEL).await?;
+        Ok(Some(ConfigListener(listener)))
+    }
+
     pub fn backend_kind(&self) -> BackendKind {
         match self.backend {
             Backend::Sqlite(_) => BackendKind::Sqlite,
@@ -340,6 +372,8 @@ impl Store {
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         self.check_master_key().await?;
+        // Data moves no SQL migration can parse: once, and a no-op after.
+        self.import_legacy_forge_installations().await?;
         Ok(self.schema_status().await?.applied.saturating_sub(before))
     }
 

@@ -45,6 +45,9 @@ pub async fn create_scratch_database(admin_url: &str) -> Result<String> {
     let mut admin = PgConnection::connect_with(&options).await.map_err(connect_err)?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = crate::Clock::system().now_ms();
+    if n == 0 {
+        drop_stale_scratch_databases(&mut admin, nanos).await?;
+    }
     let name = format!("tether_test_{nanos:x}_{:x}_{n}", std::process::id());
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
     admin.close().await?;
@@ -54,6 +57,35 @@ pub async fn create_scratch_database(admin_url: &str) -> Result<String> {
     };
     let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
     Ok(format!("{server}/{name}{query}"))
+}
+
+/// How long a scratch database is kept: longer than any test run.
+const SCRATCH_KEPT_MS: i64 = 6 * 3_600_000;
+
+/// Drops the scratch databases earlier runs left (their names carry their creation time), so
+/// repeated runs do not fill the server; ones younger than [`SCRATCH_KEPT_MS`] may belong to
+/// a run still going.
+async fn drop_stale_scratch_databases(admin: &mut PgConnection, now_ms: i64) -> Result<()> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'tether\\_test\\_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await?;
+    for name in names {
+        let made = name
+            .strip_prefix("tether_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|hex| i64::from_str_radix(hex, 16).ok());
+        if made.is_some_and(|ms| now_ms - ms > SCRATCH_KEPT_MS)
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            // Another run may be dropping it too: a failure here is not the test's.
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
+    Ok(())
 }
 
 /// Makes `mod <name> { fn sqlite(); fn postgres(); }` of tests that each call

@@ -138,6 +138,11 @@ async fn installs_and_uninstalls_post_signed_lifecycle_events_to_the_remote() {
         assert_eq!(body["id"], installation.as_str());
         let claims = verified_claims(&srv, auth.strip_prefix("Bearer ").unwrap()).await;
         assert_eq!(claims["app"]["installationId"], installation.as_str());
+        // As Forge's published invocation context: the cloudId and module, no site URL.
+        assert_eq!(
+            claims["context"],
+            json!({"cloudId": jira_sandbox::CLOUD_ID, "moduleKey": "tether-lifecycle"})
+        );
     }
     let again = srv
         .call_as(

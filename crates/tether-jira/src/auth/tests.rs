@@ -55,6 +55,7 @@ type Published<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], &'a s
 ///   qsh `8063ff4c…`).
 /// - ajwt: atlassian-jwt (Java), `HttpRequestCanonicalizerTest`.
 /// - rule: a rule those documents state in words, on a request of ours.
+/// - captured: a token Jira itself issued, with the request it came with.
 ///
 /// Every qsh was computed outside Rust: `printf '%s' "<canonical>" | sha256sum`.
 const PUBLISHED: &[Published<'_>] = &[
@@ -239,6 +240,28 @@ const PUBLISHED: &[Published<'_>] = &[
         &[("x", "y")],
         "GET&/some/path%26a=b&x=y",
         "33773f1290a00ce5d1cf61a6d4ba8f2c4cea6b9af83efa923ca1364582efb660",
+    ),
+    (
+        // A token Jira Server issued (iss `jira:7a3b4c77-…`, iat 1389874386) for
+        // `/addon/?lic=none&tz=Europe%2FMoscow&cp=%2Fjira&user_key=admin&loc=en-US&user_id=admin
+        // &jwt=…&xdm_e=http%3A%2F%2Flocalhost%3A2990&xdm_c=channel-servlet-click-me&xdm_p=1`.
+        "captured: the qsh of a token Jira issued",
+        "GET",
+        "/addon/",
+        &[
+            ("lic", "none"),
+            ("tz", "Europe/Moscow"),
+            ("cp", "/jira"),
+            ("user_key", "admin"),
+            ("loc", "en-US"),
+            ("user_id", "admin"),
+            ("jwt", "x.y.z"),
+            ("xdm_e", "http://localhost:2990"),
+            ("xdm_c", "channel-servlet-click-me"),
+            ("xdm_p", "1"),
+        ],
+        "GET&/addon&cp=%2Fjira&lic=none&loc=en-US&tz=Europe%2FMoscow&user_id=admin&user_key=admin&xdm_c=channel-servlet-click-me&xdm_e=http%3A%2F%2Flocalhost%3A2990&xdm_p=1",
+        "3a6ff1b66f60eb275d0e4cb6be4261d5d3b0216b91c58dc6524509227ef346de",
     ),
     (
         "rule: `*` is %2A, `~` stays",

@@ -76,6 +76,61 @@ impl Client {
         Ok(IssuePage { total: Some(page.total), issues: page.issues, more })
     }
 
+    /// A page of `jql` as Jira's search answers it, for a query tether passes through to Jira:
+    /// `{"issues", "isLast", "nextPageToken"}` with the issues as Jira gave them (`fields` as
+    /// asked; none asked: Jira's navigable fields). Cloud's `POST /search/jql` pages by its
+    /// own token; Data Center's `POST /search` by `startAt`, whose next value becomes the
+    /// token here.
+    pub async fn search_passthrough(
+        &self,
+        jql: &str,
+        fields: &[String],
+        max: u32,
+        token: Option<&str>,
+    ) -> Result<serde_json::Value, Error> {
+        let fields: Vec<&str> = if fields.is_empty() {
+            vec!["*navigable"]
+        } else {
+            fields.iter().map(String::as_str).collect()
+        };
+        let mut body = json!({"jql": jql, "maxResults": max, "fields": fields});
+        if self.deployment().is_cloud() {
+            if let Some(t) = token {
+                body["nextPageToken"] = json!(t);
+            }
+            let call =
+                Call::new(Method::POST, Api::Platform(3), "search/jql").body(body).idempotent();
+            let page: serde_json::Value = self.json(&call).await?;
+            let next = page.get("nextPageToken").and_then(|t| t.as_str()).map(str::to_owned);
+            let is_last = page.get("isLast").and_then(|l| l.as_bool()).unwrap_or(next.is_none());
+            let mut out = json!({"issues": page.get("issues").cloned().unwrap_or(json!([])), "isLast": is_last});
+            if let (false, Some(t)) = (is_last, next) {
+                out["nextPageToken"] = json!(t);
+            }
+            return Ok(out);
+        }
+        let start: u64 = match token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| Error::BadRequest {
+                status: 400,
+                messages: vec!["The provided next page token is invalid or expired.".into()],
+            })?,
+        };
+        body["startAt"] = json!(start);
+        let call = Call::new(Method::POST, Api::Platform(2), "search").body(body).idempotent();
+        let page: serde_json::Value = self.json(&call).await?;
+        let issues = page.get("issues").cloned().unwrap_or(json!([]));
+        let got = issues.as_array().map_or(0, Vec::len) as u64;
+        let total = page.get("total").and_then(|t| t.as_u64()).unwrap_or(0);
+        let next = start + got;
+        let is_last = got == 0 || next >= total;
+        let mut out = json!({"issues": issues, "isLast": is_last});
+        if !is_last {
+            out["nextPageToken"] = json!(next.to_string());
+        }
+        Ok(out)
+    }
+
     /// How many issues `jql` finds: Data Center's `total`, Cloud's approximate count.
     pub async fn count_issues(&self, jql: &str) -> Result<Option<u64>, Error> {
         if self.deployment().is_cloud() {

@@ -313,3 +313,20 @@ async fn a_token_of_another_account_is_named() {
         assert_eq!(report.account.and_then(|a| a.display_name).as_deref(), Some("Kim Other"));
     }
 }
+
+#[tokio::test]
+async fn a_cloud_site_reports_its_cloud_id() {
+    // What matches Forge installations to the site: asked of Cloud whatever the credentials,
+    // never of Data Center (which has no cloudId).
+    let cloud = support::cloud().await;
+    let dc = support::dc().await;
+    let id = Some(jira_sandbox::CLOUD_ID.to_owned());
+    let cases: [(&str, Site, Option<String>); 3] = [
+        ("oauth credentials", cloud.site(cloud.oauth2()), id.clone()),
+        ("api token", cloud.site(cloud.default_auth()), id),
+        ("data center", dc.site(dc.default_auth()), None),
+    ];
+    for (name, site, want) in cases {
+        assert_eq!(check(site, &[]).await.cloud_id, want, "{name}");
+    }
+}

@@ -140,6 +140,9 @@ pub(crate) struct SiteView {
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<String>,
     options: Map<String, Value>,
+    /// The site's Jira Cloud cloudId, once tether learned it (a connection test, a Connect
+    /// install): what matches Forge installations to the site.
+    cloud_id: Option<String>,
     /// False once a Connect app was uninstalled.
     enabled: bool,
     created_at: i64,
@@ -158,6 +161,7 @@ pub(crate) fn site_view(caller: &Caller, s: JiraSite) -> SiteView {
         kind: s.auth_kind.as_str(),
         user: shows_user.then_some(s.auth_user),
         options: s.options,
+        cloud_id: s.cloud_id,
         enabled: s.enabled,
         created_at: s.created_at,
         updated_at: s.updated_at,

@@ -2,22 +2,23 @@
 //! address; `tether jira forge-manifest` prints it for a real one), and its Forge Remote, the
 //! endpoint Forge posts the app's lifecycle events to. Every call to it must carry a Forge
 //! Invocation Token (RS256 under Forge's published keys, `jira.forge_jwks_url`, meant for
-//! `jira.forge_app_id`); the installations are kept in the `jira.forge.installations` setting.
+//! `jira.forge_app_id`); each event enables or disables its installation in the store
+//! (`Store::record_forge_event`: stored like a site, matched to the site with its cloudId).
 //!
 //! The app adds what only an app can: the *Create feature flag* / *Connect feature flag*
 //! buttons on issues (`devops:featureFlagInfoProvider`, pointing at tether's pages) and the
 //! JQL index of the `tether.flags` issue property (`jira:entityProperty`). Flags themselves go
 //! through the site's OAuth credentials.
 
-use std::collections::BTreeMap;
-
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
+
+use tether_store::{ForgeInstallEvent, ForgeInstallation, ForgeLifecycle};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -48,9 +49,6 @@ pub(crate) const INDEXED: &[Indexed] = &[
     Indexed { path: "environmentsOn", kind: "string", alias: "tetherFlagEnvironmentOn" },
     Indexed { path: "count", kind: "number", alias: "tetherFlagCount" },
 ];
-
-/// The setting holding the Forge installations, by installation id.
-const INSTALLATIONS: &str = "jira.forge.installations";
 
 /// A placeholder app id for the manifest in the repository (`forge register` writes the real
 /// one).
@@ -145,28 +143,15 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new().route(EVENTS_PATH, post(events))
 }
 
-/// A Forge installation as tether keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Installation {
-    pub installation_id: String,
-    pub app_id: String,
-    pub cloud_id: Option<String>,
-    pub site_url: Option<String>,
-    pub api_base_url: Option<String>,
-    pub installed_at: i64,
-    /// False once the app was uninstalled.
-    pub enabled: bool,
-}
-
-/// The installations, by installation id.
-pub(crate) async fn installations(
-    state: &AppState,
-) -> Result<BTreeMap<String, Installation>, ApiError> {
-    Ok(match state.store.setting(INSTALLATIONS).await? {
-        // Damaged text is an error, not "none": the next event would otherwise overwrite it.
-        Some(text) => serde_json::from_str(&text).map_err(ApiError::internal)?,
-        None => BTreeMap::new(),
-    })
+/// The installations of this tether's app (`jira.forge_app_id`), oldest first; none without one.
+pub(crate) async fn installations(state: &AppState) -> Result<Vec<ForgeInstallation>, ApiError> {
+    let Some(app) = state.config.forge_app_id.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let app = tether_jira::forge_app_ari(app);
+    let mut all = state.store.forge_installations().await?;
+    all.retain(|i| i.app_id == app);
+    Ok(all)
 }
 
 /// Verifies the call's Forge Invocation Token: refused (401) without one, with one Forge did
@@ -220,40 +205,35 @@ async fn events(
     // Read only once the token is: nothing from an unsigned caller is parsed.
     let event: Event = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("not a Forge event: {e}")))?;
-    let installed = match event.event_type.as_str() {
-        "avi:forge:installed:app" | "avi:forge:upgraded:app" => true,
-        "avi:forge:uninstalled:app" => false,
+    let lifecycle = match event.event_type.as_str() {
+        "avi:forge:installed:app" | "avi:forge:upgraded:app" => ForgeLifecycle::Installed,
+        "avi:forge:uninstalled:app" => ForgeLifecycle::Uninstalled,
         other => {
             return Err(ApiError::BadRequest(format!(
                 "tether does not handle Forge event {other}"
             )));
         }
     };
-    // The installation is the token's, never the body's: only the token is signed.
-    let mut all = installations(&state).await?;
-    let now = state.clock.now_ms();
-    let entry = all.entry(call.installation_id.clone()).or_insert_with(|| Installation {
-        installation_id: call.installation_id.clone(),
-        app_id: call.app_id.clone(),
-        cloud_id: None,
-        site_url: None,
-        api_base_url: None,
-        installed_at: now,
-        enabled: true,
-    });
-    entry.cloud_id = call.cloud_id.clone().or(entry.cloud_id.take());
-    entry.site_url = call.site_url.clone().or(entry.site_url.take());
-    entry.api_base_url = call.api_base_url.clone().or(entry.api_base_url.take());
-    entry.enabled = installed;
-    if installed {
-        entry.installed_at = now;
-    }
-    let text = serde_json::to_string(&all).map_err(ApiError::internal)?;
-    state.store.put_setting(INSTALLATIONS, &text).await?;
+    // The installation is the token's, never the body's: only the token is signed. Forge
+    // retries an event it got no answer for; applying one twice changes nothing.
+    let recorded = state
+        .store
+        .record_forge_event(
+            &ForgeInstallEvent {
+                installation_id: call.installation_id.clone(),
+                app_id: call.app_id.clone(),
+                cloud_id: call.cloud_id.clone(),
+                site_url: call.site_url.clone(),
+                api_base_url: call.api_base_url.clone(),
+            },
+            lifecycle,
+        )
+        .await?;
     tracing::info!(
         installation = %call.installation_id,
         cloud_id = call.cloud_id.as_deref().unwrap_or("?"),
-        installed,
+        site = ?recorded.site_id,
+        enabled = recorded.enabled,
         "Forge app lifecycle event"
     );
     Ok(StatusCode::NO_CONTENT)

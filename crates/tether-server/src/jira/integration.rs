@@ -46,7 +46,9 @@ struct SiteRow {
 
 /// A Forge installation on a site no registered site matches.
 struct ForgeRow {
+    /// The site's URL when a token named it, else its cloudId in words.
     site: String,
+    cloud_id: Option<String>,
     enabled: bool,
 }
 
@@ -113,26 +115,16 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             reporting.push((tracking.site_id, p.key));
         }
     }
-    let mut forge: Vec<(String, bool)> = super::forge::installations(state)
-        .await
-        .map_err(UiError::Other)?
-        .into_values()
-        .filter_map(|i| {
-            let site = match (i.site_url, i.cloud_id) {
-                (Some(url), _) => url.trim_end_matches('/').to_owned(),
-                (None, Some(id)) => format!("Jira Cloud site {id}"),
-                (None, None) => return None,
-            };
-            Some((site, i.enabled))
-        })
-        .collect();
+    let forge = super::forge::installations(state).await.map_err(UiError::Other)?;
     let all_sites = state.store.list_jira_sites().await.map_err(store)?;
     let mut sites = Vec::new();
-    for site in all_sites.iter().cloned() {
+    for site in all_sites {
         if !user.can(Action::ViewIntegration, &Resource::Integration(Named::new(&site.name))) {
             continue;
         }
-        let forge_here = forge.iter().find(|(url, _)| *url == site.url).map(|(_, on)| *on);
+        // A site with several installations (one uninstalled, one live) shows the live one.
+        let here = forge.iter().filter(|i| i.site_id == Some(site.id));
+        let forge_here = here.map(|i| i.enabled).reduce(|a, b| a || b);
         let projects =
             reporting.iter().filter(|(id, _)| *id == site.id).map(|(_, p)| p.clone()).collect();
         let (title, host) = (site_title(&site), site_host(&site));
@@ -152,16 +144,24 @@ async fn section(state: &AppState, user: &Caller) -> Result<String, UiError> {
             url: site.url,
         });
     }
-    // Installations on sites tether has no settings for, to whoever may see
-    // integrations named as such a site would be (by its host).
-    forge.retain(|(url, _)| !all_sites.iter().any(|s| s.url == *url));
+    // Installations on sites tether has no settings for (or whose cloudId it has not learned
+    // yet), to whoever may see integrations named as such a site would be (by its host; by its
+    // cloudId when the token named no URL).
     let forge_only = forge
         .into_iter()
-        .filter(|(url, _)| {
-            let host = url.split("://").nth(1).unwrap_or(url).split('/').next().unwrap_or("");
-            user.can(Action::ViewIntegration, &Resource::Integration(Named::new(host)))
+        .filter(|i| i.site_id.is_none())
+        .filter_map(|i| {
+            let (site, name) = match (&i.site_url, &i.cloud_id) {
+                (Some(url), _) => {
+                    let host = url.split("://").nth(1).unwrap_or(url).split('/').next();
+                    (url.clone(), host.unwrap_or_default().to_owned())
+                }
+                (None, Some(id)) => (format!("Jira Cloud site {id}"), id.clone()),
+                (None, None) => return None,
+            };
+            user.can(Action::ViewIntegration, &Resource::Integration(Named::new(&name)))
+                .then_some(ForgeRow { site, cloud_id: i.cloud_id, enabled: i.enabled })
         })
-        .map(|(site, enabled)| ForgeRow { site, enabled })
         .collect();
     Section { sites, forge_only }
         .render()

@@ -326,6 +326,12 @@ pub(crate) async fn run_test(
     {
         state.store.set_jira_site_deployment(site.id, d).await?;
     }
+    // The cloudId tells which Forge installations are this site's (matched in the store).
+    if let Some(cloud_id) = &report.cloud_id
+        && site.cloud_id.as_ref() != Some(cloud_id)
+    {
+        state.store.set_jira_site_cloud_id(site.id, cloud_id).await?;
+    }
     // Jira's name for itself names the site on the Integrations page.
     if let Some(title) = report.server.as_ref().and_then(|s| s.server_title.as_deref())
         && site.options.get("server_title").and_then(Value::as_str) != Some(title.trim())

@@ -245,9 +245,19 @@ struct JiraPage {
     open_form: String,
     projects: Vec<ProjectRow>,
     connect_url: String,
-    /// The Forge app this tether accepts (`jira.forge_app_id`), and on how many sites it is
-    /// installed now.
-    forge: Option<(String, usize)>,
+    /// The Forge app this tether accepts (`jira.forge_app_id`), and where it is installed.
+    forge: Option<ForgeSummary>,
+}
+
+/// Where tether's Forge app is installed now.
+struct ForgeSummary {
+    /// The app's id, as its tokens carry it.
+    app: String,
+    /// Installations enabled now.
+    installed: usize,
+    /// Of those, the ones on sites tether has no settings for (or whose cloudId it has not
+    /// learned yet).
+    unmatched: usize,
 }
 
 /// What a POST puts back on the `/jira` page.
@@ -398,10 +408,12 @@ async fn render_jira(
     let forge = match &state.config.forge_app_id {
         Some(app) => {
             let installations = super::forge::installations(state).await.map_err(UiError::Other)?;
-            Some((
-                tether_jira::forge_app_ari(app),
-                installations.values().filter(|i| i.enabled).count(),
-            ))
+            let on: Vec<_> = installations.iter().filter(|i| i.enabled).collect();
+            Some(ForgeSummary {
+                app: tether_jira::forge_app_ari(app),
+                installed: on.len(),
+                unmatched: on.iter().filter(|i| i.site_id.is_none()).count(),
+            })
         }
         None => None,
     };

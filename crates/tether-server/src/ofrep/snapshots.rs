@@ -4,7 +4,8 @@
 //! a change builds a new snapshot and swaps in a new map (copy on write). A
 //! change made through this process refreshes at once; changes made by other
 //! processes sharing the database are picked up by [`Snapshots::tick`] (which
-//! [`crate::serve`] runs every `snapshot_refresh`): it compares each
+//! [`crate::serve`] runs every `snapshot_refresh`, and on PostgreSQL at once when another
+//! process announces a change: [`tether_store::Store::config_listener`]): it compares each
 //! environment's id and `config_version` with the cached ones, and forgets
 //! environments that were deleted.
 
@@ -28,9 +29,17 @@ pub struct EnvSnapshot {
 /// up by `&str` without allocating a key.
 type Map = HashMap<String, HashMap<String, EnvSnapshot>>;
 
-#[derive(Default)]
 pub struct Snapshots {
     map: ArcSwap<Map>,
+    /// Counts the snapshots built, for whoever waits for one (tests of other processes'
+    /// changes reaching this one).
+    built: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Snapshots {
+    fn default() -> Snapshots {
+        Snapshots { map: ArcSwap::default(), built: tokio::sync::watch::Sender::new(0) }
+    }
 }
 
 impl std::fmt::Debug for Snapshots {
@@ -41,6 +50,11 @@ impl std::fmt::Debug for Snapshots {
 }
 
 impl Snapshots {
+    /// Sees a new value each time a snapshot is built.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.built.subscribe()
+    }
+
     /// The environment's snapshot, built on first use; `NotFound` when there is
     /// no such environment.
     pub async fn get(
@@ -95,6 +109,7 @@ impl Snapshots {
             }
             next
         });
+        self.built.send_modify(|n| *n = n.wrapping_add(1));
         Ok(self.map.load().get(project).and_then(|envs| envs.get(env)).cloned().unwrap_or(built))
     }
 

@@ -95,6 +95,8 @@ struct TicketsPage {
     older: Option<String>,
     /// Jira's messages for a query (typed or built) it would refuse.
     errors: Vec<String>,
+    /// A query on projects not ingested: the site, and the query in Jira's issue navigator.
+    in_jira: Option<(String, String)>,
 }
 
 pub(crate) async fn page(
@@ -151,15 +153,34 @@ pub(crate) async fn page(
 
     let jql = if f.by_jql() { f.jql.clone() } else { f.to_jql() };
     let mut errors = Vec::new();
-    let (found, more, sites_found, zone) =
-        match searcher.search(&state, &jql, PAGE, (f.page - 1) * PAGE).await {
-            Ok(found) => (found.page.tickets, !found.page.is_last, found.sites, found.zone),
-            Err(Failure::Invalid(messages)) => {
-                errors = messages;
-                (Vec::new(), false, Vec::new(), String::new())
+    // A query on projects not ingested is Jira's to answer (or refused with the reason).
+    let mut in_jira = None;
+    if f.by_jql() {
+        match super::passthrough::route(&state, &searcher, &jql).await? {
+            super::passthrough::Route::Jira(site) => {
+                let href = format!(
+                    "{}/issues/?jql={}",
+                    site.url.trim_end_matches('/'),
+                    tether_jira::percent_encode(&jql)
+                );
+                in_jira = Some((site.name, href));
             }
-            Err(Failure::Other(e)) => return Err(UiError::Other(e)),
-        };
+            super::passthrough::Route::Refused(messages) => errors = messages,
+            super::passthrough::Route::Tether => {}
+        }
+    }
+    let search = match errors.is_empty() && in_jira.is_none() {
+        true => searcher.search(&state, &jql, PAGE, (f.page - 1) * PAGE).await,
+        false => Err(Failure::Invalid(std::mem::take(&mut errors))),
+    };
+    let (found, more, sites_found, zone) = match search {
+        Ok(found) => (found.page.tickets, !found.page.is_last, found.sites, found.zone),
+        Err(Failure::Invalid(messages)) => {
+            errors = messages;
+            (Vec::new(), false, Vec::new(), String::new())
+        }
+        Err(Failure::Other(e)) => return Err(UiError::Other(e)),
+    };
     let mut tabs = Vec::new();
     if !f.by_jql() {
         for tab in Tab::ALL {
@@ -228,6 +249,7 @@ pub(crate) async fn page(
         newer: (f.page > 1).then(|| f.page_href(f.page - 1)),
         older: more.then(|| f.page_href(f.page + 1)),
         errors,
+        in_jira,
         f,
     };
     html(StatusCode::OK, &page)

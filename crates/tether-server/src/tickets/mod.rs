@@ -13,6 +13,7 @@ mod filters;
 pub(crate) mod hooks;
 pub(crate) mod integration;
 mod list;
+mod passthrough;
 pub(crate) mod search;
 mod ticket;
 mod time;

@@ -15,6 +15,7 @@ use tether_jql::dates::{Clock, WeekStart};
 use tether_policy::Action;
 use tether_store::{JiraSite, SearchError, SearchPage, SearchScope, TicketRow};
 
+use super::passthrough::{self, Route};
 use super::resource;
 use crate::AppState;
 use crate::auth::Caller;
@@ -43,18 +44,6 @@ impl From<tether_store::StoreError> for Failure {
     fn from(e: tether_store::StoreError) -> Failure {
         Failure::Other(e.into())
     }
-}
-
-/// Runs `jql` over the tickets the caller may see.
-pub(crate) async fn search(
-    state: &AppState,
-    caller: &Caller,
-    jql: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<Found, Failure> {
-    let searcher = Searcher::new(state, caller, None).await.map_err(Failure::Other)?;
-    searcher.search(state, jql, limit, offset).await
 }
 
 /// Where and as whom queries run: the sites the caller may view (only `site`, when given),
@@ -200,7 +189,31 @@ async fn answer<F>(
         return Ok(refused(vec!["maxResults must be at least 1.".to_owned()]));
     }
     let limit = limit.min(MAX_RESULTS);
-    let offset = match token.filter(|t| !t.is_empty()) {
+    let searcher = Searcher::new(state, caller, None).await?;
+    let token = token.filter(|t| !t.is_empty());
+    match passthrough::route(state, &searcher, jql).await? {
+        Route::Tether => {}
+        Route::Refused(messages) => return Ok(refused(messages)),
+        Route::Jira(site) => {
+            let jira_token = match token.map(|t| t.strip_prefix(passthrough::TOKEN_PREFIX)) {
+                None => None,
+                Some(Some(t)) => Some(t),
+                Some(None) => {
+                    return Ok(refused(vec![
+                        "The provided next page token is invalid or expired.".to_owned(),
+                    ]));
+                }
+            };
+            let fields = fields.unwrap_or_default();
+            return Ok(
+                match passthrough::search(state, &site, jql, &fields, limit, jira_token).await? {
+                    Ok(page) => axum::Json(page).into_response(),
+                    Err(messages) => refused(messages),
+                },
+            );
+        }
+    }
+    let offset = match token {
         None => 0,
         Some(t) => match t.strip_prefix("o").and_then(|n| n.parse::<i64>().ok()) {
             Some(n) if n >= 0 => n,
@@ -211,7 +224,7 @@ async fn answer<F>(
             }
         },
     };
-    let found = match search(state, caller, jql, limit, offset).await {
+    let found = match searcher.search(state, jql, limit, offset).await {
         Ok(found) => found,
         Err(Failure::Invalid(messages)) => return Ok(refused(messages)),
         Err(Failure::Other(e)) => return Err(e),
@@ -297,6 +310,16 @@ fn issue_json(site: Option<&JiraSite>, t: &TicketRow, want: &Fields) -> Value {
     for (name, value) in candidates {
         if want.wants(name) {
             fields.insert(name.to_owned(), value);
+        }
+    }
+    // Custom fields as Jira gave them, under their ids (`customfield_10010`).
+    if let Ok(Value::Object(custom)) = serde_json::from_str::<Value>(&t.custom) {
+        for (id, entry) in custom {
+            if want.wants(&id)
+                && let Some(value) = entry.get("value")
+            {
+                fields.insert(id, value.clone());
+            }
         }
     }
     let site_name = site.map(|s| s.name.clone()).unwrap_or_default();

@@ -89,7 +89,7 @@ async fn tether_at_own_url(jira: &Jira) -> TestServer {
     tokio::spawn(tether_server::serve(state.clone(), listener, async {
         let _ = stopped.await;
     }));
-    TestServer { url: public_url, client, token, store, state, _stop: stop, _dir: dir }
+    TestServer { url: public_url, client, token, store, state, db_url: url, _stop: stop, _dir: dir }
 }
 
 async fn sandbox_post(jira: &Jira, path: &str, body: Value) -> (u16, Value) {

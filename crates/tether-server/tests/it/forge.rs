@@ -1,6 +1,7 @@
 //! The Forge app's remote: lifecycle events verified by their Forge Invocation Token (from the
-//! sandbox playing Forge), installations kept; and the `tether.flags` index both app kinds
-//! declare, searched in the sandbox's JQL.
+//! sandbox playing Forge), installations stored and matched to their site by cloudId (also when
+//! the site comes later) or URL; and the `tether.flags` index both app kinds declare, searched
+//! in the sandbox's JQL.
 
 use jira_sandbox::{FORGE_JWKS_PATH, ForgeInvocationSpec};
 use reqwest::Method as M;
@@ -21,9 +22,10 @@ async fn server_for(jira: &Jira, app: Option<&str>) -> TestServer {
     .await
 }
 
-async fn installations(s: &TestServer) -> Value {
-    let text = s.store.setting("jira.forge.installations").await.unwrap().unwrap_or_default();
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+/// (installation id, site id, enabled) of every stored installation.
+async fn installations(s: &TestServer) -> Vec<(String, Option<i64>, bool)> {
+    let all = s.store.forge_installations().await.unwrap();
+    all.into_iter().map(|i| (i.installation_id, i.site_id, i.enabled)).collect()
 }
 
 /// A call to tether's remote as Forge makes it: an event with `token` as the bearer.
@@ -46,28 +48,12 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
         .install_forge_app(APP, &format!("{}/forge/events", s.url), &jira.url)
         .await
         .expect("tether takes the signed install");
-    let kept = installations(&s).await;
-    let entry = &kept[&installed.installation_id];
-    assert_eq!(entry["enabled"], true, "{kept}");
-    assert_eq!(entry["cloud_id"], jira_sandbox::CLOUD_ID);
-    assert_eq!(entry["api_base_url"], format!("{}/ex/jira/{}", jira.url, jira_sandbox::CLOUD_ID));
-    // The Integrations page names the installation: apart while tether has no settings for
-    // the site, on the site's row once its OAuth credentials are added.
-    let page = || async { crate::ui_flags::html(&s, "/integrations").await.1 };
-    let html = page().await;
-    assert!(html.contains(&format!("data-forge-site=\"{}\"", jira.url)), "{html}");
-    crate::jira_api::add_oauth_site(&s, &jira, "acme").await;
-    let row = |html: &str| {
-        let start = html.find("data-site=\"acme\"").unwrap_or_else(|| panic!("{html}"));
-        html[start..].split("</tr>").next().unwrap().to_owned()
-    };
-    let html = page().await;
-    assert!(row(&html).contains("Forge app installed"), "{html}");
-    let jira_page = || async { crate::ui_flags::html(&s, "/jira").await.1 };
-    let accepts = format!("this tether accepts <code>{APP}</code>, installed on");
-    let html = jira_page().await;
-    assert!(html.contains(&format!("{accepts} 1 site.")), "{html}");
-    assert!(!html.contains("data-forge-site"), "{html}");
+    let kept = s.store.forge_installation(&installed.installation_id).await.unwrap();
+    assert!(kept.enabled, "{kept:?}");
+    assert_eq!(kept.cloud_id.as_deref(), Some(jira_sandbox::CLOUD_ID));
+    assert_eq!(kept.site_url, None, "lifecycle tokens name no site URL");
+    let api_base = format!("{}/ex/jira/{}", jira.url, jira_sandbox::CLOUD_ID);
+    assert_eq!(kept.api_base_url.as_deref(), Some(api_base.as_str()));
 
     let spec = |app: &str| ForgeInvocationSpec {
         app_id: app.into(),
@@ -85,23 +71,97 @@ async fn lifecycle_events_need_a_token_forge_signed_for_this_app() {
     // (token, status)
     let cases: [(Option<&str>, u16); 4] =
         [(None, 401), (Some("not-a-jwt"), 401), (Some(&other_app), 401), (Some(&tampered), 401)];
+    let before = installations(&s).await;
     for (token, want) in cases {
         assert_eq!(event(&s, token, "avi:forge:uninstalled:app").await, want, "{token:?}");
     }
-    assert_eq!(installations(&s).await, kept, "refused calls change nothing");
+    assert_eq!(installations(&s).await, before, "refused calls change nothing");
     assert_eq!(event(&s, Some(&good), "avi:jira:created:issue").await, 400);
+    // Forge retries an event: the same install again changes nothing.
+    let replayed = jira
+        .sandbox
+        .install_forge_app(APP, &format!("{}/forge/events", s.url), &jira.url)
+        .await
+        .expect("tether takes the replay");
+    assert_eq!(replayed.installation_id, installed.installation_id);
+    assert_eq!(s.store.forge_installation(&installed.installation_id).await.unwrap(), kept);
+
+    // The pages while no site has its cloudId: apart, by cloudId, and counted as unmatched.
+    let page = || async { crate::ui_flags::html(&s, "/integrations").await.1 };
+    let jira_page = || async { crate::ui_flags::html(&s, "/jira").await.1 };
+    let html = page().await;
+    let apart = format!("data-forge-cloud-id=\"{}\"", jira_sandbox::CLOUD_ID);
+    assert!(html.contains(&apart), "{html}");
+    let accepts = format!("this tether accepts <code>{APP}</code>, installed on");
+    let html = jira_page().await;
+    assert!(html.contains(&format!("{accepts} 1 site.")), "{html}");
+    assert!(html.contains("<span id=\"forge-unmatched\">1 of them is on a site"), "{html}");
+
+    // A site added later is matched once tether learns its cloudId from a connection test.
+    crate::jira_api::add_oauth_site(&s, &jira, "acme").await;
+    assert_eq!(installations(&s).await[0].1, None, "no cloudId known yet");
+    let (status, report) =
+        crate::jira_api::send(&s, M::POST, "/api/jira/sites/acme/test", None).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, site) = crate::jira_api::send(&s, M::GET, "/api/jira/sites/acme", None).await;
+    assert_eq!(site["cloud_id"], jira_sandbox::CLOUD_ID, "{site}");
+    let acme = s.store.jira_site_by_name("acme").await.unwrap().id;
+    assert_eq!(installations(&s).await, [(installed.installation_id.clone(), Some(acme), true)]);
+    let row = |html: &str| {
+        let start = html.find("data-site=\"acme\"").unwrap_or_else(|| panic!("{html}"));
+        html[start..].split("</tr>").next().unwrap().to_owned()
+    };
+    let html = page().await;
+    assert!(row(&html).contains("Forge app installed"), "{html}");
+    assert!(!html.contains("data-forge-site"), "{html}");
+    let html = jira_page().await;
+    assert!(html.contains(&format!("{accepts} 1 site.")) && !html.contains("forge-unmatched"));
 
     jira.sandbox.uninstall_forge_app(APP, &jira.url).await.expect("tether takes the uninstall");
-    assert_eq!(installations(&s).await[&installed.installation_id]["enabled"], false);
+    assert_eq!(installations(&s).await, [(installed.installation_id.clone(), Some(acme), false)]);
     assert!(row(&page().await).contains("Forge app uninstalled"));
     assert!(jira_page().await.contains(&format!("{accepts} 0 sites.")));
-    assert!(installations(&s).await.get("from-the-body-never-trusted").is_none());
+    assert!(s.store.forge_installation("from-the-body-never-trusted").await.is_err());
+
+    // Installed again: Forge gives a new installation, on the same site.
+    let again = jira
+        .sandbox
+        .install_forge_app(APP, &format!("{}/forge/events", s.url), &jira.url)
+        .await
+        .expect("tether takes the reinstall");
+    let now = installations(&s).await;
+    assert!(now.contains(&(again.installation_id.clone(), Some(acme), true)), "{now:?}");
+    assert!(now.contains(&(installed.installation_id.clone(), Some(acme), false)), "{now:?}");
+    assert!(row(&page().await).contains("Forge app installed"));
+    assert!(jira_page().await.contains(&format!("{accepts} 1 site.")));
 
     // A tether without a Forge app id refuses every Forge call, signed or not.
     let unset = server_for(&jira, None).await;
     assert_eq!(event(&unset, Some(&good), "avi:forge:installed:app").await, 401);
     let html = crate::ui_flags::html(&unset, "/jira").await.1;
     assert!(html.contains("Forge app: none yet") && html.contains("jira.forge_app_id"), "{html}");
+}
+
+/// A token that names the site's URL (as a module's call does) matches the site with that URL
+/// at once, before any connection test.
+#[tokio::test]
+async fn an_installation_naming_its_site_url_is_matched_to_that_site() {
+    let jira = Jira::cloud().await;
+    let s = server_for(&jira, Some(APP)).await;
+    crate::jira_api::add_oauth_site(&s, &jira, "acme").await;
+    let token = jira.sandbox.forge_invocation_token(&ForgeInvocationSpec {
+        app_id: APP.into(),
+        installation_id: "ari:cloud:ecosystem::installation/by-url".into(),
+        site_url: format!("{}/", jira.url),
+        module_key: "tether-lifecycle".into(),
+        principal: None,
+    });
+    assert_eq!(event(&s, Some(&token), "avi:forge:installed:app").await, 204);
+    let acme = s.store.jira_site_by_name("acme").await.unwrap().id;
+    assert_eq!(
+        installations(&s).await,
+        [("ari:cloud:ecosystem::installation/by-url".to_owned(), Some(acme), true)]
+    );
 }
 
 /// Writes the `tether.flags` property on SAND-1 as tether's worker would, then answers the

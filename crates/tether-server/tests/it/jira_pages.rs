@@ -583,3 +583,22 @@ async fn the_101st_issue_link_is_refused_and_the_flag_page_says_so() {
         post_form(&s, "/flags/shop/checkout/jira/link", &[("issue", "SAND-1")]).await;
     assert_eq!(status, 303);
 }
+
+#[tokio::test]
+async fn the_101st_issue_key_in_a_flag_definition_is_refused_too() {
+    // `POST /api/projects/shop/flags` with `jira.issues` = BULK-1 … BULK-101: refused whole
+    // before Jira is asked, as one link more would be.
+    let s = TestServer::start().await;
+    let _jira = tracked_shop(&s).await;
+    let keys: Vec<String> = (1..=101).map(|n| format!("BULK-{n}")).collect();
+    let flag = json!({"key": "banner", "name": "Banner", "kind": "boolean",
+        "variations": [{"key": "on", "value": true}, {"key": "off", "value": false}],
+        "custom_properties": {"jira.issues": {"name": "Jira issues", "values": keys}}});
+    let (status, err) =
+        send(&s, reqwest::Method::POST, "/api/projects/shop/flags", Some(flag)).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["field"], "custom_properties[\"jira.issues\"].values", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("at most 100 Jira issues"), "{err}");
+    let (status, _) = send(&s, reqwest::Method::GET, "/api/projects/shop/flags/banner", None).await;
+    assert_eq!(status, 404, "nothing created");
+}

@@ -24,6 +24,7 @@ mod project_page;
 mod roles;
 mod tickets_connect;
 mod tickets_pages;
+mod tickets_passthrough;
 mod ui_flag_list;
 mod ui_flags;
 mod ui_targeting;
@@ -44,6 +45,8 @@ pub struct TestServer {
     pub token: String,
     pub store: Store,
     pub state: AppState,
+    /// The database's URL (another process may open it too).
+    pub db_url: String,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -95,6 +98,7 @@ impl TestServer {
             token,
             store,
             state,
+            db_url: url,
             _stop: stop,
             _dir: dir,
         }

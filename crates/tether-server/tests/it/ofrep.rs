@@ -274,6 +274,48 @@ async fn bulk_answers_every_flag_with_an_etag_and_304_until_something_changes() 
     );
 }
 
+/// On PostgreSQL a toggle another process commits reaches this one's evaluation at once,
+/// through the database's notifications, not at the next poll (an hour away here).
+#[tokio::test]
+#[cfg_attr(not(tether_pg), ignore = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it")]
+async fn another_process_toggle_reaches_evaluation_through_postgres_notifications() {
+    let config = ServerConfig {
+        snapshot_refresh: std::time::Duration::from_secs(3600),
+        ..ServerConfig::default()
+    };
+    let s = TestServer::start_on(tether_store::testing::TestBackend::Postgres, config).await;
+    let key = setup(&s).await;
+    let evaluate = || async {
+        let r = s
+            .client
+            .post(s.at("/ofrep/v1/evaluate/flags/dark-mode"))
+            .bearer_auth(&key)
+            .json(&json!({"context": {"targetingKey": "u1"}}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = r.json().await.unwrap();
+        (body["value"].clone(), body["reason"].clone())
+    };
+    assert_eq!(evaluate().await, (json!(false), json!("DISABLED")));
+    // Another process: a store of its own on the same database.
+    let other =
+        tether_store::Store::connect(&s.db_url, tether_store::MasterKey::generate()).await.unwrap();
+    let mut built = s.state.snapshots.subscribe();
+    built.mark_unchanged();
+    let mut on = serve(true, "off", Serve::variation("on"));
+    on.targets = vec![];
+    other
+        .update_flag_config("shop", "dark-mode", "production", &on, None, "elsewhere")
+        .await
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), built.changed())
+        .await
+        .expect("the change was announced and a snapshot rebuilt, long before the next poll")
+        .unwrap();
+    assert_eq!(evaluate().await, (json!(true), json!("STATIC")));
+}
+
 #[tokio::test]
 async fn past_a_keys_rate_limit_the_answer_is_429_with_retry_after() {
     let s = TestServer::start_with(ServerConfig { ofrep_rate_limit: 2, ..ServerConfig::default() })

@@ -28,6 +28,12 @@ pub(crate) async fn ingested(s: &TestServer) -> Jira {
         send(s, M::PUT, "/api/tickets/sites/acme/settings", Some(json!({"auto_import": true})))
             .await;
     assert_eq!(status, 200);
+    ingest_until_idle(s).await;
+    jira
+}
+
+/// Runs an ingester against the server's store until it has nothing left to do.
+pub(crate) async fn ingest_until_idle(s: &TestServer) {
     let options = tether_jira::Options {
         requests_per_second: None,
         max_retry_after: Duration::ZERO,
@@ -44,7 +50,6 @@ pub(crate) async fn ingested(s: &TestServer) -> Jira {
             break;
         }
     }
-    jira
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use secrecy::SecretString;
 
+use super::forge::match_forge_installations_on;
 use crate::audit::audit_on;
 use crate::{Result, Store, StoreError, with_pool, with_write_tx};
 
@@ -66,6 +67,9 @@ pub struct JiraSite {
     pub auth_user: String,
     /// Kind-specific settings that are not secret (token URL, gateway URL, app key, …).
     pub options: serde_json::Map<String, serde_json::Value>,
+    /// The site's cloudId on Jira Cloud, once known (a Connect install, a connection test or the
+    /// site's first client asked `/_edge/tenant_info`): how Forge installations find their site.
+    pub cloud_id: Option<String>,
     /// False once a Connect app is uninstalled: nothing is sent until it is installed again.
     pub enabled: bool,
     pub created_at: i64,
@@ -118,12 +122,13 @@ struct SiteRow {
     auth_kind: String,
     auth_user: String,
     options: String,
+    cloud_id: Option<String>,
     enabled: bool,
     created_at: i64,
     updated_at: i64,
 }
 
-const SITE_COLUMNS: &str = "id, name, url, api_url, deployment, auth_kind, auth_user, options, enabled, created_at, updated_at";
+const SITE_COLUMNS: &str = "id, name, url, api_url, deployment, auth_kind, auth_user, options, cloud_id, enabled, created_at, updated_at";
 
 impl TryFrom<SiteRow> for JiraSite {
     type Error = StoreError;
@@ -140,6 +145,7 @@ impl TryFrom<SiteRow> for JiraSite {
             api_url: r.api_url,
             deployment: r.deployment,
             auth_user: r.auth_user,
+            cloud_id: r.cloud_id,
             enabled: r.enabled,
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -191,6 +197,7 @@ impl Store {
                 other => other,
             })?;
             audit_on!(&mut *tx, now, actor, "jira.site.create", &format!("integration/{}", new.name), None, Some(site_audit(new)));
+            match_forge_installations_on!(tx);
             id
         });
         self.jira_site(id).await
@@ -225,6 +232,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             audit_on!(&mut *tx, now, actor, "jira.site.update", &format!("integration/{}", current.name), None, Some(site_audit(new)));
+            match_forge_installations_on!(tx);
         });
         self.jira_site(id).await
     }
@@ -343,6 +351,8 @@ impl Store {
                 .await?;
             if let Some(name) = &name {
                 audit_on!(&mut *tx, now, actor, "jira.site.delete", &format!("integration/{name}"), None, None);
+                // Its installations (unmatched by the delete) go to another site of theirs, if any.
+                match_forge_installations_on!(tx);
             }
             name.is_some()
         });
@@ -369,7 +379,8 @@ impl Store {
             secret: shared_secret.clone(),
             options: options.clone(),
         };
-        match self.jira_site_by_client_key(client_key).await {
+        let cloud_id = options.get("cloud_id").and_then(|v| v.as_str()).map(str::to_owned);
+        let site = match self.jira_site_by_client_key(client_key).await {
             Ok(site) => {
                 self.update_jira_site(site.id, &new(site.name.clone()), "jira-connect").await
             }
@@ -384,6 +395,13 @@ impl Store {
                 self.create_jira_site(&new(name), "jira-connect").await
             }
             Err(e) => Err(e),
+        }?;
+        match cloud_id {
+            Some(cloud_id) if site.cloud_id.as_deref() != Some(&cloud_id) => {
+                self.set_jira_site_cloud_id(site.id, &cloud_id).await?;
+                self.jira_site(site.id).await
+            }
+            _ => Ok(site),
         }
     }
 

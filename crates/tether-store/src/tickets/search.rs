@@ -10,7 +10,9 @@ use tether_jql::dates::Clock;
 use tether_jql::functions::FunctionCatalogue;
 
 pub(crate) use self::compile::{Bind, Compiled};
-use self::compile::{Context, Dialect, compile};
+use self::compile::{
+    Context, CustomField, Dialect, Resolved, catalogue, compile, names_other_fields,
+};
 use super::read::{SELECT, TicketRow};
 use crate::{Backend, Store, StoreError, with_pool};
 
@@ -139,7 +141,21 @@ impl Store {
         jql: &str,
         scope: &SearchScope,
     ) -> Result<Option<Compiled>, SearchError> {
-        let query = check_jql(jql).map_err(SearchError::Invalid)?;
+        let query =
+            tether_jql::parse(jql).map_err(|e| SearchError::Invalid(vec![e.to_string()]))?;
+        // Custom fields are read only for a query that names a field beyond Jira's and
+        // tether's own.
+        let custom = if names_other_fields(&query, &FieldCatalogue::tether()) {
+            self.custom_fields(&scope.site_ids).await?
+        } else {
+            Vec::new()
+        };
+        let fields = catalogue(&custom);
+        let functions = FunctionCatalogue::jira();
+        let errors = tether_jql::validate::validate(&query, &fields, &functions);
+        if !errors.is_empty() {
+            return Err(SearchError::Invalid(errors.iter().map(ToString::to_string).collect()));
+        }
         let dialect = match self.backend {
             Backend::Sqlite(_) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,
@@ -151,8 +167,6 @@ impl Store {
             }
             _ => Vec::new(),
         };
-        let fields = FieldCatalogue::tether();
-        let functions = FunctionCatalogue::jira();
         let cx = Context {
             dialect,
             clock: scope.clock,
@@ -161,12 +175,31 @@ impl Store {
             site_ids: &scope.site_ids,
             current_user: &scope.current_user,
             primary_env_ids: &primary_env_ids,
+            custom: &custom,
+            resolved: None,
         };
-        let mut compiled = compile(&query, &cx).map_err(SearchError::Invalid)?;
+        let first = compile(&query, &cx).map_err(SearchError::Invalid)?;
         if scope.site_ids.is_empty() {
             return Ok(None);
         }
         let mut unknown = Vec::new();
+        // The values the query names, as ids: the query is then compiled again with them, so
+        // the database sees `site_id = … AND assignee_id IN (…)`, which its indexes answer.
+        let mut resolved = Resolved::new();
+        for lookup in &first.lookups {
+            let rows: Vec<(i64, String)> = with_pool!(self, pool => sqlx::query_as(&lookup.sql)
+                .bind(&lookup.value)
+                .fetch_all(pool)
+                .await?);
+            if let (true, Some(field)) = (rows.is_empty(), &lookup.field) {
+                unknown.push(format!(
+                    "The value '{}' does not exist for the field '{field}'.",
+                    lookup.value
+                ));
+            }
+            resolved.insert((lookup.sql.clone(), lookup.value.clone()), rows);
+        }
+        let compiled = first;
         for check in &compiled.checks {
             let sql = format!("SELECT 1 WHERE EXISTS ({})", check.sql);
             let found: Option<i32> = with_pool!(self, pool => sqlx::query_scalar(&sql)
@@ -183,10 +216,37 @@ impl Store {
         if !unknown.is_empty() {
             return Err(SearchError::Invalid(unknown));
         }
+        let mut compiled = if resolved.is_empty() {
+            compiled
+        } else {
+            compile(&query, &Context { resolved: Some(&resolved), ..cx })
+                .map_err(SearchError::Invalid)?
+        };
         let sites: Vec<String> = scope.site_ids.iter().map(i64::to_string).collect();
         compiled.condition =
             format!("t.site_id IN ({}) AND {}", sites.join(", "), compiled.condition);
         Ok(Some(compiled))
+    }
+
+    /// The custom fields of the sites, as their field lists were last read.
+    async fn custom_fields(&self, site_ids: &[i64]) -> Result<Vec<CustomField>, StoreError> {
+        if site_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sites: Vec<String> = site_ids.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT site_id, id, name, schema_type, schema_custom FROM ticket_fields \
+             WHERE custom AND site_id IN ({}) ORDER BY site_id, id",
+            sites.join(", ")
+        );
+        type Row = (i64, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = with_pool!(self, pool => sqlx::query_as(&sql).fetch_all(pool).await?);
+        Ok(rows
+            .iter()
+            .filter_map(|(site, id, name, kind, custom)| {
+                CustomField::read(*site, id, name, kind.as_deref(), custom.as_deref())
+            })
+            .collect())
     }
 
     /// The environment each flag project tracking a Jira site treats as primary.

@@ -49,7 +49,7 @@ fn change(
     }
 }
 
-async fn ingest(
+pub(crate) async fn ingest(
     store: &Store,
     name: &str,
     project_id: &str,

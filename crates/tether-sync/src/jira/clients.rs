@@ -145,6 +145,13 @@ impl JiraClients {
         if site.deployment.as_deref() != Some(detected) {
             self.store.set_jira_site_deployment(site.id, detected).await?;
         }
+        // OAuth 2.0 clients learn the cloudId to reach the gateway: it also tells which Forge
+        // installations are this site's.
+        if let Some(cloud_id) = client.cloud_id()
+            && site.cloud_id.as_deref() != Some(cloud_id)
+        {
+            self.store.set_jira_site_cloud_id(site.id, cloud_id).await?;
+        }
         Ok(client)
     }
 

@@ -70,6 +70,33 @@ pub async fn run(args: SearchArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
     let mut timings = Vec::new();
     let (store, seeded) = seed(&sqlite, key.clone(), args.tickets).await?;
     timings.extend(measure(&store, "SQLite", args.rounds).await?);
+    let served = serve_insights(store, &tether, &sqlite, &key_base64, dir, "SQLite", &args).await?;
+    timings.push(served.0);
+    let mut ok = served.1;
+    if let Some(pg) = &args.pg {
+        let url = scratch_database(pg).await?;
+        let (store, _) = seed(&url, key, args.tickets).await?;
+        timings.extend(measure(&store, "PostgreSQL", args.rounds).await?);
+        let served =
+            serve_insights(store, &tether, &url, &key_base64, dir, "PostgreSQL", &args).await?;
+        timings.push(served.0);
+        ok &= served.1;
+    }
+    println!("{}", markdown(&args, seeded, &timings));
+    Ok(ok)
+}
+
+/// `GET /api/insights` through a release `tether serve` on the seeded database (closed here
+/// first), as an admin token; and whether the server stopped cleanly.
+async fn serve_insights(
+    store: Store,
+    tether: &Path,
+    url: &str,
+    key_base64: &str,
+    dir: &Path,
+    backend: &'static str,
+    args: &SearchArgs,
+) -> Result<(Timing, bool)> {
     store.put_member("bench", &["admin".to_owned()], "bench").await?;
     let token = store
         .create_token(
@@ -85,18 +112,12 @@ pub async fn run(args: SearchArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         .await?
         .1;
     store.close().await;
-    let mut server = Server::start(&tether, &sqlite, &key_base64, dir)?;
-    eprintln!("bench: tether (pid {}) is listening on {}", server.pid, server.addr);
-    timings.push(http_insights(server.addr, &token, args.rounds.min(50)).await?);
+    let mut server = Server::start(tether, url, key_base64, dir)?;
+    eprintln!("bench: tether (pid {}) is listening on {} ({backend})", server.pid, server.addr);
+    let mut timing = http_insights(server.addr, &token, args.rounds.min(50)).await?;
+    timing.backend = backend;
     let status = server.stop()?;
-    if let Some(pg) = &args.pg {
-        let url = scratch_database(pg).await?;
-        let (store, _) = seed(&url, key, args.tickets).await?;
-        timings.extend(measure(&store, "PostgreSQL", args.rounds).await?);
-        store.close().await;
-    }
-    println!("{}", markdown(&args, seeded, &timings));
-    Ok(status.success())
+    Ok((timing, status.success()))
 }
 
 /// A new database on the server at `url`, for this run.

@@ -11,11 +11,16 @@
 //! `WAS` and `CHANGED` are answered from the changelog rows; tether's own fields from the
 //! flag links, the flags' configurations and the code mentions.
 
+mod custom;
+mod fields;
 mod history;
 mod pieces;
 mod text;
 mod values;
 
+use self::custom::Custom;
+pub(crate) use self::custom::{CustomField, catalogue, names_other_fields};
+pub(crate) use self::fields::ANSWERED;
 use self::pieces::{
     atom_kind, boolean, development_count, flag_on, invalid_date, key_dash, key_number, local_day,
     multi_rows, on_ticket, unknown_value, unsupported_history,
@@ -53,6 +58,21 @@ pub(crate) struct Check {
     pub(crate) field: String,
 }
 
+/// A value a query names in a catalogue (a project, a status, a person …), resolved to the
+/// rows it names before the query is compiled again with them, so the database sees plain
+/// ids it can look up in its indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lookup {
+    /// `SELECT site_id, id …` with the value as `$1` (sites inlined).
+    pub(crate) sql: String,
+    pub(crate) value: String,
+    /// The field as the query wrote it, when naming nothing is an error.
+    pub(crate) field: Option<String>,
+}
+
+/// What each lookup found: `(sql, value)` → `(site, id)` rows.
+pub(crate) type Resolved = std::collections::HashMap<(String, String), Vec<(i64, String)>>;
+
 /// What a query compiles to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Compiled {
@@ -61,6 +81,8 @@ pub(crate) struct Compiled {
     pub(crate) order_by: String,
     pub(crate) binds: Vec<Bind>,
     pub(crate) checks: Vec<Check>,
+    /// The values to resolve (found while compiling without [`Context::resolved`]).
+    pub(crate) lookups: Vec<Lookup>,
 }
 
 /// What compiling needs beyond the query.
@@ -76,6 +98,11 @@ pub(crate) struct Context<'a> {
     pub(crate) current_user: &'a [String],
     /// The environments `flagEnabled` looks at: each flag project's primary tracked one.
     pub(crate) primary_env_ids: &'a [i64],
+    /// The searched sites' custom fields the query may name (`fields` holds them too).
+    pub(crate) custom: &'a [CustomField],
+    /// What the lookups found; without it, values are looked up by subqueries (and the
+    /// lookups collected).
+    pub(crate) resolved: Option<&'a Resolved>,
 }
 
 /// One operand flattened: lists opened, functions kept for the field to evaluate.
@@ -118,56 +145,6 @@ enum Reference {
     User(&'static str),
 }
 
-impl Reference {
-    /// The ticket's column holding the id.
-    fn column(self) -> &'static str {
-        match self {
-            Reference::Project => "t.project_id",
-            Reference::Status => "t.status_id",
-            Reference::IssueType => "t.issue_type_id",
-            Reference::Priority => "t.priority_id",
-            Reference::Resolution => "t.resolution_id",
-            Reference::User(column) => column,
-        }
-    }
-
-    /// `SELECT id FROM … WHERE` the row is named `$n`, without the site condition.
-    fn lookup(self, n: &str) -> String {
-        match self {
-            Reference::Project => format!(
-                "SELECT id FROM ticket_projects WHERE (lower(key) = lower({n}) OR id = {n} OR lower(name) = lower({n}))"
-            ),
-            Reference::Status => format!(
-                "SELECT id FROM ticket_statuses WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::IssueType => format!(
-                "SELECT id FROM ticket_issue_types WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::Priority => format!(
-                "SELECT id FROM ticket_priorities WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::Resolution => format!(
-                "SELECT id FROM ticket_resolutions WHERE (lower(name) = lower({n}) OR id = {n})"
-            ),
-            Reference::User(_) => format!(
-                "SELECT id FROM ticket_users WHERE (id = {n} OR lower(name) = lower({n}) OR lower(email) = lower({n}) OR lower(display_name) = lower({n}))"
-            ),
-        }
-    }
-
-    /// The changelog's name for the field.
-    fn history_field(self) -> Option<&'static str> {
-        match self {
-            Reference::Status => Some("status"),
-            Reference::Priority => Some("priority"),
-            Reference::Resolution => Some("resolution"),
-            Reference::User("t.assignee_id") => Some("assignee"),
-            Reference::User("t.reporter_id") => Some("reporter"),
-            _ => None,
-        }
-    }
-}
-
 /// A field holding several values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Multi {
@@ -193,8 +170,12 @@ enum Kind {
         comments: bool,
         empty: bool,
     },
-    Date(&'static str),
-    Due,
+    /// A moment (epoch milliseconds): an SQL expression.
+    Date(String),
+    /// A calendar day (`YYYY-MM-DD`): an SQL expression.
+    Day(String),
+    /// A custom field's text, number or values.
+    Custom(Custom),
     Multi(Multi),
     FlagEnabled,
     FlagState(String),
@@ -221,12 +202,13 @@ pub(crate) struct Compiler<'a> {
     cx: &'a Context<'a>,
     binds: Vec<Bind>,
     checks: Vec<Check>,
+    lookups: Vec<Lookup>,
 }
 
 /// Compiles a query that [`tether_jql::validate::validate`] passed; `Err` holds Jira-style
 /// messages for what tether cannot answer over its own data.
 pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<String>> {
-    let mut c = Compiler { cx, binds: Vec::new(), checks: Vec::new() };
+    let mut c = Compiler { cx, binds: Vec::new(), checks: Vec::new(), lookups: Vec::new() };
     let mut errors = Vec::new();
     let condition = match &query.clause {
         Some(clause) => c.clause(clause, &mut errors, false),
@@ -254,7 +236,13 @@ pub(crate) fn compile(query: &Query, cx: &Context<'_>) -> Result<Compiled, Vec<S
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Compiled { condition, order_by: order.join(", "), binds: c.binds, checks: c.checks })
+    Ok(Compiled {
+        condition,
+        order_by: order.join(", "),
+        binds: c.binds,
+        checks: c.checks,
+        lookups: c.lookups,
+    })
 }
 
 /// Whether a clause's operator says what a ticket is not (its SQL has a NOT inside).
@@ -307,10 +295,55 @@ impl Compiler<'_> {
         }
     }
 
-    /// `value` must name a row of the reference's table on one of the searched sites.
-    fn check_named(&mut self, r: Reference, value: &str, field: &Field) {
-        let sql = format!("{} AND site_id IN {} LIMIT 1", r.lookup("$1"), self.sites());
-        self.check(sql, value, field);
+    /// `column` holds an id that `lookup` (`SELECT id FROM … WHERE …` of a placeholder)
+    /// finds for `value` on the row's site. Once resolved, the ids themselves, per site;
+    /// before, [`Compiler::on_sites`] with the lookup recorded. With `field`, naming nothing
+    /// on the searched sites is refused in Jira's words.
+    pub(super) fn named(
+        &mut self,
+        column: &str,
+        lookup: impl Fn(&str) -> String,
+        value: &str,
+        field: Option<&Field>,
+    ) -> String {
+        let sql = format!("{} AND site_id IN {}", lookup("$1"), self.sites()).replacen(
+            "SELECT id FROM",
+            "SELECT site_id, id FROM",
+            1,
+        );
+        if let Some(resolved) = self.cx.resolved {
+            let rows = resolved.get(&(sql, value.to_owned())).cloned().unwrap_or_default();
+            return self.on_rows(column, &rows);
+        }
+        let l = Lookup { sql, value: value.to_owned(), field: field.map(Field::display_name) };
+        if !self.lookups.contains(&l) {
+            self.lookups.push(l);
+        }
+        let n = self.text(value);
+        self.on_sites(column, &lookup(&n))
+    }
+
+    /// `column` holds one of these ids on the row's own site.
+    fn on_rows(&mut self, column: &str, rows: &[(i64, String)]) -> String {
+        let alias = column.split_once('.').map(|(alias, _)| alias).unwrap_or("t");
+        let mut sites: Vec<(i64, Vec<String>)> = Vec::new();
+        for (site, id) in rows {
+            let n = self.text(id.clone());
+            match sites.iter_mut().find(|(s, _)| s == site) {
+                Some((_, ids)) => ids.push(n),
+                None => sites.push((*site, vec![n])),
+            }
+        }
+        if sites.is_empty() {
+            return "FALSE".to_owned();
+        }
+        let any: Vec<String> = sites
+            .into_iter()
+            .map(|(site, ids)| {
+                format!("({alias}.site_id = {site} AND {column} IN ({}))", ids.join(", "))
+            })
+            .collect();
+        format!("({})", any.join(" OR "))
     }
 
     fn check(&mut self, sql: String, value: &str, field: &Field) {
@@ -343,79 +376,10 @@ impl Compiler<'_> {
         }
     }
 
-    fn kind(&self, field: &Field) -> Result<Kind, String> {
-        let def = self.cx.fields.get(field).ok_or_else(|| {
-            format!(
-                "Field '{}' does not exist or you do not have permission to view it.",
-                field.display_name()
-            )
-        })?;
-        let property = field.properties.first();
-        Ok(match def.name.as_str() {
-            "project" => Kind::Reference(Reference::Project),
-            "status" => Kind::Reference(Reference::Status),
-            "issuetype" => Kind::Reference(Reference::IssueType),
-            "priority" => Kind::Reference(Reference::Priority),
-            "resolution" => Kind::Reference(Reference::Resolution),
-            "assignee" => Kind::Reference(Reference::User("t.assignee_id")),
-            "reporter" => Kind::Reference(Reference::User("t.reporter_id")),
-            "creator" => Kind::Reference(Reference::User("t.creator_id")),
-            "issueKey" => Kind::Key,
-            "parent" => Kind::Parent,
-            "statusCategory" => Kind::StatusCategory,
-            "summary" => Kind::Text { columns: &["t.summary"], comments: false, empty: false },
-            "description" => {
-                Kind::Text { columns: &["t.description"], comments: false, empty: true }
-            }
-            "comment" => Kind::Text { columns: &[], comments: true, empty: false },
-            "text" => Kind::Text {
-                columns: &["t.summary", "t.description"],
-                comments: true,
-                empty: false,
-            },
-            "created" => Kind::Date("t.created_at"),
-            "updated" => Kind::Date("t.updated_at"),
-            "resolved" => Kind::Date("t.resolved_at"),
-            "due" => Kind::Due,
-            "labels" => Kind::Multi(Multi::List("t.labels")),
-            "component" => Kind::Multi(Multi::List("t.components")),
-            "fixVersion" => Kind::Multi(Multi::List("t.fix_versions")),
-            "sprint" => Kind::Multi(Multi::Sprint),
-            "flag" => Kind::Multi(Multi::Flag),
-            "commit" => Kind::Multi(Multi::Commit),
-            "repository" => Kind::Multi(Multi::Repository),
-            "pullRequest" => Kind::Multi(Multi::PullRequest),
-            "flagEnabled" => Kind::FlagEnabled,
-            "ticketCategory" => Kind::TicketCategory,
-            "flagState" => Kind::FlagState(property.map(|p| p.key.clone()).unwrap_or_default()),
-            "development" => {
-                let key = property.map(|p| p.key.to_lowercase()).unwrap_or_default();
-                let path = property
-                    .and_then(|p| p.path.as_ref())
-                    .map(|p| p.as_str().to_lowercase())
-                    .unwrap_or_else(|| "all".to_owned());
-                let kind = match key.as_str() {
-                    "commits" => "commit",
-                    "pullrequests" => "pull_request",
-                    "branches" => "branch",
-                    other => {
-                        return Err(format!(
-                            "tether records commits, pull requests and branches, not {other}: 'development[{other}]' cannot be searched here."
-                        ));
-                    }
-                };
-                Kind::Development { kind, open: path == "open" }
-            }
-            other => {
-                return Err(format!(
-                    "The field '{}' is not searchable over tether's ingested tickets (it keeps no {other} data); search it in Jira.",
-                    field.display_name()
-                ));
-            }
-        })
-    }
-
     fn terminal(&mut self, t: &TerminalClause) -> Result<String, String> {
+        if let Some(kinds) = self.custom_kinds(&t.field) {
+            return self.custom_terminal(kinds, t);
+        }
         let kind = self.kind(&t.field)?;
         match &t.condition {
             Condition::Value { operator, operand } => {
@@ -485,6 +449,16 @@ impl Compiler<'_> {
                 })
             }
             Like | NotLike => {
+                if let (Kind::Custom(custom), [Atom::Text(text)]) = (kind, list.as_slice()) {
+                    let found = self.custom_text(custom, field, text)?;
+                    // As Jira's other negative operators, `!~` leaves out tickets with no value.
+                    let empty = self.custom_empty(custom);
+                    return Ok(if operator == Like {
+                        found
+                    } else {
+                        format!("(NOT {empty} AND NOT {found})")
+                    });
+                }
                 let Kind::Text { .. } = kind else {
                     return Err(format!(
                         "The operator '{}' is not supported by the '{}' field.",
@@ -536,8 +510,8 @@ impl Compiler<'_> {
                 }
                 format!("({})", parts.join(" AND "))
             }
-            Kind::Date(column) => format!("{column} IS NULL"),
-            Kind::Due => "t.due_date IS NULL".to_owned(),
+            Kind::Date(column) | Kind::Day(column) => format!("{column} IS NULL"),
+            Kind::Custom(custom) => self.custom_empty(custom),
             Kind::Multi(m) => format!("NOT EXISTS ({})", multi_rows(*m, d)),
             Kind::FlagEnabled | Kind::FlagState(_) => {
                 format!("NOT EXISTS ({})", multi_rows(Multi::Flag, d))
@@ -559,9 +533,8 @@ impl Compiler<'_> {
                 "t.resolution_id IS NULL".to_owned()
             }
             Kind::Reference(r) => {
-                let n = self.text(value.clone());
-                self.check_named(*r, &value, field);
-                self.on_sites(r.column(), &r.lookup(&n))
+                let r = *r;
+                self.named(r.column(), |n| r.lookup(n), &value, Some(field))
             }
             Kind::Key => {
                 let n = self.text(value);
@@ -583,10 +556,11 @@ impl Compiler<'_> {
                     })
                     .map(|(k, ..)| *k)
                     .ok_or_else(|| unknown_value(&value, field))?;
-                let n = self.text(key);
-                self.on_sites(
+                self.named(
                     "t.status_id",
-                    &format!("SELECT id FROM ticket_statuses WHERE category_key = {n}"),
+                    |n| format!("SELECT id FROM ticket_statuses WHERE category_key = {n}"),
+                    key,
+                    None,
                 )
             }
             Kind::TicketCategory => {
@@ -603,7 +577,8 @@ impl Compiler<'_> {
                     field.display_name()
                 ));
             }
-            Kind::Date(_) | Kind::Due => {
+            Kind::Custom(custom) => self.custom_matches(custom, field, &value)?,
+            Kind::Date(_) | Kind::Day(_) => {
                 let date = date_of(&atom_kind(atom)).ok_or_else(|| invalid_date(&value, field))?;
                 let (lo, hi) =
                     date.range(&self.cx.clock).ok_or_else(|| invalid_date(&value, field))?;
@@ -654,7 +629,10 @@ impl Compiler<'_> {
             _ => "<=",
         };
         match kind {
-            Kind::Date(_) | Kind::Due => {
+            Kind::Custom(custom) => {
+                self.custom_compare(custom, field, op, &atom.text().unwrap_or_default())
+            }
+            Kind::Date(_) | Kind::Day(_) => {
                 let at = match atom {
                     Atom::Function(name, args) => {
                         let def = self.cx.functions.get(name).ok_or_else(|| {
@@ -680,7 +658,7 @@ impl Compiler<'_> {
                         let n = self.int(at);
                         Ok(format!("{column} {op} {n}"))
                     }
-                    _ => {
+                    Kind::Day(column) => {
                         // A due date is a calendar day: its moment is its local midnight.
                         let (day, midnight) = local_day(at, self.cx.clock.utc_offset_seconds);
                         let n = self.text(day);
@@ -689,8 +667,9 @@ impl Compiler<'_> {
                             (LessThan, false) => "<=",
                             _ => op,
                         };
-                        Ok(format!("t.due_date {op} {n}"))
+                        Ok(format!("{column} {op} {n}"))
                     }
+                    _ => Ok("FALSE".to_owned()),
                 }
             }
             Kind::Key => {
@@ -730,11 +709,11 @@ impl Compiler<'_> {
     /// Dates between two moments, both included.
     fn between(&mut self, kind: &Kind, lo: i64, hi: i64) -> String {
         match kind {
-            Kind::Due => {
+            Kind::Day(column) => {
                 let (a, _) = local_day(lo, self.cx.clock.utc_offset_seconds);
                 let (b, _) = local_day(hi, self.cx.clock.utc_offset_seconds);
                 let (a, b) = (self.text(a), self.text(b));
-                format!("t.due_date BETWEEN {a} AND {b}")
+                format!("{column} BETWEEN {a} AND {b}")
             }
             Kind::Date(column) => {
                 let (a, b) = (self.int(lo), self.int(hi));
@@ -745,6 +724,18 @@ impl Compiler<'_> {
     }
 
     fn sort_columns(&self, field: &Field) -> Result<Vec<String>, String> {
+        if let Some(kinds) = self.custom_kinds(field) {
+            // A name several sites give a field sorts by the first's values.
+            return Ok(kinds
+                .into_iter()
+                .take(1)
+                .map(|(_, kind)| match kind {
+                    Kind::Custom(custom) => self.custom_sort(&custom),
+                    Kind::Date(e) | Kind::Day(e) => e,
+                    _ => "NULL".to_owned(),
+                })
+                .collect());
+        }
         let kind = self.kind(field)?;
         let column = match kind {
             Kind::Reference(Reference::Project) => "p.key",
@@ -760,8 +751,7 @@ impl Compiler<'_> {
                 return Ok(vec![format!("substr(t.key, 1, {})", key_dash(d)), key_number(d)]);
             }
             Kind::Text { columns: ["t.summary"], .. } => "lower(t.summary)",
-            Kind::Date(column) => column,
-            Kind::Due => "t.due_date",
+            Kind::Date(column) | Kind::Day(column) => return Ok(vec![column]),
             Kind::TicketCategory => "a.category",
             _ => {
                 return Err(format!(

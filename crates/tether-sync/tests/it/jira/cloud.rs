@@ -394,3 +394,24 @@ async fn rows_of_a_deleted_site_are_dropped_without_stopping_the_others(backend:
     assert!(report.claimed > 0, "{}: {report:?}", w.label);
     assert_eq!(w.store.outbox_stats().await.unwrap().pending, 0);
 }
+
+on_each_backend!(the_first_client_of_an_oauth_site_records_its_cloud_id);
+async fn the_first_client_of_an_oauth_site_records_its_cloud_id(backend: TestBackend) {
+    // The OAuth client resolves the cloudId for the gateway; the store keeps it, which is what
+    // matches a Forge installation that came first to this site.
+    let w = World::new(backend, true).await;
+    let event = tether_store::ForgeInstallEvent {
+        installation_id: "inst-1".into(),
+        app_id: "ari:cloud:ecosystem::app/1".into(),
+        cloud_id: Some(jira_sandbox::CLOUD_ID.into()),
+        site_url: None,
+        api_base_url: None,
+    };
+    let recorded = w.store.record_forge_event(&event, tether_store::ForgeLifecycle::Installed);
+    assert_eq!(recorded.await.unwrap().site_id, None, "{}", w.label);
+    let clients = tether_sync::jira::JiraClients::new(w.store.clone(), super::support::fast());
+    clients.get(w.site_id).await.unwrap();
+    let site = w.store.jira_site(w.site_id).await.unwrap();
+    assert_eq!(site.cloud_id.as_deref(), Some(jira_sandbox::CLOUD_ID));
+    assert_eq!(w.store.forge_installation("inst-1").await.unwrap().site_id, Some(w.site_id));
+}

@@ -85,9 +85,8 @@ impl Compiler<'_> {
                 Atom::Function(name, args) => self.function_matches(&user, field, name, args)?,
                 atom => {
                     let value = atom.text().unwrap_or_default();
-                    let n = self.text(value.clone());
-                    self.check_named(Reference::User(""), &value, field);
-                    self.on_sites("c.author_id", &Reference::User("").lookup(&n))
+                    let people = |n: &str| Reference::User("").lookup(n);
+                    self.named("c.author_id", people, &value, Some(field))
                 }
             };
             any.push(m);
@@ -124,11 +123,8 @@ impl Compiler<'_> {
             atom => {
                 let value = atom.text().unwrap_or_default();
                 let n = self.text(value.clone());
-                self.check_named(r, &value, field);
-                format!(
-                    "(lower({string_col}) = lower({n}) OR {})",
-                    self.on_sites(&value_col, &r.lookup(&n))
-                )
+                let ids = self.named(&value_col, |n| r.lookup(n), &value, Some(field));
+                format!("(lower({string_col}) = lower({n}) OR {ids})")
             }
         })
     }

@@ -183,6 +183,150 @@ pub(super) fn full_text(term: &str) -> Option<FullText> {
     Some(FullText::Phrase(words.join(" ")))
 }
 
+/// PostgreSQL's English stop words (`tsearch_data/english.stop`): words its `english`
+/// full-text configuration leaves out, so a term of only these asks nothing.
+const PG_ENGLISH_STOP_WORDS: [&str; 127] = [
+    "i",
+    "me",
+    "my",
+    "myself",
+    "we",
+    "our",
+    "ours",
+    "ourselves",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "he",
+    "him",
+    "his",
+    "himself",
+    "she",
+    "her",
+    "hers",
+    "herself",
+    "it",
+    "its",
+    "itself",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "themselves",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "this",
+    "that",
+    "these",
+    "those",
+    "am",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "being",
+    "have",
+    "has",
+    "had",
+    "having",
+    "do",
+    "does",
+    "did",
+    "doing",
+    "a",
+    "an",
+    "the",
+    "and",
+    "but",
+    "if",
+    "or",
+    "because",
+    "as",
+    "until",
+    "while",
+    "of",
+    "at",
+    "by",
+    "for",
+    "with",
+    "about",
+    "against",
+    "between",
+    "into",
+    "through",
+    "during",
+    "before",
+    "after",
+    "above",
+    "below",
+    "to",
+    "from",
+    "up",
+    "down",
+    "in",
+    "out",
+    "on",
+    "off",
+    "over",
+    "under",
+    "again",
+    "further",
+    "then",
+    "once",
+    "here",
+    "there",
+    "when",
+    "where",
+    "why",
+    "how",
+    "all",
+    "any",
+    "both",
+    "each",
+    "few",
+    "more",
+    "most",
+    "other",
+    "some",
+    "such",
+    "no",
+    "nor",
+    "not",
+    "only",
+    "own",
+    "same",
+    "so",
+    "than",
+    "too",
+    "very",
+    "s",
+    "t",
+    "can",
+    "will",
+    "just",
+    "don",
+    "should",
+    "now",
+];
+
+impl FullText {
+    /// Whether PostgreSQL's `english` configuration keeps no word of it (the term then asks
+    /// nothing there, as Jira's search ignores such words).
+    pub(super) fn only_stop_words(&self) -> bool {
+        let text = match self {
+            FullText::Phrase(p) => p.as_str(),
+            FullText::Prefix(w) => w.as_str(),
+        };
+        text.split_whitespace().all(|w| PG_ENGLISH_STOP_WORDS.contains(&w.to_lowercase().as_str()))
+    }
+}
+
 /// A term as a LIKE pattern body: `%` and `_` escaped, `*` and `?` as wildcards.
 pub(super) fn like_pattern(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 4);
@@ -233,6 +377,15 @@ mod tests {
         assert_eq!(full_text("%%"), None);
         assert_eq!(FullText::Phrase("say \"hi\"".into()).fts5(), "\"say \"\"hi\"\"\"");
         assert_eq!(FullText::Prefix("check".into()).fts5(), "\"check\" *");
+    }
+
+    #[test]
+    fn terms_of_only_stop_words_ask_nothing_on_postgres() {
+        let only = |t: &str| full_text(t).unwrap().only_stop_words();
+        assert!(only("by") && only("The") && only("to be or not") && only("by*"));
+        assert!(!only("checkout"));
+        assert!(!only("stand by me"));
+        assert_eq!(PG_ENGLISH_STOP_WORDS.len(), 127);
     }
 
     #[test]

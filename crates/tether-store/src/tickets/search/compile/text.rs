@@ -29,6 +29,10 @@ impl Compiler<'_> {
                         }
                         fts.push(format!("{{{}}} : {}", cols.join(" "), words.fts5()));
                     }
+                    // Words PostgreSQL leaves out ask nothing; every other term is one
+                    // condition of its own, so the planner can join it (a subquery under an
+                    // OR it could only run as a whole).
+                    Dialect::Postgres if words.only_stop_words() => {}
                     Dialect::Postgres => {
                         let q = match &words {
                             FullText::Phrase(p) => {
@@ -38,6 +42,13 @@ impl Compiler<'_> {
                                 format!("to_tsquery('english', {})", self.text(format!("{w}:*")))
                             }
                         };
+                        if *comments && columns.len() == 2 {
+                            // `text`: summary, description and comments, in one stored vector.
+                            all.push(format!(
+                                "(t.site_id, t.id) IN (SELECT site_id, issue_id FROM ticket_words WHERE words @@ {q})"
+                            ));
+                            continue;
+                        }
                         let mut any: Vec<String> = columns
                             .iter()
                             // The indexes' own expressions, each as a subquery of its own, so
@@ -61,8 +72,7 @@ impl Compiler<'_> {
                                 "(t.site_id, t.id) IN (SELECT site_id, issue_id FROM ticket_comments WHERE to_tsvector('english', body) @@ {q})"
                             ));
                         }
-                        // A term of words full-text search leaves out ("by") asks nothing.
-                        all.push(format!("(numnode({q}) = 0 OR {})", any.join(" OR ")));
+                        all.push(format!("({})", any.join(" OR ")));
                     }
                 },
                 None => {
@@ -80,6 +90,10 @@ impl Compiler<'_> {
                     all.push(format!("({})", any.join(" OR ")));
                 }
             }
+        }
+        if all.is_empty() && fts.is_empty() {
+            // Only words full-text search leaves out ("by"): they ask nothing.
+            return Ok("TRUE".to_owned());
         }
         if !fts.is_empty() {
             let n = self.text(fts.join(" AND "));

@@ -22,7 +22,7 @@ impl Compiler<'_> {
         let lower = def.name.to_ascii_lowercase();
         match (kind, def.kind) {
             (
-                Kind::Date(_) | Kind::Due,
+                Kind::Date(_) | Kind::Day(_),
                 FunctionKind::Now | FunctionKind::StartOf(_) | FunctionKind::EndOf(_),
             ) => {
                 let at = evaluate_date_function(def, args, &self.cx.clock).ok_or_else(|| {
