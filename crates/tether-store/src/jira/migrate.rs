@@ -8,7 +8,7 @@
 //! hands to [`Store::move_jira_site`].
 
 use crate::audit::audit_on;
-use crate::jira::sites::{secret_context, site_audit};
+use crate::jira::sites::{put_site_settings_on, secret_context, site_audit};
 use crate::{NewJiraSite, Result, Store, with_pool, with_write_tx};
 
 use super::jira_enqueue_on;
@@ -118,22 +118,7 @@ impl Store {
         let stamp = now.max(current.updated_at + 1);
         let moved = with_write_tx!(self, tx => {
             let mut moved = SiteMoved::default();
-            sqlx::query(
-                "UPDATE jira_sites SET url = $1, api_url = $2, deployment = $3, auth_kind = $4, \
-                 auth_user = $5, secret = $6, options = $7, enabled = $8, updated_at = $9 WHERE id = $10",
-            )
-            .bind(&new.url)
-            .bind(&new.api_url)
-            .bind(&new.deployment)
-            .bind(new.auth_kind.as_str())
-            .bind(&new.auth_user)
-            .bind(&sealed)
-            .bind(&options)
-            .bind(true)
-            .bind(stamp)
-            .bind(site_id)
-            .execute(&mut *tx)
-            .await?;
+            put_site_settings_on!(&mut *tx, site_id, new, &sealed, &options, stamp);
             for (key, id) in &mv.issue_ids {
                 moved.ledger_ids += sqlx::query(
                     "UPDATE dev_ledger SET issue_id = $1 WHERE site_id = $2 AND issue_key = $3",
