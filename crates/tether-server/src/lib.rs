@@ -40,6 +40,7 @@ pub use jira::forge::{
     PLACEHOLDER_APP_ID as FORGE_PLACEHOLDER_APP_ID, PLACEHOLDER_URL as FORGE_PLACEHOLDER_URL,
     entity_property_modules as forge_entity_property_modules, manifest_yaml as forge_manifest,
 };
+pub use jira::sites::site_from_body;
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;
 pub use ofrep::snapshots::Snapshots;

@@ -41,8 +41,9 @@ pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
 pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
 pub use jira::{
-    CachedIssue, FlagSync, ForgeInstallEvent, ForgeInstallation, ForgeLifecycle, IssueLink,
-    JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, normalize_issue_keys, site_name_for,
+    CachedIssue, DetailRemap, FlagSync, ForgeInstallEvent, ForgeInstallation, ForgeLifecycle,
+    IssueLink, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, SiteMove, SiteMoved,
+    SiteReferences, normalize_issue_keys, site_name_for,
 };
 pub use outbox::kinds::{
     DELIVERY_KIND, DevEventWork, DevFindingWork, DevInfoWork, DevScanWork, EVENT_KIND, Event,

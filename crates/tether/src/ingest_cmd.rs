@@ -8,6 +8,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use secrecy::ExposeSecret;
 use tether_store::{JiraSite, Store, StoreError, TicketProject};
 use tether_sync::ingest::IngestReport;
 
@@ -30,6 +31,12 @@ pub enum IngestCommand {
         /// A Jira project key (or id); needs --site.
         #[arg(long, requires = "site")]
         project: Option<String>,
+        /// End every ingestion claim first, as if its lease had run out, so passes a killed
+        /// process left resume now rather than after the lease: only when no other tether
+        /// process ingests from this database. On SQLite this is done whenever no `tether
+        /// serve` holds the database.
+        #[arg(long)]
+        reclaim: bool,
     },
     /// Pause all imports of a site (or of every site): no new data comes, nothing is removed.
     Pause {
@@ -99,8 +106,24 @@ pub async fn run(config: &Config, store: &Store, command: IngestCommand) -> Resu
             }
             Ok(())
         }
-        IngestCommand::Run { site, project } => {
-            run_now(config, store, site.as_deref(), project.as_deref()).await
+        IngestCommand::Run { site, project, reclaim } => {
+            // While this process holds a SQLite database's lock no other tether uses it, so any
+            // claim in it is a dead process's. With a server holding it, its ingester's claims
+            // are live: leave them (and the lock) alone.
+            let url = config.database_url.expose_secret();
+            let lock = match crate::dblock::DatabaseLock::acquire(url, "tether ingest run") {
+                Ok(Some(lock)) => Some(lock),
+                Ok(None) | Err(_) => None,
+            };
+            if reclaim || lock.is_some() {
+                let n = store.expire_ticket_claims().await?;
+                if n > 0 {
+                    eprintln!("ended {n} ingestion claims left by a stopped process");
+                }
+            }
+            let done = run_now(config, store, site.as_deref(), project.as_deref()).await;
+            drop(lock);
+            done
         }
     }
 }

@@ -1,4 +1,6 @@
-//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback.
+//! `cargo xtask bench ofrep`: a load benchmark of tether's OFREP endpoints over loopback
+//! (`search` and `ingest` are in modules of their own; `intake` loads the forges' webhook
+//! intake the same way, `scan` times local repository scans).
 //!
 //! The `floor` phase first runs the same single-evaluation load against a minimal hyper
 //! server answering one of tether's answers verbatim (`floor.rs`), so every run prints
@@ -21,8 +23,11 @@
 
 mod check;
 mod floor;
+mod ingest;
+mod intake;
 mod load;
 mod report;
+mod scan;
 mod search;
 mod seed;
 mod server;
@@ -51,6 +56,20 @@ pub enum Bench {
     /// JQL search and delivery insight over 100,000 seeded tickets, on SQLite (and PostgreSQL
     /// with `--pg URL`).
     Search(search::SearchArgs),
+    /// Jira ticket ingestion of 100,000 sandbox issues through `tether ingest run`: time and
+    /// peak memory against a bare fetch loop and the Python `jira` library, an incremental
+    /// pass, and with `--kill` SIGKILLs at random moments (and faults) ending identical; on
+    /// SQLite (and PostgreSQL with `--pg URL`).
+    Ingest(ingest::IngestArgs),
+    /// The bare fetch loop of `ingest`, in a process of its own (not for people).
+    #[command(hide = true)]
+    IngestBare(ingest::BareArgs),
+    /// Webhook intake (GitHub and GitLab push deliveries, each stored) of a release `tether
+    /// serve` over 32 connections, on SQLite (and PostgreSQL with `--pg URL`).
+    Intake(intake::IntakeArgs),
+    /// `tether repos scan --now` over a local repository of 100,000 commits made with `git
+    /// fast-import`, then rescans with nothing new.
+    Scan(scan::ScanArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -104,6 +123,9 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     if let Bench::FloorServer(args) = bench {
         return floor::serve(args).map(|()| ExitCode::SUCCESS);
     }
+    if let Bench::IngestBare(args) = bench {
+        return ingest::bare(args).map(|()| ExitCode::SUCCESS);
+    }
     if let Bench::Ofrep(args) = &bench {
         anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
         anyhow::ensure!(args.duration > 0, "--duration must be at least 1 second");
@@ -138,6 +160,8 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
     };
     let threads = match &bench {
         Bench::Ofrep(args) => args.threads.max(1),
+        // Most of the two-core machines this runs on is for the server.
+        Bench::Intake(_) => 1,
         _ => 2,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -151,7 +175,19 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             let ok = search::run(args, tether, &dir).await?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         })),
-        Bench::FloorServer(_) => unreachable!("served above"),
+        Bench::Intake(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = intake::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::Scan(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = scan::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::Ingest(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = ingest::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::FloorServer(_) | Bench::IngestBare(_) => unreachable!("run above"),
     }
 }
 
@@ -233,6 +269,7 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         warmup: Duration::from_secs(args.warmup),
         duration: Duration::from_secs(args.duration),
         server_pid: server.pid,
+        ok: 200,
     };
     let mut results = Vec::new();
     let tether_single = single(addr);

@@ -255,6 +255,15 @@ pub(crate) fn build_site(
     })
 }
 
+/// A site's settings from the API's site JSON, checked field by field as the API checks
+/// them (no stored secret to keep: the body gives it), for commands that act on the
+/// database directly (`tether jira migrate-site`). Errors name the field.
+pub fn site_from_body(name: &str, body: Value) -> Result<NewJiraSite, ApiError> {
+    let body: SiteBody =
+        serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e.to_string()))?;
+    build_site(name.to_owned(), body, None)
+}
+
 /// A connection test's findings, for people: every problem is a sentence saying
 /// what to change.
 #[derive(Debug, Serialize)]

@@ -95,18 +95,26 @@ pub(crate) async fn route(
     }
     let own: Vec<String> = tether_fields(&query);
     if !own.is_empty() {
+        let processable = other.iter().all(|(_, _, p)| p.processable());
+        let advice = if processable {
+            format!(
+                "Turn the import of {} on (/tickets/sites/{}) to search it with tether's fields.",
+                keys(&other),
+                site.name
+            )
+        } else {
+            "Service Management projects are not ingested, so tether's fields cannot search them."
+                .to_owned()
+        };
         return Ok(Route::Refused(vec![format!(
             "The field{} {} {} tether's own and answered over ingested tickets only; {} {} not \
-             ingested, so Jira would search {}, and Jira has no such field. Turn the import of \
-             {} on (/tickets/sites/{}) to search it with tether's fields.",
+             ingested, so Jira would search {}, and Jira has no such field. {advice}",
             if own.len() == 1 { "" } else { "s" },
             own.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", "),
             if own.len() == 1 { "is" } else { "are" },
             keys(&other),
             if other.len() == 1 { "is" } else { "are" },
             if other.len() == 1 { "it" } else { "them" },
-            keys(&other),
-            site.name,
         )]));
     }
     Ok(Route::Jira(site))

@@ -101,6 +101,14 @@ async fn passes_queries_on_projects_tether_does_not_ingest_to_jira(flavour: Flav
     };
     let m = refused("project = WEB AND flag IS NOT EMPTY").await;
     assert!(m.contains("'flag'") && m.contains("WEB is not ingested"), "{m}");
+    // HELP is a Service Management project: never ingested, so Jira answers for it.
+    let (status, page) =
+        send(&s, M::POST, "/api/search", Some(json!({"jql": "project = HELP", "maxResults": 1})))
+            .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["issues"][0]["tether"]["source"], "jira", "{page}");
+    let m = refused("project = HELP AND flagEnabled = \"true\"").await;
+    assert!(m.contains("'flagEnabled'") && m.contains("Service Management"), "{m}");
     let m = refused("project in (DEMO, WEB) ORDER BY created").await;
     assert!(m.contains("(DEMO)") && m.contains("(WEB)"), "{m}");
     // Jira's own refusal comes back as Jira worded it.

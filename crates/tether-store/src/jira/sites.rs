@@ -153,11 +153,11 @@ impl TryFrom<SiteRow> for JiraSite {
     }
 }
 
-fn secret_context(name: &str) -> String {
+pub(super) fn secret_context(name: &str) -> String {
     format!("jira_site:{name}")
 }
 
-fn site_audit(site: &NewJiraSite) -> String {
+pub(super) fn site_audit(site: &NewJiraSite) -> String {
     serde_json::json!({
         "name": site.name,
         "url": site.url,
@@ -168,6 +168,32 @@ fn site_audit(site: &NewJiraSite) -> String {
     })
     .to_string()
 }
+
+/// Writes a site's settings (URL, deployment, credentials sealed, options), enables it and
+/// stamps `updated_at` (what cached clients are keyed by), on the given transaction: for a
+/// changed site and for one moved to another Jira alike.
+macro_rules! put_site_settings_on {
+    ($conn:expr, $id:expr, $new:expr, $sealed:expr, $options:expr, $stamp:expr) => {{
+        let new: &$crate::NewJiraSite = $new;
+        sqlx::query(
+            "UPDATE jira_sites SET url = $1, api_url = $2, deployment = $3, auth_kind = $4, auth_user = $5, \
+             secret = $6, options = $7, enabled = $8, updated_at = $9 WHERE id = $10",
+        )
+        .bind(&new.url)
+        .bind(&new.api_url)
+        .bind(&new.deployment)
+        .bind(new.auth_kind.as_str())
+        .bind(&new.auth_user)
+        .bind($sealed)
+        .bind($options)
+        .bind(true)
+        .bind($stamp)
+        .bind($id)
+        .execute($conn)
+        .await?
+    }};
+}
+pub(crate) use put_site_settings_on;
 
 impl Store {
     /// Registers a site; its secret is sealed under the master key.
@@ -215,22 +241,7 @@ impl Store {
         let sealed = self.key.seal_secret(&secret_context(&current.name), &new.secret);
         let options = serde_json::Value::Object(new.options.clone()).to_string();
         with_write_tx!(self, tx => {
-            sqlx::query(
-                "UPDATE jira_sites SET url = $1, api_url = $2, deployment = $3, auth_kind = $4, auth_user = $5, \
-                 secret = $6, options = $7, enabled = $8, updated_at = $9 WHERE id = $10",
-            )
-            .bind(&new.url)
-            .bind(&new.api_url)
-            .bind(&new.deployment)
-            .bind(new.auth_kind.as_str())
-            .bind(&new.auth_user)
-            .bind(&sealed)
-            .bind(&options)
-            .bind(true)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            put_site_settings_on!(&mut *tx, id, new, &sealed, &options, now);
             audit_on!(&mut *tx, now, actor, "jira.site.update", &format!("integration/{}", current.name), None, Some(site_audit(new)));
             match_forge_installations_on!(tx);
         });

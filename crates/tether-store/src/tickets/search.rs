@@ -56,16 +56,14 @@ impl From<sqlx::Error> for SearchError {
 /// messages are Jira's.
 pub fn check_jql(jql: &str) -> Result<tether_jql::Query, Vec<String>> {
     let query = tether_jql::parse(jql).map_err(|e| vec![e.to_string()])?;
-    let errors = tether_jql::validate::validate(
-        &query,
-        &FieldCatalogue::tether(),
-        &FunctionCatalogue::jira(),
-    );
-    if errors.is_empty() {
-        Ok(query)
-    } else {
-        Err(errors.iter().map(ToString::to_string).collect())
-    }
+    validate(&query, &FieldCatalogue::tether())?;
+    Ok(query)
+}
+
+/// Jira's validation of a parsed query against `fields`, in Jira's words.
+fn validate(query: &tether_jql::Query, fields: &FieldCatalogue) -> Result<(), Vec<String>> {
+    let errors = tether_jql::validate::validate(query, fields, &FunctionCatalogue::jira());
+    if errors.is_empty() { Ok(()) } else { Err(errors.iter().map(ToString::to_string).collect()) }
 }
 
 /// Whether the clause (or one inside it) is about the field `name`.
@@ -145,17 +143,16 @@ impl Store {
             tether_jql::parse(jql).map_err(|e| SearchError::Invalid(vec![e.to_string()]))?;
         // Custom fields are read only for a query that names a field beyond Jira's and
         // tether's own.
-        let custom = if names_other_fields(&query, &FieldCatalogue::tether()) {
-            self.custom_fields(&scope.site_ids).await?
+        let own = FieldCatalogue::tether();
+        let (custom, fields) = if names_other_fields(&query, &own) {
+            let custom = self.custom_fields(&scope.site_ids).await?;
+            let fields = catalogue(own, &custom);
+            (custom, fields)
         } else {
-            Vec::new()
+            (Vec::new(), own)
         };
-        let fields = catalogue(&custom);
+        validate(&query, &fields).map_err(SearchError::Invalid)?;
         let functions = FunctionCatalogue::jira();
-        let errors = tether_jql::validate::validate(&query, &fields, &functions);
-        if !errors.is_empty() {
-            return Err(SearchError::Invalid(errors.iter().map(ToString::to_string).collect()));
-        }
         let dialect = match self.backend {
             Backend::Sqlite(_) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,

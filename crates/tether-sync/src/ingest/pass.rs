@@ -1,8 +1,8 @@
 //! One pass over a claimed project: issues updated since its cursor (all of them the first
 //! time), page by page in key order, each page completed, converted and written with the
-//! checkpoint in one transaction while the next page is already being fetched; then its boards
-//! and sprints, deleted and moved issues when a reconciliation is due, and the cursor moved to
-//! the pass's start (Jira's clock) less the look-back.
+//! checkpoint in one transaction while the next page is completed and the one after it is
+//! fetched; then its boards and sprints, deleted and moved issues when a reconciliation is due,
+//! and the cursor moved to the pass's start (Jira's clock) less the look-back.
 
 use std::collections::BTreeMap;
 
@@ -56,8 +56,15 @@ pub(crate) async fn run_pass(
     let mut next = client
         .issue_page(&ingest_jql(&project.id, from, after.as_deref()), ing.options.page_size)
         .await?;
+    // Three pages in flight: the one completed earlier is written (with its checkpoint) while
+    // this one is completed and the next one fetched. Pages are written in order, so the
+    // checkpoint only ever names a key whose page and every page before it are stored.
+    let mut completed: Option<(Vec<convert::Complete>, Option<String>)> = None;
     loop {
         if next.issues.is_empty() {
+            if let Some((page, checkpoint)) = completed.take() {
+                stats.issues += write_complete(ing, &project, page, checkpoint, lease).await?;
+            }
             // A checkpoint Jira can no longer place (its issue moved away or went) makes the
             // rest look empty: start the search over once, rather than end the pass early.
             if let Some(key) = after.as_deref()
@@ -89,13 +96,27 @@ pub(crate) async fn run_pass(
                 _ => None,
             }
         };
-        let write = write_page(ing, &client, &project, tickets, last.clone(), lease);
-        let (written, fetched) = tokio::join!(write, fetch_next);
+        let write = async {
+            match completed.take() {
+                Some((page, checkpoint)) => {
+                    write_complete(ing, &project, page, checkpoint, lease).await
+                }
+                None => Ok(0),
+            }
+        };
+        let (written, complete, fetched) =
+            tokio::join!(write, enrich::complete(&client, tickets), fetch_next);
         stats.issues += written?;
+        completed = Some((complete?, last.clone()));
         after = last;
         match fetched {
             Some(page) => next = page?,
-            None => break,
+            None => {
+                if let Some((page, checkpoint)) = completed.take() {
+                    stats.issues += write_complete(ing, &project, page, checkpoint, lease).await?;
+                }
+                break;
+            }
         }
     }
     boards(ing, &client, &project).await?;
@@ -150,6 +171,17 @@ pub(crate) async fn write_page(
     lease: i64,
 ) -> Result<usize, PassError> {
     let complete = enrich::complete(client, tickets).await?;
+    write_complete(ing, project, complete, checkpoint, lease).await
+}
+
+/// Converts and writes one completed page with its checkpoint; answers how many issues.
+async fn write_complete(
+    ing: &Ingester,
+    project: &TicketProject,
+    complete: Vec<convert::Complete>,
+    checkpoint: Option<String>,
+    lease: i64,
+) -> Result<usize, PassError> {
     let named = convert::Named::of(complete.iter().map(|c| &c.ticket));
     let mut people = People::default();
     let mut sprints = BTreeMap::new();

@@ -3,10 +3,11 @@
 //!
 //! [`clients`] turns a stored site and its sealed secret into a
 //! `tether_jira::Client` (cached per site), for the jobs and for the calls a person
-//! waits on. The flags-to-Jira job lives in [`crate::flags_to_jira`]; its modules and
+//! waits on; [`migrate`] moves a site to another Jira (Server to Cloud). The flags-to-Jira job lives in [`crate::flags_to_jira`]; its modules and
 //! items are re-exported here under their first names.
 
 pub mod clients;
+pub mod migrate;
 
 pub use crate::flags_to_jira::{document, maintenance, property, sync};
 pub use clients::{JiraClients, auth_for_site};
@@ -14,6 +15,7 @@ pub use document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global
 pub use maintenance::{
     BackfillReport, ReconcileMode, ReconcileReport, backfill, enqueue_site, reconcile,
 };
+pub use migrate::{MigrateError, MigrationReport, migrate_site};
 pub use sync::{
     FailureKind, FlagRef, JiraContext, MAX_FLAGS_PER_REQUEST, Outcome, Plan, Properties,
     PushResult, Pushed, ReadMode, SyncStats, feature_flag, feature_flag_id, remote_link,

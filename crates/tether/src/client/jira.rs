@@ -121,30 +121,8 @@ pub enum SitesCommand {
         /// The Jira URL people open, e.g. https://acme.atlassian.net.
         #[arg(long, value_name = "URL")]
         jira_url: String,
-        /// oauth2 (Jira Cloud's OAuth credentials), api_token, pat, password or oauth1.
-        #[arg(long)]
-        kind: String,
-        /// The client id (oauth2), email (api_token), username (password) or consumer key (oauth1).
-        #[arg(long, default_value = "")]
-        user: String,
-        /// Read the secret from this environment variable.
-        #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
-        secret_env: Option<String>,
-        /// Read the secret from this file.
-        #[arg(long, value_name = "FILE")]
-        secret_file: Option<std::path::PathBuf>,
-        /// oauth1: read the access token from this environment variable.
-        #[arg(long, value_name = "VAR")]
-        access_token_env: Option<String>,
-        /// Where API calls go, when not the Jira URL.
-        #[arg(long, value_name = "URL")]
-        api_url: Option<String>,
-        /// oauth2: the token endpoint (default Atlassian's).
-        #[arg(long)]
-        token_url: Option<String>,
-        /// oauth2: the API gateway (default Atlassian's).
-        #[arg(long)]
-        gateway_url: Option<String>,
+        #[command(flatten)]
+        credentials: SiteCredentials,
     },
     /// Test the connection to a site; exits 1 when it found problems.
     Test {
@@ -159,6 +137,59 @@ pub enum SitesCommand {
         /// The site's name.
         name: String,
     },
+}
+
+/// How tether logs in to a site (`jira sites add`, `jira migrate-site`).
+#[derive(Debug, clap::Args)]
+pub struct SiteCredentials {
+    /// oauth2 (Jira Cloud's OAuth credentials), api_token, pat, password or oauth1.
+    #[arg(long)]
+    kind: String,
+    /// The client id (oauth2), email (api_token), username (password) or consumer key (oauth1).
+    #[arg(long, default_value = "")]
+    user: String,
+    /// Read the secret from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
+    secret_env: Option<String>,
+    /// Read the secret from this file.
+    #[arg(long, value_name = "FILE")]
+    secret_file: Option<std::path::PathBuf>,
+    /// oauth1: read the access token from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    access_token_env: Option<String>,
+    /// Where API calls go, when not the Jira URL.
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// oauth2: the token endpoint (default Atlassian's).
+    #[arg(long)]
+    token_url: Option<String>,
+    /// oauth2: the API gateway (default Atlassian's).
+    #[arg(long)]
+    gateway_url: Option<String>,
+}
+
+impl SiteCredentials {
+    /// The site JSON the API takes (`POST /api/jira/sites`), the secret read as the
+    /// options say.
+    pub fn body(self, name: &str, url: &str) -> Result<Value> {
+        let secret = read_secret(self.secret_env.as_deref(), self.secret_file.as_deref())?;
+        let mut body = json!({"name": name, "url": url, "kind": self.kind, "user": self.user, "secret": secret});
+        if let Some(var) = self.access_token_env {
+            body["access_token"] = json!(read_env(&var, "--access-token-env")?);
+        }
+        if let Some(u) = self.api_url {
+            body["api_url"] = json!(u);
+        }
+        let mut options = serde_json::Map::new();
+        if let Some(u) = self.token_url {
+            options.insert("token_url".into(), json!(u));
+        }
+        if let Some(u) = self.gateway_url {
+            options.insert("gateway_url".into(), json!(u));
+        }
+        body["options"] = Value::Object(options);
+        Ok(body)
+    }
 }
 
 /// `tether issues`'s options.
@@ -337,34 +368,8 @@ async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
                 println!("{}", sites_table(&v.as_array().into_iter().flatten().collect::<Vec<_>>()))
             });
         }
-        SitesCommand::Add {
-            name,
-            jira_url,
-            kind,
-            user,
-            secret_env,
-            secret_file,
-            access_token_env,
-            api_url,
-            token_url,
-            gateway_url,
-        } => {
-            let secret = read_secret(secret_env.as_deref(), secret_file.as_deref())?;
-            let mut body = json!({"name": name, "url": jira_url, "kind": kind, "user": user, "secret": secret});
-            if let Some(var) = access_token_env {
-                body["access_token"] = json!(read_env(&var, "--access-token-env")?);
-            }
-            if let Some(u) = api_url {
-                body["api_url"] = json!(u);
-            }
-            let mut options = serde_json::Map::new();
-            if let Some(u) = token_url {
-                options.insert("token_url".into(), json!(u));
-            }
-            if let Some(u) = gateway_url {
-                options.insert("gateway_url".into(), json!(u));
-            }
-            body["options"] = Value::Object(options);
+        SitesCommand::Add { name, jira_url, credentials } => {
+            let body = credentials.body(&name, &jira_url)?;
             let v = api.call(Method::POST, "/api/jira/sites", Some(body)).await?;
             print(json, &v, |v| {
                 println!(

@@ -15,7 +15,7 @@
 //!   [`MAX_PATHS`]); each branch's head commit is kept too, for the Development panel.
 //!   Pushes of many commits are cut into pushes of at most [`COMMITS_PER_EVENT`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, anyhow};
 use gix::ObjectId;
@@ -261,7 +261,11 @@ fn read_commit(
 }
 
 /// The paths that differ between two trees (either may be absent), under `prefix`.
-fn diff_trees(
+///
+/// Both entry lists are walked side by side in name order (a merge, not a map: this runs
+/// for every commit a scan keeps, and most entries are equal), and a path is only spelt
+/// out for entries that differ.
+pub(super) fn diff_trees(
     repo: &gix::Repository,
     old: Option<ObjectId>,
     new: Option<ObjectId>,
@@ -272,45 +276,65 @@ fn diff_trees(
     if old == new || *budget == 0 {
         return Ok(());
     }
-    let entries = |id: Option<ObjectId>| -> Result<HashMap<String, (bool, ObjectId)>> {
-        let Some(id) = id else { return Ok(HashMap::new()) };
-        let tree = repo.find_tree(id).map_err(|e| anyhow!("cannot read tree {id}: {e}"))?;
-        let decoded = tree.decode().map_err(|e| anyhow!("cannot read tree {id}: {e}"))?;
-        Ok(decoded
-            .entries
-            .iter()
-            .map(|e| (e.filename.to_string(), (e.mode.is_tree(), e.oid.to_owned())))
-            .collect())
+    let read = |id: Option<ObjectId>| -> Result<Option<gix::Tree<'_>>> {
+        id.map(|id| repo.find_tree(id).map_err(|e| anyhow!("cannot read tree {id}: {e}")))
+            .transpose()
     };
-    let before = entries(old)?;
-    let after = entries(new)?;
-    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
+    let (old_tree, new_tree) = (read(old)?, read(new)?);
+    let before = tree_entries(old_tree.as_ref())?;
+    let after = tree_entries(new_tree.as_ref())?;
+    let (mut i, mut j) = (0, 0);
+    while i < before.len() || j < after.len() {
         if *budget == 0 {
             return Ok(());
         }
-        let path = format!("{prefix}{name}");
-        match (before.get(name), after.get(name)) {
-            (Some((true, a)), Some((true, b))) => {
-                diff_trees(repo, Some(*a), Some(*b), &format!("{path}/"), out, budget)?
+        let order = match (before.get(i), after.get(j)) {
+            (Some(a), Some(b)) => a.0.cmp(b.0),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (b, a) = match order {
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                (Some(&before[i - 1]), Some(&after[j - 1]))
             }
-            (Some((true, a)), other) => {
-                diff_trees(repo, Some(*a), None, &format!("{path}/"), out, budget)?;
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (Some(&before[i - 1]), None)
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, Some(&after[j - 1]))
+            }
+        };
+        if let (Some(x), Some(y)) = (b, a)
+            && x.1 == y.1
+            && x.2 == y.2
+        {
+            continue;
+        }
+        let name = b.or(a).map(|e| String::from_utf8_lossy(e.0)).unwrap_or_default();
+        let path = format!("{prefix}{name}");
+        match (b.map(|e| (e.1, e.2)), a.map(|e| (e.1, e.2))) {
+            (Some((true, x)), Some((true, y))) => {
+                diff_trees(repo, Some(x), Some(y), &format!("{path}/"), out, budget)?
+            }
+            (Some((true, x)), other) => {
+                diff_trees(repo, Some(x), None, &format!("{path}/"), out, budget)?;
                 if let Some((false, _)) = other {
                     out.added.push(path);
                     *budget -= 1;
                 }
             }
-            (other, Some((true, b))) => {
+            (other, Some((true, y))) => {
                 if let Some((false, _)) = other {
                     out.removed.push(path.clone());
                     *budget -= 1;
                 }
-                diff_trees(repo, None, Some(*b), &format!("{path}/"), out, budget)?;
+                diff_trees(repo, None, Some(y), &format!("{path}/"), out, budget)?;
             }
-            (Some((false, a)), Some((false, b))) if a != b => {
+            (Some((false, x)), Some((false, y))) if x != y => {
                 out.modified.push(path);
                 *budget -= 1;
             }
@@ -327,4 +351,19 @@ fn diff_trees(
         }
     }
     Ok(())
+}
+
+/// A tree's entries as (name, is a tree, id), in byte order of their names.
+fn tree_entries<'t>(tree: Option<&'t gix::Tree<'_>>) -> Result<Vec<(&'t [u8], bool, ObjectId)>> {
+    let Some(tree) = tree else { return Ok(Vec::new()) };
+    let decoded = tree.decode().map_err(|e| anyhow!("cannot read tree {}: {e}", tree.id))?;
+    let mut v: Vec<(&'t [u8], bool, ObjectId)> = decoded
+        .entries
+        .iter()
+        .map(|e| (e.filename.as_ref(), e.mode.is_tree(), e.oid.to_owned()))
+        .collect();
+    // Git orders a tree's entries with directories as if their name ended in `/`; the
+    // walk pairs names in plain byte order (nearly sorted already).
+    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    Ok(v)
 }

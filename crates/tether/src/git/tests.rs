@@ -179,3 +179,59 @@ async fn a_scan_is_stored_and_reads_back() {
     let kept = store.setting(&super::summary_key(repo.id)).await.unwrap().unwrap();
     assert!(kept.contains("is not a git repository"), "{kept}");
 }
+
+/// A tree of `files` (paths with `/` make subtrees), written to `repo`.
+fn nested_tree(repo: &gix::Repository, files: &[(&str, &str)]) -> gix::ObjectId {
+    use gix::objs::tree::{Entry, EntryKind};
+    let mut here: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    let mut entries = Vec::new();
+    for (path, content) in files {
+        match path.split_once('/') {
+            Some((dir, rest)) => here.entry(dir.to_owned()).or_default().push((rest, content)),
+            None => {
+                let oid = repo.write_blob(content.as_bytes()).unwrap().detach();
+                entries.push(Entry { mode: EntryKind::Blob.into(), filename: (*path).into(), oid });
+            }
+        }
+    }
+    for (dir, inner) in here {
+        let oid = nested_tree(repo, &inner);
+        entries.push(Entry { mode: EntryKind::Tree.into(), filename: dir.as_str().into(), oid });
+    }
+    entries.sort();
+    repo.write_object(gix::objs::Tree { entries }).unwrap().detach()
+}
+
+#[test]
+fn changed_paths_pair_entries_by_name_at_every_depth() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = gix::init(dir.path()).unwrap();
+    // (before, after, expected "added | modified | removed")
+    let check = |before: &[(&str, &str)], after: &[(&str, &str)], expect: &str| {
+        let old = (!before.is_empty()).then(|| nested_tree(&repo, before));
+        let new = (!after.is_empty()).then(|| nested_tree(&repo, after));
+        let mut files = tether_forge::FileChanges::default();
+        let mut budget = super::scan::MAX_PATHS;
+        super::scan::diff_trees(&repo, old, new, "", &mut files, &mut budget).unwrap();
+        let got = format!(
+            "{} | {} | {}",
+            files.added.join(","),
+            files.modified.join(","),
+            files.removed.join(",")
+        );
+        assert_eq!(got, expect, "{before:?} -> {after:?}");
+    };
+    check(&[], &[("a", "1"), ("d/x", "1")], "a,d/x |  | ");
+    check(&[("a", "1"), ("d/x", "1")], &[], " |  | a,d/x");
+    check(&[("a", "1"), ("b", "1")], &[("a", "1"), ("b", "2")], " | b | ");
+    check(
+        &[("d/x", "1"), ("d/y", "1"), ("e", "1")],
+        &[("d/x", "2"), ("d/z", "1"), ("e", "1")],
+        "d/z | d/x | d/y",
+    );
+    check(&[("d/e/f", "1"), ("g", "1")], &[("d/e/f", "1"), ("g", "1")], " |  | ");
+    // A file that becomes a folder of the same name, and back.
+    check(&[("a", "1"), ("b", "1")], &[("a/x", "1"), ("b", "1")], "a/x |  | a");
+    check(&[("a/x", "1")], &[("a", "1")], "a |  | a/x");
+    check(&[("a-b", "1"), ("a/c", "1")], &[("a-b", "2"), ("a/c", "2")], " | a/c,a-b | ");
+}

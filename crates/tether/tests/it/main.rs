@@ -10,6 +10,7 @@ mod demo;
 mod demo_code;
 mod examples;
 mod ingest_cli;
+mod ingest_kill;
 mod jira_browser;
 mod jira_cli;
 mod jira_cmd;

@@ -32,7 +32,8 @@ pub enum ClientKind {
 #[derive(Debug, Clone)]
 pub struct Req {
     uri: hyper::Uri,
-    auth: hyper::header::HeaderValue,
+    /// Headers besides `host`, `content-type` (JSON) and `content-length`.
+    headers: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)>,
     body: Bytes,
     /// The whole request as the raw client writes it.
     raw: Vec<u8>,
@@ -41,19 +42,54 @@ pub struct Req {
 impl Req {
     /// `POST path` with a JSON body and the SDK key as a bearer token.
     pub fn post(addr: SocketAddr, path: &str, sdk_key: &str, body: Vec<u8>) -> Req {
-        let mut raw = format!(
-            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {sdk_key}\r\n\
-             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        let auth = format!("Bearer {sdk_key}");
+        Req::post_with(addr, path, &[("authorization", auth.as_str())], body)
+    }
+
+    /// `POST path` with a JSON body and these headers (names in lower case, values ASCII).
+    pub fn post_with(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Req {
+        let mut raw = format!("POST {path} HTTP/1.1\r\nhost: {addr}\r\n");
+        for (name, value) in headers {
+            raw.push_str(&format!("{name}: {value}\r\n"));
+        }
+        raw.push_str(&format!(
+            "content-type: application/json\r\ncontent-length: {}\r\n\r\n",
             body.len()
-        )
-        .into_bytes();
+        ));
+        let mut raw = raw.into_bytes();
         raw.extend_from_slice(&body);
         Req {
             uri: path.parse().expect("a valid path"),
-            auth: format!("Bearer {sdk_key}").parse().expect("an SDK key is ASCII"),
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        hyper::header::HeaderName::from_bytes(n.as_bytes()).expect("a header name"),
+                        hyper::header::HeaderValue::from_str(v).expect("an ASCII header value"),
+                    )
+                })
+                .collect(),
             body: Bytes::from(body),
             raw,
         }
+    }
+}
+
+/// Where a phase's requests come from: request `i` of a connection's loop. A fixed list
+/// is cycled through; a generator makes each request anew (deliveries that must differ).
+pub trait Requests: Send + Sync {
+    /// How many distinct requests there are (connections start spread over them).
+    fn len(&self) -> usize;
+    fn get(&self, i: usize) -> std::borrow::Cow<'_, Req>;
+}
+
+impl Requests for Vec<Req> {
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn get(&self, i: usize) -> std::borrow::Cow<'_, Req> {
+        std::borrow::Cow::Borrowed(&self[i % self.as_slice().len()])
     }
 }
 
@@ -104,12 +140,14 @@ impl Conn {
             Conn::Raw(raw) => raw.round_trip(&req.raw, keep_body).await,
             Conn::Hyper { sender, host } => {
                 sender.ready().await.map_err(io::Error::other)?;
-                let request = hyper::Request::post(req.uri.clone())
+                let mut request = hyper::Request::post(req.uri.clone())
                     .header(hyper::header::HOST, host.as_str())
-                    .header(hyper::header::AUTHORIZATION, req.auth.clone())
-                    .header(hyper::header::CONTENT_TYPE, "application/json")
-                    .body(Full::new(req.body.clone()))
-                    .map_err(io::Error::other)?;
+                    .header(hyper::header::CONTENT_TYPE, "application/json");
+                for (name, value) in &req.headers {
+                    request = request.header(name, value);
+                }
+                let request =
+                    request.body(Full::new(req.body.clone())).map_err(io::Error::other)?;
                 let response = sender.send_request(request).await.map_err(io::Error::other)?;
                 let status = response.status().as_u16();
                 let body =
@@ -205,11 +243,11 @@ pub struct PhaseResult {
     pub window: Duration,
     /// Responses completed in the window (of any status).
     pub requests: u64,
-    /// Non-200 responses and broken connections in the window.
+    /// Responses other than the plan's `ok` status, and broken connections, in the window.
     pub errors: u64,
     /// The same during the warm-up.
     pub warmup_errors: u64,
-    /// The statuses of the non-200 answers, and I/O errors (as 0).
+    /// The statuses of the answers counted as errors, and I/O errors (as 0).
     pub error_statuses: std::collections::BTreeMap<u16, u64>,
     pub response_bytes: u64,
     /// Latency in nanoseconds.
@@ -242,14 +280,14 @@ struct ConnTally {
 /// One connection's closed loop over `reqs`, starting at `offset`: requests started
 /// before `from` are the warm-up; requests started at or after `until` are not sent.
 async fn connection(
-    kind: ClientKind,
-    addr: SocketAddr,
+    plan: Plan,
     mut conn: Conn,
-    reqs: Arc<Vec<Req>>,
+    reqs: Arc<dyn Requests>,
     offset: usize,
     from: Instant,
     until: Instant,
 ) -> ConnTally {
+    let Plan { client: kind, addr, ok, .. } = plan;
     let mut t = ConnTally {
         latency: histogram(),
         requests: 0,
@@ -264,7 +302,7 @@ async fn connection(
         if sent >= until {
             break;
         }
-        let answer = conn.send(&reqs[i % reqs.len()], false).await;
+        let answer = conn.send(&reqs.get(i), false).await;
         let done = Instant::now();
         i = i.wrapping_add(1);
         let measured = sent >= from && done <= until;
@@ -272,7 +310,7 @@ async fn connection(
             Ok(a) => a.status,
             Err(_) => 0,
         };
-        if status != 200 {
+        if status != ok {
             if measured {
                 t.errors += 1;
                 *t.error_statuses.entry(status).or_default() += 1;
@@ -313,6 +351,8 @@ pub struct Plan {
     pub duration: Duration,
     /// Whose CPU time to measure besides this process's.
     pub server_pid: u32,
+    /// The status of a good answer (200 for OFREP, 202 for a webhook delivery stored).
+    pub ok: u16,
 }
 
 /// Runs one phase: opens the plan's connections and loads the server for the warm-up and
@@ -320,9 +360,9 @@ pub struct Plan {
 pub async fn run_phase(
     plan: &Plan,
     name: &'static str,
-    reqs: Arc<Vec<Req>>,
+    reqs: Arc<dyn Requests>,
 ) -> Result<PhaseResult> {
-    let &Plan { client: kind, addr, connections, warmup, duration, server_pid } = plan;
+    let &Plan { client: kind, addr, connections, warmup, duration, server_pid, .. } = plan;
     let mut conns = Vec::with_capacity(connections);
     for _ in 0..connections {
         let conn = Conn::connect(kind, addr).await;
@@ -335,7 +375,7 @@ pub async fn run_phase(
     // A JoinSet aborts the connections if this phase is dropped (on Ctrl-C).
     let mut tasks = tokio::task::JoinSet::new();
     for (n, conn) in conns.into_iter().enumerate() {
-        tasks.spawn(connection(kind, addr, conn, reqs.clone(), n * stride, from, until));
+        tasks.spawn(connection(*plan, conn, reqs.clone(), n * stride, from, until));
     }
     // CPU counters at the window's edges, on a thread of their own so that a busy runtime
     // cannot delay them.
@@ -432,7 +472,7 @@ mod tests {
     fn a_request_is_built_for_both_clients() {
         let addr: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let req = Req::post(addr, "/p", "tether-sdk-abc", b"{}".to_vec());
-        assert_eq!(req.auth, "Bearer tether-sdk-abc");
+        assert_eq!(req.headers[0].1, "Bearer tether-sdk-abc");
         assert_eq!(req.uri, "/p");
         let raw = String::from_utf8(req.raw).unwrap();
         assert!(raw.starts_with("POST /p HTTP/1.1\r\nhost: 127.0.0.1:1\r\n"), "{raw}");

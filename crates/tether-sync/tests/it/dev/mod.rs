@@ -5,6 +5,7 @@
 mod devinfo;
 mod flows;
 mod gitlab;
+mod migrate;
 mod old_jira;
 mod reliability;
 mod smart;

@@ -74,10 +74,9 @@ impl CustomField {
     }
 }
 
-/// Jira's fields and tether's, and the custom fields of the searched sites (by `cf[N]` and by
+/// Jira's fields and tether's (`own`), and the custom fields of the searched sites (by `cf[N]` and by
 /// name; a system field keeps its name).
-pub(crate) fn catalogue(custom: &[CustomField]) -> FieldCatalogue {
-    let own = FieldCatalogue::tether();
+pub(crate) fn catalogue(own: FieldCatalogue, custom: &[CustomField]) -> FieldCatalogue {
     // A system field tether does not answer (Jira Cloud's `Team`, say) gives its name to a
     // custom field of that name; one tether answers keeps it (`cf[N]` still finds the other).
     let shadows = |c: &CustomField| {
