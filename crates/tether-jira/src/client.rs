@@ -98,13 +98,16 @@ impl Client {
             inner.cloud_id = Some(tenant_cloud_id(&inner).await?);
         }
         let client = Client { inner: Arc::new(inner) };
+        if client.is_oauth2() {
+            // A token now, so a wrong client secret fails here as wrong credentials fail on
+            // serverInfo.
+            client.oauth2_token().await?;
+        }
         // OAuth credentials exist on Jira Cloud only, and serverInfo is a platform call they
-        // may not make.
+        // may not make (an API token beside them may).
         let deployment = if client.inner.site.auth.reaches_platform_apis() {
             client.detect().await?
         } else {
-            // A token now, so wrong credentials fail here as they would on serverInfo.
-            client.oauth2_token().await?;
             Deployment { kind: DeploymentKind::Cloud, version: None }
         };
         if client.inner.options.refuse_old_data_center {
@@ -222,7 +225,7 @@ impl Client {
                         500..=599 if call.idempotent && retries_left => self.backoff(attempt),
                         // An OAuth 2.0 token can be revoked before it expires: fetch a new one
                         // once.
-                        401 if self.is_oauth2() && !refreshed_token => {
+                        401 if self.bearer_for(call) && !refreshed_token => {
                             refreshed_token = true;
                             *self.inner.token.lock().await = None;
                             Duration::ZERO
@@ -275,6 +278,8 @@ impl Client {
 
     fn url(&self, call: &Call) -> Result<Url, Error> {
         let cloud_gateway = match (&self.inner.site.auth, &self.inner.cloud_id) {
+            // An API token beside OAuth credentials makes the platform calls, at the site.
+            (Auth::OAuth2 { platform: Some(_), .. }, _) if !call.api.is_devops() => None,
             (Auth::OAuth2 { gateway_url, .. }, Some(id)) => {
                 Some((gateway_url.trim_end_matches('/'), id.as_str()))
             }
@@ -314,6 +319,9 @@ impl Client {
             Auth::ApiToken { email, token } => basic(email, token),
             Auth::Password { username, password } => basic(username, password),
             Auth::PersonalAccessToken { token } => format!("Bearer {}", token.expose_secret()),
+            Auth::OAuth2 { platform: Some(p), .. } if !call.api.is_devops() => {
+                basic(&p.email, &p.token)
+            }
             Auth::OAuth2 { .. } => format!("Bearer {}", self.oauth2_token().await?),
             Auth::Connect { app_key, shared_secret } => {
                 // The canonical path is relative to the site's base URL, which may have a
@@ -350,6 +358,14 @@ impl Client {
 
     fn is_oauth2(&self) -> bool {
         matches!(self.inner.site.auth, Auth::OAuth2 { .. })
+    }
+
+    /// Whether `call` is sent with the OAuth 2.0 token (and not the API token beside it).
+    fn bearer_for(&self, call: &Call) -> bool {
+        match &self.inner.site.auth {
+            Auth::OAuth2 { platform: Some(_), .. } => call.api.is_devops(),
+            auth => matches!(auth, Auth::OAuth2 { .. }),
+        }
     }
 
     /// The cached OAuth 2.0 access token, fetched anew a minute before it expires.

@@ -1,6 +1,7 @@
 //! The connection test a person runs when setting up a site: serverInfo, myself and the
 //! permissions the chosen features need, turned into messages that say what to change.
 
+use secrecy::ExposeSecret;
 use std::fmt;
 use std::time::Duration;
 
@@ -272,8 +273,8 @@ pub const OAUTH_CREDENTIALS_LIMIT: &str = "OAuth credentials reach only Jira's D
      on issues. tether therefore does not check issue keys before linking them (Jira's answer \
      to each delivery lists the keys it does not know, shown on the flag page), does not write \
      the tether.flags issue property that Jira's JQL on flags searches, and does not comment on \
-     or transition issues from code changes. For those, install tether's Forge app on the site \
-     or register the site with a credential for Jira's REST API (an API token).";
+     or transition issues from code changes. For those, give the site an API token beside the \
+     OAuth credentials (an Atlassian account's email and token).";
 
 impl ConnectionReport {
     pub fn is_ok(&self) -> bool {
@@ -409,15 +410,21 @@ pub async fn test_connection(
         check_devops(&client, &site.auth, features, &mut report).await;
         return report;
     }
+    // Beside OAuth credentials, an API token makes the platform calls: its problems are an
+    // API token's.
+    let platform_auth = match site.auth.platform_token() {
+        Some(p) => Auth::ApiToken { email: p.email.clone(), token: p.token.clone() },
+        None => site.auth.clone(),
+    };
     let account = match client.myself().await {
         Ok(u) => u,
         Err(e) => {
-            report.problems.extend(auth_problem(&site.auth, e, mismatched));
+            report.problems.extend(auth_problem(&platform_auth, e, mismatched));
             return report;
         }
     };
     // A hidden email (Cloud privacy settings) comes absent or empty: nothing to compare then.
-    if let (Auth::ApiToken { email, .. }, Some(actual)) = (&site.auth, &account.email_address)
+    if let (Auth::ApiToken { email, .. }, Some(actual)) = (&platform_auth, &account.email_address)
         && !actual.trim().is_empty()
         && !email.trim().eq_ignore_ascii_case(actual.trim())
     {
@@ -560,6 +567,14 @@ fn whitespace_in(auth: &Auth) -> Option<&'static str> {
         Auth::ApiToken { email, .. } if padded(email) => return Some("email"),
         Auth::Password { username, .. } if padded(username) => return Some("username"),
         _ => {}
+    }
+    if let Some(p) = auth.platform_token() {
+        if padded(&p.email) {
+            return Some("email");
+        }
+        if padded(p.token.expose_secret()) {
+            return Some("API token");
+        }
     }
     let what = match auth {
         Auth::ApiToken { .. } => "API token",

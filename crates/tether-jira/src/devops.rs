@@ -99,9 +99,10 @@ impl Auth {
     /// Whether these credentials may call Jira's platform and agile REST APIs (issues,
     /// comments, transitions, properties, search, `/myself`). Not OAuth credentials for
     /// self-hosted tools: Atlassian describes them as a system-to-system integration not
-    /// associated with any Jira user, granted per DevOps API, and Jira refuses them elsewhere.
+    /// associated with any Jira user, granted per DevOps API, and Jira refuses them elsewhere;
+    /// with an API token beside them, that token makes these calls.
     pub fn reaches_platform_apis(&self) -> bool {
-        !matches!(self, Auth::OAuth2 { .. })
+        !matches!(self, Auth::OAuth2 { platform: None, .. })
     }
 }
 

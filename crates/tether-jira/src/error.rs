@@ -44,7 +44,7 @@ pub enum Error {
     #[error(
         "{call} was not sent: Jira Cloud's OAuth credentials reach only the DevOps APIs \
          (feature flags, development information, builds, deployments), not issues. This needs \
-         tether's Forge app or a credential for Jira's REST API (an API token)"
+         an Atlassian account's API token beside the OAuth credentials"
     )]
     NeedsPlatformCredential { call: String },
 }

@@ -37,9 +37,9 @@ mod version;
 mod wire;
 
 pub use auth::{
-    ATLASSIAN_GATEWAY_URL, ATLASSIAN_TOKEN_URL, Auth, OAuth1Request, canonical_request,
-    connect_jwt, oauth1_base_string, oauth1_header, percent_encode, query_string_hash,
-    rsa_sha1_sign,
+    ATLASSIAN_GATEWAY_URL, ATLASSIAN_TOKEN_URL, Auth, OAuth1Request, PlatformToken,
+    canonical_request, connect_jwt, oauth1_base_string, oauth1_header, percent_encode,
+    query_string_hash, rsa_sha1_sign,
 };
 pub use client::{Client, Options, Site};
 pub use connection::{

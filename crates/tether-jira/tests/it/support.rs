@@ -74,6 +74,7 @@ impl Server {
     /// endpoint and gateway: what Jira Cloud's DevOps APIs take.
     pub fn oauth2(&self) -> Auth {
         Auth::OAuth2 {
+            platform: None,
             client_id: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
             client_secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
             token_url: format!("{}/oauth/token", self.base),

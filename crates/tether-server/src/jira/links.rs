@@ -182,10 +182,11 @@ pub(crate) async fn check_issues(
     Ok(found)
 }
 
-/// Whether tether can ask the site about issues: not with OAuth credentials, which reach
-/// only Jira's DevOps APIs.
+/// Whether tether can ask the site about issues: not with OAuth credentials alone, which
+/// reach only Jira's DevOps APIs (an API token beside them can).
 pub(crate) fn site_checks_issues(site: &JiraSite) -> bool {
     site.auth_kind != tether_store::JiraAuthKind::OAuth2
+        || site.options.contains_key(tether_sync::jira::PLATFORM_EMAIL)
 }
 
 /// A client error in words, without the chain's repetitions.

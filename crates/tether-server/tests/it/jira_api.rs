@@ -268,7 +268,7 @@ async fn the_connection_test_reports_what_answered_and_what_to_fix() {
     let site = s.store.jira_site_by_name("acme").await.unwrap();
     assert_eq!(site.options.get("server_title"), Some(&json!("Acme Jira")), "{:?}", site.options);
     // OAuth credentials act as no user: no account, no project permissions; the DevOps APIs
-    // checked and what needs the Forge app or an API token are said instead.
+    // checked and what needs an API token beside them are said instead.
     assert_eq!(report["projects_ok"], json!([]));
     assert_eq!(report["account"], json!(null), "{report}");
     assert_eq!(

@@ -107,7 +107,7 @@ pub async fn sync_properties(
 pub fn skipped_because(client: &Client) -> Option<&'static str> {
     (!client.reaches_platform_apis()).then_some(
         "the site's OAuth credentials reach only Jira's DevOps APIs, not issue properties; the \
-         tether.flags property (and Jira's JQL on flags) needs tether's Forge app or an API token",
+         tether.flags property (behind Jira's JQL on flags) needs an API token beside them",
     )
 }
 

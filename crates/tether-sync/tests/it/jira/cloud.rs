@@ -371,6 +371,27 @@ async fn the_issue_property_lists_the_flags_linked_to_each_issue(backend: TestBa
     assert_eq!(property("SAND-2"), None);
 }
 
+on_each_backend!(oauth_credentials_write_the_issue_property_only_with_an_api_token_beside);
+async fn oauth_credentials_write_the_issue_property_only_with_an_api_token_beside(
+    backend: TestBackend,
+) {
+    // (login, SAND-1's tether.flags count afterwards): OAuth credentials alone queue no
+    // property rows at all.
+    let cases = [(Login::OAuth2, None), (Login::OAuth2WithApiToken, Some(json!(1)))];
+    for (login, count) in cases {
+        let w = World::with_login(backend, true, login).await;
+        w.flag("checkout", "New checkout").await;
+        w.link("checkout", "SAND-1").await;
+        let report = w.drain().await;
+        let label = format!("{} {login:?}", w.label);
+        assert_eq!((report.jira_sent, report.jira_failed), (1, 0), "{label}: {report:?}");
+        assert_eq!(report.jira_properties_skipped, 0, "{label}: {report:?}");
+        let property = w.sandbox.issue_properties("SAND-1").unwrap().get("tether.flags").cloned();
+        assert_eq!(property.map(|p| p["count"].clone()), count, "{label}");
+        assert_eq!(w.jira_flag("checkout").unwrap()["issueKeys"], json!(["SAND-1"]), "{label}");
+    }
+}
+
 on_each_backend!(rows_of_a_deleted_site_are_dropped_without_stopping_the_others);
 async fn rows_of_a_deleted_site_are_dropped_without_stopping_the_others(backend: TestBackend) {
     // A project cleared from its site, then the site deleted, leaves rows behind.

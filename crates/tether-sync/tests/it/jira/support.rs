@@ -91,6 +91,8 @@ pub enum Login {
     /// Cloud, with OAuth 2.0 client credentials through the gateway-style prefix: the DevOps
     /// APIs only, no issues.
     OAuth2,
+    /// Cloud, with OAuth 2.0 client credentials and an API token beside them for issues.
+    OAuth2WithApiToken,
 }
 
 impl World {
@@ -166,14 +168,16 @@ impl World {
                 options.insert("app_key".into(), "tether".into());
                 (JiraAuthKind::Connect, app.client_key, app.shared_secret)
             }
-            Login::OAuth2 => {
+            Login::OAuth2 | Login::OAuth2WithApiToken => {
                 options.insert("token_url".into(), format!("{base}/oauth/token").into());
                 options.insert("gateway_url".into(), base.clone().into());
-                (
-                    JiraAuthKind::OAuth2,
-                    jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.to_owned(),
-                    jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
-                )
+                let mut secret = jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned();
+                if login == Login::OAuth2WithApiToken {
+                    options.insert(tether_sync::jira::PLATFORM_EMAIL.into(), DEFAULT_EMAIL.into());
+                    secret = json!({"client_secret": secret, "api_token": DEFAULT_API_TOKEN})
+                        .to_string();
+                }
+                (JiraAuthKind::OAuth2, jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.to_owned(), secret)
             }
         };
         let site = NewJiraSite {
