@@ -27,6 +27,7 @@ mod ingest;
 mod intake;
 mod load;
 mod report;
+mod scale;
 mod scan;
 mod search;
 mod seed;
@@ -70,6 +71,9 @@ pub enum Bench {
     /// `tether repos scan --now` over a local repository of 100,000 commits made with `git
     /// fast-import`, then rescans with nothing new.
     Scan(scan::ScanArgs),
+    /// Flags at scale: evaluation cost per flag at 10,000 flags and 100,000 targets against
+    /// 350, snapshot memory per flag, and a toggle's time until evaluation sees it.
+    Scale(scale::ScaleArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -137,6 +141,22 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             .map(|(_, p)| p.clone())
             .ok_or_else(|| anyhow!("cargo built no `{name}` binary"))
     };
+    if let Bench::Scale(args) = bench {
+        // In this process, no `tether` binary: only the measuring code wants release.
+        if cfg!(debug_assertions) {
+            let xtask = find(&server::cargo_build_release(&root, &["xtask"])?, "xtask")?;
+            return hand_over(&xtask, None);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        return runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = scale::run(args, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }));
+    }
     let tether = match std::env::var_os(TETHER_BIN_ENV) {
         // The server runs in a temporary folder: a relative path would not find it there.
         Some(path) => std::path::absolute(&path)
@@ -144,17 +164,7 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         None if cfg!(debug_assertions) => {
             let bins = server::cargo_build_release(&root, &["tether", "xtask"])?;
             let (tether, xtask) = (find(&bins, "tether")?, find(&bins, "xtask")?);
-            eprintln!("bench: handing over to the release build {}", xtask.display());
-            let status = Command::new(&xtask)
-                .args(std::env::args_os().skip(1))
-                .env(TETHER_BIN_ENV, &tether)
-                .status()
-                .with_context(|| format!("cannot run {}", xtask.display()))?;
-            return Ok(match status.code() {
-                Some(0) => ExitCode::SUCCESS,
-                Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-                None => ExitCode::FAILURE,
-            });
+            return hand_over(&xtask, Some(&tether));
         }
         None => find(&server::cargo_build_release(&root, &["tether"])?, "tether")?,
     };
@@ -187,8 +197,27 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
             let ok = ingest::run(args, tether, &dir).await?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         })),
-        Bench::FloorServer(_) | Bench::IngestBare(_) => unreachable!("run above"),
+        Bench::FloorServer(_) | Bench::IngestBare(_) | Bench::Scale(_) => {
+            unreachable!("run above")
+        }
     }
+}
+
+/// Runs the release build of xtask with this process's arguments (and the release `tether`
+/// it should use), answering its exit code.
+fn hand_over(xtask: &Path, tether: Option<&Path>) -> Result<ExitCode> {
+    eprintln!("bench: handing over to the release build {}", xtask.display());
+    let mut command = Command::new(xtask);
+    command.args(std::env::args_os().skip(1));
+    if let Some(tether) = tether {
+        command.env(TETHER_BIN_ENV, tether);
+    }
+    let status = command.status().with_context(|| format!("cannot run {}", xtask.display()))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
 }
 
 /// Runs a benchmark in a temporary folder, deleted afterwards (also on error or Ctrl-C).

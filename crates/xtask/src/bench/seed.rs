@@ -188,7 +188,17 @@ fn config(flag: &Flag, style: Style) -> EnvConfig {
 
 /// The benchmark's 350 flags and two segments.
 pub fn flag_set() -> FlagSet {
-    let flags = (0..FLAGS)
+    flag_set_of(FLAGS, 0)
+}
+
+/// `n` flags of the same mix (and the same two segments), with `extra_targets` more
+/// individual target keys (none of which the benchmark's contexts carry) spread evenly over
+/// the targeted flags: `bench scale`'s environment.
+pub fn flag_set_of(n: usize, extra_targets: usize) -> FlagSet {
+    let targeted = (0..n).filter(|&i| style(i) == Style::Targeted).count().max(1);
+    let mut spread =
+        (0..targeted).map(|t| extra_targets / targeted + usize::from(t < extra_targets % targeted));
+    let flags = (0..n)
         .map(|i| {
             let kind = kind(i);
             let key = format!("{}-{}-{i:03}", AREAS[i % AREAS.len()], kind.as_str());
@@ -201,7 +211,12 @@ pub fn flag_set() -> FlagSet {
                 tags: vec!["bench".into(), AREAS[i % AREAS.len()].into()],
                 custom_properties: BTreeMap::new(),
             };
-            let config = config(&flag, style(i));
+            let mut config = config(&flag, style(i));
+            if style(i) == Style::Targeted
+                && let (Some(target), Some(extra)) = (config.targets.first_mut(), spread.next())
+            {
+                target.keys.extend((0..extra).map(|j| format!("t{i}-{j}")));
+            }
             (flag, config)
         })
         .collect();
@@ -301,7 +316,7 @@ pub async fn seed(url: &str, key: MasterKey, set: &FlagSet) -> Result<String> {
     }
     let sdk_key = store.create_sdk_key(PROJECT, ENV, "bench").await?;
     let contents = store.environment_contents(PROJECT, ENV).await?;
-    ensure!(contents.flags.len() == FLAGS, "{} flags were stored", contents.flags.len());
+    ensure!(contents.flags.len() == set.flags.len(), "{} flags were stored", contents.flags.len());
     store.close().await;
     Ok(sdk_key)
 }
