@@ -5,6 +5,8 @@
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(tether_pg)");
     println!("cargo::rerun-if-changed=build.rs");
+    // `sqlx::migrate!` embeds the migration files: a new one must rebuild the crate.
+    println!("cargo::rerun-if-changed=migrations");
     println!("cargo::rerun-if-env-changed=TEST_PG_URL");
     if std::env::var("TEST_PG_URL").is_ok_and(|v| !v.trim().is_empty()) {
         println!("cargo::rustc-cfg=tether_pg");

@@ -6,7 +6,7 @@ use tether_store::dev::Mention;
 use tether_store::on_each_backend;
 use tether_store::testing::TestBackend;
 
-use crate::search::{at, repository, shop, world};
+use crate::search::{at, ingest, repository, shop, web, world};
 
 on_each_backend!(delivery_facts_follow_the_history_the_code_and_the_flags);
 async fn delivery_facts_follow_the_history_the_code_and_the_flags(backend: TestBackend) {
@@ -81,4 +81,38 @@ async fn delivery_facts_follow_the_history_the_code_and_the_flags(backend: TestB
     assert_eq!(done.tickets.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(), ["WEB-1"]);
     assert_eq!(done.moves.len(), 2);
     assert_eq!(done.sprint_members, [(w.acme, "1001".into(), 1)]);
+}
+
+// Two sites holding tickets with the same ids (1001, 1002, 1010), selected through one query:
+// the moves and sprints are read by joining the selection on (site, issue).
+on_each_backend!(delivery_facts_pair_each_move_and_sprint_with_its_own_site);
+async fn delivery_facts_pair_each_move_and_sprint_with_its_own_site(backend: TestBackend) {
+    let w = world(backend).await;
+    let s = &w.t.store;
+    let mirror = ingest(s, "mirror", "1", "WEB", web()).await;
+    let mut both = w.scope();
+    both.site_ids.push(mirror);
+    let cases = [(w.scope(), vec![w.acme]), (both, vec![w.acme, mirror])];
+    for (scope, sites) in cases {
+        let facts = s.delivery_facts("project = WEB", &scope).await.unwrap();
+        let mut moves: Vec<(i64, String, i64)> =
+            facts.moves.iter().map(|m| (m.site_id, m.issue_id.clone(), m.at)).collect();
+        moves.sort();
+        let mut members = facts.sprint_members.clone();
+        members.sort();
+        let mut want_moves = Vec::new();
+        let mut want_members = Vec::new();
+        for &site in &sites {
+            want_moves.push((site, "1001".to_owned(), at(2, 9).unwrap()));
+            want_moves.push((site, "1001".to_owned(), at(10, 12).unwrap()));
+            want_moves.push((site, "1002".to_owned(), at(20, 10).unwrap()));
+            want_members.push((site, "1001".to_owned(), 1));
+            want_members.push((site, "1002".to_owned(), 2));
+        }
+        want_moves.sort();
+        want_members.sort();
+        assert_eq!(moves, want_moves, "{}: sites {sites:?}", w.t.label);
+        assert_eq!(members, want_members, "{}: sites {sites:?}", w.t.label);
+        assert_eq!(facts.tickets.len(), 3 * sites.len(), "{}", w.t.label);
+    }
 }

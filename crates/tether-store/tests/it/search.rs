@@ -137,7 +137,7 @@ pub(crate) async fn ingest(
     site
 }
 
-fn web() -> Vec<NewTicket> {
+pub(crate) fn web() -> Vec<NewTicket> {
     let base = |id: &str, key: &str, summary: &str| NewTicket {
         id: id.into(),
         key: key.into(),
