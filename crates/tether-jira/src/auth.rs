@@ -12,6 +12,20 @@ pub const ATLASSIAN_TOKEN_URL: &str = "https://api.atlassian.com/oauth/token";
 /// Atlassian's API gateway, where OAuth 2.0 tokens are spent.
 pub const ATLASSIAN_GATEWAY_URL: &str = "https://api.atlassian.com";
 
+/// An Atlassian account's email and API token, used beside OAuth credentials for the REST
+/// APIs those may not call.
+#[derive(Debug, Clone)]
+pub struct PlatformToken {
+    pub email: String,
+    pub token: SecretString,
+}
+
+impl PlatformToken {
+    pub fn new(email: impl Into<String>, token: impl Into<String>) -> PlatformToken {
+        PlatformToken { email: email.into(), token: SecretString::from(token.into()) }
+    }
+}
+
 /// Credentials for one site. Secrets are `SecretString`, so `Debug` shows them redacted.
 #[derive(Debug, Clone)]
 pub enum Auth {
@@ -32,6 +46,10 @@ pub enum Auth {
         token_url: String,
         /// Normally [`ATLASSIAN_GATEWAY_URL`].
         gateway_url: String,
+        /// An API token beside the credentials for Jira's platform and agile REST APIs, which
+        /// OAuth credentials may not call. Those calls then go to the site's own URL with Basic
+        /// auth; the DevOps APIs still go through the gateway with the OAuth token.
+        platform: Option<PlatformToken>,
     },
     /// Cloud: an installed Atlassian Connect app, signing each request with a JWT (HS256 with
     /// `qsh`) under the shared secret from the `installed` callback.
@@ -60,6 +78,30 @@ impl Auth {
             client_secret: SecretString::from(client_secret.into()),
             token_url: ATLASSIAN_TOKEN_URL.to_owned(),
             gateway_url: ATLASSIAN_GATEWAY_URL.to_owned(),
+            platform: None,
+        }
+    }
+
+    /// OAuth 2.0 credentials with an API token beside them for the platform REST APIs; other
+    /// credentials are returned unchanged.
+    pub fn with_platform_token(self, token: PlatformToken) -> Auth {
+        match self {
+            Auth::OAuth2 { client_id, client_secret, token_url, gateway_url, .. } => Auth::OAuth2 {
+                client_id,
+                client_secret,
+                token_url,
+                gateway_url,
+                platform: Some(token),
+            },
+            other => other,
+        }
+    }
+
+    /// The API token beside OAuth credentials, when there is one.
+    pub fn platform_token(&self) -> Option<&PlatformToken> {
+        match self {
+            Auth::OAuth2 { platform, .. } => platform.as_ref(),
+            _ => None,
         }
     }
 
@@ -109,12 +151,18 @@ impl Auth {
                 Auth::Password { username: username.trim().to_owned(), password: t(password) }
             }
             Auth::PersonalAccessToken { token } => Auth::PersonalAccessToken { token: t(token) },
-            Auth::OAuth2 { client_id, client_secret, token_url, gateway_url } => Auth::OAuth2 {
-                client_id: client_id.trim().to_owned(),
-                client_secret: t(client_secret),
-                token_url: token_url.clone(),
-                gateway_url: gateway_url.clone(),
-            },
+            Auth::OAuth2 { client_id, client_secret, token_url, gateway_url, platform } => {
+                Auth::OAuth2 {
+                    client_id: client_id.trim().to_owned(),
+                    client_secret: t(client_secret),
+                    token_url: token_url.clone(),
+                    gateway_url: gateway_url.clone(),
+                    platform: platform.as_ref().map(|p| PlatformToken {
+                        email: p.email.trim().to_owned(),
+                        token: t(&p.token),
+                    }),
+                }
+            }
             Auth::Connect { app_key, shared_secret } => {
                 Auth::Connect { app_key: app_key.clone(), shared_secret: t(shared_secret) }
             }

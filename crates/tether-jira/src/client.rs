@@ -98,7 +98,18 @@ impl Client {
             inner.cloud_id = Some(tenant_cloud_id(&inner).await?);
         }
         let client = Client { inner: Arc::new(inner) };
-        let deployment = client.detect().await?;
+        if client.is_oauth2() {
+            // A token now, so a wrong client secret fails here as wrong credentials fail on
+            // serverInfo.
+            client.oauth2_token().await?;
+        }
+        // OAuth credentials exist on Jira Cloud only, and serverInfo is a platform call they
+        // may not make (an API token beside them may).
+        let deployment = if client.inner.site.auth.reaches_platform_apis() {
+            client.detect().await?
+        } else {
+            Deployment { kind: DeploymentKind::Cloud, version: None }
+        };
         if client.inner.options.refuse_old_data_center {
             deployment.check_supported().map_err(Error::Other)?;
         }
@@ -137,6 +148,13 @@ impl Client {
     /// 3 on Cloud, 2 on Data Center.
     pub fn api_version(&self) -> u8 {
         self.deployment().api_version()
+    }
+
+    /// Whether the site's credentials may call the platform and agile REST APIs; when not
+    /// (OAuth credentials on Cloud), such calls fail with [`Error::NeedsPlatformCredential`]
+    /// without being sent.
+    pub fn reaches_platform_apis(&self) -> bool {
+        self.inner.site.auth.reaches_platform_apis()
     }
 
     /// The cloudId, for OAuth 2.0 sites.
@@ -180,6 +198,9 @@ impl Client {
 
     /// Runs a call with retries; answers the 2xx status and body.
     pub(crate) async fn execute(&self, call: &Call) -> Result<(StatusCode, Vec<u8>), Error> {
+        if !call.api.is_devops() && !self.reaches_platform_apis() {
+            return Err(Error::NeedsPlatformCredential { call: call.describe() });
+        }
         let opts = &self.inner.options;
         let mut attempt: u32 = 0;
         let mut refreshed_token = false;
@@ -204,7 +225,7 @@ impl Client {
                         500..=599 if call.idempotent && retries_left => self.backoff(attempt),
                         // An OAuth 2.0 token can be revoked before it expires: fetch a new one
                         // once.
-                        401 if self.is_oauth2() && !refreshed_token => {
+                        401 if self.bearer_for(call) && !refreshed_token => {
                             refreshed_token = true;
                             *self.inner.token.lock().await = None;
                             Duration::ZERO
@@ -257,6 +278,8 @@ impl Client {
 
     fn url(&self, call: &Call) -> Result<Url, Error> {
         let cloud_gateway = match (&self.inner.site.auth, &self.inner.cloud_id) {
+            // An API token beside OAuth credentials makes the platform calls, at the site.
+            (Auth::OAuth2 { platform: Some(_), .. }, _) if !call.api.is_devops() => None,
             (Auth::OAuth2 { gateway_url, .. }, Some(id)) => {
                 Some((gateway_url.trim_end_matches('/'), id.as_str()))
             }
@@ -296,6 +319,9 @@ impl Client {
             Auth::ApiToken { email, token } => basic(email, token),
             Auth::Password { username, password } => basic(username, password),
             Auth::PersonalAccessToken { token } => format!("Bearer {}", token.expose_secret()),
+            Auth::OAuth2 { platform: Some(p), .. } if !call.api.is_devops() => {
+                basic(&p.email, &p.token)
+            }
             Auth::OAuth2 { .. } => format!("Bearer {}", self.oauth2_token().await?),
             Auth::Connect { app_key, shared_secret } => {
                 // The canonical path is relative to the site's base URL, which may have a
@@ -332,6 +358,14 @@ impl Client {
 
     fn is_oauth2(&self) -> bool {
         matches!(self.inner.site.auth, Auth::OAuth2 { .. })
+    }
+
+    /// Whether `call` is sent with the OAuth 2.0 token (and not the API token beside it).
+    fn bearer_for(&self, call: &Call) -> bool {
+        match &self.inner.site.auth {
+            Auth::OAuth2 { platform: Some(_), .. } => call.api.is_devops(),
+            auth => matches!(auth, Auth::OAuth2 { .. }),
+        }
     }
 
     /// The cached OAuth 2.0 access token, fetched anew a minute before it expires.
@@ -423,6 +457,13 @@ pub(crate) enum Api {
     Agile,
     /// The admin webhooks of `/rest/webhooks/1.0/` (both deployments).
     Webhooks,
+}
+
+impl Api {
+    /// The Feature Flags and Development Information APIs, which OAuth credentials reach.
+    fn is_devops(self) -> bool {
+        matches!(self, Api::FeatureFlags | Api::DevInfo)
+    }
 }
 
 /// One request, described so it can be re-sent and signed.

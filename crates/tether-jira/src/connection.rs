@@ -1,6 +1,7 @@
 //! The connection test a person runs when setting up a site: serverInfo, myself and the
 //! permissions the chosen features need, turned into messages that say what to change.
 
+use secrecy::ExposeSecret;
 use std::fmt;
 use std::time::Duration;
 
@@ -257,8 +258,23 @@ pub struct ConnectionReport {
     pub cloud_id: Option<String>,
     /// Projects checked and found with every permission the features need.
     pub projects_ok: Vec<String>,
+    /// What was checked beyond reaching the site, in words ("Feature Flags API: read and
+    /// write"); filled for OAuth credentials, whose test checks the DevOps APIs only.
+    pub checked: Vec<String>,
+    /// What these credentials cannot do however they are set up, and what would: not problems
+    /// to fix, so [`ConnectionReport::is_ok`] ignores them.
+    pub limits: Vec<String>,
     pub problems: Vec<Problem>,
 }
+
+/// What OAuth credentials leave out, said by the connection test of every site using them.
+pub const OAUTH_CREDENTIALS_LIMIT: &str = "OAuth credentials reach only Jira's DevOps APIs \
+     (feature flags, development information): they act as no Jira user, so Jira refuses them \
+     on issues. tether therefore does not check issue keys before linking them (Jira's answer \
+     to each delivery lists the keys it does not know, shown on the flag page), does not write \
+     the tether.flags issue property that Jira's JQL on flags searches, and does not comment on \
+     or transition issues from code changes. For those, give the site an API token beside the \
+     OAuth credentials (an Atlassian account's email and token).";
 
 impl ConnectionReport {
     pub fn is_ok(&self) -> bool {
@@ -387,15 +403,28 @@ pub async fn test_connection(
             None => client.tenant_cloud_id().await.ok(),
         };
     }
+    if !site.auth.reaches_platform_apis() {
+        // Neither `/myself` nor project permissions: Jira answers them 401 for these
+        // credentials, which act as no user.
+        report.limits.push(OAUTH_CREDENTIALS_LIMIT.to_owned());
+        check_devops(&client, &site.auth, features, &mut report).await;
+        return report;
+    }
+    // Beside OAuth credentials, an API token makes the platform calls: its problems are an
+    // API token's.
+    let platform_auth = match site.auth.platform_token() {
+        Some(p) => Auth::ApiToken { email: p.email.clone(), token: p.token.clone() },
+        None => site.auth.clone(),
+    };
     let account = match client.myself().await {
         Ok(u) => u,
         Err(e) => {
-            report.problems.extend(auth_problem(&site.auth, e, mismatched));
+            report.problems.extend(auth_problem(&platform_auth, e, mismatched));
             return report;
         }
     };
     // A hidden email (Cloud privacy settings) comes absent or empty: nothing to compare then.
-    if let (Auth::ApiToken { email, .. }, Some(actual)) = (&site.auth, &account.email_address)
+    if let (Auth::ApiToken { email, .. }, Some(actual)) = (&platform_auth, &account.email_address)
         && !actual.trim().is_empty()
         && !email.trim().eq_ignore_ascii_case(actual.trim())
     {
@@ -479,9 +508,13 @@ async fn check_devops(
             report.problems.push(Problem::DevOpsNeedsApp { api });
             continue;
         }
+        let mut allowed: Vec<&str> = Vec::new();
         for access in [Access::Read, Access::Write] {
             match client.probe_devops(api, access).await {
-                Ok(()) => {}
+                Ok(()) => allowed.push(match access {
+                    Access::Read => "read",
+                    Access::Write => "write",
+                }),
                 Err(e @ (Error::Unauthorized { .. } | Error::Forbidden { .. })) => {
                     let detail = match e.messages() {
                         [] => e.to_string(),
@@ -499,6 +532,10 @@ async fn check_devops(
                 }
             }
         }
+        report.checked.push(match allowed.as_slice() {
+            [] => format!("{api}: refused"),
+            a => format!("{api}: {} allowed", a.join(" and ")),
+        });
     }
 }
 
@@ -530,6 +567,14 @@ fn whitespace_in(auth: &Auth) -> Option<&'static str> {
         Auth::ApiToken { email, .. } if padded(email) => return Some("email"),
         Auth::Password { username, .. } if padded(username) => return Some("username"),
         _ => {}
+    }
+    if let Some(p) = auth.platform_token() {
+        if padded(&p.email) {
+            return Some("email");
+        }
+        if padded(p.token.expose_secret()) {
+            return Some("API token");
+        }
     }
     let what = match auth {
         Auth::ApiToken { .. } => "API token",

@@ -95,6 +95,15 @@ impl Auth {
     pub fn reaches_devops_apis(&self) -> bool {
         matches!(self, Auth::OAuth2 { .. } | Auth::Connect { .. })
     }
+
+    /// Whether these credentials may call Jira's platform and agile REST APIs (issues,
+    /// comments, transitions, properties, search, `/myself`). Not OAuth credentials for
+    /// self-hosted tools: Atlassian describes them as a system-to-system integration not
+    /// associated with any Jira user, granted per DevOps API, and Jira refuses them elsewhere;
+    /// with an API token beside them, that token makes these calls.
+    pub fn reaches_platform_apis(&self) -> bool {
+        !matches!(self, Auth::OAuth2 { platform: None, .. })
+    }
 }
 
 impl Client {

@@ -38,6 +38,15 @@ pub enum Error {
     /// The site is a Jira this client does not support (too old), or misconfigured locally.
     #[error("{0}")]
     Other(String),
+    /// Not sent: the site's credentials are Jira Cloud's OAuth credentials for self-hosted
+    /// tools, which reach only the DevOps APIs (Jira answers anything else 401). `call` is the
+    /// request that was not made.
+    #[error(
+        "{call} was not sent: Jira Cloud's OAuth credentials reach only the DevOps APIs \
+         (feature flags, development information, builds, deployments), not issues. This needs \
+         an Atlassian account's API token beside the OAuth credentials"
+    )]
+    NeedsPlatformCredential { call: String },
 }
 
 impl Error {
@@ -54,7 +63,8 @@ impl Error {
             | Error::Forbidden { .. }
             | Error::NotFound { .. }
             | Error::Decode { .. }
-            | Error::Other(_) => false,
+            | Error::Other(_)
+            | Error::NeedsPlatformCredential { .. } => false,
         }
     }
 
@@ -72,7 +82,8 @@ impl Error {
             | Error::Forbidden { .. }
             | Error::NotFound { .. }
             | Error::BadRequest { .. }
-            | Error::Other(_) => false,
+            | Error::Other(_)
+            | Error::NeedsPlatformCredential { .. } => false,
         }
     }
 

@@ -37,12 +37,14 @@ mod version;
 mod wire;
 
 pub use auth::{
-    ATLASSIAN_GATEWAY_URL, ATLASSIAN_TOKEN_URL, Auth, OAuth1Request, canonical_request,
-    connect_jwt, oauth1_base_string, oauth1_header, percent_encode, query_string_hash,
-    rsa_sha1_sign,
+    ATLASSIAN_GATEWAY_URL, ATLASSIAN_TOKEN_URL, Auth, OAuth1Request, PlatformToken,
+    canonical_request, connect_jwt, oauth1_base_string, oauth1_header, percent_encode,
+    query_string_hash, rsa_sha1_sign,
 };
 pub use client::{Client, Options, Site};
-pub use connection::{ConnectionReport, Feature, Problem, test_connection};
+pub use connection::{
+    ConnectionReport, Feature, OAUTH_CREDENTIALS_LIMIT, Problem, test_connection,
+};
 pub use dev_ops::Worklog;
 pub use devinfo::{
     DevAuthor, DevBranch, DevCommit, DevEntityError, DevEntityIds, DevEntityKind, DevErrorMessage,

@@ -41,8 +41,11 @@ pub struct TickReport {
     pub jira_failed: usize,
     /// Jira rows put back for a later attempt.
     pub jira_retried: usize,
-    /// Issue property rows done (Cloud).
+    /// Issue property rows done (Cloud), skipped ones included.
     pub jira_properties: usize,
+    /// Of those, rows skipped because the site's credentials cannot write issue properties
+    /// (OAuth credentials); the reason is logged.
+    pub jira_properties_skipped: usize,
     /// Dev event and Development panel rows done.
     pub dev_done: usize,
     /// Dev event and Development panel rows put back for a later attempt.

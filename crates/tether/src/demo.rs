@@ -282,10 +282,13 @@ async fn connect_jira(
     let api = Api::at(local, token);
 
     // What a site admin creates in Jira (Settings → Apps → OAuth credentials) and pastes
-    // into tether; the sandbox plays Atlassian's token endpoint and gateway too.
+    // into tether, with an account's API token beside it for the calls those credentials may
+    // not make (issue checks, the tether.flags property, comments); the sandbox plays
+    // Atlassian's token endpoint and gateway too.
     let body = json!({"name": CLOUD_SITE, "url": cloud_url, "kind": "oauth2",
         "user": jira_sandbox::DEFAULT_OAUTH_CLIENT_ID,
         "secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
+        "email": jira_sandbox::DEFAULT_EMAIL, "api_token": jira_sandbox::DEFAULT_API_TOKEN,
         "options": {"token_url": format!("{cloud_url}/oauth/token"), "gateway_url": cloud_url}});
     api.call(reqwest::Method::POST, "/api/jira/sites", Some(body)).await?;
     let environments = ["staging", "production"];
@@ -322,7 +325,8 @@ async fn connect_jira(
     .await;
     let mut out = format!(
         "\n  Flags on Jira issues, with two bundled Jira sandboxes (in memory; they stop with the demo):\n  \
-         Jira Cloud sandbox:       {cloud_url}  (tether sends with OAuth credentials: client id {client_id})\n    \
+         Jira Cloud sandbox:       {cloud_url}  (tether sends with OAuth credentials, client id {client_id},\n                            \
+         and {email}'s API token beside them for issues)\n    \
          toggle \"New checkout\" in production:  {url}/flags/demo/new-checkout?env=production\n    \
          and watch SHOP-1's feature flags:     {cloud_url}/browse/SHOP-1\n  \
          Jira Data Center sandbox: {dc_url}  (tether signs in with the personal access token {pat})\n    \

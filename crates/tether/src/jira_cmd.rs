@@ -206,11 +206,13 @@ pub fn backfill_summary(site: &tether_store::JiraSite, r: &BackfillReport) -> St
         unknown.len(),
         if unknown.is_empty() { String::new() } else { format!(" ({})", unknown.join(", ")) }
     ));
-    if site.deployment.as_deref() == Some("cloud") {
-        out.push_str(&format!(
+    match &r.properties_skipped {
+        Some(why) => out.push_str(&format!("  issue properties:   skipped: {why}\n")),
+        None if site.deployment.as_deref() == Some("cloud") => out.push_str(&format!(
             "  issue properties:   {} rewritten, {} queued\n",
             r.properties, r.properties_queued
-        ));
+        )),
+        None => {}
     }
     out
 }

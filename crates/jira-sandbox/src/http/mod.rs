@@ -247,6 +247,9 @@ async fn rest_middleware(State(sb): State<Sandbox>, mut req: Request, next: Next
         req.headers(),
         &base_url(&sb, req.headers()),
     ) {
+        Ok(Principal(_, Via::OAuthClient(_))) if !oauth::reaches(req.uri().path()) => {
+            oauth::platform_refused()
+        }
         Ok(principal) => {
             req.extensions_mut().insert(principal);
             next.run(req).await

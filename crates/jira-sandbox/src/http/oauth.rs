@@ -77,11 +77,9 @@ pub(crate) async fn token(State(sb): State<Sandbox>, req: Request) -> Response {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(seed.as_bytes()));
     rt.oauth_tokens.insert(token.clone(), (client, Instant::now() + TOKEN_LIFETIME));
     // The scopes of the permissions the credential had when the token was issued; the
-    // permissions themselves are checked on every call, so a change applies at once.
-    let scope: Vec<&str> = ["read:jira-work", "write:jira-work"]
-        .into_iter()
-        .chain(permissions.iter().map(|p| p.scope()))
-        .collect();
+    // permissions themselves are checked on every call, so a change applies at once. No
+    // platform scope (`read:jira-work` …): these credentials reach the DevOps APIs only.
+    let scope: Vec<&str> = permissions.iter().map(|p| p.scope()).collect();
     Json(json!({
         "access_token": token,
         "token_type": "Bearer",
@@ -89,6 +87,37 @@ pub(crate) async fn token(State(sb): State<Sandbox>, req: Request) -> Response {
         "scope": scope.join(" "),
     }))
     .into_response()
+}
+
+/// Whether a token of OAuth credentials for self-hosted tools may call `path` (site-relative,
+/// after the gateway rewrite): the DevOps APIs only. Atlassian calls these credentials "a
+/// system-to-system integration, not associated with any Jira user" (support.atlassian.com,
+/// "Integrate with self-hosted tools using OAuth"), granted per DevOps API; the developer page
+/// "Integrating Jira Software Cloud with on-premises tools" covers the Builds, Deployments,
+/// Development Information and Feature Flags APIs and nothing else.
+///
+/// One exception the sandbox keeps on purpose: the dynamic webhook API (`/rest/api/*/webhook`),
+/// which on Jira is for Connect and OAuth 2.0 (3LO) apps. The sandbox has no 3LO apps, and its
+/// tests use these tokens to stand in for one there.
+pub(crate) fn reaches(path: &str) -> bool {
+    let devops = ["/rest/featureflags/", "/rest/devinfo/", "/rest/builds/", "/rest/deployments/"];
+    if devops.iter().any(|p| path.starts_with(p)) {
+        return true;
+    }
+    let webhook = path.strip_prefix("/rest/api/").and_then(|rest| rest.split_once('/'));
+    matches!(webhook, Some((_, rest)) if rest == "webhook" || rest.starts_with("webhook/"))
+}
+
+/// What the platform and agile REST APIs answer such a token. Atlassian documents no answer
+/// for this case; this is the gateway's answer to a token whose scopes do not cover the API
+/// (`{"code":401,"message":"Unauthorized; scope does not match"}`), as reported for
+/// `api.atlassian.com/ex/jira/{cloudId}/...` calls in Atlassian's community threads.
+pub(crate) fn platform_refused() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({"code": 401, "message": "Unauthorized; scope does not match"})),
+    )
+        .into_response()
 }
 
 /// The client (index in `State::oauth_clients`) of an unexpired OAuth 2.0 access token, and

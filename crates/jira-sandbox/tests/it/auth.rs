@@ -117,8 +117,9 @@ async fn oauth2_client_credentials_and_gateway_urls() {
             None,
         )
         .await;
-    assert_eq!(me.status, StatusCode::OK, "{:?}", me.body);
-    assert_eq!(me.body["emailAddress"], "admin@sandbox.test");
+    // Not associated with any Jira user: the platform APIs refuse it (see the test below).
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{:?}", me.body);
+    assert!(!body["scope"].as_str().unwrap().contains("jira-work"), "{body}");
     let key = srv.create(3, "Gateway").await;
     let flag = json!({"flags": [{"id": "gw", "key": "gw", "updateSequenceId": 1, "issueKeys": [key],
         "summary": {"status": {"enabled": false}, "lastUpdated": "2024-01-01T00:00:00Z"},
@@ -160,4 +161,73 @@ async fn oauth2_client_credentials_and_gateway_urls() {
         dc.call_as(Auth::None, Method::POST, "/oauth/token", None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// OAuth credentials for self-hosted tools reach the DevOps APIs only: every platform and
+/// agile endpoint answers 401 "scope does not match", on the site URL and through the gateway.
+#[tokio::test]
+async fn oauth_credentials_reach_only_the_devops_apis() {
+    use serde_json::json;
+    let srv = support::cloud().await;
+    let key = srv.create(3, "Not for system tokens").await;
+    let cloud_id =
+        srv.call_as(Auth::None, Method::GET, "/_edge/tenant_info", None).await.body["cloudId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let gw = format!("/ex/jira/{cloud_id}");
+    let issue = format!("/rest/api/3/issue/{key}");
+    let property = format!("{issue}/properties/tether.flags");
+    let comment = format!("{issue}/comment");
+    let refused = json!({"code": 401, "message": "Unauthorized; scope does not match"});
+    // (method, path, body, expected status)
+    let cases: Vec<(Method, String, Option<serde_json::Value>, StatusCode)> = vec![
+        (Method::GET, "/rest/api/3/myself".into(), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, format!("{gw}/rest/api/3/myself"), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, "/rest/api/2/serverInfo".into(), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, issue.clone(), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, format!("{gw}{issue}"), None, StatusCode::UNAUTHORIZED),
+        (
+            Method::PUT,
+            format!("{gw}{property}"),
+            Some(json!({"flags": []})),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Method::POST,
+            format!("{gw}{comment}"),
+            Some(json!({"body": "x"})),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Method::GET,
+            format!("{gw}/rest/api/3/search/jql?jql=project%3DSAND"),
+            None,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (Method::GET, format!("{gw}/rest/agile/1.0/board"), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, format!("{gw}/rest/webhooks/1.0/webhook"), None, StatusCode::UNAUTHORIZED),
+        (Method::GET, "/rest/featureflags/0.1/flag/none".into(), None, StatusCode::NOT_FOUND),
+        (
+            Method::GET,
+            format!("/jira/featureflags/0.1/cloud/{cloud_id}/flag/none"),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Method::GET,
+            format!("/jira/devinfo/0.10/cloud/{cloud_id}/repository/none"),
+            None,
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (method, path, body, want) in cases {
+        let r = srv.call_as(Auth::App, method.clone(), &path, body).await;
+        assert_eq!(r.status, want, "{method} {path}: {:?}", r.body);
+        if want == StatusCode::UNAUTHORIZED {
+            assert_eq!(r.body, refused, "{method} {path}");
+        }
+    }
+    // The same calls with the admin's API token still work: the refusal is the token's.
+    assert_eq!(srv.get(&issue).await.status, StatusCode::OK);
 }

@@ -132,7 +132,8 @@ async fn new_credentials_carry_their_permissions_in_the_token_scope() {
     let (token, scope) = token(&srv, "ci", "ci-secret").await;
     assert_eq!(
         scope,
-        "read:jira-work write:jira-work write:build:jira-software write:deployment:jira-software"
+        // No platform scope: these credentials reach the DevOps APIs only.
+        "write:build:jira-software write:deployment:jira-software"
     );
     let key = srv.create(3, "Built").await;
     let auth = Auth::Bearer(Box::leak(token.into_boxed_str()));

@@ -4,7 +4,7 @@ use futures_util::TryStreamExt;
 use jira_sandbox::{DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, OAuth1ConsumerSpec};
 use secrecy::SecretString;
 use tether_jira::oauth1::{self, Consumer};
-use tether_jira::{Auth, Client, Doc, Error, Search};
+use tether_jira::{Access, Auth, Client, DevOpsApi, Doc, Error, PlatformToken, Search};
 
 use crate::support::{self, fast};
 
@@ -25,16 +25,10 @@ async fn exercise(client: &Client, server: &support::Server) -> String {
 async fn each_auth_mode_works_end_to_end() {
     let cloud = support::cloud().await;
     let dc = support::dc().await;
+    // OAuth credentials are not here: they reach the DevOps APIs only (the next test).
     let connect = cloud.sandbox.install_connect_app("tether-app", "tether");
-    let oauth2 = Auth::OAuth2 {
-        client_id: DEFAULT_OAUTH_CLIENT_ID.into(),
-        client_secret: SecretString::from(DEFAULT_OAUTH_CLIENT_SECRET.to_owned()),
-        token_url: format!("{}/oauth/token", cloud.base),
-        gateway_url: cloud.base.clone(),
-    };
     let cases: Vec<(&str, &support::Server, Auth, &str)> = vec![
         ("cloud api token", &cloud, cloud.default_auth(), "Sandbox Admin"),
-        ("cloud oauth2", &cloud, oauth2, "Sandbox Admin"),
         ("cloud connect jwt", &cloud, Auth::connect(connect.key, connect.shared_secret), "tether"),
         ("dc password", &dc, dc.default_auth(), "Sandbox Admin"),
         ("dc personal access token", &dc, support::pat(), "Sandbox Admin"),
@@ -49,6 +43,7 @@ async fn each_auth_mode_works_end_to_end() {
 async fn oauth2_goes_through_the_gateway_with_a_cached_token() {
     let cloud = support::cloud().await;
     let auth = Auth::OAuth2 {
+        platform: None,
         client_id: DEFAULT_OAUTH_CLIENT_ID.into(),
         client_secret: SecretString::from(DEFAULT_OAUTH_CLIENT_SECRET.to_owned()),
         token_url: format!("{}/oauth/token", cloud.base),
@@ -58,11 +53,19 @@ async fn oauth2_goes_through_the_gateway_with_a_cached_token() {
     assert_eq!(client.cloud_id(), Some(jira_sandbox::CLOUD_ID));
     assert!(client.deployment().is_cloud());
     for _ in 0..3 {
-        client.myself().await.expect("myself");
+        let probe = client.probe_devops(DevOpsApi::FeatureFlags, Access::Read).await;
+        assert!(probe.is_ok(), "{probe:?}");
     }
+    // Platform calls are not even sent: Jira refuses these credentials there.
+    let err = client.myself().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NeedsPlatformCredential { call } if call == "GET /rest/api/3/myself"),
+        "{err:?}"
+    );
     // A wrong secret is refused at the token endpoint.
     let Auth::OAuth2 { client_id, token_url, gateway_url, .. } = auth else { unreachable!() };
     let bad = Auth::OAuth2 {
+        platform: None,
         client_id,
         client_secret: SecretString::from("nope".to_owned()),
         token_url,
@@ -70,6 +73,25 @@ async fn oauth2_goes_through_the_gateway_with_a_cached_token() {
     };
     let err = Client::connect(cloud.site(bad), fast()).await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_api_token_beside_oauth_credentials_makes_the_platform_calls() {
+    let cloud = support::cloud().await;
+    let token = PlatformToken::new(jira_sandbox::DEFAULT_EMAIL, jira_sandbox::DEFAULT_API_TOKEN);
+    let client = cloud.client_with(cloud.oauth2().with_platform_token(token), fast()).await;
+    assert!(client.reaches_platform_apis());
+    // The sandbox refuses the OAuth token on issues and the API token on the DevOps APIs, as
+    // Jira does: both succeeding shows each call went with its own credential.
+    assert_eq!(exercise(&client, &cloud).await, "Sandbox Admin");
+    let probe = client.probe_devops(DevOpsApi::FeatureFlags, Access::Write).await;
+    assert!(probe.is_ok(), "{probe:?}");
+    // A wrong API token fails on the platform call alone, as Jira's 401.
+    let wrong = PlatformToken::new(jira_sandbox::DEFAULT_EMAIL, "not-the-token");
+    let client = cloud.client_with(cloud.oauth2().with_platform_token(wrong), fast()).await;
+    assert!(matches!(client.myself().await, Err(Error::Unauthorized { .. })));
+    let probe = client.probe_devops(DevOpsApi::DevelopmentInformation, Access::Read).await;
+    assert!(probe.is_ok(), "{probe:?}");
 }
 
 #[tokio::test]

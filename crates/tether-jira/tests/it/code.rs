@@ -17,6 +17,7 @@ use crate::support::{self, fast};
 
 fn oauth2(base: &str) -> Auth {
     Auth::OAuth2 {
+        platform: None,
         client_id: DEFAULT_OAUTH_CLIENT_ID.into(),
         client_secret: SecretString::from(DEFAULT_OAUTH_CLIENT_SECRET.to_owned()),
         token_url: format!("{base}/oauth/token"),

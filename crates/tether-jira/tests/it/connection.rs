@@ -4,7 +4,7 @@ use jira_sandbox::{
     DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_USER, DevOpsPermission, Flavour, Knobs, OAuthClient,
     PermissionDenial, SandboxConfig,
 };
-use tether_jira::{Auth, ConnectionReport, Feature, Problem, Site, test_connection};
+use tether_jira::{Auth, ConnectionReport, Feature, PlatformToken, Problem, Site, test_connection};
 
 use crate::support::{self, fast};
 
@@ -71,6 +71,7 @@ async fn devops_access_is_checked_per_api_on_cloud_only() {
     let cloud = support::start(config).await;
     let dc = support::dc().await;
     let oauth = |id: &str| Auth::OAuth2 {
+        platform: None,
         client_id: id.into(),
         client_secret: format!("{id}-secret").into(),
         token_url: format!("{}/oauth/token", cloud.base),
@@ -103,13 +104,40 @@ async fn devops_access_is_checked_per_api_on_cloud_only() {
             "grant the 'Feature flags' permission",
         ),
         ("nothing", cloud.site(oauth("nothing")), &[], &["DevOpsRefused", "DevOpsRefused"], ""),
+        (
+            "with an api token",
+            cloud.site(cloud.oauth2().with_platform_token(token())),
+            &["SAND"],
+            &[],
+            "",
+        ),
+        (
+            "with a wrong api token",
+            cloud.site(cloud.oauth2().with_platform_token(PlatformToken::new(DEFAULT_EMAIL, "x"))),
+            &["SAND"],
+            &["CredentialsRejected"],
+            "belongs to an Atlassian account whose email is not admin@sandbox.test",
+        ),
         ("data center", dc.site(dc.default_auth()), &["SAND"], &[], ""),
     ];
     for (name, site, projects, want, message) in cases {
         let report = test_connection(&site, &fast(), projects, &features).await;
         assert_eq!(kinds(&report), want.to_vec(), "{name}: {:?}", report.messages());
         assert!(report.messages().join(" ").contains(message), "{name}: {:?}", report.messages());
+        // OAuth credentials alone act as no user and are told their limit; beside an API
+        // token, the token's account is checked (and its permissions in the projects).
+        let alone = matches!(&site.auth, Auth::OAuth2 { .. }) && !site.auth.reaches_platform_apis();
+        assert_eq!(report.limits.is_empty(), !alone, "{name}: {:?}", report.limits);
+        if name == "with an api token" {
+            let account = report.account.as_ref().and_then(|a| a.email_address.clone());
+            assert_eq!(account.as_deref(), Some(DEFAULT_EMAIL), "{name}");
+            assert_eq!(report.projects_ok, ["SAND"], "{name}");
+        }
     }
+}
+
+fn token() -> PlatformToken {
+    PlatformToken::new(DEFAULT_EMAIL, DEFAULT_API_TOKEN)
 }
 
 #[tokio::test]
@@ -329,4 +357,30 @@ async fn a_cloud_site_reports_its_cloud_id() {
     for (name, site, want) in cases {
         assert_eq!(check(site, &[]).await.cloud_id, want, "{name}");
     }
+}
+
+/// OAuth credentials act as no Jira user: the test makes no platform call (no `/myself`, no
+/// project permissions), says which DevOps APIs it checked, and names what needs an API token
+/// beside them; an API token's report has no such limit.
+#[tokio::test]
+async fn oauth_credentials_report_the_devops_apis_checked_and_what_they_cannot_do() {
+    let cloud = support::cloud().await;
+    let features = [Feature::ReadIssues, Feature::FeatureFlags, Feature::DevelopmentInformation];
+    let oauth = test_connection(&cloud.site(cloud.oauth2()), &fast(), &["SAND"], &features).await;
+    assert!(oauth.is_ok(), "{:?}", oauth.messages());
+    assert_eq!(oauth.account, None);
+    assert_eq!(oauth.projects_ok, Vec::<String>::new());
+    assert_eq!(
+        oauth.checked,
+        [
+            "Feature Flags API: read and write allowed",
+            "Development Information API: read and write allowed"
+        ]
+    );
+    assert_eq!(oauth.limits, [tether_jira::OAUTH_CREDENTIALS_LIMIT]);
+    for needed in ["API token beside", "tether.flags", "issue keys", "transition"] {
+        assert!(oauth.limits[0].contains(needed), "{needed}");
+    }
+    let token = test_connection(&cloud.site(cloud.default_auth()), &fast(), &["SAND"], &[]).await;
+    assert!(token.limits.is_empty() && token.account.is_some(), "{token:?}");
 }

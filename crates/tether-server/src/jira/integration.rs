@@ -99,7 +99,14 @@ pub(crate) fn sign_in_text(site: &JiraSite) -> String {
         JiraAuthKind::ApiToken => cloud_login(who("API token")),
         JiraAuthKind::Password => cloud_login(who("username and password")),
         JiraAuthKind::Pat => "personal access token".to_owned(),
-        JiraAuthKind::OAuth2 => "OAuth 2.0 credentials".to_owned(),
+        JiraAuthKind::OAuth2 => {
+            match site.options.get(tether_sync::jira::PLATFORM_EMAIL).and_then(|e| e.as_str()) {
+                Some(email) => format!("OAuth 2.0 credentials, with the API token of {email}"),
+                None => {
+                    "OAuth 2.0 credentials (DevOps APIs only: issues are not checked)".to_owned()
+                }
+            }
+        }
         JiraAuthKind::Connect => "Atlassian Connect app".to_owned(),
         JiraAuthKind::OAuth1 => "application link (OAuth 1.0a)".to_owned(),
     }

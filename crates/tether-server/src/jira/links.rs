@@ -106,7 +106,8 @@ pub(crate) fn check_property_links<'a>(
 
 /// Asks the project's Jira site about each key (in order) and remembers what it
 /// said. Fails on the first key that is malformed, unknown or invisible, or when
-/// Jira cannot be asked. Returns the issues as Jira names them.
+/// Jira cannot be asked. Returns the issues as Jira names them; on a site with
+/// OAuth credentials, the keys as given with nothing known about them (not asked).
 pub(crate) async fn check_issues(
     state: &AppState,
     project: &str,
@@ -123,6 +124,22 @@ pub(crate) async fn check_issues(
         .project_jira(project)
         .await?
         .ok_or_else(|| LinkError::NoSite(project.into()))?;
+    let site = state.store.jira_site(tracking.site_id).await?;
+    if !site_checks_issues(&site) {
+        // Jira refuses OAuth credentials on issues: the keys go unchecked, and the Feature
+        // Flags API's answer to the next delivery names those it does not know (shown on the
+        // flag page). Nothing is cached: tether has not seen these issues.
+        return Ok(tether_store::normalize_issue_keys(keys)
+            .into_iter()
+            .map(|issue_key| CachedIssue {
+                issue_key,
+                summary: String::new(),
+                status: String::new(),
+                status_category: String::new(),
+                fetched_at: 0,
+            })
+            .collect());
+    }
     let first = keys[0].clone();
     let (site, client) = match state.jira.get(tracking.site_id).await {
         Ok(found) => found,
@@ -163,6 +180,13 @@ pub(crate) async fn check_issues(
         }
     }
     Ok(found)
+}
+
+/// Whether tether can ask the site about issues: not with OAuth credentials alone, which
+/// reach only Jira's DevOps APIs (an API token beside them can).
+pub(crate) fn site_checks_issues(site: &JiraSite) -> bool {
+    site.auth_kind != tether_store::JiraAuthKind::OAuth2
+        || site.options.contains_key(tether_sync::jira::PLATFORM_EMAIL)
 }
 
 /// A client error in words, without the chain's repetitions.

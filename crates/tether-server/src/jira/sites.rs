@@ -36,6 +36,12 @@ pub(crate) struct SiteBody {
     secret: Option<String>,
     #[serde(default)]
     access_token: Option<String>,
+    /// oauth2: the Atlassian account whose API token (`api_token`) makes the calls OAuth
+    /// credentials may not (issues, comments, properties).
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    api_token: Option<String>,
     #[serde(default)]
     options: SiteOptions,
 }
@@ -165,8 +171,75 @@ pub(crate) fn build_site(
             ),
         ));
     }
-    let kept = stored.filter(|s| s.site.auth_kind == kind).map(|s| s.secret);
-    let secret = if kind == JiraAuthKind::OAuth1 {
+    let kept = stored.filter(|s| s.site.auth_kind == kind);
+    let email = body.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    let api_token = body.api_token.filter(|t| !t.trim().is_empty());
+    if kind != JiraAuthKind::OAuth2 && (email.is_some() || api_token.is_some()) {
+        return Err(ApiError::invalid(
+            if email.is_some() { "email" } else { "api_token" },
+            "only oauth2 sites take an email and API token beside their credentials (an \
+             api_token site gives the email as user and the token as secret)",
+        ));
+    }
+    let mut platform_email = None;
+    let secret = if kind == JiraAuthKind::OAuth2 {
+        let (kept_secret, kept_platform) = match &kept {
+            Some(s) => {
+                let (secret, platform) = tether_sync::jira::oauth2_secrets(s.site, &s.secret)
+                    .map_err(|e| ApiError::invalid("secret", e.to_string()))?;
+                (Some(secret), platform)
+            }
+            None => (None, None),
+        };
+        let client_secret = given.map(SecretString::from).or(kept_secret).ok_or_else(|| {
+            ApiError::invalid("secret", "an oauth2 site needs the client secret as secret")
+        })?;
+        match email {
+            None if api_token.is_some() => {
+                return Err(ApiError::invalid(
+                    "email",
+                    "an API token needs the email of the Atlassian account it belongs to",
+                ));
+            }
+            None => client_secret,
+            Some(e) => {
+                if !e.contains('@') {
+                    return Err(ApiError::invalid(
+                        "email",
+                        "expected the email of the Atlassian account the API token belongs to",
+                    ));
+                }
+                if let (Some(field), None) = (moved, &api_token) {
+                    return Err(ApiError::invalid(
+                        "api_token",
+                        format!(
+                            "{field} changed: give the API token again (tether never sends \
+                                 a stored secret to a new address)"
+                        ),
+                    ));
+                }
+                let token = match (api_token, kept_platform) {
+                    (Some(t), _) => t,
+                    (None, Some(p)) if p.email == e => p.token.expose_secret().to_owned(),
+                    (None, _) => {
+                        return Err(ApiError::invalid(
+                            "api_token",
+                            format!(
+                                "give the API token of {e} (tether keeps a stored token only \
+                                     for the same account)"
+                            ),
+                        ));
+                    }
+                };
+                platform_email = Some(e.to_owned());
+                SecretString::from(
+                    json!({"client_secret": client_secret.expose_secret(), "api_token": token})
+                        .to_string(),
+                )
+            }
+        }
+    } else if kind == JiraAuthKind::OAuth1 {
+        let kept = kept.map(|s| s.secret);
         let old: Value = kept
             .as_ref()
             .and_then(|s| serde_json::from_str(s.expose_secret()).ok())
@@ -199,7 +272,7 @@ pub(crate) fn build_site(
                 "only oauth1 sites take an access_token",
             ));
         }
-        match (given, kept) {
+        match (given, kept.map(|s| s.secret)) {
             (Some(s), _) => SecretString::from(s),
             (None, Some(s)) => s,
             (None, None) => {
@@ -221,6 +294,9 @@ pub(crate) fn build_site(
     if kind != JiraAuthKind::OAuth2 && (o.token_url.is_some() || o.gateway_url.is_some()) {
         let field = if o.token_url.is_some() { "options.token_url" } else { "options.gateway_url" };
         return Err(ApiError::invalid(field, "only oauth2 sites take a token or gateway URL"));
+    }
+    if let Some(e) = platform_email {
+        options.insert(tether_sync::jira::PLATFORM_EMAIL.into(), e.into());
     }
     if let Some(u) = o.token_url {
         options.insert("token_url".into(), check_url("options.token_url", &u)?.into());
@@ -277,6 +353,10 @@ pub(crate) struct ReportView {
     pub account: Option<String>,
     pub projects_checked: Vec<String>,
     pub projects_ok: Vec<String>,
+    /// What the test checked beyond reaching the site (OAuth credentials: the DevOps APIs).
+    pub checked: Vec<String>,
+    /// What the credentials cannot do however they are set up, and what would.
+    pub limits: Vec<String>,
     pub messages: Vec<String>,
 }
 
@@ -304,6 +384,8 @@ pub(crate) async fn run_test(
                 account: None,
                 projects_checked: projects,
                 projects_ok: vec![],
+                checked: vec![],
+                limits: vec![],
                 messages: vec![e.to_string()],
             });
         }
@@ -366,6 +448,8 @@ pub(crate) async fn run_test(
         }),
         projects_checked: projects,
         projects_ok: report.projects_ok.clone(),
+        checked: report.checked.clone(),
+        limits: report.limits.clone(),
         messages: report.messages(),
     })
 }

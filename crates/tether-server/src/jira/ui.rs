@@ -133,13 +133,15 @@ impl KindForm {
 
     /// A refusal about no field of the form.
     fn general_error(&self) -> Option<&str> {
-        const FIELDS: [&str; 8] = [
+        const FIELDS: [&str; 10] = [
             "name",
             "url",
             "api_url",
             "user",
             "secret",
             "access_token",
+            "email",
+            "api_token",
             "options.token_url",
             "options.gateway_url",
         ];
@@ -176,8 +178,10 @@ fn kind_forms() -> Vec<KindForm> {
             "In Jira, a site admin opens Settings → Apps → OAuth credentials → Create credentials: \
              App name tether, Server base URL this tether's address, Permissions Feature flags \
              (flags on issues) and Development information (commits and pull requests). Paste \
-             the client id and secret here. No app install and no user account needed; Test \
-             connection checks both permissions.",
+             the client id and secret here. No app install needed; Test connection checks both \
+             permissions. OAuth credentials reach only those APIs: for checking issue keys, the \
+             tether.flags issue property behind Jira's JQL, and comments and transitions from \
+             code, add an Atlassian account's email and API token beside them (optional).",
             "Client id",
             "Client secret",
         ),
@@ -444,7 +448,7 @@ pub(crate) async fn add_site(
         return Err(UiError::Other(ApiError::BadRequest(format!("unknown site kind {kind:?}"))));
     };
     // Typed values come back; secrets never do.
-    for name in ["name", "url", "api_url", "user", "token_url", "gateway_url"] {
+    for name in ["name", "url", "api_url", "user", "email", "token_url", "gateway_url"] {
         form.values.insert(name.to_owned(), field(&fields, name).trim().to_owned());
     }
     let name = form.value("name").to_owned();
@@ -473,6 +477,8 @@ pub(crate) async fn add_site(
         "user": form.value("user"),
         "secret": optional("secret"),
         "access_token": optional("access_token"),
+        "email": optional("email"),
+        "api_token": optional("api_token"),
         "options": Value::Object(options),
     });
     let body: SiteBody = serde_json::from_value(body).map_err(ApiError::internal)?;

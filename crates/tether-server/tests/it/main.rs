@@ -15,6 +15,7 @@ mod flags_api;
 mod forge;
 mod insights;
 mod jira_api;
+mod jira_oauth;
 mod jira_pages;
 mod numbers;
 mod observability;

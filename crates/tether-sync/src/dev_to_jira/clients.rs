@@ -76,6 +76,7 @@ impl DevInfoClients {
         }
         let opt = |k: &str| creds.options.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         let auth = Auth::OAuth2 {
+            platform: None,
             client_id: creds.client_id.clone(),
             client_secret: secret.expose_secret().to_owned().into(),
             token_url: opt("token_url").unwrap_or_else(|| tether_jira::ATLASSIAN_TOKEN_URL.into()),

@@ -141,6 +141,14 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
             return Ok(Settled::Done);
         }
     };
+    if !client.reaches_platform_apis() {
+        // Links, comments and transitions are calls on issues, which Jira refuses to OAuth
+        // credentials: nothing to do, and nothing that failed (the Development panel goes
+        // through its own job).
+        report.notes.push(ISSUES_NEED_PLATFORM.to_owned());
+        store.set_dev_event_report(event_id, EventState::Done, &report.to_json()).await?;
+        return Ok(Settled::Done);
+    }
     let mut run = Run {
         store,
         client: &client,
@@ -169,6 +177,11 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
     store.set_dev_event_report(event_id, state, &report.to_json()).await?;
     Ok(Settled::Done)
 }
+
+/// Why a site with OAuth credentials gets no remote links, comments or transitions.
+pub const ISSUES_NEED_PLATFORM: &str = "No remote links, comments or transitions: the site's \
+     OAuth credentials reach only Jira's DevOps APIs, not issues. They need tether's Forge app \
+     or a credential for Jira's REST API (an API token) on the site.";
 
 /// Everything done for one entity, issue by issue.
 async fn entity_report(run: &mut Run<'_>, m: &Mentioning) -> Result<EntityReport, Halt> {

@@ -82,7 +82,11 @@ impl Job for IssuePropertyJob {
                     super::property::sync_properties(&worker.store, &self.0, site_id, &issues)
                         .await?;
                 for (item, issue) in rows {
-                    let settle = settle(worker, &item, outcomes.get(&issue));
+                    let outcome = outcomes.get(&issue);
+                    if let Some(Outcome::Skipped(_)) = outcome {
+                        report.jira_properties_skipped += 1;
+                    }
+                    let settle = settle(worker, &item, outcome);
                     if settle == Settle::Done {
                         report.jira_properties += 1;
                     } else {
@@ -136,6 +140,6 @@ fn settle(worker: &Worker, item: &OutboxItem, outcome: Option<&Outcome>) -> Sett
                 worker.jira_max_delay,
             ),
         },
-        Some(Outcome::Done) | None => Settle::Done,
+        Some(Outcome::Done | Outcome::Skipped(_)) | None => Settle::Done,
     }
 }

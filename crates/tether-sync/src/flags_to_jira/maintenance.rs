@@ -40,6 +40,9 @@ pub struct BackfillReport {
     pub properties: usize,
     /// Issue properties left to the worker.
     pub properties_queued: usize,
+    /// Why no issue property was written, when the site's credentials cannot (OAuth
+    /// credentials).
+    pub properties_skipped: Option<String>,
 }
 
 /// Re-sends everything a site should hold. `progress` is told (done, total)
@@ -73,7 +76,8 @@ pub async fn backfill(
         report.stats.add(stats);
         progress(done, report.flags);
     }
-    if client.deployment().is_cloud() {
+    report.properties_skipped = super::property::skipped_because(&client).map(str::to_owned);
+    if client.deployment().is_cloud() && report.properties_skipped.is_none() {
         let issues: Vec<String> =
             report.stats.issues.difference(&report.stats.unknown_issue_keys).cloned().collect();
         for round in issues.chunks(PROPERTY_ROUND) {

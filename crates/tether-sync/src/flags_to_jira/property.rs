@@ -81,6 +81,11 @@ pub async fn sync_properties(
     if !client.deployment().is_cloud() {
         return Ok(issues.iter().map(|i| (i.clone(), Outcome::Done)).collect());
     }
+    if let Some(why) = skipped_because(&client) {
+        // Rows queued before the site took OAuth credentials: done, not failed forever.
+        tracing::info!(site_id, issues = issues.len(), reason = why, "issue properties skipped");
+        return Ok(issues.iter().map(|i| (i.clone(), Outcome::Skipped(why.to_owned()))).collect());
+    }
     let failed = update_issue_properties(store, &client, site_id, &jira.public_url, issues).await?;
     let in_flight = client.options().timeout;
     Ok(issues
@@ -95,6 +100,15 @@ pub async fn sync_properties(
             (i.clone(), outcome)
         })
         .collect())
+}
+
+/// Why the property cannot be written on a site, if it cannot: its credentials are OAuth
+/// credentials, which Jira refuses on issues (the property is a platform call).
+pub fn skipped_because(client: &Client) -> Option<&'static str> {
+    (!client.reaches_platform_apis()).then_some(
+        "the site's OAuth credentials reach only Jira's DevOps APIs, not issue properties; the \
+         tether.flags property (behind Jira's JQL on flags) needs an API token beside them",
+    )
 }
 
 /// Requests in flight at once (the client caps them per site too).

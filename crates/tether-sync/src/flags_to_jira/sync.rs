@@ -106,6 +106,8 @@ impl Plan {
 pub enum Outcome {
     /// Sent, or recorded as refused: the row is done.
     Done,
+    /// Not sent, and never will be with the site as it is set up (why): the row is done.
+    Skipped(String),
     /// Jira could not take it now; try again later.
     Retry { error: String, retry_after: Option<Duration> },
 }
@@ -587,12 +589,19 @@ impl Run<'_> {
             issues.push((f.clone(), keys));
         }
         let touched: BTreeSet<String> = issues.into_iter().flat_map(|(_, keys)| keys).collect();
-        if self.properties == Properties::Enqueue {
+        // No property rows for OAuth credentials: Jira refuses them on issues, so the rows
+        // could only ever be skipped (see `property::sync_properties`).
+        let properties = if client.reaches_platform_apis() {
+            self.properties
+        } else {
+            Properties::LeaveToCaller
+        };
+        if properties == Properties::Enqueue {
             // Before sending: should this stop half-way, the rows are there.
             super::property::enqueue_properties(self.store, self.site_id, &touched).await?;
         }
         self.cloud_flags(client, plans).await?;
-        if self.properties == Properties::Enqueue {
+        if properties == Properties::Enqueue {
             // And again once the sends are recorded: another worker may have
             // claimed a waiting row in between and computed the value from
             // before them. Usually the row from above is still waiting and

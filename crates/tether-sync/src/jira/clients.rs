@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
-use tether_jira::{Auth, Client, Options, Site};
+use tether_jira::{Auth, Client, Options, PlatformToken, Site};
 use tether_store::{JiraAuthKind, JiraSite, Store, StoreError};
 use tokio::sync::Mutex;
 
@@ -31,7 +31,8 @@ pub enum ClientError {
 /// Per kind, the secret is: the API token, the password, the personal access
 /// token, the OAuth 2.0 client secret, the Connect shared secret, or (OAuth 1.0a)
 /// a JSON object `{"private_key_pem": …, "access_token": …}`. Options read:
-/// `token_url`, `gateway_url` (OAuth 2.0) and `app_key` (Connect, default `tether`).
+/// `token_url`, `gateway_url`, `platform_email` (OAuth 2.0) and `app_key` (Connect, default
+/// `tether`).
 pub fn auth_for_site(site: &JiraSite, secret: &SecretString) -> Result<Auth, ClientError> {
     let opt = |k: &str| site.options.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let s = secret.expose_secret();
@@ -39,13 +40,18 @@ pub fn auth_for_site(site: &JiraSite, secret: &SecretString) -> Result<Auth, Cli
         JiraAuthKind::ApiToken => Auth::api_token(&site.auth_user, s),
         JiraAuthKind::Password => Auth::password(&site.auth_user, s),
         JiraAuthKind::Pat => Auth::personal_access_token(s),
-        JiraAuthKind::OAuth2 => Auth::OAuth2 {
-            client_id: site.auth_user.clone(),
-            client_secret: secret.clone(),
-            token_url: opt("token_url").unwrap_or_else(|| tether_jira::ATLASSIAN_TOKEN_URL.into()),
-            gateway_url: opt("gateway_url")
-                .unwrap_or_else(|| tether_jira::ATLASSIAN_GATEWAY_URL.into()),
-        },
+        JiraAuthKind::OAuth2 => {
+            let (client_secret, platform) = oauth2_secrets(site, secret)?;
+            Auth::OAuth2 {
+                platform,
+                client_id: site.auth_user.clone(),
+                client_secret,
+                token_url: opt("token_url")
+                    .unwrap_or_else(|| tether_jira::ATLASSIAN_TOKEN_URL.into()),
+                gateway_url: opt("gateway_url")
+                    .unwrap_or_else(|| tether_jira::ATLASSIAN_GATEWAY_URL.into()),
+            }
+        }
         JiraAuthKind::Connect => {
             Auth::connect(opt("app_key").unwrap_or_else(|| "tether".into()), s)
         }
@@ -72,6 +78,35 @@ pub fn auth_for_site(site: &JiraSite, secret: &SecretString) -> Result<Auth, Cli
         }
     })
 }
+
+/// An OAuth 2.0 site's client secret, and the API token beside it when the site has one: then
+/// `options.platform_email` names the token's account and the sealed secret is JSON
+/// `{client_secret, api_token}`; otherwise the secret is the client secret itself.
+pub fn oauth2_secrets(
+    site: &JiraSite,
+    secret: &SecretString,
+) -> Result<(SecretString, Option<PlatformToken>), ClientError> {
+    let Some(email) = site.options.get(PLATFORM_EMAIL).and_then(|v| v.as_str()) else {
+        return Ok((secret.clone(), None));
+    };
+    let damaged = |why: &str| ClientError::Credentials { site: site.name.clone(), why: why.into() };
+    let parsed: serde_json::Value = serde_json::from_str(secret.expose_secret())
+        .map_err(|_| damaged("the secret of OAuth credentials with an API token must be JSON"))?;
+    let field = |k: &str| {
+        parsed
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(|s| SecretString::from(s.to_owned()))
+            .ok_or_else(|| damaged(&format!("the OAuth credentials' secret lacks {k}")))
+    };
+    Ok((
+        field("client_secret")?,
+        Some(PlatformToken { email: email.to_owned(), token: field("api_token")? }),
+    ))
+}
+
+/// The option naming the account of the API token beside an OAuth 2.0 site's credentials.
+pub const PLATFORM_EMAIL: &str = "platform_email";
 
 /// The client options for a site: the defaults, with `requests_per_second`
 /// (a number, or `null` for no pacing) and `max_concurrency` from its options.

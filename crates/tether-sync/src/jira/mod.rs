@@ -10,7 +10,7 @@ pub mod clients;
 pub mod migrate;
 
 pub use crate::flags_to_jira::{document, maintenance, property, sync};
-pub use clients::{JiraClients, auth_for_site};
+pub use clients::{JiraClients, PLATFORM_EMAIL, auth_for_site, oauth2_secrets};
 pub use document::{EnvView, FlagView, RolloutView, flag_view, remote_link_global_id};
 pub use maintenance::{
     BackfillReport, ReconcileMode, ReconcileReport, backfill, enqueue_site, reconcile,

@@ -106,10 +106,14 @@ pub enum SitesCommand {
     /// Jira Cloud: a site admin creates OAuth credentials in Jira (Settings → Apps →
     /// OAuth credentials → Create credentials) with the permissions "Feature flags"
     /// (flags on issues) and "Development information" (commits and pull requests),
-    /// then: --kind oauth2 --user <client id>, the client secret as the secret. An
-    /// API token (--kind api_token) reads and links issues but cannot show flags:
-    /// Jira Cloud's Feature Flags API takes OAuth credentials or an installed app
-    /// only. Jira Data Center: --kind pat (or password, oauth1).
+    /// then: --kind oauth2 --user <client id>, the client secret as the secret.
+    /// OAuth credentials reach only those DevOps APIs; add an Atlassian account's
+    /// API token beside them (--email, --api-token-env) for what needs Jira's other
+    /// APIs: checking issue keys, the tether.flags issue property behind JQL, and
+    /// comments and transitions from code. An API token alone (--kind api_token)
+    /// reads and links issues but cannot show flags: Jira Cloud's Feature Flags API
+    /// takes OAuth credentials or an installed app only. Jira Data Center: --kind
+    /// pat (or password, oauth1).
     ///
     /// The secret (client secret, API token, password, personal access token, or
     /// the RSA private key for oauth1) is read from --secret-env, --secret-file, or
@@ -122,7 +126,7 @@ pub enum SitesCommand {
         #[arg(long, value_name = "URL")]
         jira_url: String,
         #[command(flatten)]
-        credentials: SiteCredentials,
+        credentials: Box<SiteCredentials>,
     },
     /// Test the connection to a site; exits 1 when it found problems.
     Test {
@@ -157,6 +161,13 @@ pub struct SiteCredentials {
     /// oauth1: read the access token from this environment variable.
     #[arg(long, value_name = "VAR")]
     access_token_env: Option<String>,
+    /// oauth2: the email of the Atlassian account whose API token goes beside the
+    /// OAuth credentials.
+    #[arg(long, requires = "api_token_env")]
+    email: Option<String>,
+    /// oauth2: read that account's API token from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "email")]
+    api_token_env: Option<String>,
     /// Where API calls go, when not the Jira URL.
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
@@ -176,6 +187,10 @@ impl SiteCredentials {
         let mut body = json!({"name": name, "url": url, "kind": self.kind, "user": self.user, "secret": secret});
         if let Some(var) = self.access_token_env {
             body["access_token"] = json!(read_env(&var, "--access-token-env")?);
+        }
+        if let (Some(email), Some(var)) = (self.email, self.api_token_env) {
+            body["email"] = json!(email);
+            body["api_token"] = json!(read_env(&var, "--api-token-env")?);
         }
         if let Some(u) = self.api_url {
             body["api_url"] = json!(u);
@@ -306,12 +321,12 @@ pub async fn jira(config: &Config, command: JiraCommand) -> Result<()> {
             let path = format!("/api/projects/{project}/flags/{flag}/issues");
             let i = api.call(Method::POST, &path, Some(json!({"issue": issue}))).await?;
             print(json, &i, |i| {
-                println!(
-                    "linked {} ({}, {}) to {flag}",
-                    s(&i["key"]),
-                    s(&i["summary"]),
-                    s(&i["status"])
-                )
+                // Empty when the site's OAuth credentials could not ask Jira about the issue.
+                let seen = match (s(&i["summary"]), s(&i["status"])) {
+                    ("", "") => String::new(),
+                    (summary, status) => format!(" ({summary}, {status})"),
+                };
+                println!("linked {}{seen} to {flag}", s(&i["key"]))
             });
         }
         JiraCommand::Unlink { project, flag, issue, .. } => {
@@ -394,8 +409,14 @@ async fn sites(api: &Api, json: bool, command: SitesCommand) -> Result<()> {
                 let account = r["account"].as_str().map(|a| format!(" as {a}")).unwrap_or_default();
                 let verdict = if r["ok"] == true { "ok" } else { "problems" };
                 println!("{name}: {verdict}: {what}{version}{account}");
+                for c in r["checked"].as_array().into_iter().flatten() {
+                    println!("  checked: {}", s(c));
+                }
                 for m in r["messages"].as_array().into_iter().flatten() {
                     println!("  - {}", s(m));
+                }
+                for l in r["limits"].as_array().into_iter().flatten() {
+                    println!("  note: {}", s(l));
                 }
             });
             if r["ok"] != true {

@@ -27,8 +27,15 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
         async move {
             let mut full: Vec<&str> = args.iter().map(String::as_str).collect();
             full.extend(["--url", url.as_str()]);
-            t.run(&full, &[("TETHER_API_TOKEN", token.as_str()), ("JIRA_SECRET", "sandbox-secret")])
-                .await
+            t.run(
+                &full,
+                &[
+                    ("TETHER_API_TOKEN", token.as_str()),
+                    ("JIRA_SECRET", "sandbox-secret"),
+                    ("JIRA_API_TOKEN", "sandbox-token"),
+                ],
+            )
+            .await
         }
     };
     let ok = |r: (i32, String, String)| {
@@ -48,7 +55,8 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
     ])
     .await);
 
-    // Jira Cloud's OAuth credentials, the sandbox playing Atlassian's token endpoint and gateway.
+    // Jira Cloud's OAuth credentials, the sandbox playing Atlassian's token endpoint and
+    // gateway, with an account's API token beside them for the issue calls they may not make.
     let token_url = format!("{}/oauth/token", jira.url);
     let out = ok(run(vec![
         "jira",
@@ -67,6 +75,10 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
         &token_url,
         "--gateway-url",
         &jira.url,
+        "--email",
+        "admin@sandbox.test",
+        "--api-token-env",
+        "JIRA_API_TOKEN",
     ])
     .await);
     assert!(out.starts_with("added acme (oauth2, ") && out.contains(&jira.url), "{out}");
@@ -76,6 +88,7 @@ async fn sites_tracking_and_links_are_managed_from_the_command_line() {
     assert!(lines[1].starts_with("acme ") && lines[1].contains(&jira.url), "{out}");
     let out = ok(run(vec!["jira", "sites", "list", "--json"]).await);
     assert!(!out.contains("sandbox-secret"), "secrets never come back: {out}");
+    assert!(!out.contains("sandbox-token"), "secrets never come back: {out}");
     let out = ok(run(vec!["jira", "sites", "test", "acme"]).await);
     assert!(out.starts_with("acme: ok: Jira Cloud"), "{out}");
     assert!(out.contains("admin@sandbox.test"), "{out}");

@@ -153,15 +153,19 @@ async fn flag_changes_reach_jira_through_sigkills_and_faults() {
     options.insert("requests_per_second".into(), Value::Null);
     options.insert("token_url".into(), format!("{base}/oauth/token").into());
     options.insert("gateway_url".into(), base.to_string().into());
+    options.insert(tether_sync::jira::PLATFORM_EMAIL.into(), DEFAULT_EMAIL.into());
+    let secret = json!({"client_secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
+        "api_token": DEFAULT_API_TOKEN});
     let site = NewJiraSite {
         name: "sandbox".into(),
         url: base.clone(),
         api_url: None,
         deployment: None,
-        // OAuth credentials, as Jira Cloud's Feature Flags API requires.
+        // OAuth credentials, as Jira Cloud's Feature Flags API requires, with an API token
+        // beside them for the issue property.
         auth_kind: JiraAuthKind::OAuth2,
         auth_user: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
-        secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
+        secret: secret.to_string().into(),
         options,
     };
     let site_id = store.create_jira_site(&site, "t").await.unwrap().id;

@@ -229,6 +229,11 @@ impl CloudJira {
         options.insert("requests_per_second".into(), Value::Null);
         options.insert("token_url".into(), format!("{}/oauth/token", self.base).into());
         options.insert("gateway_url".into(), self.base.clone().into());
+        // Issues are remapped with the API token beside the OAuth credentials.
+        options
+            .insert(tether_sync::jira::PLATFORM_EMAIL.into(), jira_sandbox::DEFAULT_EMAIL.into());
+        let secret = serde_json::json!({"client_secret": jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET,
+            "api_token": jira_sandbox::DEFAULT_API_TOKEN});
         NewJiraSite {
             name: "sandbox".into(),
             url: self.base.clone(),
@@ -236,7 +241,7 @@ impl CloudJira {
             deployment: None,
             auth_kind: JiraAuthKind::OAuth2,
             auth_user: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
-            secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
+            secret: secret.to_string().into(),
             options,
         }
     }

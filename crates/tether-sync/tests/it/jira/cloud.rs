@@ -218,7 +218,7 @@ async fn many_changes_go_in_bulk_and_a_too_large_request_is_halved(backend: Test
 
 on_each_backend!(jira_being_down_delays_changes_and_bad_credentials_are_recorded);
 async fn jira_being_down_delays_changes_and_bad_credentials_are_recorded(backend: TestBackend) {
-    let w = World::new(backend, true).await;
+    let w = World::with_login(backend, true, Login::OAuth2).await;
     w.flag("checkout", "New checkout").await;
     w.link("checkout", "SAND-1").await;
     w.sandbox.set_knobs(Knobs { fault_rate: 1.0, fault_statuses: vec![503], ..Knobs::default() });
@@ -302,8 +302,8 @@ async fn a_property_row_claimed_during_a_send_is_followed_by_a_fresh_one(backend
     // Connected before Jira is held up: only the sends wait.
     let jira = w.jira();
     let (_, client) = jira.clients.get(w.site_id).await.unwrap();
-    // OAuth credentials reach the Feature Flags API through the gateway.
-    w.traffic.hold("/jira/featureflags");
+    // The app (property rows need one that reaches issues) calls the site's own URLs.
+    w.traffic.hold("/rest/featureflags");
 
     let store = w.store.clone();
     let site_id = w.site_id;
@@ -371,6 +371,27 @@ async fn the_issue_property_lists_the_flags_linked_to_each_issue(backend: TestBa
     assert_eq!(property("SAND-2"), None);
 }
 
+on_each_backend!(oauth_credentials_write_the_issue_property_only_with_an_api_token_beside);
+async fn oauth_credentials_write_the_issue_property_only_with_an_api_token_beside(
+    backend: TestBackend,
+) {
+    // (login, SAND-1's tether.flags count afterwards): OAuth credentials alone queue no
+    // property rows at all.
+    let cases = [(Login::OAuth2, None), (Login::OAuth2WithApiToken, Some(json!(1)))];
+    for (login, count) in cases {
+        let w = World::with_login(backend, true, login).await;
+        w.flag("checkout", "New checkout").await;
+        w.link("checkout", "SAND-1").await;
+        let report = w.drain().await;
+        let label = format!("{} {login:?}", w.label);
+        assert_eq!((report.jira_sent, report.jira_failed), (1, 0), "{label}: {report:?}");
+        assert_eq!(report.jira_properties_skipped, 0, "{label}: {report:?}");
+        let property = w.sandbox.issue_properties("SAND-1").unwrap().get("tether.flags").cloned();
+        assert_eq!(property.map(|p| p["count"].clone()), count, "{label}");
+        assert_eq!(w.jira_flag("checkout").unwrap()["issueKeys"], json!(["SAND-1"]), "{label}");
+    }
+}
+
 on_each_backend!(rows_of_a_deleted_site_are_dropped_without_stopping_the_others);
 async fn rows_of_a_deleted_site_are_dropped_without_stopping_the_others(backend: TestBackend) {
     // A project cleared from its site, then the site deleted, leaves rows behind.
@@ -399,7 +420,7 @@ on_each_backend!(the_first_client_of_an_oauth_site_records_its_cloud_id);
 async fn the_first_client_of_an_oauth_site_records_its_cloud_id(backend: TestBackend) {
     // The OAuth client resolves the cloudId for the gateway; the store keeps it, which is what
     // matches a Forge installation that came first to this site.
-    let w = World::new(backend, true).await;
+    let w = World::with_login(backend, true, Login::OAuth2).await;
     let event = tether_store::ForgeInstallEvent {
         installation_id: "inst-1".into(),
         app_id: "ari:cloud:ecosystem::app/1".into(),

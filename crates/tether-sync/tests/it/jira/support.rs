@@ -81,14 +81,18 @@ pub struct World {
 /// How tether logs in to the sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Login {
-    /// Cloud with OAuth credentials (what its DevOps APIs take), or Data Center with a password.
+    /// Cloud as an installed Connect app registered without a descriptor (it reaches both the
+    /// DevOps APIs and issues), or Data Center with a password.
     Plain,
     /// Cloud with a person's API token, which Jira Cloud's DevOps APIs refuse.
     ApiToken,
     /// Cloud, as an installed Connect app (key `tether`).
     Connect,
-    /// Cloud, with OAuth 2.0 client credentials through the gateway-style prefix.
+    /// Cloud, with OAuth 2.0 client credentials through the gateway-style prefix: the DevOps
+    /// APIs only, no issues.
     OAuth2,
+    /// Cloud, with OAuth 2.0 client credentials and an API token beside them for issues.
+    OAuth2WithApiToken,
 }
 
 impl World {
@@ -115,7 +119,7 @@ impl World {
             Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
         store.migrate().await.unwrap();
         let config = SandboxConfig::with_flavour(flavour);
-        let login = if cloud && login == Login::Plain { Login::OAuth2 } else { login };
+        let login = if cloud && login == Login::Plain { Login::Connect } else { login };
         let sandbox = Sandbox::new(config).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -135,14 +139,11 @@ impl World {
         } else {
             (JiraAuthKind::Password, DEFAULT_USER, DEFAULT_PASSWORD)
         };
-        // On Cloud the admin sends flags too (tampering), which takes OAuth credentials.
+        // On Cloud the admin sends flags too (tampering) and makes issues: an app registered
+        // without a descriptor reaches both (OAuth credentials reach only the DevOps APIs).
         let auth = if cloud {
-            Auth::OAuth2 {
-                client_id: jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.into(),
-                client_secret: jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned().into(),
-                token_url: format!("{base}/oauth/token"),
-                gateway_url: base.clone(),
-            }
+            let app = sandbox.install_connect_app("sandbox-admin", "sandbox-admin");
+            Auth::connect(app.key, app.shared_secret)
         } else {
             Auth::password(user, secret)
         };
@@ -167,14 +168,16 @@ impl World {
                 options.insert("app_key".into(), "tether".into());
                 (JiraAuthKind::Connect, app.client_key, app.shared_secret)
             }
-            Login::OAuth2 => {
+            Login::OAuth2 | Login::OAuth2WithApiToken => {
                 options.insert("token_url".into(), format!("{base}/oauth/token").into());
                 options.insert("gateway_url".into(), base.clone().into());
-                (
-                    JiraAuthKind::OAuth2,
-                    jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.to_owned(),
-                    jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned(),
-                )
+                let mut secret = jira_sandbox::DEFAULT_OAUTH_CLIENT_SECRET.to_owned();
+                if login == Login::OAuth2WithApiToken {
+                    options.insert(tether_sync::jira::PLATFORM_EMAIL.into(), DEFAULT_EMAIL.into());
+                    secret = json!({"client_secret": secret, "api_token": DEFAULT_API_TOKEN})
+                        .to_string();
+                }
+                (JiraAuthKind::OAuth2, jira_sandbox::DEFAULT_OAUTH_CLIENT_ID.to_owned(), secret)
             }
         };
         let site = NewJiraSite {
