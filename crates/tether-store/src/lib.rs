@@ -33,7 +33,9 @@ use std::time::Duration;
 use sqlx::Connection;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use audit::AuditEntry;
 pub use clock::Clock;
@@ -176,6 +178,8 @@ pub struct Store {
     /// Counts committed write transactions of this process: background workers
     /// wait on it (see [`Store::subscribe_changes`]) instead of polling alone.
     changes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// Forge deliveries waiting to be stored together (see `dev::intake`).
+    intake: std::sync::Arc<dev::intake::IntakeQueue>,
 }
 
 impl std::fmt::Debug for Store {
@@ -190,7 +194,8 @@ impl std::fmt::Debug for Store {
 
 #[derive(Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    /// Readers, and the one connection that writes (see [`with_writer!`]).
+    Sqlite(SqlitePool, SqlitePool),
     Postgres(PgPool),
 }
 
@@ -221,12 +226,29 @@ impl ConfigListener {
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.backend {
-            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Sqlite($pool, _) => $body,
             $crate::Backend::Postgres($pool) => $body,
         }
     };
 }
 pub(crate) use with_pool;
+
+/// [`with_pool!`] for a statement that writes outside [`with_write_tx!`]. SQLite has one
+/// writer at a time: every write of the process goes through one connection, so writers
+/// queue in the pool's fair (first come, first served) wait instead of in SQLite's busy
+/// handler, which polls the lock with sleeps growing to 100 ms: under load a writer could
+/// lose the race to one newer than itself again and again (an intake answered after a
+/// second with most answered in 10 ms; see the README's intake figures). PostgreSQL writes
+/// concurrently: its one pool.
+macro_rules! with_writer {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(_, $pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_writer;
 
 /// Runs a body inside a write transaction and commits it, then tells
 /// [`Store::subscribe_changes`] listeners; an early return (`?`) rolls back. SQLite takes the write lock up front (`BEGIN IMMEDIATE`) so a
@@ -235,7 +257,7 @@ pub(crate) use with_pool;
 macro_rules! with_write_tx {
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.backend {
-            $crate::Backend::Sqlite(pool) => {
+            $crate::Backend::Sqlite(_, pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -266,6 +288,15 @@ impl Store {
                     .map_err(connect_err)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
+                    // FULL, said here rather than left to the build's default: in WAL mode
+                    // every commit syncs the log before it returns, so what tether has
+                    // answered for (a delivery's 202, a flag change) survives a power cut
+                    // or an OS crash, not only a crash of tether. NORMAL would sync only at
+                    // checkpoints and may lose the last commits to a power cut
+                    // (https://www.sqlite.org/pragma.html#pragma_synchronous); the cost
+                    // of FULL is spread by committing many writes at once where writes come
+                    // in crowds (webhook intake: `Store::record_dev_event`).
+                    .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10));
                 let file = options.get_filename();
@@ -276,22 +307,27 @@ impl Store {
                         source,
                     })?;
                 }
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
-                    // A write whose future is dropped at the wrong moment (a client hanging
-                    // up mid-request, a task cancelled) can hand its connection back with the
-                    // transaction still open, `BEGIN IMMEDIATE` run but no `Transaction` left
-                    // to roll it back; the next user of that connection then nests in it and
-                    // nothing ever commits, so every other writer waits out the busy timeout.
-                    // Such a connection is closed instead (SQLite rolls back on close). Without
-                    // this, tether-sync's `ingest::reliability` test (ticks dropped at random
-                    // moments) hung on SQLite for as long as anyone waited.
-                    .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
-                    .connect_with(options)
-                    .await
-                    .map_err(connect_err)?;
-                Backend::Sqlite(pool)
+                // A write whose future is dropped at the wrong moment (a client hanging
+                // up mid-request, a task cancelled) can hand its connection back with the
+                // transaction still open, `BEGIN IMMEDIATE` run but no `Transaction` left
+                // to roll it back; the next user of that connection then nests in it and
+                // nothing ever commits, so every other writer waits out the busy timeout.
+                // Such a connection is closed instead (SQLite rolls back on close). Without
+                // this, tether-sync's `ingest::reliability` test (ticks dropped at random
+                // moments) hung on SQLite for as long as anyone waited.
+                let pool = |size: u32| {
+                    SqlitePoolOptions::new()
+                        .max_connections(size)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .after_release(|conn, _| {
+                            Box::pin(async move { Ok(!conn.is_in_transaction()) })
+                        })
+                        .connect_with(options.clone())
+                };
+                let readers = pool(8).await.map_err(connect_err)?;
+                // Every write of this process, one at a time (see `with_writer!`).
+                let writer = pool(1).await.map_err(connect_err)?;
+                Backend::Sqlite(readers, writer)
             }
             Some(BackendKind::Postgres) => {
                 let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
@@ -316,7 +352,13 @@ impl Store {
             None => return Err(StoreError::UnsupportedUrl(redact_url(url))),
         };
         let (changes, _) = tokio::sync::watch::channel(0);
-        Ok(Store { backend, key, clock: Clock::system(), changes: std::sync::Arc::new(changes) })
+        Ok(Store {
+            backend,
+            key,
+            clock: Clock::system(),
+            changes: std::sync::Arc::new(changes),
+            intake: Default::default(),
+        })
     }
 
     /// The same store reading the time from `clock`: created and updated stamps,
@@ -358,7 +400,7 @@ impl Store {
 
     pub fn backend_kind(&self) -> BackendKind {
         match self.backend {
-            Backend::Sqlite(_) => BackendKind::Sqlite,
+            Backend::Sqlite(..) => BackendKind::Sqlite,
             Backend::Postgres(_) => BackendKind::Postgres,
         }
     }
@@ -369,7 +411,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<usize> {
         let before = self.schema_status().await?.applied;
         match &self.backend {
-            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Sqlite(_, writer) => SQLITE_MIGRATIONS.run(writer).await?,
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         self.check_master_key().await?;
@@ -381,7 +423,7 @@ impl Store {
     /// How many of this build's migrations the database has applied.
     pub async fn schema_status(&self) -> Result<SchemaStatus> {
         let (migrator, table_sql) = match &self.backend {
-            Backend::Sqlite(_) => (
+            Backend::Sqlite(..) => (
                 &SQLITE_MIGRATIONS,
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
             ),
@@ -413,7 +455,7 @@ impl Store {
     /// SQLite's `BEGIN IMMEDIATE` already holds the only write lock.
     pub(crate) fn for_update(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "",
+            Backend::Sqlite(..) => "",
             Backend::Postgres(_) => " FOR UPDATE",
         }
     }
@@ -424,14 +466,14 @@ impl Store {
     /// does not wait for the key-share locks foreign keys hold), nothing on SQLite.
     pub(crate) fn for_no_key_update(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "",
+            Backend::Sqlite(..) => "",
             Backend::Postgres(_) => " FOR NO KEY UPDATE",
         }
     }
 
     pub(crate) fn for_share(&self) -> &'static str {
         match self.backend {
-            Backend::Sqlite(_) => "",
+            Backend::Sqlite(..) => "",
             Backend::Postgres(_) => " FOR SHARE",
         }
     }
@@ -445,13 +487,19 @@ impl Store {
     /// Refreshes the query planner's statistics (`ANALYZE`), as after a bulk load: JQL
     /// searches choose their indexes by them.
     pub async fn refresh_statistics(&self) -> Result<()> {
-        with_pool!(self, pool => { sqlx::query("ANALYZE").execute(pool).await?; });
+        with_writer!(self, pool => { sqlx::query("ANALYZE").execute(pool).await?; });
         Ok(())
     }
 
     /// Closes every pooled connection; used at shutdown.
     pub async fn close(&self) {
-        with_pool!(self, pool => pool.close().await);
+        match &self.backend {
+            Backend::Sqlite(readers, writer) => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Projects and their environments.
 
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 
 /// The four environment types Jira's Feature Flags API knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +142,7 @@ impl Store {
         })
         .to_string();
         let resource = format!("proj/{}", new.key);
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO projects (key, name, description, version, created_at, updated_at) \

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::sdk_keys::{hash, random_credential};
 use crate::tokens::{TOKEN_COLUMNS_T, TokenRow};
-use crate::{Result, Store, TokenInfo, with_pool, with_write_tx};
+use crate::{Result, Store, TokenInfo, with_pool, with_write_tx, with_writer};
 
 /// What marks a session id.
 const SESSION_PREFIX: &str = "tether-session-";
@@ -78,7 +78,7 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         // At most once a minute, as for tokens: a write per page would take
         // SQLite's write lock for every read.
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ui_sessions SET last_seen_at = $1 WHERE id_hash = $2 AND last_seen_at < $1 - 60000"
         )
         .bind(now)

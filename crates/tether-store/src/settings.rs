@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 
 /// The setting that proves which master key this database was first used with.
 const KEY_CHECK: &str = "_tether.master_key_check";
@@ -12,7 +12,7 @@ impl Store {
     /// Stores a plain (non-secret) setting.
     pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "INSERT INTO settings (key, value, secret, updated_at) VALUES ($1, $2, NULL, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, secret = NULL, \
              updated_at = excluded.updated_at"
@@ -53,7 +53,7 @@ impl Store {
 
     /// Removes a setting or secret; true if there was one.
     pub async fn delete_setting(&self, key: &str) -> Result<bool> {
-        let done = with_pool!(self, pool => sqlx::query("DELETE FROM settings WHERE key = $1")
+        let done = with_writer!(self, pool => sqlx::query("DELETE FROM settings WHERE key = $1")
             .bind(key)
             .execute(pool)
             .await?
@@ -74,7 +74,7 @@ impl Store {
 
     async fn put_sealed(&self, key: &str, sealed: Vec<u8>) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "INSERT INTO settings (key, value, secret, updated_at) VALUES ($1, NULL, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = NULL, secret = excluded.secret, \
              updated_at = excluded.updated_at"

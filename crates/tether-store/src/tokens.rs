@@ -5,7 +5,7 @@
 
 use crate::audit::audit_on;
 use crate::sdk_keys::{hash, random_credential};
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// What identifies an API token at a glance.
 pub const API_TOKEN_PREFIX: &str = "tether-api-";
@@ -170,7 +170,7 @@ impl Store {
         let Some(row) = row else { return Ok(None) };
         // Recorded at most once a minute: a write on every request would take
         // SQLite's write lock for each read the API serves.
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE api_tokens SET last_used_at = $1 \
              WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1 - 60000)"
         )

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 
 use crate::audit::audit_on;
 use crate::outbox::kinds::Event;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// Which events a webhook wants; an empty list means "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -186,7 +186,7 @@ impl Store {
 
     /// Records one delivery attempt.
     pub async fn record_delivery(&self, record: &DeliveryRecord) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "INSERT INTO webhook_deliveries (webhook_id, event, attempt, status_code, error, duration_ms, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)"
         )

@@ -85,19 +85,16 @@ async fn receive(
         refuse("an address that names no repository");
         return Err(unknown());
     };
-    let repo = match state.store.repository(id).await {
-        Ok(r) if r.source.forge() == Some(forge) => r,
+    // One read for the repository's forge and secret: every delivery makes it.
+    let secret = match state.store.repository_webhook(id).await {
+        Ok((source, secret)) if source.forge() == Some(forge) => secret,
         Ok(_) | Err(StoreError::NotFound) => {
             refuse("an address that names no repository of this forge");
             return Err(unknown());
         }
         Err(e) => return Err(e.into()),
-    };
-    let secret = state
-        .store
-        .repository_secret(repo.id)
-        .await?
-        .unwrap_or_else(|| SecretString::from(String::new()));
+    }
+    .unwrap_or_else(|| SecretString::from(String::new()));
     let all = pairs(headers);
     if let Err(e) = tether_forge::verify(forge, &secret, &all, body) {
         refuse(&e.to_string());
@@ -116,7 +113,7 @@ async fn receive(
     let kept =
         all.into_iter().filter(|(k, _)| KEPT.iter().any(|n| n.eq_ignore_ascii_case(k))).collect();
     let new = NewDevEvent {
-        repository_id: repo.id,
+        repository_id: id,
         delivery_id: incoming.delivery.as_str().to_owned(),
         source: EventSource::of_forge(forge),
         event_name: incoming.event_name.clone(),

@@ -10,7 +10,7 @@ use tether_forge::{DevEvent, Forge};
 use super::local;
 use crate::outbox::enqueue_on;
 use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,8 +186,6 @@ impl TryFrom<EventRow> for StoredDevEvent {
 macro_rules! insert_event_on {
     ($tx:expr, $new:expr, $now:expr) => {{
         let new: &NewDevEvent = $new;
-        let headers: BTreeMap<&str, &str> =
-            new.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, received_at, state) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') \
@@ -197,7 +195,7 @@ macro_rules! insert_event_on {
         .bind(&new.delivery_id)
         .bind(new.source.as_str())
         .bind(&new.event_name)
-        .bind(serde_json::to_string(&headers).expect("headers serialise"))
+        .bind(super::intake::headers_json(new))
         .bind(&new.body)
         .bind($now)
         .fetch_optional(&mut *$tx)
@@ -211,26 +209,6 @@ macro_rules! insert_event_on {
 }
 
 impl Store {
-    /// Stores a delivery once, with the outbox rows that process it, in one transaction. A
-    /// delivery id seen before for the repository writes nothing.
-    pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
-        let now = self.now();
-        let stored: Option<i64> = with_write_tx!(self, tx => insert_event_on!(tx, new, now)?);
-        match stored {
-            Some(id) => Ok(Recorded::Stored(id)),
-            None => {
-                let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
-                    "SELECT id FROM dev_events WHERE repository_id = $1 AND delivery_id = $2"
-                )
-                .bind(new.repository_id)
-                .bind(&new.delivery_id)
-                .fetch_one(pool)
-                .await?);
-                Ok(Recorded::Duplicate(id))
-            }
-        }
-    }
-
     /// Stores what a scan of a local repository found, and moves its branch heads, in one
     /// transaction: a scan cut short stores nothing and is repeated whole. `heads` is every
     /// branch the repository has now (branches left out are gone). Returns the ids of the
@@ -320,7 +298,7 @@ impl Store {
 
     /// Records what the Development Information API was sent for an event, and answered.
     pub async fn set_dev_event_devinfo_report(&self, id: i64, report: &str) -> Result<()> {
-        with_pool!(self, pool => sqlx::query("UPDATE dev_events SET devinfo_report = $1 WHERE id = $2")
+        with_writer!(self, pool => sqlx::query("UPDATE dev_events SET devinfo_report = $1 WHERE id = $2")
             .bind(report)
             .bind(id)
             .execute(pool)
@@ -337,7 +315,7 @@ impl Store {
         report: &str,
     ) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE dev_events SET state = $1, report = $2, processed_at = $3 WHERE id = $4"
         )
         .bind(state.as_str())

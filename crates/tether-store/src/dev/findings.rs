@@ -3,7 +3,7 @@
 //! that issue's status as last seen.
 
 use crate::audit::audit_on;
-use crate::{Result, Store, with_pool, with_write_tx};
+use crate::{Result, Store, with_pool, with_write_tx, with_writer};
 
 /// A finding to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +199,7 @@ impl Store {
 
     /// Records how a finding's issue request stands (`None` once made).
     pub async fn set_finding_request(&self, id: i64, request: Option<&str>) -> Result<()> {
-        with_pool!(self, pool => sqlx::query("UPDATE dev_findings SET issue_request = $1 WHERE id = $2")
+        with_writer!(self, pool => sqlx::query("UPDATE dev_findings SET issue_request = $1 WHERE id = $2")
             .bind(request)
             .bind(id)
             .execute(pool)
@@ -215,7 +215,7 @@ impl Store {
         status: &str,
         category: &str,
     ) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE dev_findings SET issue_status = $1, issue_status_category = $2 WHERE id = $3"
         )
         .bind(status)

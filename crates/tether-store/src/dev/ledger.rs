@@ -8,7 +8,7 @@
 //! compare-and-set, so of two workers only one attempts it; a claim found `started` tells
 //! its finder that an attempt may be in flight or may have been cut off.
 
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 
 /// Where a side effect stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,7 +153,7 @@ impl Store {
     /// (then [`Claim::Held`] with it).
     pub async fn ledger_claim(&self, k: LedgerKey<'_>) -> Result<Claim> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "INSERT INTO dev_ledger (site_id, issue_key, entity, action, state, detail, updated_at) \
              VALUES ($1, $2, $3, $4, 'started', '', $5) \
              ON CONFLICT (site_id, issue_key, entity, action) DO NOTHING"
@@ -180,7 +180,7 @@ impl Store {
     /// gone); false when someone else took it first or it was settled.
     pub async fn ledger_reclaim(&self, k: LedgerKey<'_>, seen_at: i64) -> Result<bool> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE dev_ledger SET updated_at = $1 WHERE site_id = $2 AND issue_key = $3 AND entity = $4 \
              AND action = $5 AND state = 'started' AND updated_at = $6"
         )
@@ -204,7 +204,7 @@ impl Store {
         detail: &str,
     ) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "INSERT INTO dev_ledger (site_id, issue_key, entity, action, state, detail, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (site_id, issue_key, entity, action) DO UPDATE SET state = excluded.state, \
@@ -226,7 +226,7 @@ impl Store {
     /// Forgets a claim whose attempt Jira refused before acting on it (429, 503, a
     /// connection never opened), so the next attempt claims it afresh.
     pub async fn ledger_release(&self, k: LedgerKey<'_>) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "DELETE FROM dev_ledger WHERE site_id = $1 AND issue_key = $2 AND entity = $3 AND action = $4 AND state = 'started'"
         )
         .bind(k.site_id)
@@ -274,7 +274,7 @@ impl Store {
         issue_key: &str,
         issue_id: &str,
     ) -> Result<u64> {
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE dev_ledger SET issue_id = $1 WHERE site_id = $2 AND issue_key = $3"
         )
         .bind(issue_id)
@@ -288,7 +288,7 @@ impl Store {
 
     /// Rewrites a ledger row's detail (a comment id found again on a new site).
     pub async fn set_ledger_detail(&self, k: LedgerKey<'_>, detail: &str) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE dev_ledger SET detail = $1 WHERE site_id = $2 AND issue_key = $3 AND entity = $4 AND action = $5"
         )
         .bind(detail)
@@ -304,7 +304,7 @@ impl Store {
 
     /// Records (or refreshes) that an entity mentions an issue.
     pub async fn upsert_mention(&self, m: &Mention) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "INSERT INTO dev_mentions (repository_id, entity, issue_key, kind, title, url, author, branch, state, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (repository_id, entity, issue_key) DO UPDATE SET title = excluded.title, \

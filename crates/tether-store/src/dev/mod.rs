@@ -1,11 +1,13 @@
 //! Code ↔ Jira in the store, one module per table family: [`repos`] (repositories, groups,
 //! instance settings, Development Information credentials), [`settings`] (what each level
 //! sets and [`settings::resolve`]), [`events`] (dev events stored once, with their outbox
-//! rows; a local scan's branch heads), [`local`] (the stored form of a scan), [`ledger`]
+//! rows; a local scan's branch heads), [`intake`] (deliveries stored together: group
+//! commit), [`local`] (the stored form of a scan), [`ledger`]
 //! (side effects per issue and entity; mentions) and [`findings`].
 
 mod events;
 mod findings;
+pub(crate) mod intake;
 mod ledger;
 pub mod local;
 mod repos;

@@ -6,7 +6,7 @@ use secrecy::SecretString;
 
 use super::settings::{CodeSettings, Resolved, resolve};
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// The instance's code settings, a plain setting of this name.
 const INSTANCE_SETTINGS: &str = "dev.settings";
@@ -326,6 +326,22 @@ impl Store {
         rows.into_iter().map(TryInto::try_into).collect()
     }
 
+    /// What checking a delivery to a repository's webhook address needs, in one read: where
+    /// the repository's deliveries come from, and its secret or token. `NotFound` when there
+    /// is no such repository.
+    pub async fn repository_webhook(&self, id: i64) -> Result<(RepoSource, Option<SecretString>)> {
+        let (source, sealed): (String, Option<Vec<u8>>) = with_pool!(self, pool => sqlx::query_as(
+            "SELECT source, secret FROM dev_repositories WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(pool)
+        .await?);
+        let source = RepoSource::parse(&source)
+            .ok_or_else(|| StoreError::Damaged(format!("repository source {source:?}")))?;
+        let secret = sealed.map(|s| self.key.open_secret(&secret_context(id), &s)).transpose()?;
+        Ok((source, secret))
+    }
+
     /// The repository's webhook secret or token.
     pub async fn repository_secret(&self, id: i64) -> Result<Option<SecretString>> {
         let sealed: Option<Vec<u8>> = with_pool!(self, pool => sqlx::query_scalar(
@@ -496,7 +512,7 @@ impl Store {
     }
 
     pub async fn delete_devinfo_credentials(&self, site_id: i64) -> Result<bool> {
-        let n = with_pool!(self, pool => sqlx::query("DELETE FROM dev_devinfo_credentials WHERE site_id = $1")
+        let n = with_writer!(self, pool => sqlx::query("DELETE FROM dev_devinfo_credentials WHERE site_id = $1")
             .bind(site_id)
             .execute(pool)
             .await?

@@ -5,7 +5,7 @@
 //! with the sequence number it read *before* that state, so a re-sent row is
 //! harmless and the newest state always wins in Jira.
 
-use crate::{Result, Store, with_pool, with_write_tx};
+use crate::{Result, Store, with_pool, with_write_tx, with_writer};
 
 /// A flag's sync state on one site.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -137,7 +137,7 @@ impl Store {
         result: Option<&str>,
     ) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => { sqlx::query(
+        with_writer!(self, pool => { sqlx::query(
             "UPDATE jira_flag_sync SET pushed_seq = $1, pushed_at = $2, pushed = $3, result = $4, last_error = NULL \
              WHERE site_id = $5 AND project = $6 AND flag_key = $7 AND (pushed_seq IS NULL OR pushed_seq <= $1)"
         )
@@ -161,7 +161,7 @@ impl Store {
         flag: &str,
         error: &str,
     ) -> Result<()> {
-        with_pool!(self, pool => { sqlx::query(
+        with_writer!(self, pool => { sqlx::query(
             "UPDATE jira_flag_sync SET last_error = $1 WHERE site_id = $2 AND project = $3 AND flag_key = $4"
         )
         .bind(error)

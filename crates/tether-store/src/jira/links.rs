@@ -3,7 +3,7 @@
 //! them by issue and is rewritten in the transaction of every flag change. Also
 //! what tether last saw of each issue (`jira_issue_cache`).
 
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 
 /// One flag ↔ issue link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl Store {
 
     /// Remembers what Jira said of an issue.
     pub async fn cache_issue(&self, site_id: i64, issue: &CachedIssue) -> Result<()> {
-        with_pool!(self, pool => { sqlx::query(
+        with_writer!(self, pool => { sqlx::query(
             "INSERT INTO jira_issue_cache (site_id, issue_key, summary, status, status_category, fetched_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, issue_key) DO UPDATE SET \
              summary = $3, status = $4, status_category = $5, fetched_at = $6"

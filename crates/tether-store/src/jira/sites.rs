@@ -5,7 +5,7 @@ use secrecy::SecretString;
 
 use super::forge::match_forge_installations_on;
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// How tether authenticates to a site. The secret is kept apart (sealed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,7 +250,7 @@ impl Store {
 
     /// Records the deployment a connection detected (`cloud` or `dc`).
     pub async fn set_jira_site_deployment(&self, id: i64, deployment: &str) -> Result<()> {
-        with_pool!(self, pool => { sqlx::query("UPDATE jira_sites SET deployment = $1 WHERE id = $2")
+        with_writer!(self, pool => { sqlx::query("UPDATE jira_sites SET deployment = $1 WHERE id = $2")
             .bind(deployment)
             .bind(id)
             .execute(pool)

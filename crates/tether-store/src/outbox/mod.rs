@@ -14,7 +14,7 @@ pub mod kinds;
 
 use std::time::Duration;
 
-use crate::{Backend, Result, Store, with_pool};
+use crate::{Backend, Result, Store, with_pool, with_writer};
 use kinds::OutboxWork;
 
 /// Inserts one outbox row on the given connection or transaction, due at `$now`;
@@ -86,7 +86,7 @@ impl Store {
     /// store method that makes the change instead.
     pub async fn enqueue(&self, item: &NewOutboxItem) -> Result<i64> {
         let now = self.now();
-        with_pool!(self, pool => {
+        with_writer!(self, pool => {
             let mut conn = pool.acquire().await?;
             enqueue_on!(&mut *conn, item, now)
         })
@@ -108,7 +108,7 @@ impl Store {
     /// covers every request made before it is claimed).
     pub async fn enqueue_unless_waiting(&self, item: &NewOutboxItem) -> Result<bool> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) \
              SELECT $1, $2, 0, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM outbox \
                WHERE kind = $1 AND payload = $2 AND done_at IS NULL \
@@ -133,10 +133,10 @@ impl Store {
         let now = self.now();
         let until = now.saturating_add(millis(lease));
         let sql = match self.backend {
-            Backend::Sqlite(_) => CLAIM_SQLITE,
+            Backend::Sqlite(..) => CLAIM_SQLITE,
             Backend::Postgres(_) => CLAIM_PG,
         };
-        let mut items: Vec<OutboxItem> = with_pool!(self, pool => sqlx::query_as(sql)
+        let mut items: Vec<OutboxItem> = with_writer!(self, pool => sqlx::query_as(sql)
             .bind(worker)
             .bind(until)
             .bind(now)
@@ -151,7 +151,7 @@ impl Store {
     /// ran out and another worker took it over).
     pub async fn complete_outbox(&self, id: i64, worker: &str) -> Result<bool> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE outbox SET done_at = $1, claimed_by = NULL, claimed_until = NULL, last_error = NULL \
              WHERE id = $2 AND claimed_by = $3 AND done_at IS NULL"
         )
@@ -164,6 +164,31 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Marks claimed rows done at once (one statement, one commit): those `worker` still
+    /// holds; returns how many.
+    pub async fn complete_outbox_all(&self, ids: &[i64], worker: &str) -> Result<u64> {
+        let now = self.now();
+        let mut n = 0;
+        for chunk in ids.chunks(500) {
+            n += with_writer!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE outbox SET done_at = ",
+                );
+                q.push_bind(now)
+                    .push(", claimed_by = NULL, claimed_until = NULL, last_error = NULL WHERE claimed_by = ")
+                    .push_bind(worker)
+                    .push(" AND done_at IS NULL AND id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(n)
+    }
+
     /// Releases a claimed row after a failed attempt, to be tried again after `delay`.
     pub async fn fail_outbox(
         &self,
@@ -173,7 +198,7 @@ impl Store {
         delay: Duration,
     ) -> Result<bool> {
         let next = self.now().saturating_add(millis(delay));
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claimed_by = NULL, claimed_until = NULL \
              WHERE id = $3 AND claimed_by = $4 AND done_at IS NULL"
         )
@@ -189,7 +214,7 @@ impl Store {
 
     /// Deletes done rows older than `before` (epoch ms); returns how many.
     pub async fn purge_outbox(&self, before: i64) -> Result<u64> {
-        let n = with_pool!(self, pool => sqlx::query("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1")
+        let n = with_writer!(self, pool => sqlx::query("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1")
             .bind(before)
             .execute(pool)
             .await?
@@ -202,7 +227,7 @@ impl Store {
     /// known to be gone (a test that has killed its only server standing in for the
     /// lease running out, or an operator after a crash who does not want to wait).
     pub async fn expire_outbox_claims(&self) -> Result<u64> {
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE outbox SET claimed_until = 0 WHERE done_at IS NULL AND claimed_until IS NOT NULL"
         )
         .execute(pool)

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// How the ingestion connection logs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,7 +329,7 @@ impl Store {
             &context(site_id, "oauth1_request"),
             &SecretString::from(pair.to_string()),
         );
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_connections SET oauth1_request = $1, updated_at = $2 WHERE site_id = $3 AND auth_kind = 'oauth1'"
         )
         .bind(&sealed)
@@ -403,7 +403,7 @@ impl Store {
         account: Option<&str>,
         time_zone: Option<&str>,
     ) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_connections SET check_ok = $1, check_report = $2, checked_at = $3, \
              account = COALESCE($4, account), time_zone = COALESCE($5, time_zone) WHERE site_id = $6"
         )
@@ -473,7 +473,7 @@ impl Store {
 
     /// Asks for the site's projects to be discovered again (and its catalogues read).
     pub async fn request_ticket_refresh(&self, site_id: i64) -> Result<()> {
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_connections SET refresh_requested = $1, catalogue_at = NULL WHERE site_id = $2"
         )
         .bind(true)

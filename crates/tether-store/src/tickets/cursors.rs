@@ -6,7 +6,7 @@
 //! work (checks, catalogues, webhooks) is claimed the same way on the connection.
 
 use super::projects::{PROJECT_COLUMNS, TicketProject};
-use crate::{Backend, Result, Store, with_pool};
+use crate::{Backend, Result, Store, with_pool, with_writer};
 
 /// What a pass that just finished did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Store {
     ) -> Result<Option<TicketProject>> {
         let now = self.now();
         let lock = match self.backend {
-            Backend::Sqlite(_) => "",
+            Backend::Sqlite(..) => "",
             Backend::Postgres(_) => " FOR UPDATE OF p SKIP LOCKED",
         };
         let sql = format!(
@@ -65,7 +65,7 @@ impl Store {
         total: Option<i64>,
     ) -> Result<Option<TicketProject>> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET pass_started_ms = $1, pass_from_ms = $2, pass_total = $3, \
              pass_done = 0, checkpoint = NULL, last_pass_started_at = $4 \
              WHERE site_id = $5 AND id = $6 AND claimed_by = $7 AND claimed_until >= $4 AND pass_started_ms IS NULL"
@@ -92,7 +92,7 @@ impl Store {
         project_id: &str,
         worker: &str,
     ) -> Result<bool> {
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET checkpoint = NULL, pass_done = 0 WHERE site_id = $1 AND id = $2 AND claimed_by = $3"
         )
         .bind(site_id)
@@ -114,7 +114,7 @@ impl Store {
         end: PassEnd,
     ) -> Result<bool> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET cursor_ms = $1, next_due_at = $2, \
              reconciled_at = CASE WHEN $3 THEN $4 ELSE reconciled_at END, \
              last_pass_finished_at = $4, last_pass_issues = pass_done, pass_started_ms = NULL, \
@@ -145,7 +145,7 @@ impl Store {
         error: &str,
         retry_at: i64,
     ) -> Result<bool> {
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET claimed_by = NULL, claimed_until = NULL, next_due_at = $1, \
              failures = failures + 1, last_error = $2, last_error_at = $3 \
              WHERE site_id = $4 AND id = $5 AND claimed_by = $6"
@@ -171,7 +171,7 @@ impl Store {
         lease_ms: i64,
     ) -> Result<bool> {
         let now = self.now();
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET claimed_until = $1 WHERE site_id = $2 AND id = $3 AND claimed_by = $4 AND claimed_until >= $5"
         )
         .bind(now + lease_ms)
@@ -189,7 +189,7 @@ impl Store {
     /// worker holding one is known to be gone (a test that killed its worker, an operator
     /// after a crash who does not want to wait).
     pub async fn expire_ticket_claims(&self) -> Result<u64> {
-        let n = with_pool!(self, pool => {
+        let n = with_writer!(self, pool => {
             let a = sqlx::query("UPDATE ticket_projects SET claimed_until = 0 WHERE claimed_until IS NOT NULL")
                 .execute(pool)
                 .await?
@@ -215,7 +215,7 @@ impl Store {
     ) -> Result<Option<i64>> {
         let now = self.now();
         let lock = match self.backend {
-            Backend::Sqlite(_) => "",
+            Backend::Sqlite(..) => "",
             Backend::Postgres(_) => " FOR UPDATE SKIP LOCKED",
         };
         let sql = format!(
@@ -248,7 +248,7 @@ impl Store {
         error: Option<&str>,
     ) -> Result<()> {
         let now = self.now();
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_connections SET claimed_by = NULL, claimed_until = NULL, \
              catalogue_at = CASE WHEN $1 THEN $2 ELSE catalogue_at END, \
              last_error = $3, last_error_at = CASE WHEN $3 IS NULL THEN last_error_at ELSE $2 END \
@@ -274,7 +274,7 @@ impl Store {
     ) -> Result<()> {
         let sealed =
             token.map(|t| self.key.seal_secret(&format!("ticket_connection:{site_id}:webhook"), t));
-        with_pool!(self, pool => sqlx::query(
+        with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_connections SET webhook_id = $1, webhook_token = $2 WHERE site_id = $3"
         )
         .bind(webhook_id)

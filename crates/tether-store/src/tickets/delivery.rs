@@ -224,7 +224,7 @@ impl Store {
         let Some(tracking) = self.project_jira(project).await? else { return Ok(None) };
         let resource = format!("proj/{project}:env/{}:flag/{key}", tracking.primary_env);
         let on = match self.backend {
-            crate::Backend::Sqlite(_) => "json_extract(after, '$.on') = 1",
+            crate::Backend::Sqlite(..) => "json_extract(after, '$.on') = 1",
             crate::Backend::Postgres(_) => "(after::json->>'on')::boolean",
         };
         let sql = format!(

@@ -5,7 +5,7 @@
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::{Result, Store, with_pool, with_write_tx};
+use crate::{Result, Store, with_pool, with_write_tx, with_writer};
 
 /// One event a Jira webhook delivered.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -125,7 +125,7 @@ impl Store {
     }
 
     pub async fn drop_ticket_hooks(&self, site_id: i64, up_to_id: i64) -> Result<()> {
-        with_pool!(self, pool => sqlx::query("DELETE FROM ticket_hook_events WHERE site_id = $1 AND id <= $2")
+        with_writer!(self, pool => sqlx::query("DELETE FROM ticket_hook_events WHERE site_id = $1 AND id <= $2")
             .bind(site_id)
             .bind(up_to_id)
             .execute(pool)

@@ -3,7 +3,7 @@
 //! auto-import is on) and what a pass last did; removing one project's data.
 
 use crate::audit::audit_on;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// Project types whose tickets are ingested: Jira Software and Jira Work Management. Service
 /// Management projects (`service_desk`) are listed, never processed.
@@ -207,7 +207,7 @@ impl Store {
             Some(p) => Some(self.ticket_project(site_id, p).await?.id),
             None => None,
         };
-        let n = with_pool!(self, pool => sqlx::query(
+        let n = with_writer!(self, pool => sqlx::query(
             "UPDATE ticket_projects SET next_due_at = $1 WHERE site_id = $2 AND imported AND ($3 IS NULL OR id = $3)"
         )
         .bind(self.now())

@@ -103,7 +103,7 @@ impl Store {
     /// Tickets matching `f`, most recently updated first.
     pub async fn list_tickets(&self, f: &TicketFilter) -> Result<Vec<TicketRow>> {
         let like = match self.backend {
-            Backend::Sqlite(_) => "LIKE",
+            Backend::Sqlite(..) => "LIKE",
             Backend::Postgres(_) => "ILIKE",
         };
         let rows = with_pool!(self, pool => {

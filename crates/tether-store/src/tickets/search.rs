@@ -154,7 +154,7 @@ impl Store {
         validate(&query, &fields).map_err(SearchError::Invalid)?;
         let functions = FunctionCatalogue::jira();
         let dialect = match self.backend {
-            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Sqlite(..) => Dialect::Sqlite,
             Backend::Postgres(_) => Dialect::Postgres,
         };
         // Read per project, so only when the query asks for it.

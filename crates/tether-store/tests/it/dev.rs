@@ -167,6 +167,111 @@ async fn a_delivery_is_stored_once_with_its_outbox_rows(backend: TestBackend) {
     assert_eq!(listed[0].report.as_deref(), Some("{\"ok\":true}"));
 }
 
+on_each_backend!(deliveries_arriving_together_are_stored_in_few_commits);
+async fn deliveries_arriving_together_are_stored_in_few_commits(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let commits = s.subscribe_changes();
+    let before = *commits.borrow();
+    // 100 deliveries at once: 80 different ones, then a copy of each of the first 20.
+    let deliveries: Vec<NewDevEvent> =
+        (0..100).map(|i| event(r.id, &format!("d-{}", if i < 80 { i } else { i - 80 }))).collect();
+    let answers = futures_util::future::join_all(deliveries.iter().map(|d| s.record_dev_event(d)))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect::<Vec<_>>();
+    let stored: Vec<i64> = answers[..80]
+        .iter()
+        .map(|a| match a {
+            Recorded::Stored(id) => *id,
+            other => panic!("{other:?} ({})", t.label),
+        })
+        .collect();
+    let copies: Vec<Recorded> = answers[80..].to_vec();
+    let expected: Vec<Recorded> = stored[..20].iter().map(|&id| Recorded::Duplicate(id)).collect();
+    assert_eq!(copies, expected, "{}", t.label);
+    let commits = *commits.borrow() - before;
+    assert!(commits <= 4, "{commits} commits for 100 deliveries ({})", t.label);
+    // Each stored delivery has its two outbox rows, in the order the deliveries were stored.
+    let mut sorted = stored.clone();
+    sorted.sort_unstable();
+    let expected: Vec<String> = sorted
+        .iter()
+        .flat_map(|id| {
+            [
+                format!("dev.event {{\"event_id\":{id}}}"),
+                format!("dev.devinfo {{\"event_id\":{id}}}"),
+            ]
+        })
+        .collect();
+    let mut rows = Vec::new();
+    loop {
+        let batch = outbox_kinds(s).await;
+        if batch.is_empty() {
+            break;
+        }
+        rows.extend(batch);
+    }
+    assert_eq!(rows, expected, "{}", t.label);
+    assert_eq!(s.dev_event_counts(r.id).await.unwrap()["pending"], 80, "{}", t.label);
+}
+
+// A delivery to a repository deleted meanwhile, among others arriving with it: it alone fails.
+on_each_backend!(a_delivery_that_cannot_be_stored_fails_alone);
+async fn a_delivery_that_cannot_be_stored_fails_alone(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let deliveries: Vec<NewDevEvent> = (0..10)
+        .map(|i| event(if i == 5 { r.id + 1000 } else { r.id }, &format!("d-{i}")))
+        .collect();
+    let answers =
+        futures_util::future::join_all(deliveries.iter().map(|d| s.record_dev_event(d))).await;
+    for (i, a) in answers.iter().enumerate() {
+        assert_eq!(a.is_ok(), i != 5, "delivery {i}: {a:?} ({})", t.label);
+    }
+    assert_eq!(s.dev_event_counts(r.id).await.unwrap()["pending"], 9, "{}", t.label);
+}
+
+// A request dropped (its client hung up) while it was committing the deliveries of others.
+on_each_backend!(a_delivery_whose_committer_was_dropped_is_stored);
+async fn a_delivery_whose_committer_was_dropped_is_stored(backend: TestBackend) {
+    use futures_util::FutureExt as _;
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let (e1, e2, e3) = (event(r.id, "d-1"), event(r.id, "d-2"), event(r.id, "d-3"));
+    let mut first = Box::pin(s.record_dev_event(&e1));
+    // Fused: polled after it is done, it stays pending instead of panicking.
+    let mut second = Box::pin(s.record_dev_event(&e2).fuse());
+    let mut third = Box::pin(s.record_dev_event(&e3));
+    // The first commits alone; the second and third wait for it, the second ahead. (Each
+    // poll goes as far as the database lets it without waiting: on a busy machine an answer
+    // may already be there, and a step this test means to interrupt may be done.)
+    let early = first.as_mut().now_or_never();
+    let _ = second.as_mut().now_or_never();
+    let third_early = third.as_mut().now_or_never();
+    let first = match early {
+        Some(done) => done,
+        None => first.await,
+    };
+    assert!(matches!(first, Ok(Recorded::Stored(_))), "{first:?} ({})", t.label);
+    // The second takes its own delivery and the third's, and is dropped mid-commit.
+    let _ = second.as_mut().now_or_never();
+    drop(second);
+    let third = match third_early {
+        Some(done) => done,
+        None => third.await,
+    }
+    .unwrap();
+    assert!(matches!(third, Recorded::Stored(_)), "{third:?} ({})", t.label);
+    let stored: Vec<String> =
+        s.dev_events(r.id, None, 10).await.unwrap().into_iter().map(|e| e.delivery_id).collect();
+    assert!(stored.contains(&"d-3".to_owned()), "{stored:?} ({})", t.label);
+}
+
 on_each_backend!(a_scan_moves_its_heads_with_its_events);
 async fn a_scan_moves_its_heads_with_its_events(backend: TestBackend) {
     let t = TestStore::new(backend).await;

@@ -56,6 +56,8 @@ struct Outcome {
     sent: u64,
     stored: i64,
     body_bytes: usize,
+    /// The machine's 1-minute load average at the end of the phase.
+    load: Option<f64>,
 }
 
 /// Runs the benchmark in `dir`; false when anything failed or a count differs.
@@ -106,14 +108,14 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
                 result.latency.value_at_quantile(0.99) as f64 / 1e6,
                 result.errors + result.warmup_errors
             );
-            phases.push((result, deliveries.sent(), repo, template.size()));
+            phases.push((result, deliveries.sent(), repo, template.size(), sys::load_average()));
         }
         let status = server.stop()?;
         anyhow::ensure!(status.success(), "tether exited with {status} after SIGTERM");
         let store = Store::connect(&url, key.clone()).await?;
-        for (result, sent, repo, body_bytes) in phases {
+        for (result, sent, repo, body_bytes, load) in phases {
             let stored = store.dev_event_counts(repo).await?.values().sum();
-            outcomes.push(Outcome { backend, result, sent, stored, body_bytes });
+            outcomes.push(Outcome { backend, result, sent, stored, body_bytes, load });
         }
         store.close().await;
     }
@@ -280,23 +282,29 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome]) -> String {
     let _ = writeln!(
         s,
         "- {} keep-alive connections in closed loops; {} s warm-up, {} s measured per phase; \
-         latency from writing a request to reading its last byte. Target: p99 under {P99_TARGET_MS} ms.\n",
+         latency from writing a request (made beforehand) to reading its last byte. Target: \
+         p99 under {P99_TARGET_MS} ms. CPU per request: tether's, and the load generator's; \
+         others: the rest of the machine (PostgreSQL's server among them), in cores; load: the \
+         1-minute load average at the phase's end.\n",
         args.connections, args.warmup, args.duration
     );
     let _ = writeln!(
         s,
         "| backend | deliveries | requests/s | p50 | p99 | max | server CPU per request | \
-         errors | sent | stored | p99 target |"
+         generator CPU per request | others | load | errors | sent | stored | p99 target |"
     );
-    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for o in outcomes {
         let r = &o.result;
         let q = |p: f64| format!("{:.2} ms", r.latency.value_at_quantile(p) as f64 / 1e6);
         let per_request = r.cpu.server / r.per_second().max(1e-9) * 1e6;
+        let generator = r.cpu.generator / r.per_second().max(1e-9) * 1e6;
+        let load = o.load.map_or_else(|| "?".to_owned(), |l| format!("{l:.1}"));
         let p99 = r.latency.value_at_quantile(0.99) as f64 / 1e6;
         let _ = writeln!(
             s,
-            "| {} | {} | {:.0} | {} | {} | {:.2} ms | {per_request:.0} µs ({:.2} cores) | {} | {} | {} | {} |",
+            "| {} | {} | {:.0} | {} | {} | {:.2} ms | {per_request:.0} µs ({:.2} cores) | \
+             {generator:.0} µs | {:.2} cores | {load} | {} | {} | {} | {} |",
             o.backend,
             r.name,
             r.per_second(),
@@ -304,6 +312,7 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome]) -> String {
             q(0.99),
             r.latency.max() as f64 / 1e6,
             r.cpu.server,
+            r.cpu.other,
             r.errors + r.warmup_errors,
             o.sent,
             o.stored,

@@ -82,6 +82,12 @@ impl CpuSample {
     }
 }
 
+/// The machine's load average over the last minute, from `/proc/loadavg`: how busy the
+/// shared machine was besides the figures measured.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
 /// The CPU model, for the report.
 pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
@@ -124,6 +130,7 @@ mod tests {
     fn this_process_is_measurable() {
         assert!(rss_kib(std::process::id()).is_some_and(|kib| kib > 0));
         assert!(process_ticks("self").is_some());
+        assert!(load_average().is_some_and(|l| l >= 0.0));
         assert!(machine_ticks().is_some_and(|(busy, total)| busy <= total && total > 0));
     }
 }

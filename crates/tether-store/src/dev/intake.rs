@@ -1,0 +1,191 @@
+//! Webhook intake's writes, committed together: deliveries that arrive while one commit is
+//! under way wait for it and are then stored by one transaction (a *group commit*), each
+//! with its outbox rows, so a crowd of deliveries costs a few commits (and their syncs of
+//! the log to disk) instead of one each. Every delivery is answered only after the commit
+//! that holds it, so what was answered for is on disk as before.
+//!
+//! No task of its own: whoever finds no commit under way leads the next one, taking every
+//! delivery waiting (up to [`MOST`]). A leader dropped before it answered (a client that
+//! hung up) leaves its followers unanswered; each of them then puts its delivery back and
+//! may lead itself, so none is lost (one whose commit did land reads as a duplicate).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use sqlx::QueryBuilder;
+use tokio::sync::oneshot;
+
+use super::events::{NewDevEvent, Recorded};
+use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
+use crate::{Result, Store, with_pool, with_write_tx};
+
+/// The most deliveries one commit stores (a bound on the statements' parameters: 7 per
+/// event, 3 per outbox row, far under either database's limit).
+pub(crate) const MOST: usize = 64;
+
+/// The deliveries waiting to be stored, and the turn to store them.
+#[derive(Default)]
+pub(crate) struct IntakeQueue {
+    waiting: Mutex<Vec<Waiting>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+struct Waiting {
+    new: NewDevEvent,
+    answer: oneshot::Sender<Result<Recorded>>,
+}
+
+impl IntakeQueue {
+    fn push(&self, new: NewDevEvent) -> oneshot::Receiver<Result<Recorded>> {
+        let (answer, rx) = oneshot::channel();
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(Waiting { new, answer });
+        rx
+    }
+
+    fn take(&self) -> Vec<Waiting> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        let n = waiting.len().min(MOST);
+        waiting.drain(..n).collect()
+    }
+}
+
+impl Store {
+    /// Stores a delivery once, with the outbox rows that process it, in one transaction
+    /// (shared with the deliveries that arrived meanwhile). A delivery id seen before for
+    /// the repository writes nothing.
+    pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
+        let queue = &self.intake;
+        let mut rx = queue.push(new.clone());
+        loop {
+            let turn = tokio::select! {
+                biased;
+                answer = &mut rx => Err(answer),
+                turn = queue.turn.lock() => Ok(turn),
+            };
+            let turn = match turn {
+                Ok(turn) => turn,
+                Err(Ok(recorded)) => return recorded,
+                Err(Err(_)) => {
+                    // Taken by a leader dropped before it answered.
+                    rx = queue.push(new.clone());
+                    continue;
+                }
+            };
+            match rx.try_recv() {
+                Ok(recorded) => return recorded,
+                Err(oneshot::error::TryRecvError::Closed) => rx = queue.push(new.clone()),
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            self.commit_waiting(queue.take()).await;
+            drop(turn);
+        }
+    }
+
+    /// Stores `batch` in one transaction and answers each. Should that fail (a repository
+    /// deleted meanwhile, say), each delivery is tried alone, so one cannot fail the rest.
+    async fn commit_waiting(&self, batch: Vec<Waiting>) {
+        if batch.is_empty() {
+            return;
+        }
+        let news: Vec<&NewDevEvent> = batch.iter().map(|w| &w.new).collect();
+        let stored = match self.insert_events(&news).await {
+            Ok(ids) => ids,
+            Err(_) if batch.len() > 1 => {
+                for w in batch {
+                    let recorded = self.insert_events(&[&w.new]).await;
+                    let recorded = match recorded {
+                        Ok(ids) => self.recorded(&w.new, ids[0]).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = w.answer.send(recorded);
+                }
+                return;
+            }
+            Err(e) => {
+                let w = batch.into_iter().next().expect("one delivery");
+                let _ = w.answer.send(Err(e));
+                return;
+            }
+        };
+        for (w, id) in batch.into_iter().zip(stored) {
+            let recorded = self.recorded(&w.new, id).await;
+            // Its request may be gone (the client hung up): stored all the same.
+            let _ = w.answer.send(recorded);
+        }
+    }
+
+    /// What storing `new` did: `stored` is its new id, or `None` for a duplicate, whose
+    /// first id is read.
+    async fn recorded(&self, new: &NewDevEvent, stored: Option<i64>) -> Result<Recorded> {
+        if let Some(id) = stored {
+            return Ok(Recorded::Stored(id));
+        }
+        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT id FROM dev_events WHERE repository_id = $1 AND delivery_id = $2"
+        )
+        .bind(new.repository_id)
+        .bind(&new.delivery_id)
+        .fetch_one(pool)
+        .await?);
+        Ok(Recorded::Duplicate(id))
+    }
+
+    /// Inserts the events and their outbox rows in one transaction: two statements
+    /// whatever their number. Per event (in order) its new id, or `None` when its delivery
+    /// was stored before (or earlier in `news`).
+    async fn insert_events(&self, news: &[&NewDevEvent]) -> Result<Vec<Option<i64>>> {
+        let now = self.now();
+        let headers: Vec<String> = news.iter().map(|n| headers_json(n)).collect();
+        let ids = with_write_tx!(self, tx => {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, received_at, state) ",
+            );
+            q.push_values(news.iter().zip(&headers), |mut row, (new, headers)| {
+                row.push_bind(new.repository_id)
+                    .push_bind(&new.delivery_id)
+                    .push_bind(new.source.as_str())
+                    .push_bind(&new.event_name)
+                    .push_bind(headers)
+                    .push_bind(&new.body)
+                    .push_bind(now)
+                    .push("'pending'");
+            });
+            q.push(
+                " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
+                 RETURNING id, repository_id, delivery_id",
+            );
+            let rows: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+            let mut inserted: HashMap<(i64, &str), i64> =
+                rows.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
+            // The first of a delivery's copies is the one inserted; its later copies in
+            // `news` are duplicates.
+            let ids: Vec<Option<i64>> = news
+                .iter()
+                .map(|n| inserted.remove(&(n.repository_id, n.delivery_id.as_str())))
+                .collect();
+            let mut work: Vec<i64> = ids.iter().flatten().copied().collect();
+            work.sort_unstable();
+            if !work.is_empty() {
+                let items = work.iter().flat_map(|&event_id| {
+                    [DevEventWork { event_id }.to_item(), DevInfoWork { event_id }.to_item()]
+                });
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) ",
+                );
+                q.push_values(items, |mut row, item| {
+                    row.push_bind(item.kind).push_bind(item.payload).push("0").push_bind(now).push_bind(now);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            ids
+        });
+        Ok(ids)
+    }
+}
+
+/// The kept headers as stored: a JSON object, names in order.
+pub(super) fn headers_json(new: &NewDevEvent) -> String {
+    let headers: std::collections::BTreeMap<&str, &str> =
+        new.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    serde_json::to_string(&headers).expect("headers serialise")
+}
