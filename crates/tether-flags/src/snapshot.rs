@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::compile::{self, CompiledFlag, CompiledSegment, SegmentRef};
 use crate::context::Context;
@@ -13,13 +14,21 @@ use crate::validate::{Problem, ValidationError};
 /// indexed) for many evaluations. Immutable and `Send + Sync`: the server holds it in an
 /// `Arc` and swaps in a new one when anything changes; [`Snapshot::version`] is what the
 /// server hands out as its ETag.
+///
+/// A change to one flag need not recompile the others: [`Snapshot::with_flag`] and
+/// [`Snapshot::without_flag`] make the next snapshot sharing every other compiled flag, and
+/// the segments, with this one.
 #[derive(Debug)]
 pub struct Snapshot {
     version: u64,
-    /// Sorted by key, so bulk evaluation has a stable order.
-    flags: Vec<CompiledFlag>,
-    index: HashMap<String, usize>,
-    pub(crate) segments: Vec<CompiledSegment>,
+    /// Sorted by key, so bulk evaluation has a stable order. Each flag is shared with the
+    /// snapshots made from this one that did not change it.
+    flags: Vec<Arc<CompiledFlag>>,
+    index: Arc<HashMap<String, usize>>,
+    pub(crate) segments: Arc<Vec<CompiledSegment>>,
+    /// What each segment key referred to when the segments were compiled, for flags compiled
+    /// later against them.
+    segment_refs: Arc<HashMap<String, SegmentRef>>,
     issues: Vec<BuildIssue>,
 }
 
@@ -73,7 +82,7 @@ impl Snapshot {
         }
         let lookup = |key: &str| segment_refs.get(key).copied().unwrap_or(SegmentRef::Unknown);
 
-        let mut compiled: Vec<CompiledFlag> = Vec::new();
+        let mut compiled: Vec<Arc<CompiledFlag>> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for (flag, config) in flags {
             let subject = Subject::Flag(flag.key.clone());
@@ -82,15 +91,66 @@ impl Snapshot {
                 continue;
             }
             let mut errors = Vec::new();
-            compiled.push(compile::compile_flag(flag, config, &lookup, &mut errors));
+            compiled.push(Arc::new(compile::compile_flag(flag, config, &lookup, &mut errors)));
             issues.extend(
                 errors.into_iter().map(|error| BuildIssue { subject: subject.clone(), error }),
             );
         }
         compiled.sort_by(|a, b| a.key.cmp(&b.key));
-        let index = compiled.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect();
+        let index = Arc::new(index_of(&compiled));
 
-        Snapshot { version, flags: compiled, index, segments: compiled_segments, issues }
+        Snapshot {
+            version,
+            flags: compiled,
+            index,
+            segments: Arc::new(compiled_segments),
+            segment_refs: Arc::new(segment_refs),
+            issues,
+        }
+    }
+
+    /// This snapshot at `version` with `flag` compiled again with `config` (added when its key
+    /// is new), against the same segments; every other flag is shared, not recompiled. The
+    /// result equals [`Snapshot::build`] over the same flags and segments.
+    pub fn with_flag(&self, version: u64, flag: &Flag, config: &EnvConfig) -> Snapshot {
+        let lookup = |key: &str| self.segment_refs.get(key).copied().unwrap_or(SegmentRef::Unknown);
+        let mut errors = Vec::new();
+        let compiled = Arc::new(compile::compile_flag(flag, config, &lookup, &mut errors));
+        let subject = Subject::Flag(flag.key.clone());
+        let mut next = self.without_issues_of(version, &subject);
+        next.issues
+            .extend(errors.into_iter().map(|error| BuildIssue { subject: subject.clone(), error }));
+        match next.flags.binary_search_by(|f| f.key.as_str().cmp(&flag.key)) {
+            Ok(i) => next.flags[i] = compiled,
+            Err(i) => {
+                next.flags.insert(i, compiled);
+                next.index = Arc::new(index_of(&next.flags));
+            }
+        }
+        next
+    }
+
+    /// This snapshot at `version` without the flag `key` (the same snapshot, newer, when it
+    /// has no such flag); every other flag is shared.
+    pub fn without_flag(&self, version: u64, key: &str) -> Snapshot {
+        let mut next = self.without_issues_of(version, &Subject::Flag(key.to_owned()));
+        if let Ok(i) = next.flags.binary_search_by(|f| f.key.as_str().cmp(key)) {
+            next.flags.remove(i);
+            next.index = Arc::new(index_of(&next.flags));
+        }
+        next
+    }
+
+    /// A copy at `version` sharing every compiled part, without `subject`'s issues.
+    fn without_issues_of(&self, version: u64, subject: &Subject) -> Snapshot {
+        Snapshot {
+            version,
+            flags: self.flags.clone(),
+            index: Arc::clone(&self.index),
+            segments: Arc::clone(&self.segments),
+            segment_refs: Arc::clone(&self.segment_refs),
+            issues: self.issues.iter().filter(|i| &i.subject != subject).cloned().collect(),
+        }
     }
 
     /// A snapshot with no flags, e.g. before the first load.
@@ -160,7 +220,7 @@ impl Snapshot {
     }
 
     fn flag(&self, key: &str) -> Option<&CompiledFlag> {
-        self.index.get(key).and_then(|&i| self.flags.get(i))
+        self.index.get(key).and_then(|&i| self.flags.get(i)).map(|f| &**f)
     }
 }
 
@@ -177,6 +237,10 @@ impl fmt::Display for BuildIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.subject, self.error)
     }
+}
+
+fn index_of(flags: &[Arc<CompiledFlag>]) -> HashMap<String, usize> {
+    flags.iter().enumerate().map(|(i, f)| (f.key.clone(), i)).collect()
 }
 
 fn duplicate(subject: Subject, key: &str) -> BuildIssue {

@@ -43,7 +43,7 @@ pub use jira::forge::{
 pub use jira::sites::site_from_body;
 pub use metrics::Metrics;
 pub use ofrep::SdkKeyGate;
-pub use ofrep::snapshots::Snapshots;
+pub use ofrep::snapshots::{EnvSnapshot, Snapshots};
 pub use throttle::{AuthThrottle, FailureLimit};
 
 /// What the server needs to know from tether's configuration.

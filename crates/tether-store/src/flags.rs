@@ -55,6 +55,16 @@ pub struct EnvContents {
     pub segments: Vec<Segment>,
 }
 
+/// One flag of an environment, read with the environment's version in one transaction:
+/// what a snapshot needs to take in a change to that flag alone.
+#[derive(Debug, Clone)]
+pub struct EnvFlag {
+    pub env_id: i64,
+    pub version: i64,
+    /// `None` when the environment has no such flag (it was deleted).
+    pub flag: Option<(Flag, EnvConfig)>,
+}
+
 impl From<Damaged> for StoreError {
     fn from(d: Damaged) -> Self {
         StoreError::Damaged(d.0)
@@ -558,6 +568,36 @@ impl Store {
                 .map(|(key, body)| segment_from_json(&key, &body))
                 .collect::<Result<Vec<_>, Damaged>>()?;
             Ok(EnvContents { env_id, version, flags, segments })
+        })
+    }
+
+    /// One flag of an environment with its config there, and the environment's id and
+    /// `config_version` as of the same read; `NotFound` when there is no such environment.
+    pub async fn environment_flag(&self, project: &str, env: &str, key: &str) -> Result<EnvFlag> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let (env_id, version): (i64, i64) = sqlx::query_as(
+                "SELECT e.id, e.config_version FROM environments e \
+                 JOIN projects p ON p.id = e.project_id WHERE p.key = $1 AND e.key = $2",
+            )
+            .bind(project)
+            .bind(env)
+            .fetch_one(&mut *tx)
+            .await?;
+            let row: Option<(String, String)> = sqlx::query_as(
+                "SELECT f.body, c.body FROM flags f JOIN flag_configs c ON c.flag_id = f.id \
+                 WHERE c.environment_id = $1 AND f.key = $2",
+            )
+            .bind(env_id)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let flag = match row {
+                Some((flag, config)) => Some((flag_from_json(key, &flag)?, config_from_json(&config)?)),
+                None => None,
+            };
+            Ok(EnvFlag { env_id, version, flag })
         })
     }
 }

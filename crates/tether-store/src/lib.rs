@@ -41,7 +41,9 @@ pub use audit::AuditEntry;
 pub use clock::Clock;
 pub use crypto::{MasterKey, MasterKeyError};
 pub use environments::EnvironmentChange;
-pub use flags::{EnvConfigState, EnvContents, EnvironmentVersion, FlagState, SegmentState};
+pub use flags::{
+    EnvConfigState, EnvContents, EnvFlag, EnvironmentVersion, FlagState, SegmentState,
+};
 pub use jira::{
     CachedIssue, DetailRemap, FlagSync, ForgeInstallEvent, ForgeInstallation, ForgeLifecycle,
     IssueLink, JiraAuthKind, JiraSite, NewJiraSite, ProjectJira, SiteMove, SiteMoved,

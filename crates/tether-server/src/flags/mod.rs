@@ -46,6 +46,15 @@ pub(crate) async fn refresh(state: &AppState, project: &str) {
     }
 }
 
+/// Takes a change to one flag's config in one environment into that environment's snapshot
+/// (that flag alone recompiled). The write stands when this fails: the next tick rebuilds it.
+async fn refresh_flag(state: &AppState, project: &str, env: &str, key: &str) {
+    if let Err(e) = state.snapshots.refresh_flag(&state.store, project, env, key).await {
+        let error = crate::error::error_chain(&e);
+        tracing::warn!(project, env, flag = key, %error, "cannot refresh the snapshot after a change");
+    }
+}
+
 /// What a new flag gets in every environment: off, serving its last variation
 /// when off and its first when on.
 pub(crate) fn initial_config(flag: &Flag) -> EnvConfig {
@@ -380,7 +389,7 @@ pub(crate) async fn write_config<E>(
         }
         Err(e) => return Err(e.into()),
     };
-    refresh(state, project).await;
+    refresh_flag(state, project, env, key).await;
     Ok(saved)
 }
 

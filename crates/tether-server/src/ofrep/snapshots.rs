@@ -2,7 +2,8 @@
 //!
 //! Readers load the whole map with one atomic read (`arc-swap`), without locks;
 //! a change builds a new snapshot and swaps in a new map (copy on write). A
-//! change made through this process refreshes at once; changes made by other
+//! change made through this process refreshes at once (a change to one flag's config
+//! recompiles that flag alone: [`Snapshots::refresh_flag`]); changes made by other
 //! processes sharing the database are picked up by [`Snapshots::tick`] (which
 //! [`crate::serve`] runs every `snapshot_refresh`, and on PostgreSQL at once when another
 //! process announces a change: [`tether_store::Store::config_listener`]): it compares each
@@ -96,6 +97,54 @@ impl Snapshots {
         for issue in built.snapshot.issues() {
             tracing::warn!(project, env, ?issue, "a flag or segment cannot be evaluated as stored");
         }
+        Ok(self.install(project, env, built))
+    }
+
+    /// Takes in a change to one flag of one environment, made through this process: when the
+    /// cached snapshot is exactly one change behind the database (this one), only that flag is
+    /// read and compiled again and every other compiled flag is shared with the cached
+    /// snapshot; otherwise (another change in between, the environment re-created) the
+    /// environment is rebuilt as [`Snapshots::refresh`] does. An environment not cached is
+    /// left to be built on first use (`None`).
+    pub async fn refresh_flag(
+        &self,
+        store: &Store,
+        project: &str,
+        env: &str,
+        key: &str,
+    ) -> Result<Option<EnvSnapshot>, StoreError> {
+        let Some(cached) = self.map.load().get(project).and_then(|envs| envs.get(env)).cloned()
+        else {
+            return Ok(None);
+        };
+        let read = match store.environment_flag(project, env, key).await {
+            Ok(read) => read,
+            Err(StoreError::NotFound) => {
+                self.forget(project, env);
+                return Err(StoreError::NotFound);
+            }
+            Err(e) => return Err(e),
+        };
+        let version = read.version as u64;
+        if read.env_id != cached.env_id || Some(version) != cached.snapshot.version().checked_add(1)
+        {
+            return self.refresh(store, project, env).await.map(Some);
+        }
+        let snapshot = match &read.flag {
+            Some((flag, config)) => cached.snapshot.with_flag(version, flag, config),
+            None => cached.snapshot.without_flag(version, key),
+        };
+        let subject = tether_flags::Subject::Flag(key.to_owned());
+        for issue in snapshot.issues().iter().filter(|i| i.subject == subject) {
+            tracing::warn!(project, env, ?issue, "a flag cannot be evaluated as stored");
+        }
+        let built = EnvSnapshot { env_id: read.env_id, snapshot: Arc::new(snapshot) };
+        Ok(Some(self.install(project, env, built)))
+    }
+
+    /// Swaps a built snapshot in (unless a newer one of the same environment is there already)
+    /// and answers the one now cached.
+    fn install(&self, project: &str, env: &str, built: EnvSnapshot) -> EnvSnapshot {
         self.map.rcu(|map| {
             let mut next = Map::clone(map);
             let envs = next.entry(project.to_owned()).or_default();
@@ -110,7 +159,7 @@ impl Snapshots {
             next
         });
         self.built.send_modify(|n| *n = n.wrapping_add(1));
-        Ok(self.map.load().get(project).and_then(|envs| envs.get(env)).cloned().unwrap_or(built))
+        self.map.load().get(project).and_then(|envs| envs.get(env)).cloned().unwrap_or(built)
     }
 
     /// Drops one environment's snapshot (it was deleted).

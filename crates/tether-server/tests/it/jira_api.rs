@@ -187,17 +187,21 @@ async fn sites_are_registered_listed_without_secrets_updated_and_removed() {
     assert!(log.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("sandbox-token")));
 }
 
+/// Posts `body` as a new site and checks it is refused with a 422 naming `field`, in a
+/// message containing `part`.
+pub async fn refused_site(s: &TestServer, body: Value, field: &str, part: &str) {
+    let (status, err) = send(s, M::POST, "/api/jira/sites", Some(body.clone())).await;
+    assert_eq!(status, 422, "{body} -> {err}");
+    assert_eq!(err["field"], field, "{err}");
+    assert!(err["message"].as_str().unwrap().contains(part), "{err} lacks {part:?}");
+}
+
 #[tokio::test]
 async fn bad_sites_get_422_naming_the_field_and_nothing_is_stored() {
     let s = TestServer::start().await;
     let check = |body: Value, field: &'static str, part: &'static str| {
         let s = &s;
-        async move {
-            let (status, err) = send(s, M::POST, "/api/jira/sites", Some(body.clone())).await;
-            assert_eq!(status, 422, "{body} -> {err}");
-            assert_eq!(err["field"], field, "{err}");
-            assert!(err["message"].as_str().unwrap().contains(part), "{err} lacks {part:?}");
-        }
+        async move { refused_site(s, body, field, part).await }
     };
     let url = "https://acme.atlassian.net";
     check(

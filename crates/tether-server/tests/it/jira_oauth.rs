@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::TestServer;
-use crate::jira_api::{Jira, send, shop};
+use crate::jira_api::{Jira, refused_site, send, shop};
 
 use reqwest::Method as M;
 
@@ -90,12 +90,7 @@ async fn a_misplaced_api_token_gets_422_naming_the_field() {
         body["name"] = json!("a");
         edit(&mut body);
         let s = &s;
-        async move {
-            let (status, err) = send(s, M::POST, "/api/jira/sites", Some(body.clone())).await;
-            assert_eq!(status, 422, "{body} -> {err}");
-            assert_eq!(err["field"], field, "{err}");
-            assert!(err["message"].as_str().unwrap().contains(part), "{err} lacks {part:?}");
-        }
+        async move { refused_site(s, body, field, part).await }
     };
     check(|b| drop(b.as_object_mut().unwrap().remove("api_token")), "api_token", "API token of")
         .await;

@@ -274,6 +274,72 @@ async fn bulk_answers_every_flag_with_an_etag_and_304_until_something_changes() 
     );
 }
 
+/// A change to one flag recompiles that flag alone when the cached snapshot is one change
+/// behind; with another change in between it rebuilds the whole environment, so neither
+/// change is lost; an environment not cached is left to be built on first use.
+#[tokio::test]
+async fn a_change_to_one_flag_updates_the_snapshot_in_place_or_rebuilds_it_whole() {
+    let s = TestServer::start().await;
+    setup(&s).await;
+    let snapshots = &s.state.snapshots;
+    let ctx = json!({"targetingKey": "u1"});
+    let ctx = tether_flags::Context::from_value(&ctx).unwrap();
+    let reason = |snapshot: &tether_flags::Snapshot, key: &str| {
+        snapshot.evaluate(key, &ctx).reason.as_str().to_owned()
+    };
+    assert!(
+        snapshots
+            .refresh_flag(&s.store, "shop", "production", "dark-mode")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let before = snapshots.get(&s.store, "shop", "production").await.unwrap();
+    assert_eq!(reason(&before.snapshot, "dark-mode"), "DISABLED");
+
+    let on = serve(true, "off", Serve::variation("on"));
+    s.store.update_flag_config("shop", "dark-mode", "production", &on, None, "t").await.unwrap();
+    let after = snapshots
+        .refresh_flag(&s.store, "shop", "production", "dark-mode")
+        .await
+        .unwrap()
+        .expect("cached");
+    assert_eq!(after.snapshot.version(), before.snapshot.version() + 1);
+    assert_eq!(reason(&after.snapshot, "dark-mode"), "STATIC");
+    assert_eq!(reason(&after.snapshot, "banner"), reason(&before.snapshot, "banner"));
+    let whole = snapshots.refresh(&s.store, "shop", "production").await.unwrap();
+    assert_eq!(whole.snapshot.version(), after.snapshot.version());
+    let keys = |e: &tether_server::EnvSnapshot| {
+        e.snapshot.flag_keys().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&after), keys(&whole));
+    for key in keys(&whole) {
+        assert_eq!(
+            after.snapshot.evaluate(&key, &ctx),
+            whole.snapshot.evaluate(&key, &ctx),
+            "{key}"
+        );
+    }
+
+    // Another process's change to another flag, then this one's: one flag's read would miss
+    // the other change, so the environment is rebuilt.
+    let off = serve(false, "b", Serve::variation("a"));
+    s.store
+        .update_flag_config("shop", "banner", "production", &off, None, "elsewhere")
+        .await
+        .unwrap();
+    let off = serve(false, "off", Serve::variation("on"));
+    s.store.update_flag_config("shop", "dark-mode", "production", &off, None, "t").await.unwrap();
+    let both = snapshots
+        .refresh_flag(&s.store, "shop", "production", "dark-mode")
+        .await
+        .unwrap()
+        .expect("cached");
+    assert_eq!(both.snapshot.version(), after.snapshot.version() + 2);
+    assert_eq!(reason(&both.snapshot, "dark-mode"), "DISABLED");
+    assert_eq!(reason(&both.snapshot, "banner"), "DISABLED", "the other change is seen too");
+}
+
 /// On PostgreSQL a toggle another process commits reaches this one's evaluation at once,
 /// through the database's notifications, not at the next poll (an hour away here).
 #[tokio::test]
