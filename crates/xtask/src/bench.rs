@@ -26,6 +26,7 @@ mod floor;
 mod ingest;
 mod intake;
 mod load;
+mod processes;
 mod report;
 mod scale;
 mod scan;
@@ -74,6 +75,10 @@ pub enum Bench {
     /// Flags at scale: evaluation cost per flag at 10,000 flags and 100,000 targets against
     /// 350, snapshot memory per flag, and a toggle's time until evaluation sees it.
     Scale(scale::ScaleArgs),
+    /// Several `tether serve` processes on one PostgreSQL database: single-evaluation
+    /// throughput on one process and spread over all, and a toggle's time until every
+    /// process answers it.
+    Processes(processes::ProcessesArgs),
     /// The floor phase's minimal HTTP server (started by `ofrep`; not for people).
     #[command(hide = true)]
     FloorServer(floor::FloorArgs),
@@ -191,6 +196,10 @@ pub fn run(bench: Bench) -> Result<ExitCode> {
         })),
         Bench::Scan(args) => runtime.block_on(in_temp_dir(|dir| async move {
             let ok = scan::run(args, tether, &dir).await?;
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        })),
+        Bench::Processes(args) => runtime.block_on(in_temp_dir(|dir| async move {
+            let ok = processes::run(args, &tether, &dir).await?;
             Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         })),
         Bench::Ingest(args) => runtime.block_on(in_temp_dir(|dir| async move {

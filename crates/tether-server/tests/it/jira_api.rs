@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use crate::TestServer;
+use crate::jira_oauth::refused_site;
 
 /// A sandbox Jira served on loopback; stops when dropped.
 #[allow(missing_debug_implementations)]
@@ -185,15 +186,6 @@ async fn sites_are_registered_listed_without_secrets_updated_and_removed() {
     assert!(err["message"].as_str().unwrap().contains("shop"), "{err}");
     let log = s.store.audit_log(None, 100).await.unwrap();
     assert!(log.iter().all(|e| !e.after.as_deref().unwrap_or("").contains("sandbox-token")));
-}
-
-/// Posts `body` as a new site and checks it is refused with a 422 naming `field`, in a
-/// message containing `part`.
-pub async fn refused_site(s: &TestServer, body: Value, field: &str, part: &str) {
-    let (status, err) = send(s, M::POST, "/api/jira/sites", Some(body.clone())).await;
-    assert_eq!(status, 422, "{body} -> {err}");
-    assert_eq!(err["field"], field, "{err}");
-    assert!(err["message"].as_str().unwrap().contains(part), "{err} lacks {part:?}");
 }
 
 #[tokio::test]

@@ -5,9 +5,18 @@
 use serde_json::json;
 
 use crate::TestServer;
-use crate::jira_api::{Jira, refused_site, send, shop};
+use crate::jira_api::{Jira, send, shop};
 
 use reqwest::Method as M;
+
+/// Posts `body` as a new site and checks it is refused with a 422 naming `field`, in a
+/// message containing `part`.
+pub async fn refused_site(s: &TestServer, body: serde_json::Value, field: &str, part: &str) {
+    let (status, err) = send(s, M::POST, "/api/jira/sites", Some(body.clone())).await;
+    assert_eq!(status, 422, "{body} -> {err}");
+    assert_eq!(err["field"], field, "{err}");
+    assert!(err["message"].as_str().unwrap().contains(part), "{err} lacks {part:?}");
+}
 
 fn oauth_site(jira: &Jira) -> serde_json::Value {
     json!({"url": jira.url, "kind": "oauth2", "user": "sandbox-client", "secret": "sandbox-secret",

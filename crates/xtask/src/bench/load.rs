@@ -281,13 +281,14 @@ struct ConnTally {
 /// before `from` are the warm-up; requests started at or after `until` are not sent.
 async fn connection(
     plan: Plan,
+    addr: SocketAddr,
     mut conn: Conn,
     reqs: Arc<dyn Requests>,
     offset: usize,
     from: Instant,
     until: Instant,
 ) -> ConnTally {
-    let Plan { client: kind, addr, ok, .. } = plan;
+    let Plan { client: kind, ok, .. } = plan;
     let mut t = ConnTally {
         latency: histogram(),
         requests: 0,
@@ -365,28 +366,42 @@ pub async fn run_phase(
     name: &'static str,
     reqs: Arc<dyn Requests>,
 ) -> Result<PhaseResult> {
-    let &Plan { client: kind, addr, connections, warmup, duration, server_pid, .. } = plan;
+    run_spread(plan, &[(plan.addr, plan.server_pid)], name, reqs).await
+}
+
+/// [`run_phase`] over several servers (address, pid): connection `n` goes to server `n` modulo
+/// their number and stays there; the servers' CPU is summed.
+pub async fn run_spread(
+    plan: &Plan,
+    servers: &[(SocketAddr, u32)],
+    name: &'static str,
+    reqs: Arc<dyn Requests>,
+) -> Result<PhaseResult> {
+    let &Plan { client: kind, connections, warmup, duration, .. } = plan;
+    anyhow::ensure!(!servers.is_empty(), "no server to load");
     let mut conns = Vec::with_capacity(connections);
-    for _ in 0..connections {
+    for n in 0..connections {
+        let addr = servers[n % servers.len()].0;
         let conn = Conn::connect(kind, addr).await;
-        conns.push(conn.with_context(|| format!("cannot connect to {addr}"))?);
+        conns.push((addr, conn.with_context(|| format!("cannot connect to {addr}"))?));
     }
+    let pids: Vec<u32> = servers.iter().map(|s| s.1).collect();
     let begin = Instant::now();
     let from = begin + warmup;
     let until = from + duration;
     let stride = (reqs.len() / connections.max(1)).max(1);
     // A JoinSet aborts the connections if this phase is dropped (on Ctrl-C).
     let mut tasks = tokio::task::JoinSet::new();
-    for (n, conn) in conns.into_iter().enumerate() {
-        tasks.spawn(connection(*plan, conn, reqs.clone(), n * stride, from, until));
+    for (n, (addr, conn)) in conns.into_iter().enumerate() {
+        tasks.spawn(connection(*plan, addr, conn, reqs.clone(), n * stride, from, until));
     }
     // CPU counters at the window's edges, on a thread of their own so that a busy runtime
     // cannot delay them.
     let sampler = std::thread::spawn(move || {
         std::thread::sleep(from.saturating_duration_since(Instant::now()));
-        let first = CpuSample::take(server_pid);
+        let first = CpuSample::take(&pids);
         std::thread::sleep(until.saturating_duration_since(Instant::now()));
-        first.until(&CpuSample::take(server_pid))
+        first.until(&CpuSample::take(&pids))
     });
     let mut result = PhaseResult {
         name,

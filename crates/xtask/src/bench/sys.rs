@@ -53,11 +53,15 @@ pub struct CpuUse {
 }
 
 impl CpuSample {
-    pub fn take(server_pid: u32) -> CpuSample {
+    /// The counters now, the server's being the sum over `server_pids`.
+    pub fn take(server_pids: &[u32]) -> CpuSample {
         let (busy, total) = machine_ticks().unwrap_or((0, 0));
         CpuSample {
             at: Instant::now(),
-            server: process_ticks(&server_pid.to_string()).unwrap_or(0),
+            server: server_pids
+                .iter()
+                .map(|pid| process_ticks(&pid.to_string()).unwrap_or(0))
+                .sum(),
             generator: process_ticks("self").unwrap_or(0),
             busy,
             total,
