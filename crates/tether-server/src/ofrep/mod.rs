@@ -38,9 +38,9 @@ const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/v1/evaluate/flags/{key}", post(single))
-        .route("/v1/evaluate/flags", post(bulk))
-        .route("/v1/configuration", get(configuration))
+        .route("/ofrep/v1/evaluate/flags/{key}", post(single))
+        .route("/ofrep/v1/evaluate/flags", post(bulk))
+        .route("/ofrep/v1/configuration", get(configuration))
 }
 
 /// Verified SDK keys, briefly cached, and the per-key rate limiter.
