@@ -296,14 +296,14 @@ async fn a_change_to_one_flag_updates_the_snapshot_in_place_or_rebuilds_it_whole
     );
     let before = snapshots.get(&s.store, "shop", "production").await.unwrap();
     assert_eq!(reason(&before.snapshot, "dark-mode"), "DISABLED");
+    let refreshed = || async {
+        let refreshed = snapshots.refresh_flag(&s.store, "shop", "production", "dark-mode").await;
+        refreshed.unwrap().expect("cached")
+    };
 
     let on = serve(true, "off", Serve::variation("on"));
     s.store.update_flag_config("shop", "dark-mode", "production", &on, None, "t").await.unwrap();
-    let after = snapshots
-        .refresh_flag(&s.store, "shop", "production", "dark-mode")
-        .await
-        .unwrap()
-        .expect("cached");
+    let after = refreshed().await;
     assert_eq!(after.snapshot.version(), before.snapshot.version() + 1);
     assert_eq!(reason(&after.snapshot, "dark-mode"), "STATIC");
     assert_eq!(reason(&after.snapshot, "banner"), reason(&before.snapshot, "banner"));
@@ -330,11 +330,7 @@ async fn a_change_to_one_flag_updates_the_snapshot_in_place_or_rebuilds_it_whole
         .unwrap();
     let off = serve(false, "off", Serve::variation("on"));
     s.store.update_flag_config("shop", "dark-mode", "production", &off, None, "t").await.unwrap();
-    let both = snapshots
-        .refresh_flag(&s.store, "shop", "production", "dark-mode")
-        .await
-        .unwrap()
-        .expect("cached");
+    let both = refreshed().await;
     assert_eq!(both.snapshot.version(), after.snapshot.version() + 2);
     assert_eq!(reason(&both.snapshot, "dark-mode"), "DISABLED");
     assert_eq!(reason(&both.snapshot, "banner"), "DISABLED", "the other change is seen too");
