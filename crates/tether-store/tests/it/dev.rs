@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use tether_store::dev::{
-    Claim, CodeSettings, CommentDetail, EventSource, LedgerKey, LedgerState, Level, NewDevEvent,
-    NewFinding, NewRepository, Recorded, RepoSource, SettingField, Transitions, Triggers, resolve,
+    Claim, CodeSettings, CommentDetail, EventSource, LedgerKey, LedgerState, Level, Mention,
+    NewDevEvent, NewFinding, NewRepository, Recorded, RepoSource, SettingField, Transitions,
+    Triggers, resolve,
 };
 use tether_store::on_each_backend;
 use tether_store::testing::TestBackend;
@@ -356,4 +357,43 @@ async fn findings_are_imported_by_fingerprint(backend: TestBackend) {
     let kept = s.finding(id).await.unwrap();
     assert_eq!(kept.issue_key.as_deref(), Some("SHOP-9"));
     assert_eq!(kept.issue_status.as_deref(), Some("To Do"));
+}
+
+on_each_backend!(mentions_of_an_event_are_written_together_as_one_by_one);
+async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let mention = |entity: &str, key: &str, title: &str| Mention {
+        repository_id: r.id,
+        entity: format!("{}:commit:{entity}", r.id),
+        issue_key: key.into(),
+        kind: "commit".into(),
+        title: title.into(),
+        url: format!("https://example.test/{entity}"),
+        author: "ann".into(),
+        branch: "main".into(),
+        state: String::new(),
+        at: 7,
+    };
+    s.upsert_mention(&mention("a", "PROJ-1", "old title")).await.unwrap();
+    // One event: PROJ-1 again (an update), PROJ-2, and PROJ-2 twice (the later copy wins).
+    let batch = [
+        mention("a", "PROJ-1", "new title"),
+        mention("a", "PROJ-2", "first copy"),
+        mention("a", "PROJ-2", "second copy"),
+        mention("b", "PROJ-1", "other commit"),
+    ];
+    s.upsert_mentions(&batch).await.unwrap();
+    s.upsert_mentions(&[]).await.unwrap();
+    let titles = |entity: &str| {
+        let entity = format!("{}:commit:{entity}", r.id);
+        async move {
+            let rows = s.mentions_of_entity(r.id, &entity).await.unwrap();
+            rows.into_iter().map(|m| (m.issue_key, m.title)).collect::<Vec<_>>()
+        }
+    };
+    let pair = |k: &str, t: &str| (k.to_owned(), t.to_owned());
+    assert_eq!(titles("a").await, [pair("PROJ-1", "new title"), pair("PROJ-2", "second copy")]);
+    assert_eq!(titles("b").await, [pair("PROJ-1", "other commit")]);
 }
