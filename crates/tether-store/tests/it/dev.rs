@@ -397,3 +397,45 @@ async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBa
     assert_eq!(titles("a").await, [pair("PROJ-1", "new title"), pair("PROJ-2", "second copy")]);
     assert_eq!(titles("b").await, [pair("PROJ-1", "other commit")]);
 }
+
+on_each_backend!(webhook_checks_follow_this_process_at_once_and_others_within_a_second);
+async fn webhook_checks_follow_this_process_at_once_and_others_within_a_second(
+    backend: TestBackend,
+) {
+    let key = tether_store::MasterKey::generate();
+    let t = TestStore::with_key(backend, key.clone()).await;
+    let s = &t.store;
+    let other = Store::connect(&t.url, key).await.unwrap().with_clock(t.clock.clone());
+    let id =
+        s.create_repository(&repo("shop", RepoSource::GitHub, Some("one")), "t").await.unwrap().id;
+    let secret = |s: &Store| {
+        let s = s.clone();
+        async move {
+            match s.repository_webhook(id).await {
+                Ok((source, secret)) => {
+                    format!("{source:?} {}", secret.unwrap().expose_secret())
+                }
+                Err(e) => format!("{e:?}"),
+            }
+        }
+    };
+    assert_eq!(secret(s).await, "GitHub one", "{}", t.label);
+    s.set_repository_secret(id, &SecretString::from("two"), "t").await.unwrap();
+    assert_eq!(secret(s).await, "GitHub two", "this process's change is seen at once");
+    other.set_repository_secret(id, &SecretString::from("three"), "t").await.unwrap();
+    assert_eq!(secret(s).await, "GitHub two", "another's is not seen within the second");
+    t.clock.advance(Duration::from_millis(999));
+    assert_eq!(secret(s).await, "GitHub two");
+    t.clock.advance(Duration::from_millis(1));
+    assert_eq!(secret(s).await, "GitHub three", "but after it");
+    assert_eq!(secret(&other).await, "GitHub three");
+    other.delete_repository(id, "t").await.unwrap();
+    t.clock.advance(Duration::from_secs(1));
+    assert_eq!(secret(s).await, "NotFound");
+    let id =
+        s.create_repository(&repo("web", RepoSource::GitLab, Some("t1")), "t").await.unwrap().id;
+    let found = s.repository_webhook(id).await.unwrap().0;
+    assert_eq!(found, RepoSource::GitLab);
+    s.delete_repository(id, "t").await.unwrap();
+    assert!(matches!(s.repository_webhook(id).await, Err(StoreError::NotFound)));
+}
