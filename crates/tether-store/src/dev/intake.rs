@@ -8,6 +8,14 @@
 //! delivery waiting (up to [`MOST`]). A leader dropped before it answered (a client that
 //! hung up) leaves its followers unanswered; each of them then puts its delivery back and
 //! may lead itself, so none is lost (one whose commit did land reads as a duplicate).
+//!
+//! Also kept here: each repository's forge and sealed secret, which every delivery needs
+//! before it is stored ([`Store::repository_webhook`]). Reading them cost a pooled read per
+//! delivery (on SQLite a hand-over to a connection's thread and back, on PostgreSQL a ping
+//! and a query: two round trips), more than the rest of the intake's own work; see the
+//! README's intake figures. What this process changes (a new secret, a deleted repository)
+//! clears them at once; what another process sharing the database changes is seen within
+//! [`WEBHOOK_TTL_MS`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,11 +31,35 @@ use crate::{Result, Store, with_pool, with_write_tx};
 /// event, 3 per outbox row, far under either database's limit).
 pub(crate) const MOST: usize = 64;
 
-/// The deliveries waiting to be stored, and the turn to store them.
+/// How long a repository's forge and sealed secret are used without being read again:
+/// another process's change (a rotated secret, a deleted repository) reaches this one
+/// within it.
+pub(crate) const WEBHOOK_TTL_MS: i64 = 1_000;
+
+/// The deliveries waiting to be stored, and the turn to store them; the repositories'
+/// webhook checks read lately.
 #[derive(Default)]
 pub(crate) struct IntakeQueue {
     waiting: Mutex<Vec<Waiting>>,
     turn: tokio::sync::Mutex<()>,
+    webhooks: Mutex<Webhooks>,
+}
+
+/// The webhook checks kept, and how many times they were forgotten (a read that began
+/// before a change must not keep what it read after it).
+#[derive(Default)]
+struct Webhooks {
+    generation: u64,
+    kept: HashMap<i64, Webhook>,
+}
+
+/// A repository's forge and its secret still sealed (opened per delivery, so the plain
+/// secret lives no longer than before), as read at `read_ms`.
+#[derive(Clone)]
+pub(crate) struct Webhook {
+    pub source: String,
+    pub sealed: Option<Vec<u8>>,
+    read_ms: i64,
 }
 
 struct Waiting {
@@ -46,6 +78,39 @@ impl IntakeQueue {
         let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
         let n = waiting.len().min(MOST);
         waiting.drain(..n).collect()
+    }
+
+    /// The repository's webhook check read at most [`WEBHOOK_TTL_MS`] before `now_ms`;
+    /// without one, the generation to hand [`IntakeQueue::keep_webhook`] after reading it.
+    pub(crate) fn webhook(&self, id: i64, now_ms: i64) -> std::result::Result<Webhook, u64> {
+        let webhooks = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
+        match webhooks.kept.get(&id) {
+            Some(w) if now_ms >= w.read_ms && now_ms - w.read_ms < WEBHOOK_TTL_MS => Ok(w.clone()),
+            _ => Err(webhooks.generation),
+        }
+    }
+
+    /// Keeps what was just read from the database, unless this process changed a
+    /// repository since the read began (`generation`). Only repositories that exist are
+    /// kept, so refused guesses at addresses cannot grow this.
+    pub(crate) fn keep_webhook(
+        &self,
+        id: i64,
+        w: (String, Option<Vec<u8>>),
+        now_ms: i64,
+        generation: u64,
+    ) {
+        let mut webhooks = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
+        if webhooks.generation == generation {
+            webhooks.kept.insert(id, Webhook { source: w.0, sealed: w.1, read_ms: now_ms });
+        }
+    }
+
+    /// Forgets every repository's webhook check (called after this process changed one).
+    pub(crate) fn forget_webhooks(&self) {
+        let mut webhooks = self.webhooks.lock().unwrap_or_else(|e| e.into_inner());
+        webhooks.generation += 1;
+        webhooks.kept.clear();
     }
 }
 

@@ -8,7 +8,7 @@
 //! compare-and-set, so of two workers only one attempts it; a claim found `started` tells
 //! its finder that an attempt may be in flight or may have been cut off.
 
-use crate::{Result, Store, StoreError, with_pool, with_writer};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// Where a side effect stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -302,6 +302,52 @@ impl Store {
         Ok(())
     }
 
+    /// Records (or refreshes) what one event mentions, in one transaction: as
+    /// [`Store::upsert_mention`] of each in order (a later copy of the same repository,
+    /// entity and issue wins; an entity's id names its kind, so copies agree on it), but one write and one commit instead of one each.
+    pub async fn upsert_mentions(&self, mentions: &[Mention]) -> Result<()> {
+        let mut last: Vec<&Mention> = Vec::with_capacity(mentions.len());
+        for m in mentions.iter().rev() {
+            let same = |o: &&Mention| {
+                (o.repository_id, &o.entity, &o.issue_key)
+                    == (m.repository_id, &m.entity, &m.issue_key)
+            };
+            if !last.iter().any(same) {
+                last.push(m);
+            }
+        }
+        last.reverse();
+        if last.is_empty() {
+            return Ok(());
+        }
+        with_write_tx!(self, tx => {
+            for chunk in last.chunks(MENTIONS_PER_STATEMENT) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO dev_mentions (repository_id, entity, issue_key, kind, title, url, author, branch, state, at) ",
+                );
+                q.push_values(chunk, |mut row, m| {
+                    row.push_bind(m.repository_id)
+                        .push_bind(&m.entity)
+                        .push_bind(&m.issue_key)
+                        .push_bind(&m.kind)
+                        .push_bind(&m.title)
+                        .push_bind(&m.url)
+                        .push_bind(&m.author)
+                        .push_bind(&m.branch)
+                        .push_bind(&m.state)
+                        .push_bind(m.at);
+                });
+                q.push(
+                    " ON CONFLICT (repository_id, entity, issue_key) DO UPDATE SET title = excluded.title, \
+                     url = excluded.url, author = excluded.author, branch = excluded.branch, \
+                     state = excluded.state, at = excluded.at",
+                );
+                q.build().execute(&mut *tx).await?;
+            }
+        });
+        Ok(())
+    }
+
     /// Records (or refreshes) that an entity mentions an issue.
     pub async fn upsert_mention(&self, m: &Mention) -> Result<()> {
         with_writer!(self, pool => sqlx::query(
@@ -356,3 +402,7 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// Rows per statement of [`Store::upsert_mentions`] (10 parameters each, far under either
+/// database's limit).
+const MENTIONS_PER_STATEMENT: usize = 100;

@@ -329,13 +329,22 @@ impl Store {
     /// What checking a delivery to a repository's webhook address needs, in one read: where
     /// the repository's deliveries come from, and its secret or token. `NotFound` when there
     /// is no such repository.
+    /// Kept in memory for a moment (see `dev::intake`): every delivery asks.
     pub async fn repository_webhook(&self, id: i64) -> Result<(RepoSource, Option<SecretString>)> {
-        let (source, sealed): (String, Option<Vec<u8>>) = with_pool!(self, pool => sqlx::query_as(
-            "SELECT source, secret FROM dev_repositories WHERE id = $1"
-        )
-        .bind(id)
-        .fetch_one(pool)
-        .await?);
+        let now = self.clock.now_ms();
+        let (source, sealed) = match self.intake.webhook(id, now) {
+            Ok(w) => (w.source, w.sealed),
+            Err(generation) => {
+                let (source, sealed): (String, Option<Vec<u8>>) = with_pool!(self, pool => sqlx::query_as(
+                    "SELECT source, secret FROM dev_repositories WHERE id = $1"
+                )
+                .bind(id)
+                .fetch_one(pool)
+                .await?);
+                self.intake.keep_webhook(id, (source.clone(), sealed.clone()), now, generation);
+                (source, sealed)
+            }
+        };
         let source = RepoSource::parse(&source)
             .ok_or_else(|| StoreError::Damaged(format!("repository source {source:?}")))?;
         let secret = sealed.map(|s| self.key.open_secret(&secret_context(id), &s)).transpose()?;
@@ -371,6 +380,7 @@ impl Store {
                 .await?;
             audit_on!(&mut *tx, now, actor, "code.repository.secret", &resource(&repo.name), None, None);
         });
+        self.intake.forget_webhooks();
         Ok(())
     }
 
@@ -445,6 +455,7 @@ impl Store {
             }
             name.is_some()
         });
+        self.intake.forget_webhooks();
         Ok(done)
     }
 

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use tether_store::dev::{
-    Claim, CodeSettings, CommentDetail, EventSource, LedgerKey, LedgerState, Level, NewDevEvent,
-    NewFinding, NewRepository, Recorded, RepoSource, SettingField, Transitions, Triggers, resolve,
+    Claim, CodeSettings, CommentDetail, EventSource, LedgerKey, LedgerState, Level, Mention,
+    NewDevEvent, NewFinding, NewRepository, Recorded, RepoSource, SettingField, Transitions,
+    Triggers, resolve,
 };
 use tether_store::on_each_backend;
 use tether_store::testing::TestBackend;
@@ -356,4 +357,85 @@ async fn findings_are_imported_by_fingerprint(backend: TestBackend) {
     let kept = s.finding(id).await.unwrap();
     assert_eq!(kept.issue_key.as_deref(), Some("SHOP-9"));
     assert_eq!(kept.issue_status.as_deref(), Some("To Do"));
+}
+
+on_each_backend!(mentions_of_an_event_are_written_together_as_one_by_one);
+async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let mention = |entity: &str, key: &str, title: &str| Mention {
+        repository_id: r.id,
+        entity: format!("{}:commit:{entity}", r.id),
+        issue_key: key.into(),
+        kind: "commit".into(),
+        title: title.into(),
+        url: format!("https://example.test/{entity}"),
+        author: "ann".into(),
+        branch: "main".into(),
+        state: String::new(),
+        at: 7,
+    };
+    s.upsert_mention(&mention("a", "PROJ-1", "old title")).await.unwrap();
+    // One event: PROJ-1 again (an update), PROJ-2, and PROJ-2 twice (the later copy wins).
+    let batch = [
+        mention("a", "PROJ-1", "new title"),
+        mention("a", "PROJ-2", "first copy"),
+        mention("a", "PROJ-2", "second copy"),
+        mention("b", "PROJ-1", "other commit"),
+    ];
+    s.upsert_mentions(&batch).await.unwrap();
+    s.upsert_mentions(&[]).await.unwrap();
+    let titles = |entity: &str| {
+        let entity = format!("{}:commit:{entity}", r.id);
+        async move {
+            let rows = s.mentions_of_entity(r.id, &entity).await.unwrap();
+            rows.into_iter().map(|m| (m.issue_key, m.title)).collect::<Vec<_>>()
+        }
+    };
+    let pair = |k: &str, t: &str| (k.to_owned(), t.to_owned());
+    assert_eq!(titles("a").await, [pair("PROJ-1", "new title"), pair("PROJ-2", "second copy")]);
+    assert_eq!(titles("b").await, [pair("PROJ-1", "other commit")]);
+}
+
+on_each_backend!(webhook_checks_follow_this_process_at_once_and_others_within_a_second);
+async fn webhook_checks_follow_this_process_at_once_and_others_within_a_second(
+    backend: TestBackend,
+) {
+    let key = tether_store::MasterKey::generate();
+    let t = TestStore::with_key(backend, key.clone()).await;
+    let s = &t.store;
+    let other = Store::connect(&t.url, key).await.unwrap().with_clock(t.clock.clone());
+    let id =
+        s.create_repository(&repo("shop", RepoSource::GitHub, Some("one")), "t").await.unwrap().id;
+    let secret = |s: &Store| {
+        let s = s.clone();
+        async move {
+            match s.repository_webhook(id).await {
+                Ok((source, secret)) => {
+                    format!("{source:?} {}", secret.unwrap().expose_secret())
+                }
+                Err(e) => format!("{e:?}"),
+            }
+        }
+    };
+    assert_eq!(secret(s).await, "GitHub one", "{}", t.label);
+    s.set_repository_secret(id, &SecretString::from("two"), "t").await.unwrap();
+    assert_eq!(secret(s).await, "GitHub two", "this process's change is seen at once");
+    other.set_repository_secret(id, &SecretString::from("three"), "t").await.unwrap();
+    assert_eq!(secret(s).await, "GitHub two", "another's is not seen within the second");
+    t.clock.advance(Duration::from_millis(999));
+    assert_eq!(secret(s).await, "GitHub two");
+    t.clock.advance(Duration::from_millis(1));
+    assert_eq!(secret(s).await, "GitHub three", "but after it");
+    assert_eq!(secret(&other).await, "GitHub three");
+    other.delete_repository(id, "t").await.unwrap();
+    t.clock.advance(Duration::from_secs(1));
+    assert_eq!(secret(s).await, "NotFound");
+    let id =
+        s.create_repository(&repo("web", RepoSource::GitLab, Some("t1")), "t").await.unwrap().id;
+    let found = s.repository_webhook(id).await.unwrap().0;
+    assert_eq!(found, RepoSource::GitLab);
+    s.delete_repository(id, "t").await.unwrap();
+    assert!(matches!(s.repository_webhook(id).await, Err(StoreError::NotFound)));
 }

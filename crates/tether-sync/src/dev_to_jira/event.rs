@@ -261,11 +261,14 @@ fn not_closing_why(e: &super::plan::Entity) -> String {
     }
 }
 
+/// Records what the event mentions, in one write (a push mentions several issues in several
+/// commits).
 async fn record_mentions(
     store: &Store,
     repo: &Repository,
     mentions: &[Mentioning],
 ) -> Result<(), StoreError> {
+    let mut rows = Vec::new();
     for m in mentions {
         let e = &m.entity;
         let kind = match e.kind {
@@ -273,24 +276,20 @@ async fn record_mentions(
             EntityKind::PullRequest => "pull_request",
         };
         let state = e.pr_state.map(|s| format!("{s:?}").to_ascii_uppercase()).unwrap_or_default();
-        for k in &m.refs.keys {
-            store
-                .upsert_mention(&Mention {
-                    repository_id: repo.id,
-                    entity: e.ledger_id.clone(),
-                    issue_key: k.key.to_string(),
-                    kind: kind.into(),
-                    title: e.title.clone(),
-                    url: e.url.clone(),
-                    author: e.author_name.clone(),
-                    branch: e.branch.clone(),
-                    state: state.clone(),
-                    at: e.at_ms.unwrap_or_else(|| store.clock().now_ms()),
-                })
-                .await?;
-        }
+        rows.extend(m.refs.keys.iter().map(|k| Mention {
+            repository_id: repo.id,
+            entity: e.ledger_id.clone(),
+            issue_key: k.key.to_string(),
+            kind: kind.into(),
+            title: e.title.clone(),
+            url: e.url.clone(),
+            author: e.author_name.clone(),
+            branch: e.branch.clone(),
+            state: state.clone(),
+            at: e.at_ms.unwrap_or_else(|| store.clock().now_ms()),
+        }));
     }
-    Ok(())
+    store.upsert_mentions(&rows).await
 }
 
 /// What happens to the commits a push did not list: a scan of the repository's local clone

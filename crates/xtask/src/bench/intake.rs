@@ -9,7 +9,9 @@
 //! its own head commit, its own `X-GitHub-Delivery` (or GitLab event UUID and
 //! `Idempotency-Key`) and, for GitHub, its own `X-Hub-Signature-256`, so each is stored
 //! (a 202; a 200 would be a duplicate, counted as an error). Afterwards the stored events
-//! are counted and must equal the deliveries sent.
+//! are counted and must equal the deliveries sent. Before the server is stopped, the
+//! worker's backlog (outbox rows left when the load stopped) is waited for and timed, with
+//! the server's CPU meanwhile: the processing the phases' figures do not include.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,6 +77,7 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         backends.push(("PostgreSQL", url));
     }
     let mut outcomes = Vec::new();
+    let mut drains = Vec::new();
     for (backend, url) in backends {
         let (gh, gl) = seed(&url, key.clone()).await?;
         let mut server = Server::start(&tether, &url, &key.to_base64(), dir)?;
@@ -110,6 +113,8 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
             );
             phases.push((result, deliveries.sent(), repo, template.size(), sys::load_average()));
         }
+        // Whatever the worker had not done when the load stopped, timed until it is.
+        drains.push((backend, drain(&url, key.clone(), server.pid).await?));
         let status = server.stop()?;
         anyhow::ensure!(status.success(), "tether exited with {status} after SIGTERM");
         let store = Store::connect(&url, key.clone()).await?;
@@ -119,7 +124,7 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         }
         store.close().await;
     }
-    print!("{}", markdown(&args, &outcomes));
+    print!("{}", markdown(&args, &outcomes, &drains));
     Ok(outcomes.iter().all(|o| {
         o.result.errors + o.result.warmup_errors == 0 && i64::try_from(o.sent) == Ok(o.stored)
     }))
@@ -255,7 +260,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn markdown(args: &IntakeArgs, outcomes: &[Outcome]) -> String {
+fn markdown(args: &IntakeArgs, outcomes: &[Outcome], drains: &[(&str, Drain)]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -319,5 +324,51 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome]) -> String {
             if p99 < P99_TARGET_MS { "met" } else { "missed" }
         );
     }
+    let _ = writeln!(s);
+    for (backend, d) in drains {
+        let per_row = if d.rows > 0 { d.cpu_seconds / d.rows as f64 * 1e6 } else { 0.0 };
+        let _ = writeln!(
+            s,
+            "- {backend}: {} outbox rows (each stored delivery makes two) were waiting when the \
+             load stopped; the worker finished them in {:.1} s{}, using {:.2} s of server CPU \
+             ({per_row:.0} µs a row).",
+            d.rows,
+            d.seconds,
+            if d.left > 0 {
+                format!(" except {} (gave up waiting)", d.left)
+            } else {
+                String::new()
+            },
+            d.cpu_seconds,
+        );
+    }
     s
+}
+
+/// The worker's backlog when the load stopped: its outbox rows, how long until none was
+/// left (or `left` when waiting was given up), and the server's CPU meanwhile.
+struct Drain {
+    rows: i64,
+    left: i64,
+    seconds: f64,
+    cpu_seconds: f64,
+}
+
+/// The longest the backlog is waited for.
+const DRAIN_LIMIT: Duration = Duration::from_secs(600);
+
+async fn drain(url: &str, key: MasterKey, server_pid: u32) -> Result<Drain> {
+    let store = Store::connect(url, key).await?;
+    let started = std::time::Instant::now();
+    let before = sys::CpuSample::take(server_pid);
+    let rows = store.outbox_stats().await?.pending;
+    let mut left = rows;
+    while left > 0 && started.elapsed() < DRAIN_LIMIT {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        left = store.outbox_stats().await?.pending;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = before.until(&sys::CpuSample::take(server_pid));
+    store.close().await;
+    Ok(Drain { rows, left, seconds, cpu_seconds: cpu.server * seconds })
 }
