@@ -30,15 +30,8 @@ use super::sys;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct IntakeArgs {
-    /// Concurrent keep-alive connections, each in a closed loop.
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
-    /// Measured seconds per phase.
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    duration: u64,
-    /// Unmeasured seconds of load before each phase.
-    #[arg(long, default_value_t = 3, value_name = "SECS")]
-    warmup: u64,
+    #[command(flatten)]
+    load: load::LoadArgs,
     /// Also on this PostgreSQL server (a scratch database is created on it).
     #[arg(long, value_name = "URL")]
     pg: Option<String>,
@@ -64,7 +57,7 @@ struct Outcome {
 
 /// Runs the benchmark in `dir`; false when anything failed or a count differs.
 pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> {
-    anyhow::ensure!(args.connections > 0, "--connections must be at least 1");
+    anyhow::ensure!(args.load.connections > 0, "--connections must be at least 1");
     let root = crate::tidy::workspace_root();
     let github = Template::read(&root.join(GITHUB_FIXTURE), "after")?;
     let gitlab = Template::read(&root.join(GITLAB_FIXTURE), "after")?;
@@ -88,9 +81,9 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         let plan = load::Plan {
             client: ClientKind::Raw,
             addr: server.addr,
-            connections: args.connections,
-            warmup: Duration::from_secs(args.warmup),
-            duration: Duration::from_secs(args.duration),
+            connections: args.load.connections,
+            warmup: Duration::from_secs(args.load.warmup),
+            duration: Duration::from_secs(args.load.duration),
             server_pid: server.pid,
             ok: 202,
         };
@@ -102,7 +95,7 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
             let deliveries = Arc::new(Deliveries::new(server.addr, forge, repo, template.clone()));
             eprintln!(
                 "bench: {backend} {name}: {} connections, {} s warm-up, {} s measured",
-                args.connections, args.warmup, args.duration
+                args.load.connections, args.load.warmup, args.load.duration
             );
             let result = load::run_phase(&plan, name, deliveries.clone()).await?;
             eprintln!(
@@ -269,7 +262,7 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome], drains: &[(&str, Drain)]) -
     let _ = writeln!(
         s,
         "`cargo xtask bench intake --connections {} --duration {} --warmup {}{pg}`\n",
-        args.connections, args.duration, args.warmup
+        args.load.connections, args.load.duration, args.load.warmup
     );
     let _ = writeln!(
         s,
@@ -291,7 +284,7 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome], drains: &[(&str, Drain)]) -
          p99 under {P99_TARGET_MS} ms. CPU per request: tether's, and the load generator's; \
          others: the rest of the machine (PostgreSQL's server among them), in cores; load: the \
          1-minute load average at the phase's end.\n",
-        args.connections, args.warmup, args.duration
+        args.load.connections, args.load.warmup, args.load.duration
     );
     let _ = writeln!(
         s,
@@ -360,7 +353,7 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(600);
 async fn drain(url: &str, key: MasterKey, server_pid: u32) -> Result<Drain> {
     let store = Store::connect(url, key).await?;
     let started = std::time::Instant::now();
-    let before = sys::CpuSample::take(server_pid);
+    let before = sys::CpuSample::take(&[server_pid]);
     let rows = store.outbox_stats().await?.pending;
     let mut left = rows;
     while left > 0 && started.elapsed() < DRAIN_LIMIT {
@@ -368,7 +361,7 @@ async fn drain(url: &str, key: MasterKey, server_pid: u32) -> Result<Drain> {
         left = store.outbox_stats().await?.pending;
     }
     let seconds = started.elapsed().as_secs_f64();
-    let cpu = before.until(&sys::CpuSample::take(server_pid));
+    let cpu = before.until(&sys::CpuSample::take(&[server_pid]));
     store.close().await;
     Ok(Drain { rows, left, seconds, cpu_seconds: cpu.server * seconds })
 }

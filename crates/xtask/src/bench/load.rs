@@ -343,6 +343,21 @@ async fn connection(
     t
 }
 
+/// The load of each phase, as a benchmark's options (`--connections`, `--duration`,
+/// `--warmup`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadArgs {
+    /// Concurrent keep-alive connections, each in a closed loop.
+    #[arg(long, default_value_t = 32)]
+    pub connections: usize,
+    /// Measured seconds per phase.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub duration: u64,
+    /// Unmeasured seconds of load before each phase.
+    #[arg(long, default_value_t = 3, value_name = "SECS")]
+    pub warmup: u64,
+}
+
 /// How a phase loads the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan {

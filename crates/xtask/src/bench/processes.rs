@@ -33,15 +33,8 @@ pub struct ProcessesArgs {
     /// How many `tether serve` processes share the database.
     #[arg(long, default_value_t = 3)]
     processes: usize,
-    /// Concurrent keep-alive connections, in total.
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
-    /// Measured seconds per phase.
-    #[arg(long, default_value_t = 15, value_name = "SECS")]
-    duration: u64,
-    /// Unmeasured seconds of load before each phase.
-    #[arg(long, default_value_t = 3, value_name = "SECS")]
-    warmup: u64,
+    #[command(flatten)]
+    load: load::LoadArgs,
     /// Toggles timed until every process sees them.
     #[arg(long, default_value_t = 20)]
     toggles: usize,
@@ -51,7 +44,7 @@ pub struct ProcessesArgs {
 /// wrong, a request failed or a toggle was not seen by every process within 10 s.
 pub async fn run(args: ProcessesArgs, tether: &Path, dir: &Path) -> Result<bool> {
     ensure!(
-        args.processes > 0 && args.connections > 0,
+        args.processes > 0 && args.load.connections > 0,
         "--processes and --connections must be at least 1"
     );
     let set = seed::flag_set();
@@ -92,9 +85,9 @@ pub async fn run(args: ProcessesArgs, tether: &Path, dir: &Path) -> Result<bool>
     let plan = load::Plan {
         client: ClientKind::Raw,
         addr: targets[0].0,
-        connections: args.connections,
-        warmup: Duration::from_secs(args.warmup),
-        duration: Duration::from_secs(args.duration),
+        connections: args.load.connections,
+        warmup: Duration::from_secs(args.load.warmup),
+        duration: Duration::from_secs(args.load.duration),
         server_pid: targets[0].1,
         ok: 200,
     };
@@ -102,7 +95,7 @@ pub async fn run(args: ProcessesArgs, tether: &Path, dir: &Path) -> Result<bool>
     for (name, over) in [("1 process", &targets[..1]), ("all processes", &targets[..])] {
         eprintln!(
             "bench: {name}: {} connections over {} process(es)",
-            args.connections,
+            args.load.connections,
             over.len()
         );
         let result = load::run_spread(&plan, over, name, requests.clone()).await?;
@@ -187,7 +180,7 @@ fn markdown(
     let mut out = String::from("### Several processes on one PostgreSQL database\n\n");
     out.push_str(&format!(
         "`cargo xtask bench processes --pg URL --processes {} --connections {} --duration {} --warmup {} --toggles {}`\n\n",
-        args.processes, args.connections, args.duration, args.warmup, args.toggles
+        args.processes, args.load.connections, args.load.duration, args.load.warmup, args.toggles
     ));
     out.push_str(&format!(
         "- {} ({cores} cores), shared by every process, PostgreSQL's server and the load generator; {} flags, single evaluations (OFREP), each connection kept on one process.\n\n",
