@@ -193,8 +193,12 @@ async fn deliveries_arriving_together_are_stored_in_few_commits(backend: TestBac
     let copies: Vec<Recorded> = answers[80..].to_vec();
     let expected: Vec<Recorded> = stored[..20].iter().map(|&id| Recorded::Duplicate(id)).collect();
     assert_eq!(copies, expected, "{}", t.label);
+    // One by one would be 100 commits. The fewest are 3 (the first alone, then 64, then the
+    // rest), but how many wait when a commit ends depends on when this one task polls each
+    // delivery (tokio's cooperative budget can make a waiter yield), so the bound is loose:
+    // CI once saw 5 on PostgreSQL with the machine loaded.
     let commits = *commits.borrow() - before;
-    assert!(commits <= 4, "{commits} commits for 100 deliveries ({})", t.label);
+    assert!(commits <= 10, "{commits} commits for 100 deliveries ({})", t.label);
     // Each stored delivery has its two outbox rows, in the order the deliveries were stored.
     let mut sorted = stored.clone();
     sorted.sort_unstable();
