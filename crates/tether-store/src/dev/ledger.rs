@@ -320,29 +320,19 @@ impl Store {
         if last.is_empty() {
             return Ok(());
         }
+        // One statement is atomic alone: no transaction around it. Besides saving two round
+        // trips, a worker cancelled while its `BEGIN` was in flight can leave the pooled
+        // connection inside a transaction sqlx does not know of, whose next user's rows stay
+        // locked (the reliability test's kills hung PostgreSQL this way).
+        if last.len() <= MENTIONS_PER_STATEMENT {
+            with_writer!(self, pool => {
+                mentions_statement(&last).build().execute(pool).await?;
+            });
+            return Ok(());
+        }
         with_write_tx!(self, tx => {
             for chunk in last.chunks(MENTIONS_PER_STATEMENT) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO dev_mentions (repository_id, entity, issue_key, kind, title, url, author, branch, state, at) ",
-                );
-                q.push_values(chunk, |mut row, m| {
-                    row.push_bind(m.repository_id)
-                        .push_bind(&m.entity)
-                        .push_bind(&m.issue_key)
-                        .push_bind(&m.kind)
-                        .push_bind(&m.title)
-                        .push_bind(&m.url)
-                        .push_bind(&m.author)
-                        .push_bind(&m.branch)
-                        .push_bind(&m.state)
-                        .push_bind(m.at);
-                });
-                q.push(
-                    " ON CONFLICT (repository_id, entity, issue_key) DO UPDATE SET title = excluded.title, \
-                     url = excluded.url, author = excluded.author, branch = excluded.branch, \
-                     state = excluded.state, at = excluded.at",
-                );
-                q.build().execute(&mut *tx).await?;
+                mentions_statement(chunk).build().execute(&mut *tx).await?;
             }
         });
         Ok(())
@@ -406,3 +396,34 @@ impl Store {
 /// Rows per statement of [`Store::upsert_mentions`] (10 parameters each, far under either
 /// database's limit).
 const MENTIONS_PER_STATEMENT: usize = 100;
+
+/// One multi-row upsert of `mentions`, for either database.
+fn mentions_statement<'a, DB>(mentions: &'a [&'a Mention]) -> sqlx::QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut q = sqlx::QueryBuilder::new(
+        "INSERT INTO dev_mentions (repository_id, entity, issue_key, kind, title, url, author, branch, state, at) ",
+    );
+    q.push_values(mentions, |mut row, m| {
+        row.push_bind(m.repository_id)
+            .push_bind(&m.entity)
+            .push_bind(&m.issue_key)
+            .push_bind(&m.kind)
+            .push_bind(&m.title)
+            .push_bind(&m.url)
+            .push_bind(&m.author)
+            .push_bind(&m.branch)
+            .push_bind(&m.state)
+            .push_bind(m.at);
+    });
+    q.push(
+        " ON CONFLICT (repository_id, entity, issue_key) DO UPDATE SET title = excluded.title, \
+         url = excluded.url, author = excluded.author, branch = excluded.branch, \
+         state = excluded.state, at = excluded.at",
+    );
+    q
+}
