@@ -16,8 +16,8 @@ use self::compile::{
 use super::read::{SELECT, TicketRow};
 use crate::{Backend, Store, StoreError, with_pool};
 
-/// Runs `$body` with `$conn`, a connection in a read transaction. On PostgreSQL the
-/// transaction keeps joins in the order written: a search joins `tickets` to eight lookups
+/// Runs `$body` with `$conn`: SQLite's read pool as it is; on PostgreSQL a connection in a
+/// read transaction that keeps joins in the order written: a search joins `tickets` to eight lookups
 /// (project, status, type, category, priority, resolution, two people), and under the default
 /// `join_collapse_limit` the planner weighs their orders, 11–15 ms of planning (`EXPLAIN
 /// (ANALYZE, SUMMARY)` on the benchmark's 100,000 tickets, loaded machine) for a statement that
@@ -26,16 +26,20 @@ use crate::{Backend, Store, StoreError, with_pool};
 /// was most of a typical filter's time on PostgreSQL.
 macro_rules! in_search_tx {
     ($store:expr, $conn:ident => $body:expr) => {
-        with_pool!($store, pool => {
-            let mut tx = pool.begin().await?;
-            if matches!($store.backend, Backend::Postgres(_)) {
-                sqlx::query("SET LOCAL join_collapse_limit = 1").execute(&mut *tx).await?;
+        match &$store.backend {
+            Backend::Sqlite(pool, _) => {
+                let $conn = pool;
+                $body
             }
-            let $conn = &mut *tx;
-            let out = $body;
-            tx.commit().await?;
-            out
-        })
+            Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET LOCAL join_collapse_limit = 1").execute(&mut *tx).await?;
+                let $conn = &mut *tx;
+                let out = $body;
+                tx.commit().await?;
+                out
+            }
+        }
     };
 }
 
