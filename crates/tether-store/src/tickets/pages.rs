@@ -191,6 +191,15 @@ impl Store {
             if held == 0 {
                 return Ok(false);
             }
+            let postgres = matches!(self.backend, crate::Backend::Postgres(_));
+            if postgres {
+                // Its `ticket_words` are refreshed once per ticket at the end, not by the row
+                // triggers once per ticket, comment and deleted comment (see the migration
+                // `ticket_words_once_per_page`).
+                sqlx::query("SELECT set_config('tether.ticket_words_by_page', 'on', true)")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             for chunk in page.users.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO ticket_users (site_id, id, name, display_name, email, time_zone, active) ",
@@ -490,6 +499,28 @@ impl Store {
                 });
                 q.push(" ON CONFLICT (site_id, issue_id, sprint_id) DO NOTHING");
                 q.build().persistent(false).execute(&mut *tx).await?;
+            }
+            if postgres {
+                for chunk in page.tickets.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new(
+                        "INSERT INTO ticket_words (site_id, issue_id, words) \
+                         SELECT site_id, id, w FROM (SELECT site_id, id, ticket_words_of(site_id, id) AS w \
+                         FROM tickets WHERE site_id = ",
+                    );
+                    q.push_bind(site).push(" AND id IN (");
+                    let mut list = q.separated(", ");
+                    for t in chunk {
+                        list.push_bind(&t.id);
+                    }
+                    q.push(
+                        ")) x WHERE w IS NOT NULL \
+                         ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words",
+                    );
+                    q.build().persistent(false).execute(&mut *tx).await?;
+                }
+                sqlx::query("SELECT set_config('tether.ticket_words_by_page', 'off', true)")
+                    .execute(&mut *tx)
+                    .await?;
             }
             true
         });
