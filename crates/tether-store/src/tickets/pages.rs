@@ -191,15 +191,16 @@ impl Store {
             if held == 0 {
                 return Ok(false);
             }
+            // The page's full-text rows (`ticket_words` on PostgreSQL, `ticket_text` on SQLite)
+            // are written once per ticket at the end, not by the row triggers once per ticket,
+            // comment and deleted comment (see the migrations `ticket_words_once_per_page` and
+            // `ticket_text_once_per_page`).
             let postgres = matches!(self.backend, crate::Backend::Postgres(_));
-            if postgres {
-                // Its `ticket_words` are refreshed once per ticket at the end, not by the row
-                // triggers once per ticket, comment and deleted comment (see the migration
-                // `ticket_words_once_per_page`).
-                sqlx::query("SELECT set_config('tether.ticket_words_by_page', 'on', true)")
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            let pause = match postgres {
+                true => "SELECT set_config('tether.ticket_words_by_page', 'on', true)",
+                false => "INSERT INTO ticket_text_paused (one) VALUES (1)",
+            };
+            sqlx::query(pause).execute(&mut *tx).await?;
             for chunk in page.users.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO ticket_users (site_id, id, name, display_name, email, time_zone, active) ",
@@ -500,28 +501,53 @@ impl Store {
                 q.push(" ON CONFLICT (site_id, issue_id, sprint_id) DO NOTHING");
                 q.build().persistent(false).execute(&mut *tx).await?;
             }
-            if postgres {
-                for chunk in page.tickets.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new(
+            for chunk in page.tickets.chunks(CHUNK) {
+                let sql = match postgres {
+                    true => {
                         "INSERT INTO ticket_words (site_id, issue_id, words) \
                          SELECT site_id, id, w FROM (SELECT site_id, id, ticket_words_of(site_id, id) AS w \
-                         FROM tickets WHERE site_id = ",
+                         FROM tickets WHERE site_id = "
+                    }
+                    false => {
+                        "DELETE FROM ticket_text WHERE rowid IN (SELECT rowid FROM tickets WHERE site_id = "
+                    }
+                };
+                let mut q = QueryBuilder::new(sql);
+                q.push_bind(site).push(" AND id IN (");
+                let mut list = q.separated(", ");
+                for t in chunk {
+                    list.push_bind(&t.id);
+                }
+                q.push(match postgres {
+                    true => {
+                        ")) x WHERE w IS NOT NULL \
+                         ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words"
+                    }
+                    false => "))",
+                });
+                q.build().persistent(false).execute(&mut *tx).await?;
+                if !postgres {
+                    let mut q = QueryBuilder::new(
+                        "INSERT INTO ticket_text (rowid, summary, description, comments) \
+                         SELECT t.rowid, t.summary, coalesce(t.description, ''), \
+                         coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c \
+                         WHERE c.site_id = t.site_id AND c.issue_id = t.id), '') \
+                         FROM tickets t WHERE t.site_id = ",
                     );
-                    q.push_bind(site).push(" AND id IN (");
+                    q.push_bind(site).push(" AND t.id IN (");
                     let mut list = q.separated(", ");
                     for t in chunk {
                         list.push_bind(&t.id);
                     }
-                    q.push(
-                        ")) x WHERE w IS NOT NULL \
-                         ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words",
-                    );
+                    q.push(")");
                     q.build().persistent(false).execute(&mut *tx).await?;
                 }
-                sqlx::query("SELECT set_config('tether.ticket_words_by_page', 'off', true)")
-                    .execute(&mut *tx)
-                    .await?;
             }
+            let resume = match postgres {
+                true => "SELECT set_config('tether.ticket_words_by_page', 'off', true)",
+                false => "DELETE FROM ticket_text_paused",
+            };
+            sqlx::query(resume).execute(&mut *tx).await?;
             true
         });
         Ok(written)
