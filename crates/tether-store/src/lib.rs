@@ -332,7 +332,9 @@ impl Store {
                 Backend::Sqlite(readers, writer)
             }
             Some(BackendKind::Postgres) => {
-                let options = PgConnectOptions::from_str(url).map_err(connect_err)?;
+                let options = PgConnectOptions::from_str(url)
+                    .map_err(connect_err)?
+                    .options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION)]);
                 // One direct connection first: a pool would retry until its
                 // timeout and hide the cause (refused, bad password, no database).
                 let probe = tokio::time::timeout(
@@ -541,6 +543,18 @@ pub fn redact_url(url: &str) -> String {
     }
     out
 }
+
+/// How long PostgreSQL lets one of tether's connections sit inside a transaction without a
+/// statement before it ends that session (rolling the transaction back). tether's
+/// transactions hold only database work and last milliseconds, so this only ever ends a
+/// connection that went back to the pool still inside a transaction: with sqlx 0.8.6 a
+/// task cancelled while its `BEGIN` was in flight can leave one so
+/// (launchbadge/sqlx#4393), and every statement its next user ran then stayed uncommitted,
+/// holding its row locks, until the process ended. CI's ingestion reliability test (which
+/// drops the ingester's work at random moments) hung on such a lock for 15 minutes. The
+/// pool tests each connection before handing it out, so the ended session is replaced
+/// rather than seen.
+const IDLE_IN_TRANSACTION: &str = "30s";
 
 #[cfg(test)]
 mod tests;
