@@ -65,6 +65,11 @@ pub struct EnvFlag {
     pub flag: Option<(Flag, EnvConfig)>,
 }
 
+/// An environment's id, project id and `config_version`, by project key (`$1`) and
+/// environment key (`$2`).
+const ENVIRONMENT: &str = "SELECT e.id, e.project_id, e.config_version FROM environments e \
+     JOIN projects p ON p.id = e.project_id WHERE p.key = $1 AND e.key = $2";
+
 impl From<Damaged> for StoreError {
     fn from(d: Damaged) -> Self {
         StoreError::Damaged(d.0)
@@ -538,14 +543,11 @@ impl Store {
     pub async fn environment_contents(&self, project: &str, env: &str) -> Result<EnvContents> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let (env_id, project_id, version): (i64, i64, i64) = sqlx::query_as(
-                "SELECT e.id, e.project_id, e.config_version FROM environments e \
-                 JOIN projects p ON p.id = e.project_id WHERE p.key = $1 AND e.key = $2",
-            )
-            .bind(project)
-            .bind(env)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (env_id, project_id, version): (i64, i64, i64) = sqlx::query_as(ENVIRONMENT)
+                .bind(project)
+                .bind(env)
+                .fetch_one(&mut *tx)
+                .await?;
             let rows: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT f.key, f.body, c.body FROM flags f JOIN flag_configs c ON c.flag_id = f.id \
                  WHERE c.environment_id = $1 ORDER BY f.key",
@@ -576,14 +578,11 @@ impl Store {
     pub async fn environment_flag(&self, project: &str, env: &str, key: &str) -> Result<EnvFlag> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let (env_id, version): (i64, i64) = sqlx::query_as(
-                "SELECT e.id, e.config_version FROM environments e \
-                 JOIN projects p ON p.id = e.project_id WHERE p.key = $1 AND e.key = $2",
-            )
-            .bind(project)
-            .bind(env)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (env_id, _, version): (i64, i64, i64) = sqlx::query_as(ENVIRONMENT)
+                .bind(project)
+                .bind(env)
+                .fetch_one(&mut *tx)
+                .await?;
             let row: Option<(String, String)> = sqlx::query_as(
                 "SELECT f.body, c.body FROM flags f JOIN flag_configs c ON c.flag_id = f.id \
                  WHERE c.environment_id = $1 AND f.key = $2",

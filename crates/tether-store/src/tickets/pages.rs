@@ -157,6 +157,50 @@ pub struct TicketPage {
 /// 10,000 issues on SQLite, against 92 MB at 500).
 const CHUNK: usize = 500;
 
+/// How a page write keeps its tickets' full-text rows: the statement that makes the triggers
+/// stand aside for its transaction, the statements (each `head`, the site, ` AND t.id IN (`
+/// the page's ids, `tail`) that write each ticket's row once at its end, and the one that
+/// brings the triggers back (none where the pause ends with the transaction).
+struct FullText {
+    pause: &'static str,
+    refresh: &'static [(&'static str, &'static str)],
+    resume: Option<&'static str>,
+}
+
+/// `ticket_words` through `ticket_words_of`, the function its triggers use; the setting is
+/// the transaction's own (`set_config(…, true)`).
+const PG_FULL_TEXT: FullText = FullText {
+    pause: "SELECT set_config('tether.ticket_words_by_page', 'on', true)",
+    refresh: &[(
+        "INSERT INTO ticket_words (site_id, issue_id, words) \
+         SELECT site_id, id, w FROM (SELECT t.site_id, t.id, ticket_words_of(t.site_id, t.id) AS w \
+         FROM tickets t WHERE t.site_id = ",
+        ")) x WHERE w IS NOT NULL ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words",
+    )],
+    resume: None,
+};
+
+/// `ticket_text` (FTS5) deleted and written again as its insert trigger writes it; the pause is
+/// a row the transaction removes before it commits.
+const SQLITE_FULL_TEXT: FullText = FullText {
+    pause: "INSERT INTO ticket_text_paused (one) VALUES (1)",
+    refresh: &[
+        (
+            "DELETE FROM ticket_text WHERE rowid IN (SELECT t.rowid FROM tickets t WHERE t.site_id = ",
+            "))",
+        ),
+        (
+            "INSERT INTO ticket_text (rowid, summary, description, comments) \
+             SELECT t.rowid, t.summary, coalesce(t.description, ''), \
+             coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c \
+             WHERE c.site_id = t.site_id AND c.issue_id = t.id), '') \
+             FROM tickets t WHERE t.site_id = ",
+            ")",
+        ),
+    ],
+    resume: Some("DELETE FROM ticket_text_paused"),
+};
+
 fn json_list(v: &[String]) -> String {
     serde_json::to_string(v).expect("strings serialise")
 }
@@ -195,12 +239,11 @@ impl Store {
             // are written once per ticket at the end, not by the row triggers once per ticket,
             // comment and deleted comment (see the migrations `ticket_words_once_per_page` and
             // `ticket_text_once_per_page`).
-            let postgres = matches!(self.backend, crate::Backend::Postgres(_));
-            let pause = match postgres {
-                true => "SELECT set_config('tether.ticket_words_by_page', 'on', true)",
-                false => "INSERT INTO ticket_text_paused (one) VALUES (1)",
+            let full_text = match self.backend {
+                crate::Backend::Postgres(_) => &PG_FULL_TEXT,
+                crate::Backend::Sqlite(..) => &SQLITE_FULL_TEXT,
             };
-            sqlx::query(pause).execute(&mut *tx).await?;
+            sqlx::query(full_text.pause).execute(&mut *tx).await?;
             for chunk in page.users.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO ticket_users (site_id, id, name, display_name, email, time_zone, active) ",
@@ -502,52 +545,20 @@ impl Store {
                 q.build().persistent(false).execute(&mut *tx).await?;
             }
             for chunk in page.tickets.chunks(CHUNK) {
-                let sql = match postgres {
-                    true => {
-                        "INSERT INTO ticket_words (site_id, issue_id, words) \
-                         SELECT site_id, id, w FROM (SELECT site_id, id, ticket_words_of(site_id, id) AS w \
-                         FROM tickets WHERE site_id = "
-                    }
-                    false => {
-                        "DELETE FROM ticket_text WHERE rowid IN (SELECT rowid FROM tickets WHERE site_id = "
-                    }
-                };
-                let mut q = QueryBuilder::new(sql);
-                q.push_bind(site).push(" AND id IN (");
-                let mut list = q.separated(", ");
-                for t in chunk {
-                    list.push_bind(&t.id);
-                }
-                q.push(match postgres {
-                    true => {
-                        ")) x WHERE w IS NOT NULL \
-                         ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words"
-                    }
-                    false => "))",
-                });
-                q.build().persistent(false).execute(&mut *tx).await?;
-                if !postgres {
-                    let mut q = QueryBuilder::new(
-                        "INSERT INTO ticket_text (rowid, summary, description, comments) \
-                         SELECT t.rowid, t.summary, coalesce(t.description, ''), \
-                         coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c \
-                         WHERE c.site_id = t.site_id AND c.issue_id = t.id), '') \
-                         FROM tickets t WHERE t.site_id = ",
-                    );
+                for (head, tail) in full_text.refresh {
+                    let mut q = QueryBuilder::new(*head);
                     q.push_bind(site).push(" AND t.id IN (");
                     let mut list = q.separated(", ");
                     for t in chunk {
                         list.push_bind(&t.id);
                     }
-                    q.push(")");
+                    q.push(*tail);
                     q.build().persistent(false).execute(&mut *tx).await?;
                 }
             }
-            let resume = match postgres {
-                true => "SELECT set_config('tether.ticket_words_by_page', 'off', true)",
-                false => "DELETE FROM ticket_text_paused",
-            };
-            sqlx::query(resume).execute(&mut *tx).await?;
+            if let Some(resume) = full_text.resume {
+                sqlx::query(resume).execute(&mut *tx).await?;
+            }
             true
         });
         Ok(written)
