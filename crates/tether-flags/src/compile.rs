@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::ops::Matcher;
 use crate::validate::{Problem, ValidationError};
+use crate::wire::{FlagWire, json_string};
 
 /// A flag ready to evaluate. `body` is `Err(detail)` when its definition or config had
 /// problems: such a flag evaluates to an error rather than to a guess.
@@ -20,6 +21,15 @@ pub(crate) struct CompiledFlag {
     pub(crate) kind: FlagKind,
     pub(crate) variations: Vec<(String, Value)>,
     pub(crate) body: Result<Targeting, String>,
+    /// Its OFREP answer pieces, serialised once (see `wire`).
+    pub(crate) wire: FlagWire,
+}
+
+impl CompiledFlag {
+    /// The id of the rule at `index` as a JSON string.
+    pub(crate) fn rule_id_json(&self, index: usize) -> Option<&str> {
+        self.body.as_ref().ok()?.rules.get(index).map(|r| &*r.id_json)
+    }
 }
 
 #[derive(Debug)]
@@ -36,6 +46,8 @@ pub(crate) struct Targeting {
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
     pub(crate) id: String,
+    /// `id` as a JSON string (OFREP's `ruleId`).
+    pub(crate) id_json: Box<str>,
     pub(crate) clauses: Vec<CompiledClause>,
     pub(crate) serve: CompiledServe,
 }
@@ -101,10 +113,13 @@ pub(crate) fn compile_flag(
             None => "flag configuration is invalid".to_owned(),
         }),
     };
+    let variations: Vec<(String, Value)> =
+        flag.variations.iter().map(|v| (v.key.clone(), v.value.clone())).collect();
     CompiledFlag {
         key: flag.key.clone(),
         kind: flag.kind,
-        variations: flag.variations.iter().map(|v| (v.key.clone(), v.value.clone())).collect(),
+        wire: FlagWire::new(&flag.key, &variations),
+        variations,
         body,
     }
 }
@@ -228,7 +243,8 @@ pub(crate) fn compile_config(
         let clauses = compile_clauses(&rule.clauses, &format!("rules[{i}]"), segments, errors);
         let serve = compile_serve(flag, &rule.serve, &format!("rules[{i}].serve"), errors);
         if let (Some(clauses), Some(serve)) = (clauses, serve) {
-            rules.push(CompiledRule { id: rule.id.clone(), clauses, serve });
+            let id_json = json_string(&rule.id).into_boxed_str();
+            rules.push(CompiledRule { id: rule.id.clone(), id_json, clauses, serve });
         }
     }
 

@@ -11,6 +11,8 @@
 //!   an [`Evaluation`] borrowing from it.
 //! - [`request_context`] reads an OFREP request body into the [`Context`]'s attributes, or
 //!   refuses it with OFREP's error code ([`ContextError`]).
+//! - [`Snapshot::write_answer`] and [`Snapshot::write_all_answers`] write OFREP's answers
+//!   as JSON bytes, from pieces each flag serialised once when compiled (`wire`).
 //! - Bucketing for rollouts is specified in the [`bucket`] module and must never change.
 //!
 //! # Evaluation order and reasons
@@ -54,6 +56,7 @@ mod ops;
 mod request;
 mod snapshot;
 mod validate;
+mod wire;
 
 pub use context::Context;
 pub use eval::{ErrorCode, Evaluation, Match, Reason, RuleRef};

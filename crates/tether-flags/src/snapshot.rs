@@ -23,7 +23,7 @@ pub struct Snapshot {
     version: u64,
     /// Sorted by key, so bulk evaluation has a stable order. Each flag is shared with the
     /// snapshots made from this one that did not change it.
-    flags: Vec<Arc<CompiledFlag>>,
+    pub(crate) flags: Vec<Arc<CompiledFlag>>,
     index: Arc<HashMap<String, usize>>,
     pub(crate) segments: Arc<Vec<CompiledSegment>>,
     /// What each segment key referred to when the segments were compiled, for flags compiled
@@ -219,7 +219,7 @@ impl Snapshot {
         self.flags.iter().map(move |f| (f.key.as_str(), eval::evaluate_flag(self, f, &ctx)))
     }
 
-    fn flag(&self, key: &str) -> Option<&CompiledFlag> {
+    pub(crate) fn flag(&self, key: &str) -> Option<&CompiledFlag> {
         self.index.get(key).and_then(|&i| self.flags.get(i)).map(|f| &**f)
     }
 }

@@ -425,3 +425,74 @@ proptest! {
         prop_assert_eq!(answers(&shrunk.without_flag(5, "nothing"), &contexts), answers(&whole, &contexts));
     }
 }
+
+/// OFREP's answer object for one evaluation, as its specification draws it: a success with
+/// `key`, `metadata` (`individualTarget` or `ruleId` when they apply), `reason`, `value` and
+/// `variant`; a failure with `errorCode`, `errorDetails` and `key`.
+fn ofrep_answer(key: &str, e: &tether_flags::Evaluation<'_>) -> Value {
+    use tether_flags::Match;
+    match e.reason {
+        Reason::Error { code, detail } => {
+            json!({ "errorCode": code.as_str(), "errorDetails": detail, "key": key })
+        }
+        reason => {
+            let metadata = match reason {
+                Reason::TargetingMatch(Match::Target) => json!({ "individualTarget": true }),
+                Reason::TargetingMatch(Match::Rule(rule)) | Reason::Split { rule: Some(rule) } => {
+                    json!({ "ruleId": rule.id })
+                }
+                _ => json!({}),
+            };
+            json!({
+                "key": key,
+                "metadata": metadata,
+                "reason": reason.as_str(),
+                "value": e.value,
+                "variant": e.variation,
+            })
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// The answers written from each flag's pre-serialised pieces are, byte for byte, what
+    /// serde_json writes for OFREP's objects of the same evaluations (fields in alphabetical
+    /// order), for keys that need escaping, any JSON values, failures and unknown flags.
+    #[test]
+    fn written_answers_are_ofreps_objects_byte_for_byte(
+        odd in "[a-z\"\\\\\u{e9}\u{1}\u{2028}/ ]{1,5}".prop_flat_map(arb_flag),
+        other in arb_flag("g".into()),
+        s1 in arb_segment("s1"),
+        ctx in arb_context(),
+        unknown in "[a-z\"\\\\\u{e9}]{1,4}",
+    ) {
+        let flags = [odd, other];
+        let snapshot = Snapshot::build(1, flags.iter().map(|(f, c)| (f, c)), &[s1]);
+        let ctx = Context::new(&ctx);
+        let expected: Vec<Value> =
+            snapshot.evaluate_all(&ctx).map(|(key, e)| ofrep_answer(key, &e)).collect();
+        let mut bulk = Vec::new();
+        snapshot.write_all_answers(&ctx, &mut bulk);
+        prop_assert_eq!(
+            String::from_utf8(bulk).unwrap(),
+            serde_json::to_string(&json!({ "flags": expected })).unwrap()
+        );
+        let keys: Vec<String> = snapshot.flag_keys().map(str::to_owned).collect();
+        for key in keys.iter().chain([&unknown]) {
+            let e = snapshot.evaluate(key, &ctx);
+            let mut one = Vec::new();
+            let written = snapshot.write_answer(key, &ctx, &mut one);
+            prop_assert_eq!(
+                String::from_utf8(one).unwrap(),
+                serde_json::to_string(&ofrep_answer(key, &e)).unwrap()
+            );
+            let code = match e.reason {
+                Reason::Error { code, .. } => Err(code),
+                _ => Ok(()),
+            };
+            prop_assert_eq!(written, code);
+        }
+    }
+}

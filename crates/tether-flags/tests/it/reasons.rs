@@ -120,3 +120,55 @@ fn duplicate_flags_keep_the_first() {
     let issues: Vec<String> = snapshot.issues().iter().map(ToString::to_string).collect();
     assert_eq!(issues, [r#"flag "f": key: duplicate "f""#]);
 }
+
+/// OFREP's answers as bytes, for one case of each shape, written out literally.
+#[test]
+fn written_answers_have_ofreps_exact_bytes() {
+    let f = flag(
+        "new-ui.v2",
+        FlagKind::Json,
+        &[("on", json!({"x": [1, 2.5, "q\n"]})), ("off", json!(null))],
+    );
+    let mut c = config();
+    c.targets = vec![Target { variation: "on".into(), keys: vec!["alice".into()] }];
+    c.rules = vec![rule("fr", vec![country("FR")], Serve::variation("off"))];
+    // A key validation refuses: its answer is a failure that names it, escaped.
+    let bad = bool_flag("bad\"key\u{1}");
+    let snapshot = Snapshot::build(1, [(&f, &c), (&bad, &config())], &[]);
+    let answer = |ctx: Value, key: &str| {
+        let attrs = ctx.as_object().cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        let status = snapshot.write_answer(key, &Context::new(&attrs), &mut out);
+        (status.map_err(|e| e.as_str()), String::from_utf8(out).unwrap())
+    };
+    assert_eq!(
+        answer(json!({"targetingKey": "alice"}), "new-ui.v2"),
+        (Ok(()), r#"{"key":"new-ui.v2","metadata":{"individualTarget":true},"reason":"TARGETING_MATCH","value":{"x":[1,2.5,"q\n"]},"variant":"on"}"#.to_owned())
+    );
+    assert_eq!(
+        answer(json!({"country": "FR"}), "new-ui.v2"),
+        (Ok(()), r#"{"key":"new-ui.v2","metadata":{"ruleId":"fr"},"reason":"TARGETING_MATCH","value":null,"variant":"off"}"#.to_owned())
+    );
+    assert_eq!(
+        answer(json!({}), "new-ui.v2"),
+        (Ok(()), r#"{"key":"new-ui.v2","metadata":{},"reason":"DEFAULT","value":{"x":[1,2.5,"q\n"]},"variant":"on"}"#.to_owned())
+    );
+    assert_eq!(
+        answer(json!({}), "nope\u{1}"),
+        (
+            Err("FLAG_NOT_FOUND"),
+            r#"{"errorCode":"FLAG_NOT_FOUND","errorDetails":"flag not found","key":"nope\u0001"}"#
+                .to_owned()
+        )
+    );
+    let mut bulk = Vec::new();
+    snapshot.write_all_answers(&Context::new(&serde_json::Map::new()), &mut bulk);
+    assert_eq!(
+        String::from_utf8(bulk).unwrap(),
+        concat!(
+            r#"{"flags":[{"errorCode":"GENERAL","errorDetails":"flag configuration is invalid: "#,
+            r#"key: may contain only ASCII letters, digits, '.', '_' and '-'","key":"bad\"key\u0001"},"#,
+            r#"{"key":"new-ui.v2","metadata":{},"reason":"DEFAULT","value":{"x":[1,2.5,"q\n"]},"variant":"on"}]}"#
+        )
+    );
+}

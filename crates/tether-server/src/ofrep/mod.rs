@@ -24,10 +24,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use tether_flags::{Context, ErrorCode, Evaluation, Match, Reason, Snapshot};
+use tether_flags::{Context, ErrorCode, Snapshot};
 use tether_store::SdkKeyScope;
 
 use crate::AppState;
@@ -233,74 +232,6 @@ fn context_of(body: &Bytes, key: Option<&str>) -> Result<Map<String, Value>, Ref
     })
 }
 
-/// An evaluation as OFREP's success or failure object. Serialised straight from
-/// borrowed fields: building a `serde_json::Value` per flag cost most of a bulk
-/// answer's time (allocation), for the same bytes.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Answer<'a> {
-    Success {
-        key: &'a str,
-        metadata: Metadata<'a>,
-        reason: &'static str,
-        value: &'a Value,
-        variant: &'a str,
-    },
-    Failure {
-        #[serde(rename = "errorCode")]
-        error_code: &'static str,
-        #[serde(rename = "errorDetails")]
-        error_details: std::borrow::Cow<'a, str>,
-        key: &'a str,
-    },
-}
-
-#[derive(Serialize)]
-struct Metadata<'a> {
-    #[serde(rename = "individualTarget", skip_serializing_if = "Option::is_none")]
-    individual_target: Option<bool>,
-    #[serde(rename = "ruleId", skip_serializing_if = "Option::is_none")]
-    rule_id: Option<&'a str>,
-}
-
-const NULL: Value = Value::Null;
-
-/// An evaluation as OFREP's answer, and its HTTP status on its own.
-fn answer<'a>(key: &'a str, eval: &Evaluation<'a>) -> (StatusCode, Answer<'a>) {
-    if let Reason::Error { code, detail } = eval.reason {
-        let status = if code == ErrorCode::FlagNotFound {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        let error_details = if detail.is_empty() && code == ErrorCode::FlagNotFound {
-            std::borrow::Cow::Owned(format!("no flag {key:?} in this environment"))
-        } else {
-            std::borrow::Cow::Borrowed(detail)
-        };
-        return (status, Answer::Failure { error_code: code.as_str(), error_details, key });
-    }
-    let metadata = match eval.reason {
-        Reason::TargetingMatch(Match::Rule(rule)) | Reason::Split { rule: Some(rule) } => {
-            Metadata { individual_target: None, rule_id: Some(rule.id) }
-        }
-        Reason::TargetingMatch(Match::Target) => {
-            Metadata { individual_target: Some(true), rule_id: None }
-        }
-        _ => Metadata { individual_target: None, rule_id: None },
-    };
-    (
-        StatusCode::OK,
-        Answer::Success {
-            key,
-            metadata,
-            reason: eval.reason.as_str(),
-            value: eval.value.unwrap_or(&NULL),
-            variant: eval.variation.unwrap_or_default(),
-        },
-    )
-}
-
 /// A JSON body from bytes already serialised.
 fn json_body(
     status: StatusCode,
@@ -332,10 +263,13 @@ async fn single(
         Ok(ctx) => ctx,
         Err(r) => return r.into_response(),
     };
-    let context = Context::new(&ctx);
-    let eval = snapshot.evaluate(&key, &context);
-    let (status, body) = answer(&key, &eval);
-    json_body(status, None, serde_json::to_vec(&body).expect("an answer serialises"))
+    let mut bytes = Vec::with_capacity(160);
+    let status = match snapshot.write_answer(&key, &Context::new(&ctx), &mut bytes) {
+        Ok(()) => StatusCode::OK,
+        Err(ErrorCode::FlagNotFound) => StatusCode::NOT_FOUND,
+        Err(_) => StatusCode::BAD_REQUEST,
+    };
+    json_body(status, None, bytes)
 }
 
 /// `POST /ofrep/v1/evaluate/flags`: every flag of the environment.
@@ -358,15 +292,8 @@ async fn bulk(
     if if_none_match(&headers, &etag) {
         return (StatusCode::NOT_MODIFIED, [(ETAG, etag_header)]).into_response();
     }
-    let context = Context::new(&ctx);
-    #[derive(Serialize)]
-    struct Bulk<'a> {
-        flags: Vec<Answer<'a>>,
-    }
-    let evals: Vec<(&str, Evaluation<'_>)> = snapshot.evaluate_all(&context).collect();
-    let body = Bulk { flags: evals.iter().map(|(key, eval)| answer(key, eval).1).collect() };
-    let mut bytes = Vec::with_capacity(160 * evals.len() + 16);
-    serde_json::to_writer(&mut bytes, &body).expect("an answer serialises");
+    let mut bytes = Vec::with_capacity(160 * snapshot.len() + 16);
+    snapshot.write_all_answers(&Context::new(&ctx), &mut bytes);
     json_body(StatusCode::OK, Some((ETAG, etag_header)), bytes)
 }
 
