@@ -93,6 +93,9 @@ impl ErrorCode {
     }
 }
 
+/// The detail of `FLAG_NOT_FOUND`.
+pub(crate) const NOT_FOUND: &str = "flag not found";
+
 impl<'s> Evaluation<'s> {
     pub(crate) fn error(code: ErrorCode, detail: &'s str) -> Evaluation<'s> {
         Evaluation { value: None, variation: None, reason: Reason::Error { code, detail } }

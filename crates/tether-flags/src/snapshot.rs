@@ -188,7 +188,7 @@ impl Snapshot {
     pub fn evaluate<'s>(&'s self, flag_key: &str, ctx: &Context<'_>) -> Evaluation<'s> {
         match self.flag(flag_key) {
             Some(flag) => eval::evaluate_flag(self, flag, ctx),
-            None => Evaluation::error(crate::ErrorCode::FlagNotFound, "flag not found"),
+            None => Evaluation::error(crate::ErrorCode::FlagNotFound, eval::NOT_FOUND),
         }
     }
 

@@ -57,11 +57,8 @@ impl Snapshot {
         match self.flag(flag_key) {
             Some(flag) => write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out),
             None => {
-                let eval = self.evaluate(flag_key, ctx);
-                let Reason::Error { code, detail } = eval.reason else {
-                    unreachable!("a flag the snapshot does not hold evaluates to an error")
-                };
-                write_failure(code, detail, &json_string(flag_key), out);
+                let code = ErrorCode::FlagNotFound;
+                write_failure(code, eval::NOT_FOUND, &json_string(flag_key), out);
                 Err(code)
             }
         }
