@@ -17,6 +17,9 @@ pub struct Evaluation<'s> {
     /// The served variation's key (OFREP's `variant`).
     pub variation: Option<&'s str>,
     pub reason: Reason<'s>,
+    /// The served variation's position among the flag's variations, beside `variation`
+    /// (OFREP answers are written from each variation's pre-serialised piece: `wire`).
+    pub(crate) served: Option<usize>,
 }
 
 /// Why a value was served; [`Reason::as_str`] gives the OFREP/OpenFeature reason.
@@ -98,7 +101,12 @@ pub(crate) const NOT_FOUND: &str = "flag not found";
 
 impl<'s> Evaluation<'s> {
     pub(crate) fn error(code: ErrorCode, detail: &'s str) -> Evaluation<'s> {
-        Evaluation { value: None, variation: None, reason: Reason::Error { code, detail } }
+        Evaluation {
+            value: None,
+            variation: None,
+            reason: Reason::Error { code, detail },
+            served: None,
+        }
     }
 }
 
@@ -166,9 +174,12 @@ fn serve<'s>(
 
 fn served<'s>(flag: &'s CompiledFlag, variation: usize, reason: Reason<'s>) -> Evaluation<'s> {
     match flag.variations.get(variation) {
-        Some((key, value)) => {
-            Evaluation { value: Some(value), variation: Some(key.as_str()), reason }
-        }
+        Some((key, value)) => Evaluation {
+            value: Some(value),
+            variation: Some(key.as_str()),
+            reason,
+            served: Some(variation),
+        },
         None => Evaluation::error(ErrorCode::General, "variation index out of range"),
     }
 }

@@ -90,11 +90,7 @@ fn write_flag(
         write_failure(code, detail, &wire.key, out);
         return Err(code);
     }
-    // The served variation is one of the flag's own (evaluation borrows it from there).
-    let served = eval
-        .variation
-        .and_then(|name| flag.variations.iter().position(|(n, _)| std::ptr::eq(n.as_str(), name)));
-    let Some(tail) = served.and_then(|i| wire.served.get(i)) else {
+    let Some(tail) = eval.served.and_then(|i| wire.served.get(i)) else {
         write_failure(ErrorCode::General, "variation index out of range", &wire.key, out);
         return Err(ErrorCode::General);
     };
