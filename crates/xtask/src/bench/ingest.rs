@@ -45,6 +45,12 @@ pub struct IngestArgs {
     /// Issues of the run under 30% faults with kills (0: skip).
     #[arg(long, default_value_t = 1_000)]
     fault_issues: usize,
+    /// Requests in flight at once for the run under faults (the site's `max_concurrency`):
+    /// faults make each request wait (503s carry `Retry-After: 1`, 500s back off), and more
+    /// requests at a time overlap the waits. The uninterrupted run it is compared with uses the
+    /// client's default of 4.
+    #[arg(long, default_value_t = 4)]
+    fault_concurrency: usize,
     /// How many times `tether ingest run` is killed per run with `--kill`.
     #[arg(long, default_value_t = 10)]
     kills: usize,
@@ -115,7 +121,7 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         }
         let mut targets = Vec::new();
         for (name, url) in backends {
-            let target = Target::new(url, dir, &sandbox).await?;
+            let target = Target::new(url, dir, &sandbox, None).await?;
             let r = target.ingest(&tether)?;
             eprintln!(
                 "bench: tether ingest run, {name}, {n} issues: {} in {:.1} s, peak {} MiB",
@@ -152,7 +158,7 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
                     "SQLite" => format!("sqlite://{}", dir.join("killed.db").display()),
                     _ => scratch(args.pg.as_deref().unwrap_or_default()).await?,
                 };
-                let target = Target::new(fresh, dir, &sandbox).await?;
+                let target = Target::new(fresh, dir, &sandbox, None).await?;
                 let (kills, runs, seconds) =
                     target.ingest_killed(&tether, args.seed, args.max_life, args.kills).await?;
                 let same = target.checksums().await? == reference.checksums().await?;
@@ -209,9 +215,9 @@ async fn faulted(args: &IngestArgs, tether: &Path, dir: &Path) -> Result<Row> {
     let n = args.fault_issues;
     let sandbox = Sandbox::start(tether, n)?;
     let url = |name: &str| format!("sqlite://{}", dir.join(name).display());
-    let reference = Target::new(url("faults-reference.db"), dir, &sandbox).await?;
+    let reference = Target::new(url("faults-reference.db"), dir, &sandbox, None).await?;
     reference.ingest(tether)?;
-    let target = Target::new(url("faults.db"), dir, &sandbox).await?;
+    let target = Target::new(url("faults.db"), dir, &sandbox, Some(args.fault_concurrency)).await?;
     sandbox.set_faults(0.3).await?;
     let (kills, runs, seconds) =
         target.ingest_killed(tether, args.seed + 1, args.max_life, args.kills).await?;
@@ -220,7 +226,10 @@ async fn faulted(args: &IngestArgs, tether: &Path, dir: &Path) -> Result<Row> {
     eprintln!("bench: 30% faults, killed {kills} times ({runs} runs): checksums equal: {same}");
     Ok(Row {
         issues: n,
-        what: "30% faults (500/503), SIGKILLed at random, SQLite".into(),
+        what: format!(
+            "30% faults (500/503), SIGKILLed at random, SQLite, {} requests at a time",
+            args.fault_concurrency
+        ),
         seconds,
         peak_kib: None,
         note: format!(

@@ -38,8 +38,14 @@ impl Target {
     /// A database at `url` (migrated) with the sandbox as a site, its ingestion connection on
     /// the sandbox's API token, its projects discovered and every processable one imported.
     /// The site is not paced (`requests_per_second: null`), as a sandbox on loopback needs no
-    /// protecting; the client's cap of 4 requests at a time stays.
-    pub async fn new(url: String, dir: &Path, sandbox: &Sandbox) -> Result<Target> {
+    /// protecting; the client's cap of requests at a time stays 4 unless `max_concurrency`
+    /// sets the site's own.
+    pub async fn new(
+        url: String,
+        dir: &Path,
+        sandbox: &Sandbox,
+        max_concurrency: Option<usize>,
+    ) -> Result<Target> {
         let key = MasterKey::generate();
         let store = Store::connect(&url, key.clone())
             .await
@@ -47,6 +53,9 @@ impl Target {
         store.migrate().await?;
         let mut options = serde_json::Map::new();
         options.insert("requests_per_second".into(), serde_json::Value::Null);
+        if let Some(n) = max_concurrency {
+            options.insert("max_concurrency".into(), n.into());
+        }
         let site = NewJiraSite {
             name: "sandbox".into(),
             url: sandbox.url.clone(),
