@@ -1,7 +1,7 @@
 //! One pass over a claimed project: issues updated since its cursor (all of them the first
-//! time), page by page in key order, each page completed, converted and written with the
-//! checkpoint in one transaction while the next page is completed and the one after it is
-//! fetched; then its boards and sprints, deleted and moved issues when a reconciliation is due,
+//! time), page by page in key order, each page completed while the next is fetched, then
+//! converted and written with the checkpoint in one transaction beside the reading of the pages
+//! after it; then its boards and sprints, deleted and moved issues when a reconciliation is due,
 //! and the cursor moved to the pass's start (Jira's clock) less the look-back.
 
 use std::collections::BTreeMap;
@@ -29,6 +29,14 @@ pub enum PassError {
     LostClaim,
 }
 
+/// What the reader of a pass hands its writer, in order.
+enum ToWrite {
+    /// A completed page and the checkpoint to store with it (its last key).
+    Page(Vec<convert::Complete>, Option<String>),
+    /// The search starts over from the first key (the checkpoint's issue is gone).
+    Restart,
+}
+
 /// What a finished pass did.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PassStats {
@@ -51,74 +59,90 @@ pub(crate) async fn run_pass(
     let lease = millis(ing.options.lease);
     let from = project.pass_from_ms;
     let site = project.site_id;
-    let mut after = project.checkpoint.clone();
-    let mut restarted = false;
-    let mut next = client
-        .issue_page(&ingest_jql(&project.id, from, after.as_deref()), ing.options.page_size)
-        .await?;
-    // Three pages in flight: the one completed earlier is written (with its checkpoint) while
-    // this one is completed and the next one fetched. Pages are written in order, so the
-    // checkpoint only ever names a key whose page and every page before it are stored.
-    let mut completed: Option<(Vec<convert::Complete>, Option<String>)> = None;
-    loop {
-        if next.issues.is_empty() {
-            if let Some((page, checkpoint)) = completed.take() {
-                stats.issues += write_complete(ing, &project, page, checkpoint, lease).await?;
-            }
-            // A checkpoint Jira can no longer place (its issue moved away or went) makes the
-            // rest look empty: start the search over once, rather than end the pass early.
-            if let Some(key) = after.as_deref()
-                && !restarted
-                && !still_here(&client, key, &project.id).await?
-            {
-                restarted = true;
-                after = None;
-                if !ing.store.restart_ticket_pass(site, &project.id, &ing.name).await? {
-                    return Err(PassError::LostClaim);
+    // Pages are written by `writer`, in order, while `reader` fetches and completes the next
+    // ones (the next page fetched while one is completed, as before), so a page's write is not
+    // on the fetching's path. Pages are written in order, so the checkpoint only ever names a
+    // key whose page and every page before it are stored.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ToWrite>(1);
+    let writer = async {
+        let mut written = 0;
+        while let Some(next) = rx.recv().await {
+            match next {
+                ToWrite::Page(page, checkpoint) => {
+                    written += write_complete(ing, &project, page, checkpoint, lease).await?;
                 }
-                next = client
-                    .issue_page(&ingest_jql(&project.id, from, None), ing.options.page_size)
-                    .await?;
-                continue;
-            }
-            break;
-        }
-        let IssuePage { issues, more, .. } = next;
-        let last = issues.last().map(|i| i.key.clone());
-        let tickets: Vec<Ticket> = issues.into_iter().map(|r| Ticket::read(r, &catalog)).collect();
-        let fetch_next = async {
-            match (more, &last) {
-                (true, Some(k)) => Some(
-                    client
-                        .issue_page(&ingest_jql(&project.id, from, Some(k)), ing.options.page_size)
-                        .await,
-                ),
-                _ => None,
-            }
-        };
-        let write = async {
-            match completed.take() {
-                Some((page, checkpoint)) => {
-                    write_complete(ing, &project, page, checkpoint, lease).await
+                ToWrite::Restart => {
+                    if !ing.store.restart_ticket_pass(site, &project.id, &ing.name).await? {
+                        return Err(PassError::LostClaim);
+                    }
                 }
-                None => Ok(0),
-            }
-        };
-        let (written, complete, fetched) =
-            tokio::join!(write, enrich::complete(&client, tickets), fetch_next);
-        stats.issues += written?;
-        completed = Some((complete?, last.clone()));
-        after = last;
-        match fetched {
-            Some(page) => next = page?,
-            None => {
-                if let Some((page, checkpoint)) = completed.take() {
-                    stats.issues += write_complete(ing, &project, page, checkpoint, lease).await?;
-                }
-                break;
             }
         }
-    }
+        Ok::<_, PassError>(written)
+    };
+    let reader = async {
+        let tx = tx;
+        let mut after = project.checkpoint.clone();
+        let mut restarted = false;
+        let mut next = client
+            .issue_page(&ingest_jql(&project.id, from, after.as_deref()), ing.options.page_size)
+            .await?;
+        loop {
+            if next.issues.is_empty() {
+                // A checkpoint Jira can no longer place (its issue moved away or went) makes
+                // the rest look empty: start the search over once, rather than end the pass
+                // early.
+                if let Some(key) = after.as_deref()
+                    && !restarted
+                    && !still_here(&client, key, &project.id).await?
+                {
+                    restarted = true;
+                    after = None;
+                    if tx.send(ToWrite::Restart).await.is_err() {
+                        return Ok(());
+                    }
+                    next = client
+                        .issue_page(&ingest_jql(&project.id, from, None), ing.options.page_size)
+                        .await?;
+                    continue;
+                }
+                return Ok(());
+            }
+            let IssuePage { issues, more, .. } = next;
+            let last = issues.last().map(|i| i.key.clone());
+            let tickets: Vec<Ticket> =
+                issues.into_iter().map(|r| Ticket::read(r, &catalog)).collect();
+            let fetch_next = async {
+                match (more, &last) {
+                    (true, Some(k)) => Some(
+                        client
+                            .issue_page(
+                                &ingest_jql(&project.id, from, Some(k)),
+                                ing.options.page_size,
+                            )
+                            .await,
+                    ),
+                    _ => None,
+                }
+            };
+            let (complete, fetched) = tokio::join!(enrich::complete(&client, tickets), fetch_next);
+            // The writer stopped (its error is the pass's): nothing more to send it.
+            if tx.send(ToWrite::Page(complete?, last.clone())).await.is_err() {
+                return Ok(());
+            }
+            after = last;
+            match fetched {
+                Some(page) => next = page?,
+                None => return Ok(()),
+            }
+        }
+    };
+    // A failed read still lets the pages read before it be written: the writer ends when the
+    // reader (and with it the sender) is gone.
+    let (written, read): (Result<usize, PassError>, Result<(), PassError>) =
+        tokio::join!(writer, reader);
+    stats.issues += written?;
+    read?;
     boards(ing, &client, &project).await?;
     let due = project.cursor_ms.is_some()
         && project.reconciled_at.is_none_or(|at| {
