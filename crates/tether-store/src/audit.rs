@@ -22,14 +22,26 @@ pub struct AuditEntry {
 impl Store {
     /// The newest entries first; `resource` narrows to one resource.
     pub async fn audit_log(&self, resource: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
-        let entries = with_pool!(self, pool => sqlx::query_as(
-            "SELECT id, at, actor, action, resource, before, after FROM audit_log \
-             WHERE ($1 IS NULL OR resource = $1) ORDER BY id DESC LIMIT $2"
-        )
-        .bind(resource)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?);
+        // Two statements, not `$1 IS NULL OR resource = $1`: with that, the planner cannot use
+        // `audit_log_resource` and walks the whole log for a resource with few entries.
+        let sql = match resource {
+            Some(_) => {
+                "SELECT id, at, actor, action, resource, before, after FROM audit_log \
+                 WHERE resource = $1 ORDER BY id DESC LIMIT $2"
+            }
+            None => {
+                "SELECT id, at, actor, action, resource, before, after FROM audit_log \
+                 ORDER BY id DESC LIMIT $1"
+            }
+        };
+        let entries = with_pool!(self, pool => {
+            let query = sqlx::query_as(sql);
+            let query = match resource {
+                Some(r) => query.bind(r),
+                None => query,
+            };
+            query.bind(limit).fetch_all(pool).await?
+        });
         Ok(entries)
     }
 }

@@ -548,10 +548,14 @@ impl Store {
                 .bind(env)
                 .fetch_one(&mut *tx)
                 .await?;
+            // The project's flags by their (project, key) index, in key order, then each one's
+            // configuration by its key: by the environment alone SQLite read every project's
+            // configurations and sorted them.
             let rows: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT f.key, f.body, c.body FROM flags f JOIN flag_configs c ON c.flag_id = f.id \
-                 WHERE c.environment_id = $1 ORDER BY f.key",
+                 WHERE f.project_id = $1 AND c.environment_id = $2 ORDER BY f.key",
             )
+            .bind(project_id)
             .bind(env_id)
             .fetch_all(&mut *tx)
             .await?;

@@ -127,12 +127,18 @@ impl Store {
 
     /// A repository's findings (every repository's when `None`), newest first.
     pub async fn findings(&self, repository_id: Option<i64>) -> Result<Vec<Finding>> {
-        let rows = with_pool!(self, pool => sqlx::query_as(&format!(
-            "SELECT {FINDING_COLUMNS} FROM dev_findings WHERE ($1 IS NULL OR repository_id = $1) ORDER BY id DESC"
-        ))
-        .bind(repository_id)
-        .fetch_all(pool)
-        .await?);
+        // Two statements, not `$1 IS NULL OR repository_id = $1`, which no index serves.
+        let rows = with_pool!(self, pool => match repository_id {
+            Some(id) => sqlx::query_as(&format!(
+                "SELECT {FINDING_COLUMNS} FROM dev_findings WHERE repository_id = $1 ORDER BY id DESC"
+            ))
+            .bind(id)
+            .fetch_all(pool)
+            .await?,
+            None => sqlx::query_as(&format!("SELECT {FINDING_COLUMNS} FROM dev_findings ORDER BY id DESC"))
+                .fetch_all(pool)
+                .await?,
+        });
         Ok(rows)
     }
 
