@@ -82,7 +82,12 @@ impl Snapshot {
         }
         let lookup = |key: &str| segment_refs.get(key).copied().unwrap_or(SegmentRef::Unknown);
 
-        let mut compiled: Vec<Arc<CompiledFlag>> = Vec::new();
+        // Compiled in key order, the order evaluating them all walks them: each flag's parts
+        // are then allocated after the previous flag's, so a bulk evaluation reads memory
+        // forwards (the stable sort keeps the first of two flags with one key first).
+        let mut flags: Vec<(&Flag, &EnvConfig)> = flags.into_iter().collect();
+        flags.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+        let mut compiled: Vec<Arc<CompiledFlag>> = Vec::with_capacity(flags.len());
         let mut seen = std::collections::HashSet::new();
         for (flag, config) in flags {
             let subject = Subject::Flag(flag.key.clone());
