@@ -101,7 +101,7 @@ impl Snapshot {
                 errors.into_iter().map(|error| BuildIssue { subject: subject.clone(), error }),
             );
         }
-        compiled.sort_by(|a, b| a.key.cmp(&b.key));
+        // Already in key order: the flags were sorted before compiling.
         let index = Arc::new(index_of(&compiled));
 
         Snapshot {

@@ -24,23 +24,17 @@ impl Store {
     pub async fn audit_log(&self, resource: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>> {
         // Two statements, not `$1 IS NULL OR resource = $1`: with that, the planner cannot use
         // `audit_log_resource` and walks the whole log for a resource with few entries.
-        let sql = match resource {
-            Some(_) => {
-                "SELECT id, at, actor, action, resource, before, after FROM audit_log \
-                 WHERE resource = $1 ORDER BY id DESC LIMIT $2"
-            }
-            None => {
-                "SELECT id, at, actor, action, resource, before, after FROM audit_log \
-                 ORDER BY id DESC LIMIT $1"
-            }
-        };
-        let entries = with_pool!(self, pool => {
-            let query = sqlx::query_as(sql);
-            let query = match resource {
-                Some(r) => query.bind(r),
-                None => query,
-            };
-            query.bind(limit).fetch_all(pool).await?
+        const SELECT: &str = "SELECT id, at, actor, action, resource, before, after FROM audit_log";
+        let entries = with_pool!(self, pool => match resource {
+            Some(r) => sqlx::query_as(&format!("{SELECT} WHERE resource = $1 ORDER BY id DESC LIMIT $2"))
+                .bind(r)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?,
+            None => sqlx::query_as(&format!("{SELECT} ORDER BY id DESC LIMIT $1"))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?,
         });
         Ok(entries)
     }

@@ -59,10 +59,10 @@ pub(crate) async fn run_pass(
     let lease = millis(ing.options.lease);
     let from = project.pass_from_ms;
     let site = project.site_id;
-    // Pages are written by `writer`, in order, while `reader` fetches and completes the next
-    // ones (the next page fetched while one is completed, as before), so a page's write is not
-    // on the fetching's path. Pages are written in order, so the checkpoint only ever names a
-    // key whose page and every page before it are stored.
+    // Pages are written by `writer` while `reader` fetches and completes the next ones (a page
+    // completed while the next is fetched), so a write is not on the fetching's path. Pages are
+    // written in order, so the checkpoint only ever names a key whose page and every page
+    // before it are stored.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<ToWrite>(1);
     let writer = async {
         let mut written = 0;
@@ -80,13 +80,17 @@ pub(crate) async fn run_pass(
         }
         Ok::<_, PassError>(written)
     };
+    let search = |after: Option<String>| {
+        let jql = ingest_jql(&project.id, from, after.as_deref());
+        let client = &client;
+        async move { client.issue_page(&jql, ing.options.page_size).await }
+    };
     let reader = async {
+        // Moved in, so the writer's channel closes when the reader ends, however it ends.
         let tx = tx;
         let mut after = project.checkpoint.clone();
         let mut restarted = false;
-        let mut next = client
-            .issue_page(&ingest_jql(&project.id, from, after.as_deref()), ing.options.page_size)
-            .await?;
+        let mut next = search(after.clone()).await?;
         loop {
             if next.issues.is_empty() {
                 // A checkpoint Jira can no longer place (its issue moved away or went) makes
@@ -101,9 +105,7 @@ pub(crate) async fn run_pass(
                     if tx.send(ToWrite::Restart).await.is_err() {
                         return Ok(());
                     }
-                    next = client
-                        .issue_page(&ingest_jql(&project.id, from, None), ing.options.page_size)
-                        .await?;
+                    next = search(None).await?;
                     continue;
                 }
                 return Ok(());
@@ -114,14 +116,7 @@ pub(crate) async fn run_pass(
                 issues.into_iter().map(|r| Ticket::read(r, &catalog)).collect();
             let fetch_next = async {
                 match (more, &last) {
-                    (true, Some(k)) => Some(
-                        client
-                            .issue_page(
-                                &ingest_jql(&project.id, from, Some(k)),
-                                ing.options.page_size,
-                            )
-                            .await,
-                    ),
+                    (true, Some(k)) => Some(search(Some(k.clone())).await),
                     _ => None,
                 }
             };
