@@ -2,6 +2,7 @@
 //! pass is the validator, so what validates is exactly what compiles.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -75,7 +76,8 @@ pub(crate) struct CompiledClause {
 
 #[derive(Debug)]
 pub(crate) enum CompiledTest {
-    Attribute(AttrPath, Matcher),
+    /// The matcher is shared with identical clauses (see `Matcher::shared`).
+    Attribute(AttrPath, Arc<Matcher>),
     /// Indices into the snapshot's segments.
     Segments(Vec<usize>),
 }
@@ -326,11 +328,11 @@ fn compile_attribute(
     path: &str,
     errors: &mut Vec<ValidationError>,
 ) -> Option<CompiledTest> {
-    let attr = AttrPath::parse(attribute);
+    let attr = AttrPath::shared(attribute);
     if attr.is_err() {
         push(errors, format!("{path}.attribute"), Problem::InvalidAttribute(attribute.to_owned()));
     }
-    let matcher = Matcher::compile(op).map_err(|p| push(errors, format!("{path}.op"), p));
+    let matcher = Matcher::shared(op).map_err(|p| push(errors, format!("{path}.op"), p));
     Some(CompiledTest::Attribute(attr.ok()?, matcher.ok()?))
 }
 
@@ -385,7 +387,7 @@ fn compile_rollout(
 ) -> Option<CompiledServe> {
     let before = errors.len();
     let bucket_by = rollout.bucket_by.as_deref().unwrap_or(crate::DEFAULT_BUCKET_BY);
-    let attr = AttrPath::parse(bucket_by);
+    let attr = AttrPath::shared(bucket_by);
     if attr.is_err() {
         push(errors, format!("{path}.bucket_by"), Problem::InvalidAttribute(bucket_by.to_owned()));
     }

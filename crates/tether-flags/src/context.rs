@@ -1,6 +1,10 @@
 //! Evaluation contexts and attribute lookup by dotted path, with arrays matched element-wise.
 
+use std::sync::{Arc, LazyLock};
+
 use serde_json::{Map, Value};
+
+use crate::intern::Interner;
 
 /// The attributes an evaluation is about, borrowed from the caller's JSON object (for OFREP,
 /// the request's `context`). `targetingKey` is the key individual targets and segments match.
@@ -39,11 +43,18 @@ impl<'a> Context<'a> {
 /// A parsed attribute path. An attribute name that exists as a top-level key is taken whole
 /// (so `app.version` can be a plain key); otherwise it is split at dots and walked through
 /// objects. An array met on the way is looked into, one element level deep.
+///
+/// Compiled flags share one copy of each path ([`AttrPath::shared`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AttrPath {
+pub(crate) struct AttrPath(Arc<Parts>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct Parts {
     full: String,
     parts: Vec<String>,
 }
+
+static PATHS: LazyLock<Interner<Parts>> = LazyLock::new(Interner::default);
 
 /// The outcome of testing the values found at a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,20 +71,22 @@ pub(crate) const MAX_PATH_PARTS: usize = 32;
 impl AttrPath {
     /// Fails on an empty path, an empty part (`a..b`, `.a`) or too many parts.
     pub(crate) fn parse(path: &str) -> Result<AttrPath, ()> {
-        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
-        if parts.iter().any(String::is_empty) || parts.len() > MAX_PATH_PARTS {
-            return Err(());
-        }
-        Ok(AttrPath { full: path.to_owned(), parts })
+        Parts::parse(path).map(|p| AttrPath(Arc::new(p)))
+    }
+
+    /// [`AttrPath::parse`], answering the copy every compiled flag with this path shares.
+    pub(crate) fn shared(path: &str) -> Result<AttrPath, ()> {
+        PATHS.get_or_try(path, || Parts::parse(path)).map(AttrPath)
     }
 
     /// The single value at the path, not looking into arrays (used to bucket).
     pub(crate) fn get<'a>(&self, ctx: Context<'a>) -> Option<&'a Value> {
+        let Parts { full, parts } = &*self.0;
         let attrs = ctx.attributes?;
-        if let Some(v) = attrs.get(&self.full) {
+        if let Some(v) = attrs.get(full) {
             return non_null(v);
         }
-        let (first, rest) = self.parts.split_first()?;
+        let (first, rest) = parts.split_first()?;
         let mut v = attrs.get(first)?;
         for part in rest {
             v = v.as_object()?.get(part)?;
@@ -86,10 +99,11 @@ impl AttrPath {
         let Some(attrs) = ctx.attributes else {
             return Lookup::Missing;
         };
+        let Parts { full, parts } = &*self.0;
         let mut found = false;
-        let matched = match attrs.get(&self.full) {
+        let matched = match attrs.get(full) {
             Some(v) => leaf(v, test, &mut found),
-            None if self.parts.len() > 1 => walk_object(attrs, &self.parts, test, &mut found),
+            None if parts.len() > 1 => walk_object(attrs, parts, test, &mut found),
             None => false,
         };
         match (matched, found) {
@@ -97,6 +111,16 @@ impl AttrPath {
             (false, true) => Lookup::NoMatch,
             (false, false) => Lookup::Missing,
         }
+    }
+}
+
+impl Parts {
+    fn parse(path: &str) -> Result<Parts, ()> {
+        let parts: Vec<String> = path.split('.').map(str::to_owned).collect();
+        if parts.iter().any(String::is_empty) || parts.len() > MAX_PATH_PARTS {
+            return Err(());
+        }
+        Ok(Parts { full: path.to_owned(), parts })
     }
 }
 

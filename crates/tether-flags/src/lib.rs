@@ -51,6 +51,7 @@ pub use compile::limits;
 mod compile;
 mod context;
 mod eval;
+mod intern;
 mod model;
 mod ops;
 mod request;

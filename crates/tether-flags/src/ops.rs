@@ -2,16 +2,22 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
 
 use regex::{Regex, RegexBuilder};
 use semver::Version;
 use serde_json::Value;
 
+use crate::intern::Interner;
 use crate::model::Op;
 use crate::validate::Problem;
 
 /// Compiled regexes may use this much memory; bigger ones are refused as invalid.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiled operators by their operator and operands (`Op`'s debug form, which spells out
+/// every operand): identical clauses of different flags share one.
+static MATCHERS: LazyLock<Interner<Matcher>> = LazyLock::new(Interner::default);
 
 /// Lists of strings longer than this are hashed rather than scanned.
 const SMALL_SET: usize = 8;
@@ -60,6 +66,13 @@ impl Default for Strings {
 }
 
 impl Matcher {
+    /// [`Matcher::compile`], answering the copy every compiled clause with this operator and
+    /// these operands shares (one compiled regex and pool of search caches, operands read
+    /// from one place).
+    pub(crate) fn shared(op: &Op) -> Result<Arc<Matcher>, Problem> {
+        MATCHERS.get_or_try(&format!("{op:?}"), || Matcher::compile(op))
+    }
+
     pub(crate) fn compile(op: &Op) -> Result<Matcher, Problem> {
         Ok(match op {
             Op::Equals(v) => Matcher::In(Scalars::new(std::slice::from_ref(v))?),
