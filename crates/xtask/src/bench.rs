@@ -22,6 +22,7 @@
 //! the release `xtask` with the same arguments.
 
 mod check;
+mod edge;
 mod floor;
 mod ingest;
 mod intake;
@@ -104,6 +105,16 @@ pub struct OfrepArgs {
     /// Worker threads of the load generator.
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Also run the single and bulk phases, same flags and contexts, against a peer in the
+    /// same run: `unleash-edge` (offline mode; the binary from the PATH or `UNLEASH_EDGE_BIN`,
+    /// installed with `cargo install --locked unleash-edge`).
+    #[arg(long, value_enum)]
+    peer: Option<Peer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Peer {
+    UnleashEdge,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -265,6 +276,11 @@ async fn ofrep(args: OfrepArgs, tether: PathBuf) -> Result<ExitCode> {
 }
 
 async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCode> {
+    // Found first, so a missing peer fails the run before any load.
+    let edge_bin = match args.peer {
+        Some(Peer::UnleashEdge) => Some(edge::find_binary()?),
+        None => None,
+    };
     let set = seed::flag_set();
     let snapshot = set.snapshot()?;
     let contexts = seed::contexts();
@@ -337,6 +353,44 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
     for (name, reqs) in phases {
         results.push(run_phase(args, &plan, name, reqs).await?);
     }
+    let mut peer_checked = None;
+    if let Some(bin) = &edge_bin
+        && (args.phase.includes("single") || args.phase.includes("bulk"))
+    {
+        let mut edge = edge::start(bin, &set, dir)?;
+        eprintln!("bench: unleash-edge (pid {}) is listening on {}", edge.pid, edge.addr);
+        let checked = edge::verify(edge.addr, &snapshot, &contexts).await?;
+        eprintln!(
+            "bench: Edge's answers equal tether's in {} evaluations ({} percentages not compared)",
+            checked.0, checked.1
+        );
+        peer_checked = Some(checked);
+        let unleash: Vec<Vec<u8>> = contexts
+            .iter()
+            .map(|ctx| serde_json::to_vec(&edge::context(ctx)).expect("JSON serialises"))
+            .collect();
+        let edge_single: Vec<Req> = (0..keys.len() * contexts.len() / 2)
+            .map(|k| {
+                let key = keys[(k * 151) % keys.len()];
+                edge::request(
+                    edge.addr,
+                    &edge::single_path(key),
+                    unleash[k % unleash.len()].clone(),
+                )
+            })
+            .collect();
+        let edge_bulk: Vec<Req> = unleash
+            .iter()
+            .map(|body| edge::request(edge.addr, edge::BULK_PATH, body.clone()))
+            .collect();
+        let plan = load::Plan { addr: edge.addr, server_pid: edge.pid, ..plan };
+        for (name, reqs) in [("edge single", edge_single), ("edge bulk", edge_bulk)] {
+            if args.phase.includes(name.trim_start_matches("edge ")) {
+                results.push(run_phase(args, &plan, name, reqs).await?);
+            }
+        }
+        edge.stop()?;
+    }
     let samples = memory.stop();
     let status = server.stop()?;
     let errors: u64 = results.iter().map(|r| r.errors + r.warmup_errors).sum();
@@ -347,6 +401,7 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
         idle_rss,
         reasons,
         compared,
+        peer_checked,
     };
     print!("{}", out.markdown());
     if !status.success() {

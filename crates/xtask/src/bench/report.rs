@@ -28,6 +28,8 @@ pub struct Report<'a> {
     pub reasons: Vec<(&'static str, f64)>,
     /// How many evaluations were checked against local evaluation.
     pub compared: usize,
+    /// With a peer: its answers compared with tether's, and those not compared (percentages).
+    pub peer_checked: Option<(usize, usize)>,
 }
 
 /// How often each reason is served over all flags and contexts: the bulk phase's mix, and
@@ -101,12 +103,13 @@ impl Report<'_> {
         let _ = writeln!(
             s,
             "`cargo xtask bench ofrep --connections {} --duration {} --warmup {} --phase {phase} \
-             --client {} --threads {}`\n",
+             --client {} --threads {}{}`\n",
             a.connections,
             a.duration,
             a.warmup,
             format!("{:?}", a.client).to_lowercase(),
-            a.threads
+            a.threads,
+            if a.peer.is_some() { " --peer unleash-edge" } else { "" }
         );
         let mix: Vec<String> =
             self.reasons.iter().map(|(r, share)| format!("{r} {:.0}%", share * 100.0)).collect();
@@ -119,6 +122,14 @@ impl Report<'_> {
             mix.join(", "),
             self.compared
         );
+        if let Some((compared, skipped)) = self.peer_checked {
+            let _ = writeln!(
+                s,
+                "- Unleash Edge (offline mode, frontend API, the same flags as Unleash features): \
+                 {compared} of its answers named tether's variation; {skipped} percentage \
+                 answers not compared (Unleash hashes differently)."
+            );
+        }
         let _ = writeln!(
             s,
             "- {} ({cores} cores), shared by the server and the load generator.",
@@ -145,7 +156,7 @@ impl Report<'_> {
 
         for r in self.results {
             let h = &r.latency;
-            let per_request = if r.name == "bulk" { seed::FLAGS as f64 } else { 1.0 };
+            let per_request = if r.name.ends_with("bulk") { seed::FLAGS as f64 } else { 1.0 };
             let bytes = r.response_bytes as f64 / r.requests.max(1) as f64;
             let _ = writeln!(
                 s,
@@ -201,6 +212,29 @@ impl Report<'_> {
                 );
             }
         }
+        for (ours, theirs) in [("single", "edge single"), ("bulk", "edge bulk")] {
+            let find = |name: &str| self.results.iter().find(|r| r.name == name);
+            if let (Some(ours), Some(theirs)) = (find(ours), find(theirs)) {
+                let times = cpu_per_request(theirs) / cpu_per_request(ours).max(1e-9);
+                let _ = writeln!(
+                    s,
+                    "- {}: tether {:.1} µs of server CPU per request, Unleash Edge {:.1} µs: \
+                     {times:.2}× less{}; {:.2}× the requests per second",
+                    ours.name,
+                    cpu_per_request(ours),
+                    cpu_per_request(theirs),
+                    if ours.name == "single" {
+                        format!(
+                            " (goal: at least 3×, {})",
+                            if times >= 3.0 { "met" } else { "**missed**" }
+                        )
+                    } else {
+                        String::new()
+                    },
+                    ours.per_second() / theirs.per_second().max(1e-9),
+                );
+            }
+        }
         for r in self.results {
             let Some((_, target)) = TARGETS.iter().find(|(n, _)| *n == r.name) else { continue };
             let p99 = r.latency.value_at_quantile(0.99) as f64 / 1e6;
@@ -231,8 +265,8 @@ impl Report<'_> {
             writeln!(s, "| server memory (VmRSS) | start | max | end | slope | slope, 2nd half |");
         let _ = writeln!(s, "|---|--:|--:|--:|--:|--:|");
         let _ = writeln!(s, "| idle, after the answer check | {} | | | | |", mib(self.idle_rss));
-        // The floor ran in a process of its own; the samples are tether's.
-        for r in self.results.iter().filter(|r| r.name != "floor") {
+        // The floor and the peer ran in processes of their own; the samples are tether's.
+        for r in self.results.iter().filter(|r| r.name == "single" || r.name == "bulk") {
             if let Some(row) = memory_row(self.samples, r.started, r.ended) {
                 let _ =
                     writeln!(s, "| {} ({} s) | {} |", r.name, r.window.as_secs(), row.join(" | "));

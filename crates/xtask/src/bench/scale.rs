@@ -39,6 +39,10 @@ pub struct ScaleArgs {
     /// Toggles timed on the large environment.
     #[arg(long, default_value_t = 50)]
     toggles: usize,
+    /// Seconds each environment's evaluation is repeated for (longer to profile it: the
+    /// large one's start is announced on stderr).
+    #[arg(long, default_value_t = 1, value_name = "SECS")]
+    eval_seconds: u64,
 }
 
 /// Runs the benchmark in `dir` and prints its figures as Markdown; false when a goal's
@@ -55,8 +59,12 @@ pub async fn run(args: ScaleArgs, dir: &Path) -> Result<bool> {
 
     let small_snapshot = small.snapshot()?;
     let (large_snapshot, large_bytes) = measured(|| large.snapshot())?;
-    let small_ns = ns_per_evaluation(&small_snapshot, &contexts);
-    let large_ns = ns_per_evaluation(&large_snapshot, &contexts);
+    let window = Duration::from_secs(args.eval_seconds.max(1));
+    eprintln!("bench: evaluating {} flags", small.flags.len());
+    let small_ns = ns_per_evaluation(&small_snapshot, &contexts, window);
+    eprintln!("bench: evaluating {} flags", large.flags.len());
+    let large_ns = ns_per_evaluation(&large_snapshot, &contexts, window);
+    eprintln!("bench: evaluated");
     let (envs, envs_bytes) = measured(|| -> Result<Vec<Snapshot>> {
         (0..args.environments).map(|_| small.snapshot()).collect()
     })?;
@@ -108,12 +116,12 @@ pub async fn run(args: ScaleArgs, dir: &Path) -> Result<bool> {
     Ok(toggles.all_seen)
 }
 
-/// The cost of one flag evaluation: every flag for every context, repeated for at least a
-/// second.
-fn ns_per_evaluation(snapshot: &Snapshot, contexts: &[Context<'_>]) -> f64 {
+/// The cost of one flag evaluation: every flag for every context, repeated for at least
+/// `window`.
+fn ns_per_evaluation(snapshot: &Snapshot, contexts: &[Context<'_>], window: Duration) -> f64 {
     let started = Instant::now();
     let mut evaluations = 0u64;
-    while started.elapsed() < Duration::from_secs(1) {
+    while started.elapsed() < window {
         for ctx in contexts {
             for (key, eval) in snapshot.evaluate_all(ctx) {
                 black_box((key, &eval.value));

@@ -87,6 +87,33 @@ impl Server {
         Server::spawn(cmd, "the floor server", super::floor::LISTENING)
     }
 
+    /// Spawns `cmd` (a server told to listen on `addr`, which says nothing of it) and waits
+    /// until `ready` says yes.
+    pub fn spawn_polling(
+        mut cmd: Command,
+        name: &'static str,
+        addr: SocketAddr,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<Server> {
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit());
+        let child = cmd.spawn().with_context(|| format!("cannot start {name}"))?;
+        let pid = child.id();
+        let mut server = Server { child: Some(child), addr, pid, name };
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !ready() {
+            if let Some(child) = server.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                bail!("{name} exited with {status} before it was listening");
+            }
+            if Instant::now() > deadline {
+                bail!("{name} was not listening on {addr} within {START_TIMEOUT:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(server)
+    }
+
     /// Spawns `cmd` and waits for its line `listening` + address.
     fn spawn(mut cmd: Command, name: &'static str, listening: &'static str) -> Result<Server> {
         cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
