@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::context::AttrPath;
+use crate::context::{AttrPath, key_hash};
 use crate::model::{
     Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Segment, Serve, TOTAL_WEIGHT, Test,
 };
@@ -29,7 +29,7 @@ pub(crate) struct CompiledFlag {
 impl CompiledFlag {
     /// The id of the rule at `index` as a JSON string.
     pub(crate) fn rule_id_json(&self, index: usize) -> Option<&str> {
-        self.body.as_ref().ok()?.rules.get(index).map(|r| &*r.id_json)
+        self.body.as_ref().ok()?.rules.get(index).map(|r| &*r.names.id_json)
     }
 }
 
@@ -37,26 +37,73 @@ impl CompiledFlag {
 pub(crate) struct Targeting {
     pub(crate) on: bool,
     pub(crate) off: usize,
-    pub(crate) targets: HashMap<String, usize>,
+    pub(crate) targets: Targets,
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) default: CompiledServe,
     /// On, no targets, no rules, and the default serves one variation: reason STATIC.
     pub(crate) is_static: bool,
 }
 
+/// A flag's individual targets (key → variation) behind a filter of 256 bits kept in the
+/// flag itself: a context that is no target, as nearly every one is, is told so from the
+/// flag's own cache lines, with no hashing (the context hashed its key once) and no read of
+/// the table. Two bits per key; with 50 keys about one context in nine still reads the table.
+#[derive(Debug, Default)]
+pub(crate) struct Targets {
+    filter: [u64; 4],
+    keys: HashMap<String, usize>,
+}
+
+impl Targets {
+    /// Adds a key; false (and nothing changed) if it was there already.
+    fn insert(&mut self, key: &str, variation: usize) -> bool {
+        if self.keys.contains_key(key) {
+            return false;
+        }
+        for (word, bit) in filter_bits(key_hash(key)) {
+            self.filter[word] |= bit;
+        }
+        self.keys.insert(key.to_owned(), variation);
+        true
+    }
+
+    /// The variation for this key (with its `key_hash`).
+    pub(crate) fn get(&self, key: &str, hash: u64) -> Option<usize> {
+        let maybe = filter_bits(hash).iter().all(|&(word, bit)| self.filter[word] & bit != 0);
+        if maybe { self.keys.get(key).copied() } else { None }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// A key's two bits in the filter: (word, mask), from two bytes of its hash.
+fn filter_bits(hash: u64) -> [(usize, u64); 2] {
+    let bit = |b: u64| ((b >> 6) as usize & 3, 1u64 << (b & 63));
+    [bit(hash & 0xff), bit((hash >> 8) & 0xff)]
+}
+
+/// Laid out for the rules that do not match, as most do not: 40 bytes, what testing a rule
+/// reads first; its names and a rollout's details are boxed, read only when it matches.
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
+    pub(crate) clauses: Box<[CompiledClause]>,
+    pub(crate) serve: CompiledServe,
+    pub(crate) names: Box<RuleNames>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RuleNames {
     pub(crate) id: String,
     /// `id` as a JSON string (OFREP's `ruleId`).
     pub(crate) id_json: Box<str>,
-    pub(crate) clauses: Vec<CompiledClause>,
-    pub(crate) serve: CompiledServe,
 }
 
 #[derive(Debug)]
 pub(crate) enum CompiledServe {
     Fixed(usize),
-    Split(CompiledRollout),
+    Split(Box<CompiledRollout>),
 }
 
 #[derive(Debug)]
@@ -78,8 +125,10 @@ pub(crate) struct CompiledClause {
 pub(crate) enum CompiledTest {
     /// The matcher is shared with identical clauses (see `Matcher::shared`).
     Attribute(AttrPath, Arc<Matcher>),
+    /// An index into the snapshot's segments (the usual clause: one segment, kept inline).
+    Segment(usize),
     /// Indices into the snapshot's segments.
-    Segments(Vec<usize>),
+    Segments(Box<[usize]>),
 }
 
 #[derive(Debug)]
@@ -221,14 +270,14 @@ pub(crate) fn compile_config(
 
     let off = variation(&config.off_variation, "off_variation", errors);
 
-    let mut targets = HashMap::new();
+    let mut targets = Targets::default();
     for (i, target) in config.targets.iter().enumerate() {
         let v = variation(&target.variation, &format!("targets[{i}].variation"), errors);
         for (j, key) in target.keys.iter().enumerate() {
             let path = format!("targets[{i}].keys[{j}]");
             if key.is_empty() {
                 push(errors, path, Problem::Empty);
-            } else if targets.insert(key.clone(), v.unwrap_or(0)).is_some() {
+            } else if !targets.insert(key, v.unwrap_or(0)) {
                 push(errors, path, Problem::DuplicateTarget(key.clone()));
             }
         }
@@ -246,7 +295,8 @@ pub(crate) fn compile_config(
         let serve = compile_serve(flag, &rule.serve, &format!("rules[{i}].serve"), errors);
         if let (Some(clauses), Some(serve)) = (clauses, serve) {
             let id_json = json_string(&rule.id).into_boxed_str();
-            rules.push(CompiledRule { id: rule.id.clone(), id_json, clauses, serve });
+            let names = Box::new(RuleNames { id: rule.id.clone(), id_json });
+            rules.push(CompiledRule { clauses: clauses.into_boxed_slice(), serve, names });
         }
     }
 
@@ -355,7 +405,10 @@ fn compile_segment_test(
             SegmentRef::Unknown => push(errors, path, Problem::UnknownSegment(key.clone())),
         }
     }
-    (indices.len() == keys.len()).then_some(CompiledTest::Segments(indices))
+    (indices.len() == keys.len()).then(|| match indices[..] {
+        [one] => CompiledTest::Segment(one),
+        _ => CompiledTest::Segments(indices.into_boxed_slice()),
+    })
 }
 
 fn compile_serve(
@@ -417,12 +470,12 @@ fn compile_rollout(
     if errors.len() > before {
         return None;
     }
-    Some(CompiledServe::Split(CompiledRollout {
+    Some(CompiledServe::Split(Box::new(CompiledRollout {
         salt: rollout.salt.clone(),
         bucket_by: attr.ok()?,
         ends,
         variations,
-    }))
+    })))
 }
 
 fn push(errors: &mut Vec<ValidationError>, path: impl Into<String>, problem: Problem) {
@@ -434,5 +487,49 @@ fn check_key(key: &str, path: &str, errors: &mut Vec<ValidationError>) {
         push(errors, path, Problem::Empty);
     } else if !key.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
         push(errors, path, Problem::InvalidKey);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What testing a rule reads stays small (the layout the comment on `CompiledRule`
+    /// promises).
+    #[test]
+    fn a_rule_is_forty_bytes() {
+        assert_eq!(size_of::<CompiledRule>(), 40);
+        assert_eq!(size_of::<CompiledServe>(), 16);
+        assert!(size_of::<CompiledClause>() <= 32, "{}", size_of::<CompiledClause>());
+    }
+
+    /// Every key is found with its variation, past the filter; keys that are not targets are
+    /// not, whether the filter or the table turns them away; a duplicate is refused.
+    #[test]
+    fn targets_answer_exactly_their_keys() {
+        let mut targets = Targets::default();
+        assert!(targets.is_empty());
+        for i in 0..300 {
+            assert!(targets.insert(&format!("user-{i}"), i % 3));
+        }
+        assert!(!targets.insert("user-7", 2), "a duplicate");
+        for i in 0..300 {
+            let key = format!("user-{i}");
+            assert_eq!(targets.get(&key, key_hash(&key)), Some(i % 3), "{key}");
+        }
+        let mut turned_away_by_the_filter = 0;
+        let mut few = Targets::default();
+        few.insert("alice", 1);
+        for i in 0..1000 {
+            let key = format!("someone-{i}");
+            assert_eq!(targets.get(&key, key_hash(&key)), None);
+            assert_eq!(few.get(&key, key_hash(&key)), None);
+            let bits = filter_bits(key_hash(&key));
+            if !bits.iter().all(|&(w, b)| few.filter[w] & b != 0) {
+                turned_away_by_the_filter += 1;
+            }
+        }
+        // With one key (two bits of 256 set) nearly every other key stops at the filter.
+        assert!(turned_away_by_the_filter > 990, "{turned_away_by_the_filter}");
     }
 }

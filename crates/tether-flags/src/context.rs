@@ -1,5 +1,6 @@
 //! Evaluation contexts and attribute lookup by dotted path, with arrays matched element-wise.
 
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::sync::{Arc, LazyLock};
 
 use serde_json::{Map, Value};
@@ -11,16 +12,28 @@ use crate::intern::Interner;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Context<'a> {
     attributes: Option<&'a Map<String, Value>>,
+    /// The targeting key and its [`key_hash`], found once: every flag with individual
+    /// targets tests it.
+    target: Option<(&'a str, u64)>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(attributes: &'a Map<String, Value>) -> Context<'a> {
-        Context { attributes: Some(attributes) }
+        let target = attributes
+            .get(crate::DEFAULT_BUCKET_BY)
+            .and_then(Value::as_str)
+            .map(|key| (key, key_hash(key)));
+        Context { attributes: Some(attributes), target }
     }
 
     /// A context without attributes.
     pub fn empty() -> Context<'static> {
-        Context { attributes: None }
+        Context { attributes: None, target: None }
+    }
+
+    /// The targeting key with its [`key_hash`].
+    pub(crate) fn target(&self) -> Option<(&'a str, u64)> {
+        self.target
     }
 
     /// The context of a JSON object; `None` for any other JSON value.
@@ -30,7 +43,7 @@ impl<'a> Context<'a> {
 
     /// The `targetingKey` attribute, when it is a string.
     pub fn targeting_key(&self) -> Option<&'a str> {
-        self.attributes?.get(crate::DEFAULT_BUCKET_BY)?.as_str()
+        self.target.map(|(key, _)| key)
     }
 
     /// The value at `path` (paths as in the crate docs), not looking into arrays; JSON `null`
@@ -38,6 +51,14 @@ impl<'a> Context<'a> {
     pub fn get(&self, path: &str) -> Option<&'a Value> {
         AttrPath::parse(path).ok()?.get(*self)
     }
+}
+
+/// The hash individual targets are filtered by (`compile::Targets`): the same for the same
+/// key within a process.
+pub(crate) fn key_hash(key: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A parsed attribute path. An attribute name that exists as a top-level key is taken whole

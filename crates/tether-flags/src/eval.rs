@@ -123,13 +123,13 @@ pub(crate) fn evaluate_flag<'s>(
         return served(flag, t.off, Reason::Disabled);
     }
     if !t.targets.is_empty()
-        && let Some(&v) = ctx.targeting_key().and_then(|k| t.targets.get(k))
+        && let Some(v) = ctx.target().and_then(|(key, hash)| t.targets.get(key, hash))
     {
         return served(flag, v, Reason::TargetingMatch(Match::Target));
     }
     for (index, rule) in t.rules.iter().enumerate() {
         if rule.clauses.iter().all(|c| clause_matches(snapshot, c, ctx)) {
-            let rule_ref = RuleRef { index, id: rule.id.as_str() };
+            let rule_ref = RuleRef { index, id: rule.names.id.as_str() };
             return serve(flag, &rule.serve, ctx, Some(rule_ref));
         }
     }
@@ -199,6 +199,7 @@ pub(crate) fn clause_matches(
                 Lookup::NoMatch => clause.negate,
             }
         }
+        CompiledTest::Segment(index) => in_segment(snapshot, *index, ctx) != clause.negate,
         CompiledTest::Segments(indices) => {
             let member = indices.iter().any(|&i| in_segment(snapshot, i, ctx));
             member != clause.negate
