@@ -9,6 +9,8 @@
 //! - [`Snapshot::build`] compiles one environment's flags and segments once; evaluation
 //!   ([`Snapshot::evaluate`], [`evaluate`], [`Snapshot::evaluate_all`]) borrows it and returns
 //!   an [`Evaluation`] borrowing from it.
+//! - Compiled clauses share one copy of each attribute path and operator across flags and
+//!   snapshots (`intern`), so evaluating a large environment reads them from cache.
 //! - [`request_context`] reads an OFREP request body into the [`Context`]'s attributes, or
 //!   refuses it with OFREP's error code ([`ContextError`]).
 //! - [`Snapshot::write_answer`] and [`Snapshot::write_all_answers`] write OFREP's answers
