@@ -91,10 +91,7 @@ pub fn context(ctx: &Value) -> Value {
             _ if key == "targetingKey" => user_id = value.clone(),
             Value::Object(inner) => {
                 for (k, v) in inner {
-                    let mut name = key.clone();
-                    name.extend(k.chars().take(1).flat_map(char::to_uppercase));
-                    name.push_str(&k[k.chars().next().map_or(0, char::len_utf8)..]);
-                    properties.insert(name, Value::String(text(v)));
+                    properties.insert(context_name(&format!("{key}.{k}")), Value::String(text(v)));
                 }
             }
             _ => {
@@ -116,7 +113,7 @@ fn text(v: &Value) -> String {
 /// The attribute a tether clause reads, as Unleash's context names it.
 fn context_name(attribute: &str) -> String {
     match attribute {
-        "targetingKey" | "key" => "userId".to_owned(),
+        "targetingKey" => "userId".to_owned(),
         path => {
             let mut parts = path.split('.');
             let mut name = parts.next().unwrap_or_default().to_owned();
