@@ -1,6 +1,7 @@
 //! Compiling flags, environment configs and segments into evaluation-ready form; the same
 //! pass is the validator, so what validates is exactly what compiles.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -57,13 +58,11 @@ pub(crate) struct Targets {
 impl Targets {
     /// Adds a key; false (and nothing changed) if it was there already.
     fn insert(&mut self, key: &str, variation: usize) -> bool {
-        if self.keys.contains_key(key) {
-            return false;
-        }
+        let Entry::Vacant(slot) = self.keys.entry(key.to_owned()) else { return false };
+        slot.insert(variation);
         for (word, bit) in filter_bits(key_hash(key)) {
             self.filter[word] |= bit;
         }
-        self.keys.insert(key.to_owned(), variation);
         true
     }
 

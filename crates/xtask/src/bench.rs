@@ -301,13 +301,16 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
     // Single: 11,200 distinct (flag, context) pairs per cycle, half of all 22,400: flag
     // (151k mod 350) with context (k mod 64), distinct for k below lcm(350, 64); each
     // connection starts at its own point of the cycle.
+    // The same pairs for every server (tether, the floor, a peer): (flag key, context index).
     let keys: Vec<&str> = snapshot.flag_keys().collect();
+    let pairs: Vec<(&str, usize)> = (0..keys.len() * contexts.len() / 2)
+        .map(|k| (keys[(k * 151) % keys.len()], k % contexts.len()))
+        .collect();
     let single = |addr| -> Vec<Req> {
-        (0..keys.len() * contexts.len() / 2)
-            .map(|k| {
-                let key = keys[(k * 151) % keys.len()];
-                let ctx = &contexts[k % contexts.len()];
-                Req::post(addr, &check::single_path(key), &sdk_key, check::body(ctx))
+        pairs
+            .iter()
+            .map(|&(key, c)| {
+                Req::post(addr, &check::single_path(key), &sdk_key, check::body(&contexts[c]))
             })
             .collect()
     };
@@ -369,15 +372,9 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
             .iter()
             .map(|ctx| serde_json::to_vec(&edge::context(ctx)).expect("JSON serialises"))
             .collect();
-        let edge_single: Vec<Req> = (0..keys.len() * contexts.len() / 2)
-            .map(|k| {
-                let key = keys[(k * 151) % keys.len()];
-                edge::request(
-                    edge.addr,
-                    &edge::single_path(key),
-                    unleash[k % unleash.len()].clone(),
-                )
-            })
+        let edge_single: Vec<Req> = pairs
+            .iter()
+            .map(|&(key, c)| edge::request(edge.addr, &edge::single_path(key), unleash[c].clone()))
             .collect();
         let edge_bulk: Vec<Req> = unleash
             .iter()
