@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH, RETRY_AFTER, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -136,20 +137,43 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The request headers an evaluation reads, taken alone: axum's `HeaderMap` extractor
+/// copies every header of the request, which the single phase's profile showed.
+struct Presented {
+    authorization: Option<HeaderValue>,
+    api_key: Option<HeaderValue>,
+    /// Every `If-None-Match` (bulk only); empty, and so not allocated, when none came.
+    if_none_match: Vec<HeaderValue>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Presented {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Presented, Self::Rejection> {
+        let headers = &parts.headers;
+        Ok(Presented {
+            authorization: headers.get(AUTHORIZATION).cloned(),
+            api_key: headers.get("x-api-key").cloned(),
+            if_none_match: headers.get_all(IF_NONE_MATCH).iter().cloned().collect(),
+        })
+    }
+}
+
 /// The SDK key from `Authorization: Bearer` or `X-API-Key`.
-fn presented_key(headers: &HeaderMap) -> Option<&str> {
+fn presented_key(headers: &Presented) -> Option<&str> {
     let bearer = headers
-        .get(AUTHORIZATION)
+        .authorization
+        .as_ref()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    bearer.or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok())).map(str::trim)
+    bearer.or_else(|| headers.api_key.as_ref().and_then(|v| v.to_str().ok())).map(str::trim)
 }
 
 /// Authenticates, rate-limits, and returns the environment's snapshot.
 async fn authorise(
     state: &AppState,
     addr: std::net::IpAddr,
-    headers: &HeaderMap,
+    headers: &Presented,
 ) -> Result<(Arc<SdkKeyScope>, Arc<Snapshot>), Refusal> {
     let Some(key) = presented_key(headers).filter(|k| !k.is_empty()) else {
         return Err(Refusal::Unauthorized(
@@ -252,7 +276,7 @@ async fn single(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Path(key): Path<String>,
-    headers: HeaderMap,
+    headers: Presented,
     body: Bytes,
 ) -> Response {
     let (_, snapshot) = match authorise(&state, addr, &headers).await {
@@ -276,7 +300,7 @@ async fn single(
 async fn bulk(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
-    headers: HeaderMap,
+    headers: Presented,
     body: Bytes,
 ) -> Response {
     let (scope, snapshot) = match authorise(&state, addr, &headers).await {
@@ -314,16 +338,13 @@ fn bulk_etag(scope: &SdkKeyScope, version: u64, ctx: &Map<String, Value>) -> Str
 }
 
 /// Whether `If-None-Match` lists `etag` (weak or strong) or is `*`.
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| {
+fn if_none_match(headers: &Presented, etag: &str) -> bool {
+    headers.if_none_match.iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |tag| {
             let tag = tag.trim();
             tag == "*" || tag.trim_start_matches("W/") == etag
-        })
+        },
+    )
 }
 
 /// `GET /ofrep/v1/configuration`: what this server supports.
