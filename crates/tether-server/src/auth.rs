@@ -66,12 +66,14 @@ impl FromRequestParts<AppState> for Caller {
 /// sends cookies on its own, so a cookie would let any site's page act as the
 /// person signed in to tether's UI (cross-site request forgery).
 fn presented_secret(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    headers.get(AUTHORIZATION).and_then(bearer).filter(|s| !s.is_empty())
+}
+
+/// The credential of an `Authorization: Bearer …` value, trimmed (the API's tokens and
+/// OFREP's SDK keys).
+pub(crate) fn bearer(value: &axum::http::HeaderValue) -> Option<&str> {
+    let v = value.to_str().ok()?;
+    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
 }
 
 /// The caller a token stands for: its principal, bounded by its creators.

@@ -161,12 +161,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Presented {
 
 /// The SDK key from `Authorization: Bearer` or `X-API-Key`.
 fn presented_key(headers: &Presented) -> Option<&str> {
-    let bearer = headers
-        .authorization
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    bearer.or_else(|| headers.api_key.as_ref().and_then(|v| v.to_str().ok())).map(str::trim)
+    let bearer = headers.authorization.as_ref().and_then(crate::auth::bearer);
+    bearer.or_else(|| headers.api_key.as_ref().and_then(|v| v.to_str().ok()).map(str::trim))
 }
 
 /// Authenticates, rate-limits, and returns the environment's snapshot.

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::future::OptionFuture;
 use tether_jira::Client;
 use tether_jira::tickets::{FieldCatalog, IssuePage, Ticket, ingest_jql};
 use tether_store::{PassEnd, StoreError, TicketPage, TicketProject};
@@ -68,16 +69,17 @@ pub(crate) async fn run_pass(
     // written in order, so the checkpoint only ever names a key whose page and every page
     // before it are stored.
     //
-    // Each runs on a task of its own, so the CPU work of one (reading a page's issues on the
-    // reader's side; converting and binding a page on the writer's) runs beside the other's
-    // requests instead of holding them back: when both were polled by one task, the sandbox's
-    // answers waited while a page was converted and Jira sat idle meanwhile (see the README's
-    // ingestion figures). The tasks are aborted if the pass is dropped.
+    //
+    // The writer and each search run as tasks of their own, so the CPU work of one side
+    // (converting and binding a page on the writer's; reading a page's issues on the reader's)
+    // runs beside the other's requests instead of holding them back: when the pass's one task
+    // polled both, the sandbox's answers waited while a page was converted and Jira sat idle
+    // meanwhile (see the README's ingestion figures). The tasks are aborted if the pass is
+    // dropped.
     let (tx, mut rx) = tokio::sync::mpsc::channel::<ToWrite>(1);
-    let writer_project = project.clone();
-    let writer_ing = ing.clone();
+    let (owned_ing, owned_project) = (ing.clone(), project.clone());
     let writer = async move {
-        let (ing, project) = (&writer_ing, &writer_project);
+        let (ing, project) = (&owned_ing, &owned_project);
         let mut written = 0;
         while let Some(next) = rx.recv().await {
             match next {
@@ -134,12 +136,7 @@ pub(crate) async fn run_pass(
             };
             let tickets: Vec<Ticket> =
                 issues.into_iter().map(|r| Ticket::read(r, &catalog)).collect();
-            let fetch_next = async {
-                match fetching {
-                    Some(f) => Some(joined(f).await),
-                    None => None,
-                }
-            };
+            let fetch_next = OptionFuture::from(fetching.map(joined));
             let (complete, fetched) = tokio::join!(enrich::complete(&client, tickets), fetch_next);
             // The writer stopped (its error is the pass's): nothing more to send it.
             if tx.send(ToWrite::Page(complete?, last.clone())).await.is_err() {
