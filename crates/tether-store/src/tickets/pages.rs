@@ -4,7 +4,8 @@
 //! still holds the project's claim. Every write is an upsert, so a page written twice (a
 //! pass resumed after a crash) leaves the same rows as once.
 
-use sqlx::QueryBuilder;
+mod postgres;
+mod sqlite;
 
 use crate::{Result, Store, with_write_tx};
 
@@ -147,58 +148,129 @@ pub struct TicketPage {
     pub checkpoint: Option<String>,
 }
 
-/// Rows per multi-row `INSERT`: under SQLite's and PostgreSQL's limits on bound parameters
-/// for the widest table (14 columns).
-///
-/// Each page's multi-row statements differ in their number of rows, so almost every one is a
-/// new text: they are run unprepared (`persistent(false)`). Kept in the connections' statement
-/// caches (100 per connection), those large compiled statements made an ingesting process's
-/// memory grow with the number of pages written (`cargo xtask bench ingest`: 163 MB peak at
-/// 10,000 issues on SQLite, against 92 MB at 500).
-const CHUNK: usize = 500;
-
-/// How a page write keeps its tickets' full-text rows: the statement that makes the triggers
-/// stand aside for its transaction, the statements (each `head`, the site, ` AND t.id IN (`
-/// the page's ids, `tail`) that write each ticket's row once at its end, and the one that
-/// brings the triggers back (none where the pause ends with the transaction).
-struct FullText {
-    pause: &'static str,
-    refresh: &'static [(&'static str, &'static str)],
-    resume: Option<&'static str>,
+/// How one backend writes a page's rows (people, sprints, tickets and what hangs on them) and
+/// their full-text rows, inside the page's transaction: [`sqlite`] with multi-row `INSERT`s,
+/// [`postgres`] with one prepared statement per table taking a column of values per parameter.
+/// The full-text rows are written once per ticket at the end, not by the row triggers once
+/// per ticket, comment and deleted comment (see the migrations `ticket_words_once_per_page`
+/// and `ticket_text_once_per_page`).
+trait PageRows {
+    async fn write_rows(&mut self, site: i64, page: &TicketPage) -> Result<()>;
 }
 
-/// `ticket_words` through `ticket_words_of`, the function its triggers use; the setting is
-/// the transaction's own (`set_config(…, true)`).
-const PG_FULL_TEXT: FullText = FullText {
-    pause: "SELECT set_config('tether.ticket_words_by_page', 'on', true)",
-    refresh: &[(
-        "INSERT INTO ticket_words (site_id, issue_id, words) \
-         SELECT site_id, id, w FROM (SELECT t.site_id, t.id, ticket_words_of(t.site_id, t.id) AS w \
-         FROM tickets t WHERE t.site_id = ",
-        ")) x WHERE w IS NOT NULL ON CONFLICT (site_id, issue_id) DO UPDATE SET words = excluded.words",
-    )],
-    resume: None,
-};
+impl TicketPage {
+    /// Every history item of the page, with its ticket's id.
+    fn changes(&self) -> Vec<(&str, &NewChange)> {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.changes.iter().map(move |c| (t.id.as_str(), c)))
+            .collect()
+    }
 
-/// `ticket_text` (FTS5) deleted and written again as its insert trigger writes it; the pause is
-/// a row the transaction removes before it commits.
-const SQLITE_FULL_TEXT: FullText = FullText {
-    pause: "INSERT INTO ticket_text_paused (one) VALUES (1)",
-    refresh: &[
-        (
-            "DELETE FROM ticket_text WHERE rowid IN (SELECT t.rowid FROM tickets t WHERE t.site_id = ",
-            "))",
-        ),
-        (
-            "INSERT INTO ticket_text (rowid, summary, description, comments) \
-             SELECT t.rowid, t.summary, coalesce(t.description, ''), \
-             coalesce((SELECT group_concat(c.body, ' ') FROM ticket_comments c \
-             WHERE c.site_id = t.site_id AND c.issue_id = t.id), '') \
-             FROM tickets t WHERE t.site_id = ",
-            ")",
-        ),
-    ],
-    resume: Some("DELETE FROM ticket_text_paused"),
+    fn comments(&self) -> Vec<(&str, &NewComment)> {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.comments.iter().flatten().map(move |c| (t.id.as_str(), c)))
+            .collect()
+    }
+
+    fn worklogs(&self) -> Vec<(&str, &NewWorklog)> {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.worklogs.iter().flatten().map(move |w| (t.id.as_str(), w)))
+            .collect()
+    }
+
+    fn remote_links(&self) -> Vec<(&str, &NewRemoteLink)> {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.remote_links.iter().flatten().map(move |l| (t.id.as_str(), l)))
+            .collect()
+    }
+
+    fn sprint_memberships(&self) -> Vec<(&str, i64)> {
+        self.tickets
+            .iter()
+            .flat_map(|t| t.sprint_ids.iter().map(move |s| (t.id.as_str(), *s)))
+            .collect()
+    }
+
+    /// The child tables whose rows for these tickets the page replaces (children given whole),
+    /// with the tickets' ids: their rows are deleted before the page's are written.
+    fn replaced(&self) -> [(&'static str, Vec<&str>); 4] {
+        let ids = |f: fn(&NewTicket) -> bool| -> Vec<&str> {
+            self.tickets.iter().filter(|t| f(t)).map(|t| t.id.as_str()).collect()
+        };
+        [
+            ("ticket_comments", ids(|t| t.comments.is_some())),
+            ("ticket_worklogs", ids(|t| t.worklogs.is_some())),
+            ("ticket_remote_links", ids(|t| t.remote_links.is_some())),
+            ("ticket_sprint_issues", ids(|_| true)),
+        ]
+    }
+}
+
+/// An upsert into one of the tables a page writes: its `INSERT INTO … (columns)` and what a
+/// row already there becomes (each backend adds the rows between the two).
+struct Upsert {
+    insert: &'static str,
+    conflict: &'static str,
+}
+
+const USERS: Upsert = Upsert {
+    insert: "INSERT INTO ticket_users (site_id, id, name, display_name, email, time_zone, active) ",
+    conflict: " ON CONFLICT (site_id, id) DO UPDATE SET \
+         name = COALESCE(excluded.name, ticket_users.name), \
+         display_name = COALESCE(excluded.display_name, ticket_users.display_name), \
+         email = COALESCE(excluded.email, ticket_users.email), \
+         time_zone = COALESCE(excluded.time_zone, ticket_users.time_zone), \
+         active = COALESCE(excluded.active, ticket_users.active)",
+};
+const SPRINTS: Upsert = Upsert {
+    insert: "INSERT INTO ticket_sprints (site_id, id, board_id, name, state, goal, start_at, end_at, complete_at) ",
+    conflict: " ON CONFLICT (site_id, id) DO UPDATE SET board_id = COALESCE(excluded.board_id, ticket_sprints.board_id), \
+         name = excluded.name, state = excluded.state, goal = excluded.goal, start_at = excluded.start_at, \
+         end_at = excluded.end_at, complete_at = excluded.complete_at",
+};
+const TICKETS: Upsert = Upsert {
+    insert: "INSERT INTO tickets (site_id, id, key, project_id, summary, description, description_raw, \
+         issue_type_id, status_id, priority_id, resolution_id, resolved_at, created_at, updated_at, \
+         due_date, assignee_id, reporter_id, creator_id, labels, components, fix_versions, parent_id, \
+         parent_key, epic_key, story_points, fields, custom) ",
+    conflict: " ON CONFLICT (site_id, id) DO UPDATE SET key = excluded.key, project_id = excluded.project_id, \
+         summary = excluded.summary, description = excluded.description, description_raw = excluded.description_raw, \
+         issue_type_id = excluded.issue_type_id, status_id = excluded.status_id, priority_id = excluded.priority_id, \
+         resolution_id = excluded.resolution_id, resolved_at = excluded.resolved_at, created_at = excluded.created_at, \
+         updated_at = excluded.updated_at, due_date = excluded.due_date, assignee_id = excluded.assignee_id, \
+         reporter_id = excluded.reporter_id, creator_id = excluded.creator_id, labels = excluded.labels, \
+         components = excluded.components, fix_versions = excluded.fix_versions, parent_id = excluded.parent_id, \
+         parent_key = excluded.parent_key, epic_key = excluded.epic_key, story_points = excluded.story_points, \
+         fields = excluded.fields, custom = excluded.custom",
+};
+const CHANGES: Upsert = Upsert {
+    insert: "INSERT INTO ticket_changes (site_id, issue_id, history_id, item, author_id, at, field, field_id, \
+         fieldtype, from_value, from_string, to_value, to_string) ",
+    conflict: " ON CONFLICT (site_id, history_id, item) DO NOTHING",
+};
+const COMMENTS: Upsert = Upsert {
+    insert: "INSERT INTO ticket_comments (site_id, id, issue_id, author_id, body, body_raw, created_at, updated_at) ",
+    conflict: " ON CONFLICT (site_id, id) DO UPDATE SET issue_id = excluded.issue_id, author_id = excluded.author_id, \
+         body = excluded.body, body_raw = excluded.body_raw, created_at = excluded.created_at, \
+         updated_at = excluded.updated_at",
+};
+const WORKLOGS: Upsert = Upsert {
+    insert: "INSERT INTO ticket_worklogs (site_id, id, issue_id, author_id, started_at, seconds, comment, created_at, updated_at) ",
+    conflict: " ON CONFLICT (site_id, id) DO UPDATE SET issue_id = excluded.issue_id, author_id = excluded.author_id, \
+         started_at = excluded.started_at, seconds = excluded.seconds, comment = excluded.comment, \
+         created_at = excluded.created_at, updated_at = excluded.updated_at",
+};
+const REMOTE_LINKS: Upsert = Upsert {
+    insert: "INSERT INTO ticket_remote_links (site_id, issue_id, id, global_id, relationship, application, url, title, summary, resolved) ",
+    conflict: " ON CONFLICT (site_id, issue_id, id) DO NOTHING",
+};
+const SPRINT_ISSUES: Upsert = Upsert {
+    insert: "INSERT INTO ticket_sprint_issues (site_id, issue_id, sprint_id) ",
+    conflict: " ON CONFLICT (site_id, issue_id, sprint_id) DO NOTHING",
 };
 
 fn json_list(v: &[String]) -> String {
@@ -234,60 +306,6 @@ impl Store {
             .rows_affected();
             if held == 0 {
                 return Ok(false);
-            }
-            // The page's full-text rows (`ticket_words` on PostgreSQL, `ticket_text` on SQLite)
-            // are written once per ticket at the end, not by the row triggers once per ticket,
-            // comment and deleted comment (see the migrations `ticket_words_once_per_page` and
-            // `ticket_text_once_per_page`).
-            let full_text = match self.backend {
-                crate::Backend::Postgres(_) => &PG_FULL_TEXT,
-                crate::Backend::Sqlite(..) => &SQLITE_FULL_TEXT,
-            };
-            sqlx::query(full_text.pause).execute(&mut *tx).await?;
-            for chunk in page.users.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_users (site_id, id, name, display_name, email, time_zone, active) ",
-                );
-                q.push_values(chunk, |mut b, u| {
-                    b.push_bind(site)
-                        .push_bind(&u.id)
-                        .push_bind(&u.name)
-                        .push_bind(&u.display_name)
-                        .push_bind(&u.email)
-                        .push_bind(&u.time_zone)
-                        .push_bind(u.active);
-                });
-                q.push(
-                    " ON CONFLICT (site_id, id) DO UPDATE SET \
-                     name = COALESCE(excluded.name, ticket_users.name), \
-                     display_name = COALESCE(excluded.display_name, ticket_users.display_name), \
-                     email = COALESCE(excluded.email, ticket_users.email), \
-                     time_zone = COALESCE(excluded.time_zone, ticket_users.time_zone), \
-                     active = COALESCE(excluded.active, ticket_users.active)",
-                );
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            for chunk in page.sprints.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_sprints (site_id, id, board_id, name, state, goal, start_at, end_at, complete_at) ",
-                );
-                q.push_values(chunk, |mut b, s| {
-                    b.push_bind(site)
-                        .push_bind(s.id)
-                        .push_bind(s.board_id)
-                        .push_bind(&s.name)
-                        .push_bind(&s.state)
-                        .push_bind(&s.goal)
-                        .push_bind(s.start_at)
-                        .push_bind(s.end_at)
-                        .push_bind(s.complete_at);
-                });
-                q.push(
-                    " ON CONFLICT (site_id, id) DO UPDATE SET board_id = COALESCE(excluded.board_id, ticket_sprints.board_id), \
-                     name = excluded.name, state = excluded.state, goal = excluded.goal, start_at = excluded.start_at, \
-                     end_at = excluded.end_at, complete_at = excluded.complete_at",
-                );
-                q.build().persistent(false).execute(&mut *tx).await?;
             }
             for s in &page.statuses {
                 sqlx::query(
@@ -354,211 +372,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            for chunk in page.tickets.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO tickets (site_id, id, key, project_id, summary, description, description_raw, \
-                     issue_type_id, status_id, priority_id, resolution_id, resolved_at, created_at, updated_at, \
-                     due_date, assignee_id, reporter_id, creator_id, labels, components, fix_versions, parent_id, \
-                     parent_key, epic_key, story_points, fields, custom) ",
-                );
-                q.push_values(chunk, |mut b, t| {
-                    b.push_bind(site)
-                        .push_bind(&t.id)
-                        .push_bind(&t.key)
-                        .push_bind(&t.project_id)
-                        .push_bind(&t.summary)
-                        .push_bind(&t.description)
-                        .push_bind(&t.description_raw)
-                        .push_bind(&t.issue_type_id)
-                        .push_bind(&t.status_id)
-                        .push_bind(&t.priority_id)
-                        .push_bind(&t.resolution_id)
-                        .push_bind(t.resolved_at)
-                        .push_bind(t.created_at)
-                        .push_bind(t.updated_at)
-                        .push_bind(&t.due_date)
-                        .push_bind(&t.assignee_id)
-                        .push_bind(&t.reporter_id)
-                        .push_bind(&t.creator_id)
-                        .push_bind(json_list(&t.labels))
-                        .push_bind(json_list(&t.components))
-                        .push_bind(json_list(&t.fix_versions))
-                        .push_bind(&t.parent_id)
-                        .push_bind(&t.parent_key)
-                        .push_bind(&t.epic_key)
-                        .push_bind(t.story_points)
-                        .push_bind(&t.fields)
-                        .push_bind(&t.custom);
-                });
-                q.push(
-                    " ON CONFLICT (site_id, id) DO UPDATE SET key = excluded.key, project_id = excluded.project_id, \
-                     summary = excluded.summary, description = excluded.description, description_raw = excluded.description_raw, \
-                     issue_type_id = excluded.issue_type_id, status_id = excluded.status_id, priority_id = excluded.priority_id, \
-                     resolution_id = excluded.resolution_id, resolved_at = excluded.resolved_at, created_at = excluded.created_at, \
-                     updated_at = excluded.updated_at, due_date = excluded.due_date, assignee_id = excluded.assignee_id, \
-                     reporter_id = excluded.reporter_id, creator_id = excluded.creator_id, labels = excluded.labels, \
-                     components = excluded.components, fix_versions = excluded.fix_versions, parent_id = excluded.parent_id, \
-                     parent_key = excluded.parent_key, epic_key = excluded.epic_key, story_points = excluded.story_points, \
-                     fields = excluded.fields, custom = excluded.custom",
-                );
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            let changes: Vec<(&str, &NewChange)> = page
-                .tickets
-                .iter()
-                .flat_map(|t| t.changes.iter().map(move |c| (t.id.as_str(), c)))
-                .collect();
-            for chunk in changes.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_changes (site_id, issue_id, history_id, item, author_id, at, field, field_id, \
-                     fieldtype, from_value, from_string, to_value, to_string) ",
-                );
-                q.push_values(chunk, |mut b, (issue, c)| {
-                    b.push_bind(site)
-                        .push_bind(*issue)
-                        .push_bind(&c.history_id)
-                        .push_bind(c.item)
-                        .push_bind(&c.author_id)
-                        .push_bind(c.at)
-                        .push_bind(&c.field)
-                        .push_bind(&c.field_id)
-                        .push_bind(&c.fieldtype)
-                        .push_bind(&c.from_value)
-                        .push_bind(&c.from_string)
-                        .push_bind(&c.to_value)
-                        .push_bind(&c.to_string);
-                });
-                q.push(" ON CONFLICT (site_id, history_id, item) DO NOTHING");
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            // Children given whole replace what was there.
-            let replace = |f: fn(&NewTicket) -> bool| -> Vec<&str> {
-                page.tickets.iter().filter(|t| f(t)).map(|t| t.id.as_str()).collect()
-            };
-            for (table, ids) in [
-                ("ticket_comments", replace(|t| t.comments.is_some())),
-                ("ticket_worklogs", replace(|t| t.worklogs.is_some())),
-                ("ticket_remote_links", replace(|t| t.remote_links.is_some())),
-                ("ticket_sprint_issues", replace(|_| true)),
-            ] {
-                for chunk in ids.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new(format!("DELETE FROM {table} WHERE site_id = "));
-                    q.push_bind(site).push(" AND issue_id IN (");
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    q.build().persistent(false).execute(&mut *tx).await?;
-                }
-            }
-            let comments: Vec<(&str, &NewComment)> = page
-                .tickets
-                .iter()
-                .flat_map(|t| t.comments.iter().flatten().map(move |c| (t.id.as_str(), c)))
-                .collect();
-            for chunk in comments.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_comments (site_id, id, issue_id, author_id, body, body_raw, created_at, updated_at) ",
-                );
-                q.push_values(chunk, |mut b, (issue, c)| {
-                    b.push_bind(site)
-                        .push_bind(&c.id)
-                        .push_bind(*issue)
-                        .push_bind(&c.author_id)
-                        .push_bind(&c.body)
-                        .push_bind(&c.body_raw)
-                        .push_bind(c.created_at)
-                        .push_bind(c.updated_at);
-                });
-                // A comment id seen on another issue (a moved issue's) follows it here.
-                q.push(
-                    " ON CONFLICT (site_id, id) DO UPDATE SET issue_id = excluded.issue_id, author_id = excluded.author_id, \
-                     body = excluded.body, body_raw = excluded.body_raw, created_at = excluded.created_at, \
-                     updated_at = excluded.updated_at",
-                );
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            let worklogs: Vec<(&str, &NewWorklog)> = page
-                .tickets
-                .iter()
-                .flat_map(|t| t.worklogs.iter().flatten().map(move |w| (t.id.as_str(), w)))
-                .collect();
-            for chunk in worklogs.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_worklogs (site_id, id, issue_id, author_id, started_at, seconds, comment, created_at, updated_at) ",
-                );
-                q.push_values(chunk, |mut b, (issue, w)| {
-                    b.push_bind(site)
-                        .push_bind(&w.id)
-                        .push_bind(*issue)
-                        .push_bind(&w.author_id)
-                        .push_bind(w.started_at)
-                        .push_bind(w.seconds)
-                        .push_bind(&w.comment)
-                        .push_bind(w.created_at)
-                        .push_bind(w.updated_at);
-                });
-                q.push(
-                    " ON CONFLICT (site_id, id) DO UPDATE SET issue_id = excluded.issue_id, author_id = excluded.author_id, \
-                     started_at = excluded.started_at, seconds = excluded.seconds, comment = excluded.comment, \
-                     created_at = excluded.created_at, updated_at = excluded.updated_at",
-                );
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            let links: Vec<(&str, &NewRemoteLink)> = page
-                .tickets
-                .iter()
-                .flat_map(|t| t.remote_links.iter().flatten().map(move |l| (t.id.as_str(), l)))
-                .collect();
-            for chunk in links.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO ticket_remote_links (site_id, issue_id, id, global_id, relationship, application, url, title, summary, resolved) ",
-                );
-                q.push_values(chunk, |mut b, (issue, l)| {
-                    b.push_bind(site)
-                        .push_bind(*issue)
-                        .push_bind(&l.id)
-                        .push_bind(&l.global_id)
-                        .push_bind(&l.relationship)
-                        .push_bind(&l.application)
-                        .push_bind(&l.url)
-                        .push_bind(&l.title)
-                        .push_bind(&l.summary)
-                        .push_bind(l.resolved);
-                });
-                q.push(" ON CONFLICT (site_id, issue_id, id) DO NOTHING");
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            let memberships: Vec<(&str, i64)> = page
-                .tickets
-                .iter()
-                .flat_map(|t| t.sprint_ids.iter().map(move |s| (t.id.as_str(), *s)))
-                .collect();
-            for chunk in memberships.chunks(CHUNK) {
-                let mut q =
-                    QueryBuilder::new("INSERT INTO ticket_sprint_issues (site_id, issue_id, sprint_id) ");
-                q.push_values(chunk, |mut b, (issue, sprint)| {
-                    b.push_bind(site).push_bind(*issue).push_bind(*sprint);
-                });
-                q.push(" ON CONFLICT (site_id, issue_id, sprint_id) DO NOTHING");
-                q.build().persistent(false).execute(&mut *tx).await?;
-            }
-            for chunk in page.tickets.chunks(CHUNK) {
-                for (head, tail) in full_text.refresh {
-                    let mut q = QueryBuilder::new(*head);
-                    q.push_bind(site).push(" AND t.id IN (");
-                    let mut list = q.separated(", ");
-                    for t in chunk {
-                        list.push_bind(&t.id);
-                    }
-                    q.push(*tail);
-                    q.build().persistent(false).execute(&mut *tx).await?;
-                }
-            }
-            if let Some(resume) = full_text.resume {
-                sqlx::query(resume).execute(&mut *tx).await?;
-            }
+            PageRows::write_rows(&mut *tx, site, page).await?;
             true
         });
         Ok(written)

@@ -363,6 +363,70 @@ async fn claims_are_exclusive_and_a_lost_claim_writes_nothing(backend: TestBacke
     assert_eq!(s.ticket_stats(site).await.unwrap().comments, 1, "its comments went with it");
 }
 
+on_each_backend!(deleting_the_jira_site_deletes_every_ingested_row);
+/// A site deleted with its ticket integration on: nothing it brought stays behind (on
+/// PostgreSQL the page tables have no foreign key to the connection; a trigger deletes them).
+async fn deleting_the_jira_site_deletes_every_ingested_row(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let site = site(s).await;
+    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
+        .await
+        .unwrap();
+    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
+    s.record_ticket_projects(site, &[project("1", "WEB", "software")]).await.unwrap();
+    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
+    assert_eq!(s.claim_ticket_site("t", 60_000, 0, 0).await.unwrap(), Some(site));
+    s.release_ticket_site(site, "t", true, None).await.unwrap();
+    let p = s.claim_ticket_project("t", 60_000).await.unwrap().unwrap();
+    let mut written = page(site, &p.id, &["WEB-1", "WEB-2"], "WEB-2");
+    written.tickets[0].worklogs =
+        Some(vec![tether_store::NewWorklog { id: "w1".into(), ..Default::default() }]);
+    written.tickets[0].remote_links = Some(vec![tether_store::NewRemoteLink {
+        id: "r1".into(),
+        url: "https://example.test/".into(),
+        title: "t".into(),
+        ..Default::default()
+    }]);
+    assert!(s.write_ticket_page(&written, "t", 60_000).await.unwrap());
+    let stored: Vec<(String, i64)> =
+        s.ticket_checksums(site).await.unwrap().into_iter().map(|(t, n, _)| (t, n)).collect();
+    for table in ["tickets", "ticket_changes", "ticket_comments", "ticket_worklogs"] {
+        assert!(stored.iter().any(|(t, n)| t == table && *n > 0), "{table} written: {stored:?}");
+    }
+    // PostgreSQL's word index (`text ~`) follows its tickets, by a trigger.
+    let words = async || -> Option<i64> {
+        if backend != TestBackend::Postgres {
+            return None;
+        }
+        let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+        let n = sqlx::query_scalar("SELECT count(*) FROM ticket_words WHERE site_id = $1")
+            .bind(site)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        Some(n)
+    };
+    let pg = backend == TestBackend::Postgres;
+    assert_eq!(words().await, pg.then_some(2));
+    assert_eq!(s.delete_tickets(site, &[written.tickets[1].id.clone()]).await.unwrap(), 1);
+    assert_eq!(words().await, pg.then_some(1));
+    assert!(s.delete_jira_site(site, "t").await.unwrap());
+    assert_eq!(words().await, pg.then_some(0));
+    let left: Vec<(String, i64)> = s
+        .ticket_checksums(site)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(_, n, _)| *n > 0)
+        .map(|(t, n, _)| (t, n))
+        .collect();
+    assert_eq!(left, [], "rows outlived their site");
+    let stats = s.ticket_stats(site).await.unwrap();
+    assert_eq!((stats.remote_links, stats.sprint_memberships), (0, 0));
+}
+
 on_each_backend!(a_page_adds_the_catalogue_entries_its_tickets_name);
 /// A site whose catalogues lack what its tickets name (a hand-made export, an entry added
 /// since the catalogues were read): the page adds them, never overwriting a known category
