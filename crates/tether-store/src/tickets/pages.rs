@@ -168,23 +168,25 @@ impl TicketPage {
     }
 
     fn comments(&self) -> Vec<(&str, &NewComment)> {
-        self.tickets
-            .iter()
-            .flat_map(|t| t.comments.iter().flatten().map(move |c| (t.id.as_str(), c)))
-            .collect()
+        self.given(|t| t.comments.as_deref())
     }
 
     fn worklogs(&self) -> Vec<(&str, &NewWorklog)> {
-        self.tickets
-            .iter()
-            .flat_map(|t| t.worklogs.iter().flatten().map(move |w| (t.id.as_str(), w)))
-            .collect()
+        self.given(|t| t.worklogs.as_deref())
     }
 
     fn remote_links(&self) -> Vec<(&str, &NewRemoteLink)> {
+        self.given(|t| t.remote_links.as_deref())
+    }
+
+    /// The children the tickets were given whole (`Some`), with their ticket's id.
+    fn given<'a, T>(
+        &'a self,
+        f: impl Fn(&'a NewTicket) -> Option<&'a [T]>,
+    ) -> Vec<(&'a str, &'a T)> {
         self.tickets
             .iter()
-            .flat_map(|t| t.remote_links.iter().flatten().map(move |l| (t.id.as_str(), l)))
+            .flat_map(|t| f(t).into_iter().flatten().map(move |c| (t.id.as_str(), c)))
             .collect()
     }
 

@@ -363,6 +363,20 @@ async fn claims_are_exclusive_and_a_lost_claim_writes_nothing(backend: TestBacke
     assert_eq!(s.ticket_stats(site).await.unwrap().comments, 1, "its comments went with it");
 }
 
+/// A site's ticket connection, checked, with one imported project (WEB, of id `id`) that worker
+/// "t" has claimed.
+async fn claimed_project(s: &Store, site: i64, id: &str) -> tether_store::TicketProject {
+    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
+        .await
+        .unwrap();
+    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
+    s.record_ticket_projects(site, &[project(id, "WEB", "software")]).await.unwrap();
+    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
+    assert_eq!(s.claim_ticket_site("t", 60_000, 0, 0).await.unwrap(), Some(site));
+    s.release_ticket_site(site, "t", true, None).await.unwrap();
+    s.claim_ticket_project("t", 60_000).await.unwrap().unwrap()
+}
+
 on_each_backend!(deleting_the_jira_site_deletes_every_ingested_row);
 /// A site deleted with its ticket integration on: nothing it brought stays behind (on
 /// PostgreSQL the page tables have no foreign key to the connection; a trigger deletes them).
@@ -370,15 +384,7 @@ async fn deleting_the_jira_site_deletes_every_ingested_row(backend: TestBackend)
     let t = TestStore::new(backend).await;
     let s = &t.store;
     let site = site(s).await;
-    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
-        .await
-        .unwrap();
-    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
-    s.record_ticket_projects(site, &[project("1", "WEB", "software")]).await.unwrap();
-    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
-    assert_eq!(s.claim_ticket_site("t", 60_000, 0, 0).await.unwrap(), Some(site));
-    s.release_ticket_site(site, "t", true, None).await.unwrap();
-    let p = s.claim_ticket_project("t", 60_000).await.unwrap().unwrap();
+    let p = claimed_project(s, site, "1").await;
     let mut written = page(site, &p.id, &["WEB-1", "WEB-2"], "WEB-2");
     written.tickets[0].worklogs =
         Some(vec![tether_store::NewWorklog { id: "w1".into(), ..Default::default() }]);
@@ -435,15 +441,7 @@ async fn a_page_adds_the_catalogue_entries_its_tickets_name(backend: TestBackend
     let t = TestStore::new(backend).await;
     let s = &t.store;
     let site = site(s).await;
-    s.put_ticket_connection(site, &TicketCredentials::Pat { token: "p".to_owned().into() }, "t")
-        .await
-        .unwrap();
-    s.record_ticket_check(site, true, &json!({}), None, None).await.unwrap();
-    s.record_ticket_projects(site, &[project("10", "WEB", "software")]).await.unwrap();
-    s.set_ticket_switches(site, None, Some(true), "t").await.unwrap();
-    assert_eq!(s.claim_ticket_site("t", 60_000, 0, 0).await.unwrap(), Some(site));
-    s.release_ticket_site(site, "t", true, None).await.unwrap();
-    assert_eq!(s.claim_ticket_project("t", 60_000).await.unwrap().unwrap().id, "10");
+    assert_eq!(claimed_project(s, site, "10").await.id, "10");
     let known = tether_store::TicketStatus {
         id: "3".into(),
         name: "In Progress".into(),
