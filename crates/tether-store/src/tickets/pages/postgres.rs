@@ -32,8 +32,6 @@ struct Statements {
     worklogs: String,
     remote_links: String,
     sprint_issues: String,
-    /// Per child table, its rows of the given tickets.
-    deletes: [String; 4],
 }
 
 static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
@@ -61,10 +59,6 @@ static STATEMENTS: LazyLock<Statements> = LazyLock::new(|| Statements {
         &["text", "text", "text", "text", "text", "text", "text", "text", "bool"],
     ),
     sprint_issues: unnest(&SPRINT_ISSUES, &["text", "int8"]),
-    deletes: ["ticket_comments", "ticket_worklogs", "ticket_remote_links", "ticket_sprint_issues"]
-        .map(|table| {
-            format!("DELETE FROM {table} WHERE site_id = $1 AND issue_id = ANY($2::text[])")
-        }),
 });
 
 /// For this transaction only: the triggers that keep `ticket_words` stand aside (see the
@@ -176,9 +170,13 @@ impl PageRows for PgConnection {
                 .execute(&mut *self)
                 .await?;
         }
-        for (delete, (_, replaced)) in sql.deletes.iter().zip(page.replaced()) {
+        for (table, replaced) in page.replaced() {
             if !replaced.is_empty() {
-                sqlx::query(delete).bind(site).bind(replaced).execute(&mut *self).await?;
+                // The same text each page, so kept prepared like the rest.
+                let delete = format!(
+                    "DELETE FROM {table} WHERE site_id = $1 AND issue_id = ANY($2::text[])"
+                );
+                sqlx::query(&delete).bind(site).bind(replaced).execute(&mut *self).await?;
             }
         }
         let comments = page.comments();
