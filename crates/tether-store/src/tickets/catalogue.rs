@@ -141,25 +141,25 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // The same upsert as a page's sprints.
+            let upsert = format!(
+                "{}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9){}",
+                super::pages::SPRINTS.insert,
+                super::pages::SPRINTS.conflict
+            );
             for s in sprints {
-                sqlx::query(
-                    "INSERT INTO ticket_sprints (site_id, id, board_id, name, state, goal, start_at, end_at, complete_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (site_id, id) DO UPDATE SET \
-                     board_id = COALESCE(excluded.board_id, ticket_sprints.board_id), name = excluded.name, \
-                     state = excluded.state, goal = excluded.goal, start_at = excluded.start_at, \
-                     end_at = excluded.end_at, complete_at = excluded.complete_at",
-                )
-                .bind(site_id)
-                .bind(s.id)
-                .bind(s.board_id)
-                .bind(&s.name)
-                .bind(&s.state)
-                .bind(&s.goal)
-                .bind(s.start_at)
-                .bind(s.end_at)
-                .bind(s.complete_at)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query(&upsert)
+                    .bind(site_id)
+                    .bind(s.id)
+                    .bind(s.board_id)
+                    .bind(&s.name)
+                    .bind(&s.state)
+                    .bind(&s.goal)
+                    .bind(s.start_at)
+                    .bind(s.end_at)
+                    .bind(s.complete_at)
+                    .execute(&mut *tx)
+                    .await?;
             }
         });
         Ok(())

@@ -214,9 +214,9 @@ impl TicketPage {
 
 /// An upsert into one of the tables a page writes: its `INSERT INTO … (columns)` and what a
 /// row already there becomes (each backend adds the rows between the two).
-struct Upsert {
-    insert: &'static str,
-    conflict: &'static str,
+pub(super) struct Upsert {
+    pub(super) insert: &'static str,
+    pub(super) conflict: &'static str,
 }
 
 const USERS: Upsert = Upsert {
@@ -228,7 +228,7 @@ const USERS: Upsert = Upsert {
          time_zone = COALESCE(excluded.time_zone, ticket_users.time_zone), \
          active = COALESCE(excluded.active, ticket_users.active)",
 };
-const SPRINTS: Upsert = Upsert {
+pub(super) const SPRINTS: Upsert = Upsert {
     insert: "INSERT INTO ticket_sprints (site_id, id, board_id, name, state, goal, start_at, end_at, complete_at) ",
     conflict: " ON CONFLICT (site_id, id) DO UPDATE SET board_id = COALESCE(excluded.board_id, ticket_sprints.board_id), \
          name = excluded.name, state = excluded.state, goal = excluded.goal, start_at = excluded.start_at, \

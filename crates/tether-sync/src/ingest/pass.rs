@@ -69,7 +69,6 @@ pub(crate) async fn run_pass(
     // written in order, so the checkpoint only ever names a key whose page and every page
     // before it are stored.
     //
-    //
     // The writer and each search run as tasks of their own, so the CPU work of one side
     // (converting and binding a page on the writer's; reading a page's issues on the reader's)
     // runs beside the other's requests instead of holding them back: when the pass's one task
