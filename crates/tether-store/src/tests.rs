@@ -80,9 +80,8 @@ fn connect_site_names_are_hosts_without_paths_or_odd_characters() {
 #[tokio::test]
 #[cfg_attr(not(tether_pg), ignore = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it")]
 async fn postgres_ends_a_pooled_connection_left_inside_a_transaction() {
-    let admin = std::env::var("TEST_PG_URL").expect("TEST_PG_URL");
-    let url = testing::create_scratch_database(&admin).await.unwrap();
-    let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
+    let db = testing::TestDatabase::new(testing::TestBackend::Postgres).await;
+    let store = Store::connect(db.url(), MasterKey::generate()).await.unwrap();
     let Backend::Postgres(pool) = &store.backend else { panic!("a PostgreSQL store") };
     let shown: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout")
         .fetch_one(pool)

@@ -252,7 +252,7 @@ where
         .context("cannot create a temporary folder")?;
     let result = tokio::select! {
         r = bench(dir.path().to_owned()) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        e = interrupted() => Err(e),
     };
     let path = dir.path().to_owned();
     dir.close().with_context(|| format!("cannot delete {}", path.display()))?;
@@ -264,11 +264,11 @@ async fn ofrep(args: OfrepArgs, tether: PathBuf) -> Result<ExitCode> {
         .prefix("tether-bench-")
         .tempdir()
         .context("cannot create a temporary folder")?;
-    // On Ctrl-C the benchmark's future is dropped, and with it the server guard (SIGTERM,
-    // wait); the folder goes after it.
+    // On Ctrl-C or SIGTERM the benchmark's future is dropped, and with it the server guard
+    // (SIGTERM, wait); the folder goes after it.
     let result = tokio::select! {
         r = bench_in(&args, &tether, dir.path()) => r,
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        e = interrupted() => Err(e),
     };
     let path = dir.path().to_owned();
     dir.close().with_context(|| format!("cannot delete {}", path.display()))?;
@@ -462,5 +462,31 @@ impl MemorySampler {
     fn stop(self) -> Vec<(Instant, u64)> {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap_or_default()
+    }
+}
+
+/// A new database on the PostgreSQL server at `admin_url`, dropped when the value is (a killed
+/// run's is dropped by a later one after two hours).
+pub(crate) async fn scratch_database(
+    admin_url: &str,
+) -> Result<tether_store::testing::ScratchDatabase> {
+    tether_store::testing::ScratchDatabase::create(admin_url)
+        .await
+        .map_err(|e| anyhow!("cannot create a scratch database on {admin_url}: {e}"))
+}
+
+/// Resolves when the benchmark is asked to stop (Ctrl-C, or SIGTERM as `timeout` and service
+/// managers send), so that its folder, servers and scratch databases are cleaned up.
+async fn interrupted() -> anyhow::Error {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => anyhow!("interrupted"),
+            _ = term.recv() => anyhow!("terminated"),
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            anyhow!("interrupted")
+        }
     }
 }

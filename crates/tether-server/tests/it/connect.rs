@@ -3,6 +3,7 @@
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use tether_server::{AppState, ServerConfig};
+use tether_store::testing::{TestBackend, TestDatabase};
 use tether_store::{JiraAuthKind, MasterKey, Store};
 use tokio::sync::oneshot;
 
@@ -60,9 +61,8 @@ async fn the_descriptor_names_the_app_its_lifecycle_and_the_issue_side_pages() {
 /// needs (the descriptor's `baseUrl` is where Jira posts the lifecycle), trusting
 /// `jira`'s install keys and loopback installs, as the demo does.
 async fn tether_at_own_url(jira: &Jira) -> TestServer {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/tether.db", dir.path().display());
-    let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
+    let db = TestDatabase::new(TestBackend::Sqlite).await;
+    let store = Store::connect(db.url(), MasterKey::generate()).await.unwrap();
     store.migrate().await.unwrap();
     store.put_member("admin", &["admin".to_owned()], "test").await.unwrap();
     let new = tether_store::NewToken {
@@ -89,7 +89,8 @@ async fn tether_at_own_url(jira: &Jira) -> TestServer {
     tokio::spawn(tether_server::serve(state.clone(), listener, async {
         let _ = stopped.await;
     }));
-    TestServer { url: public_url, client, token, store, state, db_url: url, _stop: stop, _dir: dir }
+    let db_url = db.url().to_owned();
+    TestServer { url: public_url, client, token, store, state, db_url, _stop: stop, _db: db }
 }
 
 async fn sandbox_post(jira: &Jira, path: &str, body: Value) -> (u16, Value) {

@@ -32,7 +32,7 @@ mod ui_targeting;
 mod web_security;
 
 use tether_server::{AppState, ServerConfig};
-use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};
+use tether_store::testing::{TestBackend, TestDatabase};
 use tether_store::{MasterKey, Store};
 use tokio::sync::oneshot;
 
@@ -49,7 +49,7 @@ pub struct TestServer {
     /// The database's URL (another process may open it too).
     pub db_url: String,
     _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+    _db: TestDatabase,
 }
 
 impl TestServer {
@@ -63,16 +63,8 @@ impl TestServer {
 
     /// A server on a fresh database of `backend` (PostgreSQL: on the `TEST_PG_URL` server).
     pub async fn start_on(backend: TestBackend, config: ServerConfig) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let url = match backend {
-            TestBackend::Sqlite => format!("sqlite://{}/tether.db", dir.path().display()),
-            TestBackend::Postgres => {
-                let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
-                let admin = admin.unwrap_or_else(|| panic!("this test {NEEDS_PG}"));
-                create_scratch_database(&admin).await.expect("TEST_PG_URL cannot be used")
-            }
-        };
-        let store = Store::connect(&url, MasterKey::generate()).await.unwrap();
+        let db = TestDatabase::new(backend).await;
+        let store = Store::connect(db.url(), MasterKey::generate()).await.unwrap();
         store.migrate().await.unwrap();
         store.put_member("admin", &["admin".to_owned()], "test").await.unwrap();
         let new = tether_store::NewToken {
@@ -99,9 +91,9 @@ impl TestServer {
             token,
             store,
             state,
-            db_url: url,
+            db_url: db.url().to_owned(),
             _stop: stop,
-            _dir: dir,
+            _db: db,
         }
     }
 

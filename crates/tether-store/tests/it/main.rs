@@ -19,7 +19,7 @@ mod settings;
 mod tickets;
 mod tokens;
 
-use tether_store::testing::{NEEDS_PG, TestBackend, create_scratch_database};
+use tether_store::testing::{TestBackend, TestDatabase};
 use tether_store::{Clock, MasterKey, Store};
 
 /// Where the manual clocks of tests start: 2026-01-01T00:00:00Z.
@@ -33,7 +33,7 @@ pub struct TestStore {
     pub url: String,
     /// The store's clock, standing at [`START_MS`] until moved.
     pub clock: Clock,
-    _dir: Option<tempfile::TempDir>,
+    _db: TestDatabase,
 }
 
 impl TestStore {
@@ -43,28 +43,10 @@ impl TestStore {
     }
 
     pub async fn with_key(backend: TestBackend, key: MasterKey) -> TestStore {
-        let (url, dir) = database(backend).await;
+        let db = TestDatabase::new(backend).await;
         let clock = Clock::manual(START_MS);
-        let store = Store::connect(&url, key).await.unwrap().with_clock(clock.clone());
+        let store = Store::connect(db.url(), key).await.unwrap().with_clock(clock.clone());
         store.migrate().await.unwrap();
-        TestStore { label: backend.label(), store, url, clock, _dir: dir }
+        TestStore { label: backend.label(), store, url: db.url().to_owned(), clock, _db: db }
     }
-}
-
-/// A fresh database's URL on `backend` (and the folder that holds a SQLite one).
-pub async fn database(backend: TestBackend) -> (String, Option<tempfile::TempDir>) {
-    match backend {
-        TestBackend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            (format!("sqlite://{}/nested/tether.db", dir.path().display()), Some(dir))
-        }
-        TestBackend::Postgres => (fresh_pg_database().await, None),
-    }
-}
-
-/// An empty database on the `TEST_PG_URL` server.
-pub async fn fresh_pg_database() -> String {
-    let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
-    let admin = admin.unwrap_or_else(|| panic!("this test {NEEDS_PG}"));
-    create_scratch_database(&admin).await.expect("TEST_PG_URL is set but the server cannot be used")
 }

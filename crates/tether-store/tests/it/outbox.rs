@@ -7,7 +7,7 @@ use std::time::Duration;
 use tether_store::{NewOutboxItem, Store};
 
 use tether_store::on_each_backend;
-use tether_store::testing::TestBackend;
+use tether_store::testing::{TestBackend, TestDatabase};
 
 use crate::TestStore;
 
@@ -120,11 +120,12 @@ async fn concurrent_workers_on_one_database_deliver_each_row_exactly_once(backen
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[cfg_attr(not(tether_pg), ignore = "needs TEST_PG_URL: a PostgreSQL server; .ci/run sets it")]
 async fn two_processes_sharing_postgres_never_deliver_a_row_twice() {
-    let url = crate::fresh_pg_database().await;
+    let db = TestDatabase::new(TestBackend::Postgres).await;
+    let url = db.url();
     let key = tether_store::MasterKey::generate();
-    let a = Store::connect(&url, key.clone()).await.unwrap();
+    let a = Store::connect(url, key.clone()).await.unwrap();
     a.migrate().await.unwrap();
-    let b = Store::connect(&url, key).await.unwrap();
+    let b = Store::connect(url, key).await.unwrap();
     for n in 0..1000 {
         a.enqueue(&item(n)).await.unwrap();
     }

@@ -88,6 +88,8 @@ struct Row {
 pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> {
     let mut rows = Vec::new();
     let mut ok = true;
+    // PostgreSQL scratch databases, dropped when the run ends.
+    let mut scratches = Vec::new();
     let mut sizes = vec![args.issues];
     if args.small > 0 && args.small < args.issues {
         sizes.insert(0, args.small);
@@ -117,7 +119,9 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
         let mut backends =
             vec![("SQLite", format!("sqlite://{}", dir.join(format!("full-{n}.db")).display()))];
         if let Some(pg) = &args.pg {
-            backends.push(("PostgreSQL", scratch(pg).await?));
+            let db = super::scratch_database(pg).await?;
+            backends.push(("PostgreSQL", db.url().to_owned()));
+            scratches.push(db);
         }
         let mut targets = Vec::new();
         for (name, url) in backends {
@@ -156,7 +160,13 @@ pub async fn run(args: IngestArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
             for (name, reference) in &targets {
                 let fresh = match *name {
                     "SQLite" => format!("sqlite://{}", dir.join("killed.db").display()),
-                    _ => scratch(args.pg.as_deref().unwrap_or_default()).await?,
+                    _ => {
+                        let db =
+                            super::scratch_database(args.pg.as_deref().unwrap_or_default()).await?;
+                        let url = db.url().to_owned();
+                        scratches.push(db);
+                        url
+                    }
                 };
                 let target = Target::new(fresh, dir, &sandbox, None).await?;
                 let (kills, runs, seconds) =
@@ -247,13 +257,6 @@ fn row(issues: usize, what: &str, r: Run, bare: f64) -> Row {
         peak_kib: Some(r.peak_kib),
         note: format!("{:.2}× the bare loop", r.seconds / bare),
     }
-}
-
-/// A new database on the PostgreSQL server at `url`.
-async fn scratch(url: &str) -> Result<String> {
-    tether_store::testing::create_scratch_database(url)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot create a scratch database on {url}: {e}"))
 }
 
 /// Runs the Python script; answers the issues it fetched and its seconds.

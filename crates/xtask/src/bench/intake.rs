@@ -63,11 +63,12 @@ pub async fn run(args: IntakeArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
     let gitlab = Template::read(&root.join(GITLAB_FIXTURE), "after")?;
     let key = MasterKey::generate();
     let mut backends = vec![("SQLite", format!("sqlite://{}", dir.join("tether.db").display()))];
-    if let Some(pg) = &args.pg {
-        let url = tether_store::testing::create_scratch_database(pg)
-            .await
-            .map_err(|e| anyhow!("cannot create a scratch database on {pg}: {e}"))?;
-        backends.push(("PostgreSQL", url));
+    let scratch = match &args.pg {
+        Some(pg) => Some(super::scratch_database(pg).await?),
+        None => None,
+    };
+    if let Some(db) = &scratch {
+        backends.push(("PostgreSQL", db.url().to_owned()));
     }
     let mut outcomes = Vec::new();
     let mut drains = Vec::new();

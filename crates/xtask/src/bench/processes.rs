@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result, anyhow, ensure};
+use anyhow::{Context as _, Result, ensure};
 use tether_flags::EnvConfig;
 use tether_store::{MasterKey, Store};
 
@@ -51,9 +51,8 @@ pub async fn run(args: ProcessesArgs, tether: &Path, dir: &Path) -> Result<bool>
     let snapshot = set.snapshot()?;
     let contexts = seed::contexts();
     let key = MasterKey::generate();
-    let url = tether_store::testing::create_scratch_database(&args.pg)
-        .await
-        .map_err(|e| anyhow!("cannot create a scratch database on {}: {e}", args.pg))?;
+    let scratch = super::scratch_database(&args.pg).await?;
+    let url = scratch.url().to_owned();
     eprintln!("bench: seeding {} flags into a scratch database", seed::FLAGS);
     let sdk_key = seed::seed(&url, key.clone(), &set).await?;
 

@@ -74,11 +74,12 @@ pub async fn run(args: SearchArgs, tether: PathBuf, dir: &Path) -> Result<bool> 
     timings.push(served.0);
     let mut ok = served.1;
     if let Some(pg) = &args.pg {
-        let url = scratch_database(pg).await?;
-        let (store, _) = seed(&url, key, args.tickets).await?;
+        let db = super::scratch_database(pg).await?;
+        let url = db.url();
+        let (store, _) = seed(url, key, args.tickets).await?;
         timings.extend(measure(&store, "PostgreSQL", args.rounds).await?);
         let served =
-            serve_insights(store, &tether, &url, &key_base64, dir, "PostgreSQL", &args).await?;
+            serve_insights(store, &tether, url, &key_base64, dir, "PostgreSQL", &args).await?;
         timings.push(served.0);
         ok &= served.1;
     }
@@ -118,13 +119,6 @@ async fn serve_insights(
     timing.backend = backend;
     let status = server.stop()?;
     Ok((timing, status.success()))
-}
-
-/// A new database on the server at `url`, for this run.
-async fn scratch_database(url: &str) -> Result<String> {
-    tether_store::testing::create_scratch_database(url)
-        .await
-        .map_err(|e| anyhow!("cannot create a scratch database on {url}: {e}"))
 }
 
 /// What was seeded: tickets, history items, comments, and how long it took.

@@ -13,7 +13,7 @@ use jira_sandbox::{
     DEFAULT_API_TOKEN, DEFAULT_EMAIL, DEFAULT_PAT, Flavour, Knobs, Sandbox, SandboxConfig,
 };
 use tether_jira::{Auth, Client, Options, Site};
-use tether_store::testing::{TestBackend, create_scratch_database};
+use tether_store::testing::{TestBackend, TestDatabase};
 use tether_store::{
     Clock, JiraAuthKind, MasterKey, NewJiraSite, Store, TicketCredentials, TicketStats,
 };
@@ -65,7 +65,7 @@ pub struct World {
     /// Where the sandbox listens, for calls `admin` has no method for.
     pub base: String,
     pub clients: TicketClients,
-    _dir: Option<tempfile::TempDir>,
+    _db: TestDatabase,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -82,10 +82,12 @@ impl World {
 
     pub async fn with_sandbox(backend: TestBackend, sandbox: Sandbox) -> World {
         let cloud = sandbox.flavour().is_cloud();
-        let (url, dir) = database(backend).await;
+        let db = TestDatabase::new(backend).await;
         let clock = Clock::manual(START_MS);
-        let store =
-            Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
+        let store = Store::connect(db.url(), MasterKey::generate())
+            .await
+            .unwrap()
+            .with_clock(clock.clone());
         store.migrate().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -143,7 +145,7 @@ impl World {
             base: base.clone(),
             admin,
             clients,
-            _dir: dir,
+            _db: db,
             _shutdown: tx,
         }
     }
@@ -260,19 +262,4 @@ async fn gate(State(traffic): State<Traffic>, req: Request, next: Next) -> Respo
     traffic.0.send_modify(|n| *n += 1);
     let _handled = Handled(traffic.clone());
     next.run(req).await
-}
-
-async fn database(backend: TestBackend) -> (String, Option<tempfile::TempDir>) {
-    match backend {
-        TestBackend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            (format!("sqlite://{}/t.db", dir.path().display()), Some(dir))
-        }
-        TestBackend::Postgres => {
-            let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
-            let admin = admin.unwrap_or_else(|| panic!("{}", tether_store::testing::NEEDS_PG));
-            let url = create_scratch_database(&admin).await.expect("TEST_PG_URL cannot be used");
-            (url, None)
-        }
-    }
 }

@@ -21,7 +21,7 @@ use tether_flags::{
     WeightedVariation,
 };
 use tether_jira::{Auth, Client, NewIssue, Options, Site};
-use tether_store::testing::{TestBackend, create_scratch_database};
+use tether_store::testing::{TestBackend, TestDatabase};
 use tether_store::{Clock, JiraAuthKind, MasterKey, NewJiraSite, NewProject, Store};
 use tether_sync::Worker;
 use tether_sync::jira::property::issue_properties;
@@ -74,7 +74,7 @@ pub struct World {
     /// The sandbox's admin, for tampering with what tether sent.
     pub admin: Client,
     pub worker: Worker,
-    _dir: Option<tempfile::TempDir>,
+    _db: TestDatabase,
     _shutdown: oneshot::Sender<()>,
 }
 
@@ -113,10 +113,12 @@ impl World {
 
     async fn with_flavour(backend: TestBackend, flavour: Flavour, login: Login) -> World {
         let cloud = matches!(flavour, Flavour::Cloud);
-        let (url, dir) = database(backend).await;
+        let db = TestDatabase::new(backend).await;
         let clock = Clock::manual(START_MS);
-        let store =
-            Store::connect(&url, MasterKey::generate()).await.unwrap().with_clock(clock.clone());
+        let store = Store::connect(db.url(), MasterKey::generate())
+            .await
+            .unwrap()
+            .with_clock(clock.clone());
         store.migrate().await.unwrap();
         let config = SandboxConfig::with_flavour(flavour);
         let login = if cloud && login == Login::Plain { Login::Connect } else { login };
@@ -215,7 +217,7 @@ impl World {
             site_id,
             admin,
             worker,
-            _dir: dir,
+            _db: db,
             _shutdown: tx,
         }
     }
@@ -478,21 +480,5 @@ pub fn off() -> EnvConfig {
         targets: vec![],
         rules: vec![],
         default_rule: Serve::variation("on"),
-    }
-}
-
-/// A fresh database's URL on `backend` (and the folder that holds a SQLite one).
-async fn database(backend: TestBackend) -> (String, Option<tempfile::TempDir>) {
-    match backend {
-        TestBackend::Sqlite => {
-            let dir = tempfile::tempdir().unwrap();
-            (format!("sqlite://{}/t.db", dir.path().display()), Some(dir))
-        }
-        TestBackend::Postgres => {
-            let admin = std::env::var("TEST_PG_URL").ok().filter(|u| !u.trim().is_empty());
-            let admin = admin.unwrap_or_else(|| panic!("{}", tether_store::testing::NEEDS_PG));
-            let url = create_scratch_database(&admin).await.expect("TEST_PG_URL cannot be used");
-            (url, None)
-        }
     }
 }
