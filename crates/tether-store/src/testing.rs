@@ -88,7 +88,9 @@ impl std::fmt::Debug for ScratchDatabase {
 }
 
 impl ScratchDatabase {
-    /// See [`create_scratch_database`].
+    /// Creates an empty database with a name of its own on the PostgreSQL server that
+    /// `admin_url` points at (through a database there whose user may create databases);
+    /// its URL has `admin_url`'s options.
     pub async fn create(admin_url: &str) -> Result<ScratchDatabase> {
         let url = create_scratch_database(admin_url).await?;
         let name = url.split('?').next().and_then(|u| u.rsplit('/').next()).unwrap_or_default();
@@ -129,11 +131,8 @@ impl Drop for ScratchDatabase {
     }
 }
 
-/// Creates an empty database with a name of its own on the PostgreSQL server that
-/// `admin_url` points at (through a database there whose user may create
-/// databases) and returns the new database's URL, with `admin_url`'s options.
-/// [`ScratchDatabase`] drops it again.
-pub async fn create_scratch_database(admin_url: &str) -> Result<String> {
+/// See [`ScratchDatabase::create`]; answers the new database's URL.
+async fn create_scratch_database(admin_url: &str) -> Result<String> {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let connect_err = |source| StoreError::Connect { url: redact_url(admin_url), source };
     let options = PgConnectOptions::from_str(admin_url).map_err(connect_err)?;
