@@ -6,7 +6,7 @@
 use sqlx::QueryBuilder;
 
 use super::ISSUE_CHILD_TABLES;
-use super::pages::NewSprint;
+use super::pages::{NewSprint, PageRows};
 use crate::{Result, Store, with_pool, with_write_tx};
 
 /// A status and its category (`new`, `indeterminate`, `done`).
@@ -141,26 +141,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            // The same upsert as a page's sprints.
-            let upsert = format!(
-                "{}VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9){}",
-                super::pages::SPRINTS.insert,
-                super::pages::SPRINTS.conflict
-            );
-            for s in sprints {
-                sqlx::query(&upsert)
-                    .bind(site_id)
-                    .bind(s.id)
-                    .bind(s.board_id)
-                    .bind(&s.name)
-                    .bind(&s.state)
-                    .bind(&s.goal)
-                    .bind(s.start_at)
-                    .bind(s.end_at)
-                    .bind(s.complete_at)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            PageRows::write_sprints(&mut *tx, site_id, sprints).await?;
         });
         Ok(())
     }

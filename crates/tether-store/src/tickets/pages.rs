@@ -154,8 +154,11 @@ pub struct TicketPage {
 /// The full-text rows are written once per ticket at the end, not by the row triggers once
 /// per ticket, comment and deleted comment (see the migrations `ticket_words_once_per_page`
 /// and `ticket_text_once_per_page`).
-trait PageRows {
+pub(super) trait PageRows {
     async fn write_rows(&mut self, site: i64, page: &TicketPage) -> Result<()>;
+
+    /// Upserts sprints (a page's, or a project's boards' from [`Store::put_ticket_boards`]).
+    async fn write_sprints(&mut self, site: i64, sprints: &[NewSprint]) -> Result<()>;
 }
 
 impl TicketPage {
@@ -228,7 +231,7 @@ const USERS: Upsert = Upsert {
          time_zone = COALESCE(excluded.time_zone, ticket_users.time_zone), \
          active = COALESCE(excluded.active, ticket_users.active)",
 };
-pub(super) const SPRINTS: Upsert = Upsert {
+const SPRINTS: Upsert = Upsert {
     insert: "INSERT INTO ticket_sprints (site_id, id, board_id, name, state, goal, start_at, end_at, complete_at) ",
     conflict: " ON CONFLICT (site_id, id) DO UPDATE SET board_id = COALESCE(excluded.board_id, ticket_sprints.board_id), \
          name = excluded.name, state = excluded.state, goal = excluded.goal, start_at = excluded.start_at, \

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use sqlx::PgConnection;
 
 use super::{
-    CHANGES, COMMENTS, PageRows, REMOTE_LINKS, SPRINT_ISSUES, SPRINTS, TICKETS, TicketPage, USERS,
-    Upsert, WORKLOGS, json_list,
+    CHANGES, COMMENTS, NewSprint, PageRows, REMOTE_LINKS, SPRINT_ISSUES, SPRINTS, TICKETS,
+    TicketPage, USERS, Upsert, WORKLOGS, json_list,
 };
 use crate::Result;
 
@@ -85,6 +85,25 @@ fn col<'a, T, U>(rows: &'a [T], f: impl FnMut(&'a T) -> U) -> Vec<U> {
 }
 
 impl PageRows for PgConnection {
+    async fn write_sprints(&mut self, site: i64, sprints: &[NewSprint]) -> Result<()> {
+        let sql = &*STATEMENTS;
+        if !sprints.is_empty() {
+            sqlx::query(&sql.sprints)
+                .bind(site)
+                .bind(col(sprints, |s| s.id))
+                .bind(col(sprints, |s| s.board_id))
+                .bind(col(sprints, |s| s.name.as_str()))
+                .bind(col(sprints, |s| s.state.as_deref()))
+                .bind(col(sprints, |s| s.goal.as_deref()))
+                .bind(col(sprints, |s| s.start_at))
+                .bind(col(sprints, |s| s.end_at))
+                .bind(col(sprints, |s| s.complete_at))
+                .execute(&mut *self)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn write_rows(&mut self, site: i64, page: &TicketPage) -> Result<()> {
         let sql = &*STATEMENTS;
         sqlx::query(PAUSE).execute(&mut *self).await?;
@@ -101,21 +120,7 @@ impl PageRows for PgConnection {
                 .execute(&mut *self)
                 .await?;
         }
-        let sprints = &page.sprints;
-        if !sprints.is_empty() {
-            sqlx::query(&sql.sprints)
-                .bind(site)
-                .bind(col(sprints, |s| s.id))
-                .bind(col(sprints, |s| s.board_id))
-                .bind(col(sprints, |s| s.name.as_str()))
-                .bind(col(sprints, |s| s.state.as_deref()))
-                .bind(col(sprints, |s| s.goal.as_deref()))
-                .bind(col(sprints, |s| s.start_at))
-                .bind(col(sprints, |s| s.end_at))
-                .bind(col(sprints, |s| s.complete_at))
-                .execute(&mut *self)
-                .await?;
-        }
+        self.write_sprints(site, &page.sprints).await?;
         let tickets = &page.tickets;
         if tickets.is_empty() {
             return Ok(());

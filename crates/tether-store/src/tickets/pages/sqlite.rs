@@ -4,8 +4,8 @@
 use sqlx::{QueryBuilder, SqliteConnection};
 
 use super::{
-    CHANGES, COMMENTS, PageRows, REMOTE_LINKS, SPRINT_ISSUES, SPRINTS, TICKETS, TicketPage, USERS,
-    WORKLOGS, json_list,
+    CHANGES, COMMENTS, NewSprint, PageRows, REMOTE_LINKS, SPRINT_ISSUES, SPRINTS, TICKETS,
+    TicketPage, USERS, WORKLOGS, json_list,
 };
 use crate::Result;
 
@@ -40,6 +40,26 @@ const REFRESH: [(&str, &str); 2] = [
 ];
 
 impl PageRows for SqliteConnection {
+    async fn write_sprints(&mut self, site: i64, sprints: &[NewSprint]) -> Result<()> {
+        for chunk in sprints.chunks(CHUNK) {
+            let mut q = QueryBuilder::new(SPRINTS.insert);
+            q.push_values(chunk, |mut b, s| {
+                b.push_bind(site)
+                    .push_bind(s.id)
+                    .push_bind(s.board_id)
+                    .push_bind(&s.name)
+                    .push_bind(&s.state)
+                    .push_bind(&s.goal)
+                    .push_bind(s.start_at)
+                    .push_bind(s.end_at)
+                    .push_bind(s.complete_at);
+            });
+            q.push(SPRINTS.conflict);
+            q.build().persistent(false).execute(&mut *self).await?;
+        }
+        Ok(())
+    }
+
     async fn write_rows(&mut self, site: i64, page: &TicketPage) -> Result<()> {
         sqlx::query(PAUSE).execute(&mut *self).await?;
         for chunk in page.users.chunks(CHUNK) {
@@ -56,22 +76,7 @@ impl PageRows for SqliteConnection {
             q.push(USERS.conflict);
             q.build().persistent(false).execute(&mut *self).await?;
         }
-        for chunk in page.sprints.chunks(CHUNK) {
-            let mut q = QueryBuilder::new(SPRINTS.insert);
-            q.push_values(chunk, |mut b, s| {
-                b.push_bind(site)
-                    .push_bind(s.id)
-                    .push_bind(s.board_id)
-                    .push_bind(&s.name)
-                    .push_bind(&s.state)
-                    .push_bind(&s.goal)
-                    .push_bind(s.start_at)
-                    .push_bind(s.end_at)
-                    .push_bind(s.complete_at);
-            });
-            q.push(SPRINTS.conflict);
-            q.build().persistent(false).execute(&mut *self).await?;
-        }
+        self.write_sprints(site, &page.sprints).await?;
         for chunk in page.tickets.chunks(CHUNK) {
             let mut q = QueryBuilder::new(TICKETS.insert);
             q.push_values(chunk, |mut b, t| {
