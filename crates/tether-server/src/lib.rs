@@ -10,6 +10,7 @@ mod auth;
 mod dev;
 mod error;
 mod flags;
+mod front;
 mod health;
 mod insights;
 mod jira;
@@ -243,7 +244,8 @@ fn pages(state: &AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state.clone(), web::csrf::protect))
 }
 
-/// Serves `router(state)` on `listener` until `shutdown` resolves, then stops
+/// Serves `router(state)` on `listener` (OFREP evaluations through the fast lane beside it:
+/// `front`, `ofrep::lane`) until `shutdown` resolves, then stops
 /// accepting connections and lets requests in flight finish. Meanwhile the
 /// evaluation snapshots are compared with the database every `snapshot_refresh`.
 pub async fn serve(
@@ -252,10 +254,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let refresher = tokio::spawn(refresh_snapshots(state.clone()));
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let result = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+    front::serve(state.clone(), router(state), listener, shutdown).await;
     refresher.abort();
-    result
+    Ok(())
 }
 
 /// The thin loop around [`Snapshots::tick`]: picks up what other processes

@@ -162,6 +162,28 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     response
 }
 
+/// One route's series, found once: what the OFREP fast lane (`ofrep::lane`) records its
+/// requests in, as [`track`] records the router's.
+pub(crate) struct RouteHandle {
+    method: Method,
+    route: &'static str,
+    handles: Arc<RouteMetrics>,
+}
+
+impl RouteHandle {
+    /// `route` is the route's template, as the router's `MatchedPath` gives it.
+    pub(crate) fn new(metrics: &Metrics, method: Method, route: &'static str) -> RouteHandle {
+        let handles = metrics.route(&method, route);
+        RouteHandle { method, route, handles }
+    }
+
+    /// Counts and times one request that began at `start`.
+    pub(crate) fn record(&self, metrics: &Metrics, start: Instant, status: u16) {
+        self.handles.latency.observe(start.elapsed().as_secs_f64());
+        metrics.count(&self.method, self.route, &self.handles, status);
+    }
+}
+
 /// `GET /metrics`.
 /// Answers in OpenMetrics when the scraper asks for it, else in Prometheus' text
 /// format 0.0.4 (the encoding is the same apart from the closing `# EOF` comment).

@@ -8,6 +8,7 @@
 //! `X-API-Key: <key>`). The bulk ETag covers the environment, its snapshot version
 //! and the context, so a `304` is only ever sent for an identical answer.
 
+pub(crate) mod lane;
 pub(crate) mod snapshots;
 
 use crate::throttle::ClientAddr;
@@ -36,10 +37,14 @@ use crate::AppState;
 /// (so a revoked key stops working within this time).
 const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
 
+/// The evaluation routes' templates (the fast lane records its requests under them too).
+const SINGLE: &str = "/ofrep/v1/evaluate/flags/{key}";
+const BULK: &str = "/ofrep/v1/evaluate/flags";
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/ofrep/v1/evaluate/flags/{key}", post(single))
-        .route("/ofrep/v1/evaluate/flags", post(bulk))
+        .route(SINGLE, post(single))
+        .route(BULK, post(bulk))
         .route("/ofrep/v1/configuration", get(configuration))
 }
 
@@ -150,12 +155,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Presented {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Presented, Self::Rejection> {
-        let headers = &parts.headers;
-        Ok(Presented {
+        Ok(Presented::of(&parts.headers))
+    }
+}
+
+impl Presented {
+    fn of(headers: &axum::http::HeaderMap) -> Presented {
+        Presented {
             authorization: headers.get(AUTHORIZATION).cloned(),
             api_key: headers.get("x-api-key").cloned(),
             if_none_match: headers.get_all(IF_NONE_MATCH).iter().cloned().collect(),
-        })
+        }
     }
 }
 
@@ -275,16 +285,28 @@ async fn single(
     headers: Presented,
     body: Bytes,
 ) -> Response {
-    let (_, snapshot) = match authorise(&state, addr, &headers).await {
+    answer_single(&state, addr, &headers, &key, &body).await
+}
+
+/// A single evaluation's answer, whichever way the request came in (the router, or the fast
+/// lane: [`lane`]).
+async fn answer_single(
+    state: &AppState,
+    addr: std::net::IpAddr,
+    headers: &Presented,
+    key: &str,
+    body: &Bytes,
+) -> Response {
+    let (_, snapshot) = match authorise(state, addr, headers).await {
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };
-    let ctx = match context_of(&body, Some(&key)) {
+    let ctx = match context_of(body, Some(key)) {
         Ok(ctx) => ctx,
         Err(r) => return r.into_response(),
     };
     let mut bytes = Vec::with_capacity(160);
-    let status = match snapshot.write_answer(&key, &Context::new(&ctx), &mut bytes) {
+    let status = match snapshot.write_answer(key, &Context::new(&ctx), &mut bytes) {
         Ok(()) => StatusCode::OK,
         Err(ErrorCode::FlagNotFound) => StatusCode::NOT_FOUND,
         Err(_) => StatusCode::BAD_REQUEST,
@@ -299,17 +321,27 @@ async fn bulk(
     headers: Presented,
     body: Bytes,
 ) -> Response {
-    let (scope, snapshot) = match authorise(&state, addr, &headers).await {
+    answer_bulk(&state, addr, &headers, &body).await
+}
+
+/// A bulk evaluation's answer, whichever way the request came in.
+async fn answer_bulk(
+    state: &AppState,
+    addr: std::net::IpAddr,
+    headers: &Presented,
+    body: &Bytes,
+) -> Response {
+    let (scope, snapshot) = match authorise(state, addr, headers).await {
         Ok(x) => x,
         Err(r) => return r.into_response(),
     };
-    let ctx = match context_of(&body, None) {
+    let ctx = match context_of(body, None) {
         Ok(ctx) => ctx,
         Err(r) => return r.into_response(),
     };
     let etag = bulk_etag(&scope, snapshot.version(), &ctx);
     let etag_header = HeaderValue::from_str(&etag).expect("an ETag is ASCII");
-    if if_none_match(&headers, &etag) {
+    if if_none_match(headers, &etag) {
         return (StatusCode::NOT_MODIFIED, [(ETAG, etag_header)]).into_response();
     }
     let mut bytes = Vec::with_capacity(160 * snapshot.len() + 16);

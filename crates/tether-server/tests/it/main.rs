@@ -20,6 +20,7 @@ mod jira_pages;
 mod numbers;
 mod observability;
 mod ofrep;
+mod ofrep_lane;
 mod pages;
 mod project_page;
 mod roles;

@@ -38,7 +38,7 @@ fn serve(on: bool, off: &str, default: Serve) -> EnvConfig {
 }
 
 /// A project with four flags in production and an SDK key for it.
-async fn setup(s: &TestServer) -> String {
+pub(crate) async fn setup(s: &TestServer) -> String {
     let p = NewProject {
         key: "shop".into(),
         name: "Shop".into(),
