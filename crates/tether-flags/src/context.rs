@@ -1,5 +1,6 @@
 //! Evaluation contexts and attribute lookup by dotted path, with arrays matched element-wise.
 
+use std::cell::Cell;
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::sync::{Arc, LazyLock};
 
@@ -15,6 +16,57 @@ pub struct Context<'a> {
     /// The targeting key and its [`key_hash`], found once: every flag with individual
     /// targets tests it.
     target: Option<(&'a str, u64)>,
+    /// Set while one context is evaluated for many flags (a bulk answer): what those
+    /// evaluations share.
+    memo: Option<&'a Memo<'a>>,
+}
+
+/// How many attribute paths a [`Memo`] remembers; the paths a bulk answer looks up beyond
+/// these are looked up each time, as without one.
+const MEMO_PATHS: usize = 16;
+
+/// What evaluating one context for many flags shares: the value found at each attribute
+/// path (looked up in the context's map once, not once per clause), and whether the context
+/// is in each segment (decided once, not once per flag that tests it). Paths are told apart
+/// by their shared copy's address ([`AttrPath::shared`]): a memo lives within one
+/// evaluation of one snapshot, which holds every path it can be asked about.
+#[derive(Debug)]
+pub(crate) struct Memo<'a> {
+    paths: [Cell<(usize, Found<'a>)>; MEMO_PATHS],
+    /// Per segment of the snapshot: 0 not decided yet, 1 not in it, 2 in it.
+    segments: Vec<Cell<u8>>,
+}
+
+/// Where a path leads in a context, before looking into an array at its end.
+#[derive(Debug, Clone, Copy)]
+enum Found<'a> {
+    /// The value there (`null` included).
+    Value(&'a Value),
+    Missing,
+    /// An array on the way: each element is walked, every time (not remembered).
+    Arrays,
+}
+
+impl<'a> Memo<'a> {
+    pub(crate) fn new(segments: usize) -> Memo<'a> {
+        Memo {
+            paths: std::array::from_fn(|_| Cell::new((0, Found::Missing))),
+            segments: (0..segments).map(|_| Cell::new(0)).collect(),
+        }
+    }
+
+    /// Whether the context is in segment `index`, deciding it with `decide` the first time.
+    pub(crate) fn in_segment(&self, index: usize, decide: impl FnOnce() -> bool) -> bool {
+        let Some(known) = self.segments.get(index) else { return decide() };
+        match known.get() {
+            0 => {
+                let member = decide();
+                known.set(1 + u8::from(member));
+                member
+            }
+            state => state == 2,
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -23,12 +75,25 @@ impl<'a> Context<'a> {
             .get(crate::DEFAULT_BUCKET_BY)
             .and_then(Value::as_str)
             .map(|key| (key, key_hash(key)));
-        Context { attributes: Some(attributes), target }
+        Context { attributes: Some(attributes), target, memo: None }
+    }
+
+    /// This context for many evaluations that share `memo` (made for the same snapshot).
+    pub(crate) fn remembering<'m>(&self, memo: &'m Memo<'m>) -> Context<'m>
+    where
+        'a: 'm,
+    {
+        Context { attributes: self.attributes, target: self.target, memo: Some(memo) }
+    }
+
+    /// The memo this context's evaluations share, if any.
+    pub(crate) fn memo(&self) -> Option<&'a Memo<'a>> {
+        self.memo
     }
 
     /// A context without attributes.
     pub fn empty() -> Context<'static> {
-        Context { attributes: None, target: None }
+        Context { attributes: None, target: None, memo: None }
     }
 
     /// The targeting key with its [`key_hash`].
@@ -49,7 +114,9 @@ impl<'a> Context<'a> {
     /// The value at `path` (paths as in the crate docs), not looking into arrays; JSON `null`
     /// counts as absent. `None` also for a path that is not valid.
     pub fn get(&self, path: &str) -> Option<&'a Value> {
-        AttrPath::parse(path).ok()?.get(*self)
+        // Not through a memo: a path parsed here is not a shared copy.
+        let ctx = Context { memo: None, ..*self };
+        AttrPath::parse(path).ok()?.get(ctx)
     }
 }
 
@@ -102,36 +169,71 @@ impl AttrPath {
 
     /// The single value at the path, not looking into arrays (used to bucket).
     pub(crate) fn get<'a>(&self, ctx: Context<'a>) -> Option<&'a Value> {
-        let Parts { full, parts } = &*self.0;
-        let attrs = ctx.attributes?;
-        if let Some(v) = attrs.get(full) {
-            return non_null(v);
+        match self.find(ctx)? {
+            Found::Value(v) => non_null(v),
+            Found::Missing | Found::Arrays => None,
         }
-        let (first, rest) = parts.split_first()?;
-        let mut v = attrs.get(first)?;
-        for part in rest {
-            v = v.as_object()?.get(part)?;
-        }
-        non_null(v)
     }
 
     /// Tests `test` on every value at the path (array elements one by one) until one matches.
     pub(crate) fn visit(&self, ctx: Context<'_>, test: &mut impl FnMut(&Value) -> bool) -> Lookup {
-        let Some(attrs) = ctx.attributes else {
-            return Lookup::Missing;
-        };
-        let Parts { full, parts } = &*self.0;
         let mut found = false;
-        let matched = match attrs.get(full) {
-            Some(v) => leaf(v, test, &mut found),
-            None if parts.len() > 1 => walk_object(attrs, parts, test, &mut found),
-            None => false,
+        let matched = match self.find(ctx) {
+            Some(Found::Value(v)) => leaf(v, test, &mut found),
+            Some(Found::Arrays) => match ctx.attributes {
+                Some(attrs) => walk_object(attrs, &self.0.parts, test, &mut found),
+                None => false,
+            },
+            Some(Found::Missing) | None => false,
         };
         match (matched, found) {
             (true, _) => Lookup::Match,
             (false, true) => Lookup::NoMatch,
             (false, false) => Lookup::Missing,
         }
+    }
+
+    /// Where the path leads in the context (`None` when it has no attributes), from its memo
+    /// when it has one.
+    fn find<'a>(&self, ctx: Context<'a>) -> Option<Found<'a>> {
+        let attrs = ctx.attributes?;
+        let Some(memo) = ctx.memo else { return Some(self.find_in(attrs)) };
+        let id = Arc::as_ptr(&self.0) as usize;
+        for slot in &memo.paths {
+            let (known, found) = slot.get();
+            if known == id {
+                return Some(found);
+            }
+            if known == 0 {
+                let found = self.find_in(attrs);
+                slot.set((id, found));
+                return Some(found);
+            }
+        }
+        Some(self.find_in(attrs))
+    }
+
+    /// The whole name as a key, else its parts walked through objects.
+    fn find_in<'a>(&self, attrs: &'a Map<String, Value>) -> Found<'a> {
+        let Parts { full, parts } = &*self.0;
+        if let Some(v) = attrs.get(full) {
+            return Found::Value(v);
+        }
+        let Some((first, rest)) = parts.split_first().filter(|_| parts.len() > 1) else {
+            return Found::Missing;
+        };
+        let Some(mut v) = attrs.get(first) else { return Found::Missing };
+        for part in rest {
+            v = match v {
+                Value::Object(m) => match m.get(part) {
+                    Some(next) => next,
+                    None => return Found::Missing,
+                },
+                Value::Array(_) => return Found::Arrays,
+                _ => return Found::Missing,
+            };
+        }
+        Found::Value(v)
     }
 }
 

@@ -210,6 +210,13 @@ pub(crate) fn clause_matches(
 /// Included keys first, then excluded keys, then rules. Segment rules hold no segment tests,
 /// so this does not recurse further.
 fn in_segment(snapshot: &Snapshot, index: usize, ctx: &Context<'_>) -> bool {
+    match ctx.memo() {
+        Some(memo) => memo.in_segment(index, || decide_segment(snapshot, index, ctx)),
+        None => decide_segment(snapshot, index, ctx),
+    }
+}
+
+fn decide_segment(snapshot: &Snapshot, index: usize, ctx: &Context<'_>) -> bool {
     let Some(segment) = snapshot.segments.get(index) else {
         return false;
     };

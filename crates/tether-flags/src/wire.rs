@@ -15,7 +15,7 @@
 use serde_json::Value;
 
 use crate::compile::CompiledFlag;
-use crate::context::Context;
+use crate::context::{Context, Memo};
 use crate::eval::{self, ErrorCode, Evaluation, Match, Reason};
 use crate::snapshot::Snapshot;
 
@@ -67,6 +67,9 @@ impl Snapshot {
     /// Writes OFREP's bulk answer, `{"flags":[…]}` with every flag of the snapshot in key
     /// order, to `out`.
     pub fn write_all_answers(&self, ctx: &Context<'_>, out: &mut Vec<u8>) {
+        // The flags share the context's lookups and segment memberships.
+        let memo = Memo::new(self.segments.len());
+        let ctx = &ctx.remembering(&memo);
         out.extend_from_slice(b"{\"flags\":[");
         for (i, flag) in self.flags.iter().enumerate() {
             if i > 0 {

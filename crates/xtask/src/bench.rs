@@ -96,7 +96,8 @@ pub struct OfrepArgs {
     /// Unmeasured seconds of load before each phase.
     #[arg(long, default_value_t = 3, value_name = "SECS")]
     warmup: u64,
-    /// Which phases to run: `all` is floor, single and bulk; `both` single and bulk.
+    /// Which phases to run: `all` is the floors, single and bulk; `both` single and bulk.
+    /// The bulk floor runs with `all` only.
     #[arg(long, value_enum, default_value_t = PhaseChoice::All)]
     phase: PhaseChoice,
     /// The load generator's HTTP client.
@@ -314,10 +315,13 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
             })
             .collect()
     };
-    let bulk: Vec<Req> = contexts
-        .iter()
-        .map(|ctx| Req::post(addr, check::BULK_PATH, &sdk_key, check::body(ctx)))
-        .collect();
+    let bulk_to = |addr| -> Vec<Req> {
+        contexts
+            .iter()
+            .map(|ctx| Req::post(addr, check::BULK_PATH, &sdk_key, check::body(ctx)))
+            .collect()
+    };
+    let bulk = bulk_to(addr);
     let reasons = report::reason_mix(&snapshot, &contexts);
     let plan = load::Plan {
         client: args.client,
@@ -331,22 +335,29 @@ async fn bench_in(args: &OfrepArgs, tether: &Path, dir: &Path) -> Result<ExitCod
     let mut results = Vec::new();
     let tether_single = single(addr);
 
-    if args.phase.includes("floor") {
-        // The floor answers what tether answers to the first single request, byte for byte.
-        let first = &tether_single[0];
+    // The floor answers what tether answers to the first single request, byte for byte;
+    // the bulk floor (with the bulk phase) what it answers to the first bulk request, 38 KiB
+    // of it, under the bulk phase's load: what HTTP and the kernel cost for that answer.
+    type Requests<'a> = &'a dyn Fn(std::net::SocketAddr) -> Vec<Req>;
+    let floors: [(&str, &Req, Requests); 2] =
+        [("floor", &tether_single[0], &single), ("bulk floor", &bulk[0], &bulk_to)];
+    for (name, first, reqs) in floors {
+        if !args.phase.includes("floor") || (name == "bulk floor" && !args.phase.includes("bulk")) {
+            continue;
+        }
         let mut conn = load::Conn::connect(ClientKind::Raw, addr).await?;
         let answer = conn.send(first, true).await?;
         anyhow::ensure!(
             answer.status == 200,
-            "tether answered {} to a single evaluation",
+            "tether answered {} to {name}'s request",
             answer.status
         );
-        let body_file = dir.join("floor-body.json");
+        let body_file = dir.join(format!("{}-body.json", name.replace(' ', "-")));
         std::fs::write(&body_file, answer.body.unwrap_or_default())?;
         let mut floor = Server::floor(&body_file)?;
-        eprintln!("bench: the floor server (pid {}) is listening on {}", floor.pid, floor.addr);
+        eprintln!("bench: the {name} server (pid {}) is listening on {}", floor.pid, floor.addr);
         let plan = load::Plan { addr: floor.addr, server_pid: floor.pid, ..plan };
-        results.push(run_phase(args, &plan, "floor", single(floor.addr)).await?);
+        results.push(run_phase(args, &plan, name, reqs(floor.addr)).await?);
         floor.stop()?;
     }
     let phases: Vec<(&'static str, Vec<Req>)> = [("single", tether_single), ("bulk", bulk)]

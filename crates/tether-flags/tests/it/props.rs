@@ -496,3 +496,36 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A bulk answer's flags share one lookup per attribute path and one decision per
+    /// segment; each flag's part of it is still what evaluating that flag alone answers.
+    #[test]
+    fn each_flag_of_a_bulk_answer_answers_as_when_evaluated_alone(
+        flags in vec(arb_flag("f".into()), 2..8),
+        s1 in arb_segment("s1"),
+        s2 in arb_segment("s2"),
+        ctx in arb_context(),
+    ) {
+        let flags: Vec<(Flag, EnvConfig)> = flags
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut flag, config))| {
+                flag.key = format!("f{i}");
+                (flag, config)
+            })
+            .collect();
+        let snapshot = Snapshot::build(1, flags.iter().map(|(f, c)| (f, c)), &[s1, s2]);
+        let ctx = Context::new(&ctx);
+        let alone: Vec<Value> = snapshot
+            .flag_keys()
+            .map(|key| ofrep_answer(key, &snapshot.evaluate(key, &ctx)))
+            .collect();
+        let mut bulk = Vec::new();
+        snapshot.write_all_answers(&ctx, &mut bulk);
+        let bulk: Value = serde_json::from_slice(&bulk).unwrap();
+        prop_assert_eq!(bulk, json!({ "flags": alone }));
+    }
+}
