@@ -45,9 +45,20 @@ pub fn bucket(flag_key: &str, salt: &str, value: &str) -> u32 {
     let d = hasher.finalize();
     // The first 15 hex digits are the first 60 bits: the first 8 bytes, less the low nibble.
     let h = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]) >> 4;
-    let b = u128::from(h) * u128::from(BUCKETS) / u128::from(MAX_HASH);
+    let b = scale(h);
     // b <= 100000 because h <= MAX_HASH; only h == MAX_HASH reaches 100000.
     u32::try_from(b).unwrap_or(BUCKETS).min(BUCKETS - 1)
+}
+
+/// `floor(h * BUCKETS / MAX_HASH)` for `h <= MAX_HASH`, exactly, without a 128-bit division
+/// (a library call that cost as much as the rest of the arithmetic). With `MAX_HASH = 2^60 - 1`
+/// and `x = h * BUCKETS = q * 2^60 + r`, `x = q * MAX_HASH + (q + r)` with `q + r < 2 * MAX_HASH`,
+/// so the quotient is `q`, or `q + 1` when `q + r >= MAX_HASH`.
+pub(crate) fn scale(h: u64) -> u64 {
+    let x = u128::from(h) * u128::from(BUCKETS);
+    let q = (x >> 60) as u64;
+    let r = (x as u64) & MAX_HASH;
+    q + u64::from(q + r >= MAX_HASH)
 }
 
 /// The bucket of a JSON value, or `None` when it cannot be bucketed (see the module docs).

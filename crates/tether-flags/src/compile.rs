@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::context::{AttrPath, key_hash};
+use crate::eval::Reason;
 use crate::model::{
     Clause, EnvConfig, Flag, FlagKind, Op, Rollout, Segment, Serve, TOTAL_WEIGHT, Test,
 };
@@ -165,10 +166,18 @@ pub(crate) fn compile_flag(
     };
     let variations: Vec<(String, Value)> =
         flag.variations.iter().map(|v| (v.key.clone(), v.value.clone())).collect();
+    // What `eval::evaluate_flag` serves every context of an off or a static flag.
+    let fixed = match &body {
+        Ok(t) if !t.on => Some((t.off, Reason::Disabled)),
+        Ok(Targeting { is_static: true, default: CompiledServe::Fixed(v), .. }) => {
+            Some((*v, Reason::Static))
+        }
+        _ => None,
+    };
     CompiledFlag {
         key: flag.key.clone(),
         kind: flag.kind,
-        wire: FlagWire::new(&flag.key, &variations),
+        wire: FlagWire::new(&flag.key, &variations, fixed),
         variations,
         body,
     }

@@ -26,16 +26,33 @@ pub(crate) struct FlagWire {
     key: Box<str>,
     /// Per variation (in the flag's order): `"value":V,"variant":N}`, the end of a success.
     served: Box<[Box<str>]>,
+    /// The whole answer, when every context gets the same one (the flag is off, or on and
+    /// static): written in one copy, without evaluating.
+    fixed: Option<Box<str>>,
 }
 
 impl FlagWire {
-    pub(crate) fn new(key: &str, variations: &[(String, Value)]) -> FlagWire {
-        let served = variations
+    /// `fixed`: the variation every context is served and why, when that does not depend on
+    /// the context.
+    pub(crate) fn new(
+        key: &str,
+        variations: &[(String, Value)],
+        fixed: Option<(usize, Reason<'static>)>,
+    ) -> FlagWire {
+        let served: Box<[Box<str>]> = variations
             .iter()
             .map(|(name, value)| format!("\"value\":{value},\"variant\":{}}}", json_string(name)))
             .map(String::into_boxed_str)
             .collect();
-        FlagWire { key: json_string(key).into_boxed_str(), served }
+        let key = json_string(key).into_boxed_str();
+        let fixed = fixed.and_then(|(variation, reason)| {
+            let tail = served.get(variation)?;
+            Some(format!(
+                "{{\"key\":{key},\"metadata\":{{}},\"reason\":\"{}\",{tail}",
+                reason.as_str()
+            ))
+        });
+        FlagWire { key, served, fixed: fixed.map(String::into_boxed_str) }
     }
 }
 
@@ -55,6 +72,10 @@ impl Snapshot {
         out: &mut Vec<u8>,
     ) -> Result<(), ErrorCode> {
         match self.flag(flag_key) {
+            Some(flag) if flag.wire.fixed.is_some() => {
+                out.extend_from_slice(flag.wire.fixed.as_deref().unwrap_or_default().as_bytes());
+                Ok(())
+            }
             Some(flag) => write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out),
             None => {
                 let code = ErrorCode::FlagNotFound;
@@ -74,6 +95,10 @@ impl Snapshot {
         for (i, flag) in self.flags.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
+            }
+            if let Some(fixed) = &flag.wire.fixed {
+                out.extend_from_slice(fixed.as_bytes());
+                continue;
             }
             // A failure is one element of the list like any other.
             let _ = write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out);

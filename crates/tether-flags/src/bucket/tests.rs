@@ -1,8 +1,35 @@
 //! Unit tests for the number-to-text rule and slice lookup behind bucketing.
 
+use proptest::prelude::*;
 use serde_json::json;
 
-use super::{integer_text, slice_of};
+use super::{BUCKETS, MAX_HASH, integer_text, scale, slice_of};
+
+/// The formula as the module docs state it, with a 128-bit division.
+fn scale_by_division(h: u64) -> u64 {
+    (u128::from(h) * u128::from(BUCKETS) / u128::from(MAX_HASH)) as u64
+}
+
+#[test]
+fn scaling_without_division_is_exact_at_the_edges() {
+    let edges = [0, 1, MAX_HASH / 2, MAX_HASH - 1, MAX_HASH];
+    // Around every boundary between buckets: the last h of bucket b and the first of b + 1.
+    let boundaries = (1..u64::from(BUCKETS)).step_by(997).flat_map(|b| {
+        let first = (u128::from(b) * u128::from(MAX_HASH)).div_ceil(u128::from(BUCKETS)) as u64;
+        [first - 1, first, first + 1]
+    });
+    for h in edges.into_iter().chain(boundaries) {
+        assert_eq!(scale(h), scale_by_division(h), "h = {h:#x}");
+    }
+    assert_eq!(scale(MAX_HASH), u64::from(BUCKETS));
+}
+
+proptest! {
+    #[test]
+    fn scaling_without_division_equals_the_division(h in 0..=MAX_HASH) {
+        prop_assert_eq!(scale(h), scale_by_division(h));
+    }
+}
 
 #[test]
 fn integer_text_of_numbers() {
