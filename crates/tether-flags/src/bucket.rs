@@ -36,18 +36,51 @@ const MAX_HASH: u64 = 0x0FFF_FFFF_FFFF_FFFF;
 
 /// The bucket, in `[0, 100000)`, of the string `value` for a flag and salt.
 pub fn bucket(flag_key: &str, salt: &str, value: &str) -> u32 {
-    let mut hasher = Sha1::new();
-    hasher.update(flag_key.as_bytes());
-    hasher.update(b".");
-    hasher.update(salt.as_bytes());
-    hasher.update(b".");
-    hasher.update(value.as_bytes());
-    let d = hasher.finalize();
+    let parts = [flag_key.as_bytes(), b".", salt.as_bytes(), b".", value.as_bytes()];
     // The first 15 hex digits are the first 60 bits: the first 8 bytes, less the low nibble.
-    let h = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]) >> 4;
+    let h = sha1_head(&parts) >> 4;
     let b = scale(h);
     // b <= 100000 because h <= MAX_HASH; only h == MAX_HASH reaches 100000.
     u32::try_from(b).unwrap_or(BUCKETS).min(BUCKETS - 1)
+}
+
+/// Messages of up to this many blocks are hashed on the stack by [`sha1_head`].
+const STACK_BLOCKS: usize = 4;
+
+/// The first 8 bytes of the SHA-1 digest of the parts one after another, as a big-endian
+/// integer. A message that fits `STACK_BLOCKS` blocks with its padding (`0x80`, zeros, its
+/// length in bits as 8 big-endian bytes) is padded in a stack buffer and given to the
+/// compression function directly; the first 8 digest bytes are the first two state words.
+/// The hasher's own buffering, padding and digest output cost a third of a rollout's bucket.
+pub(crate) fn sha1_head(parts: &[&[u8]]) -> u64 {
+    const INIT: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    let blocks = (len + 9).div_ceil(64);
+    if blocks > STACK_BLOCKS {
+        let mut hasher = Sha1::new();
+        for part in parts {
+            hasher.update(part);
+        }
+        let d = hasher.finalize();
+        return u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+    }
+    let mut buf = [0u8; 64 * STACK_BLOCKS];
+    let mut at = 0;
+    for part in parts {
+        buf[at..at + part.len()].copy_from_slice(part);
+        at += part.len();
+    }
+    buf[at] = 0x80;
+    let end = blocks * 64;
+    buf[end - 8..end].copy_from_slice(&(len as u64 * 8).to_be_bytes());
+    let mut state = INIT;
+    for block in buf[..end].chunks_exact(64) {
+        sha1::compress(
+            &mut state,
+            std::slice::from_ref(sha1::digest::generic_array::GenericArray::from_slice(block)),
+        );
+    }
+    (u64::from(state[0]) << 32) | u64::from(state[1])
 }
 
 /// `floor(h * BUCKETS / MAX_HASH)` for `h <= MAX_HASH`, exactly, without a 128-bit division

@@ -3,7 +3,9 @@
 use proptest::prelude::*;
 use serde_json::json;
 
-use super::{BUCKETS, MAX_HASH, integer_text, scale, slice_of};
+use sha1::{Digest, Sha1};
+
+use super::{BUCKETS, MAX_HASH, integer_text, scale, sha1_head, slice_of};
 
 /// The formula as the module docs state it, with a 128-bit division.
 fn scale_by_division(h: u64) -> u64 {
@@ -66,4 +68,30 @@ fn slices_by_cumulative_ends() {
     check(25_000, &[25_000, 100_000], Some(1));
     check(50_000, &[25_000, 25_000, 100_000], Some(2));
     check(100_000, &[100_000], None);
+}
+
+proptest! {
+    /// The stack-padded hash of one to four blocks, and the hasher's beyond, equal the first 8
+    /// bytes of the hasher's digest of the same bytes, split anywhere.
+    #[test]
+    fn the_digest_head_is_sha1s(
+        message in proptest::collection::vec(any::<u8>(), 0..300),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let d = Sha1::digest(&message);
+        let expected = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+        let (a, b) = message.split_at(cut.index(message.len() + 1));
+        prop_assert_eq!(sha1_head(&[a, b"", b]), expected);
+    }
+}
+
+#[test]
+fn the_digest_head_is_sha1s_at_every_padding_edge() {
+    // 55 bytes still fit one block with the padding, 56 need two; and so on at each block.
+    for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 183, 184, 246, 247, 248, 255, 256] {
+        let message: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+        let d = Sha1::digest(&message);
+        let expected = u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]]);
+        assert_eq!(sha1_head(&[&message]), expected, "{len} bytes");
+    }
 }
