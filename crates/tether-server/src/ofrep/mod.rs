@@ -13,6 +13,7 @@ pub(crate) mod snapshots;
 
 use crate::throttle::ClientAddr;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::num::NonZeroU32;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -359,10 +360,30 @@ fn bulk_etag(scope: &SdkKeyScope, version: u64, ctx: &Map<String, Value>) -> Str
     hasher.update([0]);
     // A re-created environment may count its versions from where the old one stood.
     hasher.update(scope.env_id.to_le_bytes());
-    hasher.update(serde_json::to_string(ctx).unwrap_or_default().as_bytes());
+    // The context's JSON goes into the hash as serde_json writes it, without a copy.
+    let _ = serde_json::to_writer(HashWriter(&mut hasher), ctx);
     let digest = hasher.finalize();
-    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("\"{version}-{short}\"")
+    let mut tag = String::with_capacity(40);
+    let _ = write!(tag, "\"{version}-");
+    for b in digest.iter().take(8) {
+        let _ = write!(tag, "{b:02x}");
+    }
+    tag.push('"');
+    tag
+}
+
+/// Writes into a hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Whether `If-None-Match` lists `etag` (weak or strong) or is `*`.
@@ -385,4 +406,34 @@ async fn configuration() -> Response {
         }
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+    use sha2::{Digest, Sha256};
+    use tether_store::SdkKeyScope;
+
+    use super::bulk_etag;
+
+    #[test]
+    fn the_bulk_etag_is_the_version_and_the_hash_of_environment_and_context() {
+        let scope = SdkKeyScope { project: "shop".into(), env: "production".into(), env_id: 7 };
+        let Value::Object(ctx) = json!({"targetingKey": "u1", "country": "FR", "n": [1, 2.5]})
+        else {
+            unreachable!()
+        };
+        // Spelt out: SHA-256 of project, NUL, environment, NUL, its id (little-endian) and the
+        // context as serde_json writes it; the first 8 bytes in hex after the version.
+        let mut bytes = b"shop\0production\0".to_vec();
+        bytes.extend_from_slice(&7i64.to_le_bytes());
+        bytes.extend_from_slice(br#"{"country":"FR","n":[1,2.5],"targetingKey":"u1"}"#);
+        let digest = Sha256::digest(&bytes);
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(bulk_etag(&scope, 42, &ctx), format!("\"42-{hex}\""));
+        // Another context, version or environment gives another tag.
+        let other = SdkKeyScope { env_id: 8, ..scope.clone() };
+        assert_ne!(bulk_etag(&other, 42, &ctx), bulk_etag(&scope, 42, &ctx));
+        assert_ne!(bulk_etag(&scope, 43, &ctx), bulk_etag(&scope, 42, &ctx));
+    }
 }
