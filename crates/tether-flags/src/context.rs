@@ -33,8 +33,8 @@ const MEMO_PATHS: usize = 16;
 #[derive(Debug)]
 pub(crate) struct Memo<'a> {
     paths: [Cell<(usize, Found<'a>)>; MEMO_PATHS],
-    /// Per segment of the snapshot: 0 not decided yet, 1 not in it, 2 in it.
-    segments: Vec<Cell<u8>>,
+    /// Per segment of the snapshot: whether the context is in it, once decided.
+    segments: Vec<Cell<Option<bool>>>,
 }
 
 /// Where a path leads in a context, before looking into an array at its end.
@@ -51,21 +51,19 @@ impl<'a> Memo<'a> {
     pub(crate) fn new(segments: usize) -> Memo<'a> {
         Memo {
             paths: std::array::from_fn(|_| Cell::new((0, Found::Missing))),
-            segments: (0..segments).map(|_| Cell::new(0)).collect(),
+            segments: (0..segments).map(|_| Cell::new(None)).collect(),
         }
     }
 
     /// Whether the context is in segment `index`, deciding it with `decide` the first time.
     pub(crate) fn in_segment(&self, index: usize, decide: impl FnOnce() -> bool) -> bool {
         let Some(known) = self.segments.get(index) else { return decide() };
-        match known.get() {
-            0 => {
-                let member = decide();
-                known.set(1 + u8::from(member));
-                member
-            }
-            state => state == 2,
+        if let Some(member) = known.get() {
+            return member;
         }
+        let member = decide();
+        known.set(Some(member));
+        member
     }
 }
 

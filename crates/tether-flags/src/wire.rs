@@ -72,11 +72,7 @@ impl Snapshot {
         out: &mut Vec<u8>,
     ) -> Result<(), ErrorCode> {
         match self.flag(flag_key) {
-            Some(flag) if flag.wire.fixed.is_some() => {
-                out.extend_from_slice(flag.wire.fixed.as_deref().unwrap_or_default().as_bytes());
-                Ok(())
-            }
-            Some(flag) => write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out),
+            Some(flag) => self.write_evaluated(flag, ctx, out),
             None => {
                 let code = ErrorCode::FlagNotFound;
                 write_failure(code, eval::NOT_FOUND, &json_string(flag_key), out);
@@ -96,14 +92,25 @@ impl Snapshot {
             if i > 0 {
                 out.push(b',');
             }
-            if let Some(fixed) = &flag.wire.fixed {
-                out.extend_from_slice(fixed.as_bytes());
-                continue;
-            }
             // A failure is one element of the list like any other.
-            let _ = write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out);
+            let _ = self.write_evaluated(flag, ctx, out);
         }
         out.extend_from_slice(b"]}");
+    }
+
+    /// One flag's answer: its whole answer when it has one that does not depend on the
+    /// context, else written from its evaluation.
+    fn write_evaluated(
+        &self,
+        flag: &CompiledFlag,
+        ctx: &Context<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), ErrorCode> {
+        if let Some(fixed) = &flag.wire.fixed {
+            out.extend_from_slice(fixed.as_bytes());
+            return Ok(());
+        }
+        write_flag(flag, &eval::evaluate_flag(self, flag, ctx), out)
     }
 }
 

@@ -122,6 +122,19 @@ impl Metrics {
         m.entry(method.clone()).or_default().entry(route.to_owned()).or_insert(made).clone()
     }
 
+    /// Times one request of a route that began at `start` and counts it under its status.
+    fn record(
+        &self,
+        method: &Method,
+        route: &str,
+        handles: &RouteMetrics,
+        start: Instant,
+        status: u16,
+    ) {
+        handles.latency.observe(start.elapsed().as_secs_f64());
+        self.count(method, route, handles, status);
+    }
+
     fn count(&self, method: &Method, route: &str, metrics: &RouteMetrics, status: u16) {
         let known = metrics
             .statuses
@@ -157,8 +170,7 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
     let metrics = &state.metrics;
     let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     let handles = metrics.route(&method, route);
-    handles.latency.observe(start.elapsed().as_secs_f64());
-    metrics.count(&method, route, &handles, response.status().as_u16());
+    metrics.record(&method, route, &handles, start, response.status().as_u16());
     response
 }
 
@@ -179,8 +191,7 @@ impl RouteHandle {
 
     /// Counts and times one request that began at `start`.
     pub(crate) fn record(&self, metrics: &Metrics, start: Instant, status: u16) {
-        self.handles.latency.observe(start.elapsed().as_secs_f64());
-        metrics.count(&self.method, self.route, &self.handles, status);
+        metrics.record(&self.method, self.route, &self.handles, start, status);
     }
 }
 

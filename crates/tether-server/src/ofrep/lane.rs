@@ -33,9 +33,6 @@ use super::{BULK, Presented, SINGLE, answer_bulk, answer_single};
 use crate::AppState;
 use crate::metrics::RouteHandle;
 
-/// The single route's path up to its key.
-const SINGLE_PREFIX: &str = "/ofrep/v1/evaluate/flags/";
-
 /// Which of the lane's routes a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -79,7 +76,7 @@ impl Lane {
                 let headers = Presented::of(&parts.headers);
                 match route {
                     Route::Single => {
-                        let key = parts.uri.path().strip_prefix(SINGLE_PREFIX).unwrap_or_default();
+                        let key = single_key(parts.uri.path()).unwrap_or_default();
                         answer_single(state, peer, &headers, key, &body).await
                     }
                     Route::Bulk => answer_bulk(state, peer, &headers, &body).await,
@@ -135,8 +132,14 @@ fn route_of(path: &str) -> Option<Route> {
     if path == BULK {
         return Some(Route::Bulk);
     }
-    let key = path.strip_prefix(SINGLE_PREFIX)?;
-    (!key.is_empty() && !key.contains(['/', '%'])).then_some(Route::Single)
+    single_key(path).map(|_| Route::Single)
+}
+
+/// The flag key of a single evaluation's path (the bulk path, a slash, one segment), when it
+/// is one the lane takes.
+fn single_key(path: &str) -> Option<&str> {
+    let key = path.strip_prefix(BULK)?.strip_prefix('/')?;
+    (!key.is_empty() && !key.contains(['/', '%'])).then_some(key)
 }
 
 /// Whether the router's trace layer would record anything of a request: its span and its
