@@ -25,14 +25,23 @@ pub struct Context<'a> {
 /// these are looked up each time, as without one.
 const MEMO_PATHS: usize = 16;
 
+/// How many attribute tests a [`Memo`] has room for (a power of two). Each test has one
+/// place, chosen by hashing it; a test whose place another holds is decided each time.
+const MEMO_TESTS: usize = 64;
+
 /// What evaluating one context for many flags shares: the value found at each attribute
-/// path (looked up in the context's map once, not once per clause), and whether the context
-/// is in each segment (decided once, not once per flag that tests it). Paths are told apart
-/// by their shared copy's address ([`AttrPath::shared`]): a memo lives within one
-/// evaluation of one snapshot, which holds every path it can be asked about.
+/// path (looked up in the context's map once, not once per clause), the outcome of each
+/// attribute test (a path and an operator with its operands: flags that test the same
+/// condition decide it once), and whether the context is in each segment (decided once, not
+/// once per flag that tests it). Paths and operators are told apart by their shared copy's
+/// address ([`AttrPath::shared`], `Matcher::shared`): a memo lives within one evaluation
+/// of one snapshot, which holds every path and operator it can be asked about.
 #[derive(Debug)]
 pub(crate) struct Memo<'a> {
     paths: [Cell<(usize, Found<'a>)>; MEMO_PATHS],
+    /// Per place: the test's path and operator addresses (0 for a free place) and its
+    /// outcome.
+    tests: [Cell<(usize, usize, Lookup)>; MEMO_TESTS],
     /// Per segment of the snapshot: whether the context is in it, once decided.
     segments: Vec<Cell<Option<bool>>>,
 }
@@ -51,6 +60,7 @@ impl<'a> Memo<'a> {
     pub(crate) fn new(segments: usize) -> Memo<'a> {
         Memo {
             paths: std::array::from_fn(|_| Cell::new((0, Found::Missing))),
+            tests: std::array::from_fn(|_| Cell::new((0, 0, Lookup::Missing))),
             segments: (0..segments).map(|_| Cell::new(None)).collect(),
         }
     }
@@ -64,6 +74,31 @@ impl<'a> Memo<'a> {
         let member = decide();
         known.set(Some(member));
         member
+    }
+}
+
+impl Memo<'_> {
+    /// The outcome of testing the values at `path` with the operator at address `op`,
+    /// deciding it with `decide` the first time (or every time, when its place is taken).
+    pub(crate) fn test(
+        &self,
+        path: &AttrPath,
+        op: usize,
+        decide: impl FnOnce() -> Lookup,
+    ) -> Lookup {
+        let at = Arc::as_ptr(&path.0) as usize;
+        // Fibonacci hashing of both addresses: the top bits of the product pick the place.
+        let mixed = (at as u64 ^ (op as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let place = &self.tests[(mixed >> (u64::BITS - MEMO_TESTS.trailing_zeros())) as usize];
+        let (known_at, known_op, outcome) = place.get();
+        if known_at == at && known_op == op {
+            return outcome;
+        }
+        let outcome = decide();
+        if known_at == 0 {
+            place.set((at, op, outcome));
+        }
+        outcome
     }
 }
 
@@ -287,6 +322,49 @@ fn leaf(v: &Value, test: &mut impl FnMut(&Value) -> bool, found: &mut bool) -> b
         _ => {
             *found = true;
             test(v)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::{AttrPath, Lookup, Memo};
+
+    /// A test is decided once per memo; another operator on the same path, or the same
+    /// operator on another path, is a test of its own.
+    #[test]
+    fn a_memo_decides_each_test_once() {
+        let memo = Memo::new(0);
+        let (country, plan) =
+            (AttrPath::shared("country").unwrap(), AttrPath::shared("plan").unwrap());
+        let decided = Cell::new(0);
+        let decide = |outcome| {
+            decided.set(decided.get() + 1);
+            outcome
+        };
+        assert_eq!(memo.test(&country, 8, || decide(Lookup::Match)), Lookup::Match);
+        assert_eq!(memo.test(&country, 8, || decide(Lookup::NoMatch)), Lookup::Match);
+        assert_eq!(decided.get(), 1);
+        assert_eq!(memo.test(&country, 16, || decide(Lookup::NoMatch)), Lookup::NoMatch);
+        assert_eq!(memo.test(&plan, 8, || decide(Lookup::Missing)), Lookup::Missing);
+        assert_eq!(decided.get(), 3);
+        assert_eq!(memo.test(&country, 16, || decide(Lookup::Match)), Lookup::NoMatch);
+        assert_eq!(memo.test(&plan, 8, || decide(Lookup::Match)), Lookup::Missing);
+        assert_eq!(decided.get(), 3);
+    }
+
+    /// More tests than places: each still gets its own outcome, whatever place it hashes to.
+    #[test]
+    fn tests_beyond_the_places_are_decided_each_time() {
+        let memo = Memo::new(0);
+        let path = AttrPath::shared("country").unwrap();
+        let outcome = |op: usize| if op % 3 == 0 { Lookup::Match } else { Lookup::NoMatch };
+        for round in 0..2 {
+            for op in (1..=1000).map(|i| i * 8) {
+                assert_eq!(memo.test(&path, op, || outcome(op)), outcome(op), "round {round}");
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Evaluation of a compiled flag for a context: off, then individual targets, then rules in
 //! order, then the default rule.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::bucket;
@@ -193,7 +195,12 @@ pub(crate) fn clause_matches(
 ) -> bool {
     match &clause.test {
         CompiledTest::Attribute(path, matcher) => {
-            match path.visit(*ctx, &mut |v| matcher.matches(v)) {
+            let decide = || path.visit(*ctx, &mut |v| matcher.matches(v));
+            let lookup = match ctx.memo() {
+                Some(memo) => memo.test(path, Arc::as_ptr(matcher) as usize, decide),
+                None => decide(),
+            };
+            match lookup {
                 Lookup::Missing => false,
                 Lookup::Match => !clause.negate,
                 Lookup::NoMatch => clause.negate,

@@ -106,10 +106,9 @@ impl Matcher {
             Matcher::EndsWith(p) => value.as_str().is_some_and(|s| s.ends_with(p.as_str())),
             Matcher::Contains(p) => value.as_str().is_some_and(|s| s.contains(p.as_str())),
             Matcher::Matches(re) => value.as_str().is_some_and(|s| re.is_match(s)),
-            Matcher::Semver(want, operand) => value
-                .as_str()
-                .and_then(parse_semver)
-                .is_some_and(|v| v.cmp_precedence(operand) == *want),
+            Matcher::Semver(want, operand) => {
+                value.as_str().and_then(|s| cmp_semver(s, operand)).is_some_and(|o| o == *want)
+            }
             Matcher::Number(cmp, operand) => value.as_f64().is_some_and(|n| match cmp {
                 NumCmp::Eq => n == *operand,
                 NumCmp::Lt => n < *operand,
@@ -181,6 +180,39 @@ pub(crate) fn parse_semver(s: &str) -> Option<Version> {
         _ => return None,
     };
     Version::parse(&format!("{core}{padding}{rest}")).ok()
+}
+
+/// How the version `s` (read as [`parse_semver`] reads it) compares with `operand` by
+/// precedence; `None` when `s` is not a version. A plain `1`, `1.2` or `1.2.3` (the usual
+/// app version) is compared by its numbers without building a [`Version`]: parsing one per
+/// clause was most of a version clause's cost.
+pub(crate) fn cmp_semver(s: &str, operand: &Version) -> Option<Ordering> {
+    match plain_version(s) {
+        Some(core) => Some(match core.cmp(&[operand.major, operand.minor, operand.patch]) {
+            // A release outranks any pre-release of the same numbers; build metadata does
+            // not count.
+            Ordering::Equal if !operand.pre.is_empty() => Ordering::Greater,
+            other => other,
+        }),
+        None => parse_semver(s).map(|v| v.cmp_precedence(operand)),
+    }
+}
+
+/// The numbers of a version written as one to three numeric identifiers (digits, no
+/// leading zero, within `u64`) and nothing else, missing ones as 0; `None` for anything
+/// else, which [`parse_semver`] then decides.
+fn plain_version(s: &str) -> Option<[u64; 3]> {
+    let mut core = [0u64; 3];
+    let mut parts = s.split('.');
+    for slot in &mut core {
+        let Some(part) = parts.next() else { break };
+        let b = part.as_bytes();
+        if b.is_empty() || (b.len() > 1 && b[0] == b'0') || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        *slot = part.parse().ok()?;
+    }
+    parts.next().is_none().then_some(core)
 }
 
 /// Milliseconds since the Unix epoch of an RFC 3339 string or a JSON number (taken as epoch

@@ -1,6 +1,10 @@
 //! Unit tests for date and version parsing; expected epoch values come from Python's datetime.
 
-use super::{parse_rfc3339, parse_semver};
+use std::cmp::Ordering;
+
+use proptest::prelude::*;
+
+use super::{cmp_semver, parse_rfc3339, parse_semver};
 
 #[test]
 fn rfc3339_dates() {
@@ -48,4 +52,48 @@ fn lenient_semver() {
     check("01.2.3", None);
     check("", None);
     check("abc", None);
+}
+
+/// The comparison every version clause makes, by its numbers where it can.
+#[test]
+fn version_comparisons() {
+    #[track_caller]
+    fn check(value: &str, operand: &str, expected: Option<Ordering>) {
+        let operand = parse_semver(operand).expect("operand");
+        assert_eq!(cmp_semver(value, &operand), expected, "{value:?} against {operand}");
+    }
+    check("2.0.0", "2.0.0", Some(Ordering::Equal));
+    check("2", "2.0.0", Some(Ordering::Equal));
+    check("2.1", "2.0.0", Some(Ordering::Greater));
+    check("1.99.99", "2.0.0", Some(Ordering::Less));
+    check("10.0.0", "9.0.0", Some(Ordering::Greater));
+    check("2.0.0", "2.0.0-rc.1", Some(Ordering::Greater));
+    check("2.0.0-rc.1", "2.0.0", Some(Ordering::Less));
+    check("2.0.0+build.7", "2.0.0", Some(Ordering::Equal));
+    check("2.0.0", "2.0.0+build.7", Some(Ordering::Equal));
+    check("18446744073709551615.0.0", "2.0.0", Some(Ordering::Greater));
+    check("18446744073709551616.0.0", "2.0.0", None);
+    check("02.0.0", "2.0.0", None);
+    check("2.0.0.0", "2.0.0", None);
+    check("2..0", "2.0.0", None);
+    check("2.0.", "2.0.0", None);
+    check(" 2.0.0", "2.0.0", None);
+    check("", "2.0.0", None);
+}
+
+proptest! {
+    /// Comparing by the numbers agrees with parsing the version and comparing precedence,
+    /// on strings made of the characters versions are written with.
+    #[test]
+    fn version_comparison_by_numbers_agrees_with_parsing(
+        value in "[0-9.]{0,12}|[0-9]{1,3}(\\.[0-9]{1,3}){0,3}([-+][0-9a-z.]{0,6})?",
+        operand in "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(-[0-9a-z]{1,4}(\\.[0-9a-z]{1,4})?)?(\\+[0-9a-z]{1,4})?",
+    ) {
+        // Operands with a leading zero are not versions (compiling refuses them).
+        let operand = parse_semver(&operand);
+        prop_assume!(operand.is_some());
+        let operand = operand.unwrap();
+        let by_parsing = parse_semver(&value).map(|v| v.cmp_precedence(&operand));
+        prop_assert_eq!(cmp_semver(&value, &operand), by_parsing);
+    }
 }

@@ -509,23 +509,70 @@ proptest! {
         s2 in arb_segment("s2"),
         ctx in arb_context(),
     ) {
-        let flags: Vec<(Flag, EnvConfig)> = flags
+        bulk_answers_as_alone(flags, &[s1, s2], &ctx)?;
+    }
+
+    /// The same with rules whose clauses all come from a pool of a few: the same test
+    /// recurs across flags and rules (negated or not), and other operators test the same
+    /// paths, so a bulk answer's memo of each test's outcome is read as often as it is
+    /// written.
+    #[test]
+    fn flags_sharing_their_tests_answer_in_bulk_as_alone(
+        flags in vec(arb_flag("f".into()), 2..8),
+        tests in vec((prop::sample::select(vec!["a", "country"]), arb_op(), any::<bool>()), 1..5),
+        other in arb_clause(true),
+        picks in vec(any::<prop::sample::Index>(), 32),
+        s1 in arb_segment("s1"),
+        s2 in arb_segment("s2"),
+        mut ctx in arb_context(),
+        values in (arb_scalar(), arb_scalar()),
+    ) {
+        let mut pool: Vec<Clause> = tests
             .into_iter()
-            .enumerate()
-            .map(|(i, (mut flag, config))| {
-                flag.key = format!("f{i}");
+            .map(|(attribute, op, negate)| Clause {
+                test: Test::Attribute { attribute: attribute.to_owned(), op },
+                negate,
+            })
+            .collect();
+        pool.push(other);
+        ctx.insert("a".to_owned(), values.0);
+        ctx.insert("country".to_owned(), values.1);
+        let mut pick = picks.iter().cycle();
+        let flags = flags
+            .into_iter()
+            .map(|(flag, mut config)| {
+                for clause in config.rules.iter_mut().flat_map(|r| r.clauses.iter_mut()) {
+                    *clause = pool[pick.next().expect("cycled").index(pool.len())].clone();
+                }
                 (flag, config)
             })
             .collect();
-        let snapshot = Snapshot::build(1, flags.iter().map(|(f, c)| (f, c)), &[s1, s2]);
-        let ctx = Context::new(&ctx);
-        let alone: Vec<Value> = snapshot
-            .flag_keys()
-            .map(|key| ofrep_answer(key, &snapshot.evaluate(key, &ctx)))
-            .collect();
-        let mut bulk = Vec::new();
-        snapshot.write_all_answers(&ctx, &mut bulk);
-        let bulk: Value = serde_json::from_slice(&bulk).unwrap();
-        prop_assert_eq!(bulk, json!({ "flags": alone }));
+        bulk_answers_as_alone(flags, &[s1, s2], &ctx)?;
     }
+}
+
+/// Each flag's part of the bulk answer for `ctx` equals its answer evaluated alone (flags
+/// renamed `f0`, `f1`, … so that their keys differ).
+fn bulk_answers_as_alone(
+    flags: Vec<(Flag, EnvConfig)>,
+    segments: &[Segment],
+    ctx: &Map<String, Value>,
+) -> Result<(), TestCaseError> {
+    let flags: Vec<(Flag, EnvConfig)> = flags
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut flag, config))| {
+            flag.key = format!("f{i}");
+            (flag, config)
+        })
+        .collect();
+    let snapshot = Snapshot::build(1, flags.iter().map(|(f, c)| (f, c)), segments);
+    let ctx = Context::new(ctx);
+    let alone: Vec<Value> =
+        snapshot.flag_keys().map(|key| ofrep_answer(key, &snapshot.evaluate(key, &ctx))).collect();
+    let mut bulk = Vec::new();
+    snapshot.write_all_answers(&ctx, &mut bulk);
+    let bulk: Value = serde_json::from_slice(&bulk).unwrap();
+    prop_assert_eq!(bulk, json!({ "flags": alone }));
+    Ok(())
 }
