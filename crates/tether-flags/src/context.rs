@@ -360,7 +360,8 @@ mod tests {
     fn tests_beyond_the_places_are_decided_each_time() {
         let memo = Memo::new(0);
         let path = AttrPath::shared("country").unwrap();
-        let outcome = |op: usize| if op % 3 == 0 { Lookup::Match } else { Lookup::NoMatch };
+        let outcome =
+            |op: usize| if op.is_multiple_of(3) { Lookup::Match } else { Lookup::NoMatch };
         for round in 0..2 {
             for op in (1..=1000).map(|i| i * 8) {
                 assert_eq!(memo.test(&path, op, || outcome(op)), outcome(op), "round {round}");
