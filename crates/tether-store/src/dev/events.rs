@@ -148,6 +148,7 @@ struct EventRow {
     event_name: String,
     headers: String,
     body: Vec<u8>,
+    body_encoding: String,
     received_at: i64,
     state: String,
     report: Option<String>,
@@ -156,7 +157,7 @@ struct EventRow {
 }
 
 const EVENT_COLUMNS: &str = "id, repository_id, delivery_id, source, event_name, headers, body, \
-     received_at, state, report, devinfo_report, processed_at";
+     body_encoding, received_at, state, report, devinfo_report, processed_at";
 
 impl TryFrom<EventRow> for StoredDevEvent {
     type Error = StoreError;
@@ -172,7 +173,7 @@ impl TryFrom<EventRow> for StoredDevEvent {
             repository_id: r.repository_id,
             delivery_id: r.delivery_id,
             event_name: r.event_name,
-            body: r.body,
+            body: super::body::decode(r.body, &r.body_encoding)?,
             received_at: r.received_at,
             report: r.report,
             devinfo_report: r.devinfo_report,
@@ -186,9 +187,10 @@ impl TryFrom<EventRow> for StoredDevEvent {
 macro_rules! insert_event_on {
     ($tx:expr, $new:expr, $now:expr) => {{
         let new: &NewDevEvent = $new;
+        let (body, encoding) = super::body::encode(&new.body);
         let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, received_at, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') \
+            "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') \
              ON CONFLICT (repository_id, delivery_id) DO NOTHING RETURNING id",
         )
         .bind(new.repository_id)
@@ -196,7 +198,8 @@ macro_rules! insert_event_on {
         .bind(new.source.as_str())
         .bind(&new.event_name)
         .bind(super::intake::headers_json(new))
-        .bind(&new.body)
+        .bind(body)
+        .bind(encoding.as_str())
         .bind($now)
         .fetch_optional(&mut *$tx)
         .await?;

@@ -23,6 +23,7 @@ use std::sync::Mutex;
 use sqlx::QueryBuilder;
 use tokio::sync::oneshot;
 
+use super::body::{self, Encoding};
 use super::events::{NewDevEvent, Recorded};
 use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
 use crate::{Result, Store, with_pool, with_write_tx};
@@ -64,13 +65,18 @@ pub(crate) struct Webhook {
 
 struct Waiting {
     new: NewDevEvent,
+    /// The body as it is stored ([`body::encode`]).
+    stored: Stored,
     answer: oneshot::Sender<Result<Recorded>>,
 }
 
+type Stored = (Vec<u8>, Encoding);
+
 impl IntakeQueue {
-    fn push(&self, new: NewDevEvent) -> oneshot::Receiver<Result<Recorded>> {
+    fn push(&self, new: NewDevEvent, stored: Stored) -> oneshot::Receiver<Result<Recorded>> {
         let (answer, rx) = oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(Waiting { new, answer });
+        let waiting = Waiting { new, stored, answer };
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(waiting);
         rx
     }
 
@@ -120,7 +126,9 @@ impl Store {
     /// the repository writes nothing.
     pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
         let queue = &self.intake;
-        let mut rx = queue.push(new.clone());
+        // Compressed here, on the request's task, not by the commit that stores it.
+        let stored = body::encode(&new.body);
+        let mut rx = queue.push(new.clone(), stored.clone());
         loop {
             let turn = tokio::select! {
                 biased;
@@ -132,13 +140,15 @@ impl Store {
                 Err(Ok(recorded)) => return recorded,
                 Err(Err(_)) => {
                     // Taken by a leader dropped before it answered.
-                    rx = queue.push(new.clone());
+                    rx = queue.push(new.clone(), stored.clone());
                     continue;
                 }
             };
             match rx.try_recv() {
                 Ok(recorded) => return recorded,
-                Err(oneshot::error::TryRecvError::Closed) => rx = queue.push(new.clone()),
+                Err(oneshot::error::TryRecvError::Closed) => {
+                    rx = queue.push(new.clone(), stored.clone());
+                }
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
             self.commit_waiting(queue.take()).await;
@@ -152,12 +162,13 @@ impl Store {
         if batch.is_empty() {
             return;
         }
-        let news: Vec<&NewDevEvent> = batch.iter().map(|w| &w.new).collect();
+        let news: Vec<(&NewDevEvent, &Stored)> =
+            batch.iter().map(|w| (&w.new, &w.stored)).collect();
         let stored = match self.insert_events(&news).await {
             Ok(ids) => ids,
             Err(_) if batch.len() > 1 => {
                 for w in batch {
-                    let recorded = self.insert_events(&[&w.new]).await;
+                    let recorded = self.insert_events(&[(&w.new, &w.stored)]).await;
                     let recorded = match recorded {
                         Ok(ids) => self.recorded(&w.new, ids[0]).await,
                         Err(e) => Err(e),
@@ -198,20 +209,21 @@ impl Store {
     /// Inserts the events and their outbox rows in one transaction: two statements
     /// whatever their number. Per event (in order) its new id, or `None` when its delivery
     /// was stored before (or earlier in `news`).
-    async fn insert_events(&self, news: &[&NewDevEvent]) -> Result<Vec<Option<i64>>> {
+    async fn insert_events(&self, news: &[(&NewDevEvent, &Stored)]) -> Result<Vec<Option<i64>>> {
         let now = self.now();
-        let headers: Vec<String> = news.iter().map(|n| headers_json(n)).collect();
+        let headers: Vec<String> = news.iter().map(|(n, _)| headers_json(n)).collect();
         let ids = with_write_tx!(self, tx => {
             let mut q = QueryBuilder::new(
-                "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, received_at, state) ",
+                "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
             );
-            q.push_values(news.iter().zip(&headers), |mut row, (new, headers)| {
+            q.push_values(news.iter().zip(&headers), |mut row, ((new, (body, encoding)), headers)| {
                 row.push_bind(new.repository_id)
                     .push_bind(&new.delivery_id)
                     .push_bind(new.source.as_str())
                     .push_bind(&new.event_name)
                     .push_bind(headers)
-                    .push_bind(&new.body)
+                    .push_bind(body)
+                    .push(format!("'{}'", encoding.as_str()))
                     .push_bind(now)
                     .push("'pending'");
             });
@@ -226,7 +238,7 @@ impl Store {
             // `news` are duplicates.
             let ids: Vec<Option<i64>> = news
                 .iter()
-                .map(|n| inserted.remove(&(n.repository_id, n.delivery_id.as_str())))
+                .map(|(n, _)| inserted.remove(&(n.repository_id, n.delivery_id.as_str())))
                 .collect();
             let mut work: Vec<i64> = ids.iter().flatten().copied().collect();
             work.sort_unstable();

@@ -5,6 +5,7 @@
 //! commit), [`local`] (the stored form of a scan), [`ledger`]
 //! (side effects per issue and entity; mentions) and [`findings`].
 
+mod body;
 mod events;
 mod findings;
 pub(crate) mod intake;

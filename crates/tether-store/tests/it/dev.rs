@@ -168,6 +168,43 @@ async fn a_delivery_is_stored_once_with_its_outbox_rows(backend: TestBackend) {
     assert_eq!(listed[0].report.as_deref(), Some("{\"ok\":true}"));
 }
 
+on_each_backend!(bodies_are_stored_compressed_and_read_back_as_received);
+async fn bodies_are_stored_compressed_and_read_back_as_received(backend: TestBackend) {
+    const PUSH: &[u8] =
+        include_bytes!("../../../tether-forge/tests/it/fixtures/github/push_commits.json");
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let pushed = NewDevEvent { body: PUSH.to_vec(), ..event(r.id, "d-push") };
+    let Recorded::Stored(pushed) = s.record_dev_event(&pushed).await.unwrap() else {
+        panic!("stored")
+    };
+    let scanned = NewDevEvent { body: PUSH.to_vec(), ..event(r.id, "d-scan") };
+    let scanned = s.record_scan(r.id, &[scanned], &BTreeMap::new()).await.unwrap()[0];
+    let small = s.record_dev_event(&event(r.id, "d-small")).await.unwrap();
+    let Recorded::Stored(small) = small else { panic!("stored") };
+    for id in [pushed, scanned] {
+        assert_eq!(s.dev_event(id).await.unwrap().body, PUSH, "{}", t.label);
+    }
+    assert_eq!(s.dev_event(small).await.unwrap().body, b"{}");
+    // What the rows hold: a frame a third of the push or smaller; the small body as is.
+    let sql = "SELECT id, length(body), body_encoding FROM dev_events ORDER BY id";
+    let rows: Vec<(i64, i64, String)> = match backend {
+        TestBackend::Sqlite => {
+            let pool = sqlx::SqlitePool::connect(&t.url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+        TestBackend::Postgres => {
+            let pool = sqlx::PgPool::connect(&t.url).await.unwrap();
+            let sql = sql.replace("length(body)", "octet_length(body)::bigint");
+            sqlx::query_as(&sql).fetch_all(&pool).await.unwrap()
+        }
+    };
+    let limit = i64::try_from(PUSH.len() / 3).unwrap();
+    assert!(rows[0].1 < limit && rows[1].1 < limit, "{rows:?}");
+    assert_eq!(rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(), ["zstd", "zstd", "identity"]);
+}
+
 on_each_backend!(deliveries_arriving_together_are_stored_in_few_commits);
 async fn deliveries_arriving_together_are_stored_in_few_commits(backend: TestBackend) {
     let t = TestStore::new(backend).await;
