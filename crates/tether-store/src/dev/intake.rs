@@ -4,10 +4,13 @@
 //! the log to disk) instead of one each. Every delivery is answered only after the commit
 //! that holds it, so what was answered for is on disk as before.
 //!
-//! No task of its own: whoever finds no commit under way leads the next one, taking every
-//! delivery waiting (up to [`MOST`]). A leader dropped before it answered (a client that
-//! hung up) leaves its followers unanswered; each of them then puts its delivery back and
-//! may lead itself, so none is lost (one whose commit did land reads as a duplicate).
+//! The commits are made by a task of their own, the *committer*, started by the first
+//! delivery that finds none running and ending when no delivery is left. It keeps the one
+//! writer connection from one commit to the next (up to [`ROUNDS`] commits, then lets the
+//! worker's writes in): handing a pooled connection back and getting it again (sqlx's
+//! spawned return, its pings, the worker's commits in between) took as long as the commit
+//! itself (see the README's intake figures). A request that goes away (a client that hung
+//! up) takes nothing with it: its delivery is stored all the same.
 //!
 //! Also kept here: each repository's forge and sealed secret, which every delivery needs
 //! before it is stored ([`Store::repository_webhook`]). Reading them cost a pooled read per
@@ -19,30 +22,38 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use sqlx::QueryBuilder;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection as _, Postgres, QueryBuilder, Sqlite};
 use tokio::sync::oneshot;
 
 use super::body::{self, Encoding};
 use super::events::{NewDevEvent, Recorded};
 use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
-use crate::{Result, Store, with_pool, with_write_tx};
+use crate::{Backend, Result, Store, StoreError, with_pool};
 
 /// The most deliveries one commit stores (a bound on the statements' parameters: 7 per
 /// event, 3 per outbox row, far under either database's limit).
 pub(crate) const MOST: usize = 64;
+
+/// The most commits the committer makes on the writer connection before handing it back
+/// (and taking it again): while deliveries pour in, the worker's writes wait at most that
+/// many commits.
+pub(crate) const ROUNDS: usize = 8;
 
 /// How long a repository's forge and sealed secret are used without being read again:
 /// another process's change (a rotated secret, a deleted repository) reaches this one
 /// within it.
 pub(crate) const WEBHOOK_TTL_MS: i64 = 1_000;
 
-/// The deliveries waiting to be stored, and the turn to store them; the repositories'
+/// The deliveries waiting to be stored, and whether a committer runs; the repositories'
 /// webhook checks read lately.
 #[derive(Default)]
 pub(crate) struct IntakeQueue {
     waiting: Mutex<Vec<Waiting>>,
-    turn: tokio::sync::Mutex<()>,
+    /// Set while a committer task runs.
+    running: AtomicBool,
     webhooks: Mutex<Webhooks>,
 }
 
@@ -78,6 +89,10 @@ impl IntakeQueue {
         let waiting = Waiting { new, stored, answer };
         self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(waiting);
         rx
+    }
+
+    fn is_empty(&self) -> bool {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 
     fn take(&self) -> Vec<Waiting> {
@@ -120,55 +135,123 @@ impl IntakeQueue {
     }
 }
 
+/// The writer connection the committer holds between its commits.
+enum Held {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// `with_write_tx!` on the held connection.
+macro_rules! held_write_tx {
+    ($store:expr, $held:expr, $tx:ident => $body:expr) => {
+        match $held {
+            Held::Sqlite(conn) => {
+                let mut $tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
+                out
+            }
+            Held::Postgres(conn) => {
+                let mut $tx = conn.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
+                out
+            }
+        }
+    };
+}
+
 impl Store {
     /// Stores a delivery once, with the outbox rows that process it, in one transaction
     /// (shared with the deliveries that arrived meanwhile). A delivery id seen before for
     /// the repository writes nothing.
     pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
-        let queue = &self.intake;
         // Compressed here, on the request's task, not by the commit that stores it.
         let stored = body::encode(&new.body);
-        let mut rx = queue.push(new.clone(), stored.clone());
-        loop {
-            let turn = tokio::select! {
-                biased;
-                answer = &mut rx => Err(answer),
-                turn = queue.turn.lock() => Ok(turn),
-            };
-            let turn = match turn {
-                Ok(turn) => turn,
-                Err(Ok(recorded)) => return recorded,
-                Err(Err(_)) => {
-                    // Taken by a leader dropped before it answered.
-                    rx = queue.push(new.clone(), stored.clone());
-                    continue;
-                }
-            };
-            match rx.try_recv() {
-                Ok(recorded) => return recorded,
-                Err(oneshot::error::TryRecvError::Closed) => {
-                    rx = queue.push(new.clone(), stored.clone());
-                }
-                Err(oneshot::error::TryRecvError::Empty) => {}
-            }
-            self.commit_waiting(queue.take()).await;
-            drop(turn);
+        let rx = self.intake.push(new.clone(), stored);
+        self.start_committer();
+        rx.await
+            .unwrap_or_else(|_| Err(StoreError::Damaged("the intake's committer stopped".into())))
+    }
+
+    /// Starts the committer unless one runs.
+    fn start_committer(&self) {
+        if self.intake.running.swap(true, Ordering::SeqCst) {
+            return;
         }
+        let store = self.clone();
+        tokio::spawn(async move { store.commit_all().await });
+    }
+
+    /// The committer: stores what is waiting until nothing is, then ends. A delivery put in
+    /// the queue as it ends either is seen here or starts the next committer.
+    async fn commit_all(self) {
+        /// Clears `running` however the committer ends (a panic included), so the next
+        /// delivery starts another.
+        struct Running<'a>(&'a AtomicBool);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::SeqCst);
+            }
+        }
+        let queue = &self.intake;
+        loop {
+            {
+                let _running = Running(&queue.running);
+                while !queue.is_empty() {
+                    self.commit_rounds().await;
+                }
+            }
+            if queue.is_empty() || queue.running.swap(true, Ordering::SeqCst) {
+                return;
+            }
+        }
+    }
+
+    /// Up to [`ROUNDS`] commits of what is waiting, on one writer connection held between
+    /// them. Without a connection every waiting delivery is answered with the error.
+    async fn commit_rounds(&self) {
+        let mut held = match self.hold_writer().await {
+            Ok(held) => held,
+            Err(e) => {
+                let message = e.to_string();
+                for w in self.intake.take() {
+                    let _ = w.answer.send(Err(StoreError::Damaged(message.clone())));
+                }
+                return;
+            }
+        };
+        for _ in 0..ROUNDS {
+            let batch = self.intake.take();
+            if batch.is_empty() {
+                break;
+            }
+            self.commit_waiting(&mut held, batch).await;
+        }
+    }
+
+    async fn hold_writer(&self) -> Result<Held> {
+        Ok(match &self.backend {
+            Backend::Sqlite(_, writer) => Held::Sqlite(writer.acquire().await?),
+            Backend::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+        })
     }
 
     /// Stores `batch` in one transaction and answers each. Should that fail (a repository
     /// deleted meanwhile, say), each delivery is tried alone, so one cannot fail the rest.
-    async fn commit_waiting(&self, batch: Vec<Waiting>) {
+    async fn commit_waiting(&self, held: &mut Held, batch: Vec<Waiting>) {
         if batch.is_empty() {
             return;
         }
         let news: Vec<(&NewDevEvent, &Stored)> =
             batch.iter().map(|w| (&w.new, &w.stored)).collect();
-        let stored = match self.insert_events(&news).await {
+        let stored = match self.insert_events(held, &news).await {
             Ok(ids) => ids,
             Err(_) if batch.len() > 1 => {
                 for w in batch {
-                    let recorded = self.insert_events(&[(&w.new, &w.stored)]).await;
+                    let recorded = self.insert_events(held, &[(&w.new, &w.stored)]).await;
                     let recorded = match recorded {
                         Ok(ids) => self.recorded(&w.new, ids[0]).await,
                         Err(e) => Err(e),
@@ -209,10 +292,14 @@ impl Store {
     /// Inserts the events and their outbox rows in one transaction: two statements
     /// whatever their number. Per event (in order) its new id, or `None` when its delivery
     /// was stored before (or earlier in `news`).
-    async fn insert_events(&self, news: &[(&NewDevEvent, &Stored)]) -> Result<Vec<Option<i64>>> {
+    async fn insert_events(
+        &self,
+        held: &mut Held,
+        news: &[(&NewDevEvent, &Stored)],
+    ) -> Result<Vec<Option<i64>>> {
         let now = self.now();
         let headers: Vec<String> = news.iter().map(|(n, _)| headers_json(n)).collect();
-        let ids = with_write_tx!(self, tx => {
+        let ids = held_write_tx!(self, held, tx => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
             );
