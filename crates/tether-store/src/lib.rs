@@ -260,22 +260,29 @@ macro_rules! with_write_tx {
     ($store:expr, $tx:ident => $body:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite(_, pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
-                out
+                $crate::in_tx!($store, pool.begin_with($crate::SQLITE_BEGIN), $tx => $body)
             }
-            $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
-                out
-            }
+            $crate::Backend::Postgres(pool) => $crate::in_tx!($store, pool.begin(), $tx => $body),
         }
     };
 }
+
+/// How SQLite's write transactions begin: taking the write lock up front.
+pub(crate) const SQLITE_BEGIN: &str = "BEGIN IMMEDIATE";
+
+/// The body of [`with_write_tx!`] on a transaction `begin` opens (on a pool or on a
+/// connection already held, as the intake's committer does): commits it, then tells
+/// [`Store::subscribe_changes`] listeners; an early return (`?`) rolls back.
+macro_rules! in_tx {
+    ($store:expr, $begin:expr, $tx:ident => $body:expr) => {{
+        let mut $tx = $begin.await?;
+        let out = $body;
+        $tx.commit().await?;
+        $store.changes.send_modify(|n| *n = n.wrapping_add(1));
+        out
+    }};
+}
+pub(crate) use in_tx;
 pub(crate) use with_write_tx;
 
 impl Store {

@@ -146,19 +146,9 @@ macro_rules! held_write_tx {
     ($store:expr, $held:expr, $tx:ident => $body:expr) => {
         match $held {
             Held::Sqlite(conn) => {
-                let mut $tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-                let out = $body;
-                $tx.commit().await?;
-                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
-                out
+                crate::in_tx!($store, conn.begin_with(crate::SQLITE_BEGIN), $tx => $body)
             }
-            Held::Postgres(conn) => {
-                let mut $tx = conn.begin().await?;
-                let out = $body;
-                $tx.commit().await?;
-                $store.changes.send_modify(|n| *n = n.wrapping_add(1));
-                out
-            }
+            Held::Postgres(conn) => crate::in_tx!($store, conn.begin(), $tx => $body),
         }
     };
 }
