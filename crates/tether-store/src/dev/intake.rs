@@ -162,8 +162,7 @@ impl Store {
         let stored = body::encode(&new.body);
         let rx = self.intake.push(new.clone(), stored);
         self.start_committer();
-        rx.await
-            .unwrap_or_else(|_| Err(StoreError::Damaged("the intake's committer stopped".into())))
+        rx.await.unwrap_or_else(|_| Err(database_error("the intake's committer stopped")))
     }
 
     /// Starts the committer unless one runs.
@@ -206,9 +205,13 @@ impl Store {
         let mut held = match self.hold_writer().await {
             Ok(held) => held,
             Err(e) => {
-                let message = e.to_string();
+                // The first waiting delivery gets the error itself; the others (an error
+                // cannot be copied) a database error that says the same.
+                let message = error_chain(&e);
+                let mut first = Some(e);
                 for w in self.intake.take() {
-                    let _ = w.answer.send(Err(StoreError::Damaged(message.clone())));
+                    let e = first.take().unwrap_or_else(|| database_error(&message));
+                    let _ = w.answer.send(Err(e));
                 }
                 return;
             }
@@ -335,6 +338,24 @@ impl Store {
         });
         Ok(ids)
     }
+}
+
+/// A database error saying `message` (one failure told to several deliveries: an error
+/// cannot be copied).
+fn database_error(message: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Io(std::io::Error::other(message.to_owned())))
+}
+
+/// An error with its causes, as one line.
+fn error_chain(e: &StoreError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// The kept headers as stored: a JSON object, names in order.

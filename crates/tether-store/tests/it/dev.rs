@@ -302,6 +302,27 @@ async fn a_delivery_whose_request_was_dropped_is_stored(backend: TestBackend) {
     assert_eq!(stored, ["d-1", "d-2", "d-3"], "{}", t.label);
 }
 
+// The writer cannot be had (here: the store closed): each waiting delivery is answered with a
+// database error, not as damaged data.
+on_each_backend!(a_delivery_without_a_writer_gets_a_database_error);
+async fn a_delivery_without_a_writer_gets_a_database_error(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    s.close().await;
+    let (e1, e2) = (event(r.id, "d-1"), event(r.id, "d-2"));
+    let (first, second) = tokio::join!(s.record_dev_event(&e1), s.record_dev_event(&e2));
+    for answer in [first, second] {
+        match answer {
+            Err(e @ StoreError::Database(_)) => {
+                let text = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+                assert!(text.contains("closed"), "{text} ({})", t.label);
+            }
+            other => panic!("{other:?} ({})", t.label),
+        }
+    }
+}
+
 on_each_backend!(a_scan_moves_its_heads_with_its_events);
 async fn a_scan_moves_its_heads_with_its_events(backend: TestBackend) {
     let t = TestStore::new(backend).await;
