@@ -89,3 +89,27 @@ async fn postgres_ends_a_pooled_connection_left_inside_a_transaction() {
         .unwrap();
     assert_eq!(shown, IDLE_IN_TRANSACTION, "every pooled connection carries the timeout");
 }
+
+#[tokio::test]
+async fn sqlite_commits_checkpoint_the_log_only_past_its_set_size() {
+    let db = testing::TestDatabase::new(testing::TestBackend::Sqlite).await;
+    let store = Store::connect(db.url(), MasterKey::generate()).await.unwrap();
+    let Backend::Sqlite(readers, writer) = &store.backend else { panic!("a SQLite store") };
+    for pool in [readers, writer] {
+        let pages: i64 =
+            sqlx::query_scalar("PRAGMA wal_autocheckpoint").fetch_one(pool).await.unwrap();
+        assert_eq!(pages, i64::from(WAL_AUTOCHECKPOINT_PAGES));
+    }
+    let (_, _, file): (i64, String, String) =
+        sqlx::query_as("PRAGMA database_list").fetch_one(writer).await.unwrap();
+    let size = || std::fs::metadata(&file).unwrap().len();
+    // About 2,000 pages (8 MB) committed: past SQLite's default of 1,000, which would have
+    // copied them into the database file on commit; under the set size they stay in the log.
+    sqlx::query("CREATE TABLE t (x BLOB)").execute(writer).await.unwrap();
+    let before = size();
+    sqlx::query("INSERT INTO t VALUES (zeroblob(8000000))").execute(writer).await.unwrap();
+    assert!(size() < before + 1_000_000, "{} bytes, {before} before", size());
+    // Checkpointed, the file holds them.
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(readers).await.unwrap();
+    assert!(size() >= before + 8_000_000, "{} bytes, {before} before", size());
+}
