@@ -525,6 +525,19 @@ impl Store {
     }
 }
 
+/// An error with its chain of causes, `outer: inner: innermost`, for logs and
+/// for messages recorded where a person reads them.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(next) = cur {
+        out.push_str(": ");
+        out.push_str(&next.to_string());
+        cur = next.source();
+    }
+    out
+}
+
 /// Milliseconds since the Unix epoch, now, by the system clock. The store itself
 /// reads [`Store::clock`]; code that has a store should too.
 pub fn now_ms() -> i64 {

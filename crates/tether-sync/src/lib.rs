@@ -77,15 +77,4 @@ pub fn jira_delay(
     backoff(base, attempts).max(retry_after.unwrap_or_default()).min(max)
 }
 
-/// An error with its chain of causes, `outer: inner: innermost`, for logs and
-/// for messages recorded where a person reads them.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(next) = cur {
-        out.push_str(": ");
-        out.push_str(&next.to_string());
-        cur = next.source();
-    }
-    out
-}
+pub use tether_store::error_chain;

@@ -207,7 +207,7 @@ impl Store {
             Err(e) => {
                 // The first waiting delivery gets the error itself; the others (an error
                 // cannot be copied) a database error that says the same.
-                let message = error_chain(&e);
+                let message = crate::error_chain(&e);
                 let mut first = Some(e);
                 for w in self.intake.take() {
                     let e = first.take().unwrap_or_else(|| database_error(&message));
@@ -344,18 +344,6 @@ impl Store {
 /// cannot be copied).
 fn database_error(message: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Io(std::io::Error::other(message.to_owned())))
-}
-
-/// An error with its causes, as one line.
-fn error_chain(e: &StoreError) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// The kept headers as stored: a JSON object, names in order.
