@@ -186,20 +186,19 @@ impl TryFrom<EventRow> for StoredDevEvent {
 /// stored before.
 macro_rules! insert_event_on {
     ($tx:expr, $new:expr, $now:expr) => {{
-        let new: &NewDevEvent = $new;
-        let (body, encoding) = super::body::encode(&new.body);
+        let row = super::intake::EventRow::of($new);
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') \
              ON CONFLICT (repository_id, delivery_id) DO NOTHING RETURNING id",
         )
-        .bind(new.repository_id)
-        .bind(&new.delivery_id)
-        .bind(new.source.as_str())
-        .bind(&new.event_name)
-        .bind(super::intake::headers_json(new))
-        .bind(body)
-        .bind(encoding.as_str())
+        .bind(row.repository_id)
+        .bind(&row.delivery_id)
+        .bind(row.source)
+        .bind(&row.event_name)
+        .bind(&row.headers)
+        .bind(&row.body)
+        .bind(row.encoding.as_str())
         .bind($now)
         .fetch_optional(&mut *$tx)
         .await?;

@@ -33,7 +33,7 @@ use super::events::{NewDevEvent, Recorded};
 use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
 use crate::{Backend, Result, Store, StoreError, with_pool};
 
-/// The most deliveries one commit stores (a bound on the statements' parameters: 7 per
+/// The most deliveries one commit stores (a bound on the statements' parameters: 8 per
 /// event, 3 per outbox row, far under either database's limit).
 pub(crate) const MOST: usize = 64;
 
@@ -75,18 +75,42 @@ pub(crate) struct Webhook {
 }
 
 struct Waiting {
-    new: NewDevEvent,
-    /// The body as it is stored ([`body::encode`]).
-    stored: Stored,
+    row: EventRow,
     answer: oneshot::Sender<Result<Recorded>>,
 }
 
-type Stored = (Vec<u8>, Encoding);
+/// A delivery's `dev_events` row as it is inserted: its headers as stored JSON, its body as
+/// stored ([`body::encode`]). Made before the row joins a commit (for the intake, on the
+/// request's task), so the one writer does no more.
+pub(super) struct EventRow {
+    pub repository_id: i64,
+    pub delivery_id: String,
+    pub source: &'static str,
+    pub event_name: String,
+    pub headers: String,
+    pub body: Vec<u8>,
+    pub encoding: Encoding,
+}
+
+impl EventRow {
+    pub(super) fn of(new: &NewDevEvent) -> EventRow {
+        let (body, encoding) = body::encode(&new.body);
+        EventRow {
+            repository_id: new.repository_id,
+            delivery_id: new.delivery_id.clone(),
+            source: new.source.as_str(),
+            event_name: new.event_name.clone(),
+            headers: headers_json(new),
+            body,
+            encoding,
+        }
+    }
+}
 
 impl IntakeQueue {
-    fn push(&self, new: NewDevEvent, stored: Stored) -> oneshot::Receiver<Result<Recorded>> {
+    fn push(&self, row: EventRow) -> oneshot::Receiver<Result<Recorded>> {
         let (answer, rx) = oneshot::channel();
-        let waiting = Waiting { new, stored, answer };
+        let waiting = Waiting { row, answer };
         self.waiting.lock().unwrap_or_else(|e| e.into_inner()).push(waiting);
         rx
     }
@@ -158,9 +182,7 @@ impl Store {
     /// (shared with the deliveries that arrived meanwhile). A delivery id seen before for
     /// the repository writes nothing.
     pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
-        // Compressed here, on the request's task, not by the commit that stores it.
-        let stored = body::encode(&new.body);
-        let rx = self.intake.push(new.clone(), stored);
+        let rx = self.intake.push(EventRow::of(new));
         self.start_committer();
         rx.await.unwrap_or_else(|_| Err(database_error("the intake's committer stopped")))
     }
@@ -235,18 +257,14 @@ impl Store {
     /// Stores `batch` in one transaction and answers each. Should that fail (a repository
     /// deleted meanwhile, say), each delivery is tried alone, so one cannot fail the rest.
     async fn commit_waiting(&self, held: &mut Held, batch: Vec<Waiting>) {
-        if batch.is_empty() {
-            return;
-        }
-        let news: Vec<(&NewDevEvent, &Stored)> =
-            batch.iter().map(|w| (&w.new, &w.stored)).collect();
-        let stored = match self.insert_events(held, &news).await {
+        let rows: Vec<&EventRow> = batch.iter().map(|w| &w.row).collect();
+        let stored = match self.insert_events(held, &rows).await {
             Ok(ids) => ids,
             Err(_) if batch.len() > 1 => {
                 for w in batch {
-                    let recorded = self.insert_events(held, &[(&w.new, &w.stored)]).await;
+                    let recorded = self.insert_events(held, &[&w.row]).await;
                     let recorded = match recorded {
-                        Ok(ids) => self.recorded(&w.new, ids[0]).await,
+                        Ok(ids) => self.recorded(&w.row, ids[0]).await,
                         Err(e) => Err(e),
                     };
                     let _ = w.answer.send(recorded);
@@ -260,23 +278,23 @@ impl Store {
             }
         };
         for (w, id) in batch.into_iter().zip(stored) {
-            let recorded = self.recorded(&w.new, id).await;
+            let recorded = self.recorded(&w.row, id).await;
             // Its request may be gone (the client hung up): stored all the same.
             let _ = w.answer.send(recorded);
         }
     }
 
-    /// What storing `new` did: `stored` is its new id, or `None` for a duplicate, whose
+    /// What storing `row` did: `stored` is its new id, or `None` for a duplicate, whose
     /// first id is read.
-    async fn recorded(&self, new: &NewDevEvent, stored: Option<i64>) -> Result<Recorded> {
+    async fn recorded(&self, row: &EventRow, stored: Option<i64>) -> Result<Recorded> {
         if let Some(id) = stored {
             return Ok(Recorded::Stored(id));
         }
         let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
             "SELECT id FROM dev_events WHERE repository_id = $1 AND delivery_id = $2"
         )
-        .bind(new.repository_id)
-        .bind(&new.delivery_id)
+        .bind(row.repository_id)
+        .bind(&row.delivery_id)
         .fetch_one(pool)
         .await?);
         Ok(Recorded::Duplicate(id))
@@ -284,26 +302,21 @@ impl Store {
 
     /// Inserts the events and their outbox rows in one transaction: two statements
     /// whatever their number. Per event (in order) its new id, or `None` when its delivery
-    /// was stored before (or earlier in `news`).
-    async fn insert_events(
-        &self,
-        held: &mut Held,
-        news: &[(&NewDevEvent, &Stored)],
-    ) -> Result<Vec<Option<i64>>> {
+    /// was stored before (or earlier in `rows`).
+    async fn insert_events(&self, held: &mut Held, rows: &[&EventRow]) -> Result<Vec<Option<i64>>> {
         let now = self.now();
-        let headers: Vec<String> = news.iter().map(|(n, _)| headers_json(n)).collect();
         let ids = held_write_tx!(self, held, tx => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
             );
-            q.push_values(news.iter().zip(&headers), |mut row, ((new, (body, encoding)), headers)| {
-                row.push_bind(new.repository_id)
-                    .push_bind(&new.delivery_id)
-                    .push_bind(new.source.as_str())
-                    .push_bind(&new.event_name)
-                    .push_bind(headers)
-                    .push_bind(body)
-                    .push(format!("'{}'", encoding.as_str()))
+            q.push_values(rows, |mut q, row| {
+                q.push_bind(row.repository_id)
+                    .push_bind(&row.delivery_id)
+                    .push_bind(row.source)
+                    .push_bind(&row.event_name)
+                    .push_bind(&row.headers)
+                    .push_bind(&row.body)
+                    .push_bind(row.encoding.as_str())
                     .push_bind(now)
                     .push("'pending'");
             });
@@ -311,14 +324,14 @@ impl Store {
                 " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
                  RETURNING id, repository_id, delivery_id",
             );
-            let rows: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
+            let returned: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
             let mut inserted: HashMap<(i64, &str), i64> =
-                rows.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
+                returned.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
             // The first of a delivery's copies is the one inserted; its later copies in
-            // `news` are duplicates.
-            let ids: Vec<Option<i64>> = news
+            // `rows` are duplicates.
+            let ids: Vec<Option<i64>> = rows
                 .iter()
-                .map(|(n, _)| inserted.remove(&(n.repository_id, n.delivery_id.as_str())))
+                .map(|r| inserted.remove(&(r.repository_id, r.delivery_id.as_str())))
                 .collect();
             let mut work: Vec<i64> = ids.iter().flatten().copied().collect();
             work.sort_unstable();
@@ -347,7 +360,7 @@ fn database_error(message: &str) -> StoreError {
 }
 
 /// The kept headers as stored: a JSON object, names in order.
-pub(super) fn headers_json(new: &NewDevEvent) -> String {
+fn headers_json(new: &NewDevEvent) -> String {
     let headers: std::collections::BTreeMap<&str, &str> =
         new.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     serde_json::to_string(&headers).expect("headers serialise")
