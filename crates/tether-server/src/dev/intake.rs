@@ -3,7 +3,7 @@
 //! (`X-Hub-Signature-256`, `X-Gitlab-Token`, compared in constant time): a wrong one is a
 //! 401, stores nothing, and spends the address's allowance of failures. A delivery is read
 //! (`tether_forge::parse`; 400 when malformed), stored once under its delivery id with the
-//! outbox rows that process it, in one transaction, and answered at once: 202 (200 for a
+//! outbox rows that process it, in one commit, and answered at once: 202 (200 for a
 //! delivery stored before); events tether does not use are a 202 storing nothing. Jira is
 //! never called here (GitHub waits 10 seconds, GitLab less, before calling a delivery
 //! failed).

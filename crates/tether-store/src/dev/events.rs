@@ -8,8 +8,6 @@ use std::collections::BTreeMap;
 use tether_forge::{DevEvent, Forge};
 
 use super::local;
-use crate::outbox::enqueue_on;
-use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
 use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
 /// Where an event came from.
@@ -182,8 +180,8 @@ impl TryFrom<EventRow> for StoredDevEvent {
     }
 }
 
-/// Inserts an event and its outbox rows on a transaction; `None` when the delivery was
-/// stored before.
+/// Inserts an event on a transaction (its outbox rows come with it: the database's
+/// `dev_events_work` trigger makes them); `None` when the delivery was stored before.
 macro_rules! insert_event_on {
     ($tx:expr, $new:expr, $now:expr) => {{
         let row = super::intake::EventRow::of($new);
@@ -202,10 +200,6 @@ macro_rules! insert_event_on {
         .bind($now)
         .fetch_optional(&mut *$tx)
         .await?;
-        if let Some(id) = id {
-            enqueue_on!(&mut *$tx, &DevEventWork { event_id: id }.to_item(), $now)?;
-            enqueue_on!(&mut *$tx, &DevInfoWork { event_id: id }.to_item(), $now)?;
-        }
         Ok::<Option<i64>, StoreError>(id)
     }};
 }

@@ -1,8 +1,9 @@
 //! Webhook intake's writes, committed together: deliveries that arrive while one commit is
-//! under way wait for it and are then stored by one transaction (a *group commit*), each
-//! with its outbox rows, so a crowd of deliveries costs a few commits (and their syncs of
-//! the log to disk) instead of one each. Every delivery is answered only after the commit
-//! that holds it, so what was answered for is on disk as before.
+//! under way wait for it and are then stored by one statement committed by itself (a *group
+//! commit*), each with its outbox rows (made by the database's `dev_events_work` trigger), so
+//! a crowd of deliveries costs a few commits (and their syncs of the log to disk) instead of
+//! one each. Every delivery is answered only after the commit that holds it, so what was
+//! answered for is on disk as before.
 //!
 //! The commits are made by a task of their own, the *committer*, started by the first
 //! delivery that finds none running and ending when no delivery is left. It keeps the one
@@ -25,16 +26,15 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Connection as _, Postgres, QueryBuilder, Sqlite};
+use sqlx::{Postgres, QueryBuilder, Sqlite};
 use tokio::sync::oneshot;
 
 use super::body::{self, Encoding};
 use super::events::{NewDevEvent, Recorded};
-use crate::outbox::kinds::{DevEventWork, DevInfoWork, OutboxWork};
 use crate::{Backend, Result, Store, StoreError, with_pool};
 
-/// The most deliveries one commit stores (a bound on the statements' parameters: 8 per
-/// event, 3 per outbox row, far under either database's limit).
+/// The most deliveries one commit stores (a bound on the statement's parameters: 8 per
+/// event, far under either database's limit).
 pub(crate) const MOST: usize = 64;
 
 /// The most commits the committer makes on the writer connection before handing it back
@@ -165,21 +165,9 @@ enum Held {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// `with_write_tx!` on the held connection.
-macro_rules! held_write_tx {
-    ($store:expr, $held:expr, $tx:ident => $body:expr) => {
-        match $held {
-            Held::Sqlite(conn) => {
-                crate::in_tx!($store, conn.begin_with(crate::SQLITE_BEGIN), $tx => $body)
-            }
-            Held::Postgres(conn) => crate::in_tx!($store, conn.begin(), $tx => $body),
-        }
-    };
-}
-
 impl Store {
-    /// Stores a delivery once, with the outbox rows that process it, in one transaction
-    /// (shared with the deliveries that arrived meanwhile). A delivery id seen before for
+    /// Stores a delivery once, with the outbox rows that process it, in one commit (shared
+    /// with the deliveries that arrived meanwhile). A delivery id seen before for
     /// the repository writes nothing.
     pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
         let rx = self.intake.push(EventRow::of(new));
@@ -254,7 +242,7 @@ impl Store {
         })
     }
 
-    /// Stores `batch` in one transaction and answers each. Should that fail (a repository
+    /// Stores `batch` in one commit and answers each. Should that fail (a repository
     /// deleted meanwhile, say), each delivery is tried alone, so one cannot fail the rest.
     async fn commit_waiting(&self, held: &mut Held, batch: Vec<Waiting>) {
         let rows: Vec<&EventRow> = batch.iter().map(|w| &w.row).collect();
@@ -300,56 +288,51 @@ impl Store {
         Ok(Recorded::Duplicate(id))
     }
 
-    /// Inserts the events and their outbox rows in one transaction: two statements
-    /// whatever their number. Per event (in order) its new id, or `None` when its delivery
-    /// was stored before (or earlier in `rows`).
+    /// Inserts the events with one statement, committed by itself: the database adds each
+    /// new event's outbox rows (the `dev_events_work` trigger), so the commit is one trip to
+    /// the connection, and on SQLite it keeps no statement journal (see the README's intake
+    /// figures). Per event (in order) its new id, or `None` when its delivery was stored
+    /// before (or earlier in `rows`).
     async fn insert_events(&self, held: &mut Held, rows: &[&EventRow]) -> Result<Vec<Option<i64>>> {
         let now = self.now();
-        let ids = held_write_tx!(self, held, tx => {
-            let mut q = QueryBuilder::new(
-                "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
-            );
-            q.push_values(rows, |mut q, row| {
-                q.push_bind(row.repository_id)
-                    .push_bind(&row.delivery_id)
-                    .push_bind(row.source)
-                    .push_bind(&row.event_name)
-                    .push_bind(&row.headers)
-                    .push_bind(&row.body)
-                    .push_bind(row.encoding.as_str())
-                    .push_bind(now)
-                    .push("'pending'");
-            });
-            q.push(
-                " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
-                 RETURNING id, repository_id, delivery_id",
-            );
-            let returned: Vec<(i64, i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-            let mut inserted: HashMap<(i64, &str), i64> =
-                returned.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
-            // The first of a delivery's copies is the one inserted; its later copies in
-            // `rows` are duplicates.
-            let ids: Vec<Option<i64>> = rows
-                .iter()
-                .map(|r| inserted.remove(&(r.repository_id, r.delivery_id.as_str())))
-                .collect();
-            let mut work: Vec<i64> = ids.iter().flatten().copied().collect();
-            work.sort_unstable();
-            if !work.is_empty() {
-                let items = work.iter().flat_map(|&event_id| {
-                    [DevEventWork { event_id }.to_item(), DevInfoWork { event_id }.to_item()]
-                });
+        // The statement, built for the held connection's database.
+        macro_rules! insert {
+            ($conn:expr) => {{
                 let mut q = QueryBuilder::new(
-                    "INSERT INTO outbox (kind, payload, attempts, next_attempt_at, created_at) ",
+                    "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
                 );
-                q.push_values(items, |mut row, item| {
-                    row.push_bind(item.kind).push_bind(item.payload).push("0").push_bind(now).push_bind(now);
+                q.push_values(rows, |mut q, row| {
+                    q.push_bind(row.repository_id)
+                        .push_bind(&row.delivery_id)
+                        .push_bind(row.source)
+                        .push_bind(&row.event_name)
+                        .push_bind(&row.headers)
+                        .push_bind(&row.body)
+                        .push_bind(row.encoding.as_str())
+                        .push_bind(now)
+                        .push("'pending'");
                 });
-                q.build().execute(&mut *tx).await?;
-            }
-            ids
-        });
-        Ok(ids)
+                q.push(
+                    " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
+                     RETURNING id, repository_id, delivery_id",
+                );
+                q.build_query_as().fetch_all($conn).await?
+            }};
+        }
+        // Not in a transaction: the statement is one, and commits (or fails) whole.
+        let returned: Vec<(i64, i64, String)> = match held {
+            Held::Sqlite(conn) => insert!(&mut **conn),
+            Held::Postgres(conn) => insert!(&mut **conn),
+        };
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        let mut inserted: HashMap<(i64, &str), i64> =
+            returned.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
+        // The first of a delivery's copies is the one inserted; its later copies in `rows`
+        // are duplicates.
+        Ok(rows
+            .iter()
+            .map(|r| inserted.remove(&(r.repository_id, r.delivery_id.as_str())))
+            .collect())
     }
 }
 
