@@ -1,5 +1,8 @@
 //! The registry of outbox work: every kind tether writes, its name in the `outbox.kind`
-//! column, and its payload type, (de)serialised here and nowhere else.
+//! column, and its payload type, (de)serialised here and nowhere else. One exception: a
+//! dev event's `dev.event` and `dev.devinfo` rows are written by the database's
+//! `dev_events_work` trigger (the webhook intake's commit is one statement); tether-store's
+//! tests compare what it writes with [`DevEventWork`] and [`DevInfoWork`].
 //!
 //! A new job adds a variant to [`OutboxKind`] (with its name in [`OutboxKind::as_str`] and
 //! [`OutboxKind::ALL`]), its payload type with an [`OutboxWork`] impl, and a handler in
