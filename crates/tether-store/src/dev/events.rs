@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use tether_forge::{DevEvent, Forge};
 
+use super::intake::{self, insert_rows};
 use super::local;
 use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
@@ -180,30 +181,6 @@ impl TryFrom<EventRow> for StoredDevEvent {
     }
 }
 
-/// Inserts an event on a transaction (its outbox rows come with it: the database's
-/// `dev_events_work` trigger makes them); `None` when the delivery was stored before.
-macro_rules! insert_event_on {
-    ($tx:expr, $new:expr, $now:expr) => {{
-        let row = super::intake::EventRow::of($new);
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') \
-             ON CONFLICT (repository_id, delivery_id) DO NOTHING RETURNING id",
-        )
-        .bind(row.repository_id)
-        .bind(&row.delivery_id)
-        .bind(row.source)
-        .bind(&row.event_name)
-        .bind(&row.headers)
-        .bind(&row.body)
-        .bind(row.encoding.as_str())
-        .bind($now)
-        .fetch_optional(&mut *$tx)
-        .await?;
-        Ok::<Option<i64>, StoreError>(id)
-    }};
-}
-
 impl Store {
     /// Stores what a scan of a local repository found, and moves its branch heads, in one
     /// transaction: a scan cut short stores nothing and is repeated whole. `heads` is every
@@ -216,10 +193,13 @@ impl Store {
         heads: &BTreeMap<String, String>,
     ) -> Result<Vec<i64>> {
         let now = self.now();
+        // Made (bodies compressed) before the writer is taken.
+        let rows: Vec<intake::EventRow> = events.iter().map(intake::EventRow::of).collect();
+        let rows: Vec<&intake::EventRow> = rows.iter().collect();
         let out = with_write_tx!(self, tx => {
             let mut out = Vec::new();
-            for e in events {
-                out.extend(insert_event_on!(tx, e, now)?);
+            for chunk in rows.chunks(intake::MOST) {
+                out.extend(insert_rows!(&mut *tx, chunk, now).into_iter().flatten());
             }
             sqlx::query("DELETE FROM dev_branch_heads WHERE repository_id = $1")
                 .bind(repository_id)

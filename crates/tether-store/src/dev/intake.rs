@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Postgres, QueryBuilder, Sqlite};
+use sqlx::{Postgres, Sqlite};
 use tokio::sync::oneshot;
 
 use super::body::{self, Encoding};
@@ -295,45 +295,59 @@ impl Store {
     /// before (or earlier in `rows`).
     async fn insert_events(&self, held: &mut Held, rows: &[&EventRow]) -> Result<Vec<Option<i64>>> {
         let now = self.now();
-        // The statement, built for the held connection's database.
-        macro_rules! insert {
-            ($conn:expr) => {{
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
-                );
-                q.push_values(rows, |mut q, row| {
-                    q.push_bind(row.repository_id)
-                        .push_bind(&row.delivery_id)
-                        .push_bind(row.source)
-                        .push_bind(&row.event_name)
-                        .push_bind(&row.headers)
-                        .push_bind(&row.body)
-                        .push_bind(row.encoding.as_str())
-                        .push_bind(now)
-                        .push("'pending'");
-                });
-                q.push(
-                    " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
-                     RETURNING id, repository_id, delivery_id",
-                );
-                q.build_query_as().fetch_all($conn).await?
-            }};
-        }
         // Not in a transaction: the statement is one, and commits (or fails) whole.
-        let returned: Vec<(i64, i64, String)> = match held {
-            Held::Sqlite(conn) => insert!(&mut **conn),
-            Held::Postgres(conn) => insert!(&mut **conn),
+        let ids = match held {
+            Held::Sqlite(conn) => insert_rows!(&mut **conn, rows, now),
+            Held::Postgres(conn) => insert_rows!(&mut **conn, rows, now),
         };
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
-        let mut inserted: HashMap<(i64, &str), i64> =
-            returned.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
-        // The first of a delivery's copies is the one inserted; its later copies in `rows`
-        // are duplicates.
-        Ok(rows
-            .iter()
-            .map(|r| inserted.remove(&(r.repository_id, r.delivery_id.as_str())))
-            .collect())
+        Ok(ids)
     }
+}
+
+/// Inserts `rows` (at most [`MOST`]: 8 parameters each) with one statement on `$conn` (a
+/// connection or a transaction of either database), received at `$now`, each new event
+/// with its outbox rows (the database's `dev_events_work` trigger makes them). Evaluates to
+/// each row's new id in order, or `None` for a delivery stored before (or earlier in `rows`).
+/// The webhook intake's commits and the scans of local repositories both store with it.
+macro_rules! insert_rows {
+    ($conn:expr, $rows:expr, $now:expr) => {{
+        let rows: &[&$crate::dev::intake::EventRow] = $rows;
+        debug_assert!(rows.len() <= $crate::dev::intake::MOST);
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO dev_events (repository_id, delivery_id, source, event_name, headers, body, body_encoding, received_at, state) ",
+        );
+        q.push_values(rows, |mut q, row| {
+            q.push_bind(row.repository_id)
+                .push_bind(&row.delivery_id)
+                .push_bind(row.source)
+                .push_bind(&row.event_name)
+                .push_bind(&row.headers)
+                .push_bind(&row.body)
+                .push_bind(row.encoding.as_str())
+                .push_bind($now)
+                .push("'pending'");
+        });
+        q.push(
+            " ON CONFLICT (repository_id, delivery_id) DO NOTHING \
+             RETURNING id, repository_id, delivery_id",
+        );
+        let returned: Vec<(i64, i64, String)> = q.build_query_as().fetch_all($conn).await?;
+        $crate::dev::intake::ids_in_order(rows, &returned)
+    }};
+}
+pub(super) use insert_rows;
+
+/// Each row's id among those `RETURNING` gave (in no promised order), `None` for a row
+/// not inserted. The first of a delivery's copies is the one inserted; its later copies in
+/// `rows` are duplicates.
+pub(super) fn ids_in_order(
+    rows: &[&EventRow],
+    returned: &[(i64, i64, String)],
+) -> Vec<Option<i64>> {
+    let mut inserted: HashMap<(i64, &str), i64> =
+        returned.iter().map(|(id, repo, delivery)| ((*repo, delivery.as_str()), *id)).collect();
+    rows.iter().map(|r| inserted.remove(&(r.repository_id, r.delivery_id.as_str()))).collect()
 }
 
 /// A database error saying `message` (one failure told to several deliveries: an error

@@ -338,6 +338,44 @@ async fn a_scan_moves_its_heads_with_its_events(backend: TestBackend) {
     assert!(s.branch_heads(r.id).await.unwrap().is_empty(), "{}", t.label);
 }
 
+on_each_backend!(a_scan_of_more_events_than_one_statement_stores_each_once_in_order);
+async fn a_scan_of_more_events_than_one_statement_stores_each_once_in_order(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("tools", RepoSource::Local, None), "t").await.unwrap();
+    let scan = |id: &str| NewDevEvent {
+        source: EventSource::Scan,
+        body: id.as_bytes().to_vec(),
+        ..event(r.id, id)
+    };
+    let before = s.record_scan(r.id, &[scan("r-7")], &BTreeMap::new()).await.unwrap();
+    let _ = outbox_kinds(s).await;
+    // 150 ranges (more than one statement takes), r-7 stored before and r-120 twice.
+    let mut events: Vec<NewDevEvent> = (0..150).map(|i| scan(&format!("r-{i}"))).collect();
+    events.push(scan("r-120"));
+    let stored = s.record_scan(r.id, &events, &BTreeMap::new()).await.unwrap();
+    assert_eq!(stored.len(), 149, "{}", t.label);
+    let mut expected = Vec::new();
+    for (id, name) in stored.iter().zip((0..150).filter(|i| *i != 7)) {
+        let e = s.dev_event(*id).await.unwrap();
+        assert_eq!(e.delivery_id, format!("r-{name}"), "ids in the scan's order ({})", t.label);
+        assert_eq!(e.body, format!("r-{name}").as_bytes());
+        expected.extend(work_of(*id));
+    }
+    assert!(!stored.contains(&before[0]));
+    let mut work = Vec::new();
+    loop {
+        let claimed = outbox_kinds(s).await;
+        if claimed.is_empty() {
+            break;
+        }
+        work.extend(claimed);
+    }
+    work.sort();
+    expected.sort();
+    assert_eq!(work, expected, "two rows per new event, none for the copies ({})", t.label);
+}
+
 async fn site(s: &Store) -> i64 {
     let new = NewJiraSite {
         name: "acme".into(),
