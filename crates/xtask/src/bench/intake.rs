@@ -264,12 +264,13 @@ fn markdown(args: &IntakeArgs, outcomes: &[Outcome], drains: &[(&str, Drain)]) -
     use std::fmt::Write as _;
     let mut s = String::new();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // The command's flags beyond the load's, as given.
     let pg = if args.pg.is_some() { " --pg URL" } else { "" };
-    let pg = if args.no_drain { format!("{pg} --no-drain") } else { pg.to_owned() };
+    let no_drain = if args.no_drain { " --no-drain" } else { "" };
     let _ = writeln!(s, "\n### Webhook intake benchmark\n");
     let _ = writeln!(
         s,
-        "`cargo xtask bench intake --connections {} --duration {} --warmup {}{pg}`\n",
+        "`cargo xtask bench intake --connections {} --duration {} --warmup {}{pg}{no_drain}`\n",
         args.load.connections, args.load.duration, args.load.warmup
     );
     let _ = writeln!(
