@@ -255,7 +255,7 @@ const TICKETS: Upsert = Upsert {
 const CHANGES: Upsert = Upsert {
     insert: "INSERT INTO ticket_changes (site_id, issue_id, history_id, item, author_id, at, field, field_id, \
          fieldtype, from_value, from_string, to_value, to_string) ",
-    conflict: " ON CONFLICT (site_id, history_id, item) DO NOTHING",
+    conflict: " ON CONFLICT DO NOTHING",
 };
 const COMMENTS: Upsert = Upsert {
     insert: "INSERT INTO ticket_comments (site_id, id, issue_id, author_id, body, body_raw, created_at, updated_at) ",
