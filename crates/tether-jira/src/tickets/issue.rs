@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::wire::{
@@ -155,9 +156,9 @@ fn read_sprint_string(text: &str) -> Option<SprintRef> {
     })
 }
 
-/// A field read as a wire type; `None` when absent, null or of another shape.
-fn typed<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, k: &str) -> Option<T> {
-    fields.get(k).filter(|v| !v.is_null()).and_then(|v| T::deserialize(v).ok())
+/// A field's value read as `T`; `None` when null or of another shape.
+fn typed<T: serde::de::DeserializeOwned>(v: &RawValue) -> Option<T> {
+    serde_json::from_str(v.get()).ok()
 }
 
 fn int(v: &Value) -> Option<i64> {
@@ -181,9 +182,10 @@ pub struct Ticket {
     pub project_id: Option<String>,
     pub project_key: Option<String>,
     pub summary: String,
-    /// The description as plain text, and as given (ADF on v3, wiki markup on v2).
+    /// The description as plain text, and as given (the JSON text of ADF on v3, of a wiki
+    /// markup string on v2).
     pub description_text: Option<String>,
-    pub description_raw: Option<Value>,
+    pub description_raw: Option<String>,
     pub issue_type: Option<IssueTypeInfo>,
     pub status: Option<StatusInfo>,
     pub priority: Option<NamedInfo>,
@@ -204,8 +206,9 @@ pub struct Ticket {
     pub epic_key: Option<String>,
     pub sprints: Vec<SprintRef>,
     pub story_points: Option<f64>,
-    /// Every field as Jira returned it, except `comment` and `worklog` (kept below).
-    pub fields: Map<String, Value>,
+    /// Every field as Jira returned it, except `comment` and `worklog` (kept below): a JSON
+    /// object's text, each value as Jira sent it.
+    pub fields: String,
     /// Custom fields with a value: id → `{"name": …, "value": …}`.
     pub custom: Map<String, Value>,
     pub comments: Embedded<RawComment>,
@@ -216,18 +219,21 @@ pub struct Ticket {
 impl Ticket {
     /// Reads a search result (or `GET issue`) with the site's field catalogue.
     pub fn read(raw: RawIssue, catalog: &FieldCatalog) -> Ticket {
-        let RawIssue { id, key, mut fields, changelog } = raw;
-        let comments = match fields.remove("comment") {
+        let RawIssue { id, key, fields: raw_fields, changelog } = raw;
+        // Each field's text, not read yet; an object Jira did not send counts as no fields.
+        let fields: BTreeMap<String, &RawValue> =
+            serde_json::from_str(raw_fields.get()).unwrap_or_default();
+        let comments = match fields.get("comment") {
             Some(v) => {
-                let list: CommentList = serde_json::from_value(v).unwrap_or_default();
+                let list: CommentList = typed(v).unwrap_or_default();
                 let complete = list.total.is_some_and(|t| t <= list.comments.len() as u64);
                 Embedded { items: list.comments, complete }
             }
             None => Embedded::default(),
         };
-        let worklogs = match fields.remove("worklog") {
+        let worklogs = match fields.get("worklog") {
             Some(v) => {
-                let list: WorklogList = serde_json::from_value(v).unwrap_or_default();
+                let list: WorklogList = typed(v).unwrap_or_default();
                 let complete = list.total.is_some_and(|t| t <= list.worklogs.len() as u64);
                 Embedded { items: list.worklogs, complete }
             }
@@ -237,12 +243,13 @@ impl Ticket {
             Some(c) => Embedded { complete: !c.is_truncated(), items: c.histories },
             None => Embedded::default(),
         };
-        let get = |k: &str| fields.get(k).filter(|v| !v.is_null());
-        let text = |k: &str| get(k).and_then(Value::as_str).map(str::to_owned);
-        let time = |k: &str| get(k).and_then(Value::as_str).and_then(parse_timestamp);
+        let get = |k: &str| fields.get(k).copied().filter(|v| v.get() != "null");
+        let field = |k: &str| get(k).and_then(typed::<Value>);
+        let text = |k: &str| get(k).and_then(typed::<String>);
+        let time = |k: &str| text(k).as_deref().and_then(parse_timestamp);
         let names = |k: &str| -> Vec<String> {
             get(k)
-                .and_then(Value::as_array)
+                .and_then(typed::<Vec<Value>>)
                 .map(|a| {
                     a.iter()
                         .filter_map(|x| {
@@ -254,62 +261,69 @@ impl Ticket {
                 })
                 .unwrap_or_default()
         };
-        let description_raw = get("description").cloned();
-        let description_text = description_raw.as_ref().map(|d| match d {
-            Value::String(s) => wiki_to_text(s),
-            adf => adf_to_text(adf),
+        let id_and_key = |k: &str| -> (Option<String>, Option<String>) {
+            let v = field(k);
+            let part = |p: &str| v.as_ref()?.get(p)?.as_str().map(str::to_owned);
+            (part("id"), part("key"))
+        };
+        let description = get("description");
+        let description_text = description.and_then(typed::<Value>).map(|d| match d {
+            Value::String(s) => wiki_to_text(&s),
+            adf => adf_to_text(&adf),
         });
         let sprints = catalog
             .sprint
             .as_deref()
             .and_then(&get)
-            .and_then(Value::as_array)
+            .and_then(typed::<Vec<Value>>)
             .map(|a| a.iter().filter_map(SprintRef::read).collect())
             .unwrap_or_default();
-        let story_points = catalog.story_points.iter().find_map(|f| get(f).and_then(Value::as_f64));
+        let story_points = catalog.story_points.iter().find_map(|f| get(f).and_then(typed::<f64>));
         let epic_key = catalog.epic_link.as_deref().and_then(&text);
         let custom: Map<String, Value> = fields
             .iter()
-            .filter(|(k, v)| !v.is_null() && catalog.custom.contains_key(k.as_str()))
-            .map(|(k, v)| {
+            .filter(|(k, v)| v.get() != "null" && catalog.custom.contains_key(k.as_str()))
+            .filter_map(|(k, v)| {
                 let name = catalog.custom.get(k).cloned().unwrap_or_default();
-                (k.clone(), serde_json::json!({"name": name, "value": v}))
+                Some((k.clone(), serde_json::json!({"name": name, "value": typed::<Value>(v)?})))
             })
             .collect();
+        let (project_id, project_key) = id_and_key("project");
+        let (parent_id, parent_key) = id_and_key("parent");
+        // Every field but the two kept in tables of their own, each value as Jira sent it.
+        let mut kept = String::with_capacity(raw_fields.get().len());
+        kept.push('{');
+        for (k, v) in fields.iter().filter(|(k, _)| !matches!(k.as_str(), "comment" | "worklog")) {
+            if kept.len() > 1 {
+                kept.push(',');
+            }
+            kept.push_str(&Value::from(k.as_str()).to_string());
+            kept.push(':');
+            kept.push_str(v.get());
+        }
+        kept.push('}');
         Ticket {
-            project_id: get("project")
-                .and_then(|p| p.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            project_key: get("project")
-                .and_then(|p| p.get("key"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            project_id,
+            project_key,
             summary: text("summary").unwrap_or_default(),
             description_text,
-            description_raw,
-            issue_type: typed(&fields, "issuetype"),
-            status: typed(&fields, "status"),
-            priority: typed(&fields, "priority"),
-            resolution: typed(&fields, "resolution"),
+            description_raw: description.map(|d| d.get().to_owned()),
+            issue_type: get("issuetype").and_then(typed),
+            status: get("status").and_then(typed),
+            priority: get("priority").and_then(typed),
+            resolution: get("resolution").and_then(typed),
             resolved_ms: time("resolutiondate"),
             created_ms: time("created"),
             updated_ms: time("updated"),
             due_date: text("duedate"),
-            assignee: typed(&fields, "assignee"),
-            reporter: typed(&fields, "reporter"),
-            creator: typed(&fields, "creator"),
+            assignee: get("assignee").and_then(typed),
+            reporter: get("reporter").and_then(typed),
+            creator: get("creator").and_then(typed),
             labels: names("labels"),
             components: names("components"),
             fix_versions: names("fixVersions"),
-            parent_id: get("parent")
-                .and_then(|p| p.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            parent_key: get("parent")
-                .and_then(|p| p.get("key"))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            parent_id,
+            parent_key,
             epic_key,
             sprints,
             story_points,
@@ -319,7 +333,7 @@ impl Ticket {
             changelog,
             id,
             key,
-            fields,
+            fields: kept,
         }
     }
 }

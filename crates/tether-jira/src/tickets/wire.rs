@@ -4,6 +4,7 @@
 //! optional is an `Option` or defaulted, and unknown fields are ignored.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::wire::{Changelog, History, User};
@@ -176,15 +177,47 @@ pub(crate) struct WorklogList {
     pub worklogs: Vec<Worklog>,
 }
 
-/// An issue as search returns it with `fields=*all` and `expand=changelog`: every field as
-/// a JSON value, read into a [`super::Ticket`] with the site's field catalogue.
+/// An issue as search returns it with `fields=*all` and `expand=changelog`: its fields as
+/// Jira sent them, read into a [`super::Ticket`] with the site's field catalogue.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RawIssue {
     pub id: String,
     pub key: String,
-    pub fields: Map<String, Value>,
+    pub fields: RawFields,
     pub changelog: Option<Changelog>,
+}
+
+/// An issue's `fields` object as the text Jira sent, checked to be JSON but not read into
+/// values: [`super::Ticket::read`] reads the fields tether indexes one by one and keeps the
+/// rest as given. Reading every field of a page into `Value` trees, only to write most of
+/// them back out as text, was most of the ingester's own CPU (see the README's ingestion
+/// figures).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawFields(Box<RawValue>);
+
+impl RawFields {
+    /// The fields as JSON text, as Jira sent them.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+
+    fn from_value(v: &Value) -> RawFields {
+        RawFields(RawValue::from_string(v.to_string()).expect("a value serialises to JSON"))
+    }
+}
+
+impl Default for RawFields {
+    fn default() -> RawFields {
+        RawFields::from_value(&Value::Object(Map::new()))
+    }
+}
+
+impl PartialEq for RawFields {
+    fn eq(&self, other: &RawFields) -> bool {
+        self.get() == other.get()
+    }
 }
 
 /// `POST /rest/api/3/search/jql` with fields (Cloud): no total, `isLast`.

@@ -69,11 +69,10 @@ fn sprint_values_of_both_deployments() {
     assert_eq!((parsed.complete_ms, parsed.goal), (None, None));
 }
 
+/// An issue as Jira's answer carries it (read from text, as the client reads answers).
 fn raw(fields: Value, changelog: Option<Value>) -> RawIssue {
-    serde_json::from_value(
-        json!({"id": "10001", "key": "DEMO-1", "fields": fields, "changelog": changelog}),
-    )
-    .unwrap()
+    let issue = json!({"id": "10001", "key": "DEMO-1", "fields": fields, "changelog": changelog});
+    serde_json::from_str(&issue.to_string()).unwrap()
 }
 
 #[test]
@@ -130,11 +129,45 @@ fn a_cloud_issue_reads_whole() {
         Some(&json!({"name": "Team", "value": "Payments"}))
     );
     assert!(!t.custom.contains_key("customfield_10099"), "empty custom fields are left out");
-    assert!(!t.fields.contains_key("comment") && !t.fields.contains_key("worklog"));
-    assert!(t.fields.contains_key("customfield_10099"), "fields stay as Jira returned them");
+    let kept: Map<String, Value> = serde_json::from_str(&t.fields).unwrap();
+    assert!(!kept.contains_key("comment") && !kept.contains_key("worklog"));
+    assert_eq!(
+        kept.get("customfield_10099"),
+        Some(&Value::Null),
+        "fields stay as Jira returned them"
+    );
+    assert_eq!(kept.get("customfield_10016"), Some(&json!(3.0)));
+    assert_eq!(kept.len(), 18, "every field but comment and worklog");
     assert_eq!((t.comments.items.len(), t.comments.complete), (1, false));
     assert_eq!((t.worklogs.items.len(), t.worklogs.complete), (1, true));
     assert_eq!((t.changelog.items.len(), t.changelog.complete), (1, true));
+}
+
+/// Jira's text, not a value read and written again: a number beyond what a float holds
+/// exactly, escapes and spacing stay as sent.
+#[test]
+fn fields_are_kept_as_the_text_jira_sent() {
+    let text = concat!(
+        r#"{"id": "10001", "key": "DEMO-1", "fields": {"#,
+        r#""summary": "Caf\u00e9 \/ bar", "customfield_10100": 12345678901234567890123, "#,
+        r#""customfield_10101": 1.50, "comment": {"total": 0, "comments": []}, "#,
+        r#""description": {"type": "doc", "version": 1, "content": []}}}"#
+    );
+    let raw: RawIssue = serde_json::from_str(text).unwrap();
+    let t = Ticket::read(raw, &catalog());
+    assert_eq!(t.summary, "Café / bar");
+    assert_eq!(
+        t.fields,
+        concat!(
+            r#"{"customfield_10100":12345678901234567890123,"customfield_10101":1.50,"#,
+            r#""description":{"type": "doc", "version": 1, "content": []},"#,
+            r#""summary":"Caf\u00e9 \/ bar"}"#
+        )
+    );
+    assert_eq!(
+        t.description_raw.as_deref(),
+        Some(r#"{"type": "doc", "version": 1, "content": []}"#)
+    );
 }
 
 #[test]
@@ -149,7 +182,7 @@ fn a_data_center_issue_reads_whole() {
     });
     let t = Ticket::read(raw(fields, None), &catalog());
     assert_eq!(t.description_text.as_deref(), Some("Bold and a link"));
-    assert_eq!(t.description_raw, Some(json!("*Bold* and [a link|http://x.test]")));
+    assert_eq!(t.description_raw.as_deref(), Some(r#""*Bold* and [a link|http://x.test]""#));
     assert_eq!(t.epic_key.as_deref(), Some("WH-1"));
     assert_eq!(t.story_points, Some(5.0));
     assert_eq!(t.assignee.as_ref().and_then(user_id), Some("JIRAUSER10100"));
