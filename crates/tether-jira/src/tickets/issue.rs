@@ -161,6 +161,14 @@ fn typed<T: serde::de::DeserializeOwned>(v: &RawValue) -> Option<T> {
     serde_json::from_str(v.get()).ok()
 }
 
+/// The `id` and `key` of a field's object (`project`, `parent`); its other members are
+/// skipped, not read into values.
+#[derive(serde::Deserialize)]
+struct IdKey {
+    id: Option<Value>,
+    key: Option<Value>,
+}
+
 fn int(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| v.as_str()?.parse().ok())
 }
@@ -244,7 +252,6 @@ impl Ticket {
             None => Embedded::default(),
         };
         let get = |k: &str| fields.get(k).copied().filter(|v| v.get() != "null");
-        let field = |k: &str| get(k).and_then(typed::<Value>);
         let text = |k: &str| get(k).and_then(typed::<String>);
         let time = |k: &str| text(k).as_deref().and_then(parse_timestamp);
         let names = |k: &str| -> Vec<String> {
@@ -262,9 +269,9 @@ impl Ticket {
                 .unwrap_or_default()
         };
         let id_and_key = |k: &str| -> (Option<String>, Option<String>) {
-            let v = field(k);
-            let part = |p: &str| v.as_ref()?.get(p)?.as_str().map(str::to_owned);
-            (part("id"), part("key"))
+            let Some(IdKey { id, key }) = get(k).and_then(typed) else { return (None, None) };
+            let text = |v: Option<Value>| v?.as_str().map(str::to_owned);
+            (text(id), text(key))
         };
         let description = get("description");
         let description_text = description.and_then(typed::<Value>).map(|d| match d {
@@ -297,7 +304,7 @@ impl Ticket {
             if kept.len() > 1 {
                 kept.push(',');
             }
-            kept.push_str(&Value::from(k.as_str()).to_string());
+            kept.push_str(&serde_json::to_string(k).expect("a string serialises"));
             kept.push(':');
             kept.push_str(v.get());
         }

@@ -4,8 +4,8 @@
 //! optional is an `Option` or defaulted, and unknown fields are ignored.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use crate::wire::{Changelog, History, User};
 
@@ -202,15 +202,12 @@ impl RawFields {
     pub fn get(&self) -> &str {
         self.0.get()
     }
-
-    fn from_value(v: &Value) -> RawFields {
-        RawFields(RawValue::from_string(v.to_string()).expect("a value serialises to JSON"))
-    }
 }
 
 impl Default for RawFields {
+    /// No fields: `{}`.
     fn default() -> RawFields {
-        RawFields::from_value(&Value::Object(Map::new()))
+        RawFields(RawValue::from_string("{}".to_owned()).expect("`{}` is JSON"))
     }
 }
 

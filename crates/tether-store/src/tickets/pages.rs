@@ -255,6 +255,8 @@ const TICKETS: Upsert = Upsert {
 const CHANGES: Upsert = Upsert {
     insert: "INSERT INTO ticket_changes (site_id, issue_id, history_id, item, author_id, at, field, field_id, \
          fieldtype, from_value, from_string, to_value, to_string) ",
+    // Whatever the table's key: PostgreSQL's leads with the issue (migration
+    // `fewer_ticket_indexes`), SQLite's is (site, history, item); it is the only unique one.
     conflict: " ON CONFLICT DO NOTHING",
 };
 const COMMENTS: Upsert = Upsert {
