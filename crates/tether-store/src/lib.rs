@@ -180,6 +180,9 @@ pub struct Store {
     /// Counts committed write transactions of this process: background workers
     /// wait on it (see [`Store::subscribe_changes`]) instead of polling alone.
     changes: std::sync::Arc<tokio::sync::watch::Sender<u64>>,
+    /// Counts the writes this process began: lone statements and transactions (see
+    /// [`Store::writes_begun`]).
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Forge deliveries waiting to be stored together (see `dev::intake`).
     intake: std::sync::Arc<dev::intake::IntakeQueue>,
 }
@@ -247,7 +250,7 @@ pub(crate) use with_pool;
 /// concurrently: its one pool.
 macro_rules! with_writer {
     ($store:expr, $pool:ident => $body:expr) => {
-        match &$store.backend {
+        match ($store.note_write(), &$store.backend).1 {
             $crate::Backend::Sqlite(_, $pool) => $body,
             $crate::Backend::Postgres($pool) => $body,
         }
@@ -278,6 +281,7 @@ pub(crate) const SQLITE_BEGIN: &str = "BEGIN IMMEDIATE";
 /// [`Store::subscribe_changes`] listeners; an early return (`?`) rolls back.
 macro_rules! in_tx {
     ($store:expr, $begin:expr, $tx:ident => $body:expr) => {{
+        $store.note_write();
         let mut $tx = $begin.await?;
         let out = $body;
         $tx.commit().await?;
@@ -379,6 +383,7 @@ impl Store {
             key,
             clock: Clock::system(),
             changes: std::sync::Arc::new(changes),
+            writes: Default::default(),
             intake: Default::default(),
         })
     }
@@ -408,6 +413,17 @@ impl Store {
     /// whoever waits on it should also poll now and then.
     pub fn subscribe_changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changes.subscribe()
+    }
+
+    /// How many writes this process has begun on the database: lone write statements and
+    /// write transactions, each counted once, whether it committed or not. Each committed
+    /// one is a commit, a sync of the log on SQLite; tests hold work to a number of them.
+    pub fn writes_begun(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn note_write(&self) {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Where other processes' flag configuration changes can be awaited: PostgreSQL's

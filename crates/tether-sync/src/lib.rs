@@ -44,7 +44,7 @@ use std::time::Duration;
 use tether_store::StoreError;
 
 pub use webhooks::{SIGNATURE_HEADER, sign};
-pub use worker::{LEASE, TickReport, Worker};
+pub use worker::{GiveWay, LEASE, TickReport, Worker};
 
 /// Attempts before a delivery is given up (and stays in the log as failed).
 pub const MAX_ATTEMPTS: i64 = 10;

@@ -50,6 +50,38 @@ pub struct TickReport {
     pub dev_done: usize,
     /// Dev event and Development panel rows put back for a later attempt.
     pub dev_retried: usize,
+    /// Pauses taken to give way to the webhook intake (see [`GiveWay`]).
+    pub gave_way: usize,
+}
+
+/// How the worker gives way to the forges' webhook intake, which answers each delivery only
+/// once it is stored: while deliveries arrive, the worker's rows (their processor time, and
+/// on SQLite their commits on the one writer) would lengthen those answers. So while the
+/// last delivery is at most `busy_within` old, the worker claims `rows` rows a tick instead
+/// of a hundred (each of its transactions holds the writer the shorter), and pauses after
+/// each row (and each job's rows) for `parts - 1` times as long as it worked since the last
+/// pause, at least `least` and at most `longest`: it works about one part of the time in
+/// `parts`, and still gets on under a flood. When the deliveries stop, it works at full
+/// speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GiveWay {
+    pub busy_within: Duration,
+    pub rows: i64,
+    pub parts: u32,
+    pub least: Duration,
+    pub longest: Duration,
+}
+
+impl Default for GiveWay {
+    fn default() -> GiveWay {
+        GiveWay {
+            busy_within: Duration::from_millis(50),
+            rows: 10,
+            parts: 10,
+            least: Duration::from_millis(2),
+            longest: Duration::from_millis(100),
+        }
+    }
 }
 
 /// How a claimed row ends this attempt.
@@ -90,6 +122,9 @@ pub struct Worker {
     lease: Duration,
     /// In the order they run within a tick.
     jobs: Vec<Arc<dyn Job>>,
+    give_way: Option<GiveWay>,
+    /// When the work since the last pause began (see [`Worker::give_way`]).
+    working_since: Arc<std::sync::Mutex<std::time::Instant>>,
 }
 
 /// The client outgoing webhooks are delivered with: short timeouts, redirects
@@ -115,6 +150,8 @@ impl Worker {
             jira_max_delay: JIRA_MAX_DELAY,
             lease: LEASE,
             jobs: vec![],
+            give_way: None,
+            working_since: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
         }
         .with_job(FanOutJob)
         .with_job(DeliveryJob)
@@ -171,6 +208,41 @@ impl Worker {
         self
     }
 
+    /// Gives way to this process's webhook intake as `g` says (default: never; `tether
+    /// serve` does).
+    pub fn with_give_way(mut self, g: GiveWay) -> Worker {
+        self.give_way = Some(g);
+        self
+    }
+
+    /// How to give way now: `None` when this worker never does or no delivery arrived
+    /// within [`GiveWay::busy_within`].
+    fn giving_way(&self) -> Option<GiveWay> {
+        let g = self.give_way?;
+        let age = self.store.clock().now_ms().saturating_sub(self.store.last_delivery_at()?);
+        (age <= i64::try_from(g.busy_within.as_millis()).unwrap_or(i64::MAX)).then_some(g)
+    }
+
+    /// Pauses as [`GiveWay`] says when deliveries are arriving; called between rows.
+    pub(crate) async fn give_way(&self, report: &mut TickReport) {
+        if self.give_way.is_none() {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let worked = now.saturating_duration_since(self.restart_work_clock(now));
+        let Some(g) = self.giving_way() else { return };
+        let pause = (worked * g.parts.saturating_sub(1)).clamp(g.least, g.longest);
+        tokio::time::sleep(pause).await;
+        report.gave_way += 1;
+        self.restart_work_clock(std::time::Instant::now());
+    }
+
+    /// Starts counting work from `now`; answers when the count began before.
+    fn restart_work_clock(&self, now: std::time::Instant) -> std::time::Instant {
+        let mut since = self.working_since.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *since, now)
+    }
+
     /// The store this worker claims from.
     pub fn store(&self) -> &Store {
         &self.store
@@ -179,7 +251,9 @@ impl Worker {
     /// Claims and handles one batch of due work.
     pub async fn tick(&self) -> Result<TickReport, SyncError> {
         let mut report = TickReport::default();
-        let items = self.store.claim_outbox(&self.name, BATCH, self.lease).await?;
+        self.restart_work_clock(std::time::Instant::now());
+        let rows = self.giving_way().map_or(BATCH, |g| g.rows.clamp(1, BATCH));
+        let items = self.store.claim_outbox(&self.name, rows, self.lease).await?;
         report.claimed = items.len();
         let mut by_job: Vec<Vec<OutboxItem>> = vec![vec![]; self.jobs.len()];
         let mut unhandled = Vec::new();
@@ -196,6 +270,7 @@ impl Worker {
             }
             let settled = job.handle(self, rows, &mut report).await?;
             self.settle(settled).await?;
+            self.give_way(&mut report).await;
         }
         for item in unhandled {
             tracing::debug!(kind = item.kind, "outbox work of a kind this worker does not handle");

@@ -339,7 +339,9 @@ pub(crate) async fn run_server(
         .with_outbound(config.outbound())
         .with_jira(jira_clients, public_url)
         .with_code(code)
-        .with_job(crate::git::ScanJob);
+        .with_job(crate::git::ScanJob)
+        // The forges' deliveries are answered first: see GiveWay.
+        .with_give_way(tether_sync::GiveWay::default());
     let ingest_stop = stop_rx.clone();
     let worker = tokio::spawn(worker.run(WORKER_IDLE, async move {
         let mut stop = stop_rx;

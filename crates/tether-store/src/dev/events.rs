@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use tether_forge::{DevEvent, Forge};
 
 use super::intake::{self, insert_rows};
+use super::ledger::Mention;
 use super::local;
 use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
 
@@ -302,5 +303,57 @@ impl Store {
         .await
         .map(drop)?);
         Ok(())
+    }
+    /// Writes what the worker found and did for a batch of events in one transaction, in
+    /// the order given: one commit for a batch instead of two or three per event (each a
+    /// sync of the log that the forges' deliveries would otherwise wait behind).
+    pub async fn record_dev_outcomes(&self, o: &DevOutcomes) -> Result<()> {
+        if o.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mentions = super::ledger::last_of_each(&o.mentions);
+        with_write_tx!(self, tx => {
+            for chunk in mentions.chunks(super::ledger::MENTIONS_PER_STATEMENT) {
+                super::ledger::mentions_statement(chunk).build().execute(&mut *tx).await?;
+            }
+            for (id, state, report) in &o.reports {
+                sqlx::query(
+                    "UPDATE dev_events SET state = $1, report = $2, processed_at = $3 WHERE id = $4",
+                )
+                .bind(state.as_str())
+                .bind(report)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (id, report) in &o.devinfo_reports {
+                sqlx::query("UPDATE dev_events SET devinfo_report = $1 WHERE id = $2")
+                    .bind(report)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        });
+        Ok(())
+    }
+}
+
+/// What processing a batch of events wrote, gathered to be written together
+/// ([`Store::record_dev_outcomes`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DevOutcomes {
+    /// What the events mention (a later copy of the same repository, entity and issue wins).
+    pub mentions: Vec<Mention>,
+    /// Each event's state and report, as [`Store::set_dev_event_report`] writes them.
+    pub reports: Vec<(i64, EventState, String)>,
+    /// Each event's Development panel report, as [`Store::set_dev_event_devinfo_report`].
+    pub devinfo_reports: Vec<(i64, String)>,
+}
+
+impl DevOutcomes {
+    pub fn is_empty(&self) -> bool {
+        self.mentions.is_empty() && self.reports.is_empty() && self.devinfo_reports.is_empty()
     }
 }

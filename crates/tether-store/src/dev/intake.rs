@@ -23,7 +23,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, Sqlite};
@@ -49,11 +49,13 @@ pub(crate) const WEBHOOK_TTL_MS: i64 = 1_000;
 
 /// The deliveries waiting to be stored, and whether a committer runs; the repositories'
 /// webhook checks read lately.
-#[derive(Default)]
 pub(crate) struct IntakeQueue {
     waiting: Mutex<Vec<Waiting>>,
     /// Set while a committer task runs.
     running: AtomicBool,
+    /// When the last delivery arrived, by the store's clock (see
+    /// [`Store::last_delivery_at`]); `i64::MIN` before the first.
+    last_arrival_ms: AtomicI64,
     webhooks: Mutex<Webhooks>,
 }
 
@@ -103,6 +105,17 @@ impl EventRow {
             headers: headers_json(new),
             body,
             encoding,
+        }
+    }
+}
+
+impl Default for IntakeQueue {
+    fn default() -> IntakeQueue {
+        IntakeQueue {
+            waiting: Mutex::default(),
+            running: AtomicBool::default(),
+            last_arrival_ms: AtomicI64::new(i64::MIN),
+            webhooks: Mutex::default(),
         }
     }
 }
@@ -170,9 +183,17 @@ impl Store {
     /// with the deliveries that arrived meanwhile). A delivery id seen before for
     /// the repository writes nothing.
     pub async fn record_dev_event(&self, new: &NewDevEvent) -> Result<Recorded> {
+        self.intake.last_arrival_ms.store(self.now(), Ordering::Relaxed);
         let rx = self.intake.push(EventRow::of(new));
         self.start_committer();
         rx.await.unwrap_or_else(|_| Err(database_error("the intake's committer stopped")))
+    }
+
+    /// When this process last took a forge delivery to store (epoch ms by the store's
+    /// clock), if it has: background work gives way while deliveries arrive.
+    pub fn last_delivery_at(&self) -> Option<i64> {
+        let at = self.intake.last_arrival_ms.load(Ordering::Relaxed);
+        (at != i64::MIN).then_some(at)
     }
 
     /// Starts the committer unless one runs.

@@ -306,17 +306,7 @@ impl Store {
     /// [`Store::upsert_mention`] of each in order (a later copy of the same repository,
     /// entity and issue wins; an entity's id names its kind, so copies agree on it), but one write and one commit instead of one each.
     pub async fn upsert_mentions(&self, mentions: &[Mention]) -> Result<()> {
-        let mut last: Vec<&Mention> = Vec::with_capacity(mentions.len());
-        for m in mentions.iter().rev() {
-            let same = |o: &&Mention| {
-                (o.repository_id, &o.entity, &o.issue_key)
-                    == (m.repository_id, &m.entity, &m.issue_key)
-            };
-            if !last.iter().any(same) {
-                last.push(m);
-            }
-        }
-        last.reverse();
+        let last = last_of_each(mentions);
         if last.is_empty() {
             return Ok(());
         }
@@ -395,10 +385,24 @@ impl Store {
 
 /// Rows per statement of [`Store::upsert_mentions`] (10 parameters each, far under either
 /// database's limit).
-const MENTIONS_PER_STATEMENT: usize = 100;
+pub(super) const MENTIONS_PER_STATEMENT: usize = 100;
+
+/// The last copy of each (repository, entity, issue) in `mentions`, in order: what upserting
+/// them one by one would leave, as one multi-row upsert (which may not name a row twice).
+pub(super) fn last_of_each(mentions: &[Mention]) -> Vec<&Mention> {
+    let mut last: Vec<&Mention> = Vec::with_capacity(mentions.len());
+    let mut seen = std::collections::HashSet::with_capacity(mentions.len());
+    for m in mentions.iter().rev() {
+        if seen.insert((m.repository_id, &m.entity, &m.issue_key)) {
+            last.push(m);
+        }
+    }
+    last.reverse();
+    last
+}
 
 /// One multi-row upsert of `mentions`, for either database.
-fn mentions_statement<'a, DB>(mentions: &'a [&'a Mention]) -> sqlx::QueryBuilder<'a, DB>
+pub(super) fn mentions_statement<'a, DB>(mentions: &'a [&'a Mention]) -> sqlx::QueryBuilder<'a, DB>
 where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,

@@ -14,7 +14,7 @@ pub mod local;
 mod repos;
 mod settings;
 
-pub use events::{EventSource, EventState, NewDevEvent, Recorded, StoredDevEvent};
+pub use events::{DevOutcomes, EventSource, EventState, NewDevEvent, Recorded, StoredDevEvent};
 pub use findings::{Finding, ImportCounts, NewFinding};
 pub use ledger::{Claim, LedgerEntry, LedgerKey, LedgerState, Mention};
 pub use repos::{DevInfoCredentials, NewRepository, RepoGroup, RepoSource, Repository};

@@ -443,14 +443,11 @@ async fn findings_are_imported_by_fingerprint(backend: TestBackend) {
     assert_eq!(kept.issue_status.as_deref(), Some("To Do"));
 }
 
-on_each_backend!(mentions_of_an_event_are_written_together_as_one_by_one);
-async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBackend) {
-    let t = TestStore::new(backend).await;
-    let s = &t.store;
-    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
-    let mention = |entity: &str, key: &str, title: &str| Mention {
-        repository_id: r.id,
-        entity: format!("{}:commit:{entity}", r.id),
+/// That commit `entity` of repository `repo` mentions `key`.
+fn commit_mention(repo: i64, entity: &str, key: &str, title: &str) -> Mention {
+    Mention {
+        repository_id: repo,
+        entity: format!("{repo}:commit:{entity}"),
         issue_key: key.into(),
         kind: "commit".into(),
         title: title.into(),
@@ -459,7 +456,15 @@ async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBa
         branch: "main".into(),
         state: String::new(),
         at: 7,
-    };
+    }
+}
+
+on_each_backend!(mentions_of_an_event_are_written_together_as_one_by_one);
+async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBackend) {
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let mention = |entity: &str, key: &str, title: &str| commit_mention(r.id, entity, key, title);
     s.upsert_mention(&mention("a", "PROJ-1", "old title")).await.unwrap();
     // One event: PROJ-1 again (an update), PROJ-2, and PROJ-2 twice (the later copy wins).
     let batch = [
@@ -480,6 +485,57 @@ async fn mentions_of_an_event_are_written_together_as_one_by_one(backend: TestBa
     let pair = |k: &str, t: &str| (k.to_owned(), t.to_owned());
     assert_eq!(titles("a").await, [pair("PROJ-1", "new title"), pair("PROJ-2", "second copy")]);
     assert_eq!(titles("b").await, [pair("PROJ-1", "other commit")]);
+}
+
+on_each_backend!(a_batch_of_outcomes_is_written_as_one_by_one);
+async fn a_batch_of_outcomes_is_written_as_one_by_one(backend: TestBackend) {
+    use tether_store::dev::{DevOutcomes, EventState};
+    let t = TestStore::new(backend).await;
+    let s = &t.store;
+    let r = s.create_repository(&repo("shop", RepoSource::GitHub, Some("x")), "t").await.unwrap();
+    let stored = |d: &'static str| async move {
+        match s.record_dev_event(&event(r.id, d)).await.unwrap() {
+            Recorded::Stored(id) => id,
+            other => panic!("{other:?}"),
+        }
+    };
+    let (one, two) = (stored("d-1").await, stored("d-2").await);
+    let mention = |entity: &str, title: &str| commit_mention(r.id, entity, "PROJ-1", title);
+    s.record_dev_outcomes(&DevOutcomes::default()).await.unwrap();
+    t.clock.advance(Duration::from_secs(5));
+    let outcomes = DevOutcomes {
+        // Two events of a batch naming the same commit: the later one's copy wins.
+        mentions: vec![
+            mention("a", "first event"),
+            mention("b", "b"),
+            mention("a", "second event"),
+        ],
+        // An event reported twice in a batch (tried, then reported again): the later wins.
+        reports: vec![
+            (one, EventState::Pending, "{\"try\":1}".into()),
+            (two, EventState::Failed, "{\"error\":\"no site\"}".into()),
+            (one, EventState::Done, "{\"try\":2}".into()),
+        ],
+        devinfo_reports: vec![(two, "{\"skipped\":\"off\"}".into())],
+    };
+    s.record_dev_outcomes(&outcomes).await.unwrap();
+    let (e1, e2) = (s.dev_event(one).await.unwrap(), s.dev_event(two).await.unwrap());
+    assert_eq!((e1.state, e1.report.as_deref()), (EventState::Done, Some("{\"try\":2}")));
+    assert_eq!(e1.devinfo_report, None);
+    assert_eq!(
+        (e2.state, e2.report.as_deref()),
+        (EventState::Failed, Some("{\"error\":\"no site\"}"))
+    );
+    assert_eq!(e2.devinfo_report.as_deref(), Some("{\"skipped\":\"off\"}"));
+    let now = t.clock.now_ms();
+    assert_eq!((e1.processed_at, e2.processed_at), (Some(now), Some(now)), "{}", t.label);
+    let titles = |entity: &'static str| async move {
+        let entity = format!("{}:commit:{entity}", r.id);
+        let rows = s.mentions_of_entity(r.id, &entity).await.unwrap();
+        rows.into_iter().map(|m| m.title).collect::<Vec<_>>()
+    };
+    assert_eq!(titles("a").await, ["second event"]);
+    assert_eq!(titles("b").await, ["b"]);
 }
 
 on_each_backend!(webhook_checks_follow_this_process_at_once_and_others_within_a_second);

@@ -19,6 +19,7 @@ use tether_store::Store;
 use tether_store::dev::{CommentDetail, Repository};
 
 use super::DevContext;
+use super::batch::Batch;
 use super::event::{Loaded, Settled, load, matcher, site};
 use crate::SyncError;
 use crate::flags_to_jira::sync::rfc3339;
@@ -52,34 +53,42 @@ pub fn branch_id(name: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)
 }
 
-/// Sends one event to the Development panel.
-pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<Settled, SyncError> {
-    let done = |report: DevInfoReport| async move {
+/// Sends one event to the Development panel; its report goes into `batch`, flushed before
+/// anything is asked of Jira.
+pub(crate) async fn process(
+    store: &Store,
+    ctx: &DevContext,
+    event_id: i64,
+    batch: &mut Batch,
+) -> Result<Settled, SyncError> {
+    let done = |batch: &mut Batch, report: DevInfoReport| {
         let json = serde_json::to_string(&report).expect("a report serialises");
-        store.set_dev_event_devinfo_report(event_id, &json).await?;
+        batch.devinfo_report(event_id, json);
         Ok::<Settled, SyncError>(Settled::Done)
     };
     let skipped = |why: String| DevInfoReport { skipped: Some(why), ..DevInfoReport::default() };
     let Loaded { event, repo, settings, plan, dev_event } =
-        match load(store, &ctx.public_url, event_id).await? {
+        match load(store, &ctx.public_url, event_id, batch).await? {
             Ok(Some(l)) => l,
             Ok(None) => return Ok(Settled::Done),
-            Err(report) => return done(skipped(report.error.unwrap_or_default())).await,
+            Err(report) => return done(batch, skipped(report.error.unwrap_or_default())),
         };
     if !settings.development_panel {
-        return done(skipped("the Development panel is off for this repository".into())).await;
+        return done(batch, skipped("the Development panel is off for this repository".into()));
     }
     let site = match site(store, &settings).await? {
         Ok(s) => s,
-        Err(why) => return done(skipped(why)).await,
+        Err(why) => return done(batch, skipped(why)),
     };
+    // What this event and the ones before found is stored before Jira is asked anything.
+    batch.flush(store).await?;
     let client = match ctx.devinfo.get(site.id).await {
         Ok(Ok(c)) => c,
-        Ok(Err(no)) => return done(skipped(no.message().into())).await,
+        Ok(Err(no)) => return done(batch, skipped(no.message().into())),
         Err(ClientError::Jira { source, .. }) if source.is_transient() => {
             return Ok(retry(&source));
         }
-        Err(e) => return done(skipped(crate::error_chain(&e))).await,
+        Err(e) => return done(batch, skipped(crate::error_chain(&e))),
     };
     let matcher = matcher(&settings).expect("load checked the matcher");
     let link_only = settings.comment_detail == CommentDetail::LinkOnly;
@@ -103,7 +112,7 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
                 Err(e) if e.is_transient() => return Ok(retry(&e)),
                 Err(e) => report.failures.push(e.to_string()),
             }
-            return done(report).await;
+            return done(batch, report);
         }
         DevEvent::Push(push) => {
             let url = |c: &Commit| commit_url(&plan.repo_url, c);
@@ -168,7 +177,7 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
     report.branches = repository.branches.len();
     report.pull_requests = repository.pull_requests.len();
     if report.commits + report.branches + report.pull_requests == 0 {
-        return done(DevInfoReport { skipped: Some("no issue keys".into()), ..report }).await;
+        return done(batch, DevInfoReport { skipped: Some("no issue keys".into()), ..report });
     }
     let properties = BTreeMap::from([("tetherRepository".to_owned(), repository.id.clone())]);
     match client.submit_devinfo_all(repository, &properties).await {
@@ -183,7 +192,7 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
         Err(e) if e.is_transient() => return Ok(retry(&e)),
         Err(e) => report.failures.push(e.to_string()),
     }
-    done(report).await
+    done(batch, report)
 }
 
 fn retry(e: &Error) -> Settled {

@@ -17,6 +17,7 @@ use tether_store::{DevScanWork, JiraSite, Store, StoreError};
 
 use super::DevContext;
 use super::actions::{Halt, Run};
+use super::batch::Batch;
 use super::plan::{EntityKind, EventPlan, Mentioning, plan};
 use super::report::{EntityReport, EventReport, IssueReport};
 use super::transition::Wanted;
@@ -45,18 +46,16 @@ pub(crate) async fn load(
     store: &Store,
     public_url: &str,
     event_id: i64,
+    batch: &mut Batch,
 ) -> Result<Result<Option<Loaded>, EventReport>, StoreError> {
     let event = match store.dev_event(event_id).await {
         Ok(e) => e,
         Err(StoreError::NotFound) => return Ok(Ok(None)),
         Err(e) => return Err(e),
     };
-    let repo = match store.repository(event.repository_id).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound) => return Ok(Ok(None)),
-        Err(e) => return Err(e),
+    let Some((repo, settings)) = batch.repository(store, event.repository_id).await? else {
+        return Ok(Ok(None));
     };
-    let settings = store.resolved_code_settings(&repo).await?.settings;
     let fail = |error: String| EventReport { error: Some(error), ..EventReport::default() };
     let matcher = match matcher(&settings) {
         Ok(m) => m,
@@ -95,13 +94,19 @@ pub(crate) async fn site(
     }
 }
 
-/// Processes one event.
-pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<Settled, SyncError> {
-    let loaded = match load(store, &ctx.public_url, event_id).await? {
+/// Processes one event; what it writes about the event goes into `batch`, flushed before
+/// anything is asked of Jira.
+pub(crate) async fn process(
+    store: &Store,
+    ctx: &DevContext,
+    event_id: i64,
+    batch: &mut Batch,
+) -> Result<Settled, SyncError> {
+    let loaded = match load(store, &ctx.public_url, event_id, batch).await? {
         Ok(Some(l)) => l,
         Ok(None) => return Ok(Settled::Done),
         Err(report) => {
-            store.set_dev_event_report(event_id, EventState::Failed, &report.to_json()).await?;
+            batch.report(event_id, EventState::Failed, report.to_json());
             return Ok(Settled::Done);
         }
     };
@@ -115,18 +120,20 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
         report.notes.push(truncated_note(store, repo, t).await?);
     }
     if plan.mentions.is_empty() {
-        store.set_dev_event_report(event_id, EventState::Done, &report.to_json()).await?;
+        batch.report(event_id, EventState::Done, report.to_json());
         return Ok(Settled::Done);
     }
-    record_mentions(store, repo, &plan.mentions).await?;
+    batch.mentions(mentions(store, repo, &plan.mentions));
     let site = match site(store, settings).await? {
         Ok(s) => s,
         Err(why) => {
             report.error = Some(why);
-            store.set_dev_event_report(event_id, EventState::Failed, &report.to_json()).await?;
+            batch.report(event_id, EventState::Failed, report.to_json());
             return Ok(Settled::Done);
         }
     };
+    // What this event and the ones before found is stored before Jira is asked anything.
+    batch.flush(store).await?;
     let client = match ctx.clients.get(site.id).await {
         Ok((_, c)) => c,
         Err(ClientError::Jira { source, .. }) if source.is_transient() => {
@@ -137,7 +144,7 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
         }
         Err(e) => {
             report.error = Some(crate::error_chain(&e));
-            store.set_dev_event_report(event_id, EventState::Failed, &report.to_json()).await?;
+            batch.report(event_id, EventState::Failed, report.to_json());
             return Ok(Settled::Done);
         }
     };
@@ -146,7 +153,7 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
         // credentials: nothing to do, and nothing that failed (the Development panel goes
         // through its own job).
         report.notes.push(ISSUES_NEED_PLATFORM.to_owned());
-        store.set_dev_event_report(event_id, EventState::Done, &report.to_json()).await?;
+        batch.report(event_id, EventState::Done, report.to_json());
         return Ok(Settled::Done);
     }
     let mut run = Run {
@@ -166,15 +173,13 @@ pub async fn process(store: &Store, ctx: &DevContext, event_id: i64) -> Result<S
                 report
                     .notes
                     .push(format!("Jira could not take everything now, trying again: {error}"));
-                store
-                    .set_dev_event_report(event_id, EventState::Pending, &report.to_json())
-                    .await?;
+                batch.report(event_id, EventState::Pending, report.to_json());
                 return Ok(Settled::Retry { error, retry_after });
             }
         }
     }
     let state = if report.failed() { EventState::Failed } else { EventState::Done };
-    store.set_dev_event_report(event_id, state, &report.to_json()).await?;
+    batch.report(event_id, state, report.to_json());
     Ok(Settled::Done)
 }
 
@@ -261,13 +266,8 @@ fn not_closing_why(e: &super::plan::Entity) -> String {
     }
 }
 
-/// Records what the event mentions, in one write (a push mentions several issues in several
-/// commits).
-async fn record_mentions(
-    store: &Store,
-    repo: &Repository,
-    mentions: &[Mentioning],
-) -> Result<(), StoreError> {
+/// The rows of what the event mentions (a push mentions several issues in several commits).
+fn mentions(store: &Store, repo: &Repository, mentions: &[Mentioning]) -> Vec<Mention> {
     let mut rows = Vec::new();
     for m in mentions {
         let e = &m.entity;
@@ -289,7 +289,7 @@ async fn record_mentions(
             at: e.at_ms.unwrap_or_else(|| store.clock().now_ms()),
         }));
     }
-    store.upsert_mentions(&rows).await
+    rows
 }
 
 /// What happens to the commits a push did not list: a scan of the repository's local clone

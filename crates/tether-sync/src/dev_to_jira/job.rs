@@ -7,7 +7,10 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use tether_store::{DevEventWork, DevFindingWork, DevInfoWork, OutboxItem, OutboxKind, OutboxWork};
 
+use tether_store::Store;
+
 use super::DevContext;
+use super::batch::Batch;
 use super::event::Settled;
 use crate::worker::{Job, Settle, TickReport, Worker};
 use crate::{SyncError, jira_delay};
@@ -20,39 +23,31 @@ pub struct DevEventJob(pub DevContext);
 #[derive(Debug)]
 pub struct DevInfoJob(pub DevContext);
 
-impl Job for DevEventJob {
-    fn kind(&self) -> OutboxKind {
-        OutboxKind::DevEvent
-    }
+impl OneByOne for DevEventJob {
+    const KIND: OutboxKind = OutboxKind::DevEvent;
+    type Work = DevEventWork;
 
-    fn handle<'a>(
-        &'a self,
-        worker: &'a Worker,
-        rows: Vec<OutboxItem>,
-        report: &'a mut TickReport,
-    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        one_by_one(worker, rows, report, move |w: DevEventWork| {
-            super::event::process(&worker.store, &self.0, w.event_id).boxed()
-        })
-        .boxed()
+    fn process<'b>(
+        &'b self,
+        store: &'b Store,
+        w: DevEventWork,
+        batch: &'b mut Batch,
+    ) -> BoxFuture<'b, Result<Settled, SyncError>> {
+        super::event::process(store, &self.0, w.event_id, batch).boxed()
     }
 }
 
-impl Job for DevInfoJob {
-    fn kind(&self) -> OutboxKind {
-        OutboxKind::DevInfo
-    }
+impl OneByOne for DevInfoJob {
+    const KIND: OutboxKind = OutboxKind::DevInfo;
+    type Work = DevInfoWork;
 
-    fn handle<'a>(
-        &'a self,
-        worker: &'a Worker,
-        rows: Vec<OutboxItem>,
-        report: &'a mut TickReport,
-    ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        one_by_one(worker, rows, report, move |w: DevInfoWork| {
-            super::devinfo::process(&worker.store, &self.0, w.event_id).boxed()
-        })
-        .boxed()
+    fn process<'b>(
+        &'b self,
+        store: &'b Store,
+        w: DevInfoWork,
+        batch: &'b mut Batch,
+    ) -> BoxFuture<'b, Result<Settled, SyncError>> {
+        super::devinfo::process(store, &self.0, w.event_id, batch).boxed()
     }
 }
 
@@ -60,9 +55,36 @@ impl Job for DevInfoJob {
 #[derive(Debug)]
 pub struct DevFindingJob(pub DevContext);
 
-impl Job for DevFindingJob {
+impl OneByOne for DevFindingJob {
+    const KIND: OutboxKind = OutboxKind::DevFindingIssue;
+    type Work = DevFindingWork;
+
+    fn process<'b>(
+        &'b self,
+        store: &'b Store,
+        w: DevFindingWork,
+        _batch: &'b mut Batch,
+    ) -> BoxFuture<'b, Result<Settled, SyncError>> {
+        async move { super::finding::process(store, &self.0, &w).await }.boxed()
+    }
+}
+
+/// A job whose rows are handled one at a time, sharing a [`Batch`].
+trait OneByOne: Send + Sync {
+    const KIND: OutboxKind;
+    type Work: OutboxWork + Send;
+
+    fn process<'b>(
+        &'b self,
+        store: &'b Store,
+        work: Self::Work,
+        batch: &'b mut Batch,
+    ) -> BoxFuture<'b, Result<Settled, SyncError>>;
+}
+
+impl<J: OneByOne + std::fmt::Debug> Job for J {
     fn kind(&self) -> OutboxKind {
-        OutboxKind::DevFindingIssue
+        J::KIND
     }
 
     fn handle<'a>(
@@ -71,29 +93,29 @@ impl Job for DevFindingJob {
         rows: Vec<OutboxItem>,
         report: &'a mut TickReport,
     ) -> BoxFuture<'a, Result<Vec<(OutboxItem, Settle)>, SyncError>> {
-        one_by_one(worker, rows, report, move |w: DevFindingWork| {
-            async move { super::finding::process(&worker.store, &self.0, &w).await }.boxed()
-        })
-        .boxed()
+        one_by_one(self, worker, rows, report).boxed()
     }
 }
 
-/// Reads each row as `W` and hands it to `process`, one row at a time; a row that does not
-/// read is logged and dropped.
-async fn one_by_one<'a, W: OutboxWork>(
-    worker: &'a Worker,
+/// Reads each row as the job's work and hands it to the job, one row at a time (a row that
+/// does not read is logged and dropped); then writes what the rows gathered in their batch.
+async fn one_by_one<J: OneByOne>(
+    job: &J,
+    worker: &Worker,
     rows: Vec<OutboxItem>,
-    report: &'a mut TickReport,
-    process: impl Fn(W) -> BoxFuture<'a, Result<Settled, SyncError>>,
+    report: &mut TickReport,
 ) -> Result<Vec<(OutboxItem, Settle)>, SyncError> {
+    let mut batch = Batch::default();
     let mut out = Vec::new();
     for item in rows {
-        let settled = match W::from_item(&item) {
-            Ok(w) => process(w).await?,
+        let settled = match J::Work::from_item(&item) {
+            Ok(w) => job.process(&worker.store, w, &mut batch).await?,
             Err(e) => damaged(&e),
         };
         out.push(settle(worker, item, settled, report));
+        worker.give_way(report).await;
     }
+    batch.flush(&worker.store).await?;
     Ok(out)
 }
 

@@ -10,9 +10,11 @@
 //!   client [`clients`] makes.
 //! - [`finding`]: a `dev.finding.issue` row: the Jira issue a person asked for a finding.
 //! - [`text`]: the links and comments written.
-//! - [`job`]: the worker's handlers.
+//! - [`job`]: the worker's handlers; the rows of a tick share a [`batch::Batch`]: their
+//!   repositories read once, and what they write about their events in one transaction.
 
 pub mod actions;
+mod batch;
 pub mod clients;
 pub mod devinfo;
 pub mod event;
@@ -27,7 +29,7 @@ mod transition;
 use std::time::Duration;
 
 pub use clients::{DevInfoClients, NoDevInfo};
-pub use event::{Settled, matcher, process, summary};
+pub use event::{Settled, matcher, summary};
 pub use job::{DevEventJob, DevFindingJob, DevInfoJob};
 
 use crate::jira::JiraClients;

@@ -4,10 +4,13 @@
 //! resolved, not by merge commits the forge wrote), nothing twice across replays,
 //! re-pushes, force-pushes and deleted branches.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use tether_store::dev::{CodeSettings, CommentDetail, LedgerKey, LedgerState, Transitions};
 use tether_store::on_each_backend;
 use tether_store::testing::TestBackend;
+use tether_sync::GiveWay;
 use tether_sync::dev_to_jira::report::Outcome;
 
 use super::support::{DevWorld, SHA1, SHA2, SHA3, ZERO, commit, delete_branch, pull_request, push};
@@ -274,4 +277,71 @@ async fn unknown_issues_and_missing_sites_are_reported(backend: TestBackend) {
         d.w.store.ledger_entry(LedgerKey { action: "link", ..k1 }).await.unwrap().map(|e| e.state),
         None::<LedgerState>
     );
+}
+
+on_each_backend!(a_tick_writes_what_its_events_found_in_a_few_commits);
+async fn a_tick_writes_what_its_events_found_in_a_few_commits(backend: TestBackend) {
+    // No site to call: each event is planned, its mentions and report written, nothing else.
+    let settings = CodeSettings { site: Some("elsewhere".into()), ..CodeSettings::default() };
+    let d = DevWorld::new(backend, false, settings).await;
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let sha = format!("{n:040x}");
+        let pushed = push("main", ZERO, &[commit(&sha, &format!("SAND-1 step {n}"))], false);
+        ids.push(d.deliver("push", &pushed).await.id());
+    }
+    let before = d.w.store.writes_begun();
+    let tick = d.worker.tick().await.unwrap();
+    let writes = d.w.store.writes_begun() - before;
+    assert_eq!(tick.claimed, 40, "a dev.event and a dev.devinfo row per delivery");
+    // The claim; per kind, what its rows found (one transaction) and how they settled. One
+    // write per event and kind or more (63 here) was what this replaced.
+    assert_eq!(writes, 5);
+    for id in ids {
+        let report = d.report(id).await;
+        assert_eq!(report.error.as_deref(), Some("the Jira site \"elsewhere\" does not exist"));
+        let e = d.w.store.dev_event(id).await.unwrap();
+        assert!(e.devinfo_report.is_some_and(|r| r.contains("elsewhere")), "{id}");
+    }
+    assert_eq!(d.w.store.mentions_of_issue("SAND-1").await.unwrap().len(), 20);
+    assert_eq!(d.w.store.outbox_stats().await.unwrap().pending, 0);
+}
+
+on_each_backend!(the_worker_gives_way_while_deliveries_arrive);
+async fn the_worker_gives_way_while_deliveries_arrive(backend: TestBackend) {
+    let settings = CodeSettings { site: Some("elsewhere".into()), ..CodeSettings::default() };
+    let d = DevWorld::new(backend, false, settings).await;
+    let g = GiveWay {
+        busy_within: Duration::from_millis(50),
+        rows: 4,
+        parts: 10,
+        least: Duration::from_millis(1),
+        longest: Duration::from_millis(5),
+    };
+    let worker = super::support::worker(&d.w, "dev-polite").with_give_way(g);
+    let world = &d;
+    let deliver = |n: usize| {
+        let pushed = push("main", ZERO, &[commit(&format!("{n:040x}"), "SAND-1")], false);
+        async move { world.deliver("push", &pushed).await.id() }
+    };
+    for n in 0..3 {
+        deliver(n).await;
+    }
+    // The last delivery arrived now by the store's clock: the intake is busy. Four rows a
+    // tick (a dev.event and a dev.devinfo row per delivery), a pause after each row and
+    // after each job's rows are settled.
+    let tick = worker.tick().await.unwrap();
+    assert_eq!((tick.claimed, tick.gave_way), (4, 4 + 2));
+    let tick = worker.tick().await.unwrap();
+    assert_eq!((tick.claimed, tick.gave_way), (2, 2 + 2));
+    for n in 3..6 {
+        deliver(n).await;
+    }
+    d.w.pass(Duration::from_millis(51)).await;
+    let tick = worker.tick().await.unwrap();
+    assert_eq!((tick.claimed, tick.gave_way), (6, 0), "no delivery for longer than busy_within");
+    // Without GiveWay (the default), never.
+    deliver(6).await;
+    let tick = d.worker.tick().await.unwrap();
+    assert_eq!((tick.claimed, tick.gave_way), (2, 0));
 }
