@@ -1,13 +1,15 @@
 //! The worker's handlers of this job's kinds: `dev.event` rows (links, comments,
 //! transitions, Smart Commits) and `dev.devinfo` rows (the Development panel), one event
 //! at a time; each settles as done, or (Jira unavailable, an attempt maybe in flight) tried
-//! again after [`crate::jira_delay`], longer when Jira or the ledger says so.
+//! again after [`crate::jira_delay`], longer when Jira or the ledger says so. The rows of a
+//! tick share a `Batch`, and the worker may pause between them
+//! ([`crate::GiveWay`]).
 
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
-use tether_store::{DevEventWork, DevFindingWork, DevInfoWork, OutboxItem, OutboxKind, OutboxWork};
-
-use tether_store::Store;
+use tether_store::{
+    DevEventWork, DevFindingWork, DevInfoWork, OutboxItem, OutboxKind, OutboxWork, Store,
+};
 
 use super::DevContext;
 use super::batch::Batch;

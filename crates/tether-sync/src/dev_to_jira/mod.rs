@@ -10,7 +10,7 @@
 //!   client [`clients`] makes.
 //! - [`finding`]: a `dev.finding.issue` row: the Jira issue a person asked for a finding.
 //! - [`text`]: the links and comments written.
-//! - [`job`]: the worker's handlers; the rows of a tick share a [`batch::Batch`]: their
+//! - [`job`]: the worker's handlers; the rows of a tick share a `batch::Batch`: their
 //!   repositories read once, and what they write about their events in one transaction.
 
 pub mod actions;
