@@ -10,7 +10,7 @@ use tether_forge::{DevEvent, Forge};
 use super::intake::{self, insert_rows};
 use super::ledger::Mention;
 use super::local;
-use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
+use crate::{Result, Store, StoreError, with_pool, with_write_tx};
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -273,17 +273,6 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Records what the Development Information API was sent for an event, and answered.
-    pub async fn set_dev_event_devinfo_report(&self, id: i64, report: &str) -> Result<()> {
-        with_writer!(self, pool => sqlx::query("UPDATE dev_events SET devinfo_report = $1 WHERE id = $2")
-            .bind(report)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(drop)?);
-        Ok(())
-    }
-
     /// Records what processing an event found and did.
     pub async fn set_dev_event_report(
         &self,
@@ -291,19 +280,10 @@ impl Store {
         state: EventState,
         report: &str,
     ) -> Result<()> {
-        let now = self.now();
-        with_writer!(self, pool => sqlx::query(
-            "UPDATE dev_events SET state = $1, report = $2, processed_at = $3 WHERE id = $4"
-        )
-        .bind(state.as_str())
-        .bind(report)
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(drop)?);
-        Ok(())
+        let reports = vec![(id, state, report.to_owned())];
+        self.record_dev_outcomes(&DevOutcomes { reports, ..DevOutcomes::default() }).await
     }
+
     /// Writes what the worker found and did for a batch of events in one transaction, in
     /// the order given: one commit for a batch instead of two or three per event (each a
     /// sync of the log that the forges' deliveries would otherwise wait behind).
@@ -346,9 +326,10 @@ impl Store {
 pub struct DevOutcomes {
     /// What the events mention (a later copy of the same repository, entity and issue wins).
     pub mentions: Vec<Mention>,
-    /// Each event's state and report, as [`Store::set_dev_event_report`] writes them.
+    /// Each event's state and report.
     pub reports: Vec<(i64, EventState, String)>,
-    /// Each event's Development panel report, as [`Store::set_dev_event_devinfo_report`].
+    /// Each event's Development panel report: what the Development Information API was sent
+    /// for it, and answered.
     pub devinfo_reports: Vec<(i64, String)>,
 }
 

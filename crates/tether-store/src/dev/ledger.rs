@@ -8,7 +8,7 @@
 //! compare-and-set, so of two workers only one attempts it; a claim found `started` tells
 //! its finder that an attempt may be in flight or may have been cut off.
 
-use crate::{Result, Store, StoreError, with_pool, with_write_tx, with_writer};
+use crate::{Result, Store, StoreError, with_pool, with_writer};
 
 /// Where a side effect stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -306,26 +306,8 @@ impl Store {
     /// [`Store::upsert_mention`] of each in order (a later copy of the same repository,
     /// entity and issue wins; an entity's id names its kind, so copies agree on it), but one write and one commit instead of one each.
     pub async fn upsert_mentions(&self, mentions: &[Mention]) -> Result<()> {
-        let last = last_of_each(mentions);
-        if last.is_empty() {
-            return Ok(());
-        }
-        // One statement is atomic alone: no transaction around it. Besides saving two round
-        // trips, a worker cancelled while its `BEGIN` was in flight can leave the pooled
-        // connection inside a transaction sqlx does not know of, whose next user's rows stay
-        // locked (the reliability test's kills hung PostgreSQL this way).
-        if last.len() <= MENTIONS_PER_STATEMENT {
-            with_writer!(self, pool => {
-                mentions_statement(&last).build().execute(pool).await?;
-            });
-            return Ok(());
-        }
-        with_write_tx!(self, tx => {
-            for chunk in last.chunks(MENTIONS_PER_STATEMENT) {
-                mentions_statement(chunk).build().execute(&mut *tx).await?;
-            }
-        });
-        Ok(())
+        let mentions = mentions.to_vec();
+        self.record_dev_outcomes(&super::DevOutcomes { mentions, ..Default::default() }).await
     }
 
     /// Records (or refreshes) that an entity mentions an issue.
@@ -383,7 +365,7 @@ impl Store {
     }
 }
 
-/// Rows per statement of [`Store::upsert_mentions`] (10 parameters each, far under either
+/// Rows per statement of [`Store::record_dev_outcomes`] (10 parameters each, far under either
 /// database's limit).
 pub(super) const MENTIONS_PER_STATEMENT: usize = 100;
 
